@@ -1,0 +1,151 @@
+// libs/kafka against a real Apache Kafka broker (ctest fixture "kafka").
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/testing.h"
+
+namespace pilotage::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Starts partitions at fixed offsets and records what it was told.
+class FixedOffsets : public RebalanceListener {
+ public:
+  explicit FixedOffsets(std::map<TopicPartition, int64_t> offsets) : offsets_(std::move(offsets)) {}
+  absl::StatusOr<std::map<TopicPartition, int64_t>> OnAssigned(
+      const std::vector<TopicPartition>& partitions) override {
+    assigned.insert(partitions.begin(), partitions.end());
+    return offsets_;
+  }
+  void OnRevoked(const std::vector<TopicPartition>& partitions) override {
+    for (const auto& p : partitions) revoked.insert(p);
+  }
+  std::set<TopicPartition> assigned, revoked;
+
+ private:
+  std::map<TopicPartition, int64_t> offsets_;
+};
+
+struct Consumed {
+  int32_t partition;
+  int64_t offset;
+  std::string key, value;
+};
+
+// Polls until `want` messages arrived or a generous deadline passed.
+std::vector<Consumed> ConsumeAtLeast(Consumer& consumer, size_t want) {
+  std::vector<Consumed> out;
+  const auto deadline = Clock::now() + 60s;
+  while (out.size() < want && Clock::now() < deadline) {
+    auto n = consumer.Poll(1000, 500ms, [&](const Message& m) {
+      out.push_back({m.partition, m.offset, std::string(m.key), std::string(m.value)});
+    });
+    EXPECT_TRUE(n.ok()) << n.status();
+    if (!n.ok()) break;
+  }
+  return out;
+}
+
+class KafkaBroker : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = pilotage::testing::BrokerOrFail();
+    ASSERT_FALSE(bootstrap_.empty());
+    auto admin = Admin::Create(bootstrap_);
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    admin_ = std::move(*admin);
+  }
+  std::string bootstrap_;
+  std::unique_ptr<Admin> admin_;
+};
+
+TEST_F(KafkaBroker, ConsumerStartsEachPartitionAtTheOffsetTheCallerSupplies) {
+  const std::string topic = pilotage::testing::UniqueTopic("offsets");
+  ASSERT_TRUE(admin_->CreateTopic(topic, 2).ok());
+  auto producer = Producer::Create({.bootstrap = bootstrap_});
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  std::vector<std::string> values;
+  for (int i = 0; i < 20; ++i) values.push_back("v" + std::to_string(i));
+  std::vector<Record> records;
+  for (int i = 0; i < 20; ++i) records.push_back({topic, "k", values[i], i % 2});
+  for (const Delivery& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok()) << d.status;
+
+  FixedOffsets listener({{{topic, 0}, 5}, {{topic, 1}, 0}});
+  auto consumer = Consumer::Create(
+      {.bootstrap = bootstrap_, .group_id = topic + ".group", .topics = {topic}}, &listener);
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  std::vector<Consumed> got = ConsumeAtLeast(**consumer, 15);
+
+  std::map<int32_t, std::vector<int64_t>> offsets;
+  for (const auto& c : got) offsets[c.partition].push_back(c.offset);
+  EXPECT_EQ(offsets[0], (std::vector<int64_t>{5, 6, 7, 8, 9}));
+  EXPECT_EQ(offsets[1], (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(listener.assigned.size(), 2u);
+  (*consumer)->Close();
+  EXPECT_EQ(listener.revoked.size(), 2u);
+}
+
+TEST_F(KafkaBroker, DeliveryReportsTheOffsetEachRecordGot) {
+  const std::string topic = pilotage::testing::UniqueTopic("delivery");
+  ASSERT_TRUE(admin_->CreateTopic(topic, 1).ok());
+  auto producer = Producer::Create({.bootstrap = bootstrap_});
+  ASSERT_TRUE(producer.ok());
+  std::vector<Record> records(5, Record{topic, "LOT-11", "x"});
+  std::vector<Delivery> deliveries = (*producer)->SendAll(records);
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    ASSERT_TRUE(deliveries[i].status.ok()) << deliveries[i].status;
+    EXPECT_EQ(deliveries[i].offset, static_cast<int64_t>(i));
+  }
+  auto marks = admin_->QueryWatermarks({topic, 0});
+  ASSERT_TRUE(marks.ok()) << marks.status();
+  EXPECT_EQ(marks->high, 5);
+}
+
+TEST_F(KafkaBroker, RecordsOfOneLotLandInOnePartition) {
+  const std::string topic = pilotage::testing::UniqueTopic("keyed");
+  ASSERT_TRUE(admin_->CreateTopic(topic, 4).ok());
+  auto producer = Producer::Create({.bootstrap = bootstrap_});
+  ASSERT_TRUE(producer.ok());
+  std::vector<Record> records(50, Record{topic, "LOT-11", "x"});
+  std::set<int32_t> partitions;
+  for (const Delivery& d : (*producer)->SendAll(records)) {
+    ASSERT_TRUE(d.status.ok()) << d.status;
+    partitions.insert(d.partition);
+  }
+  EXPECT_EQ(partitions.size(), 1u);
+}
+
+TEST_F(KafkaBroker, CreatingAnExistingTopicSaysSo) {
+  const std::string topic = pilotage::testing::UniqueTopic("twice");
+  ASSERT_TRUE(admin_->CreateTopic(topic, 1).ok());
+  EXPECT_EQ(admin_->CreateTopic(topic, 1).code(), absl::StatusCode::kAlreadyExists);
+  auto count = admin_->PartitionCount(topic);
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(*count, 1);
+}
+
+TEST_F(KafkaBroker, TheProjectTopicsExistWithInfiniteRetention) {
+  for (const char* topic : {"pilotage.activity.v1", "pilotage.contract.v1"}) {
+    auto count = admin_->PartitionCount(topic);
+    ASSERT_TRUE(count.ok()) << topic << ": " << count.status();
+    EXPECT_GE(*count, 4) << topic;
+    auto retention = admin_->TopicConfig(topic, "retention.ms");
+    ASSERT_TRUE(retention.ok()) << retention.status();
+    EXPECT_EQ(*retention, "-1") << topic;
+  }
+}
+
+TEST_F(KafkaBroker, AnUnknownTopicIsNotFound) {
+  auto count = admin_->PartitionCount(pilotage::testing::UniqueTopic("absent"));
+  EXPECT_EQ(count.status().code(), absl::StatusCode::kNotFound) << count.status();
+}
+
+}  // namespace
+}  // namespace pilotage::kafka

@@ -1,0 +1,453 @@
+#include "pilotage/store/store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb_status.h"
+
+namespace pilotage::store {
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
+
+// Debian builds abseil with ABSL_OPTION_USE_STD_STRING_VIEW=0: absl::string_view
+// is its own type, and StrCat and hash-map lookups do not take std::string_view.
+absl::string_view ToAbsl(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
+
+std::string_view ToView(const rocksdb::Slice& bytes) { return {bytes.data(), bytes.size()}; }
+
+std::string Context(std::string_view action, std::string_view path,
+                    std::string_view column_family) {
+  return absl::StrCat(ToAbsl(action), " ", ToAbsl(path), ", column family '", ToAbsl(column_family),
+                      "'");
+}
+
+// The smallest key greater than every key starting with `prefix`, or "" if
+// there is none (the prefix is all 0xff bytes).
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string bound(prefix);
+  while (!bound.empty() && static_cast<unsigned char>(bound.back()) == 0xff) bound.pop_back();
+  if (!bound.empty())
+    bound.back() = static_cast<char>(static_cast<unsigned char>(bound.back()) + 1);
+  return bound;
+}
+
+absl::Status Validate(const StoreOptions& options) {
+  if (options.bloom_bits_per_key < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store: bloom_bits_per_key must be >= 0, got ", options.bloom_bits_per_key));
+  }
+  absl::flat_hash_set<std::string_view> seen;
+  for (const ColumnFamilyOptions& column : options.column_families) {
+    if (column.name.empty()) {
+      return absl::InvalidArgumentError("store: a column family name is empty");
+    }
+    if (!seen.insert(column.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("store: column family '", column.name, "' is listed twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Refuses a path that is, or lies below, something other than a directory,
+// with a clearer message than RocksDB's ("While mkdir if missing: ...").
+absl::Status CheckIsDirectoryIfExists(const std::filesystem::path& path) {
+  // libstdc++ reports a path below a regular file (ENOTDIR) as not found, so
+  // the nearest existing ancestor is checked as well.
+  for (std::filesystem::path current = path; !current.empty();) {
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(current, error);
+    if (status.type() == std::filesystem::file_type::not_found) {
+      std::filesystem::path parent = current.parent_path();
+      if (parent == current) break;
+      current = std::move(parent);
+      continue;
+    }
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("store: cannot inspect ", current.string(), ": ", error.message()));
+    }
+    if (status.type() != std::filesystem::file_type::directory) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store: ", path.string(),
+          current == path ? " exists and is not a directory"
+                          : absl::StrCat(" lies below ", current.string(), ", not a directory")));
+    }
+    break;
+  }
+  return absl::OkStatus();
+}
+
+// Lists the column families on disk; an empty list if there is no store.
+absl::StatusOr<std::vector<std::string>> ListColumnFamilies(const std::string& path, bool* exists) {
+  std::vector<std::string> names;
+  rocksdb::Status status = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
+  *exists = status.ok();
+  if (status.IsPathNotFound() || status.IsNotFound()) return names;
+  if (!status.ok()) {
+    return FromRocksDbStatus(status, absl::StrCat("list column families of ", path));
+  }
+  return names;
+}
+
+}  // namespace
+
+struct Store::Impl {
+  struct Column {
+    rocksdb::ColumnFamilyHandle* handle;
+    std::size_t fixed_prefix_bytes;
+  };
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  ~Impl() {
+    if (db == nullptr) return;
+    for (auto& [name, column] : columns) {
+      db->DestroyColumnFamilyHandle(column.handle).PermitUncheckedError();
+    }
+    // Close reports only errors of background work already done; the data is
+    // in the write-ahead log either way.
+    db->Close().PermitUncheckedError();
+  }
+
+  const Column* Find(std::string_view column_family) const {
+    auto it = columns.find(ToAbsl(column_family));
+    return it == columns.end() ? nullptr : &it->second;
+  }
+
+  absl::Status UnknownColumnFamily(std::string_view column_family) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store: ", path, " has no column family '", ToAbsl(column_family), "'"));
+  }
+
+  absl::StatusOr<std::optional<std::string>> Get(const rocksdb::Snapshot* snapshot,
+                                                 std::string_view column_family,
+                                                 std::string_view key) const;
+  absl::Status ForEach(const rocksdb::Snapshot* snapshot, std::string_view column_family,
+                       std::string_view prefix, Visitor visit) const;
+
+  std::string path;
+  bool read_only = false;
+  rocksdb::WriteOptions write_options;
+  std::unique_ptr<rocksdb::DB> db;
+  absl::flat_hash_map<std::string, Column> columns;
+};
+
+class Snapshot {
+ public:
+  Snapshot(std::shared_ptr<Store::Impl> impl, const rocksdb::Snapshot* snapshot)
+      : impl_(std::move(impl)), snapshot_(snapshot) {}
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  ~Snapshot() { impl_->db->ReleaseSnapshot(snapshot_); }
+
+ private:
+  friend class Store;
+  std::shared_ptr<Store::Impl> impl_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+struct WriteBatch::Rep {
+  std::shared_ptr<Store::Impl> impl;
+  rocksdb::WriteBatch batch;
+  absl::Status status;
+};
+
+namespace {
+
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options,
+                                                     const std::shared_ptr<rocksdb::Cache>& cache,
+                                                     std::size_t fixed_prefix_bytes) {
+  rocksdb::BlockBasedTableOptions table;
+  if (cache != nullptr) {
+    table.block_cache = cache;
+  } else {
+    table.no_block_cache = true;
+  }
+  if (options.bloom_bits_per_key > 0) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+  }
+  rocksdb::ColumnFamilyOptions column;
+  column.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  column.write_buffer_size = options.write_buffer_bytes;
+  if (fixed_prefix_bytes > 0) {
+    column.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(fixed_prefix_bytes));
+  }
+  return column;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<std::string>> Store::Impl::Get(const rocksdb::Snapshot* snapshot,
+                                                            std::string_view column_family,
+                                                            std::string_view key) const {
+  const Column* column = Find(column_family);
+  if (column == nullptr) return UnknownColumnFamily(column_family);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status status = db->Get(read_options, column->handle, ToSlice(key), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) return FromRocksDbStatus(status, Context("get from", path, column_family));
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status Store::Impl::ForEach(const rocksdb::Snapshot* snapshot, std::string_view column_family,
+                                  std::string_view prefix, Visitor visit) const {
+  const Column* column = Find(column_family);
+  if (column == nullptr) return UnknownColumnFamily(column_family);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  const std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  // With a prefix extractor RocksDB may skip keys outside the seek key's
+  // extracted prefix; that is safe only when our prefix covers it.
+  if (column->fixed_prefix_bytes > 0 && prefix.size() >= column->fixed_prefix_bytes) {
+    read_options.prefix_same_as_start = true;
+  } else {
+    read_options.total_order_seek = true;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, column->handle));
+  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    const std::string_view key = ToView(it->key());
+    // Needed when there is no upper bound (a prefix of 0xff bytes).
+    if (!key.starts_with(prefix)) break;
+    if (!visit(key, ToView(it->value()))) break;
+  }
+  return FromRocksDbStatus(it->status(), Context("iterate over", path, column_family));
+}
+
+// WriteBatch
+
+WriteBatch::WriteBatch(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+WriteBatch::WriteBatch(WriteBatch&& other) noexcept = default;
+WriteBatch& WriteBatch::operator=(WriteBatch&& other) noexcept = default;
+WriteBatch::~WriteBatch() = default;
+
+void WriteBatch::Put(std::string_view column_family, std::string_view key, std::string_view value) {
+  if (!rep_->status.ok()) return;
+  const Store::Impl::Column* column = rep_->impl->Find(column_family);
+  if (column == nullptr) {
+    rep_->status = rep_->impl->UnknownColumnFamily(column_family);
+    return;
+  }
+  rocksdb::Status status = rep_->batch.Put(column->handle, ToSlice(key), ToSlice(value));
+  if (!status.ok()) {
+    rep_->status =
+        FromRocksDbStatus(status, Context("put into batch for", rep_->impl->path, column_family));
+  }
+}
+
+void WriteBatch::Delete(std::string_view column_family, std::string_view key) {
+  if (!rep_->status.ok()) return;
+  const Store::Impl::Column* column = rep_->impl->Find(column_family);
+  if (column == nullptr) {
+    rep_->status = rep_->impl->UnknownColumnFamily(column_family);
+    return;
+  }
+  rocksdb::Status status = rep_->batch.Delete(column->handle, ToSlice(key));
+  if (!status.ok()) {
+    rep_->status =
+        FromRocksDbStatus(status, Context("delete in batch for", rep_->impl->path, column_family));
+  }
+}
+
+void WriteBatch::Clear() {
+  rep_->batch.Clear();
+  rep_->status = absl::OkStatus();
+}
+
+std::size_t WriteBatch::Count() const { return rep_->batch.Count(); }
+
+std::size_t WriteBatch::ApproximateBytes() const { return rep_->batch.GetDataSize(); }
+
+absl::Status WriteBatch::status() const { return rep_->status; }
+
+// Store
+
+Store::Store(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view path,
+                                                   const StoreOptions& options) {
+  return OpenWithMode(path, options, /*read_only=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(std::string_view path,
+                                                           const StoreOptions& options) {
+  return OpenWithMode(path, options, /*read_only=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path_view,
+                                                           const StoreOptions& options,
+                                                           bool read_only) {
+  const std::filesystem::path fs_path(path_view);
+  if (absl::Status valid = Validate(options); !valid.ok()) return valid;
+  if (absl::Status directory = CheckIsDirectoryIfExists(fs_path); !directory.ok()) {
+    return directory;
+  }
+  const std::string path = fs_path.string();
+
+  bool exists = false;
+  absl::StatusOr<std::vector<std::string>> on_disk = ListColumnFamilies(path, &exists);
+  if (!on_disk.ok()) return on_disk.status();
+  if (!exists && (read_only || !options.create_if_missing)) {
+    return absl::NotFoundError(absl::StrCat("store: no store at ", path));
+  }
+  if (!exists) {
+    std::error_code error;
+    std::filesystem::create_directories(fs_path, error);
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("store: cannot create directory ", path, ": ", error.message()));
+    }
+  }
+
+  std::shared_ptr<rocksdb::Cache> cache;
+  if (options.block_cache_bytes > 0) cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+
+  // Every column family on disk must be opened, listed or not; the listed
+  // ones get their own options.
+  absl::flat_hash_map<std::string, std::size_t> prefix_bytes;
+  for (const std::string& name : *on_disk) prefix_bytes.emplace(name, 0);
+  prefix_bytes.emplace(rocksdb::kDefaultColumnFamilyName, 0);
+  for (const ColumnFamilyOptions& column : options.column_families) {
+    if (read_only && !prefix_bytes.contains(column.name)) {
+      return absl::NotFoundError(absl::StrCat("store: ", path, " has no column family '",
+                                              column.name, "' (open it for writing first)"));
+    }
+    prefix_bytes[column.name] = column.fixed_prefix_bytes;
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(prefix_bytes.size());
+  for (const auto& [name, bytes] : prefix_bytes) {
+    descriptors.emplace_back(name, MakeColumnFamilyOptions(options, cache, bytes));
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status status =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &raw_db)
+                : rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw_db);
+  if (!status.ok()) {
+    return FromRocksDbStatus(status, absl::StrCat(read_only ? "open read-only " : "open ", path));
+  }
+
+  auto impl = std::make_shared<Impl>();
+  impl->path = path;
+  impl->read_only = read_only;
+  impl->write_options.sync = options.sync;
+  impl->db.reset(raw_db);
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    impl->columns.emplace(descriptors[i].name,
+                          Impl::Column{handles[i], prefix_bytes[descriptors[i].name]});
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+const std::string& Store::path() const { return impl_->path; }
+
+bool Store::read_only() const { return impl_->read_only; }
+
+std::vector<std::string> Store::ColumnFamilies() const {
+  std::vector<std::string> names;
+  names.reserve(impl_->columns.size());
+  for (const auto& [name, column] : impl_->columns) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(std::string_view column_family,
+                                                      std::string_view key) const {
+  return impl_->Get(nullptr, column_family, key);
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(const Snapshot& snapshot,
+                                                      std::string_view column_family,
+                                                      std::string_view key) const {
+  if (snapshot.impl_ != impl_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store: get from ", impl_->path, " with a snapshot of another store"));
+  }
+  return impl_->Get(snapshot.snapshot_, column_family, key);
+}
+
+absl::Status Store::ForEach(std::string_view column_family, std::string_view prefix,
+                            Visitor visit) const {
+  return impl_->ForEach(nullptr, column_family, prefix, visit);
+}
+
+absl::Status Store::ForEach(const Snapshot& snapshot, std::string_view column_family,
+                            std::string_view prefix, Visitor visit) const {
+  if (snapshot.impl_ != impl_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store: iterate over ", impl_->path, " with a snapshot of another store"));
+  }
+  return impl_->ForEach(snapshot.snapshot_, column_family, prefix, visit);
+}
+
+WriteBatch Store::NewWriteBatch() const {
+  auto rep = std::make_unique<WriteBatch::Rep>();
+  rep->impl = impl_;
+  return WriteBatch(std::move(rep));
+}
+
+absl::Status Store::Write(WriteBatch& batch) {
+  if (batch.rep_->impl != impl_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "store: write to ", impl_->path, " of a batch made for ", batch.rep_->impl->path));
+  }
+  if (!batch.rep_->status.ok()) return batch.rep_->status;
+  if (impl_->read_only) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store: ", impl_->path, " is open read-only; cannot write"));
+  }
+  rocksdb::Status status = impl_->db->Write(impl_->write_options, &batch.rep_->batch);
+  return FromRocksDbStatus(
+      status, absl::StrCat("write batch of ", batch.Count(), " updates to ", impl_->path));
+}
+
+std::shared_ptr<const Snapshot> Store::GetSnapshot() const {
+  return std::make_shared<const Snapshot>(impl_, impl_->db->GetSnapshot());
+}
+
+absl::Status Store::CreateCheckpoint(std::string_view dir) const {
+  std::string target(dir);
+  while (target.size() > 1 && target.back() == '/') target.pop_back();
+  std::error_code error;
+  if (std::filesystem::exists(std::filesystem::symlink_status(target, error))) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("store: checkpoint of ", impl_->path, ": ", target, " already exists"));
+  }
+  const std::string context = absl::StrCat("checkpoint ", impl_->path, " into ", target);
+  rocksdb::Checkpoint* raw_checkpoint = nullptr;
+  rocksdb::Status status = rocksdb::Checkpoint::Create(impl_->db.get(), &raw_checkpoint);
+  if (!status.ok()) return FromRocksDbStatus(status, context);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw_checkpoint);
+  return FromRocksDbStatus(checkpoint->CreateCheckpoint(target), context);
+}
+
+}  // namespace pilotage::store

@@ -1,0 +1,655 @@
+#include "pilotage/store/store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace pilotage::store {
+namespace {
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+// A fresh directory under the system's temporary directory, removed with
+// everything in it when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "pilotage-store-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << pattern;
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+
+  std::string Path(std::string_view child) const { return (path_ / child).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+StoreOptions ReadModelOptions() {
+  StoreOptions options;
+  options.column_families = {{"journeys"}, {"counters"}, {"offsets"}};
+  return options;
+}
+
+std::unique_ptr<Store> OpenOrFail(const std::string& path, const StoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path, options);
+  if (!store.ok()) {
+    ADD_FAILURE() << "Open(" << path << "): " << store.status();
+    return nullptr;
+  }
+  return *std::move(store);
+}
+
+void PutOrFail(Store& store, std::string_view column_family, std::string_view key,
+               std::string_view value) {
+  WriteBatch batch = store.NewWriteBatch();
+  batch.Put(column_family, key, value);
+  absl::Status written = store.Write(batch);
+  EXPECT_TRUE(written.ok()) << written;
+}
+
+std::optional<std::string> GetOrFail(const Store& store, std::string_view column_family,
+                                     std::string_view key) {
+  absl::StatusOr<std::optional<std::string>> value = store.Get(column_family, key);
+  EXPECT_TRUE(value.ok()) << value.status();
+  return value.ok() ? *std::move(value) : std::nullopt;
+}
+
+Entries Collect(const Store& store, std::string_view column_family, std::string_view prefix) {
+  Entries entries;
+  absl::Status status =
+      store.ForEach(column_family, prefix, [&](std::string_view key, std::string_view value) {
+        entries.emplace_back(key, value);
+        return true;
+      });
+  EXPECT_TRUE(status.ok()) << status;
+  return entries;
+}
+
+Entries Collect(const Store& store, const Snapshot& snapshot, std::string_view column_family,
+                std::string_view prefix) {
+  Entries entries;
+  absl::Status status = store.ForEach(snapshot, column_family, prefix,
+                                      [&](std::string_view key, std::string_view value) {
+                                        entries.emplace_back(key, value);
+                                        return true;
+                                      });
+  EXPECT_TRUE(status.ok()) << status;
+  return entries;
+}
+
+// Debian's abseil has its own absl::string_view, not std::string_view.
+bool Contains(absl::string_view haystack, std::string_view needle) {
+  return std::string_view(haystack.data(), haystack.size()).find(needle) != std::string_view::npos;
+}
+
+TEST(Store, PutAndGetKeepColumnFamiliesApart) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+
+  PutOrFail(*store, "journeys", "lot-1", "journey");
+  PutOrFail(*store, "counters", "lot-1", "counter");
+
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), "counter");
+  EXPECT_EQ(GetOrFail(*store, "offsets", "lot-1"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store, "default", "lot-1"), std::nullopt);
+}
+
+TEST(Store, GetReturnsNulloptForMissingKey) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+
+  EXPECT_EQ(GetOrFail(*store, "journeys", "never-written"), std::nullopt);
+}
+
+TEST(Store, EmptyValueIsPresentNotMissing) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+
+  PutOrFail(*store, "journeys", "lot-1", "");
+
+  std::optional<std::string> value = GetOrFail(*store, "journeys", "lot-1");
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(*value, "");
+}
+
+TEST(Store, KeysAndValuesMayHoldAnyBytes) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  const std::string key("lot\0\xff", 5);
+  const std::string value("\0\x01\x02", 3);
+
+  PutOrFail(*store, "journeys", key, value);
+
+  EXPECT_EQ(GetOrFail(*store, "journeys", key), value);
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot"), std::nullopt);
+}
+
+TEST(Store, DeleteMakesKeyMissing) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "journeys", "lot-1", "journey");
+
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Delete("journeys", "lot-1");
+  batch.Delete("journeys", "never-written");
+  ASSERT_TRUE(store->Write(batch).ok());
+
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), std::nullopt);
+}
+
+TEST(Store, BatchCountsItsUpdatesAndClearEmptiesIt) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+
+  WriteBatch batch = store->NewWriteBatch();
+  const std::size_t empty_bytes = batch.ApproximateBytes();
+  EXPECT_EQ(batch.Count(), 0u);
+  batch.Put("journeys", "lot-1", std::string(1000, 'x'));
+  batch.Delete("counters", "lot-1");
+  EXPECT_EQ(batch.Count(), 2u);
+  EXPECT_GE(batch.ApproximateBytes(), empty_bytes + 1000);
+
+  batch.Clear();
+  EXPECT_EQ(batch.Count(), 0u);
+  EXPECT_EQ(batch.ApproximateBytes(), empty_bytes);
+}
+
+TEST(Store, BatchWithAnErrorWritesNothing) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "counters", "lot-1", "old");
+
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Put("journeys", "lot-1", "journey");
+  batch.Delete("counters", "lot-1");
+  batch.Put("no-such-family", "lot-1", "x");
+  batch.Put("offsets", "partition-0", "42");
+  EXPECT_EQ(batch.status().code(), absl::StatusCode::kInvalidArgument);
+  absl::Status written = store->Write(batch);
+
+  EXPECT_EQ(written.code(), absl::StatusCode::kInvalidArgument) << written;
+  EXPECT_TRUE(Contains(written.message(), "'no-such-family'")) << written;
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), "old");
+  EXPECT_EQ(GetOrFail(*store, "offsets", "partition-0"), std::nullopt);
+}
+
+TEST(Store, BatchIsAppliedWholeAcrossColumnFamilies) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "counters", "lot-1", "old");
+
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Put("journeys", "lot-1", "journey");
+  batch.Delete("counters", "lot-1");
+  batch.Put("offsets", "partition-0", "42");
+  std::shared_ptr<const Snapshot> before = store->GetSnapshot();
+  ASSERT_TRUE(store->Write(batch).ok());
+
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store, "offsets", "partition-0"), "42");
+  EXPECT_EQ(*store->Get(*before, "journeys", "lot-1"), std::nullopt);
+  EXPECT_EQ(*store->Get(*before, "counters", "lot-1"), "old");
+}
+
+TEST(Store, ConcurrentReadersNeverSeeHalfABatch) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  constexpr int kBatches = 2000;
+  std::atomic<bool> done{false};
+
+  std::thread writer([&] {
+    WriteBatch batch = store->NewWriteBatch();
+    for (int i = 1; i <= kBatches; ++i) {
+      batch.Clear();
+      batch.Put("journeys", "lot-1", absl::StrCat(i));
+      batch.Put("offsets", "partition-0", absl::StrCat(i));
+      EXPECT_TRUE(store->Write(batch).ok());
+    }
+    done = true;
+  });
+  std::vector<std::thread> readers;
+  std::atomic<int> torn{0};
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (!done) {
+        std::shared_ptr<const Snapshot> snapshot = store->GetSnapshot();
+        absl::StatusOr<std::optional<std::string>> journey =
+            store->Get(*snapshot, "journeys", "lot-1");
+        absl::StatusOr<std::optional<std::string>> offset =
+            store->Get(*snapshot, "offsets", "partition-0");
+        if (!journey.ok() || !offset.ok() || *journey != *offset) ++torn;
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& reader : readers) reader.join();
+
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_EQ(GetOrFail(*store, "offsets", "partition-0"), absl::StrCat(kBatches));
+}
+
+TEST(Store, WrittenBatchSurvivesReopen) {
+  TempDir dir;
+  StoreOptions options = ReadModelOptions();
+  options.sync = true;
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), options);
+    ASSERT_NE(store, nullptr);
+    WriteBatch batch = store->NewWriteBatch();
+    batch.Put("journeys", "lot-1", "journey");
+    batch.Put("offsets", "partition-0", "42");
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+
+  std::unique_ptr<Store> reopened = OpenOrFail(dir.Path("db"), options);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(GetOrFail(*reopened, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(GetOrFail(*reopened, "offsets", "partition-0"), "42");
+}
+
+struct PrefixCase {
+  std::string prefix;
+  std::vector<std::string> expected_keys;
+};
+
+std::string Describe(const PrefixCase& c) {
+  std::string printable;
+  for (unsigned char ch : c.prefix) {
+    printable += (ch >= 0x20 && ch < 0x7f) ? std::string(1, ch) : absl::StrCat("\\x", ch);
+  }
+  return absl::StrCat("prefix \"", printable, "\"");
+}
+
+TEST(Store, ForEachVisitsExactlyThePrefixInKeyOrder) {
+  // Keys written out of order, with neighbours on both sides of each prefix.
+  const std::vector<std::string> keys = {
+      "lot2",  "lot1/b", "lot1",     "lot0/z",       "lot1/a",   "lot1\xff", "lot",
+      "lot1/", "lot10",  "\xff\xff", "\xff\xff\x01", "\xff\xfe", "a",
+  };
+  const std::vector<PrefixCase> cases = {
+      {"lot1/", {"lot1/", "lot1/a", "lot1/b"}},
+      {"lot1", {"lot1", "lot1/", "lot1/a", "lot1/b", "lot10", "lot1\xff"}},
+      {"lot", {"lot", "lot0/z", "lot1", "lot1/", "lot1/a", "lot1/b", "lot10", "lot1\xff", "lot2"}},
+      {"lot3", {}},
+      {"\xff\xff", {"\xff\xff", "\xff\xff\x01"}},
+      {"",
+       {"a", "lot", "lot0/z", "lot1", "lot1/", "lot1/a", "lot1/b", "lot10", "lot1\xff", "lot2",
+        "\xff\xfe", "\xff\xff", "\xff\xff\x01"}},
+  };
+  TempDir dir;
+  StoreOptions options;
+  // A 4-byte fixed prefix: shorter, equal and longer ForEach prefixes must all
+  // give the same answer as without one.
+  options.column_families = {{"plain"}, {"prefixed", 4}};
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), options);
+    ASSERT_NE(store, nullptr);
+    WriteBatch batch = store->NewWriteBatch();
+    for (const std::string& key : keys) {
+      batch.Put("plain", key, "v:" + key);
+      batch.Put("prefixed", key, "v:" + key);
+    }
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  // Reopening replays the log into table files, so the second pass reads
+  // through bloom filters and SST iterators rather than the memtable.
+  for (const char* phase : {"first open", "after reopen"}) {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), options);
+    ASSERT_NE(store, nullptr);
+    for (const char* column_family : {"plain", "prefixed"}) {
+      for (const PrefixCase& c : cases) {
+        SCOPED_TRACE(absl::StrCat(phase, ", ", column_family, ", ", Describe(c)));
+        Entries expected;
+        for (const std::string& key : c.expected_keys) expected.emplace_back(key, "v:" + key);
+        EXPECT_EQ(Collect(*store, column_family, c.prefix), expected);
+      }
+    }
+  }
+}
+
+TEST(Store, ForEachStopsWhenVisitorReturnsFalse) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  for (const char* key : {"a", "b", "c", "d"}) PutOrFail(*store, "journeys", key, key);
+
+  std::vector<std::string> seen;
+  absl::Status status = store->ForEach("journeys", "", [&](std::string_view key, std::string_view) {
+    seen.emplace_back(key);
+    return seen.size() < 2;
+  });
+
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Store, SnapshotDoesNotSeeLaterWrites) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "journeys", "lot-1", "v1");
+  PutOrFail(*store, "journeys", "lot-2", "v1");
+
+  std::shared_ptr<const Snapshot> snapshot = store->GetSnapshot();
+  PutOrFail(*store, "journeys", "lot-1", "v2");
+  PutOrFail(*store, "journeys", "lot-3", "v2");
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Delete("journeys", "lot-2");
+  ASSERT_TRUE(store->Write(batch).ok());
+
+  EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-1"), "v1");
+  EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-2"), "v1");
+  EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-3"), std::nullopt);
+  EXPECT_EQ(Collect(*store, *snapshot, "journeys", "lot-"),
+            (Entries{{"lot-1", "v1"}, {"lot-2", "v1"}}));
+  EXPECT_EQ(Collect(*store, "journeys", "lot-"), (Entries{{"lot-1", "v2"}, {"lot-3", "v2"}}));
+}
+
+TEST(Store, SnapshotOfAnotherStoreIsInvalidArgument) {
+  TempDir dir;
+  std::unique_ptr<Store> first = OpenOrFail(dir.Path("first"), ReadModelOptions());
+  std::unique_ptr<Store> second = OpenOrFail(dir.Path("second"), ReadModelOptions());
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  std::shared_ptr<const Snapshot> snapshot = first->GetSnapshot();
+
+  EXPECT_EQ(second->Get(*snapshot, "journeys", "lot-1").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(second
+                ->ForEach(*snapshot, "journeys", "",
+                          [](std::string_view, std::string_view) { return true; })
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Store, BatchOfAnotherStoreIsInvalidArgument) {
+  TempDir dir;
+  std::unique_ptr<Store> first = OpenOrFail(dir.Path("first"), ReadModelOptions());
+  std::unique_ptr<Store> second = OpenOrFail(dir.Path("second"), ReadModelOptions());
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  WriteBatch batch = first->NewWriteBatch();
+  batch.Put("journeys", "lot-1", "journey");
+
+  EXPECT_EQ(second->Write(batch).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetOrFail(*second, "journeys", "lot-1"), std::nullopt);
+}
+
+TEST(Store, SnapshotMayOutliveItsStore) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "journeys", "lot-1", "journey");
+  std::shared_ptr<const Snapshot> snapshot = store->GetSnapshot();
+
+  store.reset();
+  // The snapshot still holds the database open, and so its lock.
+  EXPECT_EQ(Store::Open(dir.Path("db"), ReadModelOptions()).status().code(),
+            absl::StatusCode::kUnavailable);
+  snapshot.reset();
+
+  std::unique_ptr<Store> reopened = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(GetOrFail(*reopened, "journeys", "lot-1"), "journey");
+}
+
+TEST(Store, CheckpointOpensAsStoreWithSameContent) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "journeys", "lot-1", "journey");
+  PutOrFail(*store, "offsets", "partition-0", "42");
+
+  absl::Status checkpointed = store->CreateCheckpoint(dir.Path("checkpoint"));
+  ASSERT_TRUE(checkpointed.ok()) << checkpointed;
+  PutOrFail(*store, "journeys", "lot-2", "after the checkpoint");
+
+  std::unique_ptr<Store> copy = OpenOrFail(dir.Path("checkpoint"), ReadModelOptions());
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->ColumnFamilies(), store->ColumnFamilies());
+  EXPECT_EQ(Collect(*copy, "journeys", ""), (Entries{{"lot-1", "journey"}}));
+  EXPECT_EQ(Collect(*copy, "offsets", ""), (Entries{{"partition-0", "42"}}));
+}
+
+TEST(Store, CheckpointRefusesAnExistingDirectory) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  std::filesystem::create_directory(dir.Path("taken"));
+
+  absl::Status status = store->CreateCheckpoint(dir.Path("taken"));
+
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
+  EXPECT_TRUE(Contains(status.message(), dir.Path("taken"))) << status;
+}
+
+TEST(Store, ReopenWithAnExtraColumnFamilyCreatesItAndKeepsData) {
+  TempDir dir;
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+    ASSERT_NE(store, nullptr);
+    PutOrFail(*store, "journeys", "lot-1", "journey");
+  }
+  StoreOptions more = ReadModelOptions();
+  more.column_families.push_back({"penalties"});
+
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), more);
+  ASSERT_NE(store, nullptr);
+
+  EXPECT_EQ(store->ColumnFamilies(),
+            (std::vector<std::string>{"counters", "default", "journeys", "offsets", "penalties"}));
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), "journey");
+  PutOrFail(*store, "penalties", "p-1", "proposed");
+  EXPECT_EQ(GetOrFail(*store, "penalties", "p-1"), "proposed");
+}
+
+TEST(Store, OpenAlsoOpensColumnFamiliesMissingFromOptions) {
+  TempDir dir;
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+    ASSERT_NE(store, nullptr);
+    PutOrFail(*store, "counters", "lot-1", "7");
+  }
+
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), StoreOptions());
+  ASSERT_NE(store, nullptr);
+
+  EXPECT_EQ(store->ColumnFamilies(),
+            (std::vector<std::string>{"counters", "default", "journeys", "offsets"}));
+  EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), "7");
+}
+
+TEST(Store, UnknownColumnFamilyIsInvalidArgumentNamingIt) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+
+  absl::Status get = store->Get("jouneys", "lot-1").status();
+  absl::Status for_each =
+      store->ForEach("jouneys", "", [](std::string_view, std::string_view) { return true; });
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Delete("jouneys", "lot-1");
+  absl::Status write = store->Write(batch);
+
+  for (const absl::Status& status : {get, for_each, write}) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_TRUE(Contains(status.message(), "'jouneys'")) << status;
+    EXPECT_TRUE(Contains(status.message(), dir.Path("db"))) << status;
+  }
+}
+
+TEST(Store, OpenOnAFileIsFailedPreconditionNamingThePath) {
+  TempDir dir;
+  const std::string file = dir.Path("not-a-directory");
+  std::ofstream(file) << "hello";
+
+  for (auto open : {&Store::Open, &Store::OpenReadOnly}) {
+    absl::StatusOr<std::unique_ptr<Store>> store = open(file, ReadModelOptions());
+
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+    EXPECT_TRUE(Contains(store.status().message(), file)) << store.status();
+    EXPECT_TRUE(Contains(store.status().message(), "not a directory")) << store.status();
+  }
+}
+
+TEST(Store, OpenBelowAFileIsFailedPreconditionNamingThePath) {
+  TempDir dir;
+  const std::string file = dir.Path("not-a-directory");
+  std::ofstream(file) << "hello";
+  const std::string below = file + "/db";
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(below, ReadModelOptions());
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+  EXPECT_TRUE(Contains(store.status().message(), below)) << store.status();
+}
+
+TEST(Store, OpenCreatesMissingParentDirectories) {
+  TempDir dir;
+
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("a/b/db"), ReadModelOptions());
+
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->path(), dir.Path("a/b/db"));
+  EXPECT_FALSE(store->read_only());
+}
+
+TEST(Store, OpenWithoutCreateIfMissingIsNotFound) {
+  TempDir dir;
+  StoreOptions options = ReadModelOptions();
+  options.create_if_missing = false;
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.Path("db"), options);
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kNotFound) << store.status();
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("db")));
+}
+
+TEST(Store, SecondWriterOfTheSameStoreIsUnavailable) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+
+  absl::StatusOr<std::unique_ptr<Store>> second = Store::Open(dir.Path("db"), ReadModelOptions());
+
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
+  EXPECT_TRUE(Contains(second.status().message(), dir.Path("db"))) << second.status();
+}
+
+TEST(Store, OpenReadOnlySeesDataAndRefusesWrites) {
+  TempDir dir;
+  std::unique_ptr<Store> writer = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(writer, nullptr);
+  PutOrFail(*writer, "journeys", "lot-1", "journey");
+
+  // The writer stays open: readers take no lock.
+  absl::StatusOr<std::unique_ptr<Store>> reader =
+      Store::OpenReadOnly(dir.Path("db"), ReadModelOptions());
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  Store& store = **reader;
+
+  EXPECT_TRUE(store.read_only());
+  EXPECT_EQ(GetOrFail(store, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(Collect(store, "journeys", ""), (Entries{{"lot-1", "journey"}}));
+  std::shared_ptr<const Snapshot> snapshot = store.GetSnapshot();
+  EXPECT_EQ(*store.Get(*snapshot, "journeys", "lot-1"), "journey");
+  WriteBatch batch = store.NewWriteBatch();
+  batch.Put("journeys", "lot-2", "journey");
+  absl::Status written = store.Write(batch);
+  EXPECT_EQ(written.code(), absl::StatusCode::kFailedPrecondition) << written;
+  EXPECT_TRUE(Contains(written.message(), "read-only")) << written;
+  EXPECT_EQ(GetOrFail(*writer, "journeys", "lot-2"), std::nullopt);
+}
+
+TEST(Store, OpenReadOnlyOfMissingStoreIsNotFound) {
+  TempDir dir;
+
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::OpenReadOnly(dir.Path("db"), ReadModelOptions());
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kNotFound) << store.status();
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("db")));
+}
+
+TEST(Store, OpenReadOnlyWithAColumnFamilyNotOnDiskIsNotFound) {
+  TempDir dir;
+  ASSERT_NE(OpenOrFail(dir.Path("db"), ReadModelOptions()), nullptr);
+  StoreOptions more = ReadModelOptions();
+  more.column_families.push_back({"penalties"});
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::OpenReadOnly(dir.Path("db"), more);
+
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kNotFound) << store.status();
+  EXPECT_TRUE(Contains(store.status().message(), "'penalties'")) << store.status();
+}
+
+TEST(Store, InvalidOptionsAreInvalidArgument) {
+  struct Case {
+    std::string name;
+    StoreOptions options;
+  };
+  std::vector<Case> cases(3);
+  cases[0].name = "empty column family name";
+  cases[0].options.column_families = {{"journeys"}, {""}};
+  cases[1].name = "duplicate column family";
+  cases[1].options.column_families = {{"journeys"}, {"journeys", 8}};
+  cases[2].name = "negative bloom bits";
+  cases[2].options.bloom_bits_per_key = -1;
+  TempDir dir;
+
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.Path("db"), c.options);
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << store.status();
+  }
+}
+
+TEST(Store, WorksWithoutBlockCacheOrBloomFilters) {
+  TempDir dir;
+  StoreOptions options = ReadModelOptions();
+  options.block_cache_bytes = 0;
+  options.bloom_bits_per_key = 0;
+  options.write_buffer_bytes = 1 << 20;
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), options);
+    ASSERT_NE(store, nullptr);
+    PutOrFail(*store, "journeys", "lot-1", "journey");
+  }
+
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-2"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace pilotage::store

@@ -1,0 +1,33 @@
+#pragma once
+// Helpers for pilotage's own tests: temporary directories, unique topic
+// names and the local broker's address. Linked by tests only.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace pilotage::testing {
+
+// A fresh directory under the test's temporary area, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A topic name no other test uses: "test.<prefix>.<pid>.<random>".
+std::string UniqueTopic(std::string_view prefix);
+
+// The local broker's address (see kafka::BootstrapFromEnvironment); fails
+// the calling test with a clear message when there is none. Also prints the
+// broker's Kafka version once, from the `version` file beside the bootstrap
+// file, so that the integration log shows which broker ran.
+std::string BrokerOrFail();
+
+}  // namespace pilotage::testing
