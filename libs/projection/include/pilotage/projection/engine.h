@@ -1,0 +1,101 @@
+#pragma once
+// The projection engine: consumes Kafka in a consumer group and folds every
+// event exactly once into a projection's RocksDB store.
+//
+// Per batch (up to `batch_max_events` events or `batch_max_wait`), the engine
+// writes ONE atomic store batch holding the projection's state changes, the
+// ids of the events folded, and the next offset and counters of every
+// partition in the batch (WAL on; fsync per batch if `sync`). On assignment,
+// each partition starts at the offset stored in that store — 0 when it has
+// none — never at Kafka's committed offset, which is committed only so that
+// lag shows in Kafka's tools. A crash at any instant therefore loses nothing
+// and counts nothing twice: the store is always the fold of an exact prefix
+// of each partition.
+//
+// Per event: a payload that does not decode, or an event without id, lot or
+// body, or one the projection refuses (kInvalidArgument/kFailedPrecondition),
+// is written to the dead-letter topic with its origin and reason, counted,
+// and skipped. An event id already folded for its lot is skipped and counted
+// as a duplicate, whenever the resend arrives. Broker errors are retried,
+// never dead-lettered: the batch is written only once its dead letters are
+// acknowledged.
+//
+// Thread-safety: Run() on one thread; RequestStop() and stats() from any.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "pilotage/projection/projection.h"
+#include "pilotage/store/store.h"
+
+namespace pilotage::projection {
+
+struct EngineOptions {
+  // Kafka bootstrap servers, "host:port[,...]".
+  std::string bootstrap;
+  // Consumer group shared by the projectors that split the partitions.
+  std::string group_id = "pilotage-projector";
+  // Topics folded, in the order of their names (keys are lot ids).
+  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
+  // Where undecodable or impossible events go.
+  std::string dead_letter_topic = "pilotage.deadletter.v1";
+  // A batch is written when it holds this many events...
+  size_t batch_max_events = 20000;
+  // ...or when its first event has waited this long.
+  std::chrono::milliseconds batch_max_wait{250};
+  // Stop once every assigned partition has reached the end offset it had
+  // when the engine first saw it idle (for rebuilds, tests and benchmarks).
+  bool stop_at_end = false;
+  // Name given to the Kafka clients.
+  std::string client_id = "pilotage-projector";
+  // Static group membership (group.instance.id): a projector restarted with
+  // the same id takes its partitions back at once instead of waiting for the
+  // session timeout. Empty: dynamic membership. Give each projector process a
+  // distinct, stable id (e.g. the host name and a slot number).
+  std::string instance_id;
+};
+
+// Counters since the engine started (the store keeps cumulative ones).
+struct EngineStats {
+  std::atomic<int64_t> folded{0};
+  std::atomic<int64_t> duplicates{0};
+  std::atomic<int64_t> dead_letters{0};
+  std::atomic<int64_t> batches{0};
+  std::atomic<int64_t> flush_retries{0};
+};
+
+class Engine {
+ public:
+  // `projection` and `store` must outlive the engine; `store` must have been
+  // opened with OpenProjectionStore for `projection`.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options,
+                                                                      Projection* projection,
+                                                                      store::Store* store);
+  ~Engine();
+
+  // Consumes and folds until RequestStop() (or, with stop_at_end, until the
+  // end), then writes the open batch and leaves the group. Returns the error
+  // that stopped it, if any.
+  [[nodiscard]] absl::Status Run();
+
+  // Asks Run() to finish its current batch and return. Safe from a signal
+  // handler's companion thread or any other thread.
+  void RequestStop();
+
+  const EngineStats& stats() const;
+
+  class Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pilotage::projection

@@ -1,0 +1,64 @@
+#pragma once
+// A projection: how decoded events change a read model. The engine
+// (engine.h) owns consuming, deduplication, dead letters, batching and the
+// atomic write; a projection only folds and flushes.
+//
+// Contract:
+//   * Fold() is called once per new event (never for a duplicate event id),
+//     in partition order, and records its effect in an in-memory delta.
+//   * Flush() turns the delta into puts and deletes on `batch`, reading what
+//     it needs from `store` (which holds everything flushed before), then
+//     clears the delta. The engine writes `batch` atomically with the event
+//     ids seen and the next offsets; if that write fails, the engine calls
+//     Discard() and replays the same events.
+//   * State is keyed by lot: a lot's events live in one Kafka partition, so
+//     the state of a partition is self-contained and can be rebuilt, moved to
+//     another projector, or replayed from offset 0 on its own.
+//   * The result must not depend on how events are cut into batches.
+// A projection is used by one engine thread at a time.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "pilotage/store/store.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage::projection {
+
+// Where an event was read from.
+struct Origin {
+  std::string_view topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+
+  // Stable name and version, recorded in the store. Change the version when
+  // the meaning of stored state changes: a store written by another version
+  // is refused and must be rebuilt.
+  virtual std::string_view Name() const = 0;
+  virtual uint32_t Version() const = 0;
+
+  // The column families holding this projection's state (the engine adds
+  // its own: meta, offsets, seen, progress).
+  virtual std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const = 0;
+
+  // Folds one event into the delta. kInvalidArgument or kFailedPrecondition
+  // mean the event cannot apply: it goes to the dead-letter topic with the
+  // message as reason, and folding goes on. Any other error stops the engine.
+  [[nodiscard]] virtual absl::Status Fold(const v1::Event& event, const Origin& origin) = 0;
+
+  // Writes the delta into `batch` and clears it.
+  [[nodiscard]] virtual absl::Status Flush(const store::Store& store, store::WriteBatch& batch) = 0;
+
+  // Forgets the delta (the batch holding it was not written).
+  virtual void Discard() = 0;
+};
+
+}  // namespace pilotage::projection

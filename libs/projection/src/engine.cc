@@ -1,0 +1,327 @@
+#include "pilotage/projection/engine.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <thread>
+#include <unordered_set>
+
+#include "fmt/format.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/projection/projection_store.h"
+#include "spdlog/spdlog.h"
+
+namespace pilotage::projection {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+struct PartitionState {
+  std::string topic;
+  int32_t partition = 0;
+  std::string key;  // "topic/partition"
+  PartitionProgress progress;
+  bool dirty = false;
+};
+
+struct DeadLetterRecord {
+  std::string key;
+  std::string value;
+  // Written by the producer's delivery thread, read after Flush().
+  std::shared_ptr<std::atomic<int>> state = std::make_shared<std::atomic<int>>(0);
+  static constexpr int kPending = 0, kDelivered = 1, kFailed = 2;
+};
+
+bool RefusedByProjection(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kInvalidArgument ||
+         s.code() == absl::StatusCode::kFailedPrecondition;
+}
+
+}  // namespace
+
+class Engine::Impl : public kafka::RebalanceListener {
+ public:
+  Impl(const EngineOptions& options, Projection* projection, store::Store* store)
+      : options_(options), projection_(projection), store_(store) {}
+
+  absl::Status Init() {
+    auto producer = kafka::Producer::Create(
+        {.bootstrap = options_.bootstrap, .client_id = options_.client_id + "-deadletters"});
+    if (!producer.ok()) return producer.status();
+    producer_ = std::move(*producer);
+    auto admin = kafka::Admin::Create(options_.bootstrap);
+    if (!admin.ok()) return admin.status();
+    admin_ = std::move(*admin);
+    return absl::OkStatus();
+  }
+
+  absl::Status Run() {
+    kafka::ConsumerOptions consumer_options{.bootstrap = options_.bootstrap,
+                                            .group_id = options_.group_id,
+                                            .topics = options_.topics,
+                                            .client_id = options_.client_id};
+    if (!options_.instance_id.empty()) {
+      consumer_options.extra["group.instance.id"] = options_.instance_id;
+    }
+    auto consumer = kafka::Consumer::Create(consumer_options, this);
+    if (!consumer.ok()) return consumer.status();
+    consumer_ = std::move(*consumer);
+    const kafka::Consumer::MessageHandler handler = [this](const kafka::Message& m) { Handle(m); };
+    while (!stop_ && fatal_.ok()) {
+      const size_t room = options_.batch_max_events - batch_events_;
+      auto wait = options_.batch_max_wait;
+      if (batch_events_ > 0) {
+        wait = std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 batch_started_ + options_.batch_max_wait - Clock::now()));
+      }
+      auto handed = consumer_->Poll(room, wait, handler);
+      if (!handed.ok()) {
+        fatal_ = handed.status();
+        break;
+      }
+      const bool full = batch_events_ >= options_.batch_max_events;
+      const bool old =
+          batch_events_ > 0 && Clock::now() - batch_started_ >= options_.batch_max_wait;
+      if (full || old) {
+        if (absl::Status s = FlushWithRetry(); !s.ok()) fatal_ = s;
+      }
+      if (*handed == 0 && batch_events_ == 0 && options_.stop_at_end && AtEnd()) break;
+    }
+    if (fatal_.ok()) {
+      if (absl::Status s = FlushWithRetry(); !s.ok()) fatal_ = s;
+    }
+    consumer_->Close();
+    consumer_.reset();
+    return fatal_;
+  }
+
+  void RequestStop() { stop_ = true; }
+  const EngineStats& stats() const { return stats_; }
+
+  // RebalanceListener
+
+  absl::StatusOr<std::map<kafka::TopicPartition, int64_t>> OnAssigned(
+      const std::vector<kafka::TopicPartition>& partitions) override {
+    std::map<kafka::TopicPartition, int64_t> start;
+    for (const auto& tp : partitions) {
+      PartitionState state{tp.topic, tp.partition, tp.ToString(), {}, false};
+      auto stored = store_->Get(kProgressFamily, state.key);
+      if (!stored.ok()) return stored.status();
+      if (stored->has_value()) {
+        auto progress = DecodeProgress(**stored);
+        if (!progress.ok()) return progress.status();
+        state.progress = *progress;
+      }
+      start[tp] = state.progress.next_offset;
+      spdlog::info("projector: {} starts at offset {}", state.key, state.progress.next_offset);
+      partitions_.push_back(std::move(state));
+    }
+    return start;
+  }
+
+  void OnRevoked(const std::vector<kafka::TopicPartition>& partitions) override {
+    // Their state must be durable before another projector reads it.
+    if (absl::Status s = Flush(); !s.ok()) {
+      // The batch is not written: the next owner replays from the stored
+      // offsets; this engine stops, since its other partitions' positions are
+      // now ahead of what is stored.
+      fatal_ =
+          absl::AbortedError(fmt::format("projector: flush on revoke failed: {}", s.ToString()));
+      stop_ = true;
+    }
+    for (const auto& tp : partitions) {
+      std::erase_if(partitions_, [&](const PartitionState& p) {
+        return p.partition == tp.partition && p.topic == tp.topic;
+      });
+    }
+  }
+
+ private:
+  PartitionState& StateOf(std::string_view topic, int32_t partition) {
+    for (auto& p : partitions_) {
+      if (p.partition == partition && p.topic == topic) return p;
+    }
+    // A message of a partition not (or no longer) assigned: librdkafka does
+    // not hand those over, but keep going safely if it ever did.
+    std::string t(topic);
+    partitions_.push_back({t, partition, fmt::format("{}/{}", t, partition), {}, false});
+    return partitions_.back();
+  }
+
+  void Handle(const kafka::Message& m) {
+    PartitionState& part = StateOf(m.topic, m.partition);
+    part.progress.next_offset = m.offset + 1;
+    part.dirty = true;
+    if (batch_events_++ == 0) batch_started_ = Clock::now();
+
+    event_.Clear();
+    if (!event_.ParseFromArray(m.value.data(), static_cast<int>(m.value.size()))) {
+      return DeadLetter(m, part, "payload does not decode as pilotage.v1.Event");
+    }
+    if (event_.event_id().empty()) return DeadLetter(m, part, "event has no event_id");
+    if (event_.lot_id().empty()) return DeadLetter(m, part, "event has no lot_id");
+    if (event_.body_case() == v1::Event::BODY_NOT_SET) {
+      return DeadLetter(m, part, "event has no body (unknown event type?)");
+    }
+    seen_key_.assign(event_.lot_id());
+    seen_key_.push_back('\0');
+    seen_key_.append(event_.event_id());
+    if (batch_seen_.contains(seen_key_) || SeenInStore(seen_key_)) {
+      ++part.progress.duplicates;
+      ++stats_.duplicates;
+      return;
+    }
+    absl::Status s = projection_->Fold(event_, Origin{m.topic, m.partition, m.offset});
+    if (RefusedByProjection(s)) return DeadLetter(m, part, std::string(s.message()));
+    if (!s.ok()) {
+      fatal_ = s;
+      stop_ = true;
+      return;
+    }
+    batch_seen_.insert(seen_key_);
+    ++part.progress.folded;
+    ++stats_.folded;
+  }
+
+  bool SeenInStore(const std::string& key) {
+    auto seen = store_->Get(kSeenFamily, key);
+    if (!seen.ok()) {
+      fatal_ = seen.status();
+      stop_ = true;
+      return false;
+    }
+    return seen->has_value();
+  }
+
+  void DeadLetter(const kafka::Message& m, PartitionState& part, std::string reason) {
+    v1::DeadLetter letter;
+    letter.set_origin_topic(std::string(m.topic));
+    letter.set_origin_partition(m.partition);
+    letter.set_origin_offset(m.offset);
+    letter.set_reason(reason);
+    letter.set_payload(std::string(m.value));
+    *letter.mutable_recorded_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    dead_letters_.push_back({std::string(m.key), letter.SerializeAsString()});
+    Send(dead_letters_.back());
+    ++part.progress.dead_letters;
+    ++stats_.dead_letters;
+    spdlog::warn("projector: dead letter from {} offset {}: {}", part.key, m.offset, reason);
+  }
+
+  void Send(DeadLetterRecord& record) {
+    record.state->store(DeadLetterRecord::kPending);
+    auto state = record.state;
+    absl::Status s = producer_->Send(
+        {options_.dead_letter_topic, record.key, record.value}, [state](const kafka::Delivery& d) {
+          state->store(d.status.ok() ? DeadLetterRecord::kDelivered : DeadLetterRecord::kFailed);
+        });
+    if (!s.ok()) record.state->store(DeadLetterRecord::kFailed);
+  }
+
+  // Dead letters first (acknowledged by Kafka), then one atomic store batch.
+  absl::Status Flush() {
+    if (batch_events_ == 0) return absl::OkStatus();
+    if (!dead_letters_.empty()) {
+      if (absl::Status s = producer_->Flush(30s); !s.ok()) return s;
+      bool failed = false;
+      for (auto& record : dead_letters_) {
+        if (record.state->load() != DeadLetterRecord::kDelivered) {
+          failed = true;
+          Send(record);  // retried at the next attempt
+        }
+      }
+      if (failed) {
+        return absl::UnavailableError(fmt::format("projector: dead letters not acknowledged by {}",
+                                                  options_.dead_letter_topic));
+      }
+    }
+    store::WriteBatch batch = store_->NewWriteBatch();
+    if (absl::Status s = projection_->Flush(*store_, batch); !s.ok()) return Fatal(s);
+    for (const auto& key : batch_seen_) batch.Put(kSeenFamily, key, "");
+    std::map<kafka::TopicPartition, int64_t> commit;
+    for (auto& p : partitions_) {
+      if (!p.dirty) continue;
+      batch.Put(kProgressFamily, p.key, EncodeProgress(p.progress));
+      commit[{p.topic, p.partition}] = p.progress.next_offset;
+    }
+    if (absl::Status s = store_->Write(batch); !s.ok()) {
+      projection_->Discard();
+      return Fatal(s);
+    }
+    for (auto& p : partitions_) p.dirty = false;
+    batch_seen_.clear();
+    dead_letters_.clear();
+    batch_events_ = 0;
+    ++stats_.batches;
+    if (consumer_) consumer_->CommitForMonitoring(commit).IgnoreError();
+    return absl::OkStatus();
+  }
+
+  // A store that cannot be written stops the engine: what is stored stays
+  // the fold of an exact prefix, and a restart resumes from it.
+  absl::Status Fatal(absl::Status s) {
+    fatal_ = s;
+    stop_ = true;
+    return s;
+  }
+
+  absl::Status FlushWithRetry() {
+    while (true) {
+      absl::Status s = Flush();
+      if (s.ok() || s.code() != absl::StatusCode::kUnavailable || !fatal_.ok()) return s;
+      ++stats_.flush_retries;
+      spdlog::warn("{} (retrying)", s.ToString());
+      if (stop_) return s;
+      std::this_thread::sleep_for(500ms);
+    }
+  }
+
+  bool AtEnd() {
+    if (partitions_.empty()) return false;
+    for (const auto& p : partitions_) {
+      auto marks = admin_->QueryWatermarks({p.topic, p.partition});
+      if (!marks.ok() || p.progress.next_offset < marks->high) return false;
+    }
+    return true;
+  }
+
+  EngineOptions options_;
+  Projection* projection_;
+  store::Store* store_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<kafka::Admin> admin_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  EngineStats stats_;
+  std::atomic<bool> stop_{false};
+  absl::Status fatal_;
+
+  std::vector<PartitionState> partitions_;
+  std::unordered_set<std::string> batch_seen_;
+  std::vector<DeadLetterRecord> dead_letters_;
+  size_t batch_events_ = 0;
+  Clock::time_point batch_started_;
+  v1::Event event_;
+  std::string seen_key_;
+};
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options,
+                                                       Projection* projection,
+                                                       store::Store* store) {
+  if (projection == nullptr || store == nullptr) {
+    return absl::InvalidArgumentError("projector: engine needs a projection and a store");
+  }
+  if (options.batch_max_events == 0) {
+    return absl::InvalidArgumentError("projector: batch_max_events must be at least 1");
+  }
+  auto impl = std::make_unique<Impl>(options, projection, store);
+  if (absl::Status s = impl->Init(); !s.ok()) return s;
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+absl::Status Engine::Run() { return impl_->Run(); }
+void Engine::RequestStop() { impl_->RequestStop(); }
+const EngineStats& Engine::stats() const { return impl_->stats(); }
+
+}  // namespace pilotage::projection

@@ -1,0 +1,149 @@
+#include "pilotage/projection/projection_store.h"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+
+#include "fmt/format.h"
+
+namespace pilotage::projection {
+namespace {
+
+void AppendFixed64(std::string& out, int64_t v) {
+  char buf[8];
+  uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+  out.append(buf, 8);
+}
+
+int64_t ReadFixed64(const char* p) {
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i)
+    u |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  return static_cast<int64_t>(u);
+}
+
+absl::Status CheckTag(const store::Store& store, const Projection& projection, bool may_write,
+                      store::Store* writable) {
+  const std::string want = ProjectionTag(projection);
+  auto tag = store.Get(kMetaFamily, "projection");
+  if (!tag.ok()) return tag.status();
+  if (!tag->has_value()) {
+    if (!may_write) {
+      return absl::FailedPreconditionError(fmt::format(
+          "store {} records no projection: it was never written by a projector", store.path()));
+    }
+    store::WriteBatch batch = writable->NewWriteBatch();
+    batch.Put(kMetaFamily, "projection", want);
+    return writable->Write(batch);
+  }
+  if (**tag != want) {
+    return absl::FailedPreconditionError(
+        fmt::format("store {} was written by projection {}, this program folds {}: rebuild it "
+                    "(pilotage-projector rebuild --into NEW_DIR)",
+                    store.path(), **tag, want));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string ProjectionTag(const Projection& projection) {
+  return fmt::format("{}:{}", projection.Name(), projection.Version());
+}
+
+store::StoreOptions ProjectionStoreOptions(const Projection& projection, store::StoreOptions base) {
+  base.column_families.clear();
+  base.column_families.push_back({.name = std::string(kMetaFamily)});
+  base.column_families.push_back({.name = std::string(kSeenFamily)});
+  base.column_families.push_back({.name = std::string(kProgressFamily)});
+  for (auto& cf : projection.StateColumnFamilies()) base.column_families.push_back(cf);
+  return base;
+}
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenProjectionStore(std::string_view path,
+                                                                  const Projection& projection,
+                                                                  store::StoreOptions base) {
+  auto store = store::Store::Open(path, ProjectionStoreOptions(projection, std::move(base)));
+  if (!store.ok()) return store.status();
+  if (absl::Status s = CheckTag(**store, projection, true, store->get()); !s.ok()) return s;
+  return store;
+}
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenProjectionStoreReadOnly(
+    std::string_view path, const Projection& projection, store::StoreOptions base) {
+  auto store =
+      store::Store::OpenReadOnly(path, ProjectionStoreOptions(projection, std::move(base)));
+  if (!store.ok()) return store.status();
+  if (absl::Status s = CheckTag(**store, projection, false, nullptr); !s.ok()) return s;
+  return store;
+}
+
+std::string EncodeProgress(const PartitionProgress& p) {
+  std::string out;
+  out.reserve(32);
+  AppendFixed64(out, p.next_offset);
+  AppendFixed64(out, p.folded);
+  AppendFixed64(out, p.duplicates);
+  AppendFixed64(out, p.dead_letters);
+  return out;
+}
+
+absl::StatusOr<PartitionProgress> DecodeProgress(std::string_view bytes) {
+  if (bytes.size() != 32) {
+    return absl::DataLossError(
+        fmt::format("progress record of {} bytes, expected 32", bytes.size()));
+  }
+  return PartitionProgress{ReadFixed64(bytes.data()), ReadFixed64(bytes.data() + 8),
+                           ReadFixed64(bytes.data() + 16), ReadFixed64(bytes.data() + 24)};
+}
+
+absl::StatusOr<std::map<std::string, PartitionProgress>> ReadProgress(const store::Store& store) {
+  std::map<std::string, PartitionProgress> out;
+  absl::Status decode_error;
+  absl::Status s =
+      store.ForEach(kProgressFamily, "", [&](std::string_view key, std::string_view value) {
+        auto p = DecodeProgress(value);
+        if (!p.ok()) {
+          decode_error = p.status();
+          return false;
+        }
+        out.emplace(std::string(key), *p);
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!decode_error.ok()) return decode_error;
+  return out;
+}
+
+absl::StatusOr<std::string> StateDigest(const store::Store& store, const Projection& projection) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  auto feed = [&](std::string_view bytes) {
+    std::string len;
+    AppendFixed64(len, static_cast<int64_t>(bytes.size()));
+    EVP_DigestUpdate(ctx.get(), len.data(), len.size());
+    EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size());
+  };
+  std::vector<std::string> families = {std::string(kSeenFamily)};
+  for (const auto& cf : projection.StateColumnFamilies()) families.push_back(cf.name);
+  auto snapshot = store.GetSnapshot();
+  for (const auto& family : families) {
+    feed(family);
+    absl::Status s =
+        store.ForEach(*snapshot, family, "", [&](std::string_view k, std::string_view v) {
+          feed(k);
+          feed(v);
+          return true;
+        });
+    if (!s.ok()) return s;
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &size);
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+}  // namespace pilotage::projection

@@ -1,0 +1,74 @@
+#pragma once
+// What every pilotage program shares at its edge: exit codes, stop signals,
+// logging setup, progress display. Nothing here knows the CEP.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "absl/status/status.h"
+
+namespace pilotage::service {
+
+// Exit codes of every pilotage command, from the status that ended it:
+//   0 ok; 1 other errors; 2 bad usage or input (kInvalidArgument);
+//   3 a precondition is not met, fix state first (kFailedPrecondition,
+//     e.g. a period not closed, a store to rebuild); 4 a dependency is
+//     unavailable, retry later (kUnavailable: Kafka down);
+//   5 not found (kNotFound); 6 already exists (kAlreadyExists).
+int ExitCodeFor(const absl::Status& status);
+
+// Prints "<program>: <message>" on stderr and returns ExitCodeFor(status).
+int Fail(std::string_view program, const absl::Status& status);
+
+// Logging on stderr through spdlog. `level`: trace, debug, info, warn, error,
+// off (kInvalidArgument otherwise). `json`: one JSON object per line.
+[[nodiscard]] absl::Status SetupLogging(std::string_view level, bool json);
+
+// Turns SIGINT and SIGTERM into a flag and a callback, handled on a thread of
+// its own (not in a signal handler). Construct it in main() before any other
+// thread starts, so that every thread inherits the blocked signals.
+class StopSignal {
+ public:
+  StopSignal();
+  ~StopSignal();
+  StopSignal(const StopSignal&) = delete;
+  StopSignal& operator=(const StopSignal&) = delete;
+
+  // Called once, on the signal thread, when the first signal arrives.
+  void OnStop(std::function<void()> callback);
+  const std::atomic<bool>& stopped() const { return stopped_; }
+
+ private:
+  std::atomic<bool> stopped_{false};
+  std::function<void()> callback_;
+  std::atomic<bool> has_callback_{false};
+  std::thread thread_;
+};
+
+// Progress of long work: a bar redrawn in place on a terminal, a plain line
+// every `line_interval` otherwise. Thread-compatible (one updater).
+class Progress {
+ public:
+  // `total` 0 means unknown (no percent or ETA).
+  Progress(std::string label, int64_t total,
+           std::chrono::seconds line_interval = std::chrono::seconds(5));
+  void Update(int64_t done);
+  void SetTotal(int64_t total) { total_ = total; }
+  // Final line with the average rate.
+  void Finish(int64_t done);
+
+ private:
+  void Draw(int64_t done, bool final);
+  std::string label_;
+  int64_t total_;
+  bool tty_;
+  std::chrono::seconds line_interval_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace pilotage::service

@@ -1,0 +1,134 @@
+#include "pilotage/service/service.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "fmt/format.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace pilotage::service {
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return 2;
+    case absl::StatusCode::kFailedPrecondition:
+      return 3;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return 4;
+    case absl::StatusCode::kNotFound:
+      return 5;
+    case absl::StatusCode::kAlreadyExists:
+      return 6;
+    default:
+      return 1;
+  }
+}
+
+int Fail(std::string_view program, const absl::Status& status) {
+  std::cerr << program << ": " << status.message() << std::endl;
+  return ExitCodeFor(status);
+}
+
+absl::Status SetupLogging(std::string_view level, bool json) {
+  auto parsed = spdlog::level::from_str(std::string(level));
+  if (parsed == spdlog::level::off && level != "off") {
+    return absl::InvalidArgumentError(
+        fmt::format("log level '{}' is not one of trace, debug, info, warn, error, off", level));
+  }
+  auto logger = spdlog::stderr_logger_mt("pilotage");
+  if (json) {
+    logger->set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","pid":%P,"message":"%v"})");
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  }
+  logger->set_level(parsed);
+  spdlog::set_default_logger(logger);
+  return absl::OkStatus();
+}
+
+StopSignal::StopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = std::thread([this, set] {
+    int signal = 0;
+    sigwait(&set, &signal);
+    if (signal == SIGUSR1 || stopped_) return;  // destructor's wake-up
+    stopped_ = true;
+    spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    if (has_callback_) callback_();
+  });
+}
+
+StopSignal::~StopSignal() {
+  if (!stopped_) {
+    stopped_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);
+  }
+  thread_.join();
+}
+
+void StopSignal::OnStop(std::function<void()> callback) {
+  callback_ = std::move(callback);
+  has_callback_ = true;
+}
+
+Progress::Progress(std::string label, int64_t total, std::chrono::seconds line_interval)
+    : label_(std::move(label)),
+      total_(total),
+      tty_(::isatty(STDERR_FILENO) == 1),
+      line_interval_(line_interval),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
+
+void Progress::Update(int64_t done) {
+  auto now = std::chrono::steady_clock::now();
+  auto every = tty_ ? std::chrono::milliseconds(200)
+                    : std::chrono::duration_cast<std::chrono::milliseconds>(line_interval_);
+  if (now - last_draw_ < every) return;
+  last_draw_ = now;
+  Draw(done, false);
+}
+
+void Progress::Finish(int64_t done) { Draw(done, true); }
+
+void Progress::Draw(int64_t done, bool final) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = seconds > 0 ? done / seconds : 0;
+  std::string line = fmt::format("{}: {} events, {:.0f}/s", label_, done, rate);
+  if (total_ > 0) {
+    const double fraction = std::min(1.0, static_cast<double>(done) / total_);
+    const double eta = rate > 0 ? (total_ - done) / rate : 0;
+    if (tty_) {
+      const int width = 30, filled = static_cast<int>(fraction * width);
+      line = fmt::format("{} [{}{}] {:5.1f}%  {}/{}  {:.0f}/s  ETA {:.0f}s", label_,
+                         std::string(filled, '#'), std::string(width - filled, ' '), 100 * fraction,
+                         done, total_, rate, final ? 0.0 : eta);
+    } else {
+      line = fmt::format("{}: {}/{} events ({:.1f}%), {:.0f}/s, ETA {:.0f}s", label_, done, total_,
+                         100 * fraction, rate, final ? 0.0 : eta);
+    }
+  }
+  if (tty_) {
+    std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  std::fflush(stderr);
+}
+
+}  // namespace pilotage::service

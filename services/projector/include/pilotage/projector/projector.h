@@ -1,0 +1,71 @@
+#pragma once
+// pilotage-projector as a library: the commands of the service, which its
+// main.cc parses and its tests call.
+//
+// Data directory layout (--data DIR):
+//   DIR/current          symlink to the store being served and written
+//   DIR/stores/initial   the first store, created on first run
+// `rebuild --into NEW` folds the whole log into NEW while the running
+// projector keeps serving, then atomically repoints DIR/current to NEW; the
+// running projector (and every reader) notices and switches without a
+// restart.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace pilotage::projector {
+
+struct ProjectorOptions {
+  // Kafka bootstrap servers.
+  std::string bootstrap;
+  // Data directory (layout above).
+  std::filesystem::path data_dir;
+  std::string group_id = "pilotage-projector";
+  // Static group membership id (see projection::EngineOptions::instance_id).
+  std::string instance_id;
+  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
+  std::string dead_letter_topic = "pilotage.deadletter.v1";
+  size_t batch_events = 20000;
+  std::chrono::milliseconds batch_wait{250};
+  // fsync the WAL on every batch (the WAL is always on).
+  bool sync = false;
+  // Stop once caught up with the end of every assigned partition.
+  bool until_caught_up = false;
+  // How often `run` checks whether DIR/current was repointed.
+  std::chrono::milliseconds switch_check{1000};
+};
+
+// The store DIR/current points to, creating DIR/stores/initial on first use.
+[[nodiscard]] absl::StatusOr<std::filesystem::path> CurrentStore(
+    const std::filesystem::path& data_dir, bool create);
+
+// Consumes and folds until `stop` becomes true (or, with until_caught_up, the
+// end), switching stores when DIR/current is repointed. Prints progress lines.
+[[nodiscard]] absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop);
+
+// Per partition: stored offset, end offset, lag, folded, duplicates, dead
+// letters — from a read-only view of the current store, while `run` writes.
+[[nodiscard]] absl::Status PrintStatus(const ProjectorOptions& options, bool json,
+                                       std::ostream& out);
+
+// Replays the log from offset 0 into `into` (a new directory) in a consumer
+// group of its own, then repoints DIR/current to it. Progress goes to `out`
+// (a bar on a terminal, lines otherwise).
+[[nodiscard]] absl::Status Rebuild(const ProjectorOptions& options,
+                                   const std::filesystem::path& into, std::ostream& out);
+
+// The state digest of the current store (see projection::StateDigest).
+[[nodiscard]] absl::StatusOr<std::string> Digest(const ProjectorOptions& options);
+
+// Every activity count of the current store, "lot|month|type count" lines.
+[[nodiscard]] absl::Status PrintCounts(const ProjectorOptions& options, std::ostream& out);
+
+}  // namespace pilotage::projector

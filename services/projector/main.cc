@@ -1,0 +1,105 @@
+// pilotage-projector: folds the event log into the read models, exactly once.
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "pilotage/projector/projector.h"
+#include "pilotage/service/service.h"
+
+namespace {
+
+std::string Env(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using pilotage::projector::ProjectorOptions;
+  pilotage::service::StopSignal stop_signal;
+
+  CLI::App app{
+      "pilotage-projector: folds pilotage's Kafka event log exactly once into RocksDB "
+      "read models"};
+  app.set_config("--config", "", "read options from this TOML/INI file");
+  app.require_subcommand(1);
+  ProjectorOptions options;
+  std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
+  std::string log_level = "info";
+  bool log_json = false;
+  int batch_ms = static_cast<int>(options.batch_wait.count());
+  app.add_option("--bootstrap", options.bootstrap, "Kafka bootstrap servers host:port")
+      ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  app.add_option("--data", data_dir, "data directory (holds current -> store)")
+      ->envname("PILOTAGE_PROJECTOR_DATA")
+      ->capture_default_str();
+  app.add_option("--group", options.group_id, "Kafka consumer group")->capture_default_str();
+  app.add_option("--instance-id", options.instance_id,
+                 "static group membership id, stable across restarts of this process")
+      ->envname("PILOTAGE_PROJECTOR_INSTANCE");
+  app.add_option("--topics", options.topics, "topics to fold")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--dead-letter-topic", options.dead_letter_topic)->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->envname("PILOTAGE_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+
+  auto* run = app.add_subcommand("run", "consume and fold until SIGTERM/SIGINT");
+  run->add_option("--batch-events", options.batch_events, "events per atomic batch")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  run->add_option("--batch-ms", batch_ms, "longest wait before a batch is written, ms")
+      ->check(CLI::Range(1, 60000))
+      ->capture_default_str();
+  run->add_flag("--sync", options.sync, "fsync the WAL on every batch");
+  run->add_flag("--until-caught-up", options.until_caught_up,
+                "stop once every assigned partition is folded to its end");
+
+  auto* status = app.add_subcommand("status", "per partition: offsets, lag, counters");
+  bool json = false;
+  status->add_flag("--json", json, "print JSON");
+
+  auto* rebuild = app.add_subcommand(
+      "rebuild", "replay the log from offset 0 into a new store, then switch to it");
+  std::string into;
+  rebuild->add_option("--into", into, "new store directory (must not exist)")->required();
+
+  app.add_subcommand("digest", "print the state digest of the current store");
+  app.add_subcommand("counts", "print the activity counts of the current store");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
+    return pilotage::service::Fail("pilotage-projector", s);
+  }
+  options.data_dir = data_dir;
+  options.batch_wait = std::chrono::milliseconds(batch_ms);
+  const bool needs_kafka = run->parsed() || status->parsed() || rebuild->parsed();
+  if (needs_kafka && options.bootstrap.empty()) {
+    return pilotage::service::Fail(
+        "pilotage-projector",
+        absl::InvalidArgumentError("no Kafka: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP"));
+  }
+
+  absl::Status result;
+  if (run->parsed()) {
+    result = pilotage::projector::Run(options, stop_signal.stopped());
+  } else if (status->parsed()) {
+    result = pilotage::projector::PrintStatus(options, json, std::cout);
+  } else if (rebuild->parsed()) {
+    result = pilotage::projector::Rebuild(options, into, std::cout);
+  } else if (app.got_subcommand("digest")) {
+    auto digest = pilotage::projector::Digest(options);
+    result = digest.status();
+    if (digest.ok()) std::cout << *digest << "\n";
+  } else {
+    result = pilotage::projector::PrintCounts(options, std::cout);
+  }
+  return result.ok() ? 0 : pilotage::service::Fail("pilotage-projector", result);
+}

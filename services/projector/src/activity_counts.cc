@@ -1,0 +1,89 @@
+#include "pilotage/projector/activity_counts.h"
+
+#include <algorithm>
+
+#include "fmt/format.h"
+
+namespace pilotage::projector {
+namespace {
+
+std::string EncodeCount(int64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+  return out;
+}
+
+absl::StatusOr<int64_t> DecodeCount(std::string_view bytes) {
+  if (bytes.size() != 8) return absl::DataLossError("activity count is not 8 bytes");
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i)
+    u |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  return static_cast<int64_t>(u);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ActivityCounts>> ActivityCounts::Create() {
+  absl::TimeZone paris;
+  if (!absl::LoadTimeZone("Europe/Paris", &paris)) {
+    return absl::FailedPreconditionError(
+        "cannot load time zone Europe/Paris (install Debian's tzdata: scripts/bootstrap)");
+  }
+  return std::unique_ptr<ActivityCounts>(new ActivityCounts(paris));
+}
+
+std::vector<store::ColumnFamilyOptions> ActivityCounts::StateColumnFamilies() const {
+  return {{.name = std::string(kFamily)}};
+}
+
+absl::Status ActivityCounts::Fold(const v1::Event& event, const projection::Origin&) {
+  if (!event.has_occurred_at()) return absl::InvalidArgumentError("event has no occurred_at");
+  const absl::Time at = absl::FromUnixSeconds(event.occurred_at().seconds());
+  const absl::CivilMonth month = absl::ToCivilMonth(at, paris_);
+  const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.body_case());
+  key_.assign(event.lot_id());
+  key_.push_back('\0');
+  key_.append(fmt::format("{:04}-{:02}", month.year(), month.month()));
+  key_.push_back('\0');
+  key_.append(field->name());
+  ++delta_[key_];
+  return absl::OkStatus();
+}
+
+absl::Status ActivityCounts::Flush(const store::Store& store, store::WriteBatch& batch) {
+  for (const auto& [key, delta] : delta_) {
+    auto current = store.Get(kFamily, key);
+    if (!current.ok()) return current.status();
+    int64_t value = 0;
+    if (current->has_value()) {
+      auto decoded = DecodeCount(**current);
+      if (!decoded.ok()) return decoded.status();
+      value = *decoded;
+    }
+    batch.Put(kFamily, key, EncodeCount(value + delta));
+  }
+  delta_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> ActivityCounts::ReadAll(const store::Store& store) {
+  std::map<std::string, int64_t> out;
+  absl::Status bad;
+  absl::Status s = store.ForEach(kFamily, "", [&](std::string_view key, std::string_view value) {
+    auto count = DecodeCount(value);
+    if (!count.ok()) {
+      bad = count.status();
+      return false;
+    }
+    std::string readable(key);
+    std::replace(readable.begin(), readable.end(), '\0', '|');
+    out[readable] = *count;
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!bad.ok()) return bad;
+  return out;
+}
+
+}  // namespace pilotage::projector

@@ -1,0 +1,276 @@
+#include "pilotage/projector/projector.h"
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/projection/engine.h"
+#include "pilotage/projection/projection_store.h"
+#include "pilotage/projector/activity_counts.h"
+#include "pilotage/service/service.h"
+#include "spdlog/spdlog.h"
+
+namespace pilotage::projector {
+namespace fs = std::filesystem;
+namespace {
+
+using namespace std::chrono_literals;
+
+absl::Status FromFilesystem(const std::error_code& ec, std::string_view what,
+                            const fs::path& path) {
+  return absl::UnavailableError(fmt::format("{} {}: {}", what, path.string(), ec.message()));
+}
+
+projection::EngineOptions EngineOptionsFor(const ProjectorOptions& o) {
+  return {.bootstrap = o.bootstrap,
+          .group_id = o.group_id,
+          .topics = o.topics,
+          .dead_letter_topic = o.dead_letter_topic,
+          .batch_max_events = o.batch_events,
+          .batch_max_wait = o.batch_wait,
+          .stop_at_end = o.until_caught_up,
+          .instance_id = o.instance_id};
+}
+
+// Runs `work` every `interval` on a thread of its own until destroyed.
+class Ticker {
+ public:
+  Ticker(std::chrono::milliseconds interval, std::function<void()> work)
+      : thread_([this, interval, work = std::move(work)] {
+          std::unique_lock lock(mu_);
+          while (!done_) {
+            if (cv_.wait_for(lock, interval, [this] { return done_; })) break;
+            lock.unlock();
+            work();
+            lock.lock();
+          }
+        }) {}
+  ~Ticker() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+absl::StatusOr<int64_t> TotalEndOffsets(kafka::Admin& admin,
+                                        const std::vector<std::string>& topics) {
+  int64_t total = 0;
+  for (const auto& topic : topics) {
+    auto partitions = admin.PartitionCount(topic);
+    if (!partitions.ok()) return partitions.status();
+    for (int p = 0; p < *partitions; ++p) {
+      auto marks = admin.QueryWatermarks({topic, p});
+      if (!marks.ok()) return marks.status();
+      total += marks->high;
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir, bool create) {
+  const fs::path link = data_dir / "current";
+  std::error_code ec;
+  if (fs::is_symlink(link, ec)) {
+    fs::path target = fs::read_symlink(link, ec);
+    if (ec) return FromFilesystem(ec, "reading link", link);
+    return target.is_absolute() ? target : data_dir / target;
+  }
+  if (fs::exists(link, ec)) {
+    return absl::FailedPreconditionError(
+        fmt::format("{} exists but is not a symlink to a store", link.string()));
+  }
+  if (!create) {
+    return absl::NotFoundError(
+        fmt::format("no store in {} (start `pilotage-projector run` first)", data_dir.string()));
+  }
+  fs::create_directories(data_dir / "stores", ec);
+  if (ec) return FromFilesystem(ec, "creating", data_dir / "stores");
+  fs::create_directory_symlink("stores/initial", link, ec);
+  if (ec) return FromFilesystem(ec, "creating link", link);
+  return data_dir / "stores" / "initial";
+}
+
+absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop) {
+  while (!stop) {
+    auto path = CurrentStore(options.data_dir, /*create=*/true);
+    if (!path.ok()) return path.status();
+    auto counts = ActivityCounts::Create();
+    if (!counts.ok()) return counts.status();
+    auto store = projection::OpenProjectionStore(path->string(), **counts,
+                                                 store::StoreOptions{.sync = options.sync});
+    if (!store.ok()) return store.status();
+    auto engine =
+        projection::Engine::Create(EngineOptionsFor(options), counts->get(), store->get());
+    if (!engine.ok()) return engine.status();
+    spdlog::info("projector: folding {} into {}", fmt::join(options.topics, ","), path->string());
+
+    std::atomic<bool> switched{false};
+    absl::Status result;
+    {
+      Ticker watch(std::min(options.switch_check, 250ms), [&] {
+        if (stop) (*engine)->RequestStop();
+      });
+      Ticker repoint(options.switch_check, [&] {
+        auto now = CurrentStore(options.data_dir, false);
+        if (now.ok() && fs::weakly_canonical(*now) != fs::weakly_canonical(*path)) {
+          spdlog::info("projector: {} now points to {}, switching", options.data_dir.string(),
+                       now->string());
+          switched = true;
+          (*engine)->RequestStop();
+        }
+      });
+      const auto& stats = (*engine)->stats();
+      Ticker report(5s, [&] {
+        spdlog::info("projector: folded {}, duplicates {}, dead letters {}, batches {}",
+                     stats.folded.load(), stats.duplicates.load(), stats.dead_letters.load(),
+                     stats.batches.load());
+      });
+      result = (*engine)->Run();
+    }
+    const auto& stats = (*engine)->stats();
+    spdlog::info("projector: stopped after folding {} (duplicates {}, dead letters {})",
+                 stats.folded.load(), stats.duplicates.load(), stats.dead_letters.load());
+    if (!result.ok()) return result;
+    if (!switched) return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PrintStatus(const ProjectorOptions& options, bool json, std::ostream& out) {
+  auto path = CurrentStore(options.data_dir, false);
+  if (!path.ok()) return path.status();
+  auto counts = ActivityCounts::Create();
+  if (!counts.ok()) return counts.status();
+  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
+  if (!store.ok()) return store.status();
+  auto progress = projection::ReadProgress(**store);
+  if (!progress.ok()) return progress.status();
+  auto admin = kafka::Admin::Create(options.bootstrap);
+  if (!admin.ok()) return admin.status();
+
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& topic : options.topics) {
+    auto partitions = (*admin)->PartitionCount(topic);
+    if (!partitions.ok()) return partitions.status();
+    for (int p = 0; p < *partitions; ++p) {
+      auto marks = (*admin)->QueryWatermarks({topic, p});
+      if (!marks.ok()) return marks.status();
+      const std::string key = fmt::format("{}/{}", topic, p);
+      projection::PartitionProgress pp;
+      if (auto it = progress->find(key); it != progress->end()) pp = it->second;
+      rows.push_back({{"topic", topic},
+                      {"partition", p},
+                      {"stored_offset", pp.next_offset},
+                      {"end_offset", marks->high},
+                      {"lag", std::max<int64_t>(0, marks->high - pp.next_offset)},
+                      {"folded", pp.folded},
+                      {"duplicates", pp.duplicates},
+                      {"dead_letters", pp.dead_letters}});
+    }
+  }
+  if (json) {
+    out << nlohmann::json{{"store", path->string()}, {"partitions", rows}}.dump(2) << "\n";
+    return absl::OkStatus();
+  }
+  out << "store " << path->string() << "\n";
+  out << fmt::format("{:<28} {:>9} {:>12} {:>12} {:>10} {:>12} {:>10} {:>12}\n", "topic",
+                     "partition", "stored", "end", "lag", "folded", "duplicates", "dead letters");
+  for (const auto& r : rows) {
+    out << fmt::format("{:<28} {:>9} {:>12} {:>12} {:>10} {:>12} {:>10} {:>12}\n",
+                       r["topic"].get<std::string>(), r["partition"].get<int>(),
+                       r["stored_offset"].get<int64_t>(), r["end_offset"].get<int64_t>(),
+                       r["lag"].get<int64_t>(), r["folded"].get<int64_t>(),
+                       r["duplicates"].get<int64_t>(), r["dead_letters"].get<int64_t>());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std::ostream& out) {
+  std::error_code ec;
+  if (fs::exists(into, ec)) {
+    return absl::AlreadyExistsError(
+        fmt::format("{} already exists: rebuild needs a new directory", into.string()));
+  }
+  auto admin = kafka::Admin::Create(options.bootstrap);
+  if (!admin.ok()) return admin.status();
+  auto total = TotalEndOffsets(**admin, options.topics);
+  if (!total.ok()) return total.status();
+
+  auto counts = ActivityCounts::Create();
+  if (!counts.ok()) return counts.status();
+  {
+    auto store = projection::OpenProjectionStore(into.string(), **counts);
+    if (!store.ok()) return store.status();
+    ProjectorOptions rebuild = options;
+    rebuild.group_id = fmt::format("{}-rebuild-{}", options.group_id,
+                                   std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    rebuild.until_caught_up = true;
+    rebuild.instance_id.clear();
+    auto engine =
+        projection::Engine::Create(EngineOptionsFor(rebuild), counts->get(), store->get());
+    if (!engine.ok()) return engine.status();
+    const auto& stats = (*engine)->stats();
+    service::Progress progress("rebuild", *total);
+    absl::Status result;
+    {
+      Ticker tick(200ms,
+                  [&] { progress.Update(stats.folded + stats.duplicates + stats.dead_letters); });
+      result = (*engine)->Run();
+    }
+    progress.Finish(stats.folded + stats.duplicates + stats.dead_letters);
+    if (!result.ok()) return result;
+  }
+  // Repoint DIR/current atomically: readers and the running projector follow.
+  fs::create_directories(options.data_dir, ec);
+  const fs::path tmp = options.data_dir / "current.tmp";
+  fs::remove(tmp, ec);
+  fs::create_directory_symlink(fs::absolute(into), tmp, ec);
+  if (ec) return FromFilesystem(ec, "creating link", tmp);
+  fs::rename(tmp, options.data_dir / "current", ec);
+  if (ec) return FromFilesystem(ec, "repointing", options.data_dir / "current");
+  out << "rebuild: " << (options.data_dir / "current").string() << " now points to "
+      << fs::absolute(into).string() << "\n";
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Digest(const ProjectorOptions& options) {
+  auto path = CurrentStore(options.data_dir, false);
+  if (!path.ok()) return path.status();
+  auto counts = ActivityCounts::Create();
+  if (!counts.ok()) return counts.status();
+  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
+  if (!store.ok()) return store.status();
+  return projection::StateDigest(**store, **counts);
+}
+
+absl::Status PrintCounts(const ProjectorOptions& options, std::ostream& out) {
+  auto path = CurrentStore(options.data_dir, false);
+  if (!path.ok()) return path.status();
+  auto counts = ActivityCounts::Create();
+  if (!counts.ok()) return counts.status();
+  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
+  if (!store.ok()) return store.status();
+  auto all = ActivityCounts::ReadAll(**store);
+  if (!all.ok()) return all.status();
+  for (const auto& [key, count] : *all) out << key << " " << count << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace pilotage::projector
