@@ -2,6 +2,14 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -32,6 +40,36 @@ struct DeadLetterRecord {
   static constexpr int kPending = 0, kDelivered = 1, kFailed = 2;
 };
 
+// The dedup key of an event: XXH3-128 of "<lot_id>\0<event_id>", stored
+// big-endian (16 bytes). Fixed-size keys keep the seen column family small
+// and its comparisons cheap; a collision among 10^8 events has a probability
+// below 10^-22.
+struct SeenKey {
+  std::array<char, 16> bytes;
+
+  std::string_view view() const { return {bytes.data(), bytes.size()}; }
+  auto operator<=>(const SeenKey&) const = default;
+  struct Hash {
+    size_t operator()(const SeenKey& k) const {
+      size_t h;
+      std::memcpy(&h, k.bytes.data() + 8, sizeof h);
+      return h;
+    }
+  };
+};
+
+SeenKey MakeSeenKey(std::string_view lot_id, std::string_view event_id) {
+  thread_local std::string buffer;
+  buffer.assign(lot_id);
+  buffer.push_back('\0');
+  buffer.append(event_id);
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits(buffer.data(), buffer.size()));
+  SeenKey key;
+  std::memcpy(key.bytes.data(), canonical.digest, 16);
+  return key;
+}
+
 bool RefusedByProjection(const absl::Status& s) {
   return s.code() == absl::StatusCode::kInvalidArgument ||
          s.code() == absl::StatusCode::kFailedPrecondition;
@@ -42,7 +80,18 @@ bool RefusedByProjection(const absl::Status& s) {
 class Engine::Impl : public kafka::RebalanceListener {
  public:
   Impl(const EngineOptions& options, Projection* projection, store::Store* store)
-      : options_(options), projection_(projection), store_(store) {}
+      : options_(options), projection_(projection), store_(store) {
+    writer_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(writer_mu_);
+      writer_done_ = true;
+    }
+    writer_cv_.notify_all();
+    writer_.join();
+  }
 
   absl::Status Init() {
     auto producer = kafka::Producer::Create(
@@ -83,9 +132,12 @@ class Engine::Impl : public kafka::RebalanceListener {
       const bool old =
           batch_events_ > 0 && Clock::now() - batch_started_ >= options_.batch_max_wait;
       if (full || old) {
-        if (absl::Status s = FlushWithRetry(); !s.ok()) fatal_ = s;
+        if (absl::Status s = FlushWithRetry(/*wait=*/false); !s.ok()) fatal_ = s;
       }
-      if (*handed == 0 && batch_events_ == 0 && options_.stop_at_end && AtEnd()) break;
+      if (*handed == 0 && batch_events_ == 0 && options_.stop_at_end) {
+        if (absl::Status s = WaitForWriter(); !s.ok()) break;
+        if (AtEnd()) break;
+      }
     }
     if (fatal_.ok()) {
       if (absl::Status s = FlushWithRetry(); !s.ok()) fatal_ = s;
@@ -163,10 +215,8 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (event_.body_case() == v1::Event::BODY_NOT_SET) {
       return DeadLetter(m, part, "event has no body (unknown event type?)");
     }
-    seen_key_.assign(event_.lot_id());
-    seen_key_.push_back('\0');
-    seen_key_.append(event_.event_id());
-    if (batch_seen_.contains(seen_key_) || SeenInStore(seen_key_)) {
+    const SeenKey key = MakeSeenKey(event_.lot_id(), event_.event_id());
+    if (batch_seen_.contains(key) || inflight_seen_.contains(key) || SeenInStore(key)) {
       ++part.progress.duplicates;
       ++stats_.duplicates;
       return;
@@ -178,13 +228,13 @@ class Engine::Impl : public kafka::RebalanceListener {
       stop_ = true;
       return;
     }
-    batch_seen_.insert(seen_key_);
+    batch_seen_.insert(key);
     ++part.progress.folded;
     ++stats_.folded;
   }
 
-  bool SeenInStore(const std::string& key) {
-    auto seen = store_->Get(kSeenFamily, key);
+  bool SeenInStore(const SeenKey& key) {
+    auto seen = store_->Get(kSeenFamily, key.view());
     if (!seen.ok()) {
       fatal_ = seen.status();
       stop_ = true;
@@ -218,8 +268,10 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (!s.ok()) record.state->store(DeadLetterRecord::kFailed);
   }
 
-  // Dead letters first (acknowledged by Kafka), then one atomic store batch.
-  absl::Status Flush() {
+  // Dead letters first (acknowledged by Kafka), then one atomic store batch,
+  // written by the writer thread while the next batch is being folded.
+  // Returns once the batch is handed over; WaitForWriter() says how it went.
+  absl::Status StartFlush() {
     if (batch_events_ == 0) return absl::OkStatus();
     if (!dead_letters_.empty()) {
       if (absl::Status s = producer_->Flush(30s); !s.ok()) return s;
@@ -235,26 +287,71 @@ class Engine::Impl : public kafka::RebalanceListener {
                                                   options_.dead_letter_topic));
       }
     }
+    // The projection reads the state the previous batch wrote.
+    if (absl::Status s = WaitForWriter(); !s.ok()) return s;
     store::WriteBatch batch = store_->NewWriteBatch();
     if (absl::Status s = projection_->Flush(*store_, batch); !s.ok()) return Fatal(s);
-    for (const auto& key : batch_seen_) batch.Put(kSeenFamily, key, "");
+    // Sorted, the inserts reuse RocksDB's skiplist search from one to the next.
+    sorted_seen_.assign(batch_seen_.begin(), batch_seen_.end());
+    std::sort(sorted_seen_.begin(), sorted_seen_.end());
+    for (const auto& key : sorted_seen_) batch.Put(kSeenFamily, key.view(), "");
     std::map<kafka::TopicPartition, int64_t> commit;
     for (auto& p : partitions_) {
       if (!p.dirty) continue;
       batch.Put(kProgressFamily, p.key, EncodeProgress(p.progress));
       commit[{p.topic, p.partition}] = p.progress.next_offset;
+      p.dirty = false;
     }
-    if (absl::Status s = store_->Write(batch); !s.ok()) {
-      projection_->Discard();
-      return Fatal(s);
-    }
-    for (auto& p : partitions_) p.dirty = false;
+    // Until written, the batch's ids are checked here rather than in the store.
+    std::swap(inflight_seen_, batch_seen_);
     batch_seen_.clear();
     dead_letters_.clear();
     batch_events_ = 0;
-    ++stats_.batches;
-    if (consumer_) consumer_->CommitForMonitoring(commit).IgnoreError();
+    {
+      std::lock_guard lock(writer_mu_);
+      to_write_.emplace(std::move(batch));
+      inflight_commit_ = std::move(commit);
+    }
+    writer_cv_.notify_all();
     return absl::OkStatus();
+  }
+
+  // Waits until the batch handed to the writer (if any) is written.
+  absl::Status WaitForWriter() {
+    std::map<kafka::TopicPartition, int64_t> commit;
+    {
+      std::unique_lock lock(writer_mu_);
+      writer_cv_.wait(lock, [this] { return !to_write_.has_value(); });
+      if (!write_status_.ok()) return Fatal(write_status_);
+      commit = std::move(inflight_commit_);
+      inflight_commit_.clear();
+    }
+    if (!commit.empty()) {
+      inflight_seen_.clear();
+      ++stats_.batches;
+      if (consumer_) consumer_->CommitForMonitoring(commit).IgnoreError();
+    }
+    return absl::OkStatus();
+  }
+
+  // Everything folded so far, durably written.
+  absl::Status Flush() {
+    if (absl::Status s = StartFlush(); !s.ok()) return s;
+    return WaitForWriter();
+  }
+
+  void WriterLoop() {
+    std::unique_lock lock(writer_mu_);
+    while (true) {
+      writer_cv_.wait(lock, [this] { return to_write_.has_value() || writer_done_; });
+      if (!to_write_.has_value()) return;
+      lock.unlock();
+      absl::Status s = store_->Write(*to_write_);
+      lock.lock();
+      if (!s.ok() && write_status_.ok()) write_status_ = s;
+      to_write_.reset();
+      writer_cv_.notify_all();
+    }
   }
 
   // A store that cannot be written stops the engine: what is stored stays
@@ -265,9 +362,9 @@ class Engine::Impl : public kafka::RebalanceListener {
     return s;
   }
 
-  absl::Status FlushWithRetry() {
+  absl::Status FlushWithRetry(bool wait = true) {
     while (true) {
-      absl::Status s = Flush();
+      absl::Status s = wait ? Flush() : StartFlush();
       if (s.ok() || s.code() != absl::StatusCode::kUnavailable || !fatal_.ok()) return s;
       ++stats_.flush_retries;
       spdlog::warn("{} (retrying)", s.ToString());
@@ -296,12 +393,22 @@ class Engine::Impl : public kafka::RebalanceListener {
   absl::Status fatal_;
 
   std::vector<PartitionState> partitions_;
-  std::unordered_set<std::string> batch_seen_;
+  std::unordered_set<SeenKey, SeenKey::Hash> batch_seen_;
+  std::unordered_set<SeenKey, SeenKey::Hash> inflight_seen_;
+  std::vector<SeenKey> sorted_seen_;
+
+  // The writer thread and what it is writing.
+  std::thread writer_;
+  std::mutex writer_mu_;
+  std::condition_variable writer_cv_;
+  std::optional<store::WriteBatch> to_write_;
+  std::map<kafka::TopicPartition, int64_t> inflight_commit_;
+  absl::Status write_status_;
+  bool writer_done_ = false;
   std::vector<DeadLetterRecord> dead_letters_;
   size_t batch_events_ = 0;
   Clock::time_point batch_started_;
   v1::Event event_;
-  std::string seen_key_;
 };
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options,

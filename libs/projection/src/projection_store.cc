@@ -55,7 +55,7 @@ std::string ProjectionTag(const Projection& projection) {
 store::StoreOptions ProjectionStoreOptions(const Projection& projection, store::StoreOptions base) {
   base.column_families.clear();
   base.column_families.push_back({.name = std::string(kMetaFamily)});
-  base.column_families.push_back({.name = std::string(kSeenFamily)});
+  base.column_families.push_back({.name = std::string(kSeenFamily), .memtable_bloom = true});
   base.column_families.push_back({.name = std::string(kProgressFamily)});
   for (auto& cf : projection.StateColumnFamilies()) base.column_families.push_back(cf);
   return base;

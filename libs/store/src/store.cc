@@ -174,7 +174,7 @@ namespace {
 
 rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options,
                                                      const std::shared_ptr<rocksdb::Cache>& cache,
-                                                     std::size_t fixed_prefix_bytes) {
+                                                     const ColumnFamilyOptions& family) {
   rocksdb::BlockBasedTableOptions table;
   if (cache != nullptr) {
     table.block_cache = cache;
@@ -187,8 +187,12 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options
   rocksdb::ColumnFamilyOptions column;
   column.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   column.write_buffer_size = options.write_buffer_bytes;
-  if (fixed_prefix_bytes > 0) {
-    column.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(fixed_prefix_bytes));
+  if (family.fixed_prefix_bytes > 0) {
+    column.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(family.fixed_prefix_bytes));
+  }
+  if (family.memtable_bloom) {
+    column.memtable_whole_key_filtering = true;
+    column.memtable_prefix_bloom_size_ratio = 0.1;
   }
   return column;
 }
@@ -327,20 +331,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
 
   // Every column family on disk must be opened, listed or not; the listed
   // ones get their own options.
-  absl::flat_hash_map<std::string, std::size_t> prefix_bytes;
-  for (const std::string& name : *on_disk) prefix_bytes.emplace(name, 0);
-  prefix_bytes.emplace(rocksdb::kDefaultColumnFamilyName, 0);
+  absl::flat_hash_map<std::string, ColumnFamilyOptions> families;
+  for (const std::string& name : *on_disk) families.emplace(name, ColumnFamilyOptions{name});
+  families.emplace(rocksdb::kDefaultColumnFamilyName,
+                   ColumnFamilyOptions{rocksdb::kDefaultColumnFamilyName});
   for (const ColumnFamilyOptions& column : options.column_families) {
-    if (read_only && !prefix_bytes.contains(column.name)) {
+    if (read_only && !families.contains(column.name)) {
       return absl::NotFoundError(absl::StrCat("store: ", path, " has no column family '",
                                               column.name, "' (open it for writing first)"));
     }
-    prefix_bytes[column.name] = column.fixed_prefix_bytes;
+    families[column.name] = column;
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.reserve(prefix_bytes.size());
-  for (const auto& [name, bytes] : prefix_bytes) {
-    descriptors.emplace_back(name, MakeColumnFamilyOptions(options, cache, bytes));
+  descriptors.reserve(families.size());
+  for (const auto& [name, family] : families) {
+    descriptors.emplace_back(name, MakeColumnFamilyOptions(options, cache, family));
   }
 
   rocksdb::DBOptions db_options;
@@ -363,7 +368,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
   impl->db.reset(raw_db);
   for (std::size_t i = 0; i < handles.size(); ++i) {
     impl->columns.emplace(descriptors[i].name,
-                          Impl::Column{handles[i], prefix_bytes[descriptors[i].name]});
+                          Impl::Column{handles[i], families[descriptors[i].name].fixed_prefix_bytes});
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }

@@ -3,7 +3,8 @@
 // families plus the engine's own bookkeeping, all in one RocksDB database.
 //
 //   meta      "projection" -> "<name>:<version>" of the projection that wrote it
-//   seen      "<lot_id>\0<event_id>" -> "" for every event folded (dedup)
+//   seen      XXH3-128 of "<lot_id>\0<event_id>" (16 bytes) -> "" for every
+//             event folded (dedup)
 //   progress  "<topic>/<partition>" -> PartitionProgress: the next offset to
 //             read and cumulative counters
 //

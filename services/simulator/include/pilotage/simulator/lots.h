@@ -1,0 +1,98 @@
+#pragma once
+// The regional lots the simulator generates activity for, read from a JSON
+// configuration file (deploy/lots/cep-2024-lots.json is the shipped example).
+//
+// A lot file looks like
+//   {"lots": [{"lot_id": "LOT-11", "region": "Île-de-France", "region_code": "11",
+//              "operator_id": "op-cibc-idf", "operator_name": "...",
+//              "timezone": "Europe/Paris", "working_population_k": 5650,
+//              "start_date": "2024-01-02", "end_date": "2028-01-01",
+//              "annual_budget_cents": 1701600000,
+//              "departements": [{"code": "75", "population_k": 2133}, ...],
+//              "profile": ["SLOW_FIRST_APPOINTMENT"]}, ...],
+//    "contract": "...", "note": "..."}
+// Every field of a lot is required except "operator_name", "timezone"
+// (default Europe/Paris) and "profile" (default none). Unknown fields are
+// refused, so that a misspelt flag or field cannot pass silently.
+//
+// Errors are kInvalidArgument (a bad file: fix it, never retry) or kNotFound
+// (no such file); the message names the file and the field at fault as a JSON
+// path, e.g. "lots[3].departements[0].code".
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace pilotage::simulator {
+
+// How a lot's operator departs from the national norm, to make it miss
+// targets on purpose. Written in the file as the flag names below.
+struct LotProfile {
+  // "SLOW_FIRST_APPOINTMENT": first appointments about two weeks after the
+  // request instead of a few working days (under half within 10 working days).
+  bool slow_first_appointment = false;
+  // "LOW_SATISFACTION": about 68% of end-of-service scores at 7 or more
+  // instead of about 90%; fewer beneficiaries find the service useful.
+  bool low_satisfaction = false;
+  // "LATE_REPORTING": about 25% of events reported 5 to 45 days late instead
+  // of about 3% reported 2 to 20 days late.
+  bool late_reporting = false;
+  // "LOW_PRIORITY_PUBLICS": fewer low-qualified, older and small-company
+  // beneficiaries than the national profile.
+  bool low_priority_publics = false;
+  // "LOW_UPTAKE": 70% of the volume its working population would give.
+  bool low_uptake = false;
+};
+
+struct Departement {
+  // INSEE code: "01".."95", "2A", "2B", "971".."976".
+  std::string code;
+  // Inhabitants, in thousands; used only as a weight for residence.
+  double population_k = 0;
+};
+
+// Time zones the simulator knows (appointments are placed in local office
+// hours, then written in UTC).
+enum class TimeZone { kEuropeParis, kIndianReunion };
+
+struct Lot {
+  std::string lot_id;       // "LOT-" + region_code
+  std::string region;       // "Île-de-France"
+  std::string region_code;  // INSEE region code, "11"
+  std::string operator_id;  // "op-cibc-idf"
+  std::string operator_name;
+  TimeZone timezone = TimeZone::kEuropeParis;
+  // Employed workers living in the region, in thousands: the lot's share of
+  // the national volume.
+  double working_population_k = 0;
+  // Contract dates, "YYYY-MM-DD", both inclusive; no request is generated
+  // outside them.
+  std::string start_date;
+  std::string end_date;
+  int64_t annual_budget_cents = 0;
+  std::vector<Departement> departements;
+  LotProfile profile;
+};
+
+struct LotCatalogue {
+  // In file order.
+  std::vector<Lot> lots;
+  // Free text from the file, shown by nothing but kept for tools.
+  std::string contract;
+  std::string note;
+
+  // The lot with this id, or nullptr.
+  const Lot* Find(std::string_view lot_id) const;
+};
+
+// Parses and validates a lot file's text. `origin` names it in messages.
+[[nodiscard]] absl::StatusOr<LotCatalogue> ParseLots(std::string_view json_text,
+                                                     std::string_view origin);
+
+// Reads and parses a lot file.
+[[nodiscard]] absl::StatusOr<LotCatalogue> LoadLots(const std::string& path);
+
+}  // namespace pilotage::simulator

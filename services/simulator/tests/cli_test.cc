@@ -1,0 +1,97 @@
+#include "pilotage/simulator/cli.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "pilotage/testing/testing.h"
+
+namespace pilotage::simulator {
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out, err;
+};
+
+Outcome RunSimulator(std::vector<std::string> args) {
+  args.insert(args.begin(), "pilotage-simulator");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  const int code = RunCli(static_cast<int>(argv.size()), argv.data());
+  std::string out = ::testing::internal::GetCapturedStdout();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  return {code, std::move(out), std::move(err)};
+}
+
+std::string Slurp(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Cli, HelpListsEveryOption) {
+  const Outcome r = RunSimulator({"--help"});
+  EXPECT_EQ(r.code, 0);
+  for (const char* option : {"--lots", "--lot", "--seed", "--years", "--beneficiaries", "--scale",
+                             "--to-kafka", "--topic", "--ndjson", "--dry-run", "--summary-json",
+                             "--late-rate", "--resend-rate", "--quiet"}) {
+    EXPECT_NE(r.out.find(option), std::string::npos) << option;
+  }
+}
+
+TEST(Cli, BadUsageExitsWithTwoAndSaysWhy) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  const Case cases[] = {
+      {{"--dry-run", "--scale", "0"}, "--scale must be in (0, 10]"},
+      {{"--dry-run", "--scale", "lots"}, "--scale"},
+      {{"--dry-run", "--lots", "/nonexistent/lots.json"}, "/nonexistent/lots.json"},
+      {{"--dry-run", "--no-such-option"}, "--no-such-option"},
+      {{"--scale", "0.01"}, "--dry-run, --ndjson FILE or --to-kafka BOOTSTRAP"},
+      {{"--dry-run", "--ndjson", "x.ndjson"}, "excludes"},
+      {{"--dry-run", "--lot", "LOT-99"}, "LOT-99"},
+  };
+  for (const Case& c : cases) {
+    const Outcome r = RunSimulator(c.args);
+    EXPECT_EQ(r.code, 2) << c.says << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+}
+
+TEST(Cli, WritesEventsAndASummaryThatAgree) {
+  testing::TempDir dir;
+  const auto events = dir.path() / "events.ndjson";
+  const auto summary = dir.path() / "summary.json";
+  const Outcome r = RunSimulator({"--scale", "0.01", "--seed", "5", "--ndjson", events.string(),
+                                  "--summary-json", summary.string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("TOTAL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("LOT-75"), std::string::npos) << r.out;
+
+  std::istringstream lines(Slurp(events));
+  int64_t count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto event = nlohmann::json::parse(line);
+    EXPECT_TRUE(event.contains("event_id") && event.contains("lot_id") &&
+                event.contains("recorded_at"))
+        << line;
+    ++count;
+  }
+  const auto json = nlohmann::json::parse(Slurp(summary));
+  EXPECT_EQ(json["total"]["messages"].get<int64_t>(), count);
+  EXPECT_EQ(json["seed"].get<int64_t>(), 5);
+  EXPECT_EQ(json["lots"].size(), 14u);
+  EXPECT_GT(json["lots"]["LOT-11"]["events"]["appointment_held"].get<int64_t>(), 0);
+}
+
+}  // namespace
+}  // namespace pilotage::simulator
