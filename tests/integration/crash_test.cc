@@ -6,11 +6,7 @@
 //
 // Size: PILOTAGE_CRASH_EVENTS (default 300000) distinct events, 2% resent;
 // PILOTAGE_CRASH_KILLS (default 12) kills.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -25,10 +21,9 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/process.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
-
-extern char** environ;
 
 namespace pilotage {
 namespace {
@@ -41,48 +36,18 @@ int64_t EnvInt(const char* name, int64_t fallback) {
   return v && *v ? std::stoll(v) : fallback;
 }
 
-// Starts the projector with `args`, output appended to `log`.
 pid_t Spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  std::vector<std::string> all = {PILOTAGE_PROJECTOR_BIN};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  EXPECT_EQ(rc, 0) << "cannot start " << argv[0];
-  return pid;
+  return pilotage::testing::Spawn(PILOTAGE_PROJECTOR_BIN, args, log);
 }
 
-int WaitExit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using pilotage::testing::TailOf;
+using pilotage::testing::WaitExit;
 
 // Runs the projector to completion and returns its standard output.
 std::string Capture(const std::vector<std::string>& args, int* exit_code) {
-  std::string command = PILOTAGE_PROJECTOR_BIN;
-  for (const auto& a : args) command += " '" + a + "'";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  *exit_code = WEXITSTATUS(pclose(pipe));
-  return out;
-}
-
-std::string Tail(const std::filesystem::path& log) {
-  std::ifstream in(log);
-  std::stringstream all;
-  all << in.rdbuf();
-  std::string s = all.str();
-  return s.size() > 4000 ? s.substr(s.size() - 4000) : s;
+  auto result = pilotage::testing::RunProgram(PILOTAGE_PROJECTOR_BIN, args);
+  *exit_code = result.code;
+  return result.output;
 }
 
 class CrashProof : public ::testing::Test {
@@ -156,7 +121,7 @@ class CrashProof : public ::testing::Test {
   // Folds the topic uninterrupted into `data` and returns its digest.
   std::string ReferenceRun(const std::string& data) {
     pid_t pid = Spawn(RunArgs(data, topic_ + ".reference", {"run", "--until-caught-up"}), log_);
-    EXPECT_EQ(WaitExit(pid), 0) << Tail(log_);
+    EXPECT_EQ(WaitExit(pid), 0) << TailOf(log_);
     return Digest(data);
   }
 
@@ -220,7 +185,7 @@ TEST_F(CrashProof, KilledAtRandomMomentsFoldsExactlyWhatAnUninterruptedRunFolds)
   pid_t last = Spawn(RunArgs("crashed", topic_ + ".crashed",
                              {"--instance-id", "crash-1", "run", "--until-caught-up"}),
                      log_);
-  ASSERT_EQ(WaitExit(last), 0) << Tail(log_);
+  ASSERT_EQ(WaitExit(last), 0) << TailOf(log_);
 
   const std::string reference = ReferenceRun("reference");
   const std::string crashed = Digest("crashed");
@@ -246,7 +211,7 @@ TEST_F(CrashProof, TwoProjectorsSplitThePartitionsAndTheSurvivorTakesOver) {
   // Fault injection: A leaves at a random moment, B must take its partitions.
   std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 1500));
   ASSERT_EQ(kill(a, SIGTERM), 0);
-  EXPECT_EQ(WaitExit(a), 0) << Tail(log_);
+  EXPECT_EQ(WaitExit(a), 0) << TailOf(log_);
 
   // Wait (bounded) until B has folded every partition to its end.
   const auto deadline = Clock::now() + 180s;
@@ -260,7 +225,7 @@ TEST_F(CrashProof, TwoProjectorsSplitThePartitionsAndTheSurvivorTakesOver) {
     if (!caught_up) std::this_thread::sleep_for(250ms);  // polling a condition, bounded
   }
   ASSERT_EQ(kill(b, SIGTERM), 0);
-  EXPECT_EQ(WaitExit(b), 0) << Tail(log_);
+  EXPECT_EQ(WaitExit(b), 0) << TailOf(log_);
   ASSERT_TRUE(caught_up) << "B did not catch up with every partition";
 
   EXPECT_EQ(Digest("b"), reference);

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include "fmt/format.h"
 
@@ -46,6 +47,34 @@ absl::Status CheckTag(const store::Store& store, const Projection& projection, b
   return absl::OkStatus();
 }
 
+// Refuses, before anything is opened for writing or with the projection's
+// column families, a store that another projection or version wrote.
+absl::Status CheckExistingStore(std::string_view path, const Projection& projection) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
+    return absl::OkStatus();  // no store yet
+  }
+  auto meta =
+      store::Store::OpenReadOnly(path, {.column_families = {{.name = std::string(kMetaFamily)}}});
+  if (!meta.ok()) {
+    if (meta.status().code() == absl::StatusCode::kNotFound) {
+      return absl::FailedPreconditionError(
+          fmt::format("{} is a RocksDB store but not a projection store (no '{}' column family)",
+                      path, kMetaFamily));
+    }
+    return meta.status();
+  }
+  auto tag = (*meta)->Get(kMetaFamily, "projection");
+  if (!tag.ok()) return tag.status();
+  if (tag->has_value() && **tag != ProjectionTag(projection)) {
+    return absl::FailedPreconditionError(
+        fmt::format("store {} was written by projection {}, this program folds {}: rebuild it "
+                    "(pilotage-projector rebuild --into NEW_DIR)",
+                    path, **tag, ProjectionTag(projection)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string ProjectionTag(const Projection& projection) {
@@ -64,6 +93,7 @@ store::StoreOptions ProjectionStoreOptions(const Projection& projection, store::
 absl::StatusOr<std::unique_ptr<store::Store>> OpenProjectionStore(std::string_view path,
                                                                   const Projection& projection,
                                                                   store::StoreOptions base) {
+  if (absl::Status s = CheckExistingStore(path, projection); !s.ok()) return s;
   auto store = store::Store::Open(path, ProjectionStoreOptions(projection, std::move(base)));
   if (!store.ok()) return store.status();
   if (absl::Status s = CheckTag(**store, projection, true, store->get()); !s.ok()) return s;
@@ -72,6 +102,7 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenProjectionStore(std::string_vi
 
 absl::StatusOr<std::unique_ptr<store::Store>> OpenProjectionStoreReadOnly(
     std::string_view path, const Projection& projection, store::StoreOptions base) {
+  if (absl::Status s = CheckExistingStore(path, projection); !s.ok()) return s;
   auto store =
       store::Store::OpenReadOnly(path, ProjectionStoreOptions(projection, std::move(base)));
   if (!store.ok()) return store.status();

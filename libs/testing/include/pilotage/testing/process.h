@@ -1,0 +1,32 @@
+#pragma once
+// Running pilotage's own programs from tests, as an operator would.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pilotage::testing {
+
+// Starts `program` with `args`, stdout and stderr appended to `log`.
+// Returns the pid (-1 and a test failure if it could not start).
+pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
+            const std::filesystem::path& log);
+
+// Waits for `pid`: its exit code, or 128 + signal if a signal ended it.
+int WaitExit(pid_t pid);
+
+struct RunResult {
+  int code = -1;
+  std::string output;  // stdout, and stderr too when asked
+};
+
+// Runs `program` to completion and captures its output.
+RunResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                     bool with_stderr = false);
+
+// The last `bytes` of a log file, for failure messages.
+std::string TailOf(const std::filesystem::path& log, size_t bytes = 4000);
+
+}  // namespace pilotage::testing

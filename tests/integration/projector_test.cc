@@ -1,0 +1,200 @@
+// pilotage-projector as operators run it: rebuild with a live switch,
+// refusal of an incompatible store, dead letters with their origin.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/projection/projection_store.h"
+#include "pilotage/store/store.h"
+#include "pilotage/testing/process.h"
+#include "pilotage/testing/synthetic.h"
+#include "pilotage/testing/testing.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+using pilotage::testing::RunResult;
+using pilotage::testing::WaitExit;
+
+pid_t Spawn(const std::vector<std::string>& args, const fs::path& log) {
+  return pilotage::testing::Spawn(PILOTAGE_PROJECTOR_BIN, args, log);
+}
+
+RunResult Invoke(const std::vector<std::string>& args) {
+  return pilotage::testing::RunProgram(PILOTAGE_PROJECTOR_BIN, args, /*with_stderr=*/true);
+}
+
+class Projector : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = pilotage::testing::BrokerOrFail();
+    ASSERT_FALSE(bootstrap_.empty());
+    topic_ = pilotage::testing::UniqueTopic("projector");
+    dead_ = topic_ + ".dead";
+    auto admin = kafka::Admin::Create(bootstrap_);
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    admin_ = std::move(*admin);
+    ASSERT_TRUE(admin_->CreateTopic(topic_, 4).ok());
+    ASSERT_TRUE(admin_->CreateTopic(dead_, 1).ok());
+  }
+
+  std::vector<std::string> Args(const std::string& data, std::vector<std::string> tail) const {
+    std::vector<std::string> args = {"--bootstrap",
+                                     bootstrap_,
+                                     "--data",
+                                     (dir_.path() / data).string(),
+                                     "--topics",
+                                     topic_,
+                                     "--dead-letter-topic",
+                                     dead_,
+                                     "--group",
+                                     topic_ + "." + data,
+                                     "--log-level",
+                                     "warn"};
+    args.insert(args.end(), tail.begin(), tail.end());
+    return args;
+  }
+
+  // Bounded wait until `data`'s current store has folded every partition.
+  bool WaitCaughtUp(const std::string& data) {
+    const auto deadline = Clock::now() + 120s;
+    while (Clock::now() < deadline) {
+      RunResult r = Invoke(Args(data, {"status", "--json"}));
+      if (r.code == 0) {
+        auto status = nlohmann::json::parse(r.output, nullptr, false);
+        bool done = status.is_object();
+        for (const auto& p : status["partitions"]) done &= p["lag"].get<int64_t>() == 0;
+        if (done) return true;
+      }
+      std::this_thread::sleep_for(200ms);  // polling a condition, bounded
+    }
+    return false;
+  }
+
+  std::string bootstrap_, topic_, dead_;
+  std::unique_ptr<kafka::Admin> admin_;
+  pilotage::testing::TempDir dir_;
+};
+
+TEST_F(Projector, RebuildReplaysIntoANewStoreAndTheRunningProjectorSwitchesToIt) {
+  ASSERT_TRUE(pilotage::testing::ProduceSynthetic(
+                  {.bootstrap = bootstrap_, .topic = topic_, .events = 30000, .seed = 3})
+                  .ok());
+  const fs::path log = dir_.path() / "run.log";
+  pid_t runner = Spawn(Args("live", {"run", "--batch-ms", "50"}), log);
+  ASSERT_TRUE(WaitCaughtUp("live"));
+  const std::string before = Invoke(Args("live", {"digest"})).output;
+
+  const fs::path rebuilt = dir_.path() / "rebuilt-store";
+  RunResult rebuild = Invoke(Args("live", {"rebuild", "--into", rebuilt.string()}));
+  ASSERT_EQ(rebuild.code, 0) << rebuild.output;
+  EXPECT_EQ(fs::canonical(dir_.path() / "live" / "current"), fs::canonical(rebuilt));
+  EXPECT_EQ(Invoke(Args("live", {"digest"})).output, before) << "a rebuild folds the same state";
+
+  // New events after the switch land in the rebuilt store, folded by the
+  // projector that kept running.
+  auto more = pilotage::testing::ProduceSynthetic(
+      {.bootstrap = bootstrap_, .topic = topic_, .events = 5000, .seed = 4});
+  ASSERT_TRUE(more.ok()) << more.status();
+  ASSERT_TRUE(WaitCaughtUp("live"));
+  RunResult status = Invoke(Args("live", {"status", "--json"}));
+  auto json = nlohmann::json::parse(status.output, nullptr, false);
+  ASSERT_TRUE(json.is_object()) << status.output;
+  EXPECT_EQ(fs::canonical(json["store"].get<std::string>()), fs::canonical(rebuilt));
+  int64_t folded = 0;
+  for (const auto& p : json["partitions"]) folded += p["folded"].get<int64_t>();
+  EXPECT_EQ(folded, 35000);
+
+  ASSERT_EQ(kill(runner, SIGTERM), 0);
+  EXPECT_EQ(WaitExit(runner), 0);
+}
+
+TEST_F(Projector, RefusesAStoreWrittenByAnotherProjectionVersionAndSaysToRebuild) {
+  const fs::path store_dir = dir_.path() / "old" / "stores" / "initial";
+  {
+    auto store = store::Store::Open(store_dir.string(), {.column_families = {{.name = "meta"}}});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store::WriteBatch batch = (*store)->NewWriteBatch();
+    batch.Put("meta", "projection", "activity_counts:0");
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  fs::create_directory_symlink("stores/initial", dir_.path() / "old" / "current");
+  RunResult r = Invoke(Args("old", {"digest"}));
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("rebuild"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("activity_counts:0"), std::string::npos) << r.output;
+}
+
+TEST_F(Projector, UnusableEventsGoToTheDeadLetterTopicWithTheirOrigin) {
+  auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
+  ASSERT_TRUE(producer.ok());
+  v1::Event no_lot;
+  no_lot.set_event_id("e-no-lot");
+  no_lot.mutable_occurred_at()->set_seconds(1706788800);
+  no_lot.mutable_request_received()->set_beneficiary("b1");
+  v1::Event no_body;
+  no_body.set_event_id("e-no-body");
+  no_body.set_lot_id("LOT-11");
+  no_body.mutable_occurred_at()->set_seconds(1706788800);
+  v1::Event good = no_body;
+  good.set_event_id("e-good");
+  good.mutable_request_received()->set_beneficiary("b1");
+  const std::string payloads[] = {"\xff\xff garbage", no_lot.SerializeAsString(),
+                                  no_body.SerializeAsString(), good.SerializeAsString()};
+  std::vector<kafka::Record> records;
+  for (const auto& p : payloads) records.push_back({topic_, "LOT-11", p});
+  for (const auto& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok()) << d.status;
+
+  RunResult run = Invoke(Args("dl", {"run", "--until-caught-up"}));
+  ASSERT_EQ(run.code, 0) << run.output;
+  RunResult counts = Invoke(Args("dl", {"counts"}));
+  EXPECT_EQ(counts.output, "LOT-11|2024-02|request_received 1\n");
+
+  // Read the dead letters back.
+  struct FromZero : kafka::RebalanceListener {
+    absl::StatusOr<std::map<kafka::TopicPartition, int64_t>> OnAssigned(
+        const std::vector<kafka::TopicPartition>&) override {
+      return std::map<kafka::TopicPartition, int64_t>{};
+    }
+    void OnRevoked(const std::vector<kafka::TopicPartition>&) override {}
+  } listener;
+  auto consumer = kafka::Consumer::Create(
+      {.bootstrap = bootstrap_, .group_id = dead_ + ".reader", .topics = {dead_}}, &listener);
+  ASSERT_TRUE(consumer.ok());
+  std::vector<v1::DeadLetter> letters;
+  const auto deadline = Clock::now() + 60s;
+  while (letters.size() < 3 && Clock::now() < deadline) {
+    auto n = (*consumer)->Poll(100, 500ms, [&](const kafka::Message& m) {
+      v1::DeadLetter letter;
+      ASSERT_TRUE(letter.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())));
+      letters.push_back(letter);
+    });
+    ASSERT_TRUE(n.ok()) << n.status();
+  }
+  ASSERT_EQ(letters.size(), 3u);
+  const std::string reasons[] = {"does not decode", "no lot_id", "no body"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(letters[i].origin_topic(), topic_);
+    EXPECT_EQ(letters[i].origin_offset(), static_cast<int64_t>(i));
+    EXPECT_EQ(letters[i].payload(), payloads[i]);
+    EXPECT_NE(letters[i].reason().find(reasons[i]), std::string::npos) << letters[i].reason();
+  }
+}
+
+}  // namespace
+}  // namespace pilotage
