@@ -98,7 +98,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--work-dir", work_dir, "where the bench store goes")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  if (auto s = pilotage::service::SetupLogging(std::getenv("BENCH_LOG") ? std::getenv("BENCH_LOG") : "warn", false); !s.ok()) {
+  if (auto s = pilotage::service::SetupLogging(
+          std::getenv("BENCH_LOG") ? std::getenv("BENCH_LOG") : "warn", false);
+      !s.ok()) {
     return pilotage::service::Fail("bench-fold", s);
   }
 

@@ -367,8 +367,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
   impl->write_options.sync = options.sync;
   impl->db.reset(raw_db);
   for (std::size_t i = 0; i < handles.size(); ++i) {
-    impl->columns.emplace(descriptors[i].name,
-                          Impl::Column{handles[i], families[descriptors[i].name].fixed_prefix_bytes});
+    impl->columns.emplace(
+        descriptors[i].name,
+        Impl::Column{handles[i], families[descriptors[i].name].fixed_prefix_bytes});
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
