@@ -145,6 +145,7 @@ struct Store::Impl {
 
   std::string path;
   bool read_only = false;
+  bool secondary = false;
   rocksdb::WriteOptions write_options;
   std::unique_ptr<rocksdb::DB> db;
   absl::flat_hash_map<std::string, Column> columns;
@@ -293,17 +294,36 @@ Store::~Store() = default;
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view path,
                                                    const StoreOptions& options) {
-  return OpenWithMode(path, options, /*read_only=*/false);
+  return OpenWithMode(path, options, /*read_only=*/false, /*secondary_dir=*/"");
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(std::string_view path,
                                                            const StoreOptions& options) {
-  return OpenWithMode(path, options, /*read_only=*/true);
+  return OpenWithMode(path, options, /*read_only=*/true, /*secondary_dir=*/"");
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenSecondary(std::string_view path,
+                                                            std::string_view secondary_dir,
+                                                            const StoreOptions& options) {
+  if (secondary_dir.empty()) {
+    return absl::InvalidArgumentError("store: a secondary needs a directory of its own");
+  }
+  return OpenWithMode(path, options, /*read_only=*/true, secondary_dir);
+}
+
+absl::Status Store::CatchUp() {
+  if (!impl_->secondary) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store: ", impl_->path, " is not open as a secondary"));
+  }
+  return FromRocksDbStatus(impl_->db->TryCatchUpWithPrimary(),
+                           absl::StrCat("catch up with primary ", impl_->path));
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path_view,
                                                            const StoreOptions& options,
-                                                           bool read_only) {
+                                                           bool read_only,
+                                                           std::string_view secondary_dir) {
   const std::filesystem::path fs_path(path_view);
   if (absl::Status valid = Validate(options); !valid.ok()) return valid;
   if (absl::Status directory = CheckIsDirectoryIfExists(fs_path); !directory.ok()) {
@@ -354,9 +374,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
+  const bool secondary = !secondary_dir.empty();
+  if (secondary) db_options.max_open_files = -1;  // required by RocksDB for secondaries
   rocksdb::Status status =
-      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &raw_db)
-                : rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw_db);
+      secondary   ? rocksdb::DB::OpenAsSecondary(db_options, path, std::string(secondary_dir),
+                                                 descriptors, &handles, &raw_db)
+      : read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &raw_db)
+                  : rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw_db);
   if (!status.ok()) {
     return FromRocksDbStatus(status, absl::StrCat(read_only ? "open read-only " : "open ", path));
   }
@@ -364,6 +388,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
   auto impl = std::make_shared<Impl>();
   impl->path = path;
   impl->read_only = read_only;
+  impl->secondary = secondary;
   impl->write_options.sync = options.sync;
   impl->db.reset(raw_db);
   for (std::size_t i = 0; i < handles.size(); ++i) {

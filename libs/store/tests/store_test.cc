@@ -651,5 +651,43 @@ TEST(Store, WorksWithoutBlockCacheOrBloomFilters) {
   EXPECT_EQ(GetOrFail(*store, "journeys", "lot-2"), std::nullopt);
 }
 
+TEST(Store, SecondarySeesThePrimarysWritesAfterCatchUpOnly) {
+  TempDir dir;
+  std::unique_ptr<Store> writer = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(writer, nullptr);
+  PutOrFail(*writer, "journeys", "lot-1", "before");
+
+  absl::StatusOr<std::unique_ptr<Store>> follower =
+      Store::OpenSecondary(dir.Path("db"), dir.Path("follower"), ReadModelOptions());
+  ASSERT_TRUE(follower.ok()) << follower.status();
+  Store& reader = **follower;
+  EXPECT_TRUE(reader.read_only());
+  EXPECT_EQ(GetOrFail(reader, "journeys", "lot-1"), "before");
+
+  // One batch across two column families: invisible until CatchUp, then
+  // visible as a whole.
+  WriteBatch batch = writer->NewWriteBatch();
+  batch.Put("journeys", "lot-1", "after");
+  batch.Put("counters", "lot-1", "1");
+  ASSERT_TRUE(writer->Write(batch).ok());
+  EXPECT_EQ(GetOrFail(reader, "journeys", "lot-1"), "before");
+  EXPECT_EQ(GetOrFail(reader, "counters", "lot-1"), std::nullopt);
+  ASSERT_TRUE(reader.CatchUp().ok());
+  EXPECT_EQ(GetOrFail(reader, "journeys", "lot-1"), "after");
+  EXPECT_EQ(GetOrFail(reader, "counters", "lot-1"), "1");
+
+  WriteBatch refused = reader.NewWriteBatch();
+  refused.Put("journeys", "lot-2", "x");
+  EXPECT_EQ(reader.Write(refused).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(Store, CatchUpOnAPrimaryIsAFailedPrecondition) {
+  TempDir dir;
+  std::unique_ptr<Store> writer = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(writer, nullptr);
+  EXPECT_EQ(writer->CatchUp().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace pilotage::store
+

@@ -194,6 +194,22 @@ class Store {
   // The directory this store was opened in.
   [[nodiscard]] const std::string& path() const;
 
+  // Opens the store at `path`, which another process keeps writing, as a
+  // RocksDB secondary instance: a read-only follower that sees the primary's
+  // writes when CatchUp() is called, whole batches at a time, never half of
+  // one. `secondary_dir` is a directory of the follower's own (its info log);
+  // created if missing. The columns families must exist (kNotFound otherwise).
+  // Writes are refused as with OpenReadOnly.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
+      std::string_view path, std::string_view secondary_dir, const StoreOptions& options);
+
+  // For a secondary: applies what the primary wrote since the last call (or
+  // the open). Reads running at the same time see the data before or after a
+  // batch, never in between; a reader that needs several reads to agree
+  // takes a Snapshot or keeps CatchUp() from running meanwhile.
+  // kFailedPrecondition on a store not opened with OpenSecondary.
+  [[nodiscard]] absl::Status CatchUp();
+
   // True if opened with OpenReadOnly.
   [[nodiscard]] bool read_only() const;
 
@@ -257,7 +273,8 @@ class Store {
   explicit Store(std::shared_ptr<Impl> impl);
   static absl::StatusOr<std::unique_ptr<Store>> OpenWithMode(std::string_view path,
                                                              const StoreOptions& options,
-                                                             bool read_only);
+                                                             bool read_only,
+                                                             std::string_view secondary_dir);
 
   std::shared_ptr<Impl> impl_;
 };
