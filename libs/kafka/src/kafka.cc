@@ -331,6 +331,17 @@ class Consumer::Impl {
   void Close() {
     if (closed_ || !rk_) return;
     closed_ = true;
+    // librdkafka before 2.3 aborts in rd_kafka_destroy when a cooperative-
+    // sticky member is destroyed between joining and its first assignment
+    // (librdkafka issue 4312, Debian 12 ships 2.0.2). Wait, bounded, for that
+    // first assignment; messages arriving meanwhile are not handed over, so
+    // nothing is lost: their offsets were never stored.
+    const auto deadline = Clock::now() + options_.session_timeout;
+    while (!ever_assigned_ && listener_error_.ok() && Clock::now() < deadline) {
+      if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_.get(), 100)) {
+        rd_kafka_message_destroy(msg);
+      }
+    }
     rd_kafka_consumer_close(rk_.get());
     rk_.reset();
   }
@@ -379,6 +390,7 @@ class Consumer::Impl {
         return;
       }
       assignment_.insert(tps.begin(), tps.end());
+      ever_assigned_ = true;
       spdlog::info("kafka: group {} assigned {} partitions", options_.group_id, tps.size());
     } else {
       listener_->OnRevoked(tps);
@@ -398,6 +410,7 @@ class Consumer::Impl {
   RebalanceListener* listener_;
   KafkaHandle rk_;
   std::set<TopicPartition> assignment_;
+  bool ever_assigned_ = false;
   absl::Status listener_error_;
   bool closed_ = false;
 };

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_set>
 
+#include "absl/container/flat_hash_set.h"
 #include "fmt/format.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projection/projection_store.h"
@@ -393,8 +393,8 @@ class Engine::Impl : public kafka::RebalanceListener {
   absl::Status fatal_;
 
   std::vector<PartitionState> partitions_;
-  std::unordered_set<SeenKey, SeenKey::Hash> batch_seen_;
-  std::unordered_set<SeenKey, SeenKey::Hash> inflight_seen_;
+  absl::flat_hash_set<SeenKey, SeenKey::Hash> batch_seen_;
+  absl::flat_hash_set<SeenKey, SeenKey::Hash> inflight_seen_;
   std::vector<SeenKey> sorted_seen_;
 
   // The writer thread and what it is writing.
