@@ -7,6 +7,8 @@
 // the end. Both are timed from the consumer's creation to the last event.
 // Prints one line last:
 //   BENCH fold events=N consume_per_s=… fold_per_s=… ratio=…
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -25,6 +27,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+// CPU seconds (user + system) this process used so far, all threads.
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 class FromZero : public pilotage::kafka::RebalanceListener {
  public:
@@ -117,17 +127,24 @@ int main(int argc, char** argv) {
       {.bootstrap = bootstrap, .topic = topic, .events = events, .seed = 1, .progress = true});
   if (!truth.ok()) return pilotage::service::Fail("bench-fold", truth.status());
 
+  const double cpu0 = CpuSeconds();
   auto raw = RawConsumeSeconds(bootstrap, topic, truth->sent);
   if (!raw.ok()) return pilotage::service::Fail("bench-fold", raw.status());
+  const double cpu1 = CpuSeconds();
   const auto dir = std::filesystem::path(work_dir) / (topic + ".store");
   auto fold = FoldSeconds(bootstrap, topic, dir);
+  const double cpu2 = CpuSeconds();
   std::filesystem::remove_all(dir);
   if (!fold.ok()) return pilotage::service::Fail("bench-fold", fold.status());
 
   const double consume_per_s = truth->sent / *raw;
   const double fold_per_s = truth->sent / *fold;
+  // The last line: the figures, then CPU microseconds per event of this
+  // process (the broker's CPU is not counted).
   std::cout << fmt::format(
-      "BENCH fold events={} consume_per_s={:.0f} fold_per_s={:.0f} ratio={:.2f}\n", truth->sent,
-      consume_per_s, fold_per_s, fold_per_s / consume_per_s);
+      "BENCH fold events={} consume_per_s={:.0f} fold_per_s={:.0f} ratio={:.2f} "
+      "consume_cpu_us={:.2f} fold_cpu_us={:.2f}\n",
+      truth->sent, consume_per_s, fold_per_s, fold_per_s / consume_per_s,
+      (cpu1 - cpu0) * 1e6 / truth->sent, (cpu2 - cpu1) * 1e6 / truth->sent);
   return 0;
 }

@@ -690,4 +690,3 @@ TEST(Store, CatchUpOnAPrimaryIsAFailedPrecondition) {
 
 }  // namespace
 }  // namespace pilotage::store
-
