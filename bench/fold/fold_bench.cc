@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
   auto truth = pilotage::testing::ProduceSynthetic(
       {.bootstrap = bootstrap, .topic = topic, .events = events, .seed = 1, .progress = true});
   if (!truth.ok()) return pilotage::service::Fail("bench-fold", truth.status());
+  // The topic stays on the broker: scripts/bench folds it again with the peers.
+  std::cerr << "topic=" << topic << "\n";
 
   const double cpu0 = CpuSeconds();
   auto raw = RawConsumeSeconds(bootstrap, topic, truth->sent);
