@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
   app.add_option("--data", data_dir, "data directory (holds current -> store)")
       ->envname("PILOTAGE_PROJECTOR_DATA")
       ->capture_default_str();
+  app.add_option("--projection", options.projection,
+                 "read models folded: cep (CEP journeys, KPIs inputs, activity counts) or "
+                 "activity_counts alone")
+      ->check(CLI::IsMember({"cep", "activity_counts"}))
+      ->capture_default_str();
   app.add_option("--group", options.group_id, "Kafka consumer group")->capture_default_str();
   app.add_option("--instance-id", options.instance_id,
                  "static group membership id, stable across restarts of this process")

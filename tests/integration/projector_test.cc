@@ -151,6 +151,7 @@ TEST_F(Projector, UnusableEventsGoToTheDeadLetterTopicWithTheirOrigin) {
   no_body.set_event_id("e-no-body");
   no_body.set_lot_id("LOT-11");
   no_body.mutable_occurred_at()->set_seconds(1706788800);
+  no_body.mutable_recorded_at()->set_seconds(1706788800);  // the cep projection needs it
   v1::Event good = no_body;
   good.set_event_id("e-good");
   good.mutable_request_received()->set_beneficiary("b1");

@@ -11,6 +11,7 @@
 #include "pilotage/projection/engine.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/activity_counts.h"
+#include "pilotage/projector/cep.h"
 #include "pilotage/service/service.h"
 #include "spdlog/spdlog.h"
 
@@ -82,6 +83,21 @@ absl::StatusOr<int64_t> TotalEndOffsets(kafka::Admin& admin,
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::string_view name) {
+  if (name == "cep") {
+    auto cep = CepProjection::Create();
+    if (!cep.ok()) return cep.status();
+    return std::unique_ptr<projection::Projection>(std::move(*cep));
+  }
+  if (name == "activity_counts") {
+    auto counts = ActivityCounts::Create();
+    if (!counts.ok()) return counts.status();
+    return std::unique_ptr<projection::Projection>(std::move(*counts));
+  }
+  return absl::InvalidArgumentError(
+      fmt::format("--projection: unknown projection '{}' (cep or activity_counts)", name));
+}
+
 absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir, bool create) {
   const fs::path link = data_dir / "current";
   std::error_code ec;
@@ -109,7 +125,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
   while (!stop) {
     auto path = CurrentStore(options.data_dir, /*create=*/true);
     if (!path.ok()) return path.status();
-    auto counts = ActivityCounts::Create();
+    auto counts = MakeProjection(options.projection);
     if (!counts.ok()) return counts.status();
     auto store = projection::OpenProjectionStore(path->string(), **counts,
                                                  store::StoreOptions{.sync = options.sync});
@@ -154,7 +170,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
 absl::Status PrintStatus(const ProjectorOptions& options, bool json, std::ostream& out) {
   auto path = CurrentStore(options.data_dir, false);
   if (!path.ok()) return path.status();
-  auto counts = ActivityCounts::Create();
+  auto counts = MakeProjection(options.projection);
   if (!counts.ok()) return counts.status();
   auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
   if (!store.ok()) return store.status();
@@ -211,7 +227,7 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   auto total = TotalEndOffsets(**admin, options.topics);
   if (!total.ok()) return total.status();
 
-  auto counts = ActivityCounts::Create();
+  auto counts = MakeProjection(options.projection);
   if (!counts.ok()) return counts.status();
   {
     auto store = projection::OpenProjectionStore(into.string(), **counts);
@@ -253,7 +269,7 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
 absl::StatusOr<std::string> Digest(const ProjectorOptions& options) {
   auto path = CurrentStore(options.data_dir, false);
   if (!path.ok()) return path.status();
-  auto counts = ActivityCounts::Create();
+  auto counts = MakeProjection(options.projection);
   if (!counts.ok()) return counts.status();
   auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
   if (!store.ok()) return store.status();
@@ -263,7 +279,7 @@ absl::StatusOr<std::string> Digest(const ProjectorOptions& options) {
 absl::Status PrintCounts(const ProjectorOptions& options, std::ostream& out) {
   auto path = CurrentStore(options.data_dir, false);
   if (!path.ok()) return path.status();
-  auto counts = ActivityCounts::Create();
+  auto counts = MakeProjection(options.projection);
   if (!counts.ok()) return counts.status();
   auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
   if (!store.ok()) return store.status();

@@ -15,15 +15,21 @@
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "pilotage/projection/projection.h"
 
 namespace pilotage::projector {
 
 struct ProjectorOptions {
+  // The projection folded: "cep" (the CEP read models, with the activity
+  // counts) or "activity_counts" alone. A store remembers which one wrote it.
+  std::string projection = "cep";
   // Kafka bootstrap servers.
   std::string bootstrap;
   // Data directory (layout above).
@@ -42,6 +48,11 @@ struct ProjectorOptions {
   // How often `run` checks whether DIR/current was repointed.
   std::chrono::milliseconds switch_check{1000};
 };
+
+// The projection named `name` ("cep" or "activity_counts"); kInvalidArgument
+// for another name.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(
+    std::string_view name);
 
 // The store DIR/current points to, creating DIR/stores/initial on first use.
 [[nodiscard]] absl::StatusOr<std::filesystem::path> CurrentStore(

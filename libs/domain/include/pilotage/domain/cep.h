@@ -1,0 +1,133 @@
+#pragma once
+// The CEP read models, pure and I/O-free: folding activity events into a
+// beneficiary's journey, and evaluating a lot's KPIs for a period from the
+// journeys, the reporting delays and the contract terms.
+//
+// Event time and arrival order. A journey is a set of facts (requests,
+// appointments, deliverables, closures, surveys), each with the Paris day it
+// happened and the instant it was recorded; AddToJourney keeps each list
+// sorted by (day, event_id) without duplicate ids, so a journey is the same
+// whatever order its events were added in. Every KPI is computed from these
+// sets when it is read: results depend on when things happened, never on
+// when they arrived.
+//
+// Closing. A period P closes on P.ClosingDay(grace) (the terms'
+// delays.closing_grace_days). P is evaluated on the facts recorded BEFORE its
+// closing day (Europe/Paris): the journeys "as known at closing". A fact
+// recorded on or after the closing day is kept (it counts for later periods
+// and for data quality, where it is flagged late) but never changes P's
+// results. For a period still open this is every fact recorded so far.
+//
+// Thread-safety: every function is pure; call them from any thread.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "pilotage/domain/kpi.h"
+#include "pilotage/domain/period.h"
+#include "pilotage/domain/terms.h"
+#include "pilotage/store/v1/readmodel.pb.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage::domain {
+
+// Whether `event` is an activity event about a beneficiary (request,
+// appointment held or missed, deliverable, closure, survey).
+bool IsActivityEvent(const pilotage::v1::Event& event);
+
+// The beneficiary pseudonym of an activity event ("" for other events).
+std::string_view BeneficiaryOf(const pilotage::v1::Event& event);
+
+// Checks what the read models need of an activity event: event_id,
+// occurred_at, recorded_at and a beneficiary pseudonym. kInvalidArgument
+// naming the missing field.
+[[nodiscard]] absl::Status CheckActivityEvent(const pilotage::v1::Event& event);
+
+// Adds the fact of `event` (checked as above) to `journey`. An event id
+// already present changes nothing; AppointmentMissed adds no fact.
+[[nodiscard]] absl::Status AddToJourney(const pilotage::v1::Event& event,
+                                        pilotage::store::v1::Journey& journey);
+
+// Calendar days between the Paris day an activity event occurred and the
+// Paris day it was recorded (0 when recorded first, a clock skew).
+[[nodiscard]] absl::StatusOr<int> ReportingDelayDays(const pilotage::v1::Event& event);
+
+// Activity events of a lot that occurred on `day` and were recorded
+// `delay_days` later: the input of reporting timeliness and data quality.
+struct ReportingCell {
+  absl::CivilDay day;
+  int delay_days = 0;
+  int64_t count = 0;
+};
+
+// Everything stored for one lot.
+struct LotFacts {
+  std::string lot_id;
+  std::vector<pilotage::store::v1::Journey> journeys;
+  std::vector<ReportingCell> reporting;
+  // The lot's award (départements, start date), if published.
+  std::optional<pilotage::v1::LotAwarded> award;
+  // Events of the lot the projection refused (sent to dead letters).
+  int64_t refused = 0;
+};
+
+// Data quality of a lot for a period.
+struct DataQuality {
+  // Activity events that occurred in the period.
+  int64_t events = 0;
+  // Of those, recorded on or after the period's closing day: kept, flagged
+  // late, left out of the period's KPIs.
+  int64_t late = 0;
+  // Reporting delay distribution of `events`, by bucket:
+  // "0-1", "2-5", "6-15", "16-30", "31+" (calendar days).
+  std::map<std::string, int64_t> timeliness;
+  // Events of the lot refused by the projection (all periods).
+  int64_t refused = 0;
+};
+
+// A lot's KPI results for a period, as known on its closing day.
+struct LotEvaluation {
+  std::string lot_id;
+  Period period;
+  // The terms that govern the period (a copy).
+  pilotage::v1::ContractTerms terms;
+  absl::CivilDay closing_day;
+  std::vector<KpiResult> kpis;
+  DataQuality quality;
+};
+
+// Counts what the KPI `kpi` observes for `period` in `facts`, known before
+// `closing_day`. For NEW_BENEFICIARIES only the numerator is set.
+KpiObservation Observe(const pilotage::v1::KpiDefinition& kpi, const LotFacts& facts,
+                       const Period& period, absl::CivilDay closing_day);
+
+// Evaluates every KPI of the terms governing `facts.lot_id` for `period`.
+// kNotFound when no terms govern it.
+[[nodiscard]] absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts,
+                                                        const TermsHistory& terms,
+                                                        const Period& period);
+
+// The national view: per KPI of the first evaluation's terms, numerators and
+// samples summed over the lots; the target is the terms' default target for
+// a share, and the sum of the lots' (pro-rated) targets and margins for
+// NEW_BENEFICIARIES. Data quality is summed too. lot_id is "national".
+[[nodiscard]] absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>& lots,
+                                                             const Period& period);
+
+// Counters by month x metric x dimension for a lot, on every fact known:
+// (month "YYYY-MM", metric, dimension "name=VALUE") -> count. Metrics:
+// new_beneficiaries (age_band, sex, qualification, status, company_size,
+// channel), appointments (level, modality, kind), closures (outcome,
+// referral), surveys (wave). Each metric also has dimension "all".
+using CounterKey = std::tuple<std::string, std::string, std::string>;
+std::map<CounterKey, int64_t> CountActivity(const LotFacts& facts, const Period& period);
+
+}  // namespace pilotage::domain

@@ -1,0 +1,136 @@
+#include "pilotage/domain/cep.h"
+
+#include <algorithm>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "pilotage/domain/calendar.h"
+
+namespace pilotage::domain {
+namespace {
+
+namespace v1 = ::pilotage::v1;
+
+int64_t At(int y, int m, int d, int h = 12) {
+  return absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(y, m, d, h, 0, 0), absl::UTCTimeZone()));
+}
+
+v1::Event Base(std::string id, int64_t occurred, int64_t recorded) {
+  v1::Event e;
+  e.set_event_id(std::move(id));
+  e.set_lot_id("LOT-T");
+  e.mutable_occurred_at()->set_seconds(occurred);
+  e.mutable_recorded_at()->set_seconds(recorded);
+  return e;
+}
+
+v1::Event Request(std::string id, int64_t occurred, int64_t recorded) {
+  v1::Event e = Base(std::move(id), occurred, recorded);
+  e.mutable_request_received()->set_beneficiary("b1");
+  return e;
+}
+
+v1::Event Appointment(std::string id, int64_t occurred, int64_t recorded) {
+  v1::Event e = Base(id, occurred, recorded);
+  auto* a = e.mutable_appointment_held();
+  a->set_beneficiary("b1");
+  a->set_appointment_id(id);
+  a->set_level(v1::Level::LEVEL_1_WELCOME);
+  a->set_modality(v1::Modality::IN_PERSON);
+  return e;
+}
+
+v1::KpiDefinition Delay() {
+  v1::KpiDefinition kpi;
+  kpi.set_id("delay");
+  kpi.set_label("délai");
+  kpi.set_formula(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY);
+  kpi.set_direction(v1::Direction::AT_LEAST);
+  kpi.set_delay_working_days(10);
+  return kpi;
+}
+
+TEST(Journey, IsTheSameWhateverTheOrderOfItsEvents) {
+  std::vector<v1::Event> events = {Request("r", At(2024, 5, 7), At(2024, 5, 7, 13)),
+                                   Appointment("a1", At(2024, 5, 24), At(2024, 5, 24, 13)),
+                                   Appointment("a2", At(2024, 5, 13), At(2024, 5, 13, 13))};
+  std::string first;
+  std::sort(events.begin(), events.end(),
+            [](const auto& a, const auto& b) { return a.event_id() < b.event_id(); });
+  do {
+    store::v1::Journey journey;
+    for (const auto& e : events) ASSERT_TRUE(AddToJourney(e, journey).ok());
+    ASSERT_TRUE(AddToJourney(events[0], journey).ok());  // a resend changes nothing
+    if (first.empty()) first = journey.SerializeAsString();
+    EXPECT_EQ(journey.SerializeAsString(), first);
+  } while (std::next_permutation(events.begin(), events.end(), [](const auto& a, const auto& b) {
+    return a.event_id() < b.event_id();
+  }));
+}
+
+TEST(Journey, RefusesAnEventWithoutBeneficiaryNamingTheField) {
+  v1::Event e = Base("x", At(2024, 5, 7), At(2024, 5, 7));
+  e.mutable_journey_closed();
+  store::v1::Journey journey;
+  auto s = AddToJourney(e, journey);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("journey_closed.beneficiary"), std::string_view::npos) << s;
+}
+
+TEST(Observe, SkipsPublicHolidaysInTheFirstAppointmentDelay) {
+  // Request Tuesday 7 May 2024; 8 May, Ascension (9 May) and Whit Monday
+  // (20 May) are skipped: Friday 24 May is the 10th working day.
+  LotFacts facts{.lot_id = "LOT-T"};
+  store::v1::Journey j;
+  ASSERT_TRUE(AddToJourney(Request("r", At(2024, 5, 7), At(2024, 5, 7)), j).ok());
+  ASSERT_TRUE(AddToJourney(Appointment("a", At(2024, 5, 24), At(2024, 5, 24)), j).ok());
+  facts.journeys.push_back(j);
+  const Period may = Period::MonthOf(absl::CivilDay(2024, 5, 1));
+  auto o = Observe(Delay(), facts, may, may.ClosingDay(15));
+  EXPECT_EQ(o.numerator, 1);
+  EXPECT_EQ(o.denominator, 1);
+}
+
+TEST(Observe, LeavesOutFactsRecordedOnOrAfterTheClosingDay) {
+  LotFacts facts{.lot_id = "LOT-T"};
+  store::v1::Journey j;
+  ASSERT_TRUE(AddToJourney(Request("r", At(2024, 1, 10), At(2024, 1, 10)), j).ok());
+  // Held on time but recorded on 15 February, January's closing day.
+  ASSERT_TRUE(AddToJourney(Appointment("a", At(2024, 1, 12), At(2024, 2, 15, 8)), j).ok());
+  facts.journeys.push_back(j);
+  const Period january = Period::MonthOf(absl::CivilDay(2024, 1, 1));
+  auto o = Observe(Delay(), facts, january, january.ClosingDay(15));
+  EXPECT_EQ(o.numerator, 0);
+  EXPECT_EQ(o.denominator, 1);  // the delay ran out before closing: a miss
+}
+
+}  // namespace
+}  // namespace pilotage::domain
+
+namespace pilotage::domain {
+namespace {
+
+TEST(CountActivity, CountsEachMetricOverallAndAlongEachDimension) {
+  LotFacts facts{.lot_id = "LOT-T"};
+  store::v1::Journey j;
+  v1::Event request = Request("r", At(2024, 5, 7), At(2024, 5, 7));
+  request.mutable_request_received()->mutable_profile()->set_age_band(v1::AgeBand::AGE_55_PLUS);
+  ASSERT_TRUE(AddToJourney(request, j).ok());
+  ASSERT_TRUE(AddToJourney(Appointment("a1", At(2024, 5, 10), At(2024, 5, 10)), j).ok());
+  ASSERT_TRUE(AddToJourney(Appointment("a2", At(2024, 6, 10), At(2024, 6, 10)), j).ok());
+  facts.journeys.push_back(j);
+  const auto counters = CountActivity(facts, Period::QuarterOf(absl::CivilDay(2024, 4, 1)));
+  auto at = [&](const char* m, const char* metric, const char* dim) {
+    auto it = counters.find({m, metric, dim});
+    return it == counters.end() ? int64_t{0} : it->second;
+  };
+  EXPECT_EQ(at("2024-05", "new_beneficiaries", "all"), 1);
+  EXPECT_EQ(at("2024-05", "new_beneficiaries", "age_band=AGE_55_PLUS"), 1);
+  EXPECT_EQ(at("2024-05", "appointments", "all"), 1);
+  EXPECT_EQ(at("2024-06", "appointments", "modality=IN_PERSON"), 1);
+  EXPECT_EQ(at("2024-06", "appointments", "level=LEVEL_1_WELCOME"), 1);
+}
+
+}  // namespace
+}  // namespace pilotage::domain

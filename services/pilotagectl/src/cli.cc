@@ -1,0 +1,93 @@
+#include "pilotage/pilotagectl/cli.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <ostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "pilotage/pilotagectl/contract.h"
+#include "pilotage/pilotagectl/counters.h"
+#include "pilotage/pilotagectl/kpis.h"
+#include "pilotage/service/service.h"
+
+namespace pilotage::pilotagectl {
+namespace {
+
+std::string Env(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv, std::ostream& out) {
+  CLI::App app{"pilotagectl: pilots' commands over pilotage's read models"};
+  app.require_subcommand(1);
+  std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
+  app.add_option("--data", data_dir, "the projector's data directory (holds current -> store)")
+      ->envname("PILOTAGE_PROJECTOR_DATA")
+      ->capture_default_str();
+
+  KpisOptions kpis;
+  auto* kpis_cmd = app.add_subcommand(
+      "kpis", "KPI results of a lot (or national) for a period, as known at its closing");
+  auto* lot = kpis_cmd->add_option("--lot", kpis.lot, "the lot, e.g. LOT-11");
+  auto* national = kpis_cmd->add_flag("--national", kpis.national, "every lot, aggregated");
+  lot->excludes(national);
+  kpis_cmd
+      ->add_option("--period", kpis.period,
+                   "2024-01 (month), 2024-Q1 (quarter), 2024 (year), CY1 (contract year)")
+      ->required();
+  kpis_cmd->add_flag("--json", kpis.json, "print JSON (English keys) instead of the table");
+
+  CountersOptions counters;
+  auto* counters_cmd = app.add_subcommand(
+      "counters", "a lot's activity counters by month, metric and dimension for a period");
+  counters_cmd->add_option("--lot", counters.lot, "the lot, e.g. LOT-11")->required();
+  counters_cmd->add_option("--period", counters.period, "2024-01, 2024-Q1, 2024")->required();
+  counters_cmd->add_flag("--json", counters.json, "print JSON");
+
+  auto* contract = app.add_subcommand("contract", "the contract: check terms, publish them");
+  contract->require_subcommand(1);
+  std::vector<std::filesystem::path> check_files;
+  auto* check = contract->add_subcommand("check", "parse and validate terms files");
+  check->add_option("files", check_files, "terms files (text format)")->required();
+  PublishOptions publish;
+  auto* publish_cmd = contract->add_subcommand(
+      "publish", "publish each lot's award and the terms governing it, keyed by lot");
+  publish_cmd->add_option("--bootstrap", publish.bootstrap, "Kafka bootstrap servers host:port")
+      ->envname("PILOTAGE_KAFKA_BOOTSTRAP")
+      ->required();
+  publish_cmd->add_option("--topic", publish.topic)->capture_default_str();
+  publish_cmd->add_option("--lots", publish.lots_file, "lot file (deploy/lots/cep-2024-lots.json)")
+      ->required();
+  publish_cmd->add_option("--lot", publish.lots, "only this lot (repeatable)");
+  publish_cmd->add_option("--terms", publish.terms_files, "terms file (repeatable)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (kpis_cmd->parsed() && !kpis.national && kpis.lot.empty()) {
+    std::cerr << "pilotagectl kpis: give --lot LOT or --national\n";
+    return 2;
+  }
+  kpis.data_dir = data_dir;
+  absl::Status result;
+  counters.data_dir = data_dir;
+  if (counters_cmd->parsed()) {
+    result = PrintCounters(counters, out);
+  } else if (check->parsed()) {
+    result = CheckTerms(check_files, out);
+  } else if (publish_cmd->parsed()) {
+    result = PublishContract(publish, out);
+  } else {
+    result = PrintKpis(kpis, out);
+  }
+  return result.ok() ? 0 : service::Fail("pilotagectl", result);
+}
+
+}  // namespace pilotage::pilotagectl

@@ -1,0 +1,49 @@
+#include "pilotage/pilotagectl/counters.h"
+
+#include <ostream>
+
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "pilotage/domain/cep.h"
+#include "pilotage/domain/period.h"
+#include "pilotage/projection/projection_store.h"
+#include "pilotage/projector/cep.h"
+#include "pilotage/projector/projector.h"
+
+namespace pilotage::pilotagectl {
+
+absl::Status PrintCounters(const CountersOptions& options, std::ostream& out) {
+  auto period = domain::Period::Parse(options.period);
+  if (!period.ok()) return period.status();
+  auto path = projector::CurrentStore(options.data_dir, /*create=*/false);
+  if (!path.ok()) return path.status();
+  auto cep = projector::CepProjection::Create();
+  if (!cep.ok()) return cep.status();
+  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
+  if (!store.ok()) return store.status();
+  auto model = projector::ReadLot(**store, options.lot);
+  if (!model.ok()) return model.status();
+  const auto counters = domain::CountActivity(model->facts, *period);
+  if (options.json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [key, n] : counters) {
+      const auto& [month, metric, dimension] = key;
+      rows.push_back(
+          {{"month", month}, {"metric", metric}, {"dimension", dimension}, {"count", n}});
+    }
+    out << nlohmann::json{{"lot", options.lot}, {"period", period->ToString()}, {"counters", rows}}
+               .dump(2)
+        << "\n";
+    return absl::OkStatus();
+  }
+  out << fmt::format("Lot {} — {} — compteurs (tout ce qui est saisi à ce jour)\n\n", options.lot,
+                     period->FrenchLabel());
+  out << fmt::format("{:<9} {:<18} {:<34} {:>9}\n", "mois", "mesure", "dimension", "nombre");
+  for (const auto& [key, n] : counters) {
+    const auto& [month, metric, dimension] = key;
+    out << fmt::format("{:<9} {:<18} {:<34} {:>9}\n", month, metric, dimension, n);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pilotage::pilotagectl

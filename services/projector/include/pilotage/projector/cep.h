@@ -1,0 +1,92 @@
+#pragma once
+// The `cep` projection: folds activity and contract events into the CEP read
+// models (libs/domain/cep.h explains the semantics), and keeps the activity
+// counts of ActivityCounts beside them so one store serves both.
+//
+// State (every key starts with the lot id and a NUL byte):
+//   cep_journeys   "<lot>\0<pseudonym>"              -> store.v1.Journey
+//   cep_reporting  "<lot>\0<YYYY-MM-DD>\0<delay>"    -> count (8 bytes LE):
+//                  activity events that occurred that Paris day and were
+//                  recorded `delay` calendar days later (4 digits, capped)
+//   cep_contract   "<lot>\0award"                    -> store.v1.LotRecord
+//                  "<lot>\0terms\0<version>"         -> store.v1.TermsRecord
+//   cep_quality    "<lot>\0refused\0<event_id>"      -> "" per refused event
+//   activity_counts                                  as ActivityCounts
+//
+// Every stored value is a set union or a sum, so the state is the same
+// whatever the arrival order and batching; when two events give the same
+// award or terms version, the one with the later occurred_at (then the
+// larger event id) wins, again independently of order.
+//
+// Refused (kInvalidArgument, to the dead letters, counted in cep_quality,
+// changing nothing else): any event without occurred_at; activity events
+// without event_id, recorded_at or beneficiary; a LotAwarded without a valid
+// start_date;
+// terms that fail ValidateTerms or do not govern the event's lot (the admin
+// publishes terms once per lot they govern, keyed by that lot).
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pilotage/domain/cep.h"
+#include "pilotage/domain/terms.h"
+#include "pilotage/projection/projection.h"
+#include "pilotage/projector/activity_counts.h"
+#include "pilotage/store/v1/readmodel.pb.h"
+
+namespace pilotage::projector {
+
+class CepProjection : public projection::Projection {
+ public:
+  static constexpr std::string_view kJourneys = "cep_journeys";
+  static constexpr std::string_view kReporting = "cep_reporting";
+  static constexpr std::string_view kContract = "cep_contract";
+  static constexpr std::string_view kQuality = "cep_quality";
+
+  // Fails when the Europe/Paris time zone cannot be loaded.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<CepProjection>> Create();
+
+  std::string_view Name() const override { return "cep"; }
+  uint32_t Version() const override { return 1; }
+  std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
+  absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
+  absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
+  void Discard() override;
+
+ private:
+  explicit CepProjection(std::unique_ptr<ActivityCounts> counts) : counts_(std::move(counts)) {}
+  absl::Status FoldCep(const v1::Event& event);
+
+  std::unique_ptr<ActivityCounts> counts_;
+  std::map<std::string, std::vector<v1::Event>> journeys_;
+  std::map<std::string, int64_t> reporting_;
+  std::set<std::string> refused_;
+  std::map<std::string, store::v1::TermsRecord> terms_;
+  std::map<std::string, store::v1::LotRecord> awards_;
+};
+
+// What a reader sees of one lot in a cep store.
+struct LotReadModel {
+  domain::LotFacts facts;
+  // Every terms version stored for the lot, by version string.
+  std::vector<v1::ContractTerms> terms;
+};
+
+// The lots that have any state in `store`, sorted.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store);
+
+// Everything stored for `lot_id` (empty facts when none).
+[[nodiscard]] absl::StatusOr<LotReadModel> ReadLot(const store::Store& store,
+                                                   std::string_view lot_id);
+
+// A TermsHistory of `terms`; versions refused by TermsHistory::Add (e.g.
+// overlapping another) are left out and their errors appended to `problems`.
+domain::TermsHistory HistoryOf(const std::vector<v1::ContractTerms>& terms,
+                               std::vector<std::string>* problems);
+
+}  // namespace pilotage::projector

@@ -1,0 +1,296 @@
+#include "pilotage/projector/cep.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "fmt/format.h"
+#include "pilotage/domain/calendar.h"
+
+namespace pilotage::projector {
+namespace {
+
+namespace sv1 = ::pilotage::store::v1;
+
+constexpr int kMaxDelayDays = 9999;
+
+std::string EncodeCount(int64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+  return out;
+}
+
+absl::StatusOr<int64_t> DecodeCount(std::string_view bytes) {
+  if (bytes.size() != 8) return absl::DataLossError("cep count is not 8 bytes");
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i)
+    u |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  return static_cast<int64_t>(u);
+}
+
+std::string Key(std::initializer_list<std::string_view> parts) {
+  std::string key;
+  for (auto p : parts) {
+    if (!key.empty()) key.push_back('\0');
+    key.append(p.data(), p.size());
+  }
+  return key;
+}
+
+// Splits a key into its NUL-separated parts.
+std::vector<std::string_view> Parts(std::string_view key) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    size_t end = key.find('\0', start);
+    if (end == std::string_view::npos) {
+      out.push_back(key.substr(start));
+      return out;
+    }
+    out.push_back(key.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+template <typename Record>
+bool Later(const Record& a, const Record& b) {
+  if (a.occurred_at() != b.occurred_at()) return a.occurred_at() > b.occurred_at();
+  return a.event_id() > b.event_id();
+}
+
+// Adds `delta` to the count stored under `key`.
+absl::Status AddCount(const store::Store& store, store::WriteBatch& batch, std::string_view family,
+                      const std::string& key, int64_t delta) {
+  auto current = store.Get(family, key);
+  if (!current.ok()) return current.status();
+  int64_t value = 0;
+  if (current->has_value()) {
+    auto decoded = DecodeCount(**current);
+    if (!decoded.ok()) return decoded.status();
+    value = *decoded;
+  }
+  batch.Put(family, key, EncodeCount(value + delta));
+  return absl::OkStatus();
+}
+
+// Writes `record` under `key` unless the stored one is later.
+template <typename Record>
+absl::Status KeepLatest(const store::Store& store, store::WriteBatch& batch, const std::string& key,
+                        const Record& record) {
+  auto current = store.Get(CepProjection::kContract, key);
+  if (!current.ok()) return current.status();
+  if (current->has_value()) {
+    Record stored;
+    if (!stored.ParseFromString(**current)) {
+      return absl::DataLossError(fmt::format("cannot parse stored contract record '{}'", key));
+    }
+    if (!Later(record, stored)) return absl::OkStatus();
+  }
+  batch.Put(CepProjection::kContract, key, record.SerializeAsString());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CepProjection>> CepProjection::Create() {
+  auto counts = ActivityCounts::Create();
+  if (!counts.ok()) return counts.status();
+  if (auto zone = domain::ParisTimeZone(); !zone.ok()) return zone.status();
+  return std::unique_ptr<CepProjection>(new CepProjection(std::move(*counts)));
+}
+
+std::vector<store::ColumnFamilyOptions> CepProjection::StateColumnFamilies() const {
+  std::vector<store::ColumnFamilyOptions> out = {{.name = std::string(kJourneys)},
+                                                 {.name = std::string(kReporting)},
+                                                 {.name = std::string(kContract)},
+                                                 {.name = std::string(kQuality)}};
+  for (auto& f : counts_->StateColumnFamilies()) out.push_back(std::move(f));
+  return out;
+}
+
+absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origin& origin) {
+  // Checked first for every event, so that an event refused here changes
+  // neither the CEP state nor the activity counts.
+  absl::Status s =
+      event.has_occurred_at() ? FoldCep(event) : absl::InvalidArgumentError("occurred_at: missing");
+  if (absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s)) {
+    // A set of ids, not a counter: the engine does not mark a refused event
+    // as seen, so its resends are refused again and must not count twice.
+    refused_.insert(Key({event.lot_id(), "refused", event.event_id()}));
+    return s;
+  }
+  if (!s.ok()) return s;
+  return counts_->Fold(event, origin);
+}
+
+absl::Status CepProjection::FoldCep(const v1::Event& event) {
+  if (domain::IsActivityEvent(event)) {
+    if (auto s = domain::CheckActivityEvent(event); !s.ok()) return s;
+    auto day = domain::ParisDay(event.occurred_at());
+    if (!day.ok()) return day.status();
+    auto delay = domain::ReportingDelayDays(event);
+    if (!delay.ok()) return delay.status();
+    ++reporting_[Key({event.lot_id(), domain::FormatDay(*day),
+                      fmt::format("{:04}", std::min(*delay, kMaxDelayDays))})];
+    if (event.body_case() != v1::Event::kAppointmentMissed) {
+      journeys_[Key({event.lot_id(), domain::BeneficiaryOf(event)})].push_back(event);
+    }
+    return absl::OkStatus();
+  }
+  if (event.has_terms_published()) {
+    const auto& terms = event.terms_published().terms();
+    if (auto s = domain::ValidateTerms(terms); !s.ok()) return s;
+    if (!domain::GovernsLot(terms, event.lot_id())) {
+      return absl::InvalidArgumentError(fmt::format(
+          "terms_published.terms.lot_ids: version '{}' does not govern lot '{}', the event's key",
+          terms.version(), event.lot_id()));
+    }
+    sv1::TermsRecord record;
+    *record.mutable_terms() = terms;
+    record.set_occurred_at(event.occurred_at().seconds());
+    record.set_event_id(event.event_id());
+    auto& slot = terms_[Key({event.lot_id(), "terms", terms.version()})];
+    if (slot.event_id().empty() || Later(record, slot)) slot = std::move(record);
+    return absl::OkStatus();
+  }
+  if (event.has_lot_awarded()) {
+    if (auto day = domain::ParseDay(event.lot_awarded().start_date()); !day.ok()) {
+      return absl::InvalidArgumentError(
+          fmt::format("lot_awarded.start_date: {}", std::string(day.status().message())));
+    }
+    sv1::LotRecord record;
+    *record.mutable_lot() = event.lot_awarded();
+    record.set_occurred_at(event.occurred_at().seconds());
+    record.set_event_id(event.event_id());
+    auto& slot = awards_[Key({event.lot_id(), "award"})];
+    if (slot.event_id().empty() || Later(record, slot)) slot = std::move(record);
+  }
+  return absl::OkStatus();  // other contract events belong to other read models
+}
+
+absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& batch) {
+  for (const auto& [key, events] : journeys_) {
+    auto current = store.Get(kJourneys, key);
+    if (!current.ok()) return current.status();
+    sv1::Journey journey;
+    if (current->has_value() && !journey.ParseFromString(**current)) {
+      return absl::DataLossError("cannot parse a stored journey");
+    }
+    for (const auto& e : events) {
+      if (auto s = domain::AddToJourney(e, journey); !s.ok()) return s;
+    }
+    batch.Put(kJourneys, key, journey.SerializeAsString());
+  }
+  for (const auto& [key, n] : reporting_) {
+    if (auto s = AddCount(store, batch, kReporting, key, n); !s.ok()) return s;
+  }
+  for (const auto& key : refused_) batch.Put(kQuality, key, "");
+  for (const auto& [key, record] : terms_) {
+    if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
+  }
+  for (const auto& [key, record] : awards_) {
+    if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
+  }
+  if (auto s = counts_->Flush(store, batch); !s.ok()) return s;
+  Discard();
+  return absl::OkStatus();
+}
+
+void CepProjection::Discard() {
+  journeys_.clear();
+  reporting_.clear();
+  refused_.clear();
+  terms_.clear();
+  awards_.clear();
+  counts_->Discard();
+}
+
+absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store) {
+  std::set<std::string> lots;
+  // A lot with journeys has reporting cells, which are far fewer (one per
+  // day and delay): no need to visit the journeys.
+  for (auto family :
+       {CepProjection::kContract, CepProjection::kReporting, CepProjection::kQuality}) {
+    absl::Status s = store.ForEach(family, "", [&](std::string_view key, std::string_view) {
+      lots.insert(std::string(key.substr(0, key.find('\0'))));
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  return std::vector<std::string>(lots.begin(), lots.end());
+}
+
+absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view lot_id) {
+  LotReadModel out;
+  out.facts.lot_id = std::string(lot_id);
+  const std::string prefix = Key({lot_id, ""});
+  absl::Status bad;
+  absl::Status s =
+      store.ForEach(CepProjection::kJourneys, prefix, [&](std::string_view, std::string_view v) {
+        sv1::Journey j;
+        if (!j.ParseFromString(std::string(v))) {
+          bad = absl::DataLossError("cannot parse a stored journey");
+          return false;
+        }
+        out.facts.journeys.push_back(std::move(j));
+        return true;
+      });
+  if (!s.ok()) return s;
+  s = store.ForEach(
+      CepProjection::kReporting, prefix, [&](std::string_view key, std::string_view v) {
+        auto parts = Parts(key);
+        auto day = parts.size() == 3
+                       ? domain::ParseDay(parts[1])
+                       : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
+        auto count = DecodeCount(v);
+        if (!day.ok() || !count.ok()) {
+          bad = absl::DataLossError("bad reporting cell in the store");
+          return false;
+        }
+        out.facts.reporting.push_back(
+            {.day = *day, .delay_days = std::stoi(std::string(parts[2])), .count = *count});
+        return true;
+      });
+  if (!s.ok()) return s;
+  s = store.ForEach(CepProjection::kContract, prefix,
+                    [&](std::string_view key, std::string_view v) {
+                      auto parts = Parts(key);
+                      if (parts.size() >= 2 && parts[1] == "award") {
+                        sv1::LotRecord r;
+                        if (!r.ParseFromString(std::string(v))) {
+                          bad = absl::DataLossError("cannot parse a stored award");
+                          return false;
+                        }
+                        out.facts.award = r.lot();
+                      } else if (parts.size() == 3 && parts[1] == "terms") {
+                        sv1::TermsRecord r;
+                        if (!r.ParseFromString(std::string(v))) {
+                          bad = absl::DataLossError("cannot parse stored terms");
+                          return false;
+                        }
+                        out.terms.push_back(r.terms());
+                      }
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  s = store.ForEach(CepProjection::kQuality, Key({lot_id, "refused", ""}),
+                    [&](std::string_view, std::string_view) {
+                      ++out.facts.refused;
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  if (!bad.ok()) return bad;
+  return out;
+}
+
+domain::TermsHistory HistoryOf(const std::vector<v1::ContractTerms>& terms,
+                               std::vector<std::string>* problems) {
+  domain::TermsHistory history;
+  for (const auto& t : terms) {
+    if (auto s = history.Add(t); !s.ok() && problems) problems->push_back(s.ToString());
+  }
+  return history;
+}
+
+}  // namespace pilotage::projector

@@ -1,0 +1,85 @@
+#include "pilotage/projector/cep.h"
+
+#include "gtest/gtest.h"
+#include "pilotage/domain/terms.h"
+
+namespace pilotage::projector {
+namespace {
+
+v1::ContractTerms GoodTerms(std::string version, std::string effective_from) {
+  v1::ContractTerms t;
+  t.set_version(std::move(version));
+  t.set_effective_from(std::move(effective_from));
+  auto* kpi = t.add_kpis();
+  kpi->set_id("first_appointment_delay");
+  kpi->set_label("Premier rendez-vous sous 10 jours ouvrés");
+  kpi->set_formula(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY);
+  kpi->set_direction(v1::Direction::AT_LEAST);
+  kpi->set_target(0.8);
+  kpi->set_delay_working_days(10);
+  t.mutable_delays()->set_closing_grace_days(15);
+  return t;
+}
+
+v1::Event Published(const v1::ContractTerms& terms, std::string lot = "LOT-11") {
+  v1::Event e;
+  e.set_event_id("terms-" + terms.version());
+  e.set_lot_id(std::move(lot));
+  e.mutable_occurred_at()->set_seconds(1700000000);
+  e.mutable_recorded_at()->set_seconds(1700000000);
+  *e.mutable_terms_published()->mutable_terms() = terms;
+  return e;
+}
+
+struct BadTermsCase {
+  const char* what;
+  void (*spoil)(v1::ContractTerms&);
+  const char* field;
+};
+
+TEST(CepProjection, RefusesBadTermsWithAMessageNamingTheField) {
+  const BadTermsCase cases[] = {
+      {"target outside its range", [](v1::ContractTerms& t) { t.mutable_kpis(0)->set_target(1.3); },
+       "kpis[0].target"},
+      {"unknown KPI",
+       [](v1::ContractTerms& t) {
+         auto* rule = t.add_penalty_rules();
+         rule->set_id("p");
+         rule->set_label("p");
+         rule->set_trigger(v1::PenaltyTrigger::KPI_SHORTFALL);
+         rule->set_kpi_id("no_such_kpi");
+         rule->set_amount_per_point_cents(100);
+       },
+       "penalty_rules[0].kpi_id"},
+      {"another lot", [](v1::ContractTerms& t) { t.add_lot_ids("LOT-84"); },
+       "terms_published.terms.lot_ids"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto cep = CepProjection::Create();
+    ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+    v1::ContractTerms terms = GoodTerms("2024.1", "2024-01-02");
+    c.spoil(terms);
+    const absl::Status s = (*cep)->Fold(Published(terms), {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find(c.field), std::string_view::npos) << s.ToString();
+  }
+}
+
+TEST(CepProjection, AcceptsGoodTerms) {
+  auto cep = CepProjection::Create();
+  ASSERT_TRUE(cep.ok());
+  EXPECT_TRUE((*cep)->Fold(Published(GoodTerms("2024.1", "2024-01-02")), {}).ok());
+}
+
+TEST(HistoryOf, LeavesOutOverlappingVersionsAndSaysWhy) {
+  std::vector<std::string> problems;
+  auto history =
+      HistoryOf({GoodTerms("2024.1", "2024-01-02"), GoodTerms("2024.1b", "2024-01-02")}, &problems);
+  EXPECT_EQ(history.size(), 1u);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("overlapping"), std::string::npos) << problems[0];
+}
+
+}  // namespace
+}  // namespace pilotage::projector
