@@ -6,23 +6,10 @@
 #include <filesystem>
 
 #include "fmt/format.h"
+#include "pilotage/store/coding.h"
 
 namespace pilotage::projection {
 namespace {
-
-void AppendFixed64(std::string& out, int64_t v) {
-  char buf[8];
-  uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((u >> (8 * i)) & 0xff);
-  out.append(buf, 8);
-}
-
-int64_t ReadFixed64(const char* p) {
-  uint64_t u = 0;
-  for (int i = 0; i < 8; ++i)
-    u |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-  return static_cast<int64_t>(u);
-}
 
 absl::Status CheckTag(const store::Store& store, const Projection& projection, bool may_write,
                       store::Store* writable) {
@@ -113,10 +100,10 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenProjectionStoreReadOnly(
 std::string EncodeProgress(const PartitionProgress& p) {
   std::string out;
   out.reserve(32);
-  AppendFixed64(out, p.next_offset);
-  AppendFixed64(out, p.folded);
-  AppendFixed64(out, p.duplicates);
-  AppendFixed64(out, p.dead_letters);
+  store::AppendFixed64(out, p.next_offset);
+  store::AppendFixed64(out, p.folded);
+  store::AppendFixed64(out, p.duplicates);
+  store::AppendFixed64(out, p.dead_letters);
   return out;
 }
 
@@ -125,8 +112,9 @@ absl::StatusOr<PartitionProgress> DecodeProgress(std::string_view bytes) {
     return absl::DataLossError(
         fmt::format("progress record of {} bytes, expected 32", bytes.size()));
   }
-  return PartitionProgress{ReadFixed64(bytes.data()), ReadFixed64(bytes.data() + 8),
-                           ReadFixed64(bytes.data() + 16), ReadFixed64(bytes.data() + 24)};
+  return PartitionProgress{store::ReadFixed64(bytes.data()), store::ReadFixed64(bytes.data() + 8),
+                           store::ReadFixed64(bytes.data() + 16),
+                           store::ReadFixed64(bytes.data() + 24)};
 }
 
 absl::StatusOr<std::map<std::string, PartitionProgress>> ReadProgress(const store::Store& store) {
@@ -152,7 +140,7 @@ absl::StatusOr<std::string> StateDigest(const store::Store& store, const Project
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   auto feed = [&](std::string_view bytes) {
     std::string len;
-    AppendFixed64(len, static_cast<int64_t>(bytes.size()));
+    store::AppendFixed64(len, static_cast<int64_t>(bytes.size()));
     EVP_DigestUpdate(ctx.get(), len.data(), len.size());
     EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size());
   };

@@ -3,26 +3,10 @@
 #include <algorithm>
 
 #include "fmt/format.h"
+#include "pilotage/store/coding.h"
 
 namespace pilotage::projector {
-namespace {
-
-std::string EncodeCount(int64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
-  return out;
-}
-
-absl::StatusOr<int64_t> DecodeCount(std::string_view bytes) {
-  if (bytes.size() != 8) return absl::DataLossError("activity count is not 8 bytes");
-  uint64_t u = 0;
-  for (int i = 0; i < 8; ++i)
-    u |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
-  return static_cast<int64_t>(u);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<std::unique_ptr<ActivityCounts>> ActivityCounts::Create() {
   absl::TimeZone paris;
@@ -57,11 +41,11 @@ absl::Status ActivityCounts::Flush(const store::Store& store, store::WriteBatch&
     if (!current.ok()) return current.status();
     int64_t value = 0;
     if (current->has_value()) {
-      auto decoded = DecodeCount(**current);
+      auto decoded = store::DecodeFixed64(**current, "activity count");
       if (!decoded.ok()) return decoded.status();
       value = *decoded;
     }
-    batch.Put(kFamily, key, EncodeCount(value + delta));
+    batch.Put(kFamily, key, store::EncodeFixed64(value + delta));
   }
   delta_.clear();
   return absl::OkStatus();
@@ -71,7 +55,7 @@ absl::StatusOr<std::map<std::string, int64_t>> ActivityCounts::ReadAll(const sto
   std::map<std::string, int64_t> out;
   absl::Status bad;
   absl::Status s = store.ForEach(kFamily, "", [&](std::string_view key, std::string_view value) {
-    auto count = DecodeCount(value);
+    auto count = store::DecodeFixed64(value, "activity count");
     if (!count.ok()) {
       bad = count.status();
       return false;

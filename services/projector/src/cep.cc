@@ -6,6 +6,7 @@
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/store/coding.h"
 
 namespace pilotage::projector {
 namespace {
@@ -13,21 +14,6 @@ namespace {
 namespace sv1 = ::pilotage::store::v1;
 
 constexpr int kMaxDelayDays = 9999;
-
-std::string EncodeCount(int64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
-  return out;
-}
-
-absl::StatusOr<int64_t> DecodeCount(std::string_view bytes) {
-  if (bytes.size() != 8) return absl::DataLossError("cep count is not 8 bytes");
-  uint64_t u = 0;
-  for (int i = 0; i < 8; ++i)
-    u |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
-  return static_cast<int64_t>(u);
-}
 
 std::string Key(std::initializer_list<std::string_view> parts) {
   std::string key;
@@ -66,11 +52,11 @@ absl::Status AddCount(const store::Store& store, store::WriteBatch& batch, std::
   if (!current.ok()) return current.status();
   int64_t value = 0;
   if (current->has_value()) {
-    auto decoded = DecodeCount(**current);
+    auto decoded = store::DecodeFixed64(**current, "cep count");
     if (!decoded.ok()) return decoded.status();
     value = *decoded;
   }
-  batch.Put(family, key, EncodeCount(value + delta));
+  batch.Put(family, key, store::EncodeFixed64(value + delta));
   return absl::OkStatus();
 }
 
@@ -243,7 +229,7 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
         auto day = parts.size() == 3
                        ? domain::ParseDay(parts[1])
                        : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
-        auto count = DecodeCount(v);
+        auto count = store::DecodeFixed64(v, "cep count");
         if (!day.ok() || !count.ok()) {
           bad = absl::DataLossError("bad reporting cell in the store");
           return false;

@@ -81,6 +81,15 @@ absl::StatusOr<int64_t> TotalEndOffsets(kafka::Admin& admin,
   return total;
 }
 
+// The current store, read-only, with the projection that reads it.
+struct ReadOnlyView {
+  fs::path path;
+  std::unique_ptr<projection::Projection> projection;
+  std::unique_ptr<store::Store> store;
+};
+
+absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options);
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::string_view name) {
@@ -168,13 +177,9 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
 }
 
 absl::Status PrintStatus(const ProjectorOptions& options, bool json, std::ostream& out) {
-  auto path = CurrentStore(options.data_dir, false);
-  if (!path.ok()) return path.status();
-  auto counts = MakeProjection(options.projection);
-  if (!counts.ok()) return counts.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
-  if (!store.ok()) return store.status();
-  auto progress = projection::ReadProgress(**store);
+  auto view = OpenCurrentReadOnly(options);
+  if (!view.ok()) return view.status();
+  auto progress = projection::ReadProgress(*view->store);
   if (!progress.ok()) return progress.status();
   auto admin = kafka::Admin::Create(options.bootstrap);
   if (!admin.ok()) return admin.status();
@@ -200,10 +205,10 @@ absl::Status PrintStatus(const ProjectorOptions& options, bool json, std::ostrea
     }
   }
   if (json) {
-    out << nlohmann::json{{"store", path->string()}, {"partitions", rows}}.dump(2) << "\n";
+    out << nlohmann::json{{"store", view->path.string()}, {"partitions", rows}}.dump(2) << "\n";
     return absl::OkStatus();
   }
-  out << "store " << path->string() << "\n";
+  out << "store " << view->path.string() << "\n";
   out << fmt::format("{:<28} {:>9} {:>12} {:>12} {:>10} {:>12} {:>10} {:>12}\n", "topic",
                      "partition", "stored", "end", "lag", "folded", "duplicates", "dead letters");
   for (const auto& r : rows) {
@@ -266,24 +271,30 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Digest(const ProjectorOptions& options) {
+namespace {
+
+absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options) {
   auto path = CurrentStore(options.data_dir, false);
   if (!path.ok()) return path.status();
-  auto counts = MakeProjection(options.projection);
-  if (!counts.ok()) return counts.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
+  auto projection = MakeProjection(options.projection);
+  if (!projection.ok()) return projection.status();
+  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **projection);
   if (!store.ok()) return store.status();
-  return projection::StateDigest(**store, **counts);
+  return ReadOnlyView{*path, std::move(*projection), std::move(*store)};
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> Digest(const ProjectorOptions& options) {
+  auto view = OpenCurrentReadOnly(options);
+  if (!view.ok()) return view.status();
+  return projection::StateDigest(*view->store, *view->projection);
 }
 
 absl::Status PrintCounts(const ProjectorOptions& options, std::ostream& out) {
-  auto path = CurrentStore(options.data_dir, false);
-  if (!path.ok()) return path.status();
-  auto counts = MakeProjection(options.projection);
-  if (!counts.ok()) return counts.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **counts);
-  if (!store.ok()) return store.status();
-  auto all = ActivityCounts::ReadAll(**store);
+  auto view = OpenCurrentReadOnly(options);
+  if (!view.ok()) return view.status();
+  auto all = ActivityCounts::ReadAll(*view->store);
   if (!all.ok()) return all.status();
   for (const auto& [key, count] : *all) out << key << " " << count << "\n";
   return absl::OkStatus();
