@@ -126,11 +126,33 @@ const char* JsonType(const json& j) {
   }
 }
 
+// Appends ".name" or "[i]" to a path for the lifetime of a scope: paths are
+// built in one buffer, and copied only into a refusal.
+class PathSegment {
+ public:
+  PathSegment(std::string& path, std::string_view name) : path_(path), mark_(path.size()) {
+    path_ += '.';
+    path_.append(name.data(), name.size());
+  }
+  PathSegment(std::string& path, size_t index) : path_(path), mark_(path.size()) {
+    path_ += '[';
+    path_ += std::to_string(index);
+    path_ += ']';
+  }
+  ~PathSegment() { path_.resize(mark_); }
+  PathSegment(const PathSegment&) = delete;
+  PathSegment& operator=(const PathSegment&) = delete;
+
+ private:
+  std::string& path_;
+  size_t mark_;
+};
+
 class JsonReader {
  public:
   explicit JsonReader(const Limits& limits) : limits_(limits) {}
 
-  std::optional<Refusal> ReadMessage(const json& j, Message* m, const std::string& path) {
+  std::optional<Refusal> ReadMessage(const json& j, Message* m, std::string& path) {
     if (!j.is_object()) {
       return Refusal{"WRONG_TYPE", path, fmt::format("expected an object, got {}", JsonType(j))};
     }
@@ -149,8 +171,9 @@ class JsonReader {
         }
         return Refusal{"UNKNOWN_FIELD", at, "no such field in pilotage.v1"};
       }
-      const std::string at = Join(path, f->name());
       if (value.is_null()) continue;  // canonical mapping: null is the default
+      PathSegment segment(path, f->name());
+      std::string& at = path;
       if (f->containing_oneof() != nullptr && r->HasOneof(*m, f->containing_oneof())) {
         return Refusal{
             "MULTIPLE_BODIES", at,
@@ -162,7 +185,8 @@ class JsonReader {
                          fmt::format("expected an array, got {}", JsonType(value))};
         }
         for (size_t i = 0; i < value.size(); ++i) {
-          if (auto refusal = ReadValue(value[i], m, f, fmt::format("{}[{}]", at, i))) {
+          PathSegment element(at, i);
+          if (auto refusal = ReadValue(value[i], m, f, at)) {
             return refusal;
           }
         }
@@ -175,7 +199,7 @@ class JsonReader {
 
  private:
   std::optional<Refusal> ReadValue(const json& j, Message* m, const FieldDescriptor* f,
-                                   const std::string& at) {
+                                   std::string& at) {
     const Reflection* r = m->GetReflection();
     const bool rep = f->is_repeated();
     switch (f->cpp_type()) {
@@ -329,7 +353,9 @@ Item ReadEvent(const json& j, size_t index, const Limits& limits) {
     return item;
   }
   JsonReader reader(limits);
-  item.refusal = reader.ReadMessage(j, &item.event, EventPath(index));
+  std::string path = EventPath(index);
+  path.reserve(96);
+  item.refusal = reader.ReadMessage(j, &item.event, path);
   return item;
 }
 

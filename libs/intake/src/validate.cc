@@ -14,41 +14,43 @@ using google::protobuf::util::TimeUtil;
 namespace v1 = pilotage::v1;
 
 // Every string of the event, nested messages included: personal data, length.
-std::optional<Refusal> Guard(const Message& m, const std::string& path, const Limits& limits) {
+// The refusal's field is relative to `m` ("profile.departement"); paths are
+// built only when something is refused.
+std::optional<Refusal> Guard(const Message& m, const Limits& limits) {
   const auto* r = m.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   r->ListFields(m, &fields);
   for (const FieldDescriptor* f : fields) {
-    const std::string at = fmt::format("{}.{}", path, f->name());
+    const auto where = [&](int i) {
+      return f->is_repeated() ? fmt::format("{}[{}]", f->name(), i) : f->name();
+    };
     if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
       for (int i = 0; i < n; ++i) {
         std::string scratch;
         const std::string& s = f->is_repeated() ? r->GetRepeatedStringReference(m, f, i, &scratch)
                                                 : r->GetStringReference(m, f, &scratch);
-        const std::string where = f->is_repeated() ? fmt::format("{}[{}]", at, i) : at;
         if (s.size() > limits.max_string_bytes) {
           return Refusal{
-              "STRING_TOO_LONG", where,
+              "STRING_TOO_LONG", where(i),
               fmt::format("longer than the limit max_string_bytes={}", limits.max_string_bytes)};
         }
         if (auto kind = LooksPersonal(s)) {
-          return Refusal{"PERSONAL_DATA", where,
+          return Refusal{"PERSONAL_DATA", where(i),
                          fmt::format("looks like {}: personal data is never accepted, send a "
                                      "pseudonym or a band",
                                      *kind)};
         }
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      if (f->is_repeated()) {
-        for (int i = 0; i < r->FieldSize(m, f); ++i) {
-          if (auto refusal =
-                  Guard(r->GetRepeatedMessage(m, f, i), fmt::format("{}[{}]", at, i), limits)) {
-            return refusal;
-          }
+      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+      for (int i = 0; i < n; ++i) {
+        const Message& sub =
+            f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f);
+        if (auto refusal = Guard(sub, limits)) {
+          refusal->field = fmt::format("{}.{}", where(i), refusal->field);
+          return refusal;
         }
-      } else if (auto refusal = Guard(r->GetMessage(m, f), at, limits)) {
-        return refusal;
       }
     }
   }
@@ -224,7 +226,10 @@ std::optional<Refusal> ValidateEvent(v1::Event& event, size_t index, const Sende
                                      const LotCalendar& lots, absl::Time now,
                                      const ValidationOptions& options) {
   const std::string base = fmt::format("events[{}]", index);
-  if (auto refusal = Guard(event, base, options.limits)) return refusal;
+  if (auto refusal = Guard(event, options.limits)) {
+    refusal->field = fmt::format("{}.{}", base, refusal->field);
+    return refusal;
+  }
   Checker c(base);
   c.Id(event.event_id(), "event_id");
   c.Required(!event.lot_id().empty(), "lot_id");
