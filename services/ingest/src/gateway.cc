@@ -11,6 +11,7 @@
 #include <cmath>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "pilotage/kafka/kafka.h"
 
@@ -98,14 +99,22 @@ class Gateway::Impl {
     const int threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_payload_max_length(options_.validation.limits.max_body_bytes);
-    server_.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+    // cpp-httplib refuses an oversized body before any handler: the answer
+    // is rewritten here, and the refusal recorded when the token is good.
+    server_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (res.status == 413 && res.body.empty()) {
-        SetJson(res, 413,
-                ErrorBody("BODY_TOO_LARGE", "",
-                          fmt::format("body larger than the limit max_body_bytes={}",
-                                      options_.validation.limits.max_body_bytes)));
+        const intake::Refusal refusal{"BODY_TOO_LARGE", "",
+                                      fmt::format("body larger than the limit max_body_bytes={}",
+                                                  options_.validation.limits.max_body_bytes)};
+        SetJson(res, 413, ErrorBody(refusal.code, refusal.field, refusal.message));
+        if (const OperatorConfig* op = Known(req); op != nullptr) {
+          WriteRejection(op->sender.operator_id, nullptr, refusal, absl::Now());
+        }
+        requests_->Add({{"status", "413"}}).Increment();
       } else if (res.body.empty()) {
-        SetJson(res, res.status, ErrorBody("NOT_FOUND", "", "no such resource"));
+        SetJson(res, res.status,
+                ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
+                          fmt::format("HTTP status {}", res.status)));
       }
     });
     server_.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
@@ -130,6 +139,8 @@ class Gateway::Impl {
   }
 
   absl::Status Serve() {
+    serving_ = true;
+    if (stopped_) return absl::OkStatus();
     spdlog::info("pilotage-ingest listening on http://{}:{}", options_.host, port_);
     if (!server_.listen_after_bind() && !stopped_) {
       return absl::UnavailableError("the HTTP server stopped unexpectedly");
@@ -139,6 +150,12 @@ class Gateway::Impl {
 
   void Stop() {
     stopped_ = true;
+    // A Stop() racing with the start of Serve() waits (bounded) for the
+    // server to run, so that the stop is not lost.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (serving_ && !server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     server_.stop();
   }
 
@@ -155,17 +172,21 @@ class Gateway::Impl {
     refusals_->Add({{"operator", operator_id}, {"reason", code}}).Increment();
   }
 
-  const OperatorConfig* Authenticate(const httplib::Request& req, httplib::Response& res) {
+  // The operator of the request's bearer token, if it is known and not revoked.
+  const OperatorConfig* Known(const httplib::Request& req) const {
     const std::string header = req.get_header_value("Authorization");
     const std::string_view prefix = "Bearer ";
-    const OperatorConfig* op = nullptr;
-    if (header.size() > prefix.size() && header.compare(0, prefix.size(), prefix) == 0) {
-      auto it = config_.token_hashes.find(TokenHash(header.substr(prefix.size())));
-      if (it != config_.token_hashes.end()) {
-        const auto& candidate = config_.operators.at(it->second);
-        if (!candidate.revoked) op = &candidate;
-      }
+    if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) {
+      return nullptr;
     }
+    auto it = config_.token_hashes.find(TokenHash(header.substr(prefix.size())));
+    if (it == config_.token_hashes.end()) return nullptr;
+    const auto& op = config_.operators.at(it->second);
+    return op.revoked ? nullptr : &op;
+  }
+
+  const OperatorConfig* Authenticate(const httplib::Request& req, httplib::Response& res) {
+    const OperatorConfig* op = Known(req);
     if (op == nullptr) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
       SetJson(res, 401,
@@ -185,7 +206,10 @@ class Gateway::Impl {
       SetJson(res, 415,
               ErrorBody("UNSUPPORTED_MEDIA_TYPE", "Content-Type",
                         std::string(format.status().message())));
-      CountRefusal(operator_id, "UNSUPPORTED_MEDIA_TYPE");
+      WriteRejection(operator_id, nullptr,
+                     intake::Refusal{"UNSUPPORTED_MEDIA_TYPE", "Content-Type",
+                                     std::string(format.status().message())},
+                     absl::Now());
       return;
     }
     const absl::Time now = absl::Now();
@@ -195,7 +219,7 @@ class Gateway::Impl {
       const auto& r = *decoded.request_refusal;
       const int status = r.code == "BODY_TOO_LARGE" || r.code == "BATCH_TOO_LARGE" ? 413 : 400;
       SetJson(res, status, ErrorBody(r.code, r.field, r.message));
-      CountRefusal(operator_id, r.code);
+      WriteRejection(operator_id, nullptr, r, now);
       return;
     }
     if (auto wait = buckets_.at(operator_id)
@@ -226,7 +250,7 @@ class Gateway::Impl {
         forbidden = forbidden || item.refusal->code == "LOT_NOT_ALLOWED" ||
                     item.refusal->code == "OPERATOR_MISMATCH" ||
                     item.refusal->code == "EVENT_TYPE_NOT_ALLOWED";
-        WriteRejection(operator_id, item, now);
+        WriteRejection(operator_id, &item.event, *item.refusal, now);
         continue;
       }
       values.push_back(item.event.SerializeAsString());
@@ -300,24 +324,28 @@ class Gateway::Impl {
     return "";
   }
 
-  void WriteRejection(const std::string& operator_id, const intake::Item& item, absl::Time now) {
-    CountRefusal(operator_id, item.refusal->code);
-    spdlog::debug("operator {}: refused {} at {}", operator_id, item.refusal->code,
-                  item.refusal->field);
+  // Counts a refusal and writes it, redacted, to the rejected topic without
+  // waiting. `event` is null for a refusal of the whole request.
+  void WriteRejection(const std::string& operator_id, const pilotage::v1::Event* event,
+                      const intake::Refusal& refusal, absl::Time now) {
+    CountRefusal(operator_id, refusal.code);
+    spdlog::debug("operator {}: refused {} at {}", operator_id, refusal.code, refusal.field);
     pilotage::v1::Rejection rejection;
     rejection.set_operator_id(operator_id);
-    // Ids are echoed only when they passed the guard (a refused id is not).
-    if (item.refusal->field.find(".event_id") == std::string::npos &&
-        item.refusal->code != "PERSONAL_DATA") {
-      rejection.set_event_id(item.event.event_id());
+    // Ids are echoed only when they were not at fault and passed the guard.
+    const bool values_safe = refusal.code != "PERSONAL_DATA" && refusal.code != "STRING_TOO_LONG" &&
+                             refusal.code != "BAD_FORMAT";
+    if (event != nullptr && values_safe) {
+      if (refusal.field.find(".event_id") == std::string::npos) {
+        rejection.set_event_id(event->event_id());
+      }
+      if (refusal.field.find(".lot_id") == std::string::npos) {
+        rejection.set_lot_id(event->lot_id());
+      }
     }
-    if (item.refusal->field.find(".lot_id") == std::string::npos &&
-        item.refusal->code != "PERSONAL_DATA" && item.refusal->code != "STRING_TOO_LONG") {
-      rejection.set_lot_id(item.event.lot_id());
-    }
-    rejection.set_reason(item.refusal->code);
-    rejection.set_field(item.refusal->field);
-    rejection.set_message(item.refusal->message);
+    rejection.set_reason(refusal.code);
+    rejection.set_field(refusal.field);
+    rejection.set_message(refusal.message);
     rejection.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(now));
     auto value = std::make_shared<std::string>(rejection.SerializeAsString());
     auto key = std::make_shared<std::string>(operator_id);
@@ -340,6 +368,7 @@ class Gateway::Impl {
   httplib::Server server_;
   int port_ = -1;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> serving_{false};
 };
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,

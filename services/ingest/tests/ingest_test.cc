@@ -10,6 +10,7 @@
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/testing.h"
+#include "pilotage/v1/event.pb.h"
 
 namespace pilotage::ingest {
 namespace {
@@ -135,62 +136,55 @@ std::vector<HttpCase> Cases() {
   const std::string ok = e.dump();
   const std::string js = "application/json";
   return {
-      {"missing token", "", js, ok, 401, "UNAUTHENTICATED", false},
-      {"unknown token", "Bearer nope-nope-nope", js, ok, 401, "UNAUTHENTICATED", false},
-      {"basic auth", "Basic dXNlcjpwYXNz", js, ok, 401, "UNAUTHENTICATED", false},
+      {"missing token", "", js, ok, 401, "UNAUTHENTICATED"},
+      {"unknown token", "Bearer nope-nope-nope", js, ok, 401, "UNAUTHENTICATED"},
+      {"basic auth", "Basic dXNlcjpwYXNz", js, ok, 401, "UNAUTHENTICATED"},
       {"revoked operator's token replayed", fmt::format("Bearer {}", kTokenRevoked), js,
-       With(e, "/lot_id", "LOT-24"), 401, "UNAUTHENTICATED", false},
-      {"another operator's lot", a, js, With(e, "/lot_id", "LOT-24"), 403, "LOT_NOT_ALLOWED", true},
+       With(e, "/lot_id", "LOT-24"), 401, "UNAUTHENTICATED"},
+      {"another operator's lot", a, js, With(e, "/lot_id", "LOT-24"), 403, "LOT_NOT_ALLOWED"},
       {"another operator's token for my lot", fmt::format("Bearer {}", kTokenB), js, ok, 403,
-       "LOT_NOT_ALLOWED", true},
-      {"another operator id", a, js, With(e, "/operator_id", "op-b"), 403, "OPERATOR_MISMATCH",
-       true},
+       "LOT_NOT_ALLOWED"},
+      {"another operator id", a, js, With(e, "/operator_id", "op-b"), 403, "OPERATOR_MISMATCH"},
       {"contract event", a, js,
        json{{"event_id", "x-1"},
             {"lot_id", "LOT-11"},
             {"occurred_at", "2024-05-31T09:15:00Z"},
             {"penalty_waived", {{"penalty_id", "p1"}}}}
            .dump(),
-       403, "EVENT_TYPE_NOT_ALLOWED", true},
-      {"text/plain", a, "text/plain", ok, 415, "UNSUPPORTED_MEDIA_TYPE", false},
-      {"malformed json", a, js, "{\"event_id\": ", 400, "MALFORMED_BODY", false},
-      {"empty body", a, js, "", 400, "MALFORMED_BODY", false},
-      {"empty array", a, js, "[]", 400, "EMPTY_BATCH", false},
-      {"number instead of event", a, js, "[42]", 400, "MALFORMED_EVENT", true},
+       403, "EVENT_TYPE_NOT_ALLOWED"},
+      {"text/plain", a, "text/plain", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      {"malformed json", a, js, "{\"event_id\": ", 400, "MALFORMED_BODY"},
+      {"empty body", a, js, "", 400, "MALFORMED_BODY"},
+      {"empty array", a, js, "[]", 400, "EMPTY_BATCH"},
+      {"number instead of event", a, js, "[42]", 400, "MALFORMED_EVENT"},
       {"garbage protobuf", a, "application/x-protobuf", std::string("\xff\xff\xff\xff", 4), 400,
-       "MALFORMED_BODY", false},
-      {"ndjson bad line", a, "application/x-ndjson", "{nope\n", 400, "MALFORMED_EVENT", true},
-      {"unknown field", a, js, With(e, "/colour", "blue"), 400, "UNKNOWN_FIELD", true},
-      {"wrong type", a, js, With(e, "/lot_id", 11), 400, "WRONG_TYPE", true},
-      {"unknown enum", a, js, With(e, "/request_received/channel", "PIGEON"), 400, "UNKNOWN_ENUM",
-       true},
+       "MALFORMED_BODY"},
+      {"ndjson bad line", a, "application/x-ndjson", "{nope\n", 400, "MALFORMED_EVENT"},
+      {"unknown field", a, js, With(e, "/colour", "blue"), 400, "UNKNOWN_FIELD"},
+      {"wrong type", a, js, With(e, "/lot_id", 11), 400, "WRONG_TYPE"},
+      {"unknown enum", a, js, With(e, "/request_received/channel", "PIGEON"), 400, "UNKNOWN_ENUM"},
       {"unspecified enum", a, js, With(e, "/request_received/profile/sex", "UNSPECIFIED"), 400,
-       "MISSING_FIELD", true},
-      {"bad timestamp", a, js, With(e, "/occurred_at", "31/05/2024"), 400, "BAD_TIMESTAMP", true},
+       "MISSING_FIELD"},
+      {"bad timestamp", a, js, With(e, "/occurred_at", "31/05/2024"), 400, "BAD_TIMESTAMP"},
       {"future timestamp", a, js, With(e, "/occurred_at", "2099-01-01T00:00:00Z"), 400,
-       "FUTURE_TIMESTAMP", true},
+       "FUTURE_TIMESTAMP"},
       {"before contract start", a, js, With(e, "/occurred_at", "2023-06-01T00:00:00Z"), 400,
-       "BEFORE_CONTRACT_START", true},
-      {"unknown lot", a, js, With(e, "/lot_id", "LOT-99"), 400, "UNKNOWN_LOT", true},
+       "BEFORE_CONTRACT_START"},
+      {"unknown lot", a, js, With(e, "/lot_id", "LOT-99"), 400, "UNKNOWN_LOT"},
       {"NIR in pseudonym", a, js, With(e, "/request_received/beneficiary", "1 85 05 75 123 456 78"),
-       400, "PERSONAL_DATA", true},
+       400, "PERSONAL_DATA"},
       {"e-mail in pseudonym", a, js,
-       With(e, "/request_received/beneficiary", "marie.curie@example.org"), 400, "PERSONAL_DATA",
-       true},
-      {"phone in event id", a, js, With(e, "/event_id", "06-12-34-56-78"), 400, "PERSONAL_DATA",
-       true},
-      {"field named nom", a, js, With(e, "/request_received/nom", "Curie"), 400, "PERSONAL_DATA",
-       true},
-      {"bad pseudonym", a, js, With(e, "/request_received/beneficiary", "x"), 400, "BAD_PSEUDONYM",
-       true},
+       With(e, "/request_received/beneficiary", "marie.curie@example.org"), 400, "PERSONAL_DATA"},
+      {"phone in event id", a, js, With(e, "/event_id", "06-12-34-56-78"), 400, "PERSONAL_DATA"},
+      {"field named nom", a, js, With(e, "/request_received/nom", "Curie"), 400, "PERSONAL_DATA"},
+      {"bad pseudonym", a, js, With(e, "/request_received/beneficiary", "x"), 400, "BAD_PSEUDONYM"},
       {"bad departement", a, js, With(e, "/request_received/profile/departement", "99"), 400,
-       "BAD_FORMAT", true},
-      {"missing event id", a, js, With(e, "/event_id", ""), 400, "MISSING_FIELD", true},
+       "BAD_FORMAT"},
+      {"missing event id", a, js, With(e, "/event_id", ""), 400, "MISSING_FIELD"},
       {"no body", a, js, json{{"event_id", "x-2"}, {"lot_id", "LOT-11"}}.dump(), 400,
-       "MISSING_FIELD", true},
-      {"batch too large", a, js, json(std::vector<json>(101, e)).dump(), 413, "BATCH_TOO_LARGE",
-       false},
-      {"body too large", a, js, std::string(300 * 1024, ' '), 413, "BODY_TOO_LARGE", false},
+       "MISSING_FIELD"},
+      {"batch too large", a, js, json(std::vector<json>(101, e)).dump(), 413, "BATCH_TOO_LARGE"},
+      {"body too large", a, js, std::string(300 * 1024, ' '), 413, "BODY_TOO_LARGE"},
   };
 }
 
@@ -218,15 +212,48 @@ TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivit
     if (c.status == 401) {
       EXPECT_TRUE(res->has_header("WWW-Authenticate"));
     }
-    if (c.event_refusal) ++event_refusals;
+    // Every refusal but 401 (no operator known) is written to the rejected topic.
+    if (c.status != 401) ++event_refusals;
   }
   EXPECT_EQ(Messages(activity_, 4), 0);
-  // Each event refusal is written, redacted, to the rejected topic (asynchronously).
+  // Each refusal is written, redacted, to the rejected topic (asynchronously).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (Messages(rejected_, 1) < event_refusals && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(Messages(rejected_, 1), event_refusals);
+
+  // Read them back: a reason and a field each, and none of the refused values.
+  struct FromZero : kafka::RebalanceListener {
+    absl::StatusOr<std::map<kafka::TopicPartition, int64_t>> OnAssigned(
+        const std::vector<kafka::TopicPartition>&) override {
+      return std::map<kafka::TopicPartition, int64_t>{};
+    }
+    void OnRevoked(const std::vector<kafka::TopicPartition>&) override {}
+  } listener;
+  auto consumer = kafka::Consumer::Create(
+      {.bootstrap = bootstrap_, .group_id = rejected_ + ".reader", .topics = {rejected_}},
+      &listener);
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  std::vector<v1::Rejection> rejections;
+  const auto read_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (static_cast<int64_t>(rejections.size()) < event_refusals &&
+         std::chrono::steady_clock::now() < read_deadline) {
+    auto n = (*consumer)->Poll(100, std::chrono::milliseconds(500), [&](const kafka::Message& m) {
+      v1::Rejection r;
+      ASSERT_TRUE(r.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())));
+      for (const char* secret : {"marie.curie", "example.org", "123 456", "06-12-34", "Curie"}) {
+        EXPECT_EQ(std::string(m.value).find(secret), std::string::npos) << secret;
+      }
+      rejections.push_back(r);
+    });
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+  }
+  ASSERT_EQ(static_cast<int64_t>(rejections.size()), event_refusals);
+  for (const auto& r : rejections) {
+    EXPECT_FALSE(r.reason().empty());
+    EXPECT_TRUE(r.operator_id() == "op-a" || r.operator_id() == "op-b") << r.operator_id();
+  }
 }
 
 TEST_F(IngestTest, RateLimitAnswers429WithRetryAfter) {
