@@ -5,6 +5,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <cctype>
+#include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -294,7 +295,9 @@ class JsonReader {
               return Refusal{"WRONG_TYPE", at, "expected an integer"};
             }
           }
-          n = std::stoll(s);
+          if (std::from_chars(s.data(), s.data() + s.size(), n).ec != std::errc()) {
+            return Refusal{"OUT_OF_RANGE", at, "integer too large"};
+          }
         } else {
           return Refusal{"WRONG_TYPE", at, fmt::format("expected an integer, got {}", JsonType(j))};
         }
