@@ -1,0 +1,186 @@
+// bench-ingest: several concurrent clients POST batches of events to the
+// ingest gateway on loopback, with the local broker behind it. Two phases:
+// as fast as possible (throughput of durably accepted events), then paced at
+// half that rate (latency). Bounded in time; prints
+// `BENCH ingest events_per_s=… p50_ms=… p99_ms=…` last.
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "pilotage/ingest/gateway.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/service/service.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using pilotage::ingest::TokenHash;
+
+constexpr char kToken[] = "bench-token-0123456789";
+
+std::string Batch(int client, int64_t seq, int size) {
+  std::string body = "[";
+  body.reserve(static_cast<size_t>(size) * 330);
+  for (int i = 0; i < size; ++i) {
+    if (i) body += ',';
+    body += fmt::format(
+        R"({{"event_id":"b{}-{}-{}","lot_id":"LOT-11","occurred_at":"2024-05-31T09:15:00+02:00",)"
+        R"("appointment_held":{{"beneficiary":"ben-{:08x}","appointment_id":"A-{}-{}",)"
+        R"("level":"LEVEL_2_SUPPORT","modality":"VIDEO","kind":"LONG_TERM",)"
+        R"("duration_minutes":60,"departement":"93"}}}})",
+        client, seq, i, (client * 7919 + seq * 31 + i) & 0xffffff, seq, i);
+  }
+  body += "]";
+  return body;
+}
+
+struct PhaseResult {
+  int64_t accepted = 0;
+  int64_t failed_requests = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;
+};
+
+// Each client posts batches until `seconds` elapsed; `rate` > 0 paces the
+// whole set of clients to that many events per second.
+PhaseResult RunPhase(int port, int clients, int batch, double seconds, double rate) {
+  PhaseResult result;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_read_timeout(60, 0);
+      httplib::Headers headers{{"Authorization", fmt::format("Bearer {}", kToken)}};
+      std::vector<double> lat;
+      int64_t accepted = 0, failed = 0;
+      // Paced: client c sends its k-th batch at start + (k*clients + c) * batch / rate.
+      for (int64_t k = 0;; ++k) {
+        if (rate > 0) {
+          const auto due =
+              start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                          static_cast<double>(k * clients + c) * batch / rate));
+          if (due >= end) break;
+          std::this_thread::sleep_until(due);
+        } else if (Clock::now() >= end) {
+          break;
+        }
+        const std::string body = Batch(c, k, batch);
+        const auto t0 = Clock::now();
+        auto res = client.Post("/v1/events", headers, body, "application/json");
+        const auto t1 = Clock::now();
+        if (res && res->status == 200) {
+          accepted += batch;
+          lat.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        } else {
+          ++failed;
+          if (failed == 1) {
+            std::cerr << "bench-ingest: request failed: "
+                      << (res ? fmt::format("{} {}", res->status, res->body.substr(0, 200))
+                              : httplib::to_string(res.error()))
+                      << "\n";
+          }
+        }
+      }
+      std::lock_guard lock(mu);
+      result.accepted += accepted;
+      result.failed_requests += failed;
+      result.latencies_ms.insert(result.latencies_ms.end(), lat.begin(), lat.end());
+    });
+  }
+  for (auto& t : threads) t.join();
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
+  return result;
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bench-ingest: concurrent clients posting batches to pilotage-ingest on loopback"};
+  std::string bootstrap;
+  int clients = 4, batch = 500, threads = 16;
+  double seconds = 10, paced_rate = 0;
+  app.add_option("--bootstrap", bootstrap, "Kafka bootstrap (default: the local test broker)")
+      ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  app.add_option("--clients", clients, "concurrent clients")->capture_default_str();
+  app.add_option("--batch", batch, "events per request")->capture_default_str();
+  app.add_option("--seconds", seconds, "duration of each phase")->capture_default_str();
+  app.add_option("--threads", threads, "gateway HTTP threads")->capture_default_str();
+  app.add_option("--paced-rate", paced_rate,
+                 "events/s of the latency phase (default: half the measured throughput)");
+  CLI11_PARSE(app, argc, argv);
+  if (bootstrap.empty()) {
+    auto b = pilotage::kafka::BootstrapFromEnvironment();
+    if (!b.ok()) return pilotage::service::Fail("bench-ingest", b.status());
+    bootstrap = *b;
+  }
+  auto admin = pilotage::kafka::Admin::Create(bootstrap);
+  if (!admin.ok()) return pilotage::service::Fail("bench-ingest", admin.status());
+  const std::string suffix = std::to_string(::getpid());
+  const std::string topic = "bench.ingest.activity." + suffix;
+  const std::string rejected = "bench.ingest.rejected." + suffix;
+  for (const auto& t : {topic, rejected}) {
+    if (auto s = (*admin)->CreateTopic(t, 4); !s.ok()) {
+      return pilotage::service::Fail("bench-ingest", s);
+    }
+  }
+  auto config = pilotage::ingest::ParseConfig(
+      fmt::format(R"({{"lots":[{{"lot_id":"LOT-11","start_date":"2024-01-02"}}],
+                     "operators":[{{"operator_id":"op-bench","lots":["LOT-11"],
+                     "rate_limit":{{"events_per_s":10000000,"burst":10000000}},
+                     "token_sha256":["{}"]}}]}})",
+                  TokenHash(kToken)),
+      "bench", ".");
+  if (!config.ok()) return pilotage::service::Fail("bench-ingest", config.status());
+  pilotage::ingest::GatewayOptions options;
+  options.bootstrap = bootstrap;
+  options.port = 0;
+  options.threads = threads;
+  options.activity_topic = topic;
+  options.rejected_topic = rejected;
+  auto gateway = pilotage::ingest::Gateway::Create(options, std::move(*config));
+  if (!gateway.ok()) return pilotage::service::Fail("bench-ingest", gateway.status());
+  std::thread server([&] { (void)(*gateway)->Serve().ok(); });
+  const int port = (*gateway)->port();
+
+  RunPhase(port, clients, batch, 1.0, 0);  // warm-up: connections, metadata
+  PhaseResult max = RunPhase(port, clients, batch, seconds, 0);
+  const double throughput = static_cast<double>(max.accepted) / max.seconds;
+  std::cout << fmt::format(
+      "throughput phase: {} clients x {} events/batch, {:.1f} s: {} events accepted, {:.0f}/s, "
+      "p50 {:.1f} ms p99 {:.1f} ms, {} failed requests\n",
+      clients, batch, max.seconds, max.accepted, throughput, Percentile(max.latencies_ms, 0.5),
+      Percentile(max.latencies_ms, 0.99), max.failed_requests);
+  const double rate = paced_rate > 0 ? paced_rate : throughput / 2;
+  PhaseResult paced = RunPhase(port, clients, batch, seconds, rate);
+  std::cout << fmt::format(
+      "latency phase: paced at {:.0f} events/s: {} events accepted, p50 {:.1f} ms p99 {:.1f} ms, "
+      "{} failed requests\n",
+      rate, paced.accepted, Percentile(paced.latencies_ms, 0.5),
+      Percentile(paced.latencies_ms, 0.99), paced.failed_requests);
+  (*gateway)->Stop();
+  server.join();
+  std::cout << fmt::format("BENCH ingest events_per_s={:.0f} p50_ms={:.1f} p99_ms={:.1f}\n",
+                           throughput, Percentile(paced.latencies_ms, 0.5),
+                           Percentile(paced.latencies_ms, 0.99));
+  return max.failed_requests + paced.failed_requests > 0 ? 1 : 0;
+}

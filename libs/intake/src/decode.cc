@@ -1,0 +1,489 @@
+// Decoding of request bodies: JSON (canonical protobuf mapping), NDJSON and
+// binary EventBatch, into one item per event.
+#include <fmt/format.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "pilotage/intake/intake.h"
+
+namespace pilotage::intake {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+using nlohmann::json;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Field names that say the sender is about to send personal data.
+bool PersonalFieldName(std::string_view name) {
+  static const char* const kNames[] = {"name",
+                                       "nom",
+                                       "prenom",
+                                       "firstname",
+                                       "first_name",
+                                       "lastname",
+                                       "last_name",
+                                       "email",
+                                       "e_mail",
+                                       "mail",
+                                       "courriel",
+                                       "phone",
+                                       "telephone",
+                                       "tel",
+                                       "mobile",
+                                       "nir",
+                                       "ssn",
+                                       "secu",
+                                       "social_security_number",
+                                       "birth_date",
+                                       "birthdate",
+                                       "date_of_birth",
+                                       "address",
+                                       "adresse",
+                                       "employer",
+                                       "employeur"};
+  const std::string lower = Lower(name);
+  for (const char* n : kNames) {
+    if (lower == n) return true;
+  }
+  return false;
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// Deepest nesting of a JSON text, strings skipped; -1 when brackets do not balance.
+int JsonDepth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      if (--depth < 0) return -1;
+    }
+  }
+  return deepest;
+}
+
+std::string Join(const std::string& path, std::string_view name) {
+  return path.empty() ? std::string(name) : fmt::format("{}.{}", path, name);
+}
+
+const char* JsonType(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::number_float:
+      return "a decimal number";
+    default:
+      return "a number";
+  }
+}
+
+// Appends ".name" or "[i]" to a path for the lifetime of a scope: paths are
+// built in one buffer, and copied only into a refusal.
+class PathSegment {
+ public:
+  PathSegment(std::string& path, std::string_view name) : path_(path), mark_(path.size()) {
+    path_ += '.';
+    path_.append(name.data(), name.size());
+  }
+  PathSegment(std::string& path, size_t index) : path_(path), mark_(path.size()) {
+    path_ += '[';
+    path_ += std::to_string(index);
+    path_ += ']';
+  }
+  ~PathSegment() { path_.resize(mark_); }
+  PathSegment(const PathSegment&) = delete;
+  PathSegment& operator=(const PathSegment&) = delete;
+
+ private:
+  std::string& path_;
+  size_t mark_;
+};
+
+class JsonReader {
+ public:
+  explicit JsonReader(const Limits& limits) : limits_(limits) {}
+
+  std::optional<Refusal> ReadMessage(const json& j, Message* m, std::string& path) {
+    if (!j.is_object()) {
+      return Refusal{"WRONG_TYPE", path, fmt::format("expected an object, got {}", JsonType(j))};
+    }
+    const Descriptor* d = m->GetDescriptor();
+    const Reflection* r = m->GetReflection();
+    for (const auto& [key, value] : j.items()) {
+      const FieldDescriptor* f = d->FindFieldByName(key);
+      if (f == nullptr) f = d->FindFieldByCamelcaseName(key);
+      if (f == nullptr) {
+        // The name only: an unknown key's value is never echoed.
+        const std::string at = Join(path, ValidUtf8(key) && key.size() <= 64 ? key : "?");
+        if (PersonalFieldName(key)) {
+          return Refusal{"PERSONAL_DATA", at,
+                         "personal data is never accepted: this field looks like a direct "
+                         "identifier"};
+        }
+        return Refusal{"UNKNOWN_FIELD", at, "no such field in pilotage.v1"};
+      }
+      if (value.is_null()) continue;  // canonical mapping: null is the default
+      PathSegment segment(path, f->name());
+      std::string& at = path;
+      if (f->containing_oneof() != nullptr && r->HasOneof(*m, f->containing_oneof())) {
+        return Refusal{
+            "MULTIPLE_BODIES", at,
+            fmt::format("only one field of '{}' may be set", f->containing_oneof()->name())};
+      }
+      if (f->is_repeated()) {
+        if (!value.is_array()) {
+          return Refusal{"WRONG_TYPE", at,
+                         fmt::format("expected an array, got {}", JsonType(value))};
+        }
+        for (size_t i = 0; i < value.size(); ++i) {
+          PathSegment element(at, i);
+          if (auto refusal = ReadValue(value[i], m, f, at)) {
+            return refusal;
+          }
+        }
+      } else if (auto refusal = ReadValue(value, m, f, at)) {
+        return refusal;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<Refusal> ReadValue(const json& j, Message* m, const FieldDescriptor* f,
+                                   std::string& at) {
+    const Reflection* r = m->GetReflection();
+    const bool rep = f->is_repeated();
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        if (f->message_type()->full_name() == "google.protobuf.Timestamp") {
+          if (!j.is_string()) {
+            return Refusal{
+                "WRONG_TYPE", at,
+                fmt::format("expected an RFC 3339 timestamp string, got {}", JsonType(j))};
+          }
+          google::protobuf::Timestamp ts;
+          const auto& text = j.get_ref<const std::string&>();
+          if (text.size() > 64 || !google::protobuf::util::TimeUtil::FromString(text, &ts)) {
+            return Refusal{"BAD_TIMESTAMP", at,
+                           "expected an RFC 3339 timestamp with an offset, e.g. "
+                           "2024-03-05T14:30:00+01:00"};
+          }
+          Message* sub = rep ? r->AddMessage(m, f) : r->MutableMessage(m, f);
+          sub->CopyFrom(ts);
+          return std::nullopt;
+        }
+        Message* sub = rep ? r->AddMessage(m, f) : r->MutableMessage(m, f);
+        return ReadMessage(j, sub, at);
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const auto* e = f->enum_type();
+        const google::protobuf::EnumValueDescriptor* v = nullptr;
+        if (j.is_string()) {
+          v = e->FindValueByName(j.get_ref<const std::string&>());
+        } else if (j.is_number_integer()) {
+          const auto n = j.get<int64_t>();
+          if (n >= std::numeric_limits<int>::min() && n <= std::numeric_limits<int>::max()) {
+            v = e->FindValueByNumber(static_cast<int>(n));
+          }
+        } else {
+          return Refusal{
+              "WRONG_TYPE", at,
+              fmt::format("expected one of the names of {}, got {}", e->full_name(), JsonType(j))};
+        }
+        if (v == nullptr) {
+          std::string names;
+          for (int i = 1; i < e->value_count(); ++i) {
+            names += (i > 1 ? ", " : "") + e->value(i)->name();
+          }
+          return Refusal{"UNKNOWN_ENUM", at, fmt::format("expected one of: {}", names)};
+        }
+        rep ? r->AddEnumValue(m, f, v->number()) : r->SetEnumValue(m, f, v->number());
+        return std::nullopt;
+      }
+      case FieldDescriptor::CPPTYPE_STRING: {
+        if (!j.is_string()) {
+          return Refusal{"WRONG_TYPE", at, fmt::format("expected a string, got {}", JsonType(j))};
+        }
+        const auto& s = j.get_ref<const std::string&>();
+        if (s.size() > limits_.max_string_bytes) {
+          return Refusal{
+              "STRING_TOO_LONG", at,
+              fmt::format("longer than the limit max_string_bytes={}", limits_.max_string_bytes)};
+        }
+        if (!ValidUtf8(s)) return Refusal{"BAD_FORMAT", at, "not valid UTF-8"};
+        rep ? r->AddString(m, f, s) : r->SetString(m, f, s);
+        return std::nullopt;
+      }
+      case FieldDescriptor::CPPTYPE_BOOL:
+        if (!j.is_boolean()) {
+          return Refusal{"WRONG_TYPE", at,
+                         fmt::format("expected true or false, got {}", JsonType(j))};
+        }
+        rep ? r->AddBool(m, f, j.get<bool>()) : r->SetBool(m, f, j.get<bool>());
+        return std::nullopt;
+      case FieldDescriptor::CPPTYPE_INT32:
+      case FieldDescriptor::CPPTYPE_INT64:
+      case FieldDescriptor::CPPTYPE_UINT32:
+      case FieldDescriptor::CPPTYPE_UINT64: {
+        int64_t n = 0;
+        if (j.is_number_integer()) {
+          if (j.is_number_unsigned() &&
+              j.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+            return Refusal{"OUT_OF_RANGE", at, "integer too large"};
+          }
+          n = j.get<int64_t>();
+        } else if (j.is_string()) {
+          // The canonical mapping allows integers written as strings.
+          const auto& s = j.get_ref<const std::string&>();
+          if (s.empty() || s.size() > 19) {
+            return Refusal{"WRONG_TYPE", at, "expected an integer"};
+          }
+          size_t k = s[0] == '-' ? 1 : 0;
+          if (k == s.size()) return Refusal{"WRONG_TYPE", at, "expected an integer"};
+          for (; k < s.size(); ++k) {
+            if (!std::isdigit(static_cast<unsigned char>(s[k]))) {
+              return Refusal{"WRONG_TYPE", at, "expected an integer"};
+            }
+          }
+          if (std::from_chars(s.data(), s.data() + s.size(), n).ec != std::errc()) {
+            return Refusal{"OUT_OF_RANGE", at, "integer too large"};
+          }
+        } else {
+          return Refusal{"WRONG_TYPE", at, fmt::format("expected an integer, got {}", JsonType(j))};
+        }
+        const bool is32 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
+                          f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32;
+        const bool is_unsigned = f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32 ||
+                                 f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
+        if ((is32 && (n > std::numeric_limits<int32_t>::max() ||
+                      n < std::numeric_limits<int32_t>::min())) ||
+            (is_unsigned && n < 0)) {
+          return Refusal{"OUT_OF_RANGE", at, "integer out of the field's range"};
+        }
+        switch (f->cpp_type()) {
+          case FieldDescriptor::CPPTYPE_INT32:
+            rep ? r->AddInt32(m, f, static_cast<int32_t>(n))
+                : r->SetInt32(m, f, static_cast<int32_t>(n));
+            break;
+          case FieldDescriptor::CPPTYPE_INT64:
+            rep ? r->AddInt64(m, f, n) : r->SetInt64(m, f, n);
+            break;
+          case FieldDescriptor::CPPTYPE_UINT32:
+            rep ? r->AddUInt32(m, f, static_cast<uint32_t>(n))
+                : r->SetUInt32(m, f, static_cast<uint32_t>(n));
+            break;
+          default:
+            rep ? r->AddUInt64(m, f, static_cast<uint64_t>(n))
+                : r->SetUInt64(m, f, static_cast<uint64_t>(n));
+        }
+        return std::nullopt;
+      }
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        if (!j.is_number()) {
+          return Refusal{"WRONG_TYPE", at, fmt::format("expected a number, got {}", JsonType(j))};
+        }
+        if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+          rep ? r->AddDouble(m, f, j.get<double>()) : r->SetDouble(m, f, j.get<double>());
+        } else {
+          rep ? r->AddFloat(m, f, j.get<float>()) : r->SetFloat(m, f, j.get<float>());
+        }
+        return std::nullopt;
+    }
+    return Refusal{"WRONG_TYPE", at, "unsupported field type"};
+  }
+
+  const Limits& limits_;
+};
+
+std::string EventPath(size_t index) { return fmt::format("events[{}]", index); }
+
+Item ReadEvent(const json& j, size_t index, const Limits& limits) {
+  Item item;
+  if (!j.is_object()) {
+    item.refusal = Refusal{"MALFORMED_EVENT", EventPath(index),
+                           fmt::format("an event is a JSON object, got {}", JsonType(j))};
+    return item;
+  }
+  JsonReader reader(limits);
+  std::string path = EventPath(index);
+  path.reserve(96);
+  item.refusal = reader.ReadMessage(j, &item.event, path);
+  return item;
+}
+
+Decoded RequestRefusal(std::string code, std::string message) {
+  Decoded d;
+  d.request_refusal = Refusal{std::move(code), "", std::move(message)};
+  return d;
+}
+
+Decoded TooMany(const Limits& limits) {
+  return RequestRefusal("BATCH_TOO_LARGE",
+                        fmt::format("more events than the limit max_events={}", limits.max_events));
+}
+
+Decoded DecodeJson(std::string_view body, const Limits& limits) {
+  const int depth = JsonDepth(body);
+  if (depth < 0) return RequestRefusal("MALFORMED_BODY", "not valid JSON: brackets do not match");
+  if (depth > limits.max_json_depth) {
+    return RequestRefusal("MALFORMED_BODY", fmt::format("JSON nested deeper than the limit "
+                                                        "max_json_depth={}",
+                                                        limits.max_json_depth));
+  }
+  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return RequestRefusal("MALFORMED_BODY", "not valid JSON");
+  Decoded d;
+  if (doc.is_object()) {
+    d.items.push_back(ReadEvent(doc, 0, limits));
+    return d;
+  }
+  if (!doc.is_array()) {
+    return RequestRefusal("MALFORMED_BODY", "expected an event object or an array of events");
+  }
+  if (doc.empty()) return RequestRefusal("EMPTY_BATCH", "the batch holds no event");
+  if (doc.size() > limits.max_events) return TooMany(limits);
+  d.items.reserve(doc.size());
+  for (size_t i = 0; i < doc.size(); ++i) d.items.push_back(ReadEvent(doc[i], i, limits));
+  return d;
+}
+
+Decoded DecodeNdjson(std::string_view body, const Limits& limits) {
+  Decoded d;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find('\n', pos);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view line = body.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    bool blank = true;
+    for (char c : line) blank = blank && (c == ' ' || c == '\t');
+    if (blank) continue;
+    if (d.items.size() == limits.max_events) return TooMany(limits);
+    const size_t index = d.items.size();
+    const int depth = JsonDepth(line);
+    if (depth < 0 || depth > limits.max_json_depth) {
+      d.items.push_back(Item{{},
+                             Refusal{"MALFORMED_EVENT", EventPath(index),
+                                     fmt::format("line {} is not a JSON object (or is nested "
+                                                 "deeper than max_json_depth={})",
+                                                 index + 1, limits.max_json_depth)}});
+      continue;
+    }
+    json doc = json::parse(line.begin(), line.end(), nullptr, false);
+    if (doc.is_discarded()) {
+      d.items.push_back(
+          Item{{}, Refusal{"MALFORMED_EVENT", EventPath(index), "this line is not valid JSON"}});
+      continue;
+    }
+    d.items.push_back(ReadEvent(doc, index, limits));
+  }
+  if (d.items.empty()) return RequestRefusal("EMPTY_BATCH", "the batch holds no event");
+  return d;
+}
+
+Decoded DecodeProtobuf(std::string_view body, const Limits& limits) {
+  pilotage::v1::EventBatch batch;
+  if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return RequestRefusal("MALFORMED_BODY", "not a binary pilotage.v1.EventBatch");
+  }
+  if (batch.events_size() == 0) return RequestRefusal("EMPTY_BATCH", "the batch holds no event");
+  if (static_cast<size_t>(batch.events_size()) > limits.max_events) return TooMany(limits);
+  Decoded d;
+  d.items.resize(batch.events_size());
+  for (int i = 0; i < batch.events_size(); ++i) {
+    auto& event = d.items[i].event;
+    event.Swap(batch.mutable_events(i));
+    if (!event.GetReflection()->GetUnknownFields(event).empty()) {
+      d.items[i].refusal =
+          Refusal{"UNKNOWN_FIELD", EventPath(i), "fields unknown to pilotage.v1.Event"};
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+absl::StatusOr<Format> FormatFromContentType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+  const std::string lower = Lower(type);
+  if (lower == "application/json") return Format::kJson;
+  if (lower == "application/x-ndjson" || lower == "application/ndjson") return Format::kNdjson;
+  if (lower == "application/x-protobuf" || lower == "application/protobuf") {
+    return Format::kProtobuf;
+  }
+  return absl::InvalidArgumentError(
+      "Content-Type must be application/json, application/x-ndjson or application/x-protobuf");
+}
+
+Decoded DecodeBody(std::string_view body, Format format, const Limits& limits) {
+  if (body.size() > limits.max_body_bytes) {
+    return RequestRefusal("BODY_TOO_LARGE", fmt::format("body larger than the limit "
+                                                        "max_body_bytes={}",
+                                                        limits.max_body_bytes));
+  }
+  switch (format) {
+    case Format::kJson:
+      return DecodeJson(body, limits);
+    case Format::kNdjson:
+      return DecodeNdjson(body, limits);
+    case Format::kProtobuf:
+      return DecodeProtobuf(body, limits);
+  }
+  return RequestRefusal("UNSUPPORTED_MEDIA_TYPE", "unknown format");
+}
+
+}  // namespace pilotage::intake

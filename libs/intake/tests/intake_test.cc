@@ -1,0 +1,294 @@
+#include "pilotage/intake/intake.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace pilotage::intake {
+namespace {
+
+using nlohmann::json;
+
+const absl::Time kNow = absl::FromUnixSeconds(1717236000);  // 2024-06-01T10:00:00Z
+
+json ValidRequest() {
+  return json::parse(R"({
+    "event_id": "8a3f2c1e-5b7d-4e9a-9c0f-1d2e3f4a5b6c",
+    "lot_id": "LOT-11",
+    "occurred_at": "2024-05-31T09:15:00+02:00",
+    "request_received": {
+      "beneficiary": "ben-7f3a9c2d",
+      "channel": "PHONE",
+      "profile": {"age_band": "AGE_26_44", "sex": "FEMALE", "qualification": "BAC",
+                  "status": "EMPLOYEE", "company_size": "FROM_11_TO_49", "departement": "93"}
+    }
+  })");
+}
+
+json ValidAppointment() {
+  return json::parse(R"({
+    "event_id": "apt-0001-abcdef",
+    "lot_id": "LOT-11",
+    "occurred_at": "2024-05-31T09:15:00Z",
+    "appointment_held": {"beneficiary": "ben-7f3a9c2d", "appointment_id": "A-1",
+      "level": "LEVEL_2_SUPPORT", "modality": "VIDEO", "kind": "LONG_TERM",
+      "duration_minutes": 60, "departement": "2A"}
+  })");
+}
+
+Sender Idf() { return Sender{"op-cibc-idf", {"LOT-11"}}; }
+
+LotCalendar Lots() {
+  LotCalendar lots;
+  lots.contract_start["LOT-11"] = *ContractStart("2024-01-02");
+  lots.contract_start["LOT-24"] = *ContractStart("2024-01-02");
+  return lots;
+}
+
+Decoded ReviewJson(const std::string& body) {
+  return Review(body, Format::kJson, Idf(), Lots(), kNow);
+}
+
+TEST(Intake, AcceptsAValidEventAndSetsRecordedAtAndOperator) {
+  auto d = ReviewJson(ValidRequest().dump());
+  ASSERT_FALSE(d.request_refusal);
+  ASSERT_EQ(d.items.size(), 1u);
+  ASSERT_FALSE(d.items[0].refusal) << d.items[0].refusal->code << " " << d.items[0].refusal->field;
+  EXPECT_EQ(d.items[0].event.operator_id(), "op-cibc-idf");
+  EXPECT_EQ(d.items[0].event.recorded_at().seconds(), 1717236000);
+  EXPECT_EQ(d.items[0].event.request_received().profile().age_band(), v1::AgeBand::AGE_26_44);
+}
+
+TEST(Intake, SenderRecordedAtIsOverwritten) {
+  json e = ValidRequest();
+  e["recorded_at"] = "2030-01-01T00:00:00Z";
+  auto d = ReviewJson(e.dump());
+  ASSERT_FALSE(d.items[0].refusal);
+  EXPECT_EQ(d.items[0].event.recorded_at().seconds(), 1717236000);
+}
+
+TEST(Intake, AcceptsArraysNdjsonProtobufAndCamelCase) {
+  json arr = json::array({ValidRequest(), ValidAppointment()});
+  auto d = ReviewJson(arr.dump());
+  ASSERT_EQ(d.items.size(), 2u);
+  EXPECT_FALSE(d.items[0].refusal);
+  EXPECT_FALSE(d.items[1].refusal) << d.items[1].refusal->code << d.items[1].refusal->field;
+
+  std::string nd = ValidRequest().dump() + "\n\n" + ValidAppointment().dump() + "\r\n";
+  auto n = Review(nd, Format::kNdjson, Idf(), Lots(), kNow);
+  ASSERT_EQ(n.items.size(), 2u);
+  EXPECT_FALSE(n.items[1].refusal);
+
+  v1::EventBatch batch;
+  *batch.add_events() = d.items[0].event;
+  batch.mutable_events(0)->clear_recorded_at();
+  auto p = Review(batch.SerializeAsString(), Format::kProtobuf, Idf(), Lots(), kNow);
+  ASSERT_EQ(p.items.size(), 1u);
+  EXPECT_FALSE(p.items[0].refusal);
+
+  json camel = ValidAppointment();
+  camel["eventId"] = camel["event_id"];
+  camel.erase("event_id");
+  EXPECT_FALSE(ReviewJson(camel.dump()).items[0].refusal);
+}
+
+TEST(Intake, ContentTypes) {
+  EXPECT_EQ(*FormatFromContentType("application/json; charset=utf-8"), Format::kJson);
+  EXPECT_EQ(*FormatFromContentType("application/x-ndjson"), Format::kNdjson);
+  EXPECT_EQ(*FormatFromContentType("application/x-protobuf"), Format::kProtobuf);
+  EXPECT_FALSE(FormatFromContentType("text/plain").ok());
+}
+
+// One bad input: how the body is built, and the refusal expected.
+struct BadCase {
+  std::string name;
+  std::function<std::string()> body;
+  std::string code;
+  std::string field;  // empty: whole request
+};
+
+std::string With(json e, const std::string& pointer, json value) {
+  e[json::json_pointer(pointer)] = std::move(value);
+  return e.dump();
+}
+std::string Without(json e, const std::string& pointer) {
+  json::json_pointer p(pointer);
+  e[p.parent_pointer()].erase(p.back());
+  return e.dump();
+}
+
+const std::string kRr = "events[0].request_received";
+
+std::vector<BadCase> BadCases() {
+  const json r = ValidRequest();
+  const json a = ValidAppointment();
+  return {
+      {"not json", [] { return std::string("{\"event_id\": "); }, "MALFORMED_BODY", ""},
+      {"a string body", [] { return std::string("\"hello\""); }, "MALFORMED_BODY", ""},
+      {"empty array", [] { return std::string("[]"); }, "EMPTY_BATCH", ""},
+      {"deep nesting", [] { return std::string(5000, '[') + std::string(5000, ']'); },
+       "MALFORMED_BODY", ""},
+      {"array of numbers", [] { return std::string("[1]"); }, "MALFORMED_EVENT", "events[0]"},
+      {"unknown field", [=] { return With(r, "/colour", "blue"); }, "UNKNOWN_FIELD",
+       "events[0].colour"},
+      {"field named email", [=] { return With(r, "/request_received/email", "x"); },
+       "PERSONAL_DATA", kRr + ".email"},
+      {"wrong type lot", [=] { return With(r, "/lot_id", 11); }, "WRONG_TYPE", "events[0].lot_id"},
+      {"wrong type profile", [=] { return With(r, "/request_received/profile", "young"); },
+       "WRONG_TYPE", kRr + ".profile"},
+      {"unknown enum", [=] { return With(r, "/request_received/channel", "CARRIER_PIGEON"); },
+       "UNKNOWN_ENUM", kRr + ".channel"},
+      {"unknown enum number", [=] { return With(r, "/request_received/channel", 42); },
+       "UNKNOWN_ENUM", kRr + ".channel"},
+      {"catalogue spelling of an age band",
+       [=] { return With(r, "/request_received/profile/age_band", "26_44"); }, "UNKNOWN_ENUM",
+       kRr + ".profile.age_band"},
+      {"unspecified enum", [=] { return With(r, "/request_received/channel", "UNSPECIFIED"); },
+       "MISSING_FIELD", kRr + ".channel"},
+      {"bad timestamp", [=] { return With(r, "/occurred_at", "yesterday"); }, "BAD_TIMESTAMP",
+       "events[0].occurred_at"},
+      {"timestamp without offset", [=] { return With(r, "/occurred_at", "2024-05-31T09:15:00"); },
+       "BAD_TIMESTAMP", "events[0].occurred_at"},
+      {"future timestamp", [=] { return With(r, "/occurred_at", "2024-06-01T11:00:00Z"); },
+       "FUTURE_TIMESTAMP", "events[0].occurred_at"},
+      {"before contract start", [=] { return With(r, "/occurred_at", "2023-12-31T12:00:00Z"); },
+       "BEFORE_CONTRACT_START", "events[0].occurred_at"},
+      {"missing occurred_at", [=] { return Without(r, "/occurred_at"); }, "MISSING_FIELD",
+       "events[0].occurred_at"},
+      {"missing event_id", [=] { return Without(r, "/event_id"); }, "MISSING_FIELD",
+       "events[0].event_id"},
+      {"bad event_id", [=] { return With(r, "/event_id", "id with spaces"); }, "BAD_FORMAT",
+       "events[0].event_id"},
+      {"missing body", [=] { return Without(r, "/request_received"); }, "MISSING_FIELD",
+       "events[0].body"},
+      {"two bodies",
+       [=] {
+         return With(r, "/deliverable_issued",
+                     json{{"beneficiary", "ben-7f3a9c2d"}, {"type", "ACTION_PLAN"}});
+       },
+       "MULTIPLE_BODIES", kRr},
+      {"contract event",
+       [=] {
+         return With(json::parse(Without(r, "/request_received")), "/review_held",
+                     json::object({{"review_id", "r1"}}));
+       },
+       "EVENT_TYPE_NOT_ALLOWED", "events[0].body"},
+      {"unknown lot", [=] { return With(r, "/lot_id", "LOT-99"); }, "UNKNOWN_LOT",
+       "events[0].lot_id"},
+      {"another operator's lot", [=] { return With(r, "/lot_id", "LOT-24"); }, "LOT_NOT_ALLOWED",
+       "events[0].lot_id"},
+      {"another operator's id", [=] { return With(r, "/operator_id", "op-other"); },
+       "OPERATOR_MISMATCH", "events[0].operator_id"},
+      {"NIR as pseudonym",
+       [=] { return With(r, "/request_received/beneficiary", "185057512345678"); }, "PERSONAL_DATA",
+       kRr + ".beneficiary"},
+      {"NIR with spaces in an id",
+       [=] { return With(a, "/appointment_held/appointment_id", "2 85 05 2A 123 456 78"); },
+       "PERSONAL_DATA", "events[0].appointment_held.appointment_id"},
+      {"e-mail as pseudonym",
+       [=] { return With(r, "/request_received/beneficiary", "jean.dupont@example.fr"); },
+       "PERSONAL_DATA", kRr + ".beneficiary"},
+      {"phone as event id", [=] { return With(r, "/event_id", "06.12.34.56.78"); }, "PERSONAL_DATA",
+       "events[0].event_id"},
+      {"international phone in pseudonym",
+       [=] { return With(r, "/request_received/beneficiary", "tel-33612345678"); }, "PERSONAL_DATA",
+       kRr + ".beneficiary"},
+      {"short pseudonym", [=] { return With(r, "/request_received/beneficiary", "abc"); },
+       "BAD_PSEUDONYM", kRr + ".beneficiary"},
+      {"pseudonym with punctuation",
+       [=] { return With(r, "/request_received/beneficiary", "Jean Dupont"); }, "BAD_PSEUDONYM",
+       kRr + ".beneficiary"},
+      {"bad departement", [=] { return With(r, "/request_received/profile/departement", "20"); },
+       "BAD_FORMAT", kRr + ".profile.departement"},
+      {"missing profile", [=] { return Without(r, "/request_received/profile"); }, "MISSING_FIELD",
+       kRr + ".profile"},
+      {"duration out of range", [=] { return With(a, "/appointment_held/duration_minutes", 0); },
+       "OUT_OF_RANGE", "events[0].appointment_held.duration_minutes"},
+      {"int32 overflow", [=] { return With(a, "/appointment_held/duration_minutes", 99999999999); },
+       "OUT_OF_RANGE", "events[0].appointment_held.duration_minutes"},
+      {"integer string beyond int64",
+       [=] { return With(a, "/appointment_held/duration_minutes", "9999999999999999999"); },
+       "OUT_OF_RANGE", "events[0].appointment_held.duration_minutes"},
+      {"duration as decimal", [=] { return With(a, "/appointment_held/duration_minutes", 1.5); },
+       "WRONG_TYPE", "events[0].appointment_held.duration_minutes"},
+      {"string too long", [=] { return With(r, "/event_id", std::string(500, 'a')); },
+       "STRING_TOO_LONG", "events[0].event_id"},
+      {"too many events", [=] { return json(std::vector<json>(1001, r)).dump(); },
+       "BATCH_TOO_LARGE", ""},
+      {"body too large", [=] { return std::string(9 * 1024 * 1024, ' '); }, "BODY_TOO_LARGE", ""},
+  };
+}
+
+TEST(Intake, RefusesEachBadInputWithItsCodeAndField) {
+  for (const auto& c : BadCases()) {
+    SCOPED_TRACE(c.name);
+    auto d = ReviewJson(c.body());
+    if (c.field.empty()) {
+      ASSERT_TRUE(d.request_refusal.has_value());
+      EXPECT_EQ(d.request_refusal->code, c.code) << d.request_refusal->message;
+      continue;
+    }
+    ASSERT_FALSE(d.request_refusal)
+        << d.request_refusal->code << ": " << d.request_refusal->message;
+    ASSERT_EQ(d.items.size(), 1u);
+    ASSERT_TRUE(d.items[0].refusal.has_value());
+    EXPECT_EQ(d.items[0].refusal->code, c.code) << d.items[0].refusal->message;
+    EXPECT_EQ(d.items[0].refusal->field, c.field);
+  }
+  EXPECT_GE(BadCases().size(), 30u);
+}
+
+TEST(Intake, RefusalsNeverEchoTheValue) {
+  auto d =
+      ReviewJson(With(ValidRequest(), "/request_received/beneficiary", "jean.dupont@example.fr"));
+  ASSERT_TRUE(d.items[0].refusal);
+  EXPECT_EQ(d.items[0].refusal->message.find("dupont"), std::string::npos);
+}
+
+TEST(Intake, OneBadEventDoesNotSpoilTheOthers) {
+  json arr = json::array(
+      {ValidRequest(), json::parse(With(ValidRequest(), "/lot_id", "LOT-24")), ValidAppointment()});
+  auto d = ReviewJson(arr.dump());
+  ASSERT_EQ(d.items.size(), 3u);
+  EXPECT_FALSE(d.items[0].refusal);
+  ASSERT_TRUE(d.items[1].refusal);
+  EXPECT_EQ(d.items[1].refusal->field, "events[1].lot_id");
+  EXPECT_FALSE(d.items[2].refusal);
+}
+
+TEST(Intake, NdjsonBadLineIsRefusedAlone) {
+  std::string nd = ValidRequest().dump() + "\n{oops\n" + ValidAppointment().dump();
+  auto d = Review(nd, Format::kNdjson, Idf(), Lots(), kNow);
+  ASSERT_EQ(d.items.size(), 3u);
+  EXPECT_FALSE(d.items[0].refusal);
+  EXPECT_EQ(d.items[1].refusal->code, "MALFORMED_EVENT");
+  EXPECT_FALSE(d.items[2].refusal);
+}
+
+TEST(Intake, GarbageProtobufIsRefused) {
+  auto d = Review(std::string("\xff\xff\xff\x01", 4), Format::kProtobuf, Idf(), Lots(), kNow);
+  ASSERT_TRUE(d.request_refusal);
+  EXPECT_EQ(d.request_refusal->code, "MALFORMED_BODY");
+}
+
+TEST(PersonalData, FlagsIdentifiersAndLeavesIdsAlone) {
+  for (const char* v :
+       {"a@b.fr", "185057512345678", "1850575123456", "1 85 05 75 123 456 78", "285052A12345678",
+        "0612345678", "06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "x-06-12-34-56-78"}) {
+    EXPECT_TRUE(LooksPersonal(v).has_value()) << v;
+  }
+  for (const char* v : {"8a3f2c1e-5b7d-4e9a-9c0f-123456789012", "ben-7f3a9c2d", "LOT-11", "93",
+                        "971", "A-1", "2024-05-31", "apt-0001-abcdef", "12345"}) {
+    EXPECT_FALSE(LooksPersonal(v).has_value()) << v;
+  }
+}
+
+TEST(PersonalData, PseudonymRule) {
+  EXPECT_TRUE(IsValidPseudonym("ben-7f3a9c2d"));
+  EXPECT_FALSE(IsValidPseudonym("12345678"));  // no letter
+  EXPECT_FALSE(IsValidPseudonym("short"));
+  EXPECT_FALSE(IsValidPseudonym(std::string(65, 'a')));
+}
+
+}  // namespace
+}  // namespace pilotage::intake

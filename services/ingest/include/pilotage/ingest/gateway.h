@@ -1,0 +1,69 @@
+#pragma once
+// pilotage-ingest: the operators' HTTP gateway. POST /v1/events takes one
+// event or a batch (JSON, NDJSON, protobuf EventBatch), authenticates the
+// bearer token, applies the operator's rate limit, validates every event with
+// libs/intake, writes the valid ones to pilotage.activity.v1 and answers only
+// once Kafka acknowledged each of them (idempotent producer, acks=all).
+// Refusals are counted per operator and reason and written, redacted, to
+// pilotage.rejected.v1. GET /healthz, GET /metrics (Prometheus text).
+//
+// Statuses: 200 every event accepted; 207 some accepted, some refused;
+// 400 none accepted (bad input); 403 none accepted, a lot or event type the
+// operator may not write; 401 missing/unknown/revoked token; 413 body or
+// batch over a limit; 415 unknown Content-Type; 429 rate limit (Retry-After);
+// 503 Kafka did not acknowledge (Retry-After; the events it did acknowledge
+// are still listed as accepted).
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "pilotage/ingest/config.h"
+#include "pilotage/intake/intake.h"
+
+namespace pilotage::ingest {
+
+struct GatewayOptions {
+  std::string bootstrap;
+  std::string host = "127.0.0.1";
+  // 0: any free port (see Gateway::port()).
+  int port = 8080;
+  // HTTP worker threads (cpp-httplib's pool). Default 16: requests mostly
+  // wait for Kafka's acknowledgement, not for the CPU.
+  int threads = 16;
+  std::string activity_topic = "pilotage.activity.v1";
+  std::string rejected_topic = "pilotage.rejected.v1";
+  intake::ValidationOptions validation;
+  // How long a request waits for Kafka before answering 503. Default 10 s.
+  std::chrono::milliseconds delivery_timeout{10000};
+  // Retry-After advised with 503, seconds.
+  int retry_after_s = 5;
+};
+
+class Gateway {
+ public:
+  // Connects the producer (it does not wait for the broker) and binds the
+  // listening socket. kInvalidArgument for bad options, kUnavailable when the
+  // port cannot be bound.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Gateway>> Create(GatewayOptions options,
+                                                                       GatewayConfig config);
+  ~Gateway();
+
+  // The bound port.
+  int port() const;
+  // Serves until Stop(); returns once every request in flight is answered.
+  [[nodiscard]] absl::Status Serve();
+  // Thread-safe, idempotent.
+  void Stop();
+
+  class Impl;
+
+ private:
+  explicit Gateway(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pilotage::ingest

@@ -1,0 +1,91 @@
+// pilotage-ingest: the operators' HTTP gateway to pilotage's event log.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "pilotage/ingest/config.h"
+#include "pilotage/ingest/gateway.h"
+#include "pilotage/service/service.h"
+
+int main(int argc, char** argv) {
+  pilotage::service::StopSignal stop_signal;
+  CLI::App app{
+      "pilotage-ingest: operators POST service-delivery events; they are validated and written "
+      "durably to Kafka"};
+  app.require_subcommand(1);
+  pilotage::ingest::GatewayOptions options;
+  std::string config_path = "deploy/ingest/gateway.example.json";
+  std::string log_level = "info";
+  bool log_json = false;
+  int skew_s = 300;
+  int delivery_ms = static_cast<int>(options.delivery_timeout.count());
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->envname("PILOTAGE_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+
+  auto* serve = app.add_subcommand("serve", "serve POST /v1/events until SIGTERM/SIGINT");
+  serve->add_option("--bootstrap", options.bootstrap, "Kafka bootstrap servers host:port")
+      ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  serve->add_option("--config", config_path, "gateway configuration (lots, operators, tokens)")
+      ->envname("PILOTAGE_INGEST_CONFIG")
+      ->capture_default_str();
+  serve->add_option("--host", options.host, "address to listen on")->capture_default_str();
+  serve->add_option("--port", options.port, "port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--threads", options.threads, "HTTP worker threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve->add_option("--activity-topic", options.activity_topic)->capture_default_str();
+  serve->add_option("--rejected-topic", options.rejected_topic)->capture_default_str();
+  serve->add_option("--max-body-bytes", options.validation.limits.max_body_bytes)
+      ->capture_default_str();
+  serve->add_option("--max-events", options.validation.limits.max_events, "events per request")
+      ->capture_default_str();
+  serve->add_option("--max-clock-skew-s", skew_s, "how far in the future occurred_at may be")
+      ->capture_default_str();
+  serve
+      ->add_option("--delivery-timeout-ms", delivery_ms,
+                   "how long a request waits for Kafka before 503")
+      ->capture_default_str();
+  std::string port_file;
+  serve->add_option("--port-file", port_file, "write the bound port to this file once listening");
+
+  auto* hash = app.add_subcommand(
+      "hash-token", "print the SHA-256 of the token read on stdin, for the configuration");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
+    return pilotage::service::Fail("pilotage-ingest", s);
+  }
+  if (hash->parsed()) {
+    std::string token;
+    std::getline(std::cin, token);
+    std::cout << pilotage::ingest::TokenHash(token) << "\n";
+    return 0;
+  }
+  options.validation.max_clock_skew = absl::Seconds(skew_s);
+  options.delivery_timeout = std::chrono::milliseconds(delivery_ms);
+  auto config = pilotage::ingest::LoadConfig(config_path);
+  if (!config.ok()) return pilotage::service::Fail("pilotage-ingest", config.status());
+  auto gateway = pilotage::ingest::Gateway::Create(options, std::move(*config));
+  if (!gateway.ok()) return pilotage::service::Fail("pilotage-ingest", gateway.status());
+  stop_signal.OnStop([g = gateway->get()] { g->Stop(); });
+  if (!port_file.empty()) {
+    std::ofstream out(port_file + ".tmp");
+    out << (*gateway)->port() << "\n";
+    out.close();
+    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+  }
+  auto result = (*gateway)->Serve();
+  return result.ok() ? 0 : pilotage::service::Fail("pilotage-ingest", result);
+}

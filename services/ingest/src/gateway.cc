@@ -1,0 +1,391 @@
+#include "pilotage/ingest/gateway.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "pilotage/kafka/kafka.h"
+
+namespace pilotage::ingest {
+namespace {
+
+using nlohmann::json;
+
+// A JSON string literal (the strings are ours or validated UTF-8).
+std::string Quote(std::string_view s) {
+  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json ErrorBody(std::string_view code, std::string_view field, std::string_view message) {
+  return json{{"error", {{"code", code}, {"field", field}, {"message", message}}}};
+}
+
+// A token bucket in events, refilled continuously.
+class TokenBucket {
+ public:
+  explicit TokenBucket(RateLimit rate) : rate_(rate), tokens_(rate.burst) {}
+
+  // Takes `cost` events (capped at the burst, so that any batch can pass
+  // eventually) or answers how many seconds to wait.
+  std::optional<int> Take(double cost, std::chrono::steady_clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    const double elapsed = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    tokens_ = std::min(rate_.burst, tokens_ + elapsed * rate_.events_per_s);
+    cost = std::min(cost, rate_.burst);
+    if (tokens_ >= cost) {
+      tokens_ -= cost;
+      return std::nullopt;
+    }
+    return static_cast<int>(std::ceil((cost - tokens_) / rate_.events_per_s));
+  }
+
+ private:
+  std::mutex mutex_;
+  RateLimit rate_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+class Gateway::Impl {
+ public:
+  Impl(GatewayOptions options, GatewayConfig config)
+      : options_(std::move(options)), config_(std::move(config)) {}
+
+  absl::Status Init() {
+    kafka::ProducerOptions po;
+    po.bootstrap = options_.bootstrap;
+    po.client_id = "pilotage-ingest";
+    po.delivery_timeout = options_.delivery_timeout;
+    po.enqueue_timeout = options_.delivery_timeout;
+    auto producer = kafka::Producer::Create(po);
+    if (!producer.ok()) return producer.status();
+    producer_ = std::move(*producer);
+    for (const auto& [id, op] : config_.operators) {
+      buckets_.emplace(id, std::make_unique<TokenBucket>(op.rate));
+    }
+    registry_ = std::make_shared<prometheus::Registry>();
+    requests_ = &prometheus::BuildCounter()
+                     .Name("pilotage_ingest_requests_total")
+                     .Help("HTTP requests to POST /v1/events, by status")
+                     .Register(*registry_);
+    events_ = &prometheus::BuildCounter()
+                   .Name("pilotage_ingest_events_total")
+                   .Help("Events by operator and outcome (accepted, refused, unavailable)")
+                   .Register(*registry_);
+    refusals_ = &prometheus::BuildCounter()
+                     .Name("pilotage_ingest_refusals_total")
+                     .Help("Refused events or requests by operator and reason code")
+                     .Register(*registry_);
+    rejected_write_failures_ = &prometheus::BuildCounter()
+                                    .Name("pilotage_ingest_rejection_write_failures_total")
+                                    .Help(
+                                        "Refusals that could not be written to the rejected "
+                                        "topic")
+                                    .Register(*registry_)
+                                    .Add({});
+
+    const int threads = options_.threads;
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server_.set_payload_max_length(options_.validation.limits.max_body_bytes);
+    // cpp-httplib refuses an oversized body before any handler: the answer
+    // is rewritten here, and the refusal recorded when the token is good.
+    server_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (res.status == 413 && res.body.empty()) {
+        const intake::Refusal refusal{"BODY_TOO_LARGE", "",
+                                      fmt::format("body larger than the limit max_body_bytes={}",
+                                                  options_.validation.limits.max_body_bytes)};
+        SetJson(res, 413, ErrorBody(refusal.code, refusal.field, refusal.message));
+        if (const OperatorConfig* op = Known(req); op != nullptr) {
+          WriteRejection(op->sender.operator_id, nullptr, refusal, absl::Now());
+        }
+        requests_->Add({{"status", "413"}}).Increment();
+      } else if (res.body.empty()) {
+        SetJson(res, res.status,
+                ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
+                          fmt::format("HTTP status {}", res.status)));
+      }
+    });
+    server_.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+      HandleEvents(req, res);
+      requests_->Add({{"status", std::to_string(res.status)}}).Increment();
+    });
+    server_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{\"status\":\"ok\"}", "application/json");
+    });
+    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      prometheus::TextSerializer serializer;
+      res.set_content(serializer.Serialize(registry_->Collect()), "text/plain; version=0.0.4");
+    });
+    port_ = options_.port == 0
+                ? server_.bind_to_any_port(options_.host)
+                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    if (port_ < 0) {
+      return absl::UnavailableError(
+          fmt::format("cannot listen on {}:{}", options_.host, options_.port));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Serve() {
+    serving_ = true;
+    if (stopped_) return absl::OkStatus();
+    spdlog::info("pilotage-ingest listening on http://{}:{}", options_.host, port_);
+    if (!server_.listen_after_bind() && !stopped_) {
+      return absl::UnavailableError("the HTTP server stopped unexpectedly");
+    }
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    stopped_ = true;
+    // A Stop() racing with the start of Serve() waits (bounded) for the
+    // server to run, so that the stop is not lost.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (serving_ && !server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    server_.stop();
+  }
+
+  int port() const { return port_; }
+
+ private:
+  static void SetJson(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json");
+  }
+
+  // Refusals of a whole request are counted, not written: they carry no event.
+  void CountRefusal(const std::string& operator_id, const std::string& code) {
+    refusals_->Add({{"operator", operator_id}, {"reason", code}}).Increment();
+  }
+
+  // The operator of the request's bearer token, if it is known and not revoked.
+  const OperatorConfig* Known(const httplib::Request& req) const {
+    const std::string header = req.get_header_value("Authorization");
+    const std::string_view prefix = "Bearer ";
+    if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) {
+      return nullptr;
+    }
+    auto it = config_.token_hashes.find(TokenHash(header.substr(prefix.size())));
+    if (it == config_.token_hashes.end()) return nullptr;
+    const auto& op = config_.operators.at(it->second);
+    return op.revoked ? nullptr : &op;
+  }
+
+  const OperatorConfig* Authenticate(const httplib::Request& req, httplib::Response& res) {
+    const OperatorConfig* op = Known(req);
+    if (op == nullptr) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
+      SetJson(res, 401,
+              ErrorBody("UNAUTHENTICATED", "Authorization",
+                        "send 'Authorization: Bearer <token>' with a valid, unrevoked token"));
+      CountRefusal("unknown", "UNAUTHENTICATED");
+    }
+    return op;
+  }
+
+  void HandleEvents(const httplib::Request& req, httplib::Response& res) {
+    const OperatorConfig* op = Authenticate(req, res);
+    if (op == nullptr) return;
+    const std::string& operator_id = op->sender.operator_id;
+    auto format = intake::FormatFromContentType(req.get_header_value("Content-Type"));
+    if (!format.ok()) {
+      SetJson(res, 415,
+              ErrorBody("UNSUPPORTED_MEDIA_TYPE", "Content-Type",
+                        std::string(format.status().message())));
+      WriteRejection(operator_id, nullptr,
+                     intake::Refusal{"UNSUPPORTED_MEDIA_TYPE", "Content-Type",
+                                     std::string(format.status().message())},
+                     absl::Now());
+      return;
+    }
+    const absl::Time now = absl::Now();
+    intake::Decoded decoded =
+        intake::Review(req.body, *format, op->sender, config_.lots, now, options_.validation);
+    if (decoded.request_refusal) {
+      const auto& r = *decoded.request_refusal;
+      const int status = r.code == "BODY_TOO_LARGE" || r.code == "BATCH_TOO_LARGE" ? 413 : 400;
+      SetJson(res, status, ErrorBody(r.code, r.field, r.message));
+      WriteRejection(operator_id, nullptr, r, now);
+      return;
+    }
+    if (auto wait = buckets_.at(operator_id)
+                        ->Take(static_cast<double>(decoded.items.size()),
+                               std::chrono::steady_clock::now())) {
+      res.set_header("Retry-After", std::to_string(std::max(1, *wait)));
+      SetJson(res, 429,
+              ErrorBody("RATE_LIMITED", "",
+                        fmt::format("over the operator's rate limit of {} events/s (burst {})",
+                                    op->rate.events_per_s, op->rate.burst)));
+      CountRefusal(operator_id, "RATE_LIMITED");
+      return;
+    }
+
+    // Serialize the valid events and write them; refusals go to the rejected topic.
+    const size_t n = decoded.items.size();
+    std::vector<std::string> values;
+    std::vector<kafka::Record> records;
+    std::vector<size_t> record_item;
+    values.reserve(n);
+    records.reserve(n);
+    size_t refused = 0;
+    bool forbidden = false;
+    for (size_t i = 0; i < n; ++i) {
+      auto& item = decoded.items[i];
+      if (item.refusal) {
+        ++refused;
+        forbidden = forbidden || item.refusal->code == "LOT_NOT_ALLOWED" ||
+                    item.refusal->code == "OPERATOR_MISMATCH" ||
+                    item.refusal->code == "EVENT_TYPE_NOT_ALLOWED";
+        WriteRejection(operator_id, &item.event, *item.refusal, now);
+        continue;
+      }
+      values.push_back(item.event.SerializeAsString());
+      records.push_back(kafka::Record{options_.activity_topic, item.event.lot_id(), values.back()});
+      record_item.push_back(i);
+    }
+    std::vector<kafka::Delivery> deliveries;
+    if (!records.empty()) deliveries = producer_->SendAll(records);
+
+    // The answer is written directly (a 500-event answer through a JSON DOM
+    // costs as much as decoding the request).
+    std::string outcomes;
+    outcomes.reserve(n * 64);
+    size_t accepted = 0, unavailable = 0;
+    size_t next_record = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& item = decoded.items[i];
+      if (i > 0) outcomes += ',';
+      if (item.refusal) {
+        // The sender's event id, when it was not at fault, helps them find the event.
+        const bool id_ok = item.refusal->code != "PERSONAL_DATA" &&
+                           item.refusal->field.find(".event_id") == std::string::npos;
+        fmt::format_to(std::back_inserter(outcomes),
+                       R"({{"index":{},"event_id":{},"status":"refused","error":{{"code":{},)"
+                       R"("field":{},"message":{}}}}})",
+                       i, Quote(id_ok ? item.event.event_id() : ""), Quote(item.refusal->code),
+                       Quote(item.refusal->field), Quote(item.refusal->message));
+        continue;
+      }
+      const auto& d = deliveries[next_record++];
+      if (d.status.ok()) {
+        ++accepted;
+        fmt::format_to(std::back_inserter(outcomes),
+                       R"({{"index":{},"event_id":{},"status":"accepted"}})", i,
+                       Quote(item.event.event_id()));
+      } else {
+        ++unavailable;
+        fmt::format_to(std::back_inserter(outcomes),
+                       R"({{"index":{},"event_id":{},"status":"unavailable","error":)"
+                       R"({{"code":"UNAVAILABLE","field":"","message":"Kafka did not )"
+                       R"(acknowledge this event: send it again"}}}})",
+                       i, Quote(item.event.event_id()));
+      }
+    }
+    events_->Add({{"operator", operator_id}, {"outcome", "accepted"}}).Increment(accepted);
+    events_->Add({{"operator", operator_id}, {"outcome", "refused"}}).Increment(refused);
+    if (unavailable > 0) {
+      events_->Add({{"operator", operator_id}, {"outcome", "unavailable"}}).Increment(unavailable);
+      spdlog::warn("operator {}: Kafka did not acknowledge {} of {} events: {}", operator_id,
+                   unavailable, n, deliveries.empty() ? "" : FirstError(deliveries));
+    }
+    int status = 200;
+    if (unavailable > 0) {
+      status = 503;
+      res.set_header("Retry-After", std::to_string(options_.retry_after_s));
+    } else if (accepted == 0) {
+      status = forbidden ? 403 : 400;
+    } else if (refused > 0) {
+      status = 207;
+    }
+    res.status = status;
+    res.set_content(fmt::format(R"({{"accepted":{},"refused":{},"unavailable":{},"events":[{}]}})",
+                                accepted, refused, unavailable, outcomes),
+                    "application/json");
+  }
+
+  static std::string FirstError(const std::vector<kafka::Delivery>& deliveries) {
+    for (const auto& d : deliveries) {
+      if (!d.status.ok()) return d.status.ToString();
+    }
+    return "";
+  }
+
+  // Counts a refusal and writes it, redacted, to the rejected topic without
+  // waiting. `event` is null for a refusal of the whole request.
+  void WriteRejection(const std::string& operator_id, const pilotage::v1::Event* event,
+                      const intake::Refusal& refusal, absl::Time now) {
+    CountRefusal(operator_id, refusal.code);
+    spdlog::debug("operator {}: refused {} at {}", operator_id, refusal.code, refusal.field);
+    pilotage::v1::Rejection rejection;
+    rejection.set_operator_id(operator_id);
+    // Ids are echoed only when they were not at fault and passed the guard.
+    const bool values_safe = refusal.code != "PERSONAL_DATA" && refusal.code != "STRING_TOO_LONG" &&
+                             refusal.code != "BAD_FORMAT";
+    if (event != nullptr && values_safe) {
+      if (refusal.field.find(".event_id") == std::string::npos) {
+        rejection.set_event_id(event->event_id());
+      }
+      if (refusal.field.find(".lot_id") == std::string::npos) {
+        rejection.set_lot_id(event->lot_id());
+      }
+    }
+    rejection.set_reason(refusal.code);
+    rejection.set_field(refusal.field);
+    rejection.set_message(refusal.message);
+    rejection.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(now));
+    auto value = std::make_shared<std::string>(rejection.SerializeAsString());
+    auto key = std::make_shared<std::string>(operator_id);
+    auto s = producer_->Send(kafka::Record{options_.rejected_topic, *key, *value},
+                             [this, key, value](const kafka::Delivery& d) {
+                               if (!d.status.ok()) rejected_write_failures_->Increment();
+                             });
+    if (!s.ok()) rejected_write_failures_->Increment();
+  }
+
+  GatewayOptions options_;
+  GatewayConfig config_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::map<std::string, std::unique_ptr<TokenBucket>> buckets_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_ = nullptr;
+  prometheus::Family<prometheus::Counter>* events_ = nullptr;
+  prometheus::Family<prometheus::Counter>* refusals_ = nullptr;
+  prometheus::Counter* rejected_write_failures_ = nullptr;
+  httplib::Server server_;
+  int port_ = -1;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> serving_{false};
+};
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
+                                                         GatewayConfig config) {
+  if (options.bootstrap.empty()) {
+    return absl::InvalidArgumentError("no Kafka: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP");
+  }
+  if (options.threads < 1) return absl::InvalidArgumentError("--threads must be at least 1");
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(config));
+  if (auto s = impl->Init(); !s.ok()) return s;
+  return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+}
+
+Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Gateway::~Gateway() = default;
+int Gateway::port() const { return impl_->port(); }
+absl::Status Gateway::Serve() { return impl_->Serve(); }
+void Gateway::Stop() { impl_->Stop(); }
+
+}  // namespace pilotage::ingest

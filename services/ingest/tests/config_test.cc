@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "pilotage/ingest/config.h"
+
+namespace pilotage::ingest {
+namespace {
+
+TEST(GatewayConfig, ExampleFileLoadsWithEveryLotAndHashedTokensOnly) {
+  auto config = LoadConfig(PILOTAGE_EXAMPLE_CONFIG);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->lots.contract_start.size(), 14u);
+  EXPECT_EQ(config->operators.size(), 14u);
+  auto it = config->token_hashes.find(TokenHash("local-demo-token-op-cibc-idf"));
+  ASSERT_NE(it, config->token_hashes.end());
+  EXPECT_EQ(it->second, "op-cibc-idf");
+  EXPECT_TRUE(config->operators.at("op-cibc-idf").sender.lots.contains("LOT-11"));
+}
+
+TEST(GatewayConfig, ErrorsNameThePath) {
+  auto config = ParseConfig(
+      R"({"lots":[{"lot_id":"LOT-11","start_date":"2024-01-02"}],
+          "operators":[{"operator_id":"a","lots":["LOT-11"],"token_sha256":["abc"]}]})",
+      "cfg.json", ".");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("operators[0].token_sha256[0]"), absl::string_view::npos)
+      << config.status().ToString();
+  auto unknown_lot = ParseConfig(
+      R"({"lots":[{"lot_id":"LOT-11","start_date":"2024-01-02"}],
+          "operators":[{"operator_id":"a","lots":["LOT-12"],"token_sha256":[]}]})",
+      "cfg.json", ".");
+  ASSERT_FALSE(unknown_lot.ok());
+  EXPECT_NE(unknown_lot.status().message().find("operators[0].lots[0]"), absl::string_view::npos);
+}
+
+TEST(GatewayConfig, TokenHashIsLowercaseHexSha256) {
+  EXPECT_EQ(TokenHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// The OpenAPI document describes what the gateway does: its paths, statuses
+// and every refusal code the validation library can produce.
+TEST(OpenApi, DocumentsEveryStatusAndRefusalCode) {
+  std::ifstream in(PILOTAGE_OPENAPI);
+  ASSERT_TRUE(in) << PILOTAGE_OPENAPI;
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  EXPECT_EQ(doc.rfind("openapi: 3.", 0), 0u);
+  for (const char* needle :
+       {"/v1/events:", "/healthz:", "/metrics:", "application/json:", "application/x-ndjson:",
+        "application/x-protobuf:", "Retry-After", "scheme: bearer", "curl "}) {
+    EXPECT_NE(doc.find(needle), std::string::npos) << needle;
+  }
+  for (const char* status : {"200", "207", "400", "401", "403", "413", "415", "429", "503"}) {
+    EXPECT_NE(doc.find(std::string("\"") + status + "\":"), std::string::npos) << status;
+  }
+  for (std::string_view code : intake::kRefusalCodes) {
+    EXPECT_NE(doc.find("- " + std::string(code) + "\n"), std::string::npos) << code;
+  }
+  for (const char* code : {"UNAUTHENTICATED", "RATE_LIMITED", "UNAVAILABLE"}) {
+    EXPECT_NE(doc.find(std::string("- ") + code + "\n"), std::string::npos) << code;
+  }
+  EXPECT_EQ(doc.find('\t'), std::string::npos) << "YAML forbids tabs";
+}
+
+}  // namespace
+}  // namespace pilotage::ingest

@@ -1,0 +1,302 @@
+// The gateway through real HTTP and a real broker: bad inputs get the right
+// status and reason and never reach the activity topic; good ones are there.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "pilotage/ingest/gateway.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/testing.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage::ingest {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kTokenA[] = "tok-a-3f9c2d7e1b";
+constexpr char kTokenB[] = "tok-b-8e1d4a6c2f";
+constexpr char kTokenRevoked[] = "tok-revoked-5a2b";
+constexpr char kTokenSlow[] = "tok-slow-9d8c7b6a";
+
+GatewayConfig TestConfig() {
+  const json doc = {
+      {"lots",
+       {{{"lot_id", "LOT-11"}, {"start_date", "2024-01-02"}},
+        {{"lot_id", "LOT-24"}, {"start_date", "2024-01-02"}}}},
+      {"operators",
+       {{{"operator_id", "op-a"}, {"lots", {"LOT-11"}}, {"token_sha256", {TokenHash(kTokenA)}}},
+        {{"operator_id", "op-b"}, {"lots", {"LOT-24"}}, {"token_sha256", {TokenHash(kTokenB)}}},
+        {{"operator_id", "op-gone"},
+         {"lots", {"LOT-24"}},
+         {"revoked", true},
+         {"token_sha256", {TokenHash(kTokenRevoked)}}},
+        {{"operator_id", "op-slow"},
+         {"lots", {"LOT-11"}},
+         {"rate_limit", {{"events_per_s", 0.001}, {"burst", 2}}},
+         {"token_sha256", {TokenHash(kTokenSlow)}}}}}};
+  auto config = ParseConfig(doc.dump(), "test", ".");
+  EXPECT_TRUE(config.ok()) << config.status().ToString();
+  return *config;
+}
+
+json ValidEvent(const std::string& id) {
+  return {{"event_id", id},
+          {"lot_id", "LOT-11"},
+          {"occurred_at", "2024-05-31T09:15:00+02:00"},
+          {"request_received",
+           {{"beneficiary", "ben-7f3a9c2d"},
+            {"channel", "PHONE"},
+            {"profile",
+             {{"age_band", "AGE_26_44"},
+              {"sex", "FEMALE"},
+              {"qualification", "BAC"},
+              {"status", "EMPLOYEE"},
+              {"company_size", "FROM_11_TO_49"},
+              {"departement", "93"}}}}}};
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = pilotage::testing::BrokerOrFail();
+    auto admin = kafka::Admin::Create(bootstrap_);
+    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    admin_ = std::move(*admin);
+    activity_ = pilotage::testing::UniqueTopic("ingest.activity");
+    rejected_ = pilotage::testing::UniqueTopic("ingest.rejected");
+    ASSERT_TRUE(admin_->CreateTopic(activity_, 4).ok());
+    ASSERT_TRUE(admin_->CreateTopic(rejected_, 1).ok());
+    GatewayOptions options;
+    options.bootstrap = bootstrap_;
+    options.port = 0;
+    options.threads = 4;
+    options.activity_topic = activity_;
+    options.rejected_topic = rejected_;
+    options.validation.limits.max_body_bytes = 256 * 1024;
+    options.validation.limits.max_events = 100;
+    auto gateway = Gateway::Create(options, TestConfig());
+    ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
+    gateway_ = std::move(*gateway);
+    server_ = std::thread([this] { ASSERT_TRUE(gateway_->Serve().ok()); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", gateway_->port());
+    client_->set_read_timeout(60, 0);
+  }
+
+  void TearDown() override {
+    if (gateway_) gateway_->Stop();
+    if (server_.joinable()) server_.join();
+  }
+
+  int64_t Messages(const std::string& topic, int partitions) {
+    int64_t total = 0;
+    for (int p = 0; p < partitions; ++p) {
+      auto w = admin_->QueryWatermarks({topic, p});
+      EXPECT_TRUE(w.ok()) << w.status().ToString();
+      if (w.ok()) total += w->high - w->low;
+    }
+    return total;
+  }
+
+  httplib::Result Post(const std::string& token, const std::string& content_type,
+                       const std::string& body) {
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", token);
+    return client_->Post("/v1/events", headers, body, content_type.c_str());
+  }
+
+  std::string bootstrap_, activity_, rejected_;
+  std::unique_ptr<kafka::Admin> admin_;
+  std::unique_ptr<Gateway> gateway_;
+  std::thread server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+struct HttpCase {
+  std::string name;
+  std::string authorization;  // the whole header value; empty: none
+  std::string content_type;
+  std::string body;
+  int status;
+  std::string code;    // error.code, or events[0].error.code
+  bool event_refusal;  // written to the rejected topic
+};
+
+std::string With(json e, const std::string& pointer, json value) {
+  e[json::json_pointer(pointer)] = std::move(value);
+  return e.dump();
+}
+
+std::vector<HttpCase> Cases() {
+  const std::string a = fmt::format("Bearer {}", kTokenA);
+  const json e = ValidEvent("evt-bad-0001");
+  const std::string ok = e.dump();
+  const std::string js = "application/json";
+  return {
+      {"missing token", "", js, ok, 401, "UNAUTHENTICATED"},
+      {"unknown token", "Bearer nope-nope-nope", js, ok, 401, "UNAUTHENTICATED"},
+      {"basic auth", "Basic dXNlcjpwYXNz", js, ok, 401, "UNAUTHENTICATED"},
+      {"revoked operator's token replayed", fmt::format("Bearer {}", kTokenRevoked), js,
+       With(e, "/lot_id", "LOT-24"), 401, "UNAUTHENTICATED"},
+      {"another operator's lot", a, js, With(e, "/lot_id", "LOT-24"), 403, "LOT_NOT_ALLOWED"},
+      {"another operator's token for my lot", fmt::format("Bearer {}", kTokenB), js, ok, 403,
+       "LOT_NOT_ALLOWED"},
+      {"another operator id", a, js, With(e, "/operator_id", "op-b"), 403, "OPERATOR_MISMATCH"},
+      {"contract event", a, js,
+       json{{"event_id", "x-1"},
+            {"lot_id", "LOT-11"},
+            {"occurred_at", "2024-05-31T09:15:00Z"},
+            {"penalty_waived", {{"penalty_id", "p1"}}}}
+           .dump(),
+       403, "EVENT_TYPE_NOT_ALLOWED"},
+      {"text/plain", a, "text/plain", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      {"malformed json", a, js, "{\"event_id\": ", 400, "MALFORMED_BODY"},
+      {"empty body", a, js, "", 400, "MALFORMED_BODY"},
+      {"empty array", a, js, "[]", 400, "EMPTY_BATCH"},
+      {"number instead of event", a, js, "[42]", 400, "MALFORMED_EVENT"},
+      {"garbage protobuf", a, "application/x-protobuf", std::string("\xff\xff\xff\xff", 4), 400,
+       "MALFORMED_BODY"},
+      {"ndjson bad line", a, "application/x-ndjson", "{nope\n", 400, "MALFORMED_EVENT"},
+      {"unknown field", a, js, With(e, "/colour", "blue"), 400, "UNKNOWN_FIELD"},
+      {"wrong type", a, js, With(e, "/lot_id", 11), 400, "WRONG_TYPE"},
+      {"unknown enum", a, js, With(e, "/request_received/channel", "PIGEON"), 400, "UNKNOWN_ENUM"},
+      {"unspecified enum", a, js, With(e, "/request_received/profile/sex", "UNSPECIFIED"), 400,
+       "MISSING_FIELD"},
+      {"bad timestamp", a, js, With(e, "/occurred_at", "31/05/2024"), 400, "BAD_TIMESTAMP"},
+      {"future timestamp", a, js, With(e, "/occurred_at", "2099-01-01T00:00:00Z"), 400,
+       "FUTURE_TIMESTAMP"},
+      {"before contract start", a, js, With(e, "/occurred_at", "2023-06-01T00:00:00Z"), 400,
+       "BEFORE_CONTRACT_START"},
+      {"unknown lot", a, js, With(e, "/lot_id", "LOT-99"), 400, "UNKNOWN_LOT"},
+      {"NIR in pseudonym", a, js, With(e, "/request_received/beneficiary", "1 85 05 75 123 456 78"),
+       400, "PERSONAL_DATA"},
+      {"e-mail in pseudonym", a, js,
+       With(e, "/request_received/beneficiary", "marie.curie@example.org"), 400, "PERSONAL_DATA"},
+      {"phone in event id", a, js, With(e, "/event_id", "06-12-34-56-78"), 400, "PERSONAL_DATA"},
+      {"field named nom", a, js, With(e, "/request_received/nom", "Curie"), 400, "PERSONAL_DATA"},
+      {"bad pseudonym", a, js, With(e, "/request_received/beneficiary", "x"), 400, "BAD_PSEUDONYM"},
+      {"bad departement", a, js, With(e, "/request_received/profile/departement", "99"), 400,
+       "BAD_FORMAT"},
+      {"missing event id", a, js, With(e, "/event_id", ""), 400, "MISSING_FIELD"},
+      {"no body", a, js, json{{"event_id", "x-2"}, {"lot_id", "LOT-11"}}.dump(), 400,
+       "MISSING_FIELD"},
+      {"batch too large", a, js, json(std::vector<json>(101, e)).dump(), 413, "BATCH_TOO_LARGE"},
+      {"body too large", a, js, std::string(300 * 1024, ' '), 413, "BODY_TOO_LARGE"},
+  };
+}
+
+TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivityTopic) {
+  int64_t event_refusals = 0;
+  const auto cases = Cases();
+  ASSERT_GE(cases.size(), 30u);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto res = Post(c.authorization, c.content_type, c.body);
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, c.status) << res->body;
+    json body = json::parse(res->body, nullptr, false);
+    ASSERT_FALSE(body.is_discarded()) << res->body;
+    std::string code;
+    if (body.contains("error")) {
+      code = body["error"]["code"];
+    } else if (body.contains("events") && !body["events"].empty()) {
+      code = body["events"][0]["error"]["code"];
+      EXPECT_EQ(body["accepted"], 0);
+      EXPECT_EQ(body["events"][0]["status"], "refused");
+      EXPECT_FALSE(body["events"][0]["error"]["field"].get<std::string>().empty());
+    }
+    EXPECT_EQ(code, c.code) << res->body;
+    if (c.status == 401) {
+      EXPECT_TRUE(res->has_header("WWW-Authenticate"));
+    }
+    // Every refusal but 401 (no operator known) is written to the rejected topic.
+    if (c.status != 401) ++event_refusals;
+  }
+  EXPECT_EQ(Messages(activity_, 4), 0);
+  // Each refusal is written, redacted, to the rejected topic (asynchronously).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (Messages(rejected_, 1) < event_refusals && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Messages(rejected_, 1), event_refusals);
+
+  // Read them back: a reason and a field each, and none of the refused values.
+  struct FromZero : kafka::RebalanceListener {
+    absl::StatusOr<std::map<kafka::TopicPartition, int64_t>> OnAssigned(
+        const std::vector<kafka::TopicPartition>&) override {
+      return std::map<kafka::TopicPartition, int64_t>{};
+    }
+    void OnRevoked(const std::vector<kafka::TopicPartition>&) override {}
+  } listener;
+  auto consumer = kafka::Consumer::Create(
+      {.bootstrap = bootstrap_, .group_id = rejected_ + ".reader", .topics = {rejected_}},
+      &listener);
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  std::vector<v1::Rejection> rejections;
+  const auto read_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (static_cast<int64_t>(rejections.size()) < event_refusals &&
+         std::chrono::steady_clock::now() < read_deadline) {
+    auto n = (*consumer)->Poll(100, std::chrono::milliseconds(500), [&](const kafka::Message& m) {
+      v1::Rejection r;
+      ASSERT_TRUE(r.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())));
+      for (const char* secret : {"marie.curie", "example.org", "123 456", "06-12-34", "Curie"}) {
+        EXPECT_EQ(std::string(m.value).find(secret), std::string::npos) << secret;
+      }
+      rejections.push_back(r);
+    });
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+  }
+  ASSERT_EQ(static_cast<int64_t>(rejections.size()), event_refusals);
+  for (const auto& r : rejections) {
+    EXPECT_FALSE(r.reason().empty());
+    EXPECT_TRUE(r.operator_id() == "op-a" || r.operator_id() == "op-b") << r.operator_id();
+  }
+}
+
+TEST_F(IngestTest, RateLimitAnswers429WithRetryAfter) {
+  const std::string slow = fmt::format("Bearer {}", kTokenSlow);
+  json batch = json::array({ValidEvent("evt-rl-1"), ValidEvent("evt-rl-2")});
+  auto first = Post(slow, "application/json", batch.dump());
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200) << first->body;
+  auto second = Post(slow, "application/json", ValidEvent("evt-rl-3").dump());
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429) << second->body;
+  EXPECT_TRUE(second->has_header("Retry-After"));
+  EXPECT_EQ(Messages(activity_, 4), 2);
+}
+
+TEST_F(IngestTest, ValidEventsAreDurableBeforeTheAnswerAndOutcomesAreListed) {
+  const std::string a = fmt::format("Bearer {}", kTokenA);
+  json batch = json::array({ValidEvent("evt-ok-1"), ValidEvent("evt-ok-2")});
+  batch.push_back(json::parse(With(ValidEvent("evt-ok-3"), "/lot_id", "LOT-24")));
+  auto res = Post(a, "application/json", batch.dump());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 207) << res->body;
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["accepted"], 2);
+  EXPECT_EQ(body["refused"], 1);
+  EXPECT_EQ(body["events"][0]["status"], "accepted");
+  EXPECT_EQ(body["events"][0]["event_id"], "evt-ok-1");
+  EXPECT_EQ(body["events"][2]["error"]["code"], "LOT_NOT_ALLOWED");
+  EXPECT_EQ(body["events"][2]["error"]["field"], "events[2].lot_id");
+  // Acknowledged by Kafka before the answer: already in the topic.
+  EXPECT_EQ(Messages(activity_, 4), 2);
+
+  std::string nd = ValidEvent("evt-ok-4").dump() + "\n" + ValidEvent("evt-ok-5").dump() + "\n";
+  auto res2 = Post(a, "application/x-ndjson", nd);
+  ASSERT_TRUE(res2);
+  EXPECT_EQ(res2->status, 200) << res2->body;
+  EXPECT_EQ(Messages(activity_, 4), 4);
+
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("pilotage_ingest_refusals_total"), std::string::npos);
+  EXPECT_EQ(metrics->body.find(kTokenA), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pilotage::ingest
