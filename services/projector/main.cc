@@ -50,6 +50,21 @@ int main(int argc, char** argv) {
       ->envname("PILOTAGE_LOG_LEVEL")
       ->capture_default_str();
   app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+  int end_offsets_ms = static_cast<int>(options.end_offsets_interval.count());
+  auto add_metrics_options = [&](CLI::App* command) {
+    command
+        ->add_option("--metrics-port", options.metrics_port,
+                     "serve Prometheus metrics at /metrics on this port (0: a free one, "
+                     "logged; -1: none)")
+        ->envname("PILOTAGE_PROJECTOR_METRICS_PORT")
+        ->check(CLI::Range(-1, 65535))
+        ->capture_default_str();
+    command
+        ->add_option("--metrics-address", options.metrics_address,
+                     "address the metrics server listens on")
+        ->envname("PILOTAGE_PROJECTOR_METRICS_ADDRESS")
+        ->capture_default_str();
+  };
 
   auto* run = app.add_subcommand("run", "consume and fold until SIGTERM/SIGINT");
   run->add_option("--batch-events", options.batch_events, "events per atomic batch")
@@ -61,6 +76,11 @@ int main(int argc, char** argv) {
   run->add_flag("--sync", options.sync, "fsync the WAL on every batch");
   run->add_flag("--until-caught-up", options.until_caught_up,
                 "stop once every assigned partition is folded to its end");
+  add_metrics_options(run);
+  run->add_option("--metrics-offsets-ms", end_offsets_ms,
+                  "how often end offsets are asked of Kafka for the lag metrics, ms")
+      ->check(CLI::Range(100, 3600000))
+      ->capture_default_str();
 
   auto* status = app.add_subcommand("status", "per partition: offsets, lag, counters");
   bool json = false;
@@ -70,6 +90,7 @@ int main(int argc, char** argv) {
       "rebuild", "replay the log from offset 0 into a new store, then switch to it");
   std::string into;
   rebuild->add_option("--into", into, "new store directory (must not exist)")->required();
+  add_metrics_options(rebuild);
 
   app.add_subcommand("digest", "print the state digest of the current store");
   app.add_subcommand("counts", "print the activity counts of the current store");
@@ -85,6 +106,7 @@ int main(int argc, char** argv) {
   }
   options.data_dir = data_dir;
   options.batch_wait = std::chrono::milliseconds(batch_ms);
+  options.end_offsets_interval = std::chrono::milliseconds(end_offsets_ms);
   const bool needs_kafka = run->parsed() || status->parsed() || rebuild->parsed();
   if (needs_kafka && options.bootstrap.empty()) {
     return pilotage::service::Fail(

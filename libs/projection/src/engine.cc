@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "fmt/format.h"
@@ -219,6 +220,7 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (batch_seen_.contains(key) || inflight_seen_.contains(key) || SeenInStore(key)) {
       ++part.progress.duplicates;
       ++stats_.duplicates;
+      ++batch_report_.duplicates;
       return;
     }
     absl::Status s = projection_->Fold(event_, Origin{m.topic, m.partition, m.offset});
@@ -231,6 +233,7 @@ class Engine::Impl : public kafka::RebalanceListener {
     batch_seen_.insert(key);
     ++part.progress.folded;
     ++stats_.folded;
+    ++batch_report_.folded;
   }
 
   bool SeenInStore(const SeenKey& key) {
@@ -255,6 +258,7 @@ class Engine::Impl : public kafka::RebalanceListener {
     Send(dead_letters_.back());
     ++part.progress.dead_letters;
     ++stats_.dead_letters;
+    ++batch_report_.dead_letters;
     spdlog::warn("projector: dead letter from {} offset {}: {}", part.key, m.offset, reason);
   }
 
@@ -307,9 +311,13 @@ class Engine::Impl : public kafka::RebalanceListener {
     batch_seen_.clear();
     dead_letters_.clear();
     batch_events_ = 0;
+    BatchReport report = std::exchange(batch_report_, {});
+    report.events = report.folded + report.duplicates + report.dead_letters;
+    for (const auto& [tp, next] : commit) report.next_offsets[{tp.topic, tp.partition}] = next;
     {
       std::lock_guard lock(writer_mu_);
       to_write_.emplace(std::move(batch));
+      to_write_report_ = std::move(report);
       inflight_commit_ = std::move(commit);
     }
     writer_cv_.notify_all();
@@ -346,7 +354,12 @@ class Engine::Impl : public kafka::RebalanceListener {
       writer_cv_.wait(lock, [this] { return to_write_.has_value() || writer_done_; });
       if (!to_write_.has_value()) return;
       lock.unlock();
+      const auto started = Clock::now();
       absl::Status s = store_->Write(*to_write_);
+      if (s.ok() && options_.batch_observer != nullptr) {
+        to_write_report_.write_time = Clock::now() - started;
+        options_.batch_observer->OnBatchWritten(to_write_report_);
+      }
       lock.lock();
       if (!s.ok() && write_status_.ok()) write_status_ = s;
       to_write_.reset();
@@ -403,10 +416,12 @@ class Engine::Impl : public kafka::RebalanceListener {
   std::condition_variable writer_cv_;
   std::optional<store::WriteBatch> to_write_;
   std::map<kafka::TopicPartition, int64_t> inflight_commit_;
+  BatchReport to_write_report_;
   absl::Status write_status_;
   bool writer_done_ = false;
   std::vector<DeadLetterRecord> dead_letters_;
   size_t batch_events_ = 0;
+  BatchReport batch_report_;
   Clock::time_point batch_started_;
   v1::Event event_;
 };

@@ -5,7 +5,6 @@
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/metrics/metrics.h"
 
 namespace pilotage::ingest {
 namespace {
@@ -125,8 +125,7 @@ class Gateway::Impl {
       res.set_content("{\"status\":\"ok\"}", "application/json");
     });
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      prometheus::TextSerializer serializer;
-      res.set_content(serializer.Serialize(registry_->Collect()), "text/plain; version=0.0.4");
+      res.set_content(metrics::Serialize(*registry_), metrics::kTextContentType);
     });
     port_ = options_.port == 0
                 ? server_.bind_to_any_port(options_.host)

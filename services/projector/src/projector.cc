@@ -3,16 +3,19 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/metrics/metrics.h"
 #include "pilotage/projection/engine.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/activity_counts.h"
 #include "pilotage/projector/cep.h"
 #include "pilotage/service/service.h"
+#include "projector_metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace pilotage::projector {
@@ -26,7 +29,8 @@ absl::Status FromFilesystem(const std::error_code& ec, std::string_view what,
   return absl::UnavailableError(fmt::format("{} {}: {}", what, path.string(), ec.message()));
 }
 
-projection::EngineOptions EngineOptionsFor(const ProjectorOptions& o) {
+projection::EngineOptions EngineOptionsFor(const ProjectorOptions& o,
+                                           projection::BatchObserver* observer) {
   return {.bootstrap = o.bootstrap,
           .group_id = o.group_id,
           .topics = o.topics,
@@ -34,7 +38,69 @@ projection::EngineOptions EngineOptionsFor(const ProjectorOptions& o) {
           .batch_max_events = o.batch_events,
           .batch_max_wait = o.batch_wait,
           .stop_at_end = o.until_caught_up,
-          .instance_id = o.instance_id};
+          .instance_id = o.instance_id,
+          .batch_observer = observer};
+}
+
+// The projector's metrics and the server exposing them; all null when the
+// options ask for none.
+struct MetricsExport {
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<ProjectorMetrics> metrics;
+  std::unique_ptr<metrics::MetricsServer> server;
+};
+
+absl::StatusOr<MetricsExport> StartMetrics(const ProjectorOptions& options) {
+  MetricsExport out;
+  if (options.metrics_port < 0) return out;
+  out.registry = std::make_shared<prometheus::Registry>();
+  out.metrics = std::make_unique<ProjectorMetrics>(*out.registry);
+  auto server = metrics::MetricsServer::Start(
+      {.address = options.metrics_address, .port = options.metrics_port}, out.registry);
+  if (!server.ok()) return server.status();
+  out.server = std::move(*server);
+  spdlog::info("projector: metrics at http://{}/metrics", out.server->endpoint());
+  return out;
+}
+
+// Seeds the stored-offset gauges from what the store holds.
+void ExportStoredOffsets(const store::Store& store, ProjectorMetrics& metrics) {
+  auto progress = projection::ReadProgress(store);
+  if (!progress.ok()) {
+    spdlog::warn("projector: stored offsets for metrics: {}", progress.status().ToString());
+    return;
+  }
+  for (const auto& [key, pp] : *progress) {
+    const size_t slash = key.rfind('/');
+    if (slash == std::string::npos) continue;
+    int32_t partition = 0;
+    try {
+      partition = std::stoi(key.substr(slash + 1));
+    } catch (const std::exception&) {
+      continue;
+    }
+    metrics.SetStoredOffset(key.substr(0, slash), partition, pp.next_offset);
+  }
+}
+
+// Asks Kafka for the end offset of every partition of `topics`.
+void ExportEndOffsets(kafka::Admin& admin, const std::vector<std::string>& topics,
+                      ProjectorMetrics& metrics) {
+  for (const auto& topic : topics) {
+    auto partitions = admin.PartitionCount(topic);
+    if (!partitions.ok()) {
+      spdlog::warn("projector: end offsets for metrics: {}", partitions.status().ToString());
+      return;
+    }
+    for (int p = 0; p < *partitions; ++p) {
+      auto marks = admin.QueryWatermarks({topic, p});
+      if (!marks.ok()) {
+        spdlog::warn("projector: end offsets for metrics: {}", marks.status().ToString());
+        return;
+      }
+      metrics.SetEndOffset(topic, p, marks->high);
+    }
+  }
 }
 
 // Runs `work` every `interval` on a thread of its own until destroyed.
@@ -131,6 +197,15 @@ absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir, bool create) {
 }
 
 absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop) {
+  auto exported = StartMetrics(options);
+  if (!exported.ok()) return exported.status();
+  ProjectorMetrics* metrics = exported->metrics.get();
+  std::unique_ptr<kafka::Admin> admin;
+  if (metrics != nullptr) {
+    auto created = kafka::Admin::Create(options.bootstrap);
+    if (!created.ok()) return created.status();
+    admin = std::move(*created);
+  }
   while (!stop) {
     auto path = CurrentStore(options.data_dir, /*create=*/true);
     if (!path.ok()) return path.status();
@@ -139,8 +214,9 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
     auto store = projection::OpenProjectionStore(path->string(), **counts,
                                                  store::StoreOptions{.sync = options.sync});
     if (!store.ok()) return store.status();
+    if (metrics != nullptr) ExportStoredOffsets(**store, *metrics);
     auto engine =
-        projection::Engine::Create(EngineOptionsFor(options), counts->get(), store->get());
+        projection::Engine::Create(EngineOptionsFor(options, metrics), counts->get(), store->get());
     if (!engine.ok()) return engine.status();
     spdlog::info("projector: folding {} into {}", fmt::join(options.topics, ","), path->string());
 
@@ -165,6 +241,12 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
                      stats.folded.load(), stats.duplicates.load(), stats.dead_letters.load(),
                      stats.batches.load());
       });
+      std::optional<Ticker> end_offsets;
+      if (metrics != nullptr) {
+        ExportEndOffsets(*admin, options.topics, *metrics);
+        end_offsets.emplace(options.end_offsets_interval,
+                            [&] { ExportEndOffsets(*admin, options.topics, *metrics); });
+      }
       result = (*engine)->Run();
     }
     const auto& stats = (*engine)->stats();
@@ -232,6 +314,9 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   auto total = TotalEndOffsets(**admin, options.topics);
   if (!total.ok()) return total.status();
 
+  auto exported = StartMetrics(options);
+  if (!exported.ok()) return exported.status();
+  ProjectorMetrics* metrics = exported->metrics.get();
   auto counts = MakeProjection(options.projection);
   if (!counts.ok()) return counts.status();
   {
@@ -245,17 +330,22 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     rebuild.until_caught_up = true;
     rebuild.instance_id.clear();
     auto engine =
-        projection::Engine::Create(EngineOptionsFor(rebuild), counts->get(), store->get());
+        projection::Engine::Create(EngineOptionsFor(rebuild, metrics), counts->get(), store->get());
     if (!engine.ok()) return engine.status();
     const auto& stats = (*engine)->stats();
     service::Progress progress("rebuild", *total);
     absl::Status result;
     {
-      Ticker tick(200ms,
-                  [&] { progress.Update(stats.folded + stats.duplicates + stats.dead_letters); });
+      Ticker tick(200ms, [&] {
+        const int64_t done = stats.folded + stats.duplicates + stats.dead_letters;
+        progress.Update(done);
+        if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
+      });
       result = (*engine)->Run();
     }
-    progress.Finish(stats.folded + stats.duplicates + stats.dead_letters);
+    const int64_t done = stats.folded + stats.duplicates + stats.dead_letters;
+    progress.Finish(done);
+    if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
     if (!result.ok()) return result;
   }
   // Repoint DIR/current atomically: readers and the running projector follow.

@@ -21,6 +21,7 @@
 // acknowledged.
 //
 // Thread-safety: Run() on one thread; RequestStop() and stats() from any.
+// A BatchObserver is called on the engine's writer thread.
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -36,6 +38,30 @@
 #include "pilotage/store/store.h"
 
 namespace pilotage::projection {
+
+// What one atomic batch wrote, once it is durable in the store.
+struct BatchReport {
+  // Events the batch covers: folded + duplicates + dead_letters.
+  int64_t events = 0;
+  int64_t folded = 0;
+  int64_t duplicates = 0;
+  int64_t dead_letters = 0;
+  // How long the store took to write the batch (WAL, and fsync if `sync`).
+  std::chrono::nanoseconds write_time{0};
+  // The next offset to read, per "topic" and partition the batch moved.
+  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
+};
+
+// Told about every batch once it is written, e.g. to export metrics; the
+// engine itself knows nothing of how they are exported.
+//
+// Thread-safety: OnBatchWritten is called on the engine's writer thread, one
+// batch at a time and in order; it must not block for long.
+class BatchObserver {
+ public:
+  virtual ~BatchObserver() = default;
+  virtual void OnBatchWritten(const BatchReport& report) = 0;
+};
 
 struct EngineOptions {
   // Kafka bootstrap servers, "host:port[,...]".
@@ -60,6 +86,9 @@ struct EngineOptions {
   // session timeout. Empty: dynamic membership. Give each projector process a
   // distinct, stable id (e.g. the host name and a slot number).
   std::string instance_id;
+  // Told about every written batch; not owned, must outlive the engine.
+  // Null: nobody is told.
+  BatchObserver* batch_observer = nullptr;
 };
 
 // Counters since the engine started (the store keeps cumulative ones).

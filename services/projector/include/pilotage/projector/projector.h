@@ -47,6 +47,12 @@ struct ProjectorOptions {
   bool until_caught_up = false;
   // How often `run` checks whether DIR/current was repointed.
   std::chrono::milliseconds switch_check{1000};
+  // Serve metrics at http://metrics_address:metrics_port/metrics (run and
+  // rebuild). -1: no metrics; 0: a free port (logged).
+  int metrics_port = -1;
+  std::string metrics_address = "127.0.0.1";
+  // How often `run` asks Kafka for end offsets to compute lag metrics.
+  std::chrono::milliseconds end_offsets_interval{5000};
 };
 
 // The projection named `name` ("cep" or "activity_counts"); kInvalidArgument
