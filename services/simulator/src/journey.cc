@@ -1,4 +1,4 @@
-// The journey model. Its figures follow /work/shared/domain/DOMAIN.md where it
+// The journey model. Its figures follow ../shared/domain/DOMAIN.md where it
 // gives them (profile shares, first appointment within 10 days and about
 // 1h30, two levels, satisfaction and usefulness rates, support up to 18
 // months) and are plausible guesses elsewhere; services/simulator/README.md
