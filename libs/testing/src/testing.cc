@@ -1,6 +1,12 @@
 #include "pilotage/testing/testing.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <map>
 
 #include <cstdlib>
 #include <fstream>
@@ -53,6 +59,49 @@ std::string BrokerOrFail() {
     std::cout << "real Apache Kafka broker " << version << " at " << *bootstrap << std::endl;
   }
   return *bootstrap;
+}
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+std::vector<std::string> ReadTopic(const std::string& bootstrap, const std::string& topic,
+                                   size_t want, int timeout_s) {
+  struct FromZero : kafka::RebalanceListener {
+    absl::StatusOr<std::map<kafka::TopicPartition, int64_t>> OnAssigned(
+        const std::vector<kafka::TopicPartition>&) override {
+      return std::map<kafka::TopicPartition, int64_t>{};
+    }
+    void OnRevoked(const std::vector<kafka::TopicPartition>&) override {}
+  } listener;
+  std::vector<std::string> values;
+  auto consumer = kafka::Consumer::Create(
+      {.bootstrap = bootstrap, .group_id = topic + ".reader", .topics = {topic}}, &listener);
+  if (!consumer.ok()) {
+    ADD_FAILURE() << consumer.status();
+    return values;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (values.size() < want && std::chrono::steady_clock::now() < deadline) {
+    auto n = (*consumer)->Poll(100, std::chrono::milliseconds(500),
+                               [&](const kafka::Message& m) { values.emplace_back(m.value); });
+    if (!n.ok()) {
+      ADD_FAILURE() << n.status();
+      break;
+    }
+  }
+  return values;
 }
 
 }  // namespace pilotage::testing

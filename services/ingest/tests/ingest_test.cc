@@ -224,30 +224,13 @@ TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivit
   EXPECT_EQ(Messages(rejected_, 1), event_refusals);
 
   // Read them back: a reason and a field each, and none of the refused values.
-  struct FromZero : kafka::RebalanceListener {
-    absl::StatusOr<std::map<kafka::TopicPartition, int64_t>> OnAssigned(
-        const std::vector<kafka::TopicPartition>&) override {
-      return std::map<kafka::TopicPartition, int64_t>{};
-    }
-    void OnRevoked(const std::vector<kafka::TopicPartition>&) override {}
-  } listener;
-  auto consumer = kafka::Consumer::Create(
-      {.bootstrap = bootstrap_, .group_id = rejected_ + ".reader", .topics = {rejected_}},
-      &listener);
-  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
   std::vector<v1::Rejection> rejections;
-  const auto read_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (static_cast<int64_t>(rejections.size()) < event_refusals &&
-         std::chrono::steady_clock::now() < read_deadline) {
-    auto n = (*consumer)->Poll(100, std::chrono::milliseconds(500), [&](const kafka::Message& m) {
-      v1::Rejection r;
-      ASSERT_TRUE(r.ParseFromArray(m.value.data(), static_cast<int>(m.value.size())));
-      for (const char* secret : {"marie.curie", "example.org", "123 456", "06-12-34", "Curie"}) {
-        EXPECT_EQ(std::string(m.value).find(secret), std::string::npos) << secret;
-      }
-      rejections.push_back(r);
-    });
-    ASSERT_TRUE(n.ok()) << n.status().ToString();
+  for (const auto& value :
+       pilotage::testing::ReadTopic(bootstrap_, rejected_, static_cast<size_t>(event_refusals))) {
+    for (const char* secret : {"marie.curie", "example.org", "123 456", "06-12-34", "Curie"}) {
+      EXPECT_EQ(value.find(secret), std::string::npos) << secret;
+    }
+    ASSERT_TRUE(rejections.emplace_back().ParseFromString(value));
   }
   ASSERT_EQ(static_cast<int64_t>(rejections.size()), event_refusals);
   for (const auto& r : rejections) {

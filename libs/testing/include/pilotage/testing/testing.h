@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pilotage::testing {
 
@@ -29,5 +30,14 @@ std::string UniqueTopic(std::string_view prefix);
 // broker's Kafka version once, from the `version` file beside the bootstrap
 // file, so that the integration log shows which broker ran.
 std::string BrokerOrFail();
+
+// A loopback TCP port free at the time of the call (-1 if none).
+int FreePort();
+
+// The values of the first `want` messages of `topic`, read from offset 0 in a
+// consumer group of their own; fewer if `timeout_s` passes first (the caller
+// asserts the count). Fails the calling test on a consumer error.
+std::vector<std::string> ReadTopic(const std::string& bootstrap, const std::string& topic,
+                                   size_t want, int timeout_s = 60);
 
 }  // namespace pilotage::testing
