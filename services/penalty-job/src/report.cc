@@ -212,6 +212,7 @@ std::string RenderReport(const Json& r) {
         out += fmt::format(
             "      Proposé : {}{} ; observations jusqu'au {}\n", Euros(p["amount_cents"]),
             p["notify"].get<bool>() ? "" : " (rien à notifier)", Day(p["observation_deadline"]));
+        out += "      Explication : " + p["explanation"].get<std::string>() + "\n";
         if (p.contains("already_proposed_as")) {
           out += fmt::format("      Déjà proposée sous une autre version des conditions : {}\n",
                              p["already_proposed_as"].get<std::string>());
