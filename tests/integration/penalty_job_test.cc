@@ -8,15 +8,18 @@
 // The scenario, worked out by hand:
 //  - LOT-11, awarded from 2024-01-02 with 1 000 000 EUR for contract year 1;
 //  - terms 2024.1: first appointment within 10 working days, target 80 %,
-//    at least 4 measured, 1 000 EUR per whole point below target, corrective
-//    action due 30 days after closing; threshold 1 000 EUR, cap 10 % of the
-//    annual amount; closing 15 days after the period, 15 days for
-//    observations;
+//    at least 4 measured, 1 000 EUR per whole point below target plus 10 %
+//    of the period's fees, corrective action due 30 days after closing;
+//    80 EUR per first-level appointment in person; threshold 1 000 EUR, cap
+//    10 % of the annual amount; closing 15 days after the period, 15 days
+//    for observations;
 //  - Q2 2024: 10 requests on Tuesday 2 April; 5 first appointments on
 //    3 April (1 working day later), 5 on 30 May (far beyond 10 working days).
 //    KPI = 5 / 10 = 50 %, 30 whole points below 80 %: BREACHED.
-//  - Penalty: 30 x 1 000 EUR = 30 000 EUR (3 000 000 cents); above the
-//    1 000 EUR threshold; cap 100 000 EUR, nothing earlier: 30 000 EUR.
+//  - Fees: 10 appointments x 80 EUR = 800 EUR.
+//  - Penalty: 30 x 1 000 EUR + 800 EUR x 1000 / 10000 = 30 000 + 80 =
+//    30 080 EUR (3 008 000 cents); above the 1 000 EUR threshold; cap
+//    100 000 EUR, nothing earlier: 30 080 EUR.
 //    Q2 closes on 30 June + 15 = 15 July; observations until 30 July.
 //  - Corrective action due 15 July + 30 days = 14 August 2024.
 #include <filesystem>
@@ -63,7 +66,9 @@ constexpr char kTerms[] = R"pb(
     trigger: KPI_SHORTFALL
     kpi_id: "first_appointment_delay"
     amount_per_point_cents: 100000
+    share_of_fees_bp: 1000
   }
+  unit_prices { level: LEVEL_1_WELCOME modality: IN_PERSON amount_cents: 8000 }
   penalty_limits { cap_share_of_annual_bp: 1000 threshold_cents: 100000 }
   delays { closing_grace_days: 15 observation_days: 15 }
 )pb";
@@ -219,7 +224,9 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
       {"--report", (dir_.path() / "first.json").string(), "--metrics-textfile", textfile.string()});
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_EQ(ContractMessages(), 4);  // + the action and the proposal
-  EXPECT_NE(first.output.find("Formule : 1 000,00 EUR x 30 = 30 000,00 EUR"), std::string::npos)
+  EXPECT_NE(
+      first.output.find("Formule : 1 000,00 EUR x 30 + 800,00 EUR x 1000 / 10000 = 30 080,00 EUR"),
+      std::string::npos)
       << first.output;
   EXPECT_NE(first.output.find("5 premiers rendez-vous tenus sous 10 jours ouvrés sur 10"),
             std::string::npos)
@@ -230,7 +237,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   const std::string metrics = ReadAll(textfile);
   EXPECT_NE(metrics.find("pilotage_penalty_job_proposals{lot=\"LOT-11\"} 1"), std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("pilotage_penalty_job_amount_cents{lot=\"LOT-11\"} 3000000"),
+  EXPECT_NE(metrics.find("pilotage_penalty_job_amount_cents{lot=\"LOT-11\"} 3008000"),
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("pilotage_penalty_job_last_run_success 1"), std::string::npos) << metrics;
@@ -249,8 +256,8 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_EQ(p.penalty_id(),
             domain::PenaltyId("LOT-11", "2024-Q2", "first_appointment_shortfall", "2024.1"));
   EXPECT_EQ(p.period(), "2024-Q2");
-  EXPECT_EQ(p.amount_cents(), 3000000);
-  EXPECT_EQ(p.computed_cents(), 3000000);
+  EXPECT_EQ(p.amount_cents(), 3008000);
+  EXPECT_EQ(p.computed_cents(), 3008000);
   EXPECT_EQ(p.observation_deadline(), "2024-07-30");
   ASSERT_EQ(ledger.actions.size(), 1u);
   const auto& a = ledger.actions[0].opened();
@@ -268,7 +275,8 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_FALSE(report.empty());
   EXPECT_EQ(ReadAll(dir_.path() / "second.json"), report);
 
-  // What-if: 500 EUR per point instead of 1 000: 15 000 EUR, nothing sent.
+  // What-if: 500 EUR per point instead of 1 000: 15 000 + 80 = 15 080 EUR,
+  // 15 000 EUR less; nothing sent.
   std::string draft = kTerms;
   draft.replace(draft.find("version: \"2024.1\""), 17, "version: \"2024.2\"");
   draft.replace(draft.find("amount_per_point_cents: 100000"), 30, "amount_per_point_cents: 50000");
@@ -276,7 +284,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   std::ofstream(draft_file) << draft;
   auto what_if = Job({"--terms", draft_file.string(), "--what-if"});
   ASSERT_EQ(what_if.code, 0) << what_if.output;
-  EXPECT_NE(what_if.output.find("30 000,00 EUR → 15 000,00 EUR (-15 000,00 EUR)"),
+  EXPECT_NE(what_if.output.find("30 080,00 EUR → 15 080,00 EUR (-15 000,00 EUR)"),
             std::string::npos)
       << what_if.output;
   EXPECT_EQ(ContractMessages(), 6);

@@ -5,7 +5,6 @@
 #include <sstream>
 #include <system_error>
 
-#include "fees.h"
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
@@ -156,7 +155,7 @@ absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err
 
   auto lots = ReadSnapshots(options);
   if (!lots.ok()) return lots.status();
-  PlanOptions plan_options{.period = *period, .today = today, .fees = PeriodFeesFunction()};
+  PlanOptions plan_options{.period = *period, .today = today, .fees = StatementFees()};
   auto plans = PlanAll(*lots, plan_options);
   if (!plans.ok()) return plans.status();
 

@@ -12,6 +12,7 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/penalty.h"
+#include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/penalty_job/job.h"
 #include "pilotage/projector/cep.h"
@@ -66,6 +67,11 @@ absl::StatusOr<v1::ContractTerms> TermsOf(const LotSnapshot& lot, const PlanOpti
 }
 
 }  // namespace
+
+FeesFunction StatementFees() {
+  return [](const domain::LotFacts& facts, const v1::ContractTerms& terms,
+            const domain::Period& period) { return domain::PeriodFeesCents(facts, terms, period); };
+}
 
 int64_t LotPlan::total_cents() const {
   int64_t total = 0;
@@ -278,7 +284,15 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
     actions.push_back(std::move(state));
   }
 
-  if (options.fees) plan.fees_cents = options.fees(lot.facts, *terms, period);
+  if (options.fees) {
+    auto fees = options.fees(lot.facts, *terms, period);
+    if (fees.ok()) {
+      plan.fees_cents = *fees;
+    } else {
+      plan.problems.push_back(fmt::format("honoraires de la période non calculés : {}",
+                                          std::string(fees.status().message())));
+    }
+  }
   domain::PenaltyContext context{.lot_id = lot.lot_id,
                                  .period = period,
                                  .terms = &*terms,

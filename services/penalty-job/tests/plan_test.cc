@@ -252,6 +252,35 @@ TEST(PenaltyJobPlan, TheCapCountsEarlierNonWaivedProposalsOfTheContractYear) {
   EXPECT_NE(plan->proposals[0].proposal.limit_applied().find("plafond"), std::string::npos);
 }
 
+TEST(PenaltyJobPlan, TheShareOfFeesComesFromTheStatementFees) {
+  // 10 first-level appointments in person at 80 EUR: 800 EUR of fees. The
+  // rule adds 10 % of them: 80 EUR. 30 000 + 80 = 30 080 EUR.
+  LotSnapshot lot = Lot();
+  auto* price = lot.terms[0].add_unit_prices();
+  price->set_level(v1::Level::LEVEL_1_WELCOME);
+  price->set_modality(v1::Modality::IN_PERSON);
+  price->set_amount_cents(8000);
+  lot.terms[0].mutable_penalty_rules(0)->set_share_of_fees_bp(1000);
+  ASSERT_TRUE(domain::ValidateTerms(lot.terms[0]).ok());
+  PlanOptions options = Options();
+  options.fees = StatementFees();
+  auto plan = PlanLot(lot, options);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->fees_cents, std::optional<int64_t>(80000));
+  ASSERT_EQ(plan->proposals.size(), 1u);
+  EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 3008000);
+  EXPECT_EQ(plan->proposals[0].proposal.formula(), "1 000,00 EUR x 30 + 800,00 EUR x 1000 / 10000");
+  // Without the fees the share is left out, and the inputs say so.
+  plan = PlanLot(lot, Options());
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 3000000);
+  bool said = false;
+  for (const auto& in : plan->proposals[0].proposal.inputs()) {
+    said |= in.value().find("non disponibles") != std::string::npos;
+  }
+  EXPECT_TRUE(said) << plan->proposals[0].proposal.DebugString();
+}
+
 TEST(PenaltyJobPlan, ProposalsAtZeroAreReportedButNotSent) {
   // 1 point below target would be... here 30 points x 0,30 EUR = 9 EUR, at
   // or below the 1 000 EUR threshold: amount 0, nothing to notify.

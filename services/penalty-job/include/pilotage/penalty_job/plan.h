@@ -59,10 +59,13 @@ struct LotSnapshot {
 };
 
 // The period's appointment fees of a lot under `terms` (the statement's fee
-// lines); nullopt when they cannot be computed.
-using FeesFunction = std::function<std::optional<int64_t>(const domain::LotFacts& facts,
-                                                          const pilotage::v1::ContractTerms& terms,
-                                                          const domain::Period& period)>;
+// lines, as known at closing).
+using FeesFunction = std::function<absl::StatusOr<int64_t>(const domain::LotFacts& facts,
+                                                           const pilotage::v1::ContractTerms& terms,
+                                                           const domain::Period& period)>;
+
+// domain::PeriodFeesCents, what the job uses.
+FeesFunction StatementFees();
 
 struct PlanOptions {
   domain::Period period = domain::Period::QuarterOf(absl::CivilDay(2024, 1, 1));
@@ -71,8 +74,9 @@ struct PlanOptions {
   // Draft terms evaluated instead of those in force (--what-if): they are
   // applied to the period whatever their effective_from. nullptr: in force.
   const pilotage::v1::ContractTerms* draft = nullptr;
-  // Unset: fees unknown (the share-of-fees part of a rule is left out and
-  // the proposal's inputs say so).
+  // Unset, or failing (the error goes to the plan's problems): fees unknown;
+  // the share-of-fees part of a rule is then left out and the proposal's
+  // inputs say so.
   FeesFunction fees;
 };
 
