@@ -46,24 +46,36 @@ const v1::KpiDefinition* FindKpi(const v1::ContractTerms& terms, std::string_vie
   return nullptr;
 }
 
-// The terms a lot's period is evaluated under: the draft (as if it governed
-// the period) or the version in force.
-absl::StatusOr<v1::ContractTerms> TermsOf(const LotSnapshot& lot, const PlanOptions& options,
-                                          std::vector<std::string>* problems) {
+// The terms a lot's period is evaluated under, and the history EvaluateLot
+// picks them from: the versions stored for the lot (as `pilotagectl kpis`),
+// or the draft alone, as if it governed the period from its first day.
+struct Governing {
+  v1::ContractTerms terms;
+  domain::TermsHistory history;
+};
+
+absl::StatusOr<Governing> TermsOf(const LotSnapshot& lot, const PlanOptions& options,
+                                  std::vector<std::string>* problems) {
+  Governing out;
   if (options.draft != nullptr) {
     if (!domain::GovernsLot(*options.draft, lot.lot_id)) {
       return absl::NotFoundError(fmt::format("les conditions en projet {} ne régissent pas ce lot",
                                              options.draft->version()));
     }
-    return *options.draft;
+    out.terms = *options.draft;
+    v1::ContractTerms as_if = *options.draft;
+    as_if.set_effective_from(domain::FormatDay(options.period.FirstDay()));
+    if (auto s = out.history.Add(std::move(as_if)); !s.ok()) return s;
+    return out;
   }
-  domain::TermsHistory history = projector::HistoryOf(lot.terms, problems);
-  auto terms = history.TermsFor(lot.lot_id, options.period);
+  out.history = projector::HistoryOf(lot.terms, problems);
+  auto terms = out.history.TermsFor(lot.lot_id, options.period);
   if (!terms.ok()) {
     return absl::NotFoundError(fmt::format("aucune condition en vigueur pour la période ({})",
                                            std::string(terms.status().message())));
   }
-  return **terms;
+  out.terms = **terms;
+  return out;
 }
 
 }  // namespace
@@ -152,11 +164,12 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
   const domain::Period& period = options.period;
   LotPlan plan;
   plan.lot_id = lot.lot_id;
-  auto terms = TermsOf(lot, options, &plan.problems);
-  if (!terms.ok()) {
-    plan.skipped = std::string(terms.status().message());
+  auto governing = TermsOf(lot, options, &plan.problems);
+  if (!governing.ok()) {
+    plan.skipped = std::string(governing.status().message());
     return plan;
   }
+  const v1::ContractTerms* terms = &governing->terms;
   plan.terms_version = terms->version();
   const int grace = terms->delays().closing_grace_days();
   plan.closing_day = period.ClosingDay(grace);
@@ -207,15 +220,8 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
     return plan;
   }
 
-  // The KPIs as known at closing.
-  domain::TermsHistory evaluated;
-  v1::ContractTerms as_evaluated = *terms;
-  if (options.draft != nullptr) {
-    // A draft is evaluated as if it governed the period.
-    as_evaluated.set_effective_from(domain::FormatDay(period.FirstDay()));
-  }
-  if (auto s = evaluated.Add(as_evaluated); !s.ok()) return s;
-  auto evaluation = domain::EvaluateLot(lot.facts, evaluated, period);
+  // The KPIs as known at closing, as `pilotagectl kpis` evaluates them.
+  auto evaluation = domain::EvaluateLot(lot.facts, governing->history, period);
   if (!evaluation.ok()) return evaluation.status();
   plan.events_in_period = evaluation->quality.events;
   plan.late_events = evaluation->quality.late;
@@ -295,7 +301,7 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
   }
   domain::PenaltyContext context{.lot_id = lot.lot_id,
                                  .period = period,
-                                 .terms = &*terms,
+                                 .terms = terms,
                                  .kpis = evaluation->kpis,
                                  .actions = std::move(actions),
                                  .annual_amount_cents = plan.annual_amount_cents,
