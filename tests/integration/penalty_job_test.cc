@@ -219,6 +219,12 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_EQ(early.code, 7) << early.output;
   EXPECT_EQ(ContractMessages(), 2);
 
+  // A dry run plans and prints but sends nothing.
+  auto dry = Job({"--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("simulation, rien n'est envoyé"), std::string::npos) << dry.output;
+  EXPECT_EQ(ContractMessages(), 2);
+
   const fs::path textfile = dir_.path() / "penalty_job.prom";
   auto first = Job(
       {"--report", (dir_.path() / "first.json").string(), "--metrics-textfile", textfile.string()});
