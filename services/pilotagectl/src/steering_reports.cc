@@ -114,8 +114,14 @@ absl::Status PrintLedger(const ReportOptions& o, std::ostream& out) {
   if (j["penalties"].empty()) {
     out << "Aucune pénalité proposée.\n";
   } else {
-    out << Pad("Pénalité", 22) << Pad("Période", 9) << Pad("Règle", 30) << PadLeft("Montant", 14)
-        << "  " << Pad("État", 21) << Pad("Observations jusqu'au", 23) << "Décision\n";
+    size_t id_width = 10, rule_width = 8;
+    for (const auto& p : j["penalties"]) {
+      id_width = std::max(id_width, DisplayWidth(p["penalty_id"].get<std::string>()) + 2);
+      rule_width = std::max(rule_width, DisplayWidth(p["rule_id"].get<std::string>()) + 2);
+    }
+    out << Pad("Pénalité", id_width) << Pad("Période", 9) << Pad("Règle", rule_width)
+        << PadLeft("Montant", 14) << "  " << Pad("État", 21) << Pad("Observations jusqu'au", 23)
+        << "Décision\n";
     for (const auto& p : j["penalties"]) {
       std::string decision = "—";
       if (!p["decided_on"].get<std::string>().empty()) {
@@ -127,8 +133,9 @@ absl::Status PrintLedger(const ReportOptions& o, std::ostream& out) {
       }
       std::string state = p["state_label"].get<std::string>();
       if (p["past_deadline_undecided"].get<bool>()) state += " (!)";
-      out << Pad(p["penalty_id"].get<std::string>(), 22) << Pad(p["period"].get<std::string>(), 9)
-          << Pad(p["rule_id"].get<std::string>(), 30)
+      out << Pad(p["penalty_id"].get<std::string>(), id_width)
+          << Pad(p["period"].get<std::string>(), 9)
+          << Pad(p["rule_id"].get<std::string>(), rule_width)
           << PadLeft(FrenchEuros(p["amount_cents"].get<int64_t>()), 14) << "  " << Pad(state, 21)
           << Pad(French(p["observation_deadline"]), 23) << decision << "\n";
       if (!p["observations_on"].get<std::string>().empty()) {
