@@ -52,9 +52,14 @@ bool Reaches(double value, double threshold, v1::Direction::Value direction) {
   return value >= threshold - tolerance;
 }
 
+// "66,67 %" for a share, "3 356,6" for a count: French decimal comma.
 std::string Shown(const KpiResult& kpi, double x) {
-  if (IsCountFormula(kpi.formula)) return fmt::format("{:.1f}", x);
-  return fmt::format("{:.2f} %", x * 100.0);
+  std::string s =
+      IsCountFormula(kpi.formula) ? fmt::format("{:.1f}", x) : fmt::format("{:.2f} %", x * 100.0);
+  for (auto& c : s) {
+    if (c == '.') c = ',';
+  }
+  return s;
 }
 
 const KpiResult* FindKpi(const std::vector<KpiResult>& kpis, std::string_view id) {
@@ -325,7 +330,7 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
   }
   if (out.late_appointments > 0) {
     out.warnings.push_back(fmt::format(
-        "{} rendez-vous de la période transmis après sa clôture : non payés sur ce relevé",
+        "rendez-vous de la période transmis après sa clôture : {} (non payés sur ce relevé)",
         out.late_appointments));
   }
   return out;

@@ -259,7 +259,8 @@ TEST(ComputeStatement, FeesBonusesPenaltiesAndFundUsage) {
   EXPECT_EQ(result->late_appointments, 2);
   ASSERT_EQ(result->warnings.size(), 2u);
   EXPECT_NE(result->warnings[0].find("serait dépassée"), std::string::npos) << result->warnings[0];
-  EXPECT_NE(result->warnings[1].find("2 rendez-vous"), std::string::npos) << result->warnings[1];
+  EXPECT_NE(result->warnings[1].find("après sa clôture : 2"), std::string::npos)
+      << result->warnings[1];
 }
 
 TEST(ComputeStatement, NoWarningWhenTheProjectionFitsTheEnvelope) {

@@ -89,6 +89,14 @@ absl::Status CheckStatement(const v1::PaymentStatementIssued& s) {
       return c;
     }
   }
+  for (int i = 0; i < s.variable_payments_size(); ++i) {
+    if (auto c = CheckAmount(
+            fmt::format("payment_statement_issued.variable_payments[{}].amount_cents", i),
+            s.variable_payments(i).amount_cents());
+        !c.ok()) {
+      return c;
+    }
+  }
   for (int i = 0; i < s.penalties_size(); ++i) {
     if (auto c = CheckAmount(fmt::format("payment_statement_issued.penalties[{}].amount_cents", i),
                              s.penalties(i).amount_cents());
@@ -98,6 +106,7 @@ absl::Status CheckStatement(const v1::PaymentStatementIssued& s) {
   }
   return First({
       CheckAmount("payment_statement_issued.fees_cents", s.fees_cents()),
+      CheckAmount("payment_statement_issued.variable_cents", s.variable_cents()),
       CheckAmount("payment_statement_issued.penalties_cents", s.penalties_cents()),
       CheckAmount("payment_statement_issued.cumulative_fund_usage_cents",
                   s.cumulative_fund_usage_cents()),

@@ -71,7 +71,8 @@ bool IsSteeringEvent(const v1::Event& event);
 //    corrective_action_opened.period (optional);
 //  - penalty_proposed.rule_id is missing, or an amount is negative
 //    (penalty_proposed.amount_cents, computed_cents; every amount of a
-//    payment statement except variable payments and net_amount_cents).
+//    payment statement except net_amount_cents, which penalties may make
+//    negative).
 // kInvalidArgument "not a steering event" for any other body.
 [[nodiscard]] absl::Status CheckSteeringEvent(const v1::Event& event);
 
