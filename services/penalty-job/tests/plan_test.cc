@@ -319,6 +319,51 @@ TEST(PenaltyJobPlan, AnActionAlreadyOpenForTheKpiIsNotOpenedAgain) {
   EXPECT_EQ(EventsToEmit({*plan}, absl::UnixEpoch()).size(), 2u);
 }
 
+TEST(PenaltyJobPlan, OverdueActionsOfTheLedgerArePricedWithTheCcagFormula) {
+  // Rule V = 5 000 EUR, P = V x R / 1000. Q2 closes on 15 July; its window
+  // of late days is (15 July - 91 days, 15 July] = (15 April, 15 July].
+  //  - ACT-a, due 20 June, still open: R = 15 July - 20 June = 25 days,
+  //    5 000 x 25 / 1000 = 125 EUR;
+  //  - ACT-b, due 20 June, closed on 1 July: R = 11 days, 55 EUR;
+  //  - ACT-c, due 20 July: not late at closing, nothing;
+  //  - ACT-d has an unreadable due date: left out, and the report says so.
+  // With the 30 000 EUR shortfall: 30 180 EUR, above the threshold.
+  LotSnapshot lot = Lot();
+  auto* rule = lot.terms[0].add_penalty_rules();
+  rule->set_id("action_overdue");
+  rule->set_trigger(v1::PenaltyTrigger::CORRECTIVE_ACTION_OVERDUE);
+  rule->set_late_base_value_cents(500000);
+  ASSERT_TRUE(domain::ValidateTerms(lot.terms[0]).ok());
+  auto action = [](const std::string& id, const std::string& due, const std::string& closed) {
+    sv1::ActionRecord r;
+    r.mutable_opened()->set_action_id(id);
+    r.mutable_opened()->set_kpi_id("first_appointment_delay");
+    r.mutable_opened()->set_due_date(due);
+    if (!closed.empty()) {
+      r.mutable_closed()->set_action_id(id);
+      r.mutable_closed()->set_closed_on(closed);
+    }
+    return r;
+  };
+  lot.steering.actions = {action("ACT-a", "2024-06-20", ""),
+                          action("ACT-b", "2024-06-20", "2024-07-01"),
+                          action("ACT-c", "2024-07-20", ""), action("ACT-d", "20/06/2024", "")};
+  auto plan = PlanLot(lot, Options());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->proposals.size(), 3u);
+  EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 3000000);
+  EXPECT_EQ(plan->proposals[1].proposal.action_id(), "ACT-a");
+  EXPECT_EQ(plan->proposals[1].proposal.amount_cents(), 12500);
+  EXPECT_EQ(plan->proposals[2].proposal.action_id(), "ACT-b");
+  EXPECT_EQ(plan->proposals[2].proposal.amount_cents(), 5500);
+  EXPECT_EQ(plan->total_cents(), 3018000);
+  ASSERT_EQ(plan->problems.size(), 1u);
+  EXPECT_NE(plan->problems[0].find("ACT-d"), std::string::npos) << plan->problems[0];
+  // ACT-a (the first open one for the KPI) stands in for the required action.
+  ASSERT_EQ(plan->actions.size(), 1u);
+  EXPECT_EQ(plan->actions[0].open_action_id, "ACT-a");
+}
+
 TEST(PenaltyJobPlan, AProposalUnderAnotherTermsVersionIsNotPricedTwice) {
   LotSnapshot lot = Lot();
   lot.steering.penalties = {
