@@ -1,0 +1,66 @@
+#pragma once
+// pilotage-penalty-job: for a closed period, reads one consistent view of the
+// projector's store (a read-only instance: decision 0006), plans every lot
+// (plan.h), prints the report (report.h), and sends to the contract topic the
+// PenaltyProposed and CorrectiveActionOpened events that are not in the
+// ledger yet (acks=all, key = lot). Running it again sends nothing new and
+// prints the same report.
+//
+// Exit codes: those of libs/service (ExitCodeFor), and kExitPeriodNotClosed
+// when the period is still open for a lot evaluated.
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace pilotage::penalty_job {
+
+// The period is not closed yet (see IsPeriodNotClosed): distinct from 3, the
+// other failed preconditions, so that a timer can tell "too early" apart.
+inline constexpr int kExitPeriodNotClosed = 7;
+
+struct JobOptions {
+  // The projector's data directory (its `current` link names the store).
+  std::filesystem::path data_dir;
+  // "2024-Q2", "2024-05", "2024", or "previous-quarter" / "previous-month"
+  // (the last one that ended before today).
+  std::string period;
+  // Only these lots; empty: every lot of the store.
+  std::vector<std::string> lots;
+  // Kafka, needed only when there is something to send.
+  std::string bootstrap;
+  std::string topic = "pilotage.contract.v1";
+  // Also write the report as JSON to this file (replaced atomically).
+  std::filesystem::path report_file;
+  // With what_if: evaluate these draft terms (text format) instead of those
+  // in force and print the difference; nothing is sent.
+  std::filesystem::path draft_terms;
+  bool what_if = false;
+  // Plan and print, send nothing (the events are printed on stderr as JSON
+  // lines).
+  bool dry_run = false;
+  // Prometheus textfile (node_exporter's textfile collector), written by real
+  // runs only (not --dry-run or --what-if), success or failure.
+  std::filesystem::path metrics_textfile;
+  // The day the job runs, Europe/Paris; nullopt: today.
+  std::optional<absl::CivilDay> today;
+  // The instant stamped on events and metrics; nullopt: now.
+  std::optional<absl::Time> now;
+};
+
+// Runs the job: the report on `out`, what was sent (or why not) on `err`.
+[[nodiscard]] absl::Status RunJob(const JobOptions& options, std::ostream& out, std::ostream& err);
+
+// Resolves --period: the canonical forms, or "previous-quarter" /
+// "previous-month" relative to `today`. kInvalidArgument naming the flag.
+[[nodiscard]] absl::StatusOr<std::string> ResolvePeriod(const std::string& text,
+                                                        absl::CivilDay today);
+
+}  // namespace pilotage::penalty_job

@@ -1,0 +1,94 @@
+// pilotage-penalty-job: proposes the penalties and corrective actions of a
+// closed period from the projector's store, and reports them.
+#include <cstdlib>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "fmt/format.h"
+#include "pilotage/domain/calendar.h"
+#include "pilotage/penalty_job/job.h"
+#include "pilotage/penalty_job/plan.h"
+#include "pilotage/service/service.h"
+
+namespace {
+
+std::string Env(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace job = pilotage::penalty_job;
+  CLI::App app{
+      "pilotage-penalty-job: for a closed period, proposes the penalties the contract terms "
+      "price and opens the corrective actions they require (PenaltyProposed, "
+      "CorrectiveActionOpened on the contract topic), with a French report. A second run sends "
+      "nothing new and prints the same report.\n"
+      "Exit codes: 0 ok; 2 bad usage or input; 3 a precondition (e.g. no store); 4 Kafka "
+      "unavailable; 5 not found (lot, store, terms file); 7 the period is not closed yet."};
+  app.set_config("--config", "", "read options from this TOML/INI file");
+  job::JobOptions options;
+  std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
+  std::string report, draft, textfile, today, log_level = "warn";
+  bool log_json = false;
+  app.add_option("--period", options.period,
+                 "2024-Q2 (quarter), 2024-05 (month), 2024 (year), or previous-quarter / "
+                 "previous-month (the last one ended before today)")
+      ->required();
+  app.add_option("--lot", options.lots, "only this lot (repeatable); default: every lot");
+  app.add_option("--data", data_dir, "the projector's data directory (holds current -> store)")
+      ->envname("PILOTAGE_PROJECTOR_DATA")
+      ->capture_default_str();
+  app.add_option("--data-dir", data_dir, "same as --data");
+  app.add_option("--bootstrap", options.bootstrap,
+                 "Kafka bootstrap servers host:port (needed only when there is something to send)")
+      ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  app.add_option("--topic", options.topic, "the contract topic")->capture_default_str();
+  app.add_option("--report", report, "also write the report as JSON to this file");
+  app.add_option("--terms", draft, "draft terms (text format) for --what-if");
+  app.add_flag("--what-if", options.what_if,
+               "evaluate --terms instead of the terms in force, print the difference, send "
+               "nothing");
+  app.add_flag("--dry-run", options.dry_run,
+               "plan and print, send nothing (the events are printed on stderr as JSON)");
+  app.add_option("--metrics-textfile", textfile,
+                 "write the run's Prometheus metrics to this file (node_exporter textfile "
+                 "collector); real runs only")
+      ->envname("PILOTAGE_PENALTY_JOB_TEXTFILE");
+  app.add_option("--today", today,
+                 "the day the job considers it is, YYYY-MM-DD (default: today in Paris); for "
+                 "replays and tests");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->envname("PILOTAGE_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  constexpr const char* kProgram = "pilotage-penalty-job";
+  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
+    return pilotage::service::Fail(kProgram, s);
+  }
+  options.data_dir = data_dir;
+  options.report_file = report;
+  options.draft_terms = draft;
+  options.metrics_textfile = textfile;
+  if (!today.empty()) {
+    auto day = pilotage::domain::ParseDay(today);
+    if (!day.ok()) {
+      return pilotage::service::Fail(
+          kProgram, absl::InvalidArgumentError(
+                        fmt::format("--today: {}", std::string(day.status().message()))));
+    }
+    options.today = *day;
+  }
+  absl::Status result = job::RunJob(options, std::cout, std::cerr);
+  if (result.ok()) return 0;
+  const int code = pilotage::service::Fail(kProgram, result);
+  return job::IsPeriodNotClosed(result) ? job::kExitPeriodNotClosed : code;
+}

@@ -1,0 +1,247 @@
+#include "pilotage/penalty_job/job.h"
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <system_error>
+
+#include "fmt/format.h"
+#include "google/protobuf/util/json_util.h"
+#include "pilotage/domain/calendar.h"
+#include "pilotage/domain/terms.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/penalty_job/plan.h"
+#include "pilotage/penalty_job/report.h"
+#include "pilotage/penalty_job/textfile.h"
+#include "pilotage/projection/projection_store.h"
+#include "pilotage/projector/cep.h"
+#include "pilotage/projector/projector.h"
+#include "pilotage/projector/steering.h"
+#include "spdlog/spdlog.h"
+
+namespace pilotage::penalty_job {
+namespace {
+
+namespace v1 = ::pilotage::v1;
+
+// Every lot asked for, read from one read-only instance: a fixed view.
+absl::StatusOr<std::vector<LotSnapshot>> ReadSnapshots(const JobOptions& options) {
+  auto path = projector::CurrentStore(options.data_dir, /*create=*/false);
+  if (!path.ok()) return path.status();
+  auto cep = projector::CepProjection::Create();
+  if (!cep.ok()) return cep.status();
+  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
+  if (!store.ok()) return store.status();
+  auto all = projector::ListLots(**store);
+  if (!all.ok()) return all.status();
+  std::vector<std::string> lots = *all;
+  if (!options.lots.empty()) {
+    for (const auto& lot : options.lots) {
+      if (std::find(all->begin(), all->end(), lot) == all->end()) {
+        return absl::NotFoundError(
+            fmt::format("--lot: no data for lot '{}' in {}", lot, path->string()));
+      }
+    }
+    lots = options.lots;
+    std::sort(lots.begin(), lots.end());
+    lots.erase(std::unique(lots.begin(), lots.end()), lots.end());
+  }
+  std::vector<LotSnapshot> out;
+  for (const auto& lot : lots) {
+    auto model = projector::ReadLot(**store, lot);
+    if (!model.ok()) return model.status();
+    auto steering = projector::ReadSteering(**store, lot);
+    if (!steering.ok()) return steering.status();
+    out.push_back({.lot_id = lot,
+                   .facts = std::move(model->facts),
+                   .terms = std::move(model->terms),
+                   .steering = std::move(*steering)});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<LotPlan>> PlanAll(const std::vector<LotSnapshot>& lots,
+                                             const PlanOptions& options) {
+  std::vector<LotPlan> plans;
+  for (const auto& lot : lots) {
+    auto plan = PlanLot(lot, options);
+    if (!plan.ok()) return plan.status();
+    plans.push_back(std::move(*plan));
+  }
+  return plans;
+}
+
+absl::Status WriteFile(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    out << text;
+    if (!out.good()) {
+      return absl::UnavailableError(fmt::format("--report: cannot write {}", tmp.string()));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    return absl::UnavailableError(fmt::format("--report: cannot rename {} to {}: {}", tmp.string(),
+                                              path.string(), ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Send(const JobOptions& options, const std::vector<v1::Event>& events,
+                  std::ostream& err) {
+  if (events.empty()) {
+    err << "pilotage-penalty-job: nothing new to send (every proposal and action is in the "
+           "ledger already)\n";
+    return absl::OkStatus();
+  }
+  if (options.bootstrap.empty()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{} event(s) to send but no Kafka: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP (or "
+        "--dry-run)",
+        events.size()));
+  }
+  auto producer = kafka::Producer::Create(
+      {.bootstrap = options.bootstrap, .client_id = "pilotage-penalty-job"});
+  if (!producer.ok()) return producer.status();
+  std::vector<std::string> values;
+  for (const auto& e : events) values.push_back(e.SerializeAsString());
+  std::vector<kafka::Record> records;
+  for (size_t i = 0; i < events.size(); ++i) {
+    records.push_back({.topic = options.topic, .key = events[i].lot_id(), .value = values[i]});
+  }
+  const auto deliveries = (*producer)->SendAll(records);
+  int proposals = 0, actions = 0;
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    if (!deliveries[i].status.ok()) {
+      return absl::Status(
+          deliveries[i].status.code(),
+          fmt::format("sending {} to {}: {} ({} of {} sent before it; rerun the "
+                      "job: what was sent is deduplicated)",
+                      events[i].event_id(), options.topic,
+                      std::string(deliveries[i].status.message()), i, events.size()));
+    }
+    (events[i].has_penalty_proposed() ? proposals : actions)++;
+  }
+  err << fmt::format(
+      "pilotage-penalty-job: sent {} PenaltyProposed and {} CorrectiveActionOpened to {} "
+      "(acks=all)\n",
+      proposals, actions, options.topic);
+  spdlog::info("sent {} PenaltyProposed and {} CorrectiveActionOpened to {}", proposals, actions,
+               options.topic);
+  return absl::OkStatus();
+}
+
+absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err,
+                 absl::CivilDay today, absl::Time now, RunMetrics& metrics) {
+  auto period_text = ResolvePeriod(options.period, today);
+  if (!period_text.ok()) return period_text.status();
+  auto period = domain::Period::Parse(*period_text);
+  if (!period.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("--period: {}", std::string(period.status().message())));
+  }
+  std::optional<v1::ContractTerms> draft;
+  if (options.what_if) {
+    auto terms = domain::LoadTermsFile(options.draft_terms);
+    if (!terms.ok()) return terms.status();
+    if (auto s = domain::ValidateTerms(*terms); !s.ok()) {
+      return absl::InvalidArgumentError(
+          fmt::format("--terms {}: {}", options.draft_terms.string(), std::string(s.message())));
+    }
+    draft = std::move(*terms);
+  }
+
+  auto lots = ReadSnapshots(options);
+  if (!lots.ok()) return lots.status();
+  PlanOptions plan_options{.period = *period, .today = today, .fees = StatementFees()};
+  auto plans = PlanAll(*lots, plan_options);
+  if (!plans.ok()) return plans.status();
+
+  if (options.what_if) {
+    plan_options.draft = &*draft;
+    auto drafted = PlanAll(*lots, plan_options);
+    if (!drafted.ok()) return drafted.status();
+    const Json diff = WhatIfJson(*period, draft->version(), *plans, *drafted);
+    out << RenderWhatIf(diff);
+    if (!options.report_file.empty()) {
+      if (auto s = WriteFile(options.report_file, diff.dump(2) + "\n"); !s.ok()) return s;
+    }
+    err << "pilotage-penalty-job: what-if, nothing sent\n";
+    return absl::OkStatus();
+  }
+
+  const Json report = ReportJson(*period, options.dry_run ? "dry-run" : "run", *plans);
+  out << RenderReport(report);
+  if (!options.report_file.empty()) {
+    if (auto s = WriteFile(options.report_file, report.dump(2) + "\n"); !s.ok()) return s;
+  }
+  for (const auto& p : *plans) {
+    if (!p.skipped.empty()) continue;
+    ++metrics.periods_evaluated;
+    int64_t n = 0;
+    for (const auto& pp : p.proposals) n += pp.proposal.amount_cents() > 0;
+    metrics.proposals_by_lot[p.lot_id] = n;
+    metrics.amount_cents_by_lot[p.lot_id] = p.total_cents();
+    auto closing = domain::ParisStartOfDay(p.next_closing_day);
+    if (closing.ok()) {
+      metrics.next_period_closing =
+          metrics.next_period_closing ? std::max(*metrics.next_period_closing, *closing) : *closing;
+    }
+  }
+  const auto events = EventsToEmit(*plans, now);
+  if (options.dry_run) {
+    err << fmt::format("pilotage-penalty-job: dry run, {} event(s) not sent:\n", events.size());
+    google::protobuf::util::JsonPrintOptions json;
+    json.preserve_proto_field_names = true;
+    for (const auto& e : events) {
+      std::string line;
+      (void)google::protobuf::util::MessageToJsonString(e, &line, json);
+      err << line << "\n";
+    }
+    return absl::OkStatus();
+  }
+  auto sent = Send(options, events, err);
+  if (sent.ok()) metrics.events_sent = static_cast<int64_t>(events.size());
+  return sent;
+}
+
+}  // namespace
+
+absl::Status RunJob(const JobOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.what_if && options.draft_terms.empty()) {
+    return absl::InvalidArgumentError("--what-if: give the draft terms with --terms FILE");
+  }
+  if (!options.draft_terms.empty() && !options.what_if) {
+    return absl::InvalidArgumentError(
+        "--terms: draft terms are only evaluated with --what-if (the job never sends under "
+        "terms that are not published)");
+  }
+  const absl::Time now = options.now.value_or(absl::Now());
+  absl::CivilDay today;
+  if (options.today) {
+    today = *options.today;
+  } else {
+    auto day = domain::ParisDay(now);
+    if (!day.ok()) return day.status();
+    today = *day;
+  }
+  RunMetrics metrics{.run_at = now};
+  absl::Status result = Run(options, out, err, today, now, metrics);
+  metrics.success = result.ok();
+  const bool real_run = !options.dry_run && !options.what_if;
+  if (!options.metrics_textfile.empty()) {
+    if (real_run) {
+      if (auto s = WriteMetricsTextfile(options.metrics_textfile, metrics); !s.ok()) {
+        err << "pilotage-penalty-job: " << s.ToString() << "\n";
+        if (result.ok()) result = s;
+      }
+    } else {
+      err << "pilotage-penalty-job: --metrics-textfile ignored: only real runs are recorded\n";
+    }
+  }
+  return result;
+}
+
+}  // namespace pilotage::penalty_job

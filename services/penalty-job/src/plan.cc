@@ -1,0 +1,417 @@
+#include "pilotage/penalty_job/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "fmt/format.h"
+#include "pilotage/domain/calendar.h"
+#include "pilotage/domain/penalty.h"
+#include "pilotage/domain/statement.h"
+#include "pilotage/domain/terms.h"
+#include "pilotage/penalty_job/job.h"
+#include "pilotage/projector/cep.h"
+
+namespace pilotage::penalty_job {
+namespace {
+
+namespace v1 = ::pilotage::v1;
+
+// Marks the refusal of an open period, so that main can give it its own exit
+// code without parsing the message.
+constexpr char kPeriodNotClosedPayload[] = "type.pilotage/penalty_job.PeriodNotClosed";
+
+uint64_t Fnv1a(std::initializer_list<std::string_view> parts) {
+  uint64_t h = 1469598103934665603ULL;
+  for (std::string_view s : parts) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0x1f;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+const v1::KpiDefinition* FindKpi(const v1::ContractTerms& terms, std::string_view id) {
+  for (const auto& k : terms.kpis()) {
+    if (k.id() == id) return &k;
+  }
+  return nullptr;
+}
+
+// The terms a lot's period is evaluated under, and the history EvaluateLot
+// picks them from: the versions stored for the lot (as `pilotagectl kpis`),
+// or the draft alone, as if it governed the period from its first day.
+struct Governing {
+  v1::ContractTerms terms;
+  domain::TermsHistory history;
+};
+
+absl::StatusOr<Governing> TermsOf(const LotSnapshot& lot, const PlanOptions& options,
+                                  std::vector<std::string>* problems) {
+  Governing out;
+  if (options.draft != nullptr) {
+    if (!domain::GovernsLot(*options.draft, lot.lot_id)) {
+      return absl::NotFoundError(fmt::format("les conditions en projet {} ne régissent pas ce lot",
+                                             options.draft->version()));
+    }
+    out.terms = *options.draft;
+    v1::ContractTerms as_if = *options.draft;
+    as_if.set_effective_from(domain::FormatDay(options.period.FirstDay()));
+    if (auto s = out.history.Add(std::move(as_if)); !s.ok()) return s;
+    return out;
+  }
+  out.history = projector::HistoryOf(lot.terms, problems);
+  auto terms = out.history.TermsFor(lot.lot_id, options.period);
+  if (!terms.ok()) {
+    return absl::NotFoundError(fmt::format("aucune condition en vigueur pour la période ({})",
+                                           std::string(terms.status().message())));
+  }
+  out.terms = **terms;
+  return out;
+}
+
+}  // namespace
+
+FeesFunction StatementFees() {
+  return [](const domain::LotFacts& facts, const v1::ContractTerms& terms,
+            const domain::Period& period) { return domain::PeriodFeesCents(facts, terms, period); };
+}
+
+int64_t LotPlan::total_cents() const {
+  int64_t total = 0;
+  for (const auto& p : proposals) total += p.proposal.amount_cents();
+  return total;
+}
+
+std::string ActionId(std::string_view lot_id, std::string_view period, std::string_view kpi_id) {
+  return fmt::format("ACT-{:016x}", Fnv1a({lot_id, period, kpi_id}));
+}
+
+std::string ProposalEventId(std::string_view penalty_id) {
+  return fmt::format("penalty-proposed-{}", penalty_id);
+}
+
+std::string ActionEventId(std::string_view action_id) {
+  return fmt::format("action-opened-{}", action_id);
+}
+
+bool IsPeriodNotClosed(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) &&
+         status.GetPayload(kPeriodNotClosedPayload).has_value();
+}
+
+std::string FormatKpiFigure(const domain::KpiResult& kpi, double figure) {
+  if (domain::IsCountFormula(kpi.formula)) {
+    const int64_t hundredths = static_cast<int64_t>(std::llround(figure * 100.0));
+    std::string digits = std::to_string(std::abs(hundredths) / 100);
+    std::string grouped;
+    for (size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ' ';
+      grouped += digits[i];
+    }
+    if (hundredths < 0) grouped = "-" + grouped;
+    if (hundredths % 100 != 0) grouped += fmt::format(",{:02d}", std::abs(hundredths) % 100);
+    return grouped;
+  }
+  std::string s = fmt::format("{:.1f} %", figure * 100.0);
+  std::replace(s.begin(), s.end(), '.', ',');
+  return s;
+}
+
+std::pair<std::string, std::string> CounterMeanings(const v1::KpiDefinition& kpi) {
+  switch (kpi.formula()) {
+    case v1::KpiFormula::NEW_BENEFICIARIES:
+      return {"nouveaux bénéficiaires (première demande dans la période)",
+              "nouveaux bénéficiaires (première demande dans la période)"};
+    case v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY:
+      return {
+          fmt::format("premiers rendez-vous tenus sous {} jours ouvrés", kpi.delay_working_days()),
+          "nouveaux bénéficiaires de la période dont le délai est mesurable"};
+    case v1::KpiFormula::END_OF_SERVICE_SATISFACTION:
+      return {fmt::format("réponses de fin de service notées {}/10 ou plus", kpi.min_score()),
+              "réponses à l'enquête de fin de service"};
+    case v1::KpiFormula::SIX_MONTH_USEFULNESS:
+      return {"réponses à 6 mois jugeant le service utile", "réponses à l'enquête à 6 mois"};
+    case v1::KpiFormula::PRIORITY_PUBLICS_SHARE:
+      return {"nouveaux bénéficiaires des publics prioritaires", "nouveaux bénéficiaires"};
+    case v1::KpiFormula::FORMALISED_OUTCOMES:
+      return {"parcours clos au niveau 2 avec un plan d'action", "parcours clos"};
+    case v1::KpiFormula::REPORTING_TIMELINESS:
+      return {fmt::format("événements saisis sous {} jours", kpi.reporting_delay_days()),
+              "événements de la période saisis avant la clôture"};
+    case v1::KpiFormula::TERRITORIAL_COVERAGE:
+      return {"départements avec un rendez-vous en présentiel", "départements du lot"};
+    case v1::KpiFormula::REMOTE_SHARE:
+      return {"rendez-vous à distance", "rendez-vous"};
+    case v1::KpiFormula::ONE_OFF_SHARE:
+      return {"rendez-vous d'appui ponctuel", "rendez-vous"};
+    case v1::KpiFormula::REFERRAL_SHARE:
+      return {"parcours clos orientés vers le dispositif", "parcours clos"};
+    default:
+      return {"observations conformes", "observations"};
+  }
+}
+
+absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& options) {
+  const domain::Period& period = options.period;
+  LotPlan plan;
+  plan.lot_id = lot.lot_id;
+  auto governing = TermsOf(lot, options, &plan.problems);
+  if (!governing.ok()) {
+    plan.skipped = std::string(governing.status().message());
+    return plan;
+  }
+  const v1::ContractTerms* terms = &governing->terms;
+  plan.terms_version = terms->version();
+  const int grace = terms->delays().closing_grace_days();
+  plan.closing_day = period.ClosingDay(grace);
+  plan.next_closing_day = period.Next().ClosingDay(grace);
+  if (!period.IsClosedOn(options.today, grace)) {
+    absl::Status refused = absl::FailedPreconditionError(fmt::format(
+        "period {} is not closed yet for lot {}: it closes on {} (its last day {} + {} days of "
+        "grace, terms {}), today is {}; run the job on or after {}",
+        period.ToString(), lot.lot_id, domain::FormatDay(plan.closing_day),
+        domain::FormatDay(period.LastDay()), grace, terms->version(),
+        domain::FormatDay(options.today), domain::FormatDay(plan.closing_day)));
+    refused.SetPayload(kPeriodNotClosedPayload, absl::Cord(period.ToString()));
+    return refused;
+  }
+  plan.cap_share_of_annual_bp = terms->penalty_limits().cap_share_of_annual_bp();
+  plan.threshold_cents = terms->penalty_limits().threshold_cents();
+
+  // The contract year and its budget envelope, from the award.
+  if (!lot.facts.award) {
+    plan.skipped =
+        "aucune attribution (LotAwarded) : année contractuelle et montant annuel inconnus";
+    return plan;
+  }
+  auto start = domain::ParseDay(lot.facts.award->start_date());
+  if (!start.ok()) {
+    plan.skipped = fmt::format("date de début d'attribution illisible : {}",
+                               std::string(start.status().message()));
+    return plan;
+  }
+  const auto year = domain::Period::ContractYearOf(*start, period.LastDay());
+  if (!year) {
+    plan.skipped = fmt::format("la période se termine avant le début du lot ({})",
+                               lot.facts.award->start_date());
+    return plan;
+  }
+  plan.contract_year = year->ToString();
+  plan.contract_year_label = year->FrenchLabel();
+  const int index = year->ContractYearIndex().value_or(0);
+  bool budget_found = false;
+  for (const auto& b : lot.facts.award->budget()) {
+    if (b.contract_year() == index) {
+      plan.annual_amount_cents = b.amount_cents();
+      budget_found = true;
+    }
+  }
+  if (!budget_found) {
+    plan.skipped = fmt::format("aucune enveloppe budgétaire pour l'année contractuelle {}", index);
+    return plan;
+  }
+
+  // The KPIs as known at closing, as `pilotagectl kpis` evaluates them.
+  auto evaluation = domain::EvaluateLot(lot.facts, governing->history, period);
+  if (!evaluation.ok()) return evaluation.status();
+  plan.events_in_period = evaluation->quality.events;
+  plan.late_events = evaluation->quality.late;
+  if (plan.events_in_period == 0) {
+    plan.skipped =
+        "aucune activité enregistrée pour la période : rien n'est évalué (vérifier la "
+        "remontée des données)";
+    return plan;
+  }
+  for (const auto& r : evaluation->kpis) {
+    if (r.status != domain::KpiStatus::kBreached) continue;
+    Breach b{.result = r};
+    if (const auto* def = FindKpi(*terms, r.kpi_id)) {
+      std::tie(b.numerator_counts, b.sample_counts) = CounterMeanings(*def);
+    }
+    plan.breaches.push_back(std::move(b));
+  }
+
+  // The ledger: earlier proposals of the contract year, and what is there.
+  const std::string period_text = period.ToString();
+  std::set<std::string> ledger_ids;
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> ledger_by_rule;
+  for (const auto& rec : lot.steering.penalties) {
+    const auto& p = rec.proposed();
+    if (p.penalty_id().empty()) continue;
+    ledger_ids.insert(p.penalty_id());
+    ledger_by_rule.emplace(std::make_tuple(p.period(), p.rule_id(), p.action_id()), p.penalty_id());
+    if (!rec.waived().penalty_id().empty()) continue;  // a waived penalty uses no cap
+    auto earlier = domain::Period::Parse(p.period());
+    if (!earlier.ok()) {
+      plan.problems.push_back(
+          fmt::format("pénalité {} : période illisible '{}'", p.penalty_id(), p.period()));
+      continue;
+    }
+    if (earlier->LastDay() < period.FirstDay() && year->Contains(earlier->LastDay())) {
+      plan.earlier_in_year_cents += p.amount_cents();
+    }
+  }
+
+  std::vector<domain::CorrectiveActionState> actions;
+  std::set<std::string> action_ids;
+  std::map<std::string, std::string> open_by_kpi;  // first open action id per KPI
+  for (const auto& rec : lot.steering.actions) {
+    const auto& a = rec.opened();
+    if (a.action_id().empty()) continue;
+    action_ids.insert(a.action_id());
+    auto due = domain::ParseDay(a.due_date());
+    if (!due.ok()) {
+      plan.problems.push_back(
+          fmt::format("action {} : échéance illisible '{}'", a.action_id(), a.due_date()));
+      continue;
+    }
+    domain::CorrectiveActionState state{
+        .action_id = a.action_id(), .kpi_id = a.kpi_id(), .due = *due};
+    if (!rec.closed().action_id().empty() || !rec.closed().closed_on().empty()) {
+      auto closed = domain::ParseDay(rec.closed().closed_on());
+      if (!closed.ok()) {
+        plan.problems.push_back(fmt::format("action {} : date de clôture illisible '{}'",
+                                            a.action_id(), rec.closed().closed_on()));
+        continue;
+      }
+      state.closed_on = *closed;
+    } else if (!a.kpi_id().empty()) {
+      open_by_kpi.emplace(a.kpi_id(), a.action_id());
+    }
+    actions.push_back(std::move(state));
+  }
+
+  if (options.fees) {
+    auto fees = options.fees(lot.facts, *terms, period);
+    if (fees.ok()) {
+      plan.fees_cents = *fees;
+    } else {
+      plan.problems.push_back(fmt::format("honoraires de la période non calculés : {}",
+                                          std::string(fees.status().message())));
+    }
+  }
+  domain::PenaltyContext context{.lot_id = lot.lot_id,
+                                 .period = period,
+                                 .terms = terms,
+                                 .kpis = evaluation->kpis,
+                                 .actions = std::move(actions),
+                                 .annual_amount_cents = plan.annual_amount_cents,
+                                 .period_fees_cents = plan.fees_cents,
+                                 .earlier_in_year_cents = plan.earlier_in_year_cents};
+  auto proposals = domain::ProposePenalties(context);
+  if (!proposals.ok()) return proposals.status();
+  std::map<std::string, std::string> rule_kpi;
+  for (const auto& r : terms->penalty_rules()) rule_kpi[r.id()] = r.kpi_id();
+  for (auto& p : *proposals) {
+    ProposalPlan pp;
+    pp.kpi_id = rule_kpi[p.rule_id()];
+    if (ledger_ids.count(p.penalty_id())) {
+      pp.in_ledger = true;
+    } else if (auto it =
+                   ledger_by_rule.find(std::make_tuple(period_text, p.rule_id(), p.action_id()));
+               it != ledger_by_rule.end()) {
+      pp.in_ledger = true;
+      pp.ledger_penalty_id = it->second;
+    }
+    pp.proposal = std::move(p);
+    plan.proposals.push_back(std::move(pp));
+  }
+
+  // Corrective actions the terms require for the breaches.
+  for (const auto& b : plan.breaches) {
+    const auto* def = FindKpi(*terms, b.result.kpi_id);
+    if (def == nullptr || def->corrective_action_due_days() <= 0) continue;
+    ActionPlan ap;
+    auto& a = ap.action;
+    a.set_action_id(ActionId(lot.lot_id, period_text, def->id()));
+    a.set_kpi_id(def->id());
+    a.set_period(period_text);
+    a.set_due_date(domain::FormatDay(plan.closing_day + def->corrective_action_due_days()));
+    a.set_finding(fmt::format("{} : {} pour une cible de {} ({} sur {}), {}", def->label(),
+                              FormatKpiFigure(b.result, b.result.value),
+                              FormatKpiFigure(b.result, b.result.target), b.result.numerator,
+                              b.result.sample, period.FrenchLabel()));
+    a.set_description(fmt::format(
+        "Action corrective requise par les conditions {} : l'indicateur « {} » est non atteint "
+        "pour {} ; à réaliser au plus tard le {} ({} jours après la clôture du {}).",
+        terms->version(), def->label(), period.FrenchLabel(),
+        domain::FrenchDate(plan.closing_day + def->corrective_action_due_days()),
+        def->corrective_action_due_days(), domain::FrenchDate(plan.closing_day)));
+    a.set_opened_by("pilotage-penalty-job");
+    ap.in_ledger = action_ids.count(a.action_id()) > 0;
+    if (auto it = open_by_kpi.find(def->id());
+        it != open_by_kpi.end() && it->second != a.action_id()) {
+      ap.open_action_id = it->second;
+    }
+    plan.actions.push_back(std::move(ap));
+  }
+  return plan;
+}
+
+absl::StatusOr<std::string> ResolvePeriod(const std::string& text, absl::CivilDay today) {
+  if (text == "previous-quarter") {
+    return domain::Period::QuarterOf(domain::Period::QuarterOf(today).FirstDay() - 1).ToString();
+  }
+  if (text == "previous-month") {
+    return domain::Period::MonthOf(domain::Period::MonthOf(today).FirstDay() - 1).ToString();
+  }
+  if (text.empty()) return absl::InvalidArgumentError("--period: give a period, e.g. 2024-Q2");
+  return text;
+}
+
+std::vector<v1::Event> EventsToEmit(const std::vector<LotPlan>& plans, absl::Time now) {
+  std::vector<const LotPlan*> sorted;
+  for (const auto& p : plans) sorted.push_back(&p);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const LotPlan* a, const LotPlan* b) { return a->lot_id < b->lot_id; });
+  const int64_t seconds = absl::ToUnixSeconds(now);
+  auto envelope = [&](const std::string& lot, std::string id) {
+    v1::Event e;
+    e.set_event_id(std::move(id));
+    e.set_lot_id(lot);
+    e.set_operator_id("france-competences");
+    e.mutable_occurred_at()->set_seconds(seconds);
+    e.mutable_recorded_at()->set_seconds(seconds);
+    return e;
+  };
+  std::vector<v1::Event> out;
+  for (const LotPlan* plan : sorted) {
+    if (!plan->skipped.empty()) continue;
+    std::vector<const ActionPlan*> actions;
+    for (const auto& a : plan->actions) {
+      if (!a.in_ledger && a.open_action_id.empty()) actions.push_back(&a);
+    }
+    std::sort(actions.begin(), actions.end(), [](const auto* a, const auto* b) {
+      return a->action.action_id() < b->action.action_id();
+    });
+    for (const auto* a : actions) {
+      v1::Event e = envelope(plan->lot_id, ActionEventId(a->action.action_id()));
+      *e.mutable_corrective_action_opened() = a->action;
+      out.push_back(std::move(e));
+    }
+    std::vector<const ProposalPlan*> proposals;
+    for (const auto& p : plan->proposals) {
+      if (!p.in_ledger && p.proposal.amount_cents() > 0) proposals.push_back(&p);
+    }
+    std::sort(proposals.begin(), proposals.end(), [](const auto* a, const auto* b) {
+      return a->proposal.penalty_id() < b->proposal.penalty_id();
+    });
+    for (const auto* p : proposals) {
+      v1::Event e = envelope(plan->lot_id, ProposalEventId(p->proposal.penalty_id()));
+      *e.mutable_penalty_proposed() = p->proposal;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+}  // namespace pilotage::penalty_job

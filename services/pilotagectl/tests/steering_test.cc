@@ -1,0 +1,96 @@
+// Parts of the steering commands that need neither a store nor a broker:
+// formatting, event ids, and the award's input checks (--dry-run).
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "pilotage/pilotagectl/steering.h"
+#include "pilotage/testing/testing.h"
+
+namespace pilotage::pilotagectl {
+namespace {
+
+TEST(FrenchEuros, GroupsThousandsAndUsesADecimalComma) {
+  EXPECT_EQ(FrenchEuros(73500), "735,00 €");
+  EXPECT_EQ(FrenchEuros(148624), "1 486,24 €");
+  EXPECT_EQ(FrenchEuros(-23000), "-230,00 €");
+  EXPECT_EQ(FrenchEuros(5), "0,05 €");
+}
+
+TEST(ContentEventId, IsStableForTheSameContentAndDiffersOtherwise) {
+  const auto a = ContentEventId("penalty-confirmed", {"LOT-11", "PEN-1"});
+  EXPECT_EQ(a, ContentEventId("penalty-confirmed", {"LOT-11", "PEN-1"}));
+  EXPECT_NE(a, ContentEventId("penalty-confirmed", {"LOT-11", "PEN-2"}));
+  // The separator keeps ("ab", "c") apart from ("a", "bc").
+  EXPECT_NE(ContentEventId("x", {"ab", "c"}), ContentEventId("x", {"a", "bc"}));
+  EXPECT_EQ(a.size(), std::string("penalty-confirmed-").size() + 16);
+}
+
+AwardOptions GoodAward(const testing::TempDir& dir) {
+  AwardOptions o;
+  o.common.data_dir = dir.path() / "no-store-yet";
+  o.common.lot = "LOT-11";
+  o.common.on = "2024-01-02";
+  o.common.emit.dry_run = true;
+  o.operator_id = "op-11";
+  o.start_date = "2024-01-02";
+  o.end_date = "2027-12-31";
+  o.annual_budget_cents = 1200000000;
+  return o;
+}
+
+TEST(AwardLot, DryRunPrintsTheEventWithAnEnvelopePerContractYear) {
+  testing::TempDir dir;
+  std::ostringstream out;
+  const absl::Status s = AwardLot(GoodAward(dir), out);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  // 2024-01-02 .. 2027-12-31 spans contract years 1 to 4.
+  EXPECT_NE(out.str().find("\"contract_year\": 4"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("\"contract_year\": 5"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("--dry-run"), std::string::npos) << out.str();
+}
+
+struct BadAward {
+  const char* what;
+  void (*spoil)(AwardOptions&);
+  const char* field;
+};
+
+TEST(AwardLot, RefusesBadInputNamingTheFlag) {
+  const BadAward cases[] = {
+      {"negative budget", [](AwardOptions& o) { o.annual_budget_cents = -1; }, "--budget"},
+      {"budget not YEAR=CENTS", [](AwardOptions& o) { o.budgets = {"1:100"}; }, "--budget"},
+      {"budget year outside the lot", [](AwardOptions& o) { o.budgets = {"5=100"}; }, "--budget"},
+      {"bad start", [](AwardOptions& o) { o.start_date = "2024-02-30"; }, "--start"},
+      {"end before start", [](AwardOptions& o) { o.end_date = "2023-12-31"; }, "--end"},
+      {"no operator", [](AwardOptions& o) { o.operator_id.clear(); }, "--operator-id"},
+      {"no lot", [](AwardOptions& o) { o.common.lot.clear(); }, "--lot"},
+      {"--on in the future", [](AwardOptions& o) { o.common.on = "2999-01-01"; }, "--on"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    testing::TempDir dir;
+    AwardOptions o = GoodAward(dir);
+    c.spoil(o);
+    std::ostringstream out;
+    const absl::Status s = AwardLot(o, out);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find(c.field), std::string_view::npos) << s.ToString();
+    EXPECT_TRUE(out.str().empty()) << out.str();
+  }
+}
+
+TEST(SteeringCommands, AnUnknownStoreIsNotFoundAndSendsNothing) {
+  testing::TempDir dir;
+  DecisionOptions o;
+  o.common.data_dir = dir.path() / "missing";
+  o.common.lot = "LOT-11";
+  o.common.emit.dry_run = true;
+  o.penalty_id = "PEN-1";
+  o.by = "pilote";
+  std::ostringstream out;
+  EXPECT_EQ(ConfirmPenalty(o, out).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(out.str().empty());
+}
+
+}  // namespace
+}  // namespace pilotage::pilotagectl

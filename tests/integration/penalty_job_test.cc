@@ -1,0 +1,300 @@
+// The penalty job end to end, through the real broker: activity events of a
+// lot that misses its first-appointment target, its award and terms ->
+// pilotage-projector -> pilotage-penalty-job -> contract events ->
+// pilotage-projector -> the lot's ledger (ReadSteering) holds the proposal and
+// the corrective action. Run again, the job sends nothing new and writes the
+// same report byte for byte.
+//
+// The scenario, worked out by hand:
+//  - LOT-11, awarded from 2024-01-02 with 1 000 000 EUR for contract year 1;
+//  - terms 2024.1: first appointment within 10 working days, target 80 %,
+//    at least 4 measured, 1 000 EUR per whole point below target plus 10 %
+//    of the period's fees, corrective action due 30 days after closing;
+//    80 EUR per first-level appointment in person; threshold 1 000 EUR, cap
+//    10 % of the annual amount; closing 15 days after the period, 15 days
+//    for observations;
+//  - Q2 2024: 10 requests on Tuesday 2 April; 5 first appointments on
+//    3 April (1 working day later), 5 on 30 May (far beyond 10 working days).
+//    KPI = 5 / 10 = 50 %, 30 whole points below 80 %: BREACHED.
+//  - Fees: 10 appointments x 80 EUR = 800 EUR.
+//  - Penalty: 30 x 1 000 EUR + 800 EUR x 1000 / 10000 = 30 000 + 80 =
+//    30 080 EUR (3 008 000 cents); above the 1 000 EUR threshold; cap
+//    100 000 EUR, nothing earlier: 30 080 EUR.
+//    Q2 closes on 30 June + 15 = 15 July; observations until 30 July.
+//  - Corrective action due 15 July + 30 days = 14 August 2024.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "pilotage/domain/penalty.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/projection/projection_store.h"
+#include "pilotage/projector/cep.h"
+#include "pilotage/projector/projector.h"
+#include "pilotage/projector/steering.h"
+#include "pilotage/testing/process.h"
+#include "pilotage/testing/testing.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kTerms[] = R"pb(
+  version: "2024.1"
+  effective_from: "2024-01-02"
+  kpis {
+    id: "first_appointment_delay"
+    label: "Premier rendez-vous sous 10 jours ouvrés"
+    formula: FIRST_APPOINTMENT_WITHIN_DELAY
+    direction: AT_LEAST
+    target: 0.80
+    min_sample: 4
+    delay_working_days: 10
+    corrective_action_due_days: 30
+  }
+  penalty_rules {
+    id: "first_appointment_shortfall"
+    label: "Délai de premier rendez-vous non tenu"
+    trigger: KPI_SHORTFALL
+    kpi_id: "first_appointment_delay"
+    amount_per_point_cents: 100000
+    share_of_fees_bp: 1000
+  }
+  unit_prices { level: LEVEL_1_WELCOME modality: IN_PERSON amount_cents: 8000 }
+  penalty_limits { cap_share_of_annual_bp: 1000 threshold_cents: 100000 }
+  delays { closing_grace_days: 15 observation_days: 15 }
+)pb";
+
+int64_t Noon(absl::CivilDay day) {
+  // 12:00 UTC is the same day in Paris.
+  return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone())) + 12 * 3600;
+}
+
+v1::Event Envelope(const std::string& id, int64_t at) {
+  v1::Event e;
+  e.set_event_id(id);
+  e.set_lot_id("LOT-11");
+  e.set_operator_id("op-cibc-idf");
+  e.mutable_occurred_at()->set_seconds(at);
+  e.mutable_recorded_at()->set_seconds(at);
+  return e;
+}
+
+std::vector<v1::Event> Activity() {
+  std::vector<v1::Event> out;
+  for (int i = 0; i < 10; ++i) {
+    const std::string who = "benef-" + std::to_string(i);
+    v1::Event request = Envelope("req-" + who, Noon(absl::CivilDay(2024, 4, 2)));
+    request.mutable_request_received()->set_beneficiary(who);
+    request.mutable_request_received()->set_channel(v1::Channel::PHONE);
+    out.push_back(request);
+    v1::Event seen = Envelope(
+        "app-" + who, Noon(i < 5 ? absl::CivilDay(2024, 4, 3) : absl::CivilDay(2024, 5, 30)));
+    auto* a = seen.mutable_appointment_held();
+    a->set_beneficiary(who);
+    a->set_appointment_id("rdv-" + who);
+    a->set_level(v1::Level::LEVEL_1_WELCOME);
+    a->set_modality(v1::Modality::IN_PERSON);
+    a->set_kind(v1::SupportKind::ONE_OFF);
+    a->set_departement("75");
+    out.push_back(seen);
+  }
+  return out;
+}
+
+std::vector<v1::Event> Contract() {
+  v1::Event award = Envelope("award-LOT-11", 1700000000);
+  award.set_operator_id("france-competences");
+  auto* a = award.mutable_lot_awarded();
+  a->set_region("Île-de-France");
+  a->set_start_date("2024-01-02");
+  a->set_end_date("2028-01-01");
+  a->add_departements("75");
+  auto* b = a->add_budget();
+  b->set_contract_year(1);
+  b->set_amount_cents(100000000);
+  v1::Event terms = Envelope("terms-2024.1-LOT-11", 1700000000);
+  terms.set_operator_id("france-competences");
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      kTerms, terms.mutable_terms_published()->mutable_terms()));
+  return {award, terms};
+}
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class PenaltyJobEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = testing::BrokerOrFail();
+    ASSERT_FALSE(bootstrap_.empty());
+    auto admin = kafka::Admin::Create(bootstrap_);
+    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    admin_ = std::move(*admin);
+    for (const auto& t : {activity_, contract_, dead_letters_}) {
+      ASSERT_TRUE(admin_->CreateTopic(t, 1).ok()) << t;
+    }
+    auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
+    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+    std::vector<v1::Event> events = Contract();
+    const auto activity = Activity();
+    std::vector<std::string> values;
+    std::vector<kafka::Record> records;
+    for (const auto& e : events) values.push_back(e.SerializeAsString());
+    for (const auto& e : activity) values.push_back(e.SerializeAsString());
+    for (size_t i = 0; i < values.size(); ++i) {
+      records.push_back({.topic = i < events.size() ? contract_ : activity_,
+                         .key = "LOT-11",
+                         .value = values[i]});
+    }
+    for (const auto& d : (*producer)->SendAll(records)) {
+      ASSERT_TRUE(d.status.ok()) << d.status.ToString();
+    }
+  }
+
+  // Folds everything on both topics into data_, then returns.
+  void Project() {
+    const fs::path log = dir_.path() / "projector.log";
+    const pid_t pid = testing::Spawn(
+        PILOTAGE_PROJECTOR_BIN,
+        {"--bootstrap", bootstrap_, "--data", data_.string(), "--topics",
+         activity_ + "," + contract_, "--dead-letter-topic", dead_letters_, "--group",
+         "penalty-job-" + contract_, "--log-level", "warn", "run", "--until-caught-up"},
+        log);
+    ASSERT_EQ(testing::WaitExit(pid), 0) << testing::TailOf(log);
+  }
+
+  testing::RunResult Job(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--data",  data_.string(), "--period",    "2024-Q2",
+                                     "--topic", contract_,      "--bootstrap", bootstrap_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN, args, /*with_stderr=*/false);
+  }
+
+  int64_t ContractMessages() {
+    auto marks = admin_->QueryWatermarks({contract_, 0});
+    EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+    return marks.ok() ? marks->high : -1;
+  }
+
+  projector::SteeringReadModel Ledger() {
+    auto path = projector::CurrentStore(data_, /*create=*/false);
+    EXPECT_TRUE(path.ok()) << path.status().ToString();
+    auto cep = projector::CepProjection::Create();
+    EXPECT_TRUE(cep.ok());
+    auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    auto steering = projector::ReadSteering(**store, "LOT-11");
+    EXPECT_TRUE(steering.ok()) << steering.status().ToString();
+    return steering.ok() ? *steering : projector::SteeringReadModel{};
+  }
+
+  std::string bootstrap_;
+  std::unique_ptr<kafka::Admin> admin_;
+  std::string activity_ = testing::UniqueTopic("job.activity");
+  std::string contract_ = testing::UniqueTopic("job.contract");
+  std::string dead_letters_ = testing::UniqueTopic("job.dead");
+  testing::TempDir dir_;
+  fs::path data_ = dir_.path() / "projector";
+};
+
+TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
+  Project();
+  ASSERT_EQ(ContractMessages(), 2);  // award and terms
+
+  // Too early: Q2 closes on 15 July.
+  auto early = Job({"--today", "2024-07-14"});
+  EXPECT_EQ(early.code, 7) << early.output;
+  EXPECT_EQ(ContractMessages(), 2);
+
+  // A dry run plans and prints but sends nothing.
+  auto dry = Job({"--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("simulation, rien n'est envoyé"), std::string::npos) << dry.output;
+  EXPECT_EQ(ContractMessages(), 2);
+
+  const fs::path textfile = dir_.path() / "penalty_job.prom";
+  auto first = Job(
+      {"--report", (dir_.path() / "first.json").string(), "--metrics-textfile", textfile.string()});
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_EQ(ContractMessages(), 4);  // + the action and the proposal
+  EXPECT_NE(
+      first.output.find("Formule : 1 000,00 EUR x 30 + 800,00 EUR x 1000 / 10000 = 30 080,00 EUR"),
+      std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("5 premiers rendez-vous tenus sous 10 jours ouvrés sur 10"),
+            std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("pilotagectl counters --lot LOT-11 --period 2024-Q2"),
+            std::string::npos)
+      << first.output;
+  const std::string metrics = ReadAll(textfile);
+  EXPECT_NE(metrics.find("pilotage_penalty_job_proposals{lot=\"LOT-11\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("pilotage_penalty_job_amount_cents{lot=\"LOT-11\"} 3008000"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("pilotage_penalty_job_last_run_success 1"), std::string::npos) << metrics;
+
+  // Rerun before the projector caught up: the same events again (same ids),
+  // which the projector drops as duplicates.
+  auto early_rerun = Job({});
+  ASSERT_EQ(early_rerun.code, 0) << early_rerun.output;
+  EXPECT_EQ(ContractMessages(), 6);
+  EXPECT_EQ(early_rerun.output, first.output);
+
+  Project();
+  const auto ledger = Ledger();
+  ASSERT_EQ(ledger.penalties.size(), 1u);
+  const auto& p = ledger.penalties[0].proposed();
+  EXPECT_EQ(p.penalty_id(),
+            domain::PenaltyId("LOT-11", "2024-Q2", "first_appointment_shortfall", "2024.1"));
+  EXPECT_EQ(p.period(), "2024-Q2");
+  EXPECT_EQ(p.amount_cents(), 3008000);
+  EXPECT_EQ(p.computed_cents(), 3008000);
+  EXPECT_EQ(p.observation_deadline(), "2024-07-30");
+  ASSERT_EQ(ledger.actions.size(), 1u);
+  const auto& a = ledger.actions[0].opened();
+  EXPECT_EQ(a.kpi_id(), "first_appointment_delay");
+  EXPECT_EQ(a.due_date(), "2024-08-14");
+  EXPECT_EQ(a.period(), "2024-Q2");
+  EXPECT_TRUE(ledger.actions[0].closed().action_id().empty());
+
+  // After folding: nothing new, the same report byte for byte.
+  auto second = Job({"--report", (dir_.path() / "second.json").string()});
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_EQ(ContractMessages(), 6);
+  EXPECT_EQ(second.output, first.output);
+  const std::string report = ReadAll(dir_.path() / "first.json");
+  EXPECT_FALSE(report.empty());
+  EXPECT_EQ(ReadAll(dir_.path() / "second.json"), report);
+
+  // What-if: 500 EUR per point instead of 1 000: 15 000 + 80 = 15 080 EUR,
+  // 15 000 EUR less; nothing sent.
+  std::string draft = kTerms;
+  draft.replace(draft.find("version: \"2024.1\""), 17, "version: \"2024.2\"");
+  draft.replace(draft.find("amount_per_point_cents: 100000"), 30, "amount_per_point_cents: 50000");
+  const fs::path draft_file = dir_.path() / "draft.textproto";
+  std::ofstream(draft_file) << draft;
+  auto what_if = Job({"--terms", draft_file.string(), "--what-if"});
+  ASSERT_EQ(what_if.code, 0) << what_if.output;
+  EXPECT_NE(what_if.output.find("30 080,00 EUR → 15 080,00 EUR (-15 000,00 EUR)"),
+            std::string::npos)
+      << what_if.output;
+  EXPECT_EQ(ContractMessages(), 6);
+}
+
+}  // namespace
+}  // namespace pilotage
