@@ -12,6 +12,7 @@
 
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
+#include "pilotage/service/logging.h"
 #include "pilotage/simulator/lots.h"
 #include "pilotage/simulator/progress.h"
 #include "pilotage/simulator/simulator.h"
@@ -88,6 +89,8 @@ int RunCli(int argc, const char* const* argv) {
                  "beneficiaries) as JSON to FILE")
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "No progress display");
+  service::LoggingOptions logging;
+  service::AddLoggingOptions(app, logging);
   to_kafka->excludes(ndjson)->excludes(dry);
   ndjson->excludes(dry);
   app.footer(
@@ -96,13 +99,8 @@ int RunCli(int argc, const char* const* argv) {
       "  pilotage-simulator --scale 0.05 --seed 7 --ndjson events.ndjson --summary-json sum.json\n"
       "  pilotage-simulator --to-kafka 127.0.0.1:9092 --years 2 --summary-json sent.json");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kUsage;
+  if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotage-simulator")) {
+    return *code;
   }
   if (!dry_run && ndjson_path.empty() && bootstrap.empty()) {
     return Fail(kUsage,
