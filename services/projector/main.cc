@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
   rebuild->add_option("--into", into, "new store directory (must not exist)")->required();
   add_metrics_options(rebuild);
 
+  auto* checkpoint = app.add_subcommand(
+      "checkpoint",
+      "copy the current store into a new directory, consistent (the projector stopped; "
+      "hard links on the same filesystem)");
+  std::string checkpoint_into;
+  checkpoint->add_option("--into", checkpoint_into, "new directory (must not exist)")->required();
   app.add_subcommand("digest", "print the state digest of the current store");
   app.add_subcommand("counts", "print the activity counts of the current store");
 
@@ -112,6 +118,8 @@ int main(int argc, char** argv) {
     result = pilotage::projector::PrintStatus(options, json, std::cout);
   } else if (rebuild->parsed()) {
     result = pilotage::projector::Rebuild(options, into, std::cout);
+  } else if (checkpoint->parsed()) {
+    result = pilotage::projector::Checkpoint(options, checkpoint_into, std::cout);
   } else if (app.got_subcommand("digest")) {
     auto digest = pilotage::projector::Digest(options);
     result = digest.status();
