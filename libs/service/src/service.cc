@@ -106,10 +106,10 @@ void Progress::Draw(int64_t done, bool final) {
   }
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
+    std::fflush(stderr);
   } else {
-    std::fprintf(stderr, "%s\n", line.c_str());
+    spdlog::info("{}", line);  // a log event, in the format logging was set up with
   }
-  std::fflush(stderr);
 }
 
 }  // namespace pilotage::service

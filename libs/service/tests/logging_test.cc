@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "CLI/CLI.hpp"
 #include "nlohmann/json.hpp"
+#include "pilotage/service/service.h"
 #include "spdlog/spdlog.h"
 
 namespace pilotage::service {
@@ -143,6 +145,20 @@ TEST_F(CapturedLog, SetupLoggingRefusesAnUnknownLevelOrFormat) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(SetupLogging(LoggingOptions{.format = "xml"}, "s").code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CapturedLog, ProgressOffATerminalIsALogEvent) {
+  ASSERT_TRUE(SetupLogging(LoggingOptions{.format = "json"}, "pilotage-x").ok());
+  testing::internal::CaptureStderr();  // stderr is a file now: no bar
+  {
+    Progress progress("rebuild", 200);
+    progress.Finish(50);
+  }
+  const std::string out = testing::internal::GetCapturedStderr();
+  ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  const auto line = nlohmann::json::parse(out);
+  EXPECT_EQ(line["level"], "info");
+  EXPECT_EQ(line["msg"].get<std::string>().rfind("rebuild: 50/200 events (25.0%), ", 0), 0u) << out;
 }
 
 // argv for CLI11 from strings.

@@ -47,8 +47,9 @@ class StopSignal {
   std::thread thread_;
 };
 
-// Progress of long work: a bar redrawn in place on a terminal, a plain line
-// every `line_interval` otherwise. Thread-compatible (one updater).
+// Progress of long work: a bar redrawn in place on a terminal, otherwise an
+// info log event every `line_interval` (a JSON line when logging is JSON).
+// Thread-compatible (one updater).
 class Progress {
  public:
   // `total` 0 means unknown (no percent or ETA).
