@@ -1,5 +1,7 @@
 # Build helpers shared by every pilotage target.
 
+include(GNUInstallDirs)
+
 # Warnings for our own code only (never for generated protobuf code).
 add_library(pilotage_warnings INTERFACE)
 target_compile_options(pilotage_warnings INTERFACE -Wall -Wextra -Werror -Wno-unused-parameter
@@ -57,11 +59,16 @@ function(pilotage_test)
       ENVIRONMENT "PILOTAGE_KAFKA_BOOTSTRAP_FILE=${PILOTAGE_KAFKA_DIR}/bootstrap")
 endfunction()
 
-# pilotage_executable(NAME pilotage-projector SRCS main.cc DEPS ...)
+# pilotage_executable(NAME pilotage-projector SRCS main.cc DEPS ... [NO_INSTALL])
+# Installed into ${CMAKE_INSTALL_BINDIR} by `cmake --install` unless NO_INSTALL
+# (benchmarks, tools for developers).
 function(pilotage_executable)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "NAME" "SRCS;DEPS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} pilotage_warnings pilotage_sanitizers)
+  if(NOT ARG_NO_INSTALL)
+    install(TARGETS ${ARG_NAME} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
 endfunction()
 
 set(PILOTAGE_KAFKA_DIR ${CMAKE_BINARY_DIR}/kafka)

@@ -19,14 +19,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   pilotage::ingest::GatewayOptions options;
   std::string config_path = "deploy/ingest/gateway.example.json";
-  std::string log_level = "info";
-  bool log_json = false;
+  pilotage::service::LoggingOptions logging;
   int skew_s = 300;
   int delivery_ms = static_cast<int>(options.delivery_timeout.count());
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
-      ->envname("PILOTAGE_LOG_LEVEL")
-      ->capture_default_str();
-  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+  pilotage::service::AddLoggingOptions(app, logging);
 
   auto* serve = app.add_subcommand("serve", "serve POST /v1/events until SIGTERM/SIGINT");
   serve->add_option("--bootstrap", options.bootstrap, "Kafka bootstrap servers host:port")
@@ -62,14 +58,9 @@ int main(int argc, char** argv) {
   auto* hash = app.add_subcommand(
       "hash-token", "print the SHA-256 of the token read on stdin, for the configuration");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
-    return pilotage::service::Fail("pilotage-ingest", s);
+  if (auto code =
+          pilotage::service::ParseCommandLine(app, argc, argv, logging, "pilotage-ingest")) {
+    return *code;
   }
   if (hash->parsed()) {
     std::string token;

@@ -25,8 +25,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ProjectorOptions options;
   std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
-  std::string log_level = "info";
-  bool log_json = false;
+  pilotage::service::LoggingOptions logging;
   int batch_ms = static_cast<int>(options.batch_wait.count());
   app.add_option("--bootstrap", options.bootstrap, "Kafka bootstrap servers host:port")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
@@ -46,10 +45,7 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--dead-letter-topic", options.dead_letter_topic)->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
-      ->envname("PILOTAGE_LOG_LEVEL")
-      ->capture_default_str();
-  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+  pilotage::service::AddLoggingOptions(app, logging);
   int end_offsets_ms = static_cast<int>(options.end_offsets_interval.count());
   auto add_metrics_options = [&](CLI::App* command) {
     command
@@ -92,17 +88,18 @@ int main(int argc, char** argv) {
   rebuild->add_option("--into", into, "new store directory (must not exist)")->required();
   add_metrics_options(rebuild);
 
+  auto* checkpoint = app.add_subcommand(
+      "checkpoint",
+      "copy the current store into a new directory, consistent (the projector stopped; "
+      "hard links on the same filesystem)");
+  std::string checkpoint_into;
+  checkpoint->add_option("--into", checkpoint_into, "new directory (must not exist)")->required();
   app.add_subcommand("digest", "print the state digest of the current store");
   app.add_subcommand("counts", "print the activity counts of the current store");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
-    return pilotage::service::Fail("pilotage-projector", s);
+  if (auto code =
+          pilotage::service::ParseCommandLine(app, argc, argv, logging, "pilotage-projector")) {
+    return *code;
   }
   options.data_dir = data_dir;
   options.batch_wait = std::chrono::milliseconds(batch_ms);
@@ -121,6 +118,8 @@ int main(int argc, char** argv) {
     result = pilotage::projector::PrintStatus(options, json, std::cout);
   } else if (rebuild->parsed()) {
     result = pilotage::projector::Rebuild(options, into, std::cout);
+  } else if (checkpoint->parsed()) {
+    result = pilotage::projector::Checkpoint(options, checkpoint_into, std::cout);
   } else if (app.got_subcommand("digest")) {
     auto digest = pilotage::projector::Digest(options);
     result = digest.status();

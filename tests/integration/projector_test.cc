@@ -1,5 +1,6 @@
 // pilotage-projector as operators run it: rebuild with a live switch,
-// refusal of an incompatible store, dead letters with their origin.
+// refusal of an incompatible store, dead letters with their origin, checkpoints
+// (backups) and their restore.
 #include <signal.h>
 
 #include <chrono>
@@ -179,6 +180,48 @@ TEST_F(Projector, UnusableEventsGoToTheDeadLetterTopicWithTheirOrigin) {
     EXPECT_EQ(letters[i].payload(), payloads[i]);
     EXPECT_NE(letters[i].reason().find(reasons[i]), std::string::npos) << letters[i].reason();
   }
+}
+
+TEST_F(Projector, CheckpointIsAStoreThatResumesWhereItWasAndNeedsTheProjectorStopped) {
+  ASSERT_TRUE(pilotage::testing::ProduceSynthetic(
+                  {.bootstrap = bootstrap_, .topic = topic_, .events = 20000, .seed = 5})
+                  .ok());
+  pid_t runner = Spawn(Args("live", {"run", "--batch-ms", "50"}), dir_.path() / "run.log");
+  ASSERT_TRUE(WaitCaughtUp("live"));
+
+  // The running projector holds the store: a checkpoint is refused, nothing written.
+  const fs::path backup = dir_.path() / "backup";
+  RunResult busy = Invoke(Args("live", {"checkpoint", "--into", backup.string()}));
+  EXPECT_EQ(busy.code, 3) << busy.output;
+  EXPECT_NE(busy.output.find("stop it first"), std::string::npos) << busy.output;
+  EXPECT_FALSE(fs::exists(backup));
+
+  ASSERT_EQ(kill(runner, SIGTERM), 0);
+  ASSERT_EQ(WaitExit(runner), 0);
+  const std::string digest = Invoke(Args("live", {"digest"})).output;
+  RunResult taken = Invoke(Args("live", {"checkpoint", "--into", backup.string()}));
+  ASSERT_EQ(taken.code, 0) << taken.output;
+  EXPECT_NE(taken.output.find("copied into"), std::string::npos) << taken.output;
+  EXPECT_EQ(Invoke(Args("live", {"checkpoint", "--into", backup.string()})).code, 6)
+      << "an existing directory is never overwritten";
+
+  // Restore: a data directory whose current link names the copy.
+  fs::create_directories(dir_.path() / "restored");
+  fs::create_directory_symlink(backup, dir_.path() / "restored" / "current");
+  EXPECT_EQ(Invoke(Args("restored", {"digest"})).output, digest);
+
+  // The copy holds its offsets: folding from it takes only what came since.
+  ASSERT_TRUE(pilotage::testing::ProduceSynthetic(
+                  {.bootstrap = bootstrap_, .topic = topic_, .events = 1000, .seed = 6})
+                  .ok());
+  RunResult resumed = Invoke(Args("restored", {"run", "--until-caught-up"}));
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  auto json =
+      nlohmann::json::parse(Invoke(Args("restored", {"status", "--json"})).output, nullptr, false);
+  ASSERT_TRUE(json.is_object());
+  int64_t folded = 0;
+  for (const auto& p : json["partitions"]) folded += p["folded"].get<int64_t>();
+  EXPECT_EQ(folded, 21000);
 }
 
 }  // namespace

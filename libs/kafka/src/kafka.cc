@@ -48,8 +48,20 @@ using EventHandle = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 
 int Millis(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 
+// librdkafka's own log lines go through spdlog (its default writes raw lines to
+// stderr, which would break JSON-lines logs). Connection failures (facility
+// FAIL) also reach LogClientError as errors: here they are debug, not repeated.
+void LogClientLine(const rd_kafka_t* rk, int level, const char* facility, const char* line) {
+  const bool repeated = std::string_view(facility) == "FAIL";
+  const auto spd_level = level <= 4 && !repeated   ? spdlog::level::warn
+                         : level <= 6 && !repeated ? spdlog::level::info
+                                                   : spdlog::level::debug;
+  spdlog::log(spd_level, "kafka {}: {} {}", rd_kafka_name(rk), facility, line);
+}
+
 absl::StatusOr<ConfHandle> MakeConf(const std::map<std::string, std::string>& settings) {
   ConfHandle conf(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(conf.get(), &LogClientLine);
   char errstr[512];
   for (const auto& [name, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), errstr, sizeof errstr) !=

@@ -8,7 +8,6 @@
 #include <iostream>
 
 #include "fmt/format.h"
-#include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace pilotage::service {
@@ -37,24 +36,6 @@ int ExitCodeFor(const absl::Status& status) {
 int Fail(std::string_view program, const absl::Status& status) {
   std::cerr << program << ": " << status.message() << std::endl;
   return ExitCodeFor(status);
-}
-
-absl::Status SetupLogging(std::string_view level, bool json) {
-  auto parsed = spdlog::level::from_str(std::string(level));
-  if (parsed == spdlog::level::off && level != "off") {
-    return absl::InvalidArgumentError(
-        fmt::format("log level '{}' is not one of trace, debug, info, warn, error, off", level));
-  }
-  auto logger = spdlog::stderr_logger_mt("pilotage");
-  if (json) {
-    logger->set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","pid":%P,"message":"%v"})");
-  } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  }
-  logger->set_level(parsed);
-  spdlog::set_default_logger(logger);
-  return absl::OkStatus();
 }
 
 StopSignal::StopSignal() {
@@ -125,10 +106,10 @@ void Progress::Draw(int64_t done, bool final) {
   }
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
+    std::fflush(stderr);
   } else {
-    std::fprintf(stderr, "%s\n", line.c_str());
+    spdlog::info("{}", line);  // a log event, in the format logging was set up with
   }
-  std::fflush(stderr);
 }
 
 }  // namespace pilotage::service

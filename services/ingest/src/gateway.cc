@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include "absl/time/time.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"
+#include "pilotage/service/logging.h"
 
 namespace pilotage::ingest {
 namespace {
@@ -98,6 +100,21 @@ class Gateway::Impl {
                                         "topic")
                                     .Register(*registry_)
                                     .Add({});
+    request_duration_ = &prometheus::BuildHistogram()
+                             .Name("pilotage_ingest_request_duration_seconds")
+                             .Help("Time to handle POST /v1/events once its body is read")
+                             .Register(*registry_)
+                             .Add({}, metrics::ExponentialBuckets(0.001, 2.5, 12));
+    delivery_duration_ = &prometheus::BuildHistogram()
+                              .Name("pilotage_ingest_kafka_delivery_duration_seconds")
+                              .Help("Time for Kafka to acknowledge (or fail) a request's events")
+                              .Register(*registry_)
+                              .Add({}, metrics::ExponentialBuckets(0.001, 2.5, 12));
+    in_flight_ = &prometheus::BuildGauge()
+                      .Name("pilotage_ingest_requests_in_flight")
+                      .Help("POST /v1/events requests being handled")
+                      .Register(*registry_)
+                      .Add({});
 
     const int threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -121,7 +138,11 @@ class Gateway::Impl {
       }
     });
     server_.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+      in_flight_->Increment();
+      const auto start = std::chrono::steady_clock::now();
       HandleEvents(req, res);
+      request_duration_->Observe(SecondsSince(start));
+      in_flight_->Decrement();
       requests_->Add({{"status", std::to_string(res.status)}}).Increment();
     });
     server_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -217,6 +238,7 @@ class Gateway::Impl {
     const OperatorConfig* op = Authenticate(req, res);
     if (op == nullptr) return;
     const std::string& operator_id = op->sender.operator_id;
+    service::ScopedLogFields log_fields({{"operator", operator_id}});
     auto format = intake::FormatFromContentType(req.get_header_value("Content-Type"));
     if (!format.ok()) {
       SetJson(res, 415,
@@ -282,7 +304,11 @@ class Gateway::Impl {
       record_item.push_back(i);
     }
     std::vector<kafka::Delivery> deliveries;
-    if (!records.empty()) deliveries = producer_->SendAll(records);
+    if (!records.empty()) {
+      const auto sent = std::chrono::steady_clock::now();
+      deliveries = producer_->SendAll(records);
+      delivery_duration_->Observe(SecondsSince(sent));
+    }
 
     // The answer is written directly (a 500-event answer through a JSON DOM
     // costs as much as decoding the request).
@@ -341,6 +367,10 @@ class Gateway::Impl {
                     "application/json");
   }
 
+  static double SecondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
   static std::string FirstError(const std::vector<kafka::Delivery>& deliveries) {
     for (const auto& d : deliveries) {
       if (!d.status.ok()) return d.status.ToString();
@@ -389,6 +419,9 @@ class Gateway::Impl {
   prometheus::Family<prometheus::Counter>* events_ = nullptr;
   prometheus::Family<prometheus::Counter>* refusals_ = nullptr;
   prometheus::Counter* rejected_write_failures_ = nullptr;
+  prometheus::Histogram* request_duration_ = nullptr;
+  prometheus::Histogram* delivery_duration_ = nullptr;
+  prometheus::Gauge* in_flight_ = nullptr;
   httplib::Server server_;
   int port_ = -1;
   std::atomic<bool> stopped_{false};

@@ -288,6 +288,13 @@ TEST_F(IngestTest, ValidEventsAreDurableBeforeTheAnswerAndOutcomesAreListed) {
   auto metrics = client_->Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("pilotage_ingest_refusals_total"), std::string::npos);
+  // Two requests handled, both with events Kafka acknowledged, none in flight.
+  EXPECT_NE(metrics->body.find("\npilotage_ingest_request_duration_seconds_count 2\n"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\npilotage_ingest_kafka_delivery_duration_seconds_count 2\n"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("\npilotage_ingest_requests_in_flight 0\n"), std::string::npos);
   EXPECT_EQ(metrics->body.find(kTokenA), std::string::npos);
 }
 

@@ -29,6 +29,8 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   app.add_option("--data", data_dir, "the projector's data directory (holds current -> store)")
       ->envname("PILOTAGE_PROJECTOR_DATA")
       ->capture_default_str();
+  service::LoggingOptions logging;
+  service::AddLoggingOptions(app, logging);
 
   KpisOptions kpis;
   auto* kpis_cmd = app.add_subcommand(
@@ -69,12 +71,7 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   SteeringCli steering;
   AddSteeringCommands(app, steering);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotagectl")) return *code;
   if (kpis_cmd->parsed() && !kpis.national && kpis.lot.empty()) {
     std::cerr << "pilotagectl kpis: give --lot LOT or --national\n";
     return 2;

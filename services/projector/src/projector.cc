@@ -361,6 +361,29 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   return absl::OkStatus();
 }
 
+absl::Status Checkpoint(const ProjectorOptions& options, const std::filesystem::path& into,
+                        std::ostream& out) {
+  auto path = CurrentStore(options.data_dir, false);
+  if (!path.ok()) return path.status();
+  auto projection = MakeProjection(options.projection);
+  if (!projection.ok()) return projection.status();
+  auto store = projection::OpenProjectionStore(path->string(), **projection);
+  if (!store.ok()) {
+    // RocksDB's LOCK file: another process (the running projector) has the store open.
+    if (store.status().code() == absl::StatusCode::kUnavailable &&
+        store.status().message().find("LOCK") != absl::string_view::npos) {
+      return absl::FailedPreconditionError(
+          fmt::format("{} is open by a running projector: stop it first (systemctl stop "
+                      "pilotage-projector@NAME), checkpoint, start it again ({})",
+                      path->string(), std::string(store.status().message())));
+    }
+    return store.status();
+  }
+  if (auto s = (*store)->CreateCheckpoint(fs::absolute(into).string()); !s.ok()) return s;
+  out << "checkpoint: " << path->string() << " copied into " << fs::absolute(into).string() << "\n";
+  return absl::OkStatus();
+}
+
 namespace {
 
 absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options) {

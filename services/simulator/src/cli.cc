@@ -12,6 +12,7 @@
 
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
+#include "pilotage/service/logging.h"
 #include "pilotage/simulator/lots.h"
 #include "pilotage/simulator/progress.h"
 #include "pilotage/simulator/simulator.h"
@@ -103,6 +104,8 @@ int RunCli(int argc, const char* const* argv) {
                  "beneficiaries) as JSON to FILE")
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "No progress display");
+  service::LoggingOptions logging;
+  service::AddLoggingOptions(app, logging);
   to_kafka->excludes(ndjson)->excludes(dry)->excludes(to_gateway);
   to_gateway->excludes(ndjson)->excludes(dry);
   replay->needs(to_gateway);
@@ -114,13 +117,8 @@ int RunCli(int argc, const char* const* argv) {
       "  pilotage-simulator --to-kafka 127.0.0.1:9092 --years 2 --summary-json sent.json\n"
       "  pilotage-simulator --to-gateway http://127.0.0.1:8080 --replay-clock");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kUsage;
+  if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotage-simulator")) {
+    return *code;
   }
   if (!dry_run && ndjson_path.empty() && bootstrap.empty() && gateway.url.empty()) {
     return Fail(kUsage,

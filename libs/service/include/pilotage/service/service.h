@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "pilotage/service/logging.h"  // SetupLogging, AddLoggingOptions
 
 namespace pilotage::service {
 
@@ -24,10 +25,6 @@ int ExitCodeFor(const absl::Status& status);
 
 // Prints "<program>: <message>" on stderr and returns ExitCodeFor(status).
 int Fail(std::string_view program, const absl::Status& status);
-
-// Logging on stderr through spdlog. `level`: trace, debug, info, warn, error,
-// off (kInvalidArgument otherwise). `json`: one JSON object per line.
-[[nodiscard]] absl::Status SetupLogging(std::string_view level, bool json);
 
 // Turns SIGINT and SIGTERM into a flag and a callback, handled on a thread of
 // its own (not in a signal handler). Construct it in main() before any other
@@ -50,8 +47,9 @@ class StopSignal {
   std::thread thread_;
 };
 
-// Progress of long work: a bar redrawn in place on a terminal, a plain line
-// every `line_interval` otherwise. Thread-compatible (one updater).
+// Progress of long work: a bar redrawn in place on a terminal, otherwise an
+// info log event every `line_interval` (a JSON line when logging is JSON).
+// Thread-compatible (one updater).
 class Progress {
  public:
   // `total` 0 means unknown (no percent or ETA).

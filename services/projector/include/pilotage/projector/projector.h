@@ -79,6 +79,16 @@ struct ProjectorOptions {
 [[nodiscard]] absl::Status Rebuild(const ProjectorOptions& options,
                                    const std::filesystem::path& into, std::ostream& out);
 
+// Writes a consistent copy of the current store into `into` (a new directory
+// whose parent exists): a RocksDB checkpoint, table files hard-linked when on
+// the same filesystem (instant), copied otherwise. The copy is a store a data
+// directory's `current` can point to (docs/operations.md, "Backups"). The
+// store is opened for writing, so the projector folding it must be stopped:
+// kFailedPrecondition while it runs; kAlreadyExists if `into` exists,
+// kNotFound if its parent does not or there is no store yet.
+[[nodiscard]] absl::Status Checkpoint(const ProjectorOptions& options,
+                                      const std::filesystem::path& into, std::ostream& out);
+
 // The state digest of the current store (see projection::StateDigest).
 [[nodiscard]] absl::StatusOr<std::string> Digest(const ProjectorOptions& options);
 
