@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "read options from this TOML/INI file");
   job::JobOptions options;
   std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
-  std::string report, draft, textfile, today, log_level = "warn";
-  bool log_json = false;
+  std::string report, draft, textfile, today;
+  pilotage::service::LoggingOptions logging{.level = "warn"};
   app.add_option("--period", options.period,
                  "2024-Q2 (quarter), 2024-05 (month), 2024 (year), or previous-quarter / "
                  "previous-month (the last one ended before today)")
@@ -60,19 +60,10 @@ int main(int argc, char** argv) {
   app.add_option("--today", today,
                  "the day the job considers it is, YYYY-MM-DD (default: today in Paris); for "
                  "replays and tests");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
-      ->envname("PILOTAGE_LOG_LEVEL")
-      ->capture_default_str();
-  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  pilotage::service::AddLoggingOptions(app, logging);
   constexpr const char* kProgram = "pilotage-penalty-job";
-  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
-    return pilotage::service::Fail(kProgram, s);
+  if (auto code = pilotage::service::ParseCommandLine(app, argc, argv, logging, kProgram)) {
+    return *code;
   }
   options.data_dir = data_dir;
   options.report_file = report;
