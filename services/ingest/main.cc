@@ -9,6 +9,7 @@
 #include "pilotage/ingest/config.h"
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/service/service.h"
+#include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
   pilotage::service::StopSignal stop_signal;
@@ -52,6 +53,9 @@ int main(int argc, char** argv) {
       ->add_option("--delivery-timeout-ms", delivery_ms,
                    "how long a request waits for Kafka before 503")
       ->capture_default_str();
+  serve->add_flag("--replay-clock", options.replay_clock,
+                  "demonstrations only: take 'now' from the X-Pilotage-Replay-Time header "
+                  "(loopback only)");
   std::string port_file;
   serve->add_option("--port-file", port_file, "write the bound port to this file once listening");
 
@@ -85,6 +89,9 @@ int main(int argc, char** argv) {
     out << (*gateway)->port() << "\n";
     out.close();
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+  }
+  if (options.replay_clock) {
+    spdlog::warn("replay clock on: recorded_at comes from X-Pilotage-Replay-Time (demo only)");
   }
   auto result = (*gateway)->Serve();
   return result.ok() ? 0 : pilotage::service::Fail("pilotage-ingest", result);

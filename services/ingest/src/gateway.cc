@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "absl/time/time.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"
 
@@ -19,6 +20,8 @@ namespace pilotage::ingest {
 namespace {
 
 using nlohmann::json;
+
+constexpr char kReplayTimeHeader[] = "X-Pilotage-Replay-Time";
 
 // A JSON string literal (the strings are ours or validated UTF-8).
 std::string Quote(std::string_view s) {
@@ -166,6 +169,20 @@ class Gateway::Impl {
     res.set_content(body.dump(), "application/json");
   }
 
+  // The request's "now": the replay time when the replay clock is on and the
+  // request carries one, else the wall clock.
+  absl::StatusOr<absl::Time> Now(const httplib::Request& req) const {
+    if (!options_.replay_clock || !req.has_header(kReplayTimeHeader)) return absl::Now();
+    const std::string value = req.get_header_value(kReplayTimeHeader);
+    absl::Time t;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, value, &t, &error)) {
+      return absl::InvalidArgumentError(
+          fmt::format("'{}' is not an RFC 3339 time such as 2024-03-05T09:30:00Z", value));
+    }
+    return t;
+  }
+
   // Refusals of a whole request are counted, not written: they carry no event.
   void CountRefusal(const std::string& operator_id, const std::string& code) {
     refusals_->Add({{"operator", operator_id}, {"reason", code}}).Increment();
@@ -211,7 +228,15 @@ class Gateway::Impl {
                      absl::Now());
       return;
     }
-    const absl::Time now = absl::Now();
+    auto clock = Now(req);
+    if (!clock.ok()) {
+      SetJson(res, 400,
+              ErrorBody("BAD_REPLAY_TIME", std::string(kReplayTimeHeader),
+                        std::string(clock.status().message())));
+      CountRefusal(operator_id, "BAD_REPLAY_TIME");
+      return;
+    }
+    const absl::Time now = *clock;
     intake::Decoded decoded =
         intake::Review(req.body, *format, op->sender, config_.lots, now, options_.validation);
     if (decoded.request_refusal) {
@@ -376,6 +401,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
     return absl::InvalidArgumentError("no Kafka: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP");
   }
   if (options.threads < 1) return absl::InvalidArgumentError("--threads must be at least 1");
+  if (options.replay_clock && options.host != "127.0.0.1" && options.host != "localhost" &&
+      options.host != "::1") {
+    return absl::InvalidArgumentError(fmt::format(
+        "--replay-clock trusts the sender's clock: only for a demonstration on a loopback "
+        "address, not on '{}'",
+        options.host));
+  }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(config));
   if (auto s = impl->Init(); !s.ok()) return s;
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));

@@ -78,6 +78,7 @@ class IngestTest : public ::testing::Test {
     options.rejected_topic = rejected_;
     options.validation.limits.max_body_bytes = 256 * 1024;
     options.validation.limits.max_events = 100;
+    options.replay_clock = replay_clock_;
     auto gateway = Gateway::Create(options, TestConfig());
     ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
     gateway_ = std::move(*gateway);
@@ -108,6 +109,15 @@ class IngestTest : public ::testing::Test {
     return client_->Post("/v1/events", headers, body, content_type.c_str());
   }
 
+  int64_t RecordedAtOfFirst(const std::string& topic) {
+    auto values = pilotage::testing::ReadTopic(bootstrap_, topic, 1);
+    if (values.size() != 1) return -1;
+    v1::Event event;
+    EXPECT_TRUE(event.ParseFromString(values[0]));
+    return event.recorded_at().seconds();
+  }
+
+  bool replay_clock_ = false;
   std::string bootstrap_, activity_, rejected_;
   std::unique_ptr<kafka::Admin> admin_;
   std::unique_ptr<Gateway> gateway_;
@@ -279,6 +289,61 @@ TEST_F(IngestTest, ValidEventsAreDurableBeforeTheAnswerAndOutcomesAreListed) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("pilotage_ingest_refusals_total"), std::string::npos);
   EXPECT_EQ(metrics->body.find(kTokenA), std::string::npos);
+}
+
+TEST_F(IngestTest, TheGatewayIgnoresAReplayTimeUnlessStartedWithTheReplayClock) {
+  httplib::Headers headers{{"Authorization", fmt::format("Bearer {}", kTokenA)},
+                           {"X-Pilotage-Replay-Time", "2024-06-03T08:00:00Z"}};
+  const absl::Time before = absl::Now();
+  auto res =
+      client_->Post("/v1/events", headers, ValidEvent("evt-clock-1").dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_GE(RecordedAtOfFirst(activity_), absl::ToUnixSeconds(before));
+}
+
+class ReplayClockTest : public IngestTest {
+ protected:
+  ReplayClockTest() { replay_clock_ = true; }
+};
+
+TEST_F(ReplayClockTest, RecordedAtIsTheReplayTimeAndAMalformedOneIsRefused) {
+  const std::string a = fmt::format("Bearer {}", kTokenA);
+  auto bad =
+      client_->Post("/v1/events", {{"Authorization", a}, {"X-Pilotage-Replay-Time", "3 juin 2024"}},
+                    ValidEvent("evt-replay-0").dump(), "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  EXPECT_EQ(json::parse(bad->body)["error"]["code"], "BAD_REPLAY_TIME");
+  EXPECT_EQ(Messages(activity_, 4), 0);
+
+  // 2024-06-03T08:00:00Z, three days after the event occurred (31 May).
+  auto ok = client_->Post(
+      "/v1/events", {{"Authorization", a}, {"X-Pilotage-Replay-Time", "2024-06-03T08:00:00Z"}},
+      ValidEvent("evt-replay-1").dump(), "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(RecordedAtOfFirst(activity_), 1717401600);
+
+  // The skew check runs against the replay time: 31 May is in the future of 30 May.
+  auto future = client_->Post(
+      "/v1/events", {{"Authorization", a}, {"X-Pilotage-Replay-Time", "2024-05-30T00:00:00Z"}},
+      ValidEvent("evt-replay-2").dump(), "application/json");
+  ASSERT_TRUE(future);
+  EXPECT_EQ(future->status, 400) << future->body;
+  EXPECT_EQ(json::parse(future->body)["events"][0]["error"]["code"], "FUTURE_TIMESTAMP");
+  EXPECT_EQ(Messages(activity_, 4), 1);
+}
+
+TEST(ReplayClockOptionTest, IsRefusedOnANonLoopbackAddress) {
+  GatewayOptions options;
+  options.bootstrap = "127.0.0.1:1";
+  options.host = "0.0.0.0";
+  options.replay_clock = true;
+  auto gateway = Gateway::Create(options, GatewayConfig{});
+  ASSERT_FALSE(gateway.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(gateway.status())) << gateway.status().ToString();
+  EXPECT_NE(gateway.status().message().find("loopback"), std::string::npos);
 }
 
 }  // namespace

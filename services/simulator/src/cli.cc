@@ -79,6 +79,21 @@ int RunCli(int argc, const char* const* argv) {
   app.add_option("--topic", kafka.topic, "Topic for --to-kafka")
       ->type_name("NAME")
       ->capture_default_str();
+  GatewaySinkOptions gateway;
+  auto* to_gateway =
+      app.add_option("--to-gateway", gateway.url,
+                     "Send through the ingest gateway at URL (the operators' real path), as "
+                     "protobuf EventBatch requests with each operator's token")
+          ->type_name("URL");
+  app.add_option("--token-template", gateway.token_template,
+                 "Bearer token of an operator for --to-gateway; {operator} is its id")
+      ->capture_default_str();
+  auto* replay = app.add_flag("--replay-clock", gateway.replay_clock,
+                              "With --to-gateway: send each request's recording time in "
+                              "X-Pilotage-Replay-Time (the gateway must run with --replay-clock)");
+  app.add_option("--batch-events", gateway.batch_events, "Events per request for --to-gateway")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   auto* ndjson = app.add_option("--ndjson", ndjson_path,
                                 "Write events as JSON lines (v1 mapping) to FILE, '-' for stdout")
                      ->type_name("FILE");
@@ -88,13 +103,16 @@ int RunCli(int argc, const char* const* argv) {
                  "beneficiaries) as JSON to FILE")
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "No progress display");
-  to_kafka->excludes(ndjson)->excludes(dry);
+  to_kafka->excludes(ndjson)->excludes(dry)->excludes(to_gateway);
+  to_gateway->excludes(ndjson)->excludes(dry);
+  replay->needs(to_gateway);
   ndjson->excludes(dry);
   app.footer(
       "Examples:\n"
       "  pilotage-simulator --dry-run\n"
       "  pilotage-simulator --scale 0.05 --seed 7 --ndjson events.ndjson --summary-json sum.json\n"
-      "  pilotage-simulator --to-kafka 127.0.0.1:9092 --years 2 --summary-json sent.json");
+      "  pilotage-simulator --to-kafka 127.0.0.1:9092 --years 2 --summary-json sent.json\n"
+      "  pilotage-simulator --to-gateway http://127.0.0.1:8080 --replay-clock");
 
   try {
     app.parse(argc, argv);
@@ -104,10 +122,10 @@ int RunCli(int argc, const char* const* argv) {
     app.exit(e);
     return kUsage;
   }
-  if (!dry_run && ndjson_path.empty() && bootstrap.empty()) {
+  if (!dry_run && ndjson_path.empty() && bootstrap.empty() && gateway.url.empty()) {
     return Fail(kUsage,
-                "say where events go: --dry-run, --ndjson FILE or --to-kafka BOOTSTRAP "
-                "(try --help)");
+                "say where events go: --dry-run, --ndjson FILE, --to-kafka BOOTSTRAP or "
+                "--to-gateway URL (try --help)");
   }
 
   auto lots = LoadLots(lots_path);
@@ -124,8 +142,14 @@ int RunCli(int argc, const char* const* argv) {
   std::unique_ptr<EventSink> sink;
   std::ofstream ndjson_file;
   KafkaSink* kafka_sink = nullptr;
+  GatewaySink* gateway_sink = nullptr;
   const bool events_on_stdout = ndjson_path == "-";
-  if (!bootstrap.empty()) {
+  if (!gateway.url.empty()) {
+    auto created = GatewaySink::Create(gateway);
+    if (!created.ok()) return Fail(kRunFailed, created.status().ToString());
+    gateway_sink = created->get();
+    sink = std::move(*created);
+  } else if (!bootstrap.empty()) {
     kafka.bootstrap = bootstrap;
     auto created = KafkaSink::Create(kafka);
     if (!created.ok()) return Fail(kRunFailed, created.status().ToString());
@@ -168,6 +192,11 @@ int RunCli(int argc, const char* const* argv) {
                  ? ""
                  : fmt::format("; kafka {}: {} acknowledged, {} failed", kafka.topic,
                                kafka_sink->acknowledged(), kafka_sink->failed()));
+  if (gateway_sink != nullptr) {
+    fmt::print(report, "gateway {}: {} requests, {} events accepted, {} refused{}\n", gateway.url,
+               gateway_sink->requests(), gateway_sink->accepted(), gateway_sink->refused(),
+               gateway_sink->refused() > 0 ? " (" + gateway_sink->RefusalsByReason() + ")" : "");
+  }
   std::fflush(report);
   if (summary_file.is_open()) {
     summary_file << summary->ToJson();

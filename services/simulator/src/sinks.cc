@@ -1,8 +1,15 @@
 #include "pilotage/simulator/sinks.h"
 
-#include <atomic>
-#include <mutex>
+#include <httplib.h>
 
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "absl/time/time.h"
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/kafka/kafka.h"
@@ -102,5 +109,159 @@ absl::Status KafkaSink::Finish() {
 
 int64_t KafkaSink::acknowledged() const { return impl_->acknowledged.load(); }
 int64_t KafkaSink::failed() const { return impl_->failed.load(); }
+
+}  // namespace pilotage::simulator
+
+namespace pilotage::simulator {
+
+class GatewaySink::Impl {
+ public:
+  struct Pending {
+    v1::EventBatch batch;
+    int64_t last_recorded_at = 0;
+    std::string day;  // Europe/Paris day of the buffered events' recorded_at
+  };
+
+  GatewaySinkOptions options;
+  std::unique_ptr<httplib::Client> client;
+  std::map<std::string, Pending> pending;  // by operator
+  absl::TimeZone paris;
+  int64_t accepted = 0;
+  int64_t refused = 0;
+  int64_t requests = 0;
+  std::map<std::string, int64_t> refusals;
+  std::string body;
+
+  std::string Token(const std::string& operator_id) const {
+    std::string token = options.token_template;
+    if (auto at = token.find("{operator}"); at != std::string::npos) {
+      token.replace(at, std::string_view("{operator}").size(), operator_id);
+    }
+    return token;
+  }
+
+  absl::Status Flush(const std::string& operator_id, Pending& p) {
+    if (p.batch.events_size() == 0) return absl::OkStatus();
+    body.clear();
+    if (!p.batch.SerializeToString(&body)) {
+      return absl::InternalError("gateway sink: cannot serialise a batch");
+    }
+    httplib::Headers headers{{"Authorization", "Bearer " + Token(operator_id)}};
+    if (options.replay_clock) {
+      headers.emplace("X-Pilotage-Replay-Time",
+                      absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(p.last_recorded_at),
+                                       absl::UTCTimeZone()));
+    }
+    for (int attempt = 0;; ++attempt) {
+      ++requests;
+      auto res = client->Post("/v1/events", headers, body, "application/x-protobuf");
+      if (!res) {
+        return absl::UnavailableError(
+            fmt::format("gateway {}: {}", options.url, httplib::to_string(res.error())));
+      }
+      if (res->status == 429 || res->status == 503) {
+        if (attempt >= options.max_retries) {
+          return absl::UnavailableError(fmt::format("gateway {}: still {} after {} retries: {}",
+                                                    options.url, res->status, attempt, res->body));
+        }
+        int wait_s = 1;
+        if (res->has_header("Retry-After")) {
+          wait_s = std::clamp(std::atoi(res->get_header_value("Retry-After").c_str()), 1, 60);
+        }
+        // Backing off as the gateway asks (not a synchronisation).
+        std::this_thread::sleep_for(std::chrono::seconds(wait_s));
+        continue;
+      }
+      if (res->status != 200 && res->status != 207 && res->status != 400) {
+        return absl::FailedPreconditionError(
+            fmt::format("gateway {} refused operator {}'s request: HTTP {}: {}", options.url,
+                        operator_id, res->status, res->body.substr(0, 500)));
+      }
+      auto answer = nlohmann::json::parse(res->body, nullptr, false);
+      if (answer.is_discarded() || !answer.contains("events")) {
+        return absl::FailedPreconditionError(fmt::format("gateway {}: HTTP {} for operator {}: {}",
+                                                         options.url, res->status, operator_id,
+                                                         res->body.substr(0, 500)));
+      }
+      for (const auto& e : answer["events"]) {
+        if (e.value("status", "") == "accepted") {
+          ++accepted;
+        } else {
+          ++refused;
+          ++refusals[e["error"].value("code", "UNKNOWN")];
+        }
+      }
+      break;
+    }
+    p.batch.clear_events();
+    return absl::OkStatus();
+  }
+};
+
+absl::StatusOr<std::unique_ptr<GatewaySink>> GatewaySink::Create(
+    const GatewaySinkOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (options.batch_events < 1) {
+    return absl::InvalidArgumentError("gateway sink: batch_events must be at least 1");
+  }
+  if (!absl::LoadTimeZone("Europe/Paris", &impl->paris)) {
+    return absl::FailedPreconditionError("cannot load the Europe/Paris time zone (tzdata)");
+  }
+  impl->client = std::make_unique<httplib::Client>(options.url);
+  if (!impl->client->is_valid()) {
+    return absl::InvalidArgumentError(
+        fmt::format("--to-gateway '{}': not a URL such as http://127.0.0.1:8080", options.url));
+  }
+  impl->client->set_read_timeout(120, 0);
+  auto health = impl->client->Get("/healthz");
+  if (!health || health->status != 200) {
+    return absl::UnavailableError(fmt::format(
+        "gateway {} does not answer GET /healthz ({})", options.url,
+        health ? fmt::format("HTTP {}", health->status) : httplib::to_string(health.error())));
+  }
+  return std::unique_ptr<GatewaySink>(new GatewaySink(std::move(impl)));
+}
+
+GatewaySink::GatewaySink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+GatewaySink::~GatewaySink() = default;
+
+absl::Status GatewaySink::Send(const v1::Event& event) {
+  auto& p = impl_->pending[event.operator_id()];
+  if (impl_->options.replay_clock) {
+    const std::string day = absl::FormatTime(
+        "%Y-%m-%d", absl::FromUnixSeconds(event.recorded_at().seconds()), impl_->paris);
+    if (day != p.day) {
+      if (auto s = impl_->Flush(event.operator_id(), p); !s.ok()) return s;
+      p.day = day;
+    }
+    p.last_recorded_at = std::max(p.last_recorded_at, event.recorded_at().seconds());
+  }
+  *p.batch.add_events() = event;
+  if (p.batch.events_size() >= impl_->options.batch_events) {
+    return impl_->Flush(event.operator_id(), p);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GatewaySink::Finish() {
+  for (auto& [op, p] : impl_->pending) {
+    if (auto s = impl_->Flush(op, p); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+int64_t GatewaySink::accepted() const { return impl_->accepted; }
+int64_t GatewaySink::refused() const { return impl_->refused; }
+int64_t GatewaySink::requests() const { return impl_->requests; }
+
+std::string GatewaySink::RefusalsByReason() const {
+  std::string out;
+  for (const auto& [code, n] : impl_->refusals) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{}: {}", code, n);
+  }
+  return out;
+}
 
 }  // namespace pilotage::simulator

@@ -56,7 +56,7 @@ TEST(Cli, BadUsageExitsWithTwoAndSaysWhy) {
       {{"--dry-run", "--scale", "lots"}, "--scale"},
       {{"--dry-run", "--lots", "/nonexistent/lots.json"}, "/nonexistent/lots.json"},
       {{"--dry-run", "--no-such-option"}, "--no-such-option"},
-      {{"--scale", "0.01"}, "--dry-run, --ndjson FILE or --to-kafka BOOTSTRAP"},
+      {{"--scale", "0.01"}, "--dry-run, --ndjson FILE, --to-kafka BOOTSTRAP or --to-gateway URL"},
       {{"--dry-run", "--ndjson", "x.ndjson"}, "excludes"},
       {{"--dry-run", "--lot", "LOT-99"}, "LOT-99"},
   };

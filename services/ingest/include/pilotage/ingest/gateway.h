@@ -13,6 +13,16 @@
 // batch over a limit; 415 unknown Content-Type; 429 rate limit (Retry-After);
 // 503 Kafka did not acknowledge (Retry-After; the events it did acknowledge
 // are still listed as accepted).
+//
+// Replay clock (demonstrations and load tests only, never in production):
+// with GatewayOptions::replay_clock, a request may carry the header
+// `X-Pilotage-Replay-Time` (RFC 3339, e.g. "2024-03-05T09:30:00Z"); the
+// gateway then takes it as "now" for that request: recorded_at of its events
+// and the clock-skew check. That is how a past year is replayed through the
+// operators' real path with the recording times it had. Without the option
+// the header is ignored (the gateway never trusts a sender's clock), and the
+// option is refused unless the gateway listens on a loopback address. A
+// malformed header is a 400 BAD_REPLAY_TIME.
 
 #include <atomic>
 #include <chrono>
@@ -41,6 +51,8 @@ struct GatewayOptions {
   std::chrono::milliseconds delivery_timeout{10000};
   // Retry-After advised with 503, seconds.
   int retry_after_s = 5;
+  // See "Replay clock" above. Default off.
+  bool replay_clock = false;
 };
 
 class Gateway {

@@ -8,9 +8,12 @@
 //                "Fast mode": recorded_at is set by the simulator, emulating
 //                the ingest gateway.
 //
-// Not here yet: the gateway mode, which will POST EventBatch bodies to the
-// ingest service with each lot's operator token and let the gateway set
-// recorded_at. It will be one more EventSink built next to these.
+//   GatewaySink  the operators' real path: POSTs protobuf EventBatch bodies
+//                to pilotage-ingest with each operator's bearer token; the
+//                gateway validates and sets recorded_at. With replay_clock,
+//                each request carries X-Pilotage-Replay-Time (the gateway
+//                must run with --replay-clock) so that a past year keeps the
+//                recording times the simulator chose, late reporting included.
 
 #include <chrono>
 #include <cstdint>
@@ -74,6 +77,50 @@ class KafkaSink : public EventSink {
 
  private:
   explicit KafkaSink(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct GatewaySinkOptions {
+  // "http://127.0.0.1:8080".
+  std::string url;
+  // The bearer token of an operator: "{operator}" is replaced by its id.
+  // Default: the tokens of deploy/ingest/gateway.example.json (local demo).
+  std::string token_template = "local-demo-token-{operator}";
+  bool replay_clock = false;
+  // Events per request (the gateway's default limit is 1000).
+  int batch_events = 500;
+  // Gives up after this many answers 429/503 in a row for one batch.
+  int max_retries = 30;
+};
+
+// Buffers each operator's events and POSTs them as one EventBatch when the
+// buffer is full or, with replay_clock, when the Europe/Paris day of
+// recorded_at changes (so that every event of a request is recorded on its
+// own day, and the replay time is the latest recorded_at of the request).
+// 429 and 503 are retried after Retry-After; refused events (200/207/400
+// answers) are counted by reason, not fatal; 401/403/413/415 and transport
+// errors stop the run with the gateway's message.
+class GatewaySink : public EventSink {
+ public:
+  // Checks GET /healthz first (kUnavailable naming the URL).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<GatewaySink>> Create(
+      const GatewaySinkOptions& options);
+  ~GatewaySink() override;
+
+  absl::Status Send(const v1::Event& event) override;
+  // Sends what is buffered.
+  absl::Status Finish() override;
+
+  int64_t accepted() const;
+  int64_t refused() const;
+  int64_t requests() const;
+  // "FUTURE_TIMESTAMP: 3, PERSONAL_DATA: 1" (sorted), empty when none.
+  std::string RefusalsByReason() const;
+
+  class Impl;
+
+ private:
+  explicit GatewaySink(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
