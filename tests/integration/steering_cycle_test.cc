@@ -414,6 +414,15 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
       Json({"statement", "--lot", kLot, "--period", "2024-Q2", "--on", "2024-08-02", "--json"});
   EXPECT_EQ(after["issued"], true);
   EXPECT_EQ(after["issued_net_amount_cents"], 73500);
+  const auto listed = Json({"statements", "--lot", kLot, "--json"});
+  ASSERT_EQ(listed["statements"].size(), 1u) << listed.dump(2);
+  EXPECT_EQ(listed["statements"][0]["period"], "2024-Q2");
+  EXPECT_EQ(listed["statements"][0]["cumulative_fund_usage_cents"], 73500);
+  EXPECT_EQ(listed["statements"][0]["issued_by"], "pilote-national");
+  const auto reviews = Json({"reviews", "--lot", kLot, "--json"});
+  ASSERT_EQ(reviews["reviews"].size(), 1u) << reviews.dump(2);
+  EXPECT_EQ(reviews["reviews"][0]["held_on"], "2024-07-18");
+  EXPECT_EQ(reviews["reviews"][0]["findings"][0], "Satisfaction en baisse");
 
   // 7. The topic holds exactly the accepted commands' events, in order: no
   // refused command wrote anything (a refused one would sit before the last).
