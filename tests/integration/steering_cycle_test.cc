@@ -3,7 +3,8 @@
 // terms and Q2 2024 activity produced, a corrective action opened, a
 // penalty proposed (as the penalty job would), the operator's observations
 // recorded, the penalty confirmed, the ledger, actions and statement read
-// back with the numbers worked out by hand below, the statement issued.
+// back with the numbers worked out by hand below, the statement issued; a
+// review recorded and the action closed late.
 // Refused commands (unknown lot, unknown penalty, bad date, unknown KPI,
 // confirming before the deadline, deciding twice, issuing an open period)
 // exit non-zero and write nothing: the contract topic holds exactly the
@@ -281,6 +282,15 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   ASSERT_EQ(opened.code, 0) << opened.output;
   written.push_back(v1::Event::kCorrectiveActionOpened);
 
+  auto review = Ctl({"review", "record", "--lot", kLot, "--period", "2024-Q2", "--held-on",
+                     "2024-07-18", "--finding", "Satisfaction en baisse", "--decision",
+                     "Action corrective ACT-1", "--on", "2024-07-18"});
+  ASSERT_EQ(review.code, 0) << review.output;
+  written.push_back(v1::Event::kReviewHeld);
+  ExpectRefused(Ctl({"review", "record", "--lot", kLot, "--period", "2024-Q5", "--finding", "x",
+                     "--on", "2024-07-18"}),
+                2, "--period");
+
   // 3. The penalty job's proposal (23 points x 10 EUR).
   v1::Event proposal;
   proposal.set_event_id("proposal-1");
@@ -350,6 +360,21 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   EXPECT_EQ(actions["actions"][0]["state"], "OVERDUE");
   EXPECT_EQ(actions["actions"][0]["days_late"], 16);
 
+  ExpectRefused(Ctl({"action", "close", "--lot", kLot, "--id", "ACT-404", "--evidence", "x", "--on",
+                     "2024-09-20"}),
+                5, "--id");
+  auto closed = Ctl({"action", "close", "--lot", kLot, "--id", "ACT-1", "--evidence",
+                     "Enquêtes relancées, taux de réponse rétabli", "--on", "2024-09-20"});
+  ASSERT_EQ(closed.code, 0) << closed.output;
+  written.push_back(v1::Event::kCorrectiveActionClosed);
+  ASSERT_NO_FATAL_FAILURE(CatchUp());
+  ExpectRefused(Ctl({"action", "close", "--lot", kLot, "--id", "ACT-1", "--evidence", "x", "--on",
+                     "2024-09-21"}),
+                3, "déjà clôturée");
+  const auto closed_actions = Json({"actions", "--lot", kLot, "--on", "2024-10-01", "--json"});
+  EXPECT_EQ(closed_actions["actions"][0]["state"], "CLOSED_LATE");
+  EXPECT_EQ(closed_actions["actions"][0]["days_late"], 5);  // due 15, closed 20 September
+
   // 6. The statement, by hand (see the top of the file).
   ExpectRefused(Ctl({"statement", "--lot", kLot, "--period", "2024-Q3", "--issue", "--by", "pilote",
                      "--on", "2024-08-02"}),
@@ -389,6 +414,15 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
       Json({"statement", "--lot", kLot, "--period", "2024-Q2", "--on", "2024-08-02", "--json"});
   EXPECT_EQ(after["issued"], true);
   EXPECT_EQ(after["issued_net_amount_cents"], 73500);
+  const auto listed = Json({"statements", "--lot", kLot, "--json"});
+  ASSERT_EQ(listed["statements"].size(), 1u) << listed.dump(2);
+  EXPECT_EQ(listed["statements"][0]["period"], "2024-Q2");
+  EXPECT_EQ(listed["statements"][0]["cumulative_fund_usage_cents"], 73500);
+  EXPECT_EQ(listed["statements"][0]["issued_by"], "pilote-national");
+  const auto reviews = Json({"reviews", "--lot", kLot, "--json"});
+  ASSERT_EQ(reviews["reviews"].size(), 1u) << reviews.dump(2);
+  EXPECT_EQ(reviews["reviews"][0]["held_on"], "2024-07-18");
+  EXPECT_EQ(reviews["reviews"][0]["findings"][0], "Satisfaction en baisse");
 
   // 7. The topic holds exactly the accepted commands' events, in order: no
   // refused command wrote anything (a refused one would sit before the last).

@@ -104,6 +104,13 @@ void AddSteeringCommands(CLI::App& app, SteeringCli& cli) {
   AddCommon(cli.actions_cmd, cli.actions.common, false);
   cli.actions_cmd->add_flag("--json", cli.actions.json, "print JSON");
 
+  cli.reviews_cmd = app.add_subcommand("reviews", "a lot's reviews (bilans)");
+  AddCommon(cli.reviews_cmd, cli.reviews.common, false);
+  cli.reviews_cmd->add_flag("--json", cli.reviews.json, "print JSON");
+  cli.statements_cmd = app.add_subcommand("statements", "the payment statements issued for a lot");
+  AddCommon(cli.statements_cmd, cli.statements.common, false);
+  cli.statements_cmd->add_flag("--json", cli.statements.json, "print JSON");
+
   cli.statement_cmd =
       app.add_subcommand("statement", "a lot's payment statement for a period; --issue emits it");
   auto& st = cli.statement;
@@ -120,7 +127,7 @@ std::optional<absl::Status> RunSteering(SteeringCli& cli, const std::filesystem:
   for (SteeringCommon* c :
        {&cli.award.common, &cli.review.common, &cli.action_open.common, &cli.action_close.common,
         &cli.observations.common, &cli.confirm.common, &cli.waive.common, &cli.ledger.common,
-        &cli.actions.common, &cli.statement.common}) {
+        &cli.actions.common, &cli.statement.common, &cli.statements.common, &cli.reviews.common}) {
     c->data_dir = data_dir;
   }
   if (cli.award_cmd->parsed()) {
@@ -138,6 +145,8 @@ std::optional<absl::Status> RunSteering(SteeringCli& cli, const std::filesystem:
   if (cli.ledger_cmd->parsed()) return PrintLedger(cli.ledger, out);
   if (cli.actions_cmd->parsed()) return PrintActions(cli.actions, out);
   if (cli.statement_cmd->parsed()) return PrintStatement(cli.statement, out);
+  if (cli.statements_cmd->parsed()) return PrintStatements(cli.statements, out);
+  if (cli.reviews_cmd->parsed()) return PrintReviews(cli.reviews, out);
   return std::nullopt;
 }
 

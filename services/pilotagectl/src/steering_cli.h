@@ -21,6 +21,8 @@ struct SteeringCli {
   DecisionOptions waive;
   ReportOptions ledger;
   ReportOptions actions;
+  ReportOptions statements;
+  ReportOptions reviews;
   StatementOptions statement;
   int64_t annual_budget_cents = 0;
 
@@ -33,11 +35,14 @@ struct SteeringCli {
   CLI::App* waive_cmd = nullptr;
   CLI::App* ledger_cmd = nullptr;
   CLI::App* actions_cmd = nullptr;
+  CLI::App* statements_cmd = nullptr;
+  CLI::App* reviews_cmd = nullptr;
   CLI::App* statement_cmd = nullptr;
 };
 
 // Adds `lot award`, `review record`, `action open|close`,
-// `penalty observations|confirm|waive`, `ledger`, `actions`, `statement`.
+// `penalty observations|confirm|waive`, `ledger`, `actions`, `reviews`,
+// `statement`, `statements`.
 void AddSteeringCommands(CLI::App& app, SteeringCli& cli);
 
 // Runs the steering subcommand that was parsed, with the store under

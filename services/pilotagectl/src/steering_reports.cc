@@ -257,6 +257,85 @@ absl::Status PrintActions(const ReportOptions& o, std::ostream& out) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<nlohmann::json> StatementsJson(const ReportOptions& o) {
+  auto state = LoadLot(o.common, true);
+  if (!state.ok()) return state.status();
+  nlohmann::json statements = nlohmann::json::array();
+  for (const auto& r : state->steering.statements) {
+    const auto& s = r.statement();
+    statements.push_back({{"statement_id", s.statement_id()},
+                          {"period", s.period()},
+                          {"terms_version", s.terms_version()},
+                          {"fees_cents", s.fees_cents()},
+                          {"variable_cents", s.variable_cents()},
+                          {"penalties_cents", s.penalties_cents()},
+                          {"net_amount_cents", s.net_amount_cents()},
+                          {"cumulative_fund_usage_cents", s.cumulative_fund_usage_cents()},
+                          {"budget_envelope_cents", s.budget_envelope_cents()},
+                          {"issued_by", s.issued_by()},
+                          {"event_id", r.event_id()}});
+  }
+  return nlohmann::json{{"lot", o.common.lot}, {"statements", statements}};
+}
+
+absl::Status PrintStatements(const ReportOptions& o, std::ostream& out) {
+  auto json = StatementsJson(o);
+  if (!json.ok()) return json.status();
+  if (o.json) {
+    out << json->dump(2) << "\n";
+    return absl::OkStatus();
+  }
+  out << fmt::format("Relevés de paiement émis pour le lot {}\n\n", o.common.lot);
+  if ((*json)["statements"].empty()) out << "Aucun relevé émis.\n";
+  for (const auto& s : (*json)["statements"]) {
+    out << fmt::format(
+        "{} — {} — net {} (forfaits {}, part variable {}, pénalités {}) — cumul {} "
+        "sur {} — émis par {}\n",
+        s["statement_id"].get<std::string>(), s["period"].get<std::string>(),
+        FrenchEuros(s["net_amount_cents"].get<int64_t>()),
+        FrenchEuros(s["fees_cents"].get<int64_t>()),
+        FrenchEuros(s["variable_cents"].get<int64_t>()),
+        FrenchEuros(s["penalties_cents"].get<int64_t>()),
+        FrenchEuros(s["cumulative_fund_usage_cents"].get<int64_t>()),
+        FrenchEuros(s["budget_envelope_cents"].get<int64_t>()), s["issued_by"].get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<nlohmann::json> ReviewsJson(const ReportOptions& o) {
+  auto state = LoadLot(o.common, true);
+  if (!state.ok()) return state.status();
+  nlohmann::json reviews = nlohmann::json::array();
+  for (const auto& r : state->steering.reviews) {
+    const auto& v = r.review();
+    reviews.push_back(
+        {{"review_id", v.review_id()},
+         {"period", v.period()},
+         {"held_on", v.held_on()},
+         {"findings", std::vector<std::string>(v.findings().begin(), v.findings().end())},
+         {"decisions", std::vector<std::string>(v.decisions().begin(), v.decisions().end())}});
+  }
+  return nlohmann::json{{"lot", o.common.lot}, {"reviews", reviews}};
+}
+
+absl::Status PrintReviews(const ReportOptions& o, std::ostream& out) {
+  auto json = ReviewsJson(o);
+  if (!json.ok()) return json.status();
+  if (o.json) {
+    out << json->dump(2) << "\n";
+    return absl::OkStatus();
+  }
+  out << fmt::format("Bilans du lot {}\n\n", o.common.lot);
+  if ((*json)["reviews"].empty()) out << "Aucun bilan.\n";
+  for (const auto& r : (*json)["reviews"]) {
+    out << fmt::format("{} — {} — tenu le {}\n", r["review_id"].get<std::string>(),
+                       r["period"].get<std::string>(), French(r["held_on"]));
+    for (const auto& f : r["findings"]) out << "    constat : " << f.get<std::string>() << "\n";
+    for (const auto& d : r["decisions"]) out << "    décision : " << d.get<std::string>() << "\n";
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 struct ComputedStatement {

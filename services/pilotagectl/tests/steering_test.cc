@@ -1,5 +1,6 @@
 // Parts of the steering commands that need neither a store nor a broker:
 // formatting, event ids, and the award's input checks (--dry-run).
+#include <fstream>
 #include <sstream>
 
 #include "gtest/gtest.h"
@@ -47,6 +48,35 @@ TEST(AwardLot, DryRunPrintsTheEventWithAnEnvelopePerContractYear) {
   EXPECT_NE(out.str().find("\"contract_year\": 4"), std::string::npos) << out.str();
   EXPECT_EQ(out.str().find("\"contract_year\": 5"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("--dry-run"), std::string::npos) << out.str();
+}
+
+TEST(AwardLot, ReadsAJsonFileThatFlagsOverride) {
+  testing::TempDir dir;
+  const auto file = dir.path() / "award.json";
+  std::ofstream(file) << R"({"region": "Île-de-France", "region_code": "11",
+    "operator_id": "op-file", "departements": ["75", "77"],
+    "start_date": "2024-01-02", "end_date": "2027-12-31",
+    "budget": [{"contract_year": 1, "amount_cents": "1500000000"}]})";
+  AwardOptions o;
+  o.common.data_dir = dir.path() / "no-store-yet";
+  o.common.lot = "LOT-11";
+  o.common.on = "2024-01-02";
+  o.common.emit.dry_run = true;
+  o.file = file;
+  o.operator_id = "op-flag";
+  std::ostringstream out;
+  const absl::Status s = AwardLot(o, out);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_NE(out.str().find("\"operator_id\": \"op-flag\""), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("\"77\""), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("\"1500000000\""), std::string::npos) << out.str();
+
+  std::ofstream(file) << R"({"region": "x", "no_such_field": 1})";
+  std::ostringstream bad;
+  const absl::Status refused = AwardLot(o, bad);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused.ToString();
+  EXPECT_NE(refused.message().find("--file"), std::string_view::npos) << refused.ToString();
+  EXPECT_TRUE(bad.str().empty());
 }
 
 struct BadAward {

@@ -162,6 +162,13 @@ struct StatementOptions {
 [[nodiscard]] absl::StatusOr<nlohmann::json> ActionsJson(const ReportOptions& options);
 [[nodiscard]] absl::Status PrintActions(const ReportOptions& options, std::ostream& out);
 
+// The statements issued for the lot (period, net, fund usage, who issued
+// them) and its reviews (period, day, findings, decisions), by id.
+[[nodiscard]] absl::StatusOr<nlohmann::json> StatementsJson(const ReportOptions& options);
+[[nodiscard]] absl::Status PrintStatements(const ReportOptions& options, std::ostream& out);
+[[nodiscard]] absl::StatusOr<nlohmann::json> ReviewsJson(const ReportOptions& options);
+[[nodiscard]] absl::Status PrintReviews(const ReportOptions& options, std::ostream& out);
+
 // The period's payment statement (domain::ComputeStatement); with `issue`,
 // also emits it (kFailedPrecondition while the period is not closed on `on`).
 [[nodiscard]] absl::StatusOr<nlohmann::json> StatementJson(const StatementOptions& options);
