@@ -11,6 +11,8 @@
 //   cep_contract   "<lot>\0award"                    -> store.v1.LotRecord
 //                  "<lot>\0terms\0<version>"         -> store.v1.TermsRecord
 //   cep_quality    "<lot>\0refused\0<event_id>"      -> "" per refused event
+//                  "<lot>\0imported\0<event_id>"     -> count (8 bytes LE): events
+//                  of the lot a HistoryImported says a file import wrote
 //   activity_counts                                  as ActivityCounts
 //
 // Every stored value is a set union or a sum, so the state is the same
@@ -66,6 +68,7 @@ class CepProjection : public projection::Projection {
   std::map<std::string, std::vector<v1::Event>> journeys_;
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
+  std::map<std::string, int64_t> imported_;
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
 };
