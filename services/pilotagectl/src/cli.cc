@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "pilotage/pilotagectl/contract.h"
 #include "pilotage/pilotagectl/counters.h"
+#include "pilotage/pilotagectl/import.h"
 #include "pilotage/pilotagectl/kpis.h"
 #include "pilotage/service/service.h"
 
@@ -65,6 +66,9 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   publish_cmd->add_option("--lot", publish.lots, "only this lot (repeatable)");
   publish_cmd->add_option("--terms", publish.terms_files, "terms file (repeatable)")->required();
 
+  ImportOptions import;
+  auto* import_cmd = AddImportCommand(app, import);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,7 +82,9 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   kpis.data_dir = data_dir;
   absl::Status result;
   counters.data_dir = data_dir;
-  if (counters_cmd->parsed()) {
+  if (import_cmd->parsed()) {
+    result = RunImport(import, out).status();
+  } else if (counters_cmd->parsed()) {
     result = PrintCounters(counters, out);
   } else if (check->parsed()) {
     result = CheckTerms(check_files, out);
