@@ -18,9 +18,11 @@
 //   * dates: "YYYY-MM-DD" (00:00 Paris time), "YYYY-MM-DD HH:MM[:SS]" (Paris
 //     time, 'T' accepted) or RFC 3339 with an offset; nothing else
 //     ("02/04/2024" is BAD_TIMESTAMP);
-//   * the event id is derived: "csv-" + XXH3-128 (hex) of the operator, the
-//     event type and the event the line decodes to, so that importing the same
-//     line again gives the same id.
+//   * the event id is derived: "csv-" + XXH3-128 of the operator, the event
+//     type and the event the line decodes to, written as 32 letters a-p (4
+//     bits each; no digits, which the personal-data guard could take for a
+//     NIR or a phone number), so that importing the same line again gives
+//     the same id.
 //
 // Refusals use the codes of intake.h plus kCsvRefusalCodes; their `field` is
 // the column as written in the header (empty for the whole line).
@@ -64,6 +66,7 @@ const std::vector<CsvColumnSpec>* CsvLayout(std::string_view event_type);
 // nullopt when a quote is left open.
 std::optional<std::vector<std::string>> SplitCsvRecord(std::string_view line, char separator);
 
+// Not thread-safe (it remembers the enum spellings it has read); one per file.
 class CsvDecoder {
  public:
   // Reads the header row of a file of `event_type` events written by
