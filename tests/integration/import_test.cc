@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/terms.h"
@@ -322,6 +324,53 @@ void AdaptToTheGatewayRules(v1::Event& e) {
   if (!b.empty()) m->GetReflection()->SetString(m, f, "golden-" + b);
 }
 
+// One event as a CSV header and row of its type's layout, with the
+// canonical column names (the proto fields, the profile's flattened) and
+// v1 enum names: written here by hand, not by the code under test.
+std::pair<std::string, std::string> CsvOf(const v1::Event& e) {
+  using google::protobuf::FieldDescriptor;
+  using google::protobuf::Message;
+  using google::protobuf::util::TimeUtil;
+  std::vector<std::string> header = {"lot_id", "occurred_at", "recorded_at"};
+  std::vector<std::string> row = {e.lot_id(), TimeUtil::ToString(e.occurred_at()),
+                                  TimeUtil::ToString(e.recorded_at())};
+  std::function<void(const Message&)> add = [&](const Message& m) {
+    const auto* d = m.GetDescriptor();
+    const auto* r = m.GetReflection();
+    for (int i = 0; i < d->field_count(); ++i) {
+      const auto* f = d->field(i);
+      switch (f->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_MESSAGE:
+          add(r->GetMessage(m, f));
+          continue;
+        case FieldDescriptor::CPPTYPE_STRING:
+          row.push_back(r->GetString(m, f));
+          break;
+        case FieldDescriptor::CPPTYPE_ENUM:
+          row.push_back(r->GetEnum(m, f)->number() ? r->GetEnum(m, f)->name() : "");
+          break;
+        case FieldDescriptor::CPPTYPE_INT32:
+          row.push_back(std::to_string(r->GetInt32(m, f)));
+          break;
+        case FieldDescriptor::CPPTYPE_BOOL:
+          row.push_back(r->GetBool(m, f) ? "true" : "false");
+          break;
+        default:
+          ADD_FAILURE() << f->full_name();
+      }
+      header.push_back(f->name());
+    }
+  };
+  add(e.GetReflection()->GetMessage(e, v1::Event::descriptor()->FindFieldByNumber(e.body_case())));
+  std::string h, v;
+  for (size_t i = 0; i < header.size(); ++i) {
+    h += (i ? "," : "") + header[i];
+    v += (i ? "," : "") + row[i];
+  }
+  return {h, v};
+}
+
+// Through both formats: NDJSON (the scenario's own ids) and CSV (derived ids).
 TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(kSource / "tests/fixtures/cep")) {
@@ -355,84 +404,100 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
       *e.mutable_terms_published()->mutable_terms() = *parsed;
       contract_events.push_back(std::move(e));
     }
-    const std::string activity = NewTopic("import.golden.activity");
-    const std::string contract = NewTopic("import.golden.contract");
-    std::vector<std::string> values;
-    for (const auto& e : contract_events) values.push_back(e.SerializeAsString());
-    std::vector<kafka::Record> records;
-    for (size_t i = 0; i < values.size(); ++i) {
-      records.push_back({.topic = contract, .key = lot, .value = values[i]});
-    }
-    for (const auto& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok());
-
-    // The operator's export: the scenario's activity, as NDJSON.
-    int64_t without_beneficiary = 0;
-    std::string ndjson;
-    for (auto e : events) {
-      AdaptToTheGatewayRules(e);
-      const auto* body =
-          e.GetReflection()
-              ->GetMessage(e, v1::Event::descriptor()->FindFieldByNumber(e.body_case()))
-              .GetDescriptor();
-      const auto& m = e.GetReflection()->GetMessage(
-          e, v1::Event::descriptor()->FindFieldByNumber(e.body_case()));
-      without_beneficiary +=
-          m.GetReflection()->GetString(m, body->FindFieldByName("beneficiary")).empty();
-      std::string line;
-      google::protobuf::util::JsonPrintOptions o;
-      o.preserve_proto_field_names = true;
-      ASSERT_TRUE(google::protobuf::util::MessageToJsonString(e, &line, o).ok());
-      ndjson += line + "\n";
-    }
-    const fs::path file = dir_.path() / (dir.filename().string() + ".ndjson");
-    WriteFile(file, ndjson);
-    const fs::path lots = dir_.path() / (dir.filename().string() + "-lots.json");
-    WriteFile(lots,
-              json{{"lots", {{{"lot_id", lot}, {"operator_id", op}, {"start_date", "2024-01-02"}}}}}
-                  .dump());
-    const fs::path report = dir_.path() / (dir.filename().string() + "-report.json");
-    auto run = RunImport(
-        {"--operator", op, "--file", file.string(), "--skip-invalid", "--report", report.string()},
-        activity, contract, lots);
-    ASSERT_EQ(run.code, 0) << run.output;
-    const json r = ReadJson(report);
-    EXPECT_EQ(r["refused"], without_beneficiary) << r.dump(2);
-    for (const auto& x : r["refusals"]) EXPECT_EQ(x["code"], "MISSING_FIELD") << x.dump();
-
-    const fs::path data = dir_.path() / ("golden-" + dir.filename().string());
-    Fold(data, activity + "," + contract, "import-golden-" + dir.filename().string());
-    const json expected = ReadJson(dir / "expected.json");
-    for (const auto& want : expected) {
-      SCOPED_TRACE(want["query"].dump());
-      std::vector<std::string> args = {
-          "--data", data.string(), "kpis", "--period", want["query"]["period"].get<std::string>(),
-          "--json"};
-      if (want["query"].value("national", false)) {
-        args.push_back("--national");
-      } else {
-        args.insert(args.end(), {"--lot", want["query"]["lot"].get<std::string>()});
+    for (const std::string format : {"ndjson", "csv"}) {
+      SCOPED_TRACE(format);
+      const std::string activity = NewTopic("import.golden.activity");
+      const std::string contract = NewTopic("import.golden.contract");
+      std::vector<std::string> values;
+      for (const auto& e : contract_events) values.push_back(e.SerializeAsString());
+      std::vector<kafka::Record> records;
+      for (size_t i = 0; i < values.size(); ++i) {
+        records.push_back({.topic = contract, .key = lot, .value = values[i]});
       }
-      const json got = Ctl(args);
-      EXPECT_EQ(got["terms_version"], want["terms_version"]);
-      EXPECT_EQ(got["closing_day"], want["closing_day"]);
-      std::map<std::string, json> kpis;
-      for (const auto& k : got["kpis"]) kpis[k["id"].get<std::string>()] = k;
-      EXPECT_EQ(kpis.size(), want["kpis"].size()) << got.dump(2);
-      for (const auto& [id, w] : want["kpis"].items()) {
-        SCOPED_TRACE(id);
-        ASSERT_TRUE(kpis.count(id)) << got.dump(2);
-        EXPECT_EQ(kpis[id]["status"], w["status"]);
-        EXPECT_EQ(kpis[id]["numerator"], w["numerator"]);
-        EXPECT_EQ(kpis[id]["sample"], w["sample"]);
-        EXPECT_NEAR(kpis[id]["value"].get<double>(), w["value"].get<double>(), 1e-6);
+      for (const auto& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok());
+
+      // The operator's export of the scenario's activity: one NDJSON file,
+      // or one CSV file per event type with the canonical column names.
+      int64_t without_beneficiary = 0;
+      std::map<std::string, std::string> files;  // file name -> contents
+      for (auto e : events) {
+        AdaptToTheGatewayRules(e);
+        const auto* field = v1::Event::descriptor()->FindFieldByNumber(e.body_case());
+        const auto& body = e.GetReflection()->GetMessage(e, field);
+        without_beneficiary +=
+            body.GetReflection()
+                ->GetString(body, body.GetDescriptor()->FindFieldByName("beneficiary"))
+                .empty();
+        if (format == "ndjson") {
+          std::string line;
+          google::protobuf::util::JsonPrintOptions o;
+          o.preserve_proto_field_names = true;
+          ASSERT_TRUE(google::protobuf::util::MessageToJsonString(e, &line, o).ok());
+          files[dir.filename().string() + ".ndjson"] += line + "\n";
+        } else {
+          auto [header, row] = CsvOf(e);
+          auto& text = files[field->name() + ".csv"];
+          if (text.empty()) text = header + "\n";
+          text += row + "\n";
+        }
       }
-      // Same data quality, except: the event without a beneficiary was
-      // refused by the import (and named in its report) instead of by the
-      // projector, and the lot's events are counted as imported history.
-      json dq = want["data_quality"];
-      dq["refused_events"] = dq["refused_events"].get<int64_t>() - without_beneficiary;
-      dq["imported_events"] = static_cast<int64_t>(events.size()) - without_beneficiary;
-      EXPECT_EQ(got["data_quality"], dq) << got["data_quality"].dump();
+      const fs::path lots = dir_.path() / (dir.filename().string() + "-lots.json");
+      WriteFile(lots, json{{"lots",
+                            {{{"lot_id", lot}, {"operator_id", op}, {"start_date", "2024-01-02"}}}}}
+                          .dump());
+      int64_t refused = 0;
+      for (const auto& [name, text] : files) {
+        const fs::path file = dir_.path() / (format + "-" + name);
+        WriteFile(file, text);
+        const fs::path report = dir_.path() / (format + "-" + name + "-report.json");
+        std::vector<std::string> args = {
+            "--operator",     op,         "--file",       file.string(),
+            "--skip-invalid", "--report", report.string()};
+        if (format == "csv") args.insert(args.end(), {"--type", fs::path(name).stem().string()});
+        auto run = RunImport(args, activity, contract, lots);
+        ASSERT_EQ(run.code, 0) << run.output;
+        const json r = ReadJson(report);
+        refused += r["refused"].get<int64_t>();
+        for (const auto& x : r["refusals"]) EXPECT_EQ(x["code"], "MISSING_FIELD") << x.dump();
+      }
+      EXPECT_EQ(refused, without_beneficiary);
+
+      const fs::path data = dir_.path() / ("golden-" + format + "-" + dir.filename().string());
+      Fold(data, activity + "," + contract,
+           "import-golden-" + format + "-" + dir.filename().string());
+      const json expected = ReadJson(dir / "expected.json");
+      for (const auto& want : expected) {
+        SCOPED_TRACE(want["query"].dump());
+        std::vector<std::string> args = {
+            "--data", data.string(), "kpis", "--period", want["query"]["period"].get<std::string>(),
+            "--json"};
+        if (want["query"].value("national", false)) {
+          args.push_back("--national");
+        } else {
+          args.insert(args.end(), {"--lot", want["query"]["lot"].get<std::string>()});
+        }
+        const json got = Ctl(args);
+        EXPECT_EQ(got["terms_version"], want["terms_version"]);
+        EXPECT_EQ(got["closing_day"], want["closing_day"]);
+        std::map<std::string, json> kpis;
+        for (const auto& k : got["kpis"]) kpis[k["id"].get<std::string>()] = k;
+        EXPECT_EQ(kpis.size(), want["kpis"].size()) << got.dump(2);
+        for (const auto& [id, w] : want["kpis"].items()) {
+          SCOPED_TRACE(id);
+          ASSERT_TRUE(kpis.count(id)) << got.dump(2);
+          EXPECT_EQ(kpis[id]["status"], w["status"]);
+          EXPECT_EQ(kpis[id]["numerator"], w["numerator"]);
+          EXPECT_EQ(kpis[id]["sample"], w["sample"]);
+          EXPECT_NEAR(kpis[id]["value"].get<double>(), w["value"].get<double>(), 1e-6);
+        }
+        // Same data quality, except: the event without a beneficiary was
+        // refused by the import (and named in its report) instead of by the
+        // projector, and the lot's events are counted as imported history.
+        json dq = want["data_quality"];
+        dq["refused_events"] = dq["refused_events"].get<int64_t>() - without_beneficiary;
+        dq["imported_events"] = static_cast<int64_t>(events.size()) - without_beneficiary;
+        EXPECT_EQ(got["data_quality"], dq) << got["data_quality"].dump();
+      }
     }
   }
 }
