@@ -335,6 +335,16 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
   ImportSummary summary;
   std::map<std::string, TypeCount> types;
   std::optional<intake::Refusal> file_refusal;
+  // The validated events, serialised, waiting for pass 2 (never in memory):
+  // records of [u32 key length][key][u32 value length][value].
+  std::unique_ptr<std::FILE, decltype(&std::fclose)> spool(nullptr, &std::fclose);
+  if (!options.dry_run) {
+    spool.reset(std::tmpfile());
+    if (!spool) return absl::InternalError("cannot create a temporary file for the import");
+  }
+  bool spool_failed = false;
+  std::map<std::string, LotStats> per_lot;
+  std::string value;
   {
     LineReader reader(options.file);
     if (!reader.ok()) {
@@ -357,9 +367,26 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
         ++summary.refused;
         ++types[c.type.empty() ? "unknown" : c.type].refused;
         report.Refused(reader.number(), *c.refusal);
+        if (!options.skip_invalid) spool.reset();  // nothing will be written
       } else {
         ++summary.valid;
         ++types[c.type].valid;
+        if (spool) {
+          c.event.SerializeToString(&value);
+          const auto& key = c.event.lot_id();
+          const auto key_size = static_cast<uint32_t>(key.size());
+          const auto value_size = static_cast<uint32_t>(value.size());
+          spool_failed |= std::fwrite(&key_size, 4, 1, spool.get()) != 1 ||
+                          std::fwrite(key.data(), 1, key_size, spool.get()) != key_size ||
+                          std::fwrite(&value_size, 4, 1, spool.get()) != 1 ||
+                          std::fwrite(value.data(), 1, value_size, spool.get()) != value_size;
+          auto& lot = per_lot[key];
+          ++lot.counts[c.type];
+          ++lot.events;
+          lot.recorded_from_file += c.recorded_from_file;
+          lot.first = std::min<int64_t>(lot.first, c.event.occurred_at().seconds());
+          lot.last = std::max<int64_t>(lot.last, c.event.occurred_at().seconds());
+        }
       }
       if ((reader.number() & 0x3fff) == 0) progress.Update(reader.bytes());
     }
@@ -427,7 +454,12 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     return summary;
   }
 
-  // Pass 2: write the valid events.
+  // Pass 2: write the valid events, from the spool.
+  if (spool_failed || std::fflush(spool.get()) != 0 || std::fseek(spool.get(), 0, SEEK_SET) != 0) {
+    finish("failed");
+    return absl::InternalError(
+        "cannot write the temporary file of validated events (disk full?); nothing written");
+  }
   auto producer = kafka::Producer::Create({.bootstrap = options.bootstrap,
                                            .client_id = "pilotagectl-import",
                                            .delivery_timeout = std::chrono::seconds(120),
@@ -435,30 +467,40 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
                                            .linger_ms = 20,
                                            .max_queued_messages = 100000});
   if (!producer.ok()) return producer.status();
-  std::map<std::string, LotStats> per_lot;
   std::atomic<int64_t> failed{0};
   std::mutex error_mu;
   absl::Status first_error;
-  std::string digest;
   {
-    LineReader reader(options.file);
-    LineChecker checker(options, csv, lots->first, lots->second, now);
-    service::Progress progress("writing", static_cast<int64_t>(size), std::chrono::seconds(5),
-                               "bytes");
-    std::string line;
-    std::string value;
-    while (reader.Next(line)) {
-      Checked c = checker.Check(line, reader.number(), reader.at_end_without_newline());
-      if (!c.data || c.refusal) continue;
-      c.event.SerializeToString(&value);
-      absl::Status s = (*producer)->Send(
-          {.topic = options.activity_topic, .key = c.event.lot_id(), .value = value},
-          [&](const kafka::Delivery& d) {
-            if (d.status.ok()) return;
-            failed.fetch_add(1, std::memory_order_relaxed);
-            std::lock_guard lock(error_mu);
-            if (first_error.ok()) first_error = d.status;
-          });
+    service::Progress progress("writing", summary.valid);
+    std::string key;
+    bool spool_ok = true;
+    for (int64_t i = 0; i < summary.valid; ++i) {
+      uint32_t key_size = 0, value_size = 0;
+      spool_ok = std::fread(&key_size, 4, 1, spool.get()) == 1 && key_size <= (1u << 20);
+      if (spool_ok) {
+        key.resize(key_size);
+        spool_ok = std::fread(key.data(), 1, key_size, spool.get()) == key_size &&
+                   std::fread(&value_size, 4, 1, spool.get()) == 1 && value_size <= (1u << 26);
+      }
+      if (spool_ok) {
+        value.resize(value_size);
+        spool_ok = std::fread(value.data(), 1, value_size, spool.get()) == value_size;
+      }
+      if (!spool_ok) {
+        std::lock_guard lock(error_mu);
+        if (first_error.ok()) {
+          first_error = absl::DataLossError("cannot read back the temporary file of events");
+        }
+        break;
+      }
+      absl::Status s =
+          (*producer)->Send({.topic = options.activity_topic, .key = key, .value = value},
+                            [&](const kafka::Delivery& d) {
+                              if (d.status.ok()) return;
+                              failed.fetch_add(1, std::memory_order_relaxed);
+                              std::lock_guard lock(error_mu);
+                              if (first_error.ok()) first_error = d.status;
+                            });
       if (!s.ok()) {
         failed.fetch_add(1);
         std::lock_guard lock(error_mu);
@@ -466,19 +508,13 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
         break;
       }
       ++summary.written;
-      auto& lot = per_lot[c.event.lot_id()];
-      ++lot.counts[c.type];
-      ++lot.events;
-      lot.recorded_from_file += c.recorded_from_file;
-      lot.first = std::min<int64_t>(lot.first, c.event.occurred_at().seconds());
-      lot.last = std::max<int64_t>(lot.last, c.event.occurred_at().seconds());
-      if ((reader.number() & 0x3fff) == 0) progress.Update(reader.bytes());
+      if ((i & 0x3fff) == 0) progress.Update(i);
     }
     absl::Status flushed = (*producer)->Flush(std::chrono::minutes(5));
-    progress.Finish(reader.bytes());
+    progress.Finish(summary.written);
     if (!flushed.ok() && first_error.ok()) first_error = flushed;
-    digest = reader.Digest();
   }
+  spool.reset();
   {
     std::lock_guard lock(error_mu);
     if (!first_error.ok()) {
@@ -491,11 +527,6 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
           fmt::format("{} events not acknowledged by Kafka ({}); re-run the same import",
                       n > 0 ? fmt::format("{}", n) : "some", first_error.ToString()));
     }
-  }
-  if (digest != summary.sha256) {
-    finish("failed");
-    return absl::FailedPreconditionError(fmt::format(
-        "{} changed while it was imported: re-run once it is complete", options.file.string()));
   }
 
   // The import itself, once per lot, after its events were acknowledged.

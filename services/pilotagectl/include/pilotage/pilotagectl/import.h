@@ -9,14 +9,17 @@
 // awarded to someone else is LOT_NOT_ALLOWED, of a lot not in the file
 // UNKNOWN_LOT.
 //
-// Two passes over the file, streamed (never loaded whole, bounded memory):
-//   1. decode and validate every line, list each refused line (line number,
-//      column or field, code, reason), count per event type, SHA-256 of the
-//      bytes;
+// Two passes, streamed (never loaded whole, bounded memory):
+//   1. read the file once: decode and validate every line, list each refused
+//      line (line number, column or field, code, reason), count per event
+//      type, SHA-256 of the bytes; the valid events, serialised, go to an
+//      anonymous temporary file (about the size of the input);
 //   2. unless refused lines and no skip_invalid (kInvalidArgument, nothing
-//      written), or dry_run: decode again and write the valid events (key =
+//      written), or dry_run: write the events of the temporary file (key =
 //      lot, idempotent producer, acks=all), then, once Kafka acknowledged all
 //      of them, one HistoryImported per lot to the contract topic.
+// The file is read once, so what is written is exactly what was validated
+// and digested, even if the file changes meanwhile.
 // recorded_at: kept from the file when the line has one (not in the future),
 // else the import's start time.
 // Ids: NDJSON keeps the file's; CSV derives them from the operator, type and
@@ -26,8 +29,8 @@
 // Errors: kInvalidArgument (exit 2) bad options, a bad file (header, no
 // event), refused lines without skip_invalid; kNotFound (5) missing file or
 // operator with no lot; kUnavailable (4) Kafka did not acknowledge everything
-// (re-run the same command: what was written is deduplicated);
-// kFailedPrecondition (3) the file changed between the two passes.
+// (re-run the same command: what was written is deduplicated); kInternal (1)
+// the temporary file could not be written (disk full).
 
 #include <cstdint>
 #include <filesystem>
