@@ -253,13 +253,19 @@ TEST_F(Import, HeaderProblemsRefuseTheWholeFile) {
   WriteFile(file,
             "lot_id,date_remise,beneficiaire,livrable,nom\nLOT-11,2024-03-04,ben-00000001,"
             "synthèse,Dupont\n");
-  auto run = RunImport(
-      {"--operator", "op-cibc-idf", "--file", file.string(), "--type", "deliverable_issued"},
-      activity, contract, lots);
+  const fs::path report = dir_.path() / "header-report.json";
+  auto run = RunImport({"--operator", "op-cibc-idf", "--file", file.string(), "--type",
+                        "deliverable_issued", "--report", report.string()},
+                       activity, contract, lots);
   EXPECT_EQ(run.code, 2) << run.output;
   EXPECT_NE(run.output.find("ligne 1, champ nom : PERSONAL_DATA"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("Dupont"), std::string::npos);
   EXPECT_EQ(EndOffset(activity), 0);
+  const json r = ReadJson(report);
+  ASSERT_EQ(r["refusals"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["refusals"][0]["line"], 1);
+  EXPECT_EQ(r["outcome"], "refused");
+  EXPECT_EQ(r["sha256"], Sha256Of(file));  // of the whole file, though refused at line 1
   // An operator that holds no lot, a CSV without --type.
   run = RunImport(
       {"--operator", "op-nobody", "--file", file.string(), "--type", "deliverable_issued"},

@@ -359,6 +359,8 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
       if (checker.header_refusal && !file_refusal) {
         file_refusal = checker.header_refusal;
         report.Refused(reader.number(), *file_refusal);
+        while (reader.Next(line)) {
+        }  // only for the digest of the whole file
         break;
       }
       if (!c.data) continue;
