@@ -451,18 +451,26 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
       WriteFile(lots, json{{"lots",
                             {{{"lot_id", lot}, {"operator_id", op}, {"start_date", "2024-01-02"}}}}}
                           .dump());
-      int64_t refused = 0;
+      // One command for the whole export (CSV: the type from each file's name).
+      const fs::path report = dir_.path() / (format + "-report.json");
+      std::vector<std::string> args = {"--operator", op, "--skip-invalid", "--report",
+                                       report.string()};
       for (const auto& [name, text] : files) {
         const fs::path file = dir_.path() / (format + "-" + name);
         WriteFile(file, text);
-        const fs::path report = dir_.path() / (format + "-" + name + "-report.json");
-        std::vector<std::string> args = {
-            "--operator",     op,         "--file",       file.string(),
-            "--skip-invalid", "--report", report.string()};
-        if (format == "csv") args.insert(args.end(), {"--type", fs::path(name).stem().string()});
-        auto run = RunImport(args, activity, contract, lots);
-        ASSERT_EQ(run.code, 0) << run.output;
-        const json r = ReadJson(report);
+        args.insert(args.end(), {"--file", file.string()});
+      }
+      auto run = RunImport(args, activity, contract, lots);
+      ASSERT_EQ(run.code, 0) << run.output;
+      int64_t refused = 0;
+      for (const auto& [name, text] : files) {
+        const fs::path per_file =
+            files.size() == 1 ? report
+                              : fs::path(report.string() + "." + format + "-" + name + ".json");
+        const json r = ReadJson(per_file);
+        ASSERT_FALSE(r.is_discarded()) << per_file;
+        EXPECT_EQ(r["outcome"], "imported") << per_file;
+        EXPECT_EQ(r["written"].get<int64_t>(), r["valid"].get<int64_t>()) << per_file;
         refused += r["refused"].get<int64_t>();
         for (const auto& x : r["refusals"]) EXPECT_EQ(x["code"], "MISSING_FIELD") << x.dump();
       }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 #include <set>
+#include <sstream>
 #include <variant>
 
 #include "CLI/CLI.hpp"
@@ -307,7 +308,93 @@ absl::StatusOr<std::pair<intake::Sender, intake::LotCalendar>> LoadOperatorLots(
   return std::make_pair(std::move(sender), std::move(calendar));
 }
 
+namespace {
+
+// The event type of a CSV file of several: --type, or the type its name ends with.
+std::string TypeFor(const ImportOptions& options, const fs::path& file) {
+  if (!options.type.empty()) return options.type;
+  const bool csv =
+      options.format == "csv" || (options.format.empty() && file.extension() == ".csv");
+  if (!csv) return "";
+  const std::string stem = file.stem().string();
+  for (const auto& t : intake::CsvEventTypes()) {
+    if (stem.size() >= t.size() && stem.compare(stem.size() - t.size(), t.size(), t) == 0 &&
+        (stem.size() == t.size() || stem[stem.size() - t.size() - 1] == '-' ||
+         stem[stem.size() - t.size() - 1] == '_' || stem[stem.size() - t.size() - 1] == '.')) {
+      return t;
+    }
+  }
+  return "";
+}
+
+absl::StatusOr<ImportSummary> RunImportFiles(const ImportOptions& options, std::ostream& out) {
+  auto one = [&](const fs::path& file, bool dry_run) {
+    ImportOptions o = options;
+    o.files.clear();
+    o.file = file;
+    o.type = TypeFor(options, file);
+    o.dry_run = dry_run;
+    o.validating_one_of_several = dry_run && !options.dry_run;
+    // Written by the validation, then again (same refusals) by the writing round.
+    o.report = options.report.empty()
+                   ? fs::path()
+                   : fs::path(options.report.string() + "." + file.filename().string() + ".json");
+    return o;
+  };
+  const absl::Time now = options.now == absl::InfinitePast() ? absl::Now() : options.now;
+  ImportSummary total;
+  absl::Status first_error;
+  for (const auto& file : options.files) {  // every file validated first
+    ImportOptions o = one(file, true);
+    o.now = now;
+    out << fmt::format("== {}\n", file.string());
+    auto s = RunImport(o, out);
+    if (!s.ok()) {
+      if (first_error.ok()) first_error = s.status();
+      continue;
+    }
+    total.lines += s->lines;
+    total.valid += s->valid;
+    total.refused += s->refused;
+  }
+  if (!first_error.ok()) {
+    out << fmt::format("Résultat : rien n'a été écrit, d'aucun des {} fichiers.\n",
+                       options.files.size());
+    return first_error;
+  }
+  if (options.dry_run) return total;
+  for (const auto& file : options.files) {
+    ImportOptions o = one(file, false);
+    o.now = now;
+    std::ostringstream report;  // already printed by the validation above
+    auto s = RunImport(o, report);
+    if (!s.ok()) {
+      out << report.str();
+      return s.status();
+    }
+    total.written += s->written;
+    out << fmt::format("{} : {} événements écrits\n", file.string(), s->written);
+  }
+  out << fmt::format("Résultat : {} événements écrits depuis {} fichiers.\n", total.written,
+                     options.files.size());
+  return total;
+}
+
+}  // namespace
+
 absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostream& out) {
+  if (options.files.size() > 1) return RunImportFiles(options, out);
+  if (options.files.size() == 1) {
+    ImportOptions o = options;
+    o.file = options.files.front();
+    o.files.clear();
+    return RunImport(o, out);
+  }
+  if (options.type.empty() && !TypeFor(options, options.file).empty()) {
+    ImportOptions o = options;
+    o.type = TypeFor(options, options.file);
+    return RunImport(o, out);
+  }
   auto format = FormatOf(options);
   if (!format.ok()) return format.status();
   const bool csv = *format == "csv";
@@ -446,6 +533,14 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     finish("refused");
     out << "Résultat : aucune ligne valide, rien n'a été écrit.\n";
     return absl::InvalidArgumentError("no valid line, nothing written");
+  }
+  if (options.validating_one_of_several) {
+    finish("valid");
+    out << fmt::format(
+        "Fichier valide : {} événements à écrire après la vérification des autres "
+        "fichiers.\n",
+        summary.valid);
+    return summary;
   }
   if (options.dry_run) {
     finish("dry_run");
@@ -588,12 +683,16 @@ CLI::App* AddImportCommand(CLI::App& app, ImportOptions& o) {
       "load an operator's file of activity events (NDJSON or CSV, docs/import.md) into the log");
   cmd->add_option("--operator", o.operator_id, "the operator whose events the file holds")
       ->required();
-  cmd->add_option("--file", o.file, "the file (streamed; .csv, .ndjson or .jsonl)")->required();
+  cmd->add_option("--file", o.files,
+                  "the file (streamed; .csv, .ndjson or .jsonl); repeat it to import several "
+                  "files at once (all validated before anything is written)")
+      ->required();
   cmd->add_option("--format", o.format, "ndjson or csv (default: from the file's extension)")
       ->check(CLI::IsMember({"ndjson", "csv"}));
   cmd->add_option("--type", o.type,
                   "CSV only: the event type of every line (request_received, appointment_held, "
-                  "appointment_missed, deliverable_issued, journey_closed, survey_answered)");
+                  "appointment_missed, deliverable_issued, journey_closed, survey_answered); "
+                  "default: the type the file's name ends with (2024-appointment_held.csv)");
   cmd->add_flag("--skip-invalid", o.skip_invalid,
                 "write the valid lines even if some are refused (default: nothing is written "
                 "unless the whole file validates)");

@@ -37,6 +37,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -52,6 +53,13 @@ struct ImportOptions {
   std::string bootstrap;
   std::string operator_id;
   std::filesystem::path file;
+  // Several files in one command (e.g. a year's export, one CSV per event
+  // type): every file is validated first, and nothing is written unless all
+  // validate (or skip_invalid); then each is imported as `file` would be.
+  // A CSV's type is `type`, else the one its name ends with
+  // ("2024-appointment_held.csv"). With `report`, one JSON report per file:
+  // "<report>.<file name>.json". When set, `file` is ignored.
+  std::vector<std::filesystem::path> files;
   // "ndjson" or "csv"; empty: from the extension (.csv, .ndjson/.jsonl).
   std::string format;
   // CSV only: the event type of every line ("appointment_held", …).
@@ -66,6 +74,9 @@ struct ImportOptions {
   std::string contract_topic = "pilotage.contract.v1";
   // Who runs the import, recorded in HistoryImported.
   std::string imported_by;
+  // Internal (set by the several-files import for its validation round):
+  // the dry run is a validation before writing, not the user's --dry-run.
+  bool validating_one_of_several = false;
   // Clock of the import (recorded_at of lines without one); default now.
   absl::Time now = absl::InfinitePast();
 };
