@@ -342,6 +342,7 @@ absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHist
     out.quality.timeliness[Bucket(c.delay_days)] += c.count;
   }
   out.quality.refused = facts.refused;
+  out.quality.imported = facts.imported;
   return out;
 }
 
@@ -357,6 +358,7 @@ absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>&
     out.quality.events += lot.quality.events;
     out.quality.late += lot.quality.late;
     out.quality.refused += lot.quality.refused;
+    out.quality.imported += lot.quality.imported;
     for (const auto& [b, n] : lot.quality.timeliness) out.quality.timeliness[b] += n;
   }
   for (const auto& kpi : out.terms.kpis()) {

@@ -398,6 +398,23 @@ Decoded DecodeJson(std::string_view body, const Limits& limits) {
   return d;
 }
 
+// One NDJSON line, not blank.
+Item DecodeLine(std::string_view line, size_t index, const Limits& limits) {
+  const int depth = JsonDepth(line);
+  if (depth < 0 || depth > limits.max_json_depth) {
+    return Item{{},
+                Refusal{"MALFORMED_EVENT", EventPath(index),
+                        fmt::format("line {} is not a JSON object (or is nested "
+                                    "deeper than max_json_depth={})",
+                                    index + 1, limits.max_json_depth)}};
+  }
+  json doc = json::parse(line.begin(), line.end(), nullptr, false);
+  if (doc.is_discarded()) {
+    return Item{{}, Refusal{"MALFORMED_EVENT", EventPath(index), "this line is not valid JSON"}};
+  }
+  return ReadEvent(doc, index, limits);
+}
+
 Decoded DecodeNdjson(std::string_view body, const Limits& limits) {
   Decoded d;
   size_t pos = 0;
@@ -412,22 +429,7 @@ Decoded DecodeNdjson(std::string_view body, const Limits& limits) {
     if (blank) continue;
     if (d.items.size() == limits.max_events) return TooMany(limits);
     const size_t index = d.items.size();
-    const int depth = JsonDepth(line);
-    if (depth < 0 || depth > limits.max_json_depth) {
-      d.items.push_back(Item{{},
-                             Refusal{"MALFORMED_EVENT", EventPath(index),
-                                     fmt::format("line {} is not a JSON object (or is nested "
-                                                 "deeper than max_json_depth={})",
-                                                 index + 1, limits.max_json_depth)}});
-      continue;
-    }
-    json doc = json::parse(line.begin(), line.end(), nullptr, false);
-    if (doc.is_discarded()) {
-      d.items.push_back(
-          Item{{}, Refusal{"MALFORMED_EVENT", EventPath(index), "this line is not valid JSON"}});
-      continue;
-    }
-    d.items.push_back(ReadEvent(doc, index, limits));
+    d.items.push_back(DecodeLine(line, index, limits));
   }
   if (d.items.empty()) return RequestRefusal("EMPTY_BATCH", "the batch holds no event");
   return d;
@@ -468,6 +470,14 @@ absl::StatusOr<Format> FormatFromContentType(std::string_view content_type) {
   return absl::InvalidArgumentError(
       "Content-Type must be application/json, application/x-ndjson or application/x-protobuf");
 }
+
+Item DecodeEventJson(std::string_view text, size_t index, const Limits& limits) {
+  return DecodeLine(text, index, limits);
+}
+
+bool IsPersonalFieldName(std::string_view name) { return PersonalFieldName(name); }
+
+bool IsValidUtf8(std::string_view s) { return ValidUtf8(s); }
 
 Decoded DecodeBody(std::string_view body, Format format, const Limits& limits) {
   if (body.size() > limits.max_body_bytes) {

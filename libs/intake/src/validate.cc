@@ -207,15 +207,19 @@ void CheckBody(const v1::Event& e, Checker& c) {
 
 }  // namespace
 
-absl::StatusOr<absl::Time> ContractStart(std::string_view date) {
+const absl::TimeZone& ParisZone() {
   static const absl::TimeZone kParis = [] {
     absl::TimeZone tz;
     if (!absl::LoadTimeZone("Europe/Paris", &tz)) tz = absl::FixedTimeZone(3600);
     return tz;
   }();
+  return kParis;
+}
+
+absl::StatusOr<absl::Time> ContractStart(std::string_view date) {
   absl::Time t;
   std::string error;
-  if (!absl::ParseTime("%Y-%m-%d", std::string(date), kParis, &t, &error)) {
+  if (!absl::ParseTime("%Y-%m-%d", std::string(date), ParisZone(), &t, &error)) {
     return absl::InvalidArgumentError(
         fmt::format("contract start date '{}' is not YYYY-MM-DD", std::string(date)));
   }
@@ -260,6 +264,16 @@ std::optional<Refusal> ValidateEvent(v1::Event& event, size_t index, const Sende
   }
   CheckBody(event, c);
   if (c.refusal) return c.refusal;
+  if (options.keep_recorded_at && event.has_recorded_at()) {
+    const absl::Time recorded = absl::FromUnixSeconds(event.recorded_at().seconds()) +
+                                absl::Nanoseconds(event.recorded_at().nanos());
+    if (recorded > now + options.max_clock_skew) {
+      return Refusal{"FUTURE_TIMESTAMP", c.At("recorded_at"),
+                     "in the future (an event cannot have been recorded yet)"};
+    }
+    if (event.operator_id().empty()) event.set_operator_id(sender.operator_id);
+    return std::nullopt;
+  }
   if (event.operator_id().empty()) event.set_operator_id(sender.operator_id);
   auto* recorded = event.mutable_recorded_at();
   recorded->set_seconds(absl::ToUnixSeconds(now));

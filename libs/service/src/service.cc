@@ -67,8 +67,10 @@ void StopSignal::OnStop(std::function<void()> callback) {
   has_callback_ = true;
 }
 
-Progress::Progress(std::string label, int64_t total, std::chrono::seconds line_interval)
+Progress::Progress(std::string label, int64_t total, std::chrono::seconds line_interval,
+                   std::string unit)
     : label_(std::move(label)),
+      unit_(std::move(unit)),
       total_(total),
       tty_(::isatty(STDERR_FILENO) == 1),
       line_interval_(line_interval),
@@ -90,7 +92,7 @@ void Progress::Draw(int64_t done, bool final) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = seconds > 0 ? done / seconds : 0;
-  std::string line = fmt::format("{}: {} events, {:.0f}/s", label_, done, rate);
+  std::string line = fmt::format("{}: {} {}, {:.0f}/s", label_, done, unit_, rate);
   if (total_ > 0) {
     const double fraction = std::min(1.0, static_cast<double>(done) / total_);
     const double eta = rate > 0 ? (total_ - done) / rate : 0;
@@ -100,8 +102,8 @@ void Progress::Draw(int64_t done, bool final) {
                          std::string(filled, '#'), std::string(width - filled, ' '), 100 * fraction,
                          done, total_, rate, final ? 0.0 : eta);
     } else {
-      line = fmt::format("{}: {}/{} events ({:.1f}%), {:.0f}/s, ETA {:.0f}s", label_, done, total_,
-                         100 * fraction, rate, final ? 0.0 : eta);
+      line = fmt::format("{}: {}/{} {} ({:.1f}%), {:.0f}/s, ETA {:.0f}s", label_, done, total_,
+                         unit_, 100 * fraction, rate, final ? 0.0 : eta);
     }
   }
   if (tty_) {

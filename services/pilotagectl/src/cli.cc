@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "pilotage/pilotagectl/contract.h"
 #include "pilotage/pilotagectl/counters.h"
+#include "pilotage/pilotagectl/import.h"
 #include "pilotage/pilotagectl/kpis.h"
 #include "pilotage/service/service.h"
 #include "steering_cli.h"
@@ -70,6 +71,8 @@ int RunCli(int argc, char** argv, std::ostream& out) {
 
   SteeringCli steering;
   AddSteeringCommands(app, steering);
+  ImportOptions import;
+  auto* import_cmd = AddImportCommand(app, import);
 
   if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotagectl")) return *code;
   if (kpis_cmd->parsed() && !kpis.national && kpis.lot.empty()) {
@@ -82,7 +85,9 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   kpis.data_dir = data_dir;
   absl::Status result;
   counters.data_dir = data_dir;
-  if (counters_cmd->parsed()) {
+  if (import_cmd->parsed()) {
+    result = RunImport(import, out).status();
+  } else if (counters_cmd->parsed()) {
     result = PrintCounters(counters, out);
   } else if (check->parsed()) {
     result = CheckTerms(check_files, out);

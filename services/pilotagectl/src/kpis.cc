@@ -80,6 +80,7 @@ nlohmann::json ToJson(const domain::LotEvaluation& e, const std::vector<std::str
            {{"events", e.quality.events},
             {"late_events", e.quality.late},
             {"refused_events", e.quality.refused},
+            {"imported_events", e.quality.imported},
             {"reporting_delay_days", timeliness}}},
           {"problems", problems}};
 }
@@ -226,6 +227,10 @@ absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {
       "(hors indicateurs) ; {} événements refusés (lettres mortes).\n",
       FrenchCount(q["events"].get<double>()), FrenchCount(q["late_events"].get<double>()),
       FrenchCount(q["refused_events"].get<double>()));
+  if (q.value("imported_events", 0) > 0) {
+    out << fmt::format("Historique importé par fichier (pilotagectl import) : {} événements.\n",
+                       FrenchCount(q["imported_events"].get<double>()));
+  }
   out << "Délai de saisie (jours) :";
   for (const char* bucket : {"0-1", "2-5", "6-15", "16-30", "31+"}) {
     out << fmt::format("  {} j : {}", bucket,

@@ -148,6 +148,11 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     if (slot.event_id().empty() || Later(record, slot)) slot = std::move(record);
     return absl::OkStatus();
   }
+  if (event.has_history_imported()) {  // data quality: imported history, apart from live
+    imported_[Key({event.lot_id(), "imported", event.event_id()})] =
+        event.history_imported().events();
+    return absl::OkStatus();
+  }
   if (event.has_lot_awarded()) {
     if (auto day = domain::ParseDay(event.lot_awarded().start_date()); !day.ok()) {
       return absl::InvalidArgumentError(
@@ -180,6 +185,7 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
     if (auto s = AddCount(store, batch, kReporting, key, n); !s.ok()) return s;
   }
   for (const auto& key : refused_) batch.Put(kQuality, key, "");
+  for (const auto& [key, n] : imported_) batch.Put(kQuality, key, store::EncodeFixed64(n));
   for (const auto& [key, record] : terms_) {
     if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
   }
@@ -196,6 +202,7 @@ void CepProjection::Discard() {
   journeys_.clear();
   reporting_.clear();
   refused_.clear();
+  imported_.clear();
   terms_.clear();
   awards_.clear();
   steering_->Clear();
@@ -273,6 +280,17 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
   s = store.ForEach(CepProjection::kQuality, Key({lot_id, "refused", ""}),
                     [&](std::string_view, std::string_view) {
                       ++out.facts.refused;
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  s = store.ForEach(CepProjection::kQuality, Key({lot_id, "imported", ""}),
+                    [&](std::string_view, std::string_view v) {
+                      auto n = store::DecodeFixed64(v, "cep imported count");
+                      if (!n.ok()) {
+                        bad = n.status();
+                        return false;
+                      }
+                      out.facts.imported += *n;
                       return true;
                     });
   if (!s.ok()) return s;

@@ -77,6 +77,8 @@ struct LotFacts {
   std::optional<pilotage::v1::LotAwarded> award;
   // Events of the lot the projection refused (sent to dead letters).
   int64_t refused = 0;
+  // Events of the lot written by historical imports (HistoryImported), all periods.
+  int64_t imported = 0;
 };
 
 // Data quality of a lot for a period.
@@ -91,6 +93,9 @@ struct DataQuality {
   std::map<std::string, int64_t> timeliness;
   // Events of the lot refused by the projection (all periods).
   int64_t refused = 0;
+  // Events of the lot loaded from files by historical imports rather than
+  // reported live (all periods).
+  int64_t imported = 0;
 };
 
 // A lot's KPI results for a period, as known on its closing day.

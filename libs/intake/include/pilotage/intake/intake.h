@@ -84,6 +84,10 @@ struct Decoded {
 // numbers, RFC 3339 timestamps with an offset); unknown fields are refused.
 Decoded DecodeBody(std::string_view body, Format format, const Limits& limits = {});
 
+// Decodes one event written as a JSON object (one NDJSON line), exactly as
+// DecodeBody reads each event of a body; refusals are named "events[<index>]…".
+Item DecodeEventJson(std::string_view text, size_t index, const Limits& limits = {});
+
 // Lots known to pilotage and when each contract starts.
 struct LotCalendar {
   // lot id -> first instant of the contract (00:00 Europe/Paris of its start date).
@@ -100,10 +104,18 @@ struct ValidationOptions {
   // How far in the future occurred_at may be (clocks differ). Default 5 min.
   absl::Duration max_clock_skew = absl::Minutes(5);
   Limits limits;
+  // Historical import: keep the recorded_at the event carries (when the
+  // operator recorded it) instead of overwriting it with `now`; it must not
+  // be in the future (FUTURE_TIMESTAMP). It may precede occurred_at (a
+  // cancellation recorded before the appointment's day): the reporting delay
+  // is then 0. An event without one still gets `now`. The gateway leaves this
+  // false: live senders are never trusted with it.
+  bool keep_recorded_at = false;
 };
 
 // Validates one decoded event sent by `sender` at `now`, and completes it:
-// sets operator_id when empty and recorded_at to `now` (whatever was sent).
+// sets operator_id when empty and recorded_at to `now` (whatever was sent,
+// unless options.keep_recorded_at).
 // Returns the first refusal found, the personal-data guard first. `index`
 // names the event in field paths ("events[<index>]").
 std::optional<Refusal> ValidateEvent(pilotage::v1::Event& event, size_t index, const Sender& sender,
@@ -129,6 +141,13 @@ inline constexpr std::string_view kRefusalCodes[] = {"MALFORMED_BODY",    "UNSUP
                                                      "OPERATOR_MISMATCH", "EVENT_TYPE_NOT_ALLOWED",
                                                      "PERSONAL_DATA"};
 
+// Whether a field or column name says personal data ("nom", "email", "nir",
+// "telephone", "adresse", "employeur", … compared case-insensitively).
+bool IsPersonalFieldName(std::string_view name);
+
+// Whether `s` is well-formed UTF-8.
+bool IsValidUtf8(std::string_view s);
+
 // The pseudonym rule: 8 to 64 characters of [A-Za-z0-9_-], at least one
 // letter, and nothing the personal-data guard flags.
 bool IsValidPseudonym(std::string_view value);
@@ -137,6 +156,9 @@ bool IsValidPseudonym(std::string_view value);
 // looks like ("an e-mail address", "a NIR (social security number)",
 // "a phone number"), or nullopt. See README.md for the exact rules.
 std::optional<std::string_view> LooksPersonal(std::string_view value);
+
+// Europe/Paris (a fixed UTC+1 if the time zone database is missing).
+const absl::TimeZone& ParisZone();
 
 // The first instant of a contract starting on `date` ("YYYY-MM-DD"), at
 // 00:00 Europe/Paris. kInvalidArgument for a malformed date.

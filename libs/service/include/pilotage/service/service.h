@@ -52,9 +52,11 @@ class StopSignal {
 // Thread-compatible (one updater).
 class Progress {
  public:
-  // `total` 0 means unknown (no percent or ETA).
+  // `total` 0 means unknown (no percent or ETA). `unit` names what is
+  // counted in the plain lines ("events", "bytes").
   Progress(std::string label, int64_t total,
-           std::chrono::seconds line_interval = std::chrono::seconds(5));
+           std::chrono::seconds line_interval = std::chrono::seconds(5),
+           std::string unit = "events");
   void Update(int64_t done);
   void SetTotal(int64_t total) { total_ = total; }
   // Final line with the average rate.
@@ -63,6 +65,7 @@ class Progress {
  private:
   void Draw(int64_t done, bool final);
   std::string label_;
+  std::string unit_;
   int64_t total_;
   bool tty_;
   std::chrono::seconds line_interval_;

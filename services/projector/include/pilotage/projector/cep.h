@@ -17,6 +17,8 @@
 //                  (the steering read model: steering.h, read with
 //                  ReadSteering)
 //   cep_quality    "<lot>\0refused\0<event_id>"      -> "" per refused event
+//                  "<lot>\0imported\0<event_id>"     -> count (8 bytes LE): events
+//                  of the lot a HistoryImported says a file import wrote
 //   activity_counts                                  as ActivityCounts
 //
 // Every stored value is a set union, a sum or a per-slot maximum, so the
@@ -84,6 +86,7 @@ class CepProjection : public projection::Projection {
   std::map<std::string, std::vector<v1::Event>> journeys_;
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
+  std::map<std::string, int64_t> imported_;
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;

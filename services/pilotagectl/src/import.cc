@@ -1,0 +1,720 @@
+#include "pilotage/pilotagectl/import.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <variant>
+
+#include "CLI/CLI.hpp"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "pilotage/intake/csv.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/service/service.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage::pilotagectl {
+namespace {
+
+namespace fs = std::filesystem;
+
+// SHA-256 of what is fed, as lowercase hex.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
+  void Update(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
+  std::string Hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_.get(), md, &n);
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
+
+// Reads a file line by line, keeping its digest and its line numbers.
+class LineReader {
+ public:
+  explicit LineReader(const fs::path& path) : buffer_(new char[kBufferBytes]) {
+    in_.rdbuf()->pubsetbuf(buffer_.get(), kBufferBytes);  // before open, to take effect
+    in_.open(path, std::ios::binary);
+  }
+  bool ok() const { return static_cast<bool>(in_); }
+  // The next line without its '\n'; false at the end of the file.
+  bool Next(std::string& line) {
+    if (!std::getline(in_, line)) return false;
+    ++number_;
+    at_end_without_newline_ = in_.eof();
+    bytes_ += line.size() + (at_end_without_newline_ ? 0 : 1);
+    sha_.Update(line);
+    if (!at_end_without_newline_) sha_.Update("\n");
+    return true;
+  }
+  int64_t number() const { return number_; }
+  int64_t bytes() const { return bytes_; }
+  bool at_end_without_newline() const { return at_end_without_newline_; }
+  std::string Digest() { return sha_.Hex(); }
+
+ private:
+  static constexpr std::streamsize kBufferBytes = 1 << 20;
+  std::unique_ptr<char[]> buffer_;
+  std::ifstream in_;
+  int64_t number_ = 0;
+  int64_t bytes_ = 0;
+  bool at_end_without_newline_ = false;
+  Sha256 sha_;
+};
+
+bool Blank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+std::string TypeOf(const v1::Event& e) {
+  if (e.body_case() == v1::Event::BODY_NOT_SET) return "unknown";
+  return v1::Event::descriptor()->FindFieldByNumber(e.body_case())->name();
+}
+
+// "events[0].appointment_held.level" -> "appointment_held.level".
+std::string WithoutIndex(const std::string& field) {
+  if (field.rfind("events[", 0) == 0) {
+    const size_t dot = field.find("].");
+    if (dot != std::string::npos) return field.substr(dot + 2);
+    const size_t close = field.find(']');
+    if (close != std::string::npos && close + 1 == field.size()) return "";
+  }
+  return field;
+}
+
+std::string ParisDay(int64_t seconds) {
+  return absl::FormatCivilTime(
+      absl::ToCivilDay(absl::FromUnixSeconds(seconds), intake::ParisZone()));
+}
+
+// One line's outcome.
+struct Checked {
+  bool data = false;  // a data line (not blank, not the header)
+  std::optional<intake::Refusal> refusal;
+  v1::Event event;
+  std::string type;
+  bool recorded_from_file = false;
+};
+
+// Decodes and validates lines of one file; the same in both passes.
+class LineChecker {
+ public:
+  LineChecker(const ImportOptions& options, bool csv, intake::Sender sender,
+              intake::LotCalendar lots, absl::Time now)
+      : options_(options),
+        csv_(csv),
+        sender_(std::move(sender)),
+        lots_(std::move(lots)),
+        now_(now) {
+    validation_.keep_recorded_at = true;
+  }
+
+  // Whole-file refusal (bad CSV header), for line 1.
+  std::optional<intake::Refusal> header_refusal;
+
+  Checked Check(std::string_view line, int64_t number, bool at_end) {
+    Checked c;
+    if (Blank(line)) return c;
+    if (csv_ && !decoder_ && !header_refusal) {
+      auto created = intake::CsvDecoder::Create(options_.type, line, options_.operator_id);
+      if (auto* r = std::get_if<intake::Refusal>(&created)) {
+        header_refusal = *r;
+      } else {
+        decoder_.emplace(std::move(std::get<intake::CsvDecoder>(created)));
+      }
+      return c;  // the header is not data
+    }
+    c.data = true;
+    if (header_refusal) return c;  // the file as a whole is refused
+    intake::Item item;
+    if (csv_) {
+      item = decoder_->Decode(line, at_end);
+      c.type = options_.type;
+    } else {
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!intake::IsValidUtf8(line)) {
+        c.refusal = intake::Refusal{"NOT_UTF8", "", "not valid UTF-8 (export the file in UTF-8)"};
+        return c;
+      }
+      item = intake::DecodeEventJson(line, 0, validation_.limits);
+      if (item.refusal && at_end && item.refusal->code == "MALFORMED_EVENT") {
+        item.refusal = intake::Refusal{"TRUNCATED_LINE", "",
+                                       "the file ends inside this line (not a whole JSON "
+                                       "object): the export was cut"};
+      }
+      c.type = TypeOf(item.event);
+    }
+    if (!item.refusal) {
+      c.recorded_from_file = item.event.has_recorded_at();
+      item.refusal = intake::ValidateEvent(item.event, 0, sender_, lots_, now_, validation_);
+    }
+    if (item.refusal) {
+      item.refusal->field =
+          csv_ ? decoder_->ColumnFor(item.refusal->field) : WithoutIndex(item.refusal->field);
+      c.refusal = std::move(item.refusal);
+      (void)number;
+      return c;
+    }
+    c.event = std::move(item.event);
+    return c;
+  }
+
+ private:
+  const ImportOptions& options_;
+  bool csv_;
+  intake::Sender sender_;
+  intake::LotCalendar lots_;
+  absl::Time now_;
+  intake::ValidationOptions validation_;
+  std::optional<intake::CsvDecoder> decoder_;
+};
+
+struct TypeCount {
+  int64_t valid = 0;
+  int64_t refused = 0;
+};
+
+struct LotStats {
+  std::map<std::string, int64_t> counts;
+  int64_t events = 0;
+  int64_t recorded_from_file = 0;
+  int64_t first = INT64_MAX;
+  int64_t last = INT64_MIN;
+};
+
+// The report: refused lines as they are found (text on `out`, JSON into the
+// report file), then the totals.
+class Report {
+ public:
+  Report(std::ostream& out, const fs::path& json_path) : out_(out) {
+    if (!json_path.empty()) {
+      json_.open(json_path, std::ios::trunc);
+      json_ << "{\"refusals\": [";
+    }
+  }
+  bool json_ok() const { return !json_.is_open() || json_.good(); }
+
+  void Refused(int64_t line, const intake::Refusal& r) {
+    out_ << fmt::format("ligne {}{} : {} — {}\n", line,
+                        r.field.empty() ? "" : fmt::format(", champ {}", r.field), r.code,
+                        r.message);
+    if (json_.is_open()) {
+      json_ << (first_ ? "\n  " : ",\n  ")
+            << nlohmann::json{{"line", line},
+                              {"field", r.field},
+                              {"code", r.code},
+                              {"message", r.message}}
+                   .dump();
+      first_ = false;
+    }
+  }
+
+  void Finish(const nlohmann::json& totals) {
+    if (!json_.is_open()) return;
+    json_ << "\n]";
+    for (const auto& [k, v] : totals.items())
+      json_ << ",\n" << nlohmann::json(k).dump() << ": " << v.dump();
+    json_ << "\n}\n";
+    json_.close();
+  }
+
+ private:
+  std::ostream& out_;
+  std::ofstream json_;
+  bool first_ = true;
+};
+
+absl::StatusOr<std::string> FormatOf(const ImportOptions& o) {
+  std::string format = o.format;
+  if (format.empty()) {
+    const std::string ext = o.file.extension().string();
+    if (ext == ".csv") format = "csv";
+    if (ext == ".ndjson" || ext == ".jsonl") format = "ndjson";
+  }
+  if (format != "csv" && format != "ndjson") {
+    return absl::InvalidArgumentError(
+        "--format: give ndjson or csv (the file's extension does not say)");
+  }
+  if (format == "csv" && !intake::CsvLayout(o.type)) {
+    std::string types;
+    for (const auto& t : intake::CsvEventTypes()) types += (types.empty() ? "" : ", ") + t;
+    return absl::InvalidArgumentError(
+        fmt::format("--type: a CSV file holds one event type, one of {}", types));
+  }
+  if (format == "ndjson" && !o.type.empty()) {
+    return absl::InvalidArgumentError("--type: for CSV files only (NDJSON lines name their type)");
+  }
+  return format;
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<intake::Sender, intake::LotCalendar>> LoadOperatorLots(
+    const fs::path& lots_file, const std::string& operator_id) {
+  std::ifstream in(lots_file);
+  if (!in) return absl::NotFoundError(fmt::format("--lots: cannot read {}", lots_file.string()));
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("lots") || !doc["lots"].is_array()) {
+    return absl::InvalidArgumentError(
+        fmt::format("--lots: {} is not a lot file (JSON with \"lots\")", lots_file.string()));
+  }
+  intake::Sender sender{.operator_id = operator_id, .lots = {}};
+  intake::LotCalendar calendar;
+  for (size_t i = 0; i < doc["lots"].size(); ++i) {
+    const auto& lot = doc["lots"][i];
+    const auto text = [&](const char* key) {
+      return lot.is_object() && lot.contains(key) && lot[key].is_string()
+                 ? lot[key].get<std::string>()
+                 : std::string();
+    };
+    const std::string id = text("lot_id");
+    if (id.empty()) {
+      return absl::InvalidArgumentError(
+          fmt::format("--lots: {}: lots[{}].lot_id missing", lots_file.string(), i));
+    }
+    auto start = intake::ContractStart(text("start_date"));
+    if (!start.ok()) {
+      return absl::InvalidArgumentError(fmt::format("--lots: {}: lots[{}].start_date: {}",
+                                                    lots_file.string(), i,
+                                                    std::string(start.status().message())));
+    }
+    calendar.contract_start[id] = *start;
+    if (text("operator_id") == operator_id) sender.lots.insert(id);
+  }
+  if (sender.lots.empty()) {
+    return absl::NotFoundError(
+        fmt::format("--operator: '{}' holds no lot in {}", operator_id, lots_file.string()));
+  }
+  return std::make_pair(std::move(sender), std::move(calendar));
+}
+
+namespace {
+
+// The event type of a CSV file of several: --type, or the type its name ends with.
+std::string TypeFor(const ImportOptions& options, const fs::path& file) {
+  if (!options.type.empty()) return options.type;
+  const bool csv =
+      options.format == "csv" || (options.format.empty() && file.extension() == ".csv");
+  if (!csv) return "";
+  const std::string stem = file.stem().string();
+  for (const auto& t : intake::CsvEventTypes()) {
+    if (stem.size() >= t.size() && stem.compare(stem.size() - t.size(), t.size(), t) == 0 &&
+        (stem.size() == t.size() || stem[stem.size() - t.size() - 1] == '-' ||
+         stem[stem.size() - t.size() - 1] == '_' || stem[stem.size() - t.size() - 1] == '.')) {
+      return t;
+    }
+  }
+  return "";
+}
+
+absl::StatusOr<ImportSummary> RunImportFiles(const ImportOptions& options, std::ostream& out) {
+  auto one = [&](const fs::path& file, bool dry_run) {
+    ImportOptions o = options;
+    o.files.clear();
+    o.file = file;
+    o.type = TypeFor(options, file);
+    o.dry_run = dry_run;
+    o.validating_one_of_several = dry_run && !options.dry_run;
+    // Written by the validation, then again (same refusals) by the writing round.
+    o.report = options.report.empty()
+                   ? fs::path()
+                   : fs::path(options.report.string() + "." + file.filename().string() + ".json");
+    return o;
+  };
+  const absl::Time now = options.now == absl::InfinitePast() ? absl::Now() : options.now;
+  ImportSummary total;
+  absl::Status first_error;
+  for (const auto& file : options.files) {  // every file validated first
+    ImportOptions o = one(file, true);
+    o.now = now;
+    out << fmt::format("== {}\n", file.string());
+    auto s = RunImport(o, out);
+    if (!s.ok()) {
+      if (first_error.ok()) first_error = s.status();
+      continue;
+    }
+    total.lines += s->lines;
+    total.valid += s->valid;
+    total.refused += s->refused;
+  }
+  if (!first_error.ok()) {
+    out << fmt::format("Résultat : rien n'a été écrit, d'aucun des {} fichiers.\n",
+                       options.files.size());
+    return first_error;
+  }
+  if (options.dry_run) return total;
+  for (const auto& file : options.files) {
+    ImportOptions o = one(file, false);
+    o.now = now;
+    std::ostringstream report;  // already printed by the validation above
+    auto s = RunImport(o, report);
+    if (!s.ok()) {
+      out << report.str();
+      return s.status();
+    }
+    total.written += s->written;
+    out << fmt::format("{} : {} événements écrits\n", file.string(), s->written);
+  }
+  out << fmt::format("Résultat : {} événements écrits depuis {} fichiers.\n", total.written,
+                     options.files.size());
+  return total;
+}
+
+}  // namespace
+
+absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostream& out) {
+  if (options.files.size() > 1) return RunImportFiles(options, out);
+  if (options.files.size() == 1) {
+    ImportOptions o = options;
+    o.file = options.files.front();
+    o.files.clear();
+    return RunImport(o, out);
+  }
+  if (options.type.empty() && !TypeFor(options, options.file).empty()) {
+    ImportOptions o = options;
+    o.type = TypeFor(options, options.file);
+    return RunImport(o, out);
+  }
+  auto format = FormatOf(options);
+  if (!format.ok()) return format.status();
+  const bool csv = *format == "csv";
+  if (!options.dry_run && options.bootstrap.empty()) {
+    return absl::InvalidArgumentError("--bootstrap: required (or PILOTAGE_KAFKA_BOOTSTRAP)");
+  }
+  auto lots = LoadOperatorLots(options.lots_file, options.operator_id);
+  if (!lots.ok()) return lots.status();
+  std::error_code ec;
+  const auto size = fs::file_size(options.file, ec);
+  if (ec || !fs::is_regular_file(options.file)) {
+    return absl::NotFoundError(fmt::format("--file: cannot read {}", options.file.string()));
+  }
+  const absl::Time now = options.now == absl::InfinitePast() ? absl::Now() : options.now;
+  const std::string format_name = csv ? "csv:" + options.type : "ndjson";
+  out << fmt::format("Import de {} ({}) pour l'opérateur {}\n", options.file.string(), format_name,
+                     options.operator_id);
+
+  // Pass 1: validate everything.
+  Report report(out, options.report);
+  if (!report.json_ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("--report: cannot write {}", options.report.string()));
+  }
+  ImportSummary summary;
+  std::map<std::string, TypeCount> types;
+  std::optional<intake::Refusal> file_refusal;
+  // The validated events, serialised, waiting for pass 2 (never in memory):
+  // records of [u32 key length][key][u32 value length][value].
+  std::unique_ptr<std::FILE, decltype(&std::fclose)> spool(nullptr, &std::fclose);
+  if (!options.dry_run) {
+    spool.reset(std::tmpfile());
+    if (!spool) return absl::InternalError("cannot create a temporary file for the import");
+  }
+  bool spool_failed = false;
+  std::map<std::string, LotStats> per_lot;
+  std::string value;
+  {
+    LineReader reader(options.file);
+    if (!reader.ok()) {
+      return absl::NotFoundError(fmt::format("--file: cannot read {}", options.file.string()));
+    }
+    LineChecker checker(options, csv, lots->first, lots->second, now);
+    service::Progress progress("validation", static_cast<int64_t>(size), std::chrono::seconds(5),
+                               "bytes");
+    std::string line;
+    while (reader.Next(line)) {
+      Checked c = checker.Check(line, reader.number(), reader.at_end_without_newline());
+      if (checker.header_refusal && !file_refusal) {
+        file_refusal = checker.header_refusal;
+        report.Refused(reader.number(), *file_refusal);
+        while (reader.Next(line)) {
+        }  // only for the digest of the whole file
+        break;
+      }
+      if (!c.data) continue;
+      ++summary.lines;
+      if (c.refusal) {
+        ++summary.refused;
+        ++types[c.type.empty() ? "unknown" : c.type].refused;
+        report.Refused(reader.number(), *c.refusal);
+        if (!options.skip_invalid) spool.reset();  // nothing will be written
+      } else {
+        ++summary.valid;
+        ++types[c.type].valid;
+        if (spool) {
+          c.event.SerializeToString(&value);
+          const auto& key = c.event.lot_id();
+          const auto key_size = static_cast<uint32_t>(key.size());
+          const auto value_size = static_cast<uint32_t>(value.size());
+          spool_failed |= std::fwrite(&key_size, 4, 1, spool.get()) != 1 ||
+                          std::fwrite(key.data(), 1, key_size, spool.get()) != key_size ||
+                          std::fwrite(&value_size, 4, 1, spool.get()) != 1 ||
+                          std::fwrite(value.data(), 1, value_size, spool.get()) != value_size;
+          auto& lot = per_lot[key];
+          ++lot.counts[c.type];
+          ++lot.events;
+          lot.recorded_from_file += c.recorded_from_file;
+          lot.first = std::min<int64_t>(lot.first, c.event.occurred_at().seconds());
+          lot.last = std::max<int64_t>(lot.last, c.event.occurred_at().seconds());
+        }
+      }
+      if ((reader.number() & 0x3fff) == 0) progress.Update(reader.bytes());
+    }
+    progress.Finish(reader.bytes());
+    if (!file_refusal && csv && reader.number() == 0) {
+      file_refusal = intake::Refusal{"BAD_HEADER", "", "empty file: the header row is required"};
+      report.Refused(1, *file_refusal);
+    }
+    summary.sha256 = reader.Digest();
+  }
+
+  nlohmann::json counts = nlohmann::json::object();
+  for (const auto& [type, n] : types) counts[type] = {{"valid", n.valid}, {"refused", n.refused}};
+  auto finish = [&](const std::string& outcome) {
+    out << fmt::format("Lignes : {} ; valides : {} ; refusées : {}\n", summary.lines, summary.valid,
+                       summary.refused);
+    for (const auto& [type, n] : types) {
+      out << fmt::format("  {} : {} valides, {} refusées\n", type, n.valid, n.refused);
+    }
+    out << fmt::format("SHA-256 du fichier : {}\n", summary.sha256);
+    report.Finish({{"file", options.file.filename().string()},
+                   {"format", format_name},
+                   {"operator", options.operator_id},
+                   {"sha256", summary.sha256},
+                   {"lines", summary.lines},
+                   {"valid", summary.valid},
+                   {"refused", summary.refused},
+                   {"counts", counts},
+                   {"written", summary.written},
+                   {"outcome", outcome}});
+  };
+
+  if (file_refusal) {
+    finish("refused");
+    out << "Résultat : fichier refusé en entier (ligne d'en-tête), rien n'a été écrit.\n";
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: header refused ({}{}: {})", options.file.string(), file_refusal->code,
+        file_refusal->field.empty() ? "" : " " + file_refusal->field, file_refusal->message));
+  }
+  if (summary.lines == 0) {
+    finish("refused");
+    out << "Résultat : aucun événement dans le fichier, rien n'a été écrit.\n";
+    return absl::InvalidArgumentError(fmt::format("{}: no event", options.file.string()));
+  }
+  if (summary.refused > 0 && !options.skip_invalid) {
+    finish("refused");
+    out << fmt::format(
+        "Résultat : rien n'a été écrit ({} lignes refusées). Corrigez-les, ou relancez avec "
+        "--skip-invalid pour n'importer que les {} lignes valides.\n",
+        summary.refused, summary.valid);
+    return absl::InvalidArgumentError(
+        fmt::format("{} of {} lines refused, nothing written", summary.refused, summary.lines));
+  }
+  if (summary.valid == 0) {
+    finish("refused");
+    out << "Résultat : aucune ligne valide, rien n'a été écrit.\n";
+    return absl::InvalidArgumentError("no valid line, nothing written");
+  }
+  if (options.validating_one_of_several) {
+    finish("valid");
+    out << fmt::format(
+        "Fichier valide : {} événements à écrire après la vérification des autres "
+        "fichiers.\n",
+        summary.valid);
+    return summary;
+  }
+  if (options.dry_run) {
+    finish("dry_run");
+    out << fmt::format(
+        "Résultat : essai (--dry-run), rien n'a été écrit ; {} événements seraient "
+        "importés.\n",
+        summary.valid);
+    return summary;
+  }
+
+  // Pass 2: write the valid events, from the spool.
+  if (spool_failed || std::fflush(spool.get()) != 0 || std::fseek(spool.get(), 0, SEEK_SET) != 0) {
+    finish("failed");
+    return absl::InternalError(
+        "cannot write the temporary file of validated events (disk full?); nothing written");
+  }
+  auto producer = kafka::Producer::Create({.bootstrap = options.bootstrap,
+                                           .client_id = "pilotagectl-import",
+                                           .delivery_timeout = std::chrono::seconds(120),
+                                           .enqueue_timeout = std::chrono::seconds(120),
+                                           .linger_ms = 20,
+                                           .max_queued_messages = 100000});
+  if (!producer.ok()) return producer.status();
+  std::atomic<int64_t> failed{0};
+  std::mutex error_mu;
+  absl::Status first_error;
+  {
+    service::Progress progress("writing", summary.valid);
+    std::string key;
+    bool spool_ok = true;
+    for (int64_t i = 0; i < summary.valid; ++i) {
+      uint32_t key_size = 0, value_size = 0;
+      spool_ok = std::fread(&key_size, 4, 1, spool.get()) == 1 && key_size <= (1u << 20);
+      if (spool_ok) {
+        key.resize(key_size);
+        spool_ok = std::fread(key.data(), 1, key_size, spool.get()) == key_size &&
+                   std::fread(&value_size, 4, 1, spool.get()) == 1 && value_size <= (1u << 26);
+      }
+      if (spool_ok) {
+        value.resize(value_size);
+        spool_ok = std::fread(value.data(), 1, value_size, spool.get()) == value_size;
+      }
+      if (!spool_ok) {
+        std::lock_guard lock(error_mu);
+        if (first_error.ok()) {
+          first_error = absl::DataLossError("cannot read back the temporary file of events");
+        }
+        break;
+      }
+      absl::Status s =
+          (*producer)->Send({.topic = options.activity_topic, .key = key, .value = value},
+                            [&](const kafka::Delivery& d) {
+                              if (d.status.ok()) return;
+                              failed.fetch_add(1, std::memory_order_relaxed);
+                              std::lock_guard lock(error_mu);
+                              if (first_error.ok()) first_error = d.status;
+                            });
+      if (!s.ok()) {
+        failed.fetch_add(1);
+        std::lock_guard lock(error_mu);
+        if (first_error.ok()) first_error = s;
+        break;
+      }
+      ++summary.written;
+      if ((i & 0x3fff) == 0) progress.Update(i);
+    }
+    absl::Status flushed = (*producer)->Flush(std::chrono::minutes(5));
+    progress.Finish(summary.written);
+    if (!flushed.ok() && first_error.ok()) first_error = flushed;
+  }
+  spool.reset();
+  {
+    std::lock_guard lock(error_mu);
+    if (!first_error.ok()) {
+      const int64_t n = failed.load();
+      summary.written = 0;
+      finish("failed");
+      out << "Résultat : Kafka n'a pas confirmé toutes les écritures ; relancez la même commande "
+             "(les événements déjà écrits ne seront pas comptés deux fois).\n";
+      return absl::UnavailableError(
+          fmt::format("{} events not acknowledged by Kafka ({}); re-run the same import",
+                      n > 0 ? fmt::format("{}", n) : "some", first_error.ToString()));
+    }
+  }
+
+  // The import itself, once per lot, after its events were acknowledged.
+  std::vector<v1::Event> imports;
+  for (const auto& [lot_id, stats] : per_lot) {
+    v1::Event e;
+    e.set_event_id(fmt::format("import-{}-{}", summary.sha256.substr(0, 32), lot_id));
+    e.set_lot_id(lot_id);
+    e.set_operator_id(options.operator_id);
+    e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(now));
+    e.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(now));
+    auto* h = e.mutable_history_imported();
+    h->set_imported_by(options.imported_by);
+    h->set_file_name(options.file.filename().string());
+    h->set_file_sha256(summary.sha256);
+    h->set_format(format_name);
+    h->set_lines(summary.lines);
+    h->set_refused_lines(summary.refused);
+    for (const auto& [type, n] : stats.counts) {
+      auto* c = h->add_counts();
+      c->set_event_type(type);
+      c->set_events(n);
+    }
+    h->set_events(stats.events);
+    h->set_recorded_at_from_file(stats.recorded_from_file);
+    h->set_first_day(ParisDay(stats.first));
+    h->set_last_day(ParisDay(stats.last));
+    imports.push_back(std::move(e));
+  }
+  std::vector<std::string> values;
+  for (const auto& e : imports) values.push_back(e.SerializeAsString());
+  std::vector<kafka::Record> records;
+  for (size_t i = 0; i < imports.size(); ++i) {
+    records.push_back(
+        {.topic = options.contract_topic, .key = imports[i].lot_id(), .value = values[i]});
+  }
+  for (const auto& d : (*producer)->SendAll(records)) {
+    if (!d.status.ok()) {
+      finish("failed");
+      return absl::UnavailableError(fmt::format(
+          "the events were written but not the import's record ({}); re-run the same import",
+          d.status.ToString()));
+    }
+  }
+  finish("imported");
+  out << fmt::format("Résultat : {} événements écrits{}.\n", summary.written,
+                     summary.refused ? fmt::format(" ({} lignes refusées laissées de côté, "
+                                                   "--skip-invalid)",
+                                                   summary.refused)
+                                     : "");
+  return summary;
+}
+
+CLI::App* AddImportCommand(CLI::App& app, ImportOptions& o) {
+  auto* cmd = app.add_subcommand(
+      "import",
+      "load an operator's file of activity events (NDJSON or CSV, docs/import.md) into the log");
+  cmd->add_option("--operator", o.operator_id, "the operator whose events the file holds")
+      ->required();
+  cmd->add_option("--file", o.files,
+                  "the file (streamed; .csv, .ndjson or .jsonl); repeat it to import several "
+                  "files at once (all validated before anything is written)")
+      ->required();
+  cmd->add_option("--format", o.format, "ndjson or csv (default: from the file's extension)")
+      ->check(CLI::IsMember({"ndjson", "csv"}));
+  cmd->add_option("--type", o.type,
+                  "CSV only: the event type of every line (request_received, appointment_held, "
+                  "appointment_missed, deliverable_issued, journey_closed, survey_answered); "
+                  "default: the type the file's name ends with (2024-appointment_held.csv)");
+  cmd->add_flag("--skip-invalid", o.skip_invalid,
+                "write the valid lines even if some are refused (default: nothing is written "
+                "unless the whole file validates)");
+  cmd->add_option("--report", o.report, "also write the report to this file, as JSON");
+  cmd->add_flag("--dry-run", o.dry_run, "validate and report only, write nothing");
+  cmd->add_option("--lots", o.lots_file,
+                  "the lot file: which lots the operator holds, contract starts "
+                  "(deploy/lots/cep-2024-lots.json)")
+      ->envname("PILOTAGE_LOTS_FILE")
+      ->required();
+  cmd->add_option("--bootstrap", o.bootstrap, "Kafka bootstrap servers host:port")
+      ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  cmd->add_option("--topic", o.activity_topic, "activity topic")->capture_default_str();
+  cmd->add_option("--contract-topic", o.contract_topic,
+                  "contract topic (the HistoryImported record)")
+      ->capture_default_str();
+  const char* user = std::getenv("USER");
+  o.imported_by = user && *user ? user : "unknown";
+  cmd->add_option("--by", o.imported_by, "who runs the import (recorded)")
+      ->envname("PILOTAGE_USER")
+      ->capture_default_str();
+  return cmd;
+}
+
+}  // namespace pilotage::pilotagectl
