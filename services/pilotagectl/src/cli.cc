@@ -10,6 +10,7 @@
 #include "pilotage/pilotagectl/counters.h"
 #include "pilotage/pilotagectl/kpis.h"
 #include "pilotage/service/service.h"
+#include "steering_cli.h"
 
 namespace pilotage::pilotagectl {
 namespace {
@@ -65,6 +66,9 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   publish_cmd->add_option("--lot", publish.lots, "only this lot (repeatable)");
   publish_cmd->add_option("--terms", publish.terms_files, "terms file (repeatable)")->required();
 
+  SteeringCli steering;
+  AddSteeringCommands(app, steering);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -74,6 +78,9 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   if (kpis_cmd->parsed() && !kpis.national && kpis.lot.empty()) {
     std::cerr << "pilotagectl kpis: give --lot LOT or --national\n";
     return 2;
+  }
+  if (auto steered = RunSteering(steering, data_dir, out)) {
+    return steered->ok() ? 0 : service::Fail("pilotagectl", *steered);
   }
   kpis.data_dir = data_dir;
   absl::Status result;

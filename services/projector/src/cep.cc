@@ -6,7 +6,9 @@
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/projector/steering.h"
 #include "pilotage/store/coding.h"
+#include "steering_fold.h"
 
 namespace pilotage::projector {
 namespace {
@@ -79,6 +81,11 @@ absl::Status KeepLatest(const store::Store& store, store::WriteBatch& batch, con
 
 }  // namespace
 
+CepProjection::CepProjection(std::unique_ptr<ActivityCounts> counts)
+    : counts_(std::move(counts)), steering_(std::make_unique<SteeringDelta>()) {}
+
+CepProjection::~CepProjection() = default;
+
 absl::StatusOr<std::unique_ptr<CepProjection>> CepProjection::Create() {
   auto counts = ActivityCounts::Create();
   if (!counts.ok()) return counts.status();
@@ -124,6 +131,7 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     }
     return absl::OkStatus();
   }
+  if (IsSteeringEvent(event)) return steering_->Fold(event);
   if (event.has_terms_published()) {
     const auto& terms = event.terms_published().terms();
     if (auto s = domain::ValidateTerms(terms); !s.ok()) return s;
@@ -152,7 +160,7 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     auto& slot = awards_[Key({event.lot_id(), "award"})];
     if (slot.event_id().empty() || Later(record, slot)) slot = std::move(record);
   }
-  return absl::OkStatus();  // other contract events belong to other read models
+  return absl::OkStatus();
 }
 
 absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& batch) {
@@ -178,6 +186,7 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   for (const auto& [key, record] : awards_) {
     if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
   }
+  if (auto s = steering_->Flush(store, kContract, batch); !s.ok()) return s;
   if (auto s = counts_->Flush(store, batch); !s.ok()) return s;
   Discard();
   return absl::OkStatus();
@@ -189,6 +198,7 @@ void CepProjection::Discard() {
   refused_.clear();
   terms_.clear();
   awards_.clear();
+  steering_->Clear();
   counts_->Discard();
 }
 

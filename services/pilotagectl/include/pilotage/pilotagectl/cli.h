@@ -1,7 +1,7 @@
 #pragma once
-// pilotagectl's command line: one subcommand per file under src/ (kpis.cc
-// for now), registered here. Returns the process exit code (0, 2 for bad
-// usage, else service::ExitCodeFor the error).
+// pilotagectl's command line: one subcommand per file under src/, registered
+// here (the steering commands through src/steering_cli.cc). Returns the process exit code (0, 2 for
+// bad usage, else service::ExitCodeFor the error).
 
 #include <iosfwd>
 

@@ -10,20 +10,33 @@
 //                  recorded `delay` calendar days later (4 digits, capped)
 //   cep_contract   "<lot>\0award"                    -> store.v1.LotRecord
 //                  "<lot>\0terms\0<version>"         -> store.v1.TermsRecord
+//                  "<lot>\0review\0<review_id>"      -> store.v1.ReviewRecord
+//                  "<lot>\0action\0<action_id>"      -> store.v1.ActionRecord
+//                  "<lot>\0penalty\0<penalty_id>"    -> store.v1.PenaltyRecord
+//                  "<lot>\0statement\0<id>"          -> store.v1.StatementRecord
+//                  (the steering read model: steering.h, read with
+//                  ReadSteering)
 //   cep_quality    "<lot>\0refused\0<event_id>"      -> "" per refused event
 //   activity_counts                                  as ActivityCounts
 //
-// Every stored value is a set union or a sum, so the state is the same
-// whatever the arrival order and batching; when two events give the same
-// award or terms version, the one with the later occurred_at (then the
-// larger event id) wins, again independently of order.
+// Every stored value is a set union, a sum or a per-slot maximum, so the
+// state is the same whatever the arrival order and batching: when two events
+// give the same award or terms version, the one with the later occurred_at
+// (then the larger event id) wins, again independently of order; a steering
+// record merges field by field (each step of a corrective action or of a
+// penalty's adversarial procedure is a slot, the later event winning it).
 //
 // Refused (kInvalidArgument, to the dead letters, counted in cep_quality,
 // changing nothing else): any event without occurred_at; activity events
 // without event_id, recorded_at or beneficiary; a LotAwarded without a valid
-// start_date;
-// terms that fail ValidateTerms or do not govern the event's lot (the admin
-// publishes terms once per lot they govern, keyed by that lot).
+// start_date; terms that fail ValidateTerms or do not govern the event's lot
+// (the admin publishes terms once per lot they govern, keyed by that lot);
+// steering events failing CheckSteeringEvent (missing event_id, lot_id or
+// body id, a date that is not "YYYY-MM-DD", a period that does not parse, a
+// negative amount), the message naming the field.
+//
+// Version 2 added the steering records; a store of version 1 is refused by
+// the engine and rebuilt from the log (`pilotage-projector ... rebuild`).
 
 #include <map>
 #include <memory>
@@ -41,6 +54,8 @@
 
 namespace pilotage::projector {
 
+class SteeringDelta;  // src/steering_fold.h
+
 class CepProjection : public projection::Projection {
  public:
   static constexpr std::string_view kJourneys = "cep_journeys";
@@ -51,15 +66,18 @@ class CepProjection : public projection::Projection {
   // Fails when the Europe/Paris time zone cannot be loaded.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<CepProjection>> Create();
 
+  ~CepProjection() override;
+
   std::string_view Name() const override { return "cep"; }
-  uint32_t Version() const override { return 1; }
+  // 2: the steering records (steering.h) joined cep_contract.
+  uint32_t Version() const override { return 2; }
   std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
   void Discard() override;
 
  private:
-  explicit CepProjection(std::unique_ptr<ActivityCounts> counts) : counts_(std::move(counts)) {}
+  explicit CepProjection(std::unique_ptr<ActivityCounts> counts);
   absl::Status FoldCep(const v1::Event& event);
 
   std::unique_ptr<ActivityCounts> counts_;
@@ -68,6 +86,7 @@ class CepProjection : public projection::Projection {
   std::set<std::string> refused_;
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
+  std::unique_ptr<SteeringDelta> steering_;
 };
 
 // What a reader sees of one lot in a cep store.

@@ -8,15 +8,33 @@
 //   "<lot>\0penalty\0<penalty_id>"      -> store.v1.PenaltyRecord
 //   "<lot>\0statement\0<statement_id>"  -> store.v1.StatementRecord
 //
+// Order independence. Each record is a set of slots, one per step of what it
+// describes (an action: opened, closed; a penalty: proposed, observations,
+// decision; a review or statement: itself). A slot holds the event that
+// filled it with its (occurred_at seconds, event_id); an event replaces the
+// slot's content only when its (occurred_at, event_id) is later. Merging is
+// therefore commutative, associative and idempotent: the record is the same
+// whatever the arrival order and batching. A later step may be folded before
+// the earlier one (a confirmation before its proposal): its slot is kept and
+// the missing slot stays empty (empty ids) until its event arrives. Confirmed
+// and waived share the decision slot: the later decision wins.
+//
+// The fold checks only the event itself (CheckSteeringEvent); whether a
+// decision is allowed (known penalty, deadline passed or observations
+// received) is checked by whoever emits it (pilotagectl), never here, since
+// the events may arrive in any order.
+//
 // Readers (pilotagectl, the penalty job, the query service) read it through
 // ReadSteering only, from one store snapshot, never by key.
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pilotage/store/store.h"
 #include "pilotage/store/v1/readmodel.pb.h"
+#include "pilotage/v1/event.pb.h"
 
 namespace pilotage::projector {
 
@@ -32,5 +50,36 @@ struct SteeringReadModel {
 // kDataLoss when a stored record does not parse.
 [[nodiscard]] absl::StatusOr<SteeringReadModel> ReadSteering(const store::Store& store,
                                                              std::string_view lot_id);
+
+// Whether `event` is one of the steering events folded here: ReviewHeld,
+// CorrectiveActionOpened/Closed, PenaltyProposed, ObservationsReceived,
+// PenaltyConfirmed/Waived, PaymentStatementIssued.
+bool IsSteeringEvent(const v1::Event& event);
+
+// What the fold requires of a steering event, checked before anything is
+// folded. kInvalidArgument naming the field ("penalty_confirmed.penalty_id:
+// missing", "review_held.held_on: ...") when:
+//  - event_id, lot_id or occurred_at is missing;
+//  - the body's id is missing (review_id, action_id, penalty_id,
+//    statement_id);
+//  - a date is not a real day "YYYY-MM-DD": review_held.held_on,
+//    corrective_action_opened.due_date, corrective_action_closed.closed_on,
+//    observations_received.received_on (all required),
+//    penalty_proposed.observation_deadline (optional);
+//  - a period does not parse (period.h): review_held.period,
+//    penalty_proposed.period, payment_statement_issued.period (required),
+//    corrective_action_opened.period (optional);
+//  - penalty_proposed.rule_id is missing, or an amount is negative
+//    (penalty_proposed.amount_cents, computed_cents; every amount of a
+//    payment statement except variable payments and net_amount_cents).
+// kInvalidArgument "not a steering event" for any other body.
+[[nodiscard]] absl::Status CheckSteeringEvent(const v1::Event& event);
+
+// The record merges described above, exposed for the fold and its tests:
+// folds `from` into `into`, slot by slot, the later slot winning.
+void MergeInto(store::v1::ReviewRecord& into, const store::v1::ReviewRecord& from);
+void MergeInto(store::v1::ActionRecord& into, const store::v1::ActionRecord& from);
+void MergeInto(store::v1::PenaltyRecord& into, const store::v1::PenaltyRecord& from);
+void MergeInto(store::v1::StatementRecord& into, const store::v1::StatementRecord& from);
 
 }  // namespace pilotage::projector

@@ -1,0 +1,36 @@
+#pragma once
+// The steering part of the cep projection's delta: the records of one batch,
+// merged in memory (steering.h's MergeInto), then merged into the stored ones
+// on Flush.
+
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "pilotage/store/store.h"
+#include "pilotage/store/v1/readmodel.pb.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage::projector {
+
+class SteeringDelta {
+ public:
+  // Folds a steering event (IsSteeringEvent) after CheckSteeringEvent;
+  // kInvalidArgument (nothing folded) when the check fails.
+  [[nodiscard]] absl::Status Fold(const v1::Event& event);
+
+  // Merges the delta into the records stored in `family` of `store`, writes
+  // them to `batch` and clears the delta.
+  [[nodiscard]] absl::Status Flush(const store::Store& store, std::string_view family,
+                                   store::WriteBatch& batch);
+
+  void Clear();
+
+ private:
+  std::map<std::string, store::v1::ReviewRecord> reviews_;
+  std::map<std::string, store::v1::ActionRecord> actions_;
+  std::map<std::string, store::v1::PenaltyRecord> penalties_;
+  std::map<std::string, store::v1::StatementRecord> statements_;
+};
+
+}  // namespace pilotage::projector
