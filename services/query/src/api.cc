@@ -11,6 +11,7 @@
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/projector/kpi_report.h"
+#include "pilotage/projector/steering_report.h"
 
 namespace pilotage::query {
 namespace {
@@ -167,6 +168,49 @@ json CompactKpis(const json& kpis) {
                    {"status", k["status"]}});
   }
   return out;
+}
+
+// What steering reports need of a lot, read from one view and kept alive.
+struct SteeringInputs {
+  std::shared_ptr<const projector::LotReadModel> lot;
+  std::shared_ptr<const projector::SteeringReadModel> steering;
+  domain::TermsHistory history;
+  projector::LotSteering View(const std::string& lot_id) const {
+    return {.lot_id = lot_id, .lot = lot.get(), .steering = steering.get(), .history = &history};
+  }
+};
+
+absl::StatusOr<SteeringInputs> ReadSteeringInputs(Generation& view, const std::string& lot_id) {
+  SteeringInputs in;
+  auto lot = view.Lot(lot_id);
+  if (!lot.ok()) return lot.status();
+  in.lot = *lot;
+  auto steering = view.Steering(lot_id);
+  if (!steering.ok()) return steering.status();
+  in.steering = *steering;
+  in.history = projector::HistoryOf(in.lot->terms, nullptr);
+  return in;
+}
+
+absl::StatusOr<absl::CivilDay> Today() { return domain::ParisDay(absl::Now()); }
+
+// The statement of `period` for a lot, or why there is none (a lot without
+// award or terms: a note, not an error, in pages that show several things).
+absl::StatusOr<json> StatementOrNote(const SteeringInputs& in, const std::string& lot_id,
+                                     const domain::Period& period, absl::CivilDay today) {
+  auto report = projector::ComputeStatementReport(in.View(lot_id), period, today);
+  if (absl::IsFailedPrecondition(report.status()) || absl::IsNotFound(report.status()) ||
+      absl::IsInvalidArgument(report.status())) {
+    return json{{"unavailable", std::string(report.status().message())}};
+  }
+  if (!report.ok()) return report.status();
+  return projector::StatementReportJson(lot_id, *report);
+}
+
+// Whether a penalty proposed for `text` is about a day of `period`.
+bool PenaltyInPeriod(const std::string& text, const domain::Period& period) {
+  auto p = domain::Period::Parse(text);
+  return p.ok() && period.Contains(p->FirstDay());
 }
 
 }  // namespace
@@ -342,6 +386,52 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
   if (!kpis.ok()) return kpis.status();
   json out = std::move(*kpis);
   out.erase("lot");
+  // Penalties proposed for the period, and each lot's fund usage as its
+  // statement for the period computes it.
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  int64_t proposed = 0, confirmed = 0, waived = 0, undecided = 0, count = 0;
+  int64_t envelope = 0, cumulative = 0, projected = 0;
+  json over = json::array();
+  json without = json::array();
+  for (const auto& lot : *lots) {
+    auto in = ReadSteeringInputs(view, lot);
+    if (!in.ok()) return in.status();
+    auto period = LotPeriod(*period_text, in->lot->facts);
+    if (!period.ok()) return period.status();
+    auto procedures = projector::PenaltyProcedures(*in->steering, in->history, nullptr);
+    if (!procedures.ok()) return procedures.status();
+    for (const auto& p : *procedures) {
+      if (!PenaltyInPeriod(p.proposal.period(), *period)) continue;
+      const int64_t amount = p.proposal.amount_cents();
+      ++count;
+      proposed += amount;
+      if (p.state == domain::PenaltyState::kConfirmed) confirmed += amount;
+      if (p.state == domain::PenaltyState::kWaived) waived += amount;
+      if (!p.decided()) undecided += amount;
+    }
+    auto statement = StatementOrNote(*in, lot, *period, *today);
+    if (!statement.ok()) return statement.status();
+    if (statement->contains("unavailable")) {
+      without.push_back({{"lot", lot}, {"why", (*statement)["unavailable"]}});
+      continue;
+    }
+    const json& f = (*statement)["fund_usage"];
+    envelope += f["budget_envelope_cents"].get<int64_t>();
+    cumulative += f["cumulative_cents"].get<int64_t>();
+    projected += f["projected_cents"].get<int64_t>();
+    if (f["projection_exceeds_envelope"].get<bool>()) over.push_back(lot);
+  }
+  out["penalties"] = {{"count", count},
+                      {"proposed_cents", proposed},
+                      {"confirmed_cents", confirmed},
+                      {"waived_cents", waived},
+                      {"undecided_cents", undecided}};
+  out["fund_usage"] = {{"budget_envelope_cents", envelope},
+                       {"cumulative_cents", cumulative},
+                       {"projected_cents", projected},
+                       {"lots_projected_over_envelope", over},
+                       {"lots_without_statement", without}};
   out["volume"] = {{"new_beneficiaries", new_beneficiaries},
                    {"appointments", appointments},
                    {"closures", closures},
@@ -409,7 +499,65 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   json closures = Mix(counters, "closures", {"outcome", "referral"});
   out["outcomes"] = closures["outcome"];
   out["referrals"] = closures["referral"];
+
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  auto in = ReadSteeringInputs(view, lot);
+  if (!in.ok()) return in.status();
+  auto ledger = projector::PenaltyLedgerJson(in->View(lot), *today);
+  if (!ledger.ok()) return ledger.status();
+  auto statement = StatementOrNote(*in, lot, *period, *today);
+  if (!statement.ok()) return statement.status();
+  out["steering"] = {{"on", domain::FormatDay(*today)},
+                     {"penalties", (*ledger)["penalties"]},
+                     {"penalty_totals", (*ledger)["totals"]},
+                     {"past_deadline_undecided", (*ledger)["past_deadline_undecided"]},
+                     {"actions", projector::ActionsReportJson(in->View(lot), *today)["actions"]},
+                     {"statement", *statement}};
   return out;
+}
+
+absl::StatusOr<json> LotPenalties(Generation& view, const access::Principal& who,
+                                  const std::string& lot) {
+  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  auto in = ReadSteeringInputs(view, lot);
+  if (!in.ok()) return in.status();
+  return projector::PenaltyLedgerJson(in->View(lot), *today);
+}
+
+absl::StatusOr<json> LotActions(Generation& view, const access::Principal& who,
+                                const std::string& lot) {
+  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  auto in = ReadSteeringInputs(view, lot);
+  if (!in.ok()) return in.status();
+  return projector::ActionsReportJson(in->View(lot), *today);
+}
+
+absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who,
+                                  const std::string& lot, const Params& params) {
+  auto period_text = PeriodParam(params);
+  if (!period_text.ok()) return period_text.status();
+  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  auto in = ReadSteeringInputs(view, lot);
+  if (!in.ok()) return in.status();
+  auto period = LotPeriod(*period_text, in->lot->facts);
+  if (!period.ok()) return period.status();
+  auto report = projector::ComputeStatementReport(in->View(lot), *period, *today);
+  if (!report.ok()) {
+    if (absl::IsFailedPrecondition(report.status()) || absl::IsNotFound(report.status())) {
+      return absl::FailedPreconditionError(fmt::format("statement of {} for {}: {}", lot,
+                                                       period->ToString(),
+                                                       std::string(report.status().message())));
+    }
+    return report.status();
+  }
+  return projector::StatementReportJson(lot, *report);
 }
 
 absl::StatusOr<json> LotQuality(Generation& view, const access::Principal& who,
@@ -490,6 +638,45 @@ absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view) {
                      .target = k["target"],
                      .measured = k["status"] != "NOT_ENOUGH_DATA"});
     }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view) {
+  access::Principal pilot{.role = access::Principal::Role::kPilot, .id = "metrics"};
+  auto meta = Meta(view, pilot);
+  if (!meta.ok()) return meta.status();
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  std::vector<SteeringGauge> out;
+  for (const auto& row : (*meta)["lots"]) {
+    const std::string lot = row["lot"];
+    auto in = ReadSteeringInputs(view, lot);
+    if (!in.ok()) return in.status();
+    SteeringGauge g{.lot = lot};
+    for (const char* state : {"PROPOSED", "OBSERVATIONS_RECEIVED", "CONFIRMED", "WAIVED"}) {
+      g.penalties_cents[state] = 0;
+    }
+    auto procedures = projector::PenaltyProcedures(*in->steering, in->history, nullptr);
+    if (!procedures.ok()) return procedures.status();
+    for (const auto& p : *procedures) {
+      g.penalties_cents[std::string(domain::PenaltyStateName(p.state))] +=
+          p.proposal.amount_cents();
+    }
+    if (!(*meta)["default_period"].is_null()) {
+      auto period = domain::Period::Parse((*meta)["default_period"].get<std::string>());
+      if (period.ok()) {
+        auto report = projector::ComputeStatementReport(in->View(lot), *period, *today);
+        if (report.ok()) {
+          g.has_statement = true;
+          g.contract_year = report->statement.contract_year.ToString();
+          g.cumulative_cents = report->statement.statement.cumulative_fund_usage_cents();
+          g.projected_cents = report->statement.projected_usage_cents;
+          g.envelope_cents = report->statement.statement.budget_envelope_cents();
+        }
+      }
+    }
+    out.push_back(std::move(g));
   }
   return out;
 }

@@ -40,6 +40,17 @@ absl::StatusOr<nlohmann::json> LotDetail(Generation& view, const access::Princip
 // GET /api/v1/lots/{lot}/quality?period=
 absl::StatusOr<nlohmann::json> LotQuality(Generation& view, const access::Principal& who,
                                           const std::string& lot, const Params& params);
+// GET /api/v1/lots/{lot}/penalties: the penalty ledger (procedure states
+// judged on today's Paris day).
+absl::StatusOr<nlohmann::json> LotPenalties(Generation& view, const access::Principal& who,
+                                            const std::string& lot);
+// GET /api/v1/lots/{lot}/actions: corrective actions with due dates.
+absl::StatusOr<nlohmann::json> LotActions(Generation& view, const access::Principal& who,
+                                          const std::string& lot);
+// GET /api/v1/lots/{lot}/statement?period=: the payment statement and fund
+// usage (provisional while the period is open).
+absl::StatusOr<nlohmann::json> LotStatement(Generation& view, const access::Principal& who,
+                                            const std::string& lot, const Params& params);
 // GET /api/v1/quality?period=: every readable lot, and the projector's dead
 // letters (pilots only: they mix every lot).
 absl::StatusOr<nlohmann::json> Quality(Generation& view, const Freshness& freshness,
@@ -55,5 +66,19 @@ struct KpiGauge {
   bool measured = false;
 };
 absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view);
+
+// Penalty amounts per lot and procedure state, and fund usage per lot for
+// the default quarter's statement, for the business gauges.
+struct SteeringGauge {
+  std::string lot;
+  // state -> euro cents of the lot's penalties in that state.
+  std::map<std::string, int64_t> penalties_cents;
+  bool has_statement = false;
+  std::string contract_year;
+  int64_t cumulative_cents = 0;
+  int64_t projected_cents = 0;
+  int64_t envelope_cents = 0;
+};
+absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view);
 
 }  // namespace pilotage::query

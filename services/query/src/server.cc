@@ -144,6 +144,20 @@ class QueryService::Impl {
             return LotQuality(g, who, req.matches[1], ParamsOf(req));
           },
           "/api/v1/lots/{lot}/quality");
+    Route(R"(/api/v1/lots/([^/]+)/penalties)",
+          [this](Generation& g, const Freshness&, const access::Principal& who,
+                 const httplib::Request& req) { return LotPenalties(g, who, req.matches[1]); },
+          "/api/v1/lots/{lot}/penalties");
+    Route(R"(/api/v1/lots/([^/]+)/actions)",
+          [this](Generation& g, const Freshness&, const access::Principal& who,
+                 const httplib::Request& req) { return LotActions(g, who, req.matches[1]); },
+          "/api/v1/lots/{lot}/actions");
+    Route(R"(/api/v1/lots/([^/]+)/statement)",
+          [this](Generation& g, const Freshness&, const access::Principal& who,
+                 const httplib::Request& req) {
+            return LotStatement(g, who, req.matches[1], ParamsOf(req));
+          },
+          "/api/v1/lots/{lot}/statement");
     Route("/api/v1/quality",
           [this](Generation& g, const Freshness& f, const access::Principal& who,
                  const httplib::Request& req) { return Quality(g, f, who, ParamsOf(req)); });
@@ -268,8 +282,9 @@ class QueryService::Impl {
                                           "missing token)"));
         return;
       }
-      // One answer per view generation, URL and readable lots.
-      std::string key = req.path + "?";
+      // One answer per view generation, Paris day (deadlines), URL and
+      // readable lots.
+      std::string key = absl::FormatTime("%Y-%m-%d|", absl::Now(), paris_) + req.path + "?";
       for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
       key += who->role == access::Principal::Role::kPilot ? "*" : "";
       for (const auto& lot : who->lots) key += lot + ",";
@@ -341,7 +356,38 @@ class QueryService::Impl {
                            .Name("pilotage_kpi_target")
                            .Help("KPI target per lot for the current quarter")
                            .Register(business);
+    auto& penalties = prometheus::BuildGauge()
+                          .Name("pilotage_penalties_euros")
+                          .Help("Penalties of a lot by procedure state, all periods (euros)")
+                          .Register(business);
+    auto& fund_used = prometheus::BuildGauge()
+                          .Name("pilotage_fund_usage_euros")
+                          .Help(
+                              "Paid in the lot's contract year up to the current quarter's "
+                              "statement (euros)")
+                          .Register(business);
+    auto& fund_projected = prometheus::BuildGauge()
+                               .Name("pilotage_fund_usage_projected_euros")
+                               .Help("Linear projection of the contract year's fund usage (euros)")
+                               .Register(business);
+    auto& envelope = prometheus::BuildGauge()
+                         .Name("pilotage_budget_envelope_euros")
+                         .Help("The lot's budget envelope for the contract year (euros)")
+                         .Register(business);
     auto s = view_->Read([&](Generation& g, const Freshness& f) {
+      auto steering = SteeringGauges(g);
+      if (!steering.ok()) return steering.status();
+      for (const auto& sg : *steering) {
+        for (const auto& [state, cents] : sg.penalties_cents) {
+          penalties.Add({{"lot", sg.lot}, {"state", state}}).Set(static_cast<double>(cents) / 100);
+        }
+        if (!sg.has_statement) continue;
+        const std::map<std::string, std::string> labels = {{"lot", sg.lot},
+                                                           {"contract_year", sg.contract_year}};
+        fund_used.Add(labels).Set(static_cast<double>(sg.cumulative_cents) / 100);
+        fund_projected.Add(labels).Set(static_cast<double>(sg.projected_cents) / 100);
+        envelope.Add(labels).Set(static_cast<double>(sg.envelope_cents) / 100);
+      }
       auto lag = f.LagEvents();
       lag_->Set(lag ? static_cast<double>(*lag) : -1);
       catch_up_age_->Set(absl::ToDoubleSeconds(absl::Now() - f.caught_up_at));
@@ -361,6 +407,10 @@ class QueryService::Impl {
 
   QueryOptions options_;
   const access::AccessTable tokens_;
+  absl::TimeZone paris_ = [] {
+    absl::TimeZone tz;
+    return absl::LoadTimeZone("Europe/Paris", &tz) ? tz : absl::UTCTimeZone();
+  }();
   bool remove_secondary_ = false;
   std::unique_ptr<StoreView> view_;
   std::shared_ptr<prometheus::Registry> registry_;

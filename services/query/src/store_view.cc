@@ -45,6 +45,19 @@ absl::StatusOr<std::shared_ptr<const projector::LotReadModel>> Generation::Lot(
   return models_.emplace(lot_id, std::move(shared)).first->second;
 }
 
+absl::StatusOr<std::shared_ptr<const projector::SteeringReadModel>> Generation::Steering(
+    const std::string& lot_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = steering_.find(lot_id); it != steering_.end()) return it->second;
+  }
+  auto model = projector::ReadSteering(*store_, lot_id);
+  if (!model.ok()) return model.status();
+  auto shared = std::make_shared<const projector::SteeringReadModel>(std::move(*model));
+  std::lock_guard lock(mu_);
+  return steering_.emplace(lot_id, std::move(shared)).first->second;
+}
+
 std::optional<std::string> Generation::Cached(const std::string& key) {
   std::lock_guard lock(mu_);
   if (auto it = answers_.find(key); it != answers_.end()) return it->second;

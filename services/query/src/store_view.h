@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/cep.h"
+#include "pilotage/projector/steering.h"
 #include "pilotage/store/store.h"
 
 namespace pilotage::query {
@@ -59,6 +60,10 @@ class Generation {
   // A lot's read model (read once per generation).
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const projector::LotReadModel>> Lot(
       const std::string& lot_id);
+  // A lot's steering read model (penalties, actions, statements), read once
+  // per generation.
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const projector::SteeringReadModel>> Steering(
+      const std::string& lot_id);
   // Memoised answers of this generation, by key.
   std::optional<std::string> Cached(const std::string& key);
   void Remember(const std::string& key, std::string answer);
@@ -69,6 +74,7 @@ class Generation {
   std::mutex mu_;
   std::optional<std::vector<std::string>> lots_;
   std::map<std::string, std::shared_ptr<const projector::LotReadModel>> models_;
+  std::map<std::string, std::shared_ptr<const projector::SteeringReadModel>> steering_;
   std::map<std::string, std::string> answers_;
 };
 

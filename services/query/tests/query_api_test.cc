@@ -58,10 +58,11 @@ TEST_F(QueryApi, EveryAnswerSaysHowFreshItIs) {
   EXPECT_EQ(f["dead_letters"], 2);
   EXPECT_FALSE(f["computed_at"].get<std::string>().empty());
   EXPECT_FALSE(f["caught_up_at"].get<std::string>().empty());
-  // 25 + 16 activity events, 1 award + 1 terms (LOT-94) + 2 terms (LOT-11).
+  // 25 + 16 activity events, 1 award + 1 terms (LOT-94) + 2 terms (LOT-11),
+  // 8 steering events.
   int64_t stored = 0;
   for (const auto& p : f["partitions"]) stored += p["stored_offset"].get<int64_t>();
-  EXPECT_EQ(stored, 25 + 16 + 4);
+  EXPECT_EQ(stored, 25 + 16 + 4 + 8);
 }
 
 TEST_F(QueryApi, LotsListShowsEachKpiValueTargetAndStatus) {
@@ -260,6 +261,91 @@ TEST_F(QueryApi, MetricsCountRequestsAndExportKpiGauges) {
           R"(pilotage_kpi_target{kpi="new_beneficiaries",lot="LOT-94",period="2024-Q2"} 8.95)"),
       std::string::npos)
       << m.text;
+}
+
+// fixtures/README.md works these out.
+TEST_F(QueryApi, PenaltiesShowTheirExplanationAndProcedureState) {
+  auto a = Get("/api/v1/lots/LOT-94/penalties");
+  ASSERT_EQ(a.status, 200) << a.text;
+  ASSERT_EQ(a.body["penalties"].size(), 2u);
+  const json& delay = a.body["penalties"][0];
+  EXPECT_EQ(delay["penalty_id"], "PEN-94-2024-05-DELAY");
+  EXPECT_EQ(delay["state"], "CONFIRMED");
+  EXPECT_EQ(delay["state_label"], "confirmée");
+  EXPECT_EQ(delay["amount_cents"], 150000);
+  EXPECT_EQ(delay["observations"], "Deux conseillers absents en mai.");
+  EXPECT_NE(delay["explanation"].get<std::string>().find("60 % en mai 2024"), std::string::npos);
+  const json& timeliness = a.body["penalties"][1];
+  EXPECT_EQ(timeliness["state"], "PROPOSED");
+  EXPECT_EQ(timeliness["observation_deadline"], "2024-07-05");
+  EXPECT_EQ(timeliness["past_deadline_undecided"], true);
+  EXPECT_EQ(a.body["totals"], (json{{"proposed_cents", 200000},
+                                    {"confirmed_cents", 150000},
+                                    {"waived_cents", 0},
+                                    {"undecided_cents", 50000}}));
+  // LOT-11 has none.
+  auto none = Get("/api/v1/lots/LOT-11/penalties");
+  ASSERT_EQ(none.status, 200) << none.text;
+  EXPECT_TRUE(none.body["penalties"].empty());
+}
+
+TEST_F(QueryApi, CorrectiveActionsShowTheirDueDatesAndLateness) {
+  auto a = Get("/api/v1/lots/LOT-94/actions");
+  ASSERT_EQ(a.status, 200) << a.text;
+  ASSERT_EQ(a.body["actions"].size(), 2u);
+  const json& first = a.body["actions"][0];
+  EXPECT_EQ(first["action_id"], "ACT-94-1");
+  EXPECT_EQ(first["due_date"], "2024-07-31");
+  EXPECT_EQ(first["state"], "CLOSED_LATE");
+  EXPECT_EQ(first["days_late"], 5);
+  // Due 30 September 2024, never closed: overdue whatever today is.
+  EXPECT_EQ(a.body["actions"][1]["state"], "OVERDUE");
+}
+
+TEST_F(QueryApi, StatementShowsWhatThePeriodCostsAndTheFundUsage) {
+  auto a = Get("/api/v1/lots/LOT-94/statement?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["fees_cents"], 0);
+  EXPECT_EQ(a.body["variable_cents"], 0);
+  EXPECT_EQ(a.body["penalties_cents"], 150000);
+  EXPECT_EQ(a.body["net_amount_cents"], -150000);
+  EXPECT_EQ(a.body["closed"], true);
+  EXPECT_EQ(a.body["fund_usage"]["contract_year"], "CY1@2024-01-02");
+  EXPECT_EQ(a.body["fund_usage"]["budget_envelope_cents"], 100000000);
+  EXPECT_EQ(a.body["fund_usage"]["earlier_cents"], 0);
+  EXPECT_EQ(a.body["fund_usage"]["cumulative_cents"], -150000);
+  EXPECT_EQ(a.body["fund_usage"]["elapsed_days"], 151);
+  EXPECT_EQ(a.body["fund_usage"]["year_days"], 366);
+  // LOT-11 was never awarded: no budget, no statement.
+  auto none = Get("/api/v1/lots/LOT-11/statement?period=2024-01");
+  EXPECT_EQ(none.status, 400) << none.text;
+  EXPECT_NE(none.body["error"]["message"].get<std::string>().find("award"), std::string::npos);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-94/statement").status, 400);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-94/statement?period=2024-05", kCorseToken).status, 200);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-11/penalties", kCorseToken).status, 403);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-11/actions", kCorseToken).status, 403);
+}
+
+TEST_F(QueryApi, LotPageAndNationalSummaryCarryPenaltiesAndFundUsage) {
+  auto lot = Get("/api/v1/lots/LOT-94?period=2024-05");
+  ASSERT_EQ(lot.status, 200) << lot.text;
+  EXPECT_EQ(lot.body["steering"]["penalties"].size(), 2u);
+  EXPECT_EQ(lot.body["steering"]["actions"].size(), 2u);
+  EXPECT_EQ(lot.body["steering"]["statement"]["net_amount_cents"], -150000);
+  auto national = Get("/api/v1/national?period=2024-Q2");
+  ASSERT_EQ(national.status, 200) << national.text;
+  EXPECT_EQ(national.body["penalties"], (json{{"count", 2},
+                                              {"proposed_cents", 200000},
+                                              {"confirmed_cents", 150000},
+                                              {"waived_cents", 0},
+                                              {"undecided_cents", 50000}}));
+  EXPECT_EQ(national.body["fund_usage"]["budget_envelope_cents"], 100000000);
+  ASSERT_EQ(national.body["fund_usage"]["lots_without_statement"].size(), 1u);
+  EXPECT_EQ(national.body["fund_usage"]["lots_without_statement"][0]["lot"], "LOT-11");
+  // Nothing proposed for January.
+  auto january = Get("/api/v1/national?period=2024-01");
+  ASSERT_EQ(january.status, 200) << january.text;
+  EXPECT_EQ(january.body["penalties"]["count"], 0);
 }
 
 TEST_F(QueryApi, MetaGivesTheDefaultPeriodAndTheLots) {

@@ -41,10 +41,13 @@ QueryStack::QueryStack() {
   for (const char* name : {"may-every-kpi", "closing-late"}) {
     scenarios.push_back(testing::LoadCepScenario(fs::path(PILOTAGE_CEP_FIXTURES) / name));
   }
+  const std::vector<v1::Event> steering =
+      testing::ReadEventsNdjson(fs::path(PILOTAGE_QUERY_FIXTURES) / "steering-lot-94.ndjson");
   for (const auto& s : scenarios) {
     for (const auto& e : s.contract) order.emplace_back(contract, &e);
     for (const auto& e : s.activity) order.emplace_back(activity, &e);
   }
+  for (const auto& e : steering) order.emplace_back(contract, &e);
   for (const auto& [topic, e] : order) values.push_back(e->SerializeAsString());
   for (size_t i = 0; i < order.size(); ++i) {
     records.push_back({.topic = order[i].first,

@@ -2,7 +2,8 @@
 // A running stack for the query service's tests: two golden scenarios of
 // tests/fixtures/cep (may-every-kpi: LOT-94; closing-late: LOT-11) produced
 // to a real broker, folded by the real pilotage-projector until caught up,
-// then served by a real pilotage-query process with a pilot token and an
+// with the steering events of fixtures/steering-lot-94.ndjson (README.md
+// there), then served by a real pilotage-query process with a pilot token and an
 // operator token holding LOT-94 only.
 
 #include <sys/types.h>
