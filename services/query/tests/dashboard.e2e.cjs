@@ -12,6 +12,7 @@ const path = require('node:path');
 
 const { BASE_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS } = process.env;
 // Formatting expected on screen, written independently of the app's code.
+const euros = (cents) => new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(cents / 100);
 const count = (n) => new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 }).format(n);
 const percent = (s) => new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 }).format(s);
 // A count as an integer; a share as a percentage, or "—" when measured on nobody.
@@ -46,6 +47,8 @@ async function main() {
     assert.equal(await page.textContent('[data-testid=period-label]'), 'mai 2024');
     assert.equal(await page.textContent('[data-testid=total-new-beneficiaries]'), count(national.volume.new_beneficiaries));
     assert.equal(await page.textContent('[data-testid=total-appointments]'), count(national.volume.appointments));
+    assert.equal(await page.textContent('[data-testid=total-penalties-confirmed]'), euros(national.penalties.confirmed_cents));
+    assert.equal(await page.textContent('[data-testid=total-fund-usage]'), euros(national.fund_usage.cumulative_cents));
     let cells = 0;
     for (const row of lots.lots) {
       for (const k of row.kpis) {
@@ -81,6 +84,17 @@ async function main() {
     const trended = lot.kpis.filter((k) => !k.informational).length;
     assert.equal(await page.locator('canvas[data-series]').count(), trended);
     assert.equal(await page.locator('[data-testid=funnel-table] tr').first().locator('td').nth(1).textContent(), count(lot.funnel.requests));
+    // Penalties with the explanation a pilot reads aloud, their state; the
+    // statement of the period.
+    for (const p of lot.steering.penalties) {
+      const block = page.locator(`[data-testid=penalty][data-penalty="${p.penalty_id}"]`);
+      assert.equal(await block.locator('[data-testid=penalty-amount]').textContent(), euros(p.amount_cents));
+      assert.equal(await block.locator('[data-testid=penalty-state]').textContent(), p.state_label);
+      assert.equal(await block.locator('[data-testid=penalty-explanation]').textContent(), p.explanation);
+    }
+    assert.equal(lot.steering.penalties.length, 2);
+    assert.equal(await page.locator('[data-testid=actions] tr[data-action]').count(), lot.steering.actions.length);
+    assert.equal(await page.textContent('[data-testid=statement-net]'), euros(lot.steering.statement.net_amount_cents));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2.png'), fullPage: true });
     await page.emulateMedia({ media: 'print' });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-print.png'), fullPage: true });

@@ -156,8 +156,16 @@ async function nationalPage(r, meta) {
       + card('parcours clos', formatCount(v.closures), 'total-closures')
       + card('réponses aux enquêtes', formatCount(v.surveys), 'total-surveys')
       + card('lots', formatCount(national.lots.length), 'total-lots')
-      + (national.penalties ? card('pénalités proposées ou confirmées', formatEuroCents(national.penalties.total_cents), 'total-penalties') : '')
-      + '</div></section>';
+      + card('pénalités confirmées', formatEuroCents(national.penalties.confirmed_cents), 'total-penalties-confirmed')
+      + card('pénalités en attente de décision', formatEuroCents(national.penalties.undecided_cents), 'total-penalties-undecided')
+      + card('payé sur l\'année contractuelle', formatEuroCents(national.fund_usage.cumulative_cents), 'total-fund-usage')
+      + card('enveloppes des lots', formatEuroCents(national.fund_usage.budget_envelope_cents), 'total-envelopes')
+      + '</div>'
+      + (national.fund_usage.lots_projected_over_envelope.length
+        ? `<p class="error">Projection au-delà de l'enveloppe : ${national.fund_usage.lots_projected_over_envelope.map(esc).join(', ')}</p>` : '')
+      + (national.fund_usage.lots_without_statement.length
+        ? `<p class="note">Sans relevé pour la période : ${national.fund_usage.lots_without_statement.map((l) => esc(l.lot)).join(', ')}</p>` : '')
+      + '</section>';
   }
   html += `<section><h2>Lots et indicateurs</h2>${lotsTable(list, r.period)}</section>`;
   if (national) {
@@ -212,36 +220,59 @@ function mixTable(mix, testid, base) {
     + `<td>${esc(formatCount(n))}</td><td>${total ? esc(formatPercent(n / total)) : '—'}</td></tr>`).join('')}</tbody></table>`;
 }
 
+const PENALTY_COLOURS = { CONFIRMED: 'BREACHED', WAIVED: 'MET', PROPOSED: 'AT_RISK', OBSERVATIONS_RECEIVED: 'AT_RISK' };
+const ACTION_COLOURS = { OVERDUE: 'BREACHED', CLOSED_LATE: 'AT_RISK', CLOSED: 'MET', OPEN: '' };
+
 function steeringSections(lot) {
-  if (!lot.steering) return '';
   const s = lot.steering;
+  if (!s) return '';
   let html = '<section><h2>Pénalités</h2>';
   if (!s.penalties.length) html += '<p class="state" data-testid="no-penalties">Aucune pénalité pour ce lot.</p>';
   for (const p of s.penalties) {
-    html += `<div class="explain" data-testid="penalty"><strong>${esc(p.kpi_label || p.rule)} — ${esc(formatEuroCents(p.amount_cents))}</strong>`
-      + ` <span class="badge status-${p.state === 'WAIVED' ? 'MET' : 'BREACHED'}">${esc(p.state_label)}</span><br>`
-      + `${esc(p.explanation)}${p.observations_due ? `<br><span class="note">Observations attendues avant le ${esc(formatDay(p.observations_due))}</span>` : ''}</div>`;
+    html += `<div class="explain" data-testid="penalty" data-penalty="${esc(p.penalty_id)}">`
+      + `<strong>${esc(periodLabel(p.period))} — <span data-testid="penalty-amount">${esc(formatEuroCents(p.amount_cents))}</span></strong> `
+      + `<span class="badge status-${PENALTY_COLOURS[p.state] || ''}" data-testid="penalty-state">${esc(p.state_label)}</span>`
+      + ` <span class="note">${esc(p.penalty_id)} · proposée le ${esc(formatDay(p.proposed_on))} · observations jusqu'au ${esc(formatDay(p.observation_deadline))}</span>`
+      + `<p data-testid="penalty-explanation">${esc(p.explanation)}</p>`
+      + (p.formula ? `<p class="note">Calcul : ${esc(p.formula)}${p.limit_applied ? ` — ${esc(p.limit_applied)}` : ''}</p>` : '')
+      + (p.observations ? `<p class="note">Observations de l'opérateur (${esc(formatDay(p.observations_on))}) : ${esc(p.observations)}</p>` : '')
+      + (p.decided_on ? `<p class="note">Décision le ${esc(formatDay(p.decided_on))} par ${esc(p.decided_by)}${p.decision_reason ? ` : ${esc(p.decision_reason)}` : ''}</p>` : '')
+      + (p.past_deadline_undecided ? '<p class="error">Délai d\'observations échu : décision à prendre.</p>' : '')
+      + '</div>';
+  }
+  if (s.penalties.length) {
+    const t = s.penalty_totals;
+    html += `<p class="note">Total proposé ${esc(formatEuroCents(t.proposed_cents))} · confirmé ${esc(formatEuroCents(t.confirmed_cents))}`
+      + ` · abandonné ${esc(formatEuroCents(t.waived_cents))} · en attente de décision ${esc(formatEuroCents(t.undecided_cents))}</p>`;
   }
   html += '</section><section><h2>Actions correctives</h2>';
   if (!s.actions.length) html += '<p class="state">Aucune action corrective.</p>';
   else {
-    html += '<table data-testid="actions"><thead><tr><th class="name">Action</th><th>Ouverte le</th><th>Échéance</th><th>État</th></tr></thead><tbody>'
-      + s.actions.map((a) => `<tr><td class="name">${esc(a.description)}</td><td>${esc(formatDay(a.opened_on))}</td>`
-        + `<td>${esc(formatDay(a.due_date))}</td><td class="${a.overdue ? 'status-BREACHED' : a.closed_on ? 'status-MET' : ''}">${esc(a.state_label)}</td></tr>`).join('')
+    html += '<table data-testid="actions"><thead><tr><th class="name">Action</th><th class="name">Indicateur</th><th>Échéance</th><th>État</th></tr></thead><tbody>'
+      + s.actions.map((a) => `<tr data-action="${esc(a.action_id)}"><td class="name">${esc(a.description || a.action_id)}</td><td class="name">${esc(a.kpi_id || a.finding)}</td>`
+        + `<td>${esc(formatDay(a.due_date))}</td><td class="status-${ACTION_COLOURS[a.state] || ''}">${esc(a.state_label)}</td></tr>`).join('')
       + '</tbody></table>';
   }
-  html += '</section><section><h2>Relevés de paiement et usage des fonds</h2>';
-  if (!s.statements.length) html += '<p class="state">Aucun relevé de paiement.</p>';
-  else {
-    html += '<table data-testid="statements"><thead><tr><th class="name">Période</th><th>Part fixe</th><th>Part variable</th><th>Pénalités</th><th>Total</th></tr></thead><tbody>'
-      + s.statements.map((st) => `<tr><td class="name">${esc(st.period_label)}</td><td>${esc(formatEuroCents(st.fixed_cents))}</td>`
-        + `<td>${esc(formatEuroCents(st.variable_cents))}</td><td>${esc(formatEuroCents(st.penalties_cents))}</td><td>${esc(formatEuroCents(st.total_cents))}</td></tr>`).join('')
+  html += '</section><section><h2>Relevé de paiement et usage des fonds</h2>';
+  const st = s.statement;
+  if (!st || st.unavailable) {
+    html += `<p class="state">Pas de relevé pour cette période${st ? ` : ${esc(st.unavailable)}` : ''}.</p>`;
+  } else {
+    html += `<p class="note">${st.closed ? 'Période close' : 'Provisoire : la période n\'est pas close'} · conditions ${esc(st.terms_version)}${st.issued ? ' · relevé émis' : ''}</p>`
+      + '<table data-testid="statement"><tbody>'
+      + `<tr><td class="name">Forfaits par rendez-vous</td><td data-testid="statement-fees">${esc(formatEuroCents(st.fees_cents))}</td></tr>`
+      + `<tr><td class="name">Part variable</td><td>${esc(formatEuroCents(st.variable_cents))}</td></tr>`
+      + `<tr><td class="name">Pénalités confirmées</td><td data-testid="statement-penalties">${esc(formatEuroCents(st.penalties_cents ? -st.penalties_cents : 0))}</td></tr>`
+      + `<tr><td class="name"><strong>Net à payer</strong></td><td data-testid="statement-net"><strong>${esc(formatEuroCents(st.net_amount_cents))}</strong></td></tr>`
       + '</tbody></table>';
-  }
-  if (s.fund_usage) {
-    const f = s.fund_usage;
-    html += `<p data-testid="fund-usage">Enveloppe ${esc(formatEuroCents(f.budget_cents))} : ${esc(formatEuroCents(f.paid_cents))} versés`
-      + ` (${esc(formatPercent(f.used_share))}).</p>`;
+    const f = st.fund_usage;
+    html += `<p data-testid="fund-usage">Année contractuelle ${esc(periodLabel(f.contract_year))} : ${esc(formatEuroCents(f.cumulative_cents))} payés`
+      + ` sur une enveloppe de ${esc(formatEuroCents(f.budget_envelope_cents))}`
+      + (f.budget_envelope_cents > 0 ? ` (${esc(formatPercent(f.cumulative_cents / f.budget_envelope_cents))})` : '')
+      + ` ; projection à la fin de l'année : ${esc(formatEuroCents(f.projected_cents))}`
+      + ` (${esc(formatCount(f.elapsed_days))} jours écoulés sur ${esc(formatCount(f.year_days))}).</p>`
+      + (f.projection_exceeds_envelope ? '<p class="error">La projection dépasse l\'enveloppe.</p>' : '')
+      + (st.warnings.length ? `<p class="note">${st.warnings.map(esc).join('<br>')}</p>` : '');
   }
   return `${html}</section>`;
 }

@@ -59,6 +59,8 @@ export function periodLabel(text) {
   if (m) return `T${m[2]} ${m[1]}`;
   m = /^(\d{4})-(\d{2})$/.exec(text);
   if (m) return `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+  m = /^(\d{4})$/.exec(text);
+  if (m) return m[1];
   m = /^CY(\d+)/.exec(text);
   if (m) return `année contractuelle ${m[1]}`;
   return text;
