@@ -290,16 +290,22 @@ class QueryService::Impl {
       for (const auto& lot : who->lots) key += lot + ",";
       absl::Status status = view_->Read([&](Generation& g, const Freshness& f) {
         std::string body;
-        if (auto hit = g.Cached(key)) {
-          body = std::move(*hit);
-        } else {
-          auto answer = handler(g, f, *who, req);
-          if (!answer.ok()) return answer.status();
-          (*answer)["view_generation"] = g.number();
-          body = answer->dump();
-          body.pop_back();  // the closing brace: freshness goes after
-          g.Remember(key, body);
+        auto hit = g.Cached(key);
+        if (!hit) {
+          auto computing = g.KeyMutex(key);
+          std::lock_guard once(*computing);
+          hit = g.Cached(key);
+          if (!hit) {
+            auto answer = handler(g, f, *who, req);
+            if (!answer.ok()) return answer.status();
+            (*answer)["view_generation"] = g.number();
+            std::string text = answer->dump();
+            text.pop_back();  // the closing brace: freshness goes after
+            g.Remember(key, text);
+            hit = std::move(text);
+          }
         }
+        body = std::move(*hit);
         body += ",\"freshness\":" + FreshnessJson(f, absl::Now()).dump() + "}";
         res.set_content(std::move(body), "application/json");
         return absl::OkStatus();

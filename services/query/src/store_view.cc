@@ -69,6 +69,13 @@ void Generation::Remember(const std::string& key, std::string answer) {
   answers_.emplace(key, std::move(answer));
 }
 
+std::shared_ptr<std::mutex> Generation::KeyMutex(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto& m = computing_[key];
+  if (!m) m = std::make_shared<std::mutex>();
+  return m;
+}
+
 StoreView::StoreView(StoreViewOptions options) : options_(std::move(options)) {}
 StoreView::~StoreView() = default;
 

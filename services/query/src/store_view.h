@@ -67,6 +67,9 @@ class Generation {
   // Memoised answers of this generation, by key.
   std::optional<std::string> Cached(const std::string& key);
   void Remember(const std::string& key, std::string answer);
+  // One mutex per key: concurrent requests for the same answer compute it
+  // once (the others wait, then find it cached).
+  std::shared_ptr<std::mutex> KeyMutex(const std::string& key);
 
  private:
   const uint64_t number_;
@@ -76,6 +79,7 @@ class Generation {
   std::map<std::string, std::shared_ptr<const projector::LotReadModel>> models_;
   std::map<std::string, std::shared_ptr<const projector::SteeringReadModel>> steering_;
   std::map<std::string, std::string> answers_;
+  std::map<std::string, std::shared_ptr<std::mutex>> computing_;
 };
 
 struct StoreViewOptions {
