@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -56,6 +57,47 @@ class Ticker {
   std::thread thread_;
 };
 
+// One thread computing answers in the background, in submission order;
+// pending work is dropped at destruction.
+class Refresher {
+ public:
+  Refresher() : thread_([this] { Loop(); }) {}
+  ~Refresher() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Submit(std::function<void()> work) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(work));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
+      if (done_) return;
+      auto work = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      work();
+      lock.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -77,6 +119,15 @@ std::string ContentType(const fs::path& path) {
 
 class QueryService::Impl {
  public:
+  // What a handler needs of a request (copied, so that an answer can be
+  // recomputed after the request was answered).
+  struct Call {
+    std::string lot;
+    Params params;
+  };
+  using Handler = std::function<absl::StatusOr<json>(Generation&, const Freshness&,
+                                                     const access::Principal&, const Call&)>;
+
   Impl(QueryOptions options, access::AccessTable tokens)
       : options_(std::move(options)),
         tokens_(std::move(tokens)),
@@ -125,48 +176,45 @@ class QueryService::Impl {
   absl::Status Bind() {
     server_.new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
     Route("/api/v1/meta", [this](Generation& g, const Freshness&, const access::Principal& who,
-                                 const httplib::Request&) { return Meta(g, who); });
-    Route("/api/v1/national",
-          [this](Generation& g, const Freshness&, const access::Principal& who,
-                 const httplib::Request& req) { return National(g, who, ParamsOf(req)); });
-    Route("/api/v1/lots",
-          [this](Generation& g, const Freshness&, const access::Principal& who,
-                 const httplib::Request& req) { return LotsList(g, who, ParamsOf(req)); });
+                                 const Call&) { return Meta(g, who); });
+    Route("/api/v1/national", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                     const Call& req) { return National(g, who, req.params); });
+    Route("/api/v1/lots", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                 const Call& req) { return LotsList(g, who, req.params); });
     Route(R"(/api/v1/lots/([^/]+))",
-          [this](Generation& g, const Freshness&, const access::Principal& who,
-                 const httplib::Request& req) {
-            return LotDetail(g, who, req.matches[1], ParamsOf(req));
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotDetail(g, who, req.lot, req.params);
           },
           "/api/v1/lots/{lot}");
     Route(R"(/api/v1/lots/([^/]+)/quality)",
-          [this](Generation& g, const Freshness&, const access::Principal& who,
-                 const httplib::Request& req) {
-            return LotQuality(g, who, req.matches[1], ParamsOf(req));
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotQuality(g, who, req.lot, req.params);
           },
           "/api/v1/lots/{lot}/quality");
     Route(R"(/api/v1/lots/([^/]+)/penalties)",
-          [this](Generation& g, const Freshness&, const access::Principal& who,
-                 const httplib::Request& req) { return LotPenalties(g, who, req.matches[1]); },
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotPenalties(g, who, req.lot);
+          },
           "/api/v1/lots/{lot}/penalties");
     Route(R"(/api/v1/lots/([^/]+)/actions)",
-          [this](Generation& g, const Freshness&, const access::Principal& who,
-                 const httplib::Request& req) { return LotActions(g, who, req.matches[1]); },
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotActions(g, who, req.lot);
+          },
           "/api/v1/lots/{lot}/actions");
     Route(R"(/api/v1/lots/([^/]+)/statement)",
-          [this](Generation& g, const Freshness&, const access::Principal& who,
-                 const httplib::Request& req) {
-            return LotStatement(g, who, req.matches[1], ParamsOf(req));
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotStatement(g, who, req.lot, req.params);
           },
           "/api/v1/lots/{lot}/statement");
-    Route("/api/v1/quality",
-          [this](Generation& g, const Freshness& f, const access::Principal& who,
-                 const httplib::Request& req) { return Quality(g, f, who, ParamsOf(req)); });
+    Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
+                                    const Call& req) { return Quality(g, f, who, req.params); });
     server_.Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
       Answer(res, "other", absl::Now(),
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
     });
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      auto s = view_->Read([](Generation&, const Freshness&) { return absl::OkStatus(); });
+      auto s = view_->Read(
+          [](Generation&, const Freshness&, const StaleAnswers&) { return absl::OkStatus(); });
       res.status = s.ok() ? 200 : 503;
       res.set_content(json{{"status", s.ok() ? "ok" : std::string(s.message())}}.dump(),
                       "application/json");
@@ -243,9 +291,6 @@ class QueryService::Impl {
   int port() const { return port_; }
 
  private:
-  using Handler = std::function<absl::StatusOr<json>(
-      Generation&, const Freshness&, const access::Principal&, const httplib::Request&)>;
-
   static Params ParamsOf(const httplib::Request& req) {
     Params out;
     for (const auto& [k, v] : req.params) out[k] = v;
@@ -288,34 +333,63 @@ class QueryService::Impl {
       for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
       key += who->role == access::Principal::Role::kPilot ? "*" : "";
       for (const auto& lot : who->lots) key += lot + ",";
-      absl::Status status = view_->Read([&](Generation& g, const Freshness& f) {
-        std::string body;
-        auto hit = g.Cached(key);
-        if (!hit) {
-          auto computing = g.KeyMutex(key);
-          std::lock_guard once(*computing);
-          hit = g.Cached(key);
-          if (!hit) {
-            auto answer = handler(g, f, *who, req);
-            if (!answer.ok()) return answer.status();
-            (*answer)["view_generation"] = g.number();
-            std::string text = answer->dump();
-            text.pop_back();  // the closing brace: freshness goes after
-            g.Remember(key, text);
-            hit = std::move(text);
-          }
-        }
-        body = std::move(*hit);
-        body += ",\"freshness\":" + FreshnessJson(f, absl::Now()).dump() + "}";
-        res.set_content(std::move(body), "application/json");
-        return absl::OkStatus();
-      });
+      Call call{.lot = req.matches.size() > 1 ? std::string(req.matches[1]) : "",
+                .params = ParamsOf(req)};
+      absl::Status status =
+          view_->Read([&](Generation& g, const Freshness& f, const StaleAnswers& stale) {
+            std::optional<std::string> body = g.Cached(key);
+            Freshness shown = f;
+            if (!body) {
+              // The view moved since this answer was computed: answer with
+              // the last one (and the freshness of the view it came from)
+              // while one worker computes the new one, so that catch-ups
+              // under load never stall requests.
+              if (auto it = stale.find(key); it != stale.end()) {
+                body = it->second.body;
+                shown.progress = it->second.progress;
+                shown.caught_up_at = it->second.caught_up_at;
+                if (g.StartRefresh(key)) {
+                  refresher_.Submit([this, key, handler, who = *who, call] {
+                    auto s =
+                        view_->Read([&](Generation& now, const Freshness& nf, const StaleAnswers&) {
+                          return Compute(now, nf, key, handler, who, call).status();
+                        });
+                    if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.ToString());
+                  });
+                }
+              } else {
+                auto computed = Compute(g, f, key, handler, *who, call);
+                if (!computed.ok()) return computed.status();
+                body = std::move(*computed);
+              }
+            }
+            *body += ",\"freshness\":" + FreshnessJson(shown, absl::Now()).dump() + "}";
+            res.set_content(std::move(*body), "application/json");
+            return absl::OkStatus();
+          });
       if (!status.ok()) {
         Answer(res, endpoint, start, status);
         return;
       }
       Observe(endpoint, 200, start);
     });
+  }
+
+  // The answer for `key` in generation `g`, computed once (single flight).
+  absl::StatusOr<std::string> Compute(Generation& g, const Freshness& f, const std::string& key,
+                                      const Handler& handler, const access::Principal& who,
+                                      const Call& call) {
+    if (auto hit = g.Cached(key)) return *hit;
+    auto computing = g.KeyMutex(key);
+    std::lock_guard once(*computing);
+    if (auto hit = g.Cached(key)) return *hit;
+    auto answer = handler(g, f, who, call);
+    if (!answer.ok()) return answer.status();
+    (*answer)["view_generation"] = g.number();
+    std::string text = answer->dump();
+    text.pop_back();  // the closing brace: freshness goes after
+    g.Remember(key, text);
+    return text;
   }
 
   std::optional<access::Principal> Authenticate(const httplib::Request& req) const {
@@ -380,7 +454,7 @@ class QueryService::Impl {
                          .Name("pilotage_budget_envelope_euros")
                          .Help("The lot's budget envelope for the contract year (euros)")
                          .Register(business);
-    auto s = view_->Read([&](Generation& g, const Freshness& f) {
+    auto s = view_->Read([&](Generation& g, const Freshness& f, const StaleAnswers&) {
       auto steering = SteeringGauges(g);
       if (!steering.ok()) return steering.status();
       for (const auto& sg : *steering) {
@@ -426,6 +500,7 @@ class QueryService::Impl {
   prometheus::Gauge* lag_;
   prometheus::Gauge* catch_up_age_;
   httplib::Server server_;
+  Refresher refresher_;
   int port_ = -1;
   std::atomic<bool> stopped_{false};
   std::atomic<bool> warned_{false};

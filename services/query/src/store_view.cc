@@ -76,6 +76,16 @@ std::shared_ptr<std::mutex> Generation::KeyMutex(const std::string& key) {
   return m;
 }
 
+bool Generation::StartRefresh(const std::string& key) {
+  std::lock_guard lock(mu_);
+  return refreshing_.insert(key).second;
+}
+
+std::map<std::string, std::string> Generation::Answers() {
+  std::lock_guard lock(mu_);
+  return answers_;
+}
+
 StoreView::StoreView(StoreViewOptions options) : options_(std::move(options)) {}
 StoreView::~StoreView() = default;
 
@@ -109,6 +119,7 @@ absl::Status StoreView::Open(const fs::path& store_path) {
   freshness_.store = fs::relative(store_path, options_.data_dir, ec).string();
   if (ec || freshness_.store.empty()) freshness_.store = store_path.filename().string();
   freshness_.progress.clear();
+  stale_.clear();  // another store: nothing of the old one is shown
   generation_ = std::make_shared<Generation>(++generation_number_, store_.get());
   return absl::OkStatus();
 }
@@ -142,7 +153,6 @@ absl::Status StoreView::Refresh() {
   }
   auto progress = projection::ReadProgress(*store_);
   if (!progress.ok()) return progress.status();
-  freshness_.caught_up_at = absl::Now();
   last_error_ = absl::OkStatus();
   bool changed = progress->size() != freshness_.progress.size();
   if (!changed) {
@@ -155,10 +165,20 @@ absl::Status StoreView::Refresh() {
     }
   }
   if (changed) {
+    NextGeneration();
     freshness_.progress = std::move(*progress);
-    generation_ = std::make_shared<Generation>(++generation_number_, store_.get());
   }
+  freshness_.caught_up_at = absl::Now();
   return absl::OkStatus();
+}
+
+void StoreView::NextGeneration() {
+  for (auto& [key, body] : generation_->Answers()) {
+    stale_[key] = StaleAnswer{.body = std::move(body),
+                              .progress = freshness_.progress,
+                              .caught_up_at = freshness_.caught_up_at};
+  }
+  generation_ = std::make_shared<Generation>(++generation_number_, store_.get());
 }
 
 void StoreView::SetEndOffsets(std::map<std::string, int64_t> end_offsets, absl::Time at) {
@@ -168,13 +188,13 @@ void StoreView::SetEndOffsets(std::map<std::string, int64_t> end_offsets, absl::
 }
 
 absl::Status StoreView::Read(
-    const std::function<absl::Status(Generation&, const Freshness&)>& read) {
+    const std::function<absl::Status(Generation&, const Freshness&, const StaleAnswers&)>& read) {
   std::shared_lock lock(mu_);
   if (!store_ || !generation_)
     return last_error_.ok() ? absl::UnavailableError("no store") : last_error_;
   // Copied so that SetEndOffsets (exclusive) is never needed during a read.
   const Freshness freshness = freshness_;
-  return read(*generation_, freshness);
+  return read(*generation_, freshness, stale_);
 }
 
 uint64_t StoreView::generation() const {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -49,6 +50,14 @@ struct Freshness {
   std::optional<int64_t> LagEvents() const;
 };
 
+// An answer of an earlier generation, with what its view knew.
+struct StaleAnswer {
+  std::string body;
+  std::map<std::string, projection::PartitionProgress> progress;
+  absl::Time caught_up_at;
+};
+using StaleAnswers = std::map<std::string, StaleAnswer>;
+
 // What is derived from one generation of the view.
 class Generation {
  public:
@@ -70,6 +79,11 @@ class Generation {
   // One mutex per key: concurrent requests for the same answer compute it
   // once (the others wait, then find it cached).
   std::shared_ptr<std::mutex> KeyMutex(const std::string& key);
+  // True the first time it is called for `key`: the caller schedules its
+  // computation.
+  bool StartRefresh(const std::string& key);
+  // Every answer computed in this generation.
+  std::map<std::string, std::string> Answers();
 
  private:
   const uint64_t number_;
@@ -80,6 +94,7 @@ class Generation {
   std::map<std::string, std::shared_ptr<const projector::SteeringReadModel>> steering_;
   std::map<std::string, std::string> answers_;
   std::map<std::string, std::shared_ptr<std::mutex>> computing_;
+  std::set<std::string> refreshing_;
 };
 
 struct StoreViewOptions {
@@ -104,8 +119,10 @@ class StoreView {
 
   // Runs `read` on one consistent view: kUnavailable (with why) when no
   // store is open yet.
+  // `stale` holds the latest answer of earlier generations for each key
+  // (those of the generation before, and those it had carried on).
   [[nodiscard]] absl::Status Read(
-      const std::function<absl::Status(Generation&, const Freshness&)>& read);
+      const std::function<absl::Status(Generation&, const Freshness&, const StaleAnswers&)>& read);
 
   // Generation number (0 before the first open), for metrics.
   uint64_t generation() const;
@@ -119,6 +136,9 @@ class StoreView {
   std::unique_ptr<store::Store> store_;
   std::filesystem::path store_path_;
   std::shared_ptr<Generation> generation_;
+  StaleAnswers stale_;
+  // Moves generation_ on: its answers become stale answers.
+  void NextGeneration();
   uint64_t generation_number_ = 0;
   Freshness freshness_;
   absl::Status last_error_ = absl::UnavailableError("the store has not been opened yet");
