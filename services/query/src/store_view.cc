@@ -95,26 +95,33 @@ absl::Status StoreView::Open(const fs::path& store_path) {
     if (!cep.ok()) return cep.status();
     cep_ = std::move(*cep);
   }
+  // Two secondaries of the same store: requests read the front one while
+  // Refresh catches the back one up without any lock, then swaps them.
+  std::unique_ptr<store::Store> pair[2];
   std::error_code ec;
-  fs::create_directories(options_.secondary_dir, ec);
-  if (ec) {
-    return absl::UnavailableError(
-        fmt::format("creating {}: {}", options_.secondary_dir.string(), ec.message()));
-  }
-  auto store = store::Store::OpenSecondary(store_path.string(), options_.secondary_dir.string(),
-                                           projection::ProjectionStoreOptions(*cep_));
-  if (!store.ok()) return store.status();
-  auto tag = (*store)->Get(projection::kMetaFamily, "projection");
-  if (!tag.ok()) return tag.status();
-  const std::string want = projection::ProjectionTag(*cep_);
-  if (*tag && **tag != want) {
-    return absl::FailedPreconditionError(
-        fmt::format("{} was written by projection {}, the query service reads {}: rebuild it "
-                    "(pilotage-projector rebuild)",
-                    store_path.string(), **tag, want));
+  for (int i = 0; i < 2; ++i) {
+    const fs::path dir = options_.secondary_dir / (i == 0 ? "a" : "b");
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return absl::UnavailableError(fmt::format("creating {}: {}", dir.string(), ec.message()));
+    }
+    auto store = store::Store::OpenSecondary(store_path.string(), dir.string(),
+                                             projection::ProjectionStoreOptions(*cep_));
+    if (!store.ok()) return store.status();
+    auto tag = (*store)->Get(projection::kMetaFamily, "projection");
+    if (!tag.ok()) return tag.status();
+    const std::string want = projection::ProjectionTag(*cep_);
+    if (*tag && **tag != want) {
+      return absl::FailedPreconditionError(
+          fmt::format("{} was written by projection {}, the query service reads {}: rebuild it "
+                      "(pilotage-projector rebuild)",
+                      store_path.string(), **tag, want));
+    }
+    pair[i] = std::move(*store);
   }
   std::unique_lock lock(mu_);
-  store_ = std::move(*store);
+  store_ = std::move(pair[0]);
+  back_ = std::move(pair[1]);
   store_path_ = store_path;
   freshness_.store = fs::relative(store_path, options_.data_dir, ec).string();
   if (ec || freshness_.store.empty()) freshness_.store = store_path.filename().string();
@@ -146,25 +153,33 @@ absl::Status StoreView::Refresh() {
       return s;
     }
   }
-  std::unique_lock lock(mu_);
-  if (auto s = store_->CatchUp(); !s.ok()) {
+  // Only this thread touches the back instance: no lock while it catches up
+  // (which takes long while the projector writes a lot).
+  if (auto s = back_->CatchUp(); !s.ok()) {
+    std::unique_lock lock(mu_);
     last_error_ = s;
     return s;
   }
-  auto progress = projection::ReadProgress(*store_);
+  auto progress = projection::ReadProgress(*back_);
   if (!progress.ok()) return progress.status();
-  last_error_ = absl::OkStatus();
-  bool changed = progress->size() != freshness_.progress.size();
-  if (!changed) {
-    for (const auto& [key, p] : *progress) {
-      auto it = freshness_.progress.find(key);
-      if (it == freshness_.progress.end() || it->second.next_offset != p.next_offset) {
-        changed = true;
-        break;
+  bool changed;
+  {
+    std::shared_lock lock(mu_);
+    changed = progress->size() != freshness_.progress.size();
+    if (!changed) {
+      for (const auto& [key, p] : *progress) {
+        auto it = freshness_.progress.find(key);
+        if (it == freshness_.progress.end() || it->second.next_offset != p.next_offset) {
+          changed = true;
+          break;
+        }
       }
     }
   }
+  std::unique_lock lock(mu_);
+  last_error_ = absl::OkStatus();
   if (changed) {
+    std::swap(store_, back_);
     NextGeneration();
     freshness_.progress = std::move(*progress);
   }

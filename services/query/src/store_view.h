@@ -1,11 +1,15 @@
 #pragma once
-// The query service's view of the projector's store: a RocksDB secondary
-// instance (decision 0006) of the store DIR/current points to, caught up on a
-// timer, reopened when the link is repointed after a rebuild (decision 0004).
+// The query service's view of the projector's store: RocksDB secondary
+// instances (decision 0006) of the store DIR/current points to, caught up on
+// a timer, reopened when the link is repointed after a rebuild (decision
+// 0004).
 //
-// Consistency: Refresh() (CatchUp or switch) takes the view exclusively;
-// each request reads inside Read(), which holds it shared, so every read of
-// one request sees the same whole batches and a page's numbers agree.
+// Consistency: two secondaries. Requests read the front one inside Read(),
+// which holds the view shared; Refresh() catches the back one up with no
+// lock (a catch-up replays what the projector wrote: long under load), then,
+// if it moved, swaps front and back while holding the view exclusively
+// (waiting for requests in flight). Every read of one request sees the same
+// whole batches, a page's numbers agree, and catch-ups never stall requests.
 // Between two refreshes that changed something the view has one
 // `generation`; whatever is derived from the store (lot read models,
 // answers) is cached per generation and dropped when it moves on.
@@ -133,7 +137,9 @@ class StoreView {
   const StoreViewOptions options_;
   std::unique_ptr<projection::Projection> cep_;
   mutable std::shared_mutex mu_;  // exclusive: Refresh's catch-up; shared: Read
+  // The instance requests read (front) and the one Refresh catches up.
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> back_;
   std::filesystem::path store_path_;
   std::shared_ptr<Generation> generation_;
   StaleAnswers stale_;
