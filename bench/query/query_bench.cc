@@ -22,7 +22,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"bench-query: steady-rate GETs against pilotage-query, latency percentiles"};
   std::string host = "127.0.0.1", token;
-  int port = 8090, threads = 16;
+  int port = 8090, threads = 8;
   double rate = 500, duration_s = 30;
   std::vector<std::string> paths;
   app.add_option("--host", host)->capture_default_str();
@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     workers.emplace_back([&] {
       httplib::Client client(host, port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       const httplib::Headers headers = {{"Authorization", "Bearer " + token}};
       std::vector<double> mine;
       std::map<int, int64_t> my_statuses;

@@ -32,8 +32,9 @@ struct QueryOptions {
   std::string host = "127.0.0.1";
   // 0: any free port (see QueryService::port()).
   int port = 8090;
-  // HTTP worker threads.
-  int threads = 8;
+  // HTTP worker threads. A keep-alive connection holds one while it is
+  // open: give at least as many as concurrent clients. Default 32.
+  int threads = 32;
   // How often the view catches up with the projector's writes. Default 500 ms.
   std::chrono::milliseconds catch_up{500};
   // Kafka bootstrap servers, to compute the projector's lag from end
