@@ -28,6 +28,10 @@ QueryStack::QueryStack() {
   const std::string activity = testing::UniqueTopic("query.activity");
   const std::string contract = testing::UniqueTopic("query.contract");
   const std::string dead = testing::UniqueTopic("query.dead");
+  bootstrap_ = bootstrap;
+  activity_ = activity;
+  contract_ = contract;
+  dead_ = dead;
   for (const auto& t : {activity, contract, dead}) {
     EXPECT_TRUE((*admin)->CreateTopic(t, 1).ok()) << t;
   }
@@ -129,6 +133,20 @@ QueryStack::~QueryStack() {
     kill(query_pid_, SIGTERM);
     EXPECT_EQ(testing::WaitExit(query_pid_), 0) << testing::TailOf(dir_.path() / "query.log");
   }
+}
+
+int QueryStack::Rebuild(const std::string& name) const {
+  const fs::path log = dir_.path() / ("rebuild-" + name + ".log");
+  const pid_t pid =
+      testing::Spawn(PILOTAGE_PROJECTOR_BIN,
+                     {"--bootstrap", bootstrap_, "--data", (dir_.path() / "data").string(),
+                      "--topics", activity_ + "," + contract_, "--dead-letter-topic", dead_,
+                      "--group", testing::UniqueTopic("query-rebuild"), "--log-level", "warn",
+                      "rebuild", "--into", (dir_.path() / "data" / "stores" / name).string()},
+                     log);
+  const int code = testing::WaitExit(pid);
+  EXPECT_EQ(code, 0) << testing::TailOf(log);
+  return code;
 }
 
 std::string QueryStack::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }

@@ -35,11 +35,16 @@ class QueryStack {
     nlohmann::json body;
     std::string text;
   };
+  // Runs `pilotage-projector rebuild --into DATA/stores/<name>` on the
+  // stack's topics (it repoints DATA/current when done); its exit code.
+  int Rebuild(const std::string& name) const;
+
   // GET `path` (with query string) with `token` ("" for none).
   Answer Get(const std::string& path, const std::string& token = kPilotToken) const;
 
  private:
   testing::TempDir dir_;
+  std::string bootstrap_, activity_, contract_, dead_;
   pid_t query_pid_ = -1;
   int port_ = -1;
 };
