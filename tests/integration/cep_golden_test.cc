@@ -14,11 +14,10 @@
 #include <vector>
 
 #include "fmt/format.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "pilotage/domain/terms.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/cep_scenario.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -29,68 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct Fixture {
-  std::string name;
-  std::string lot;
-  std::vector<v1::Event> contract;  // LotAwarded and TermsPublished
-  std::vector<v1::Event> activity;
-  nlohmann::json expected;
-};
+using Fixture = testing::CepScenario;
 
-std::vector<v1::Event> ReadNdjson(const fs::path& path) {
-  std::vector<v1::Event> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    v1::Event event;
-    auto s = google::protobuf::util::JsonStringToMessage(line, &event);
-    EXPECT_TRUE(s.ok()) << path << ": " << s.ToString() << "\n" << line;
-    out.push_back(std::move(event));
-  }
-  return out;
-}
-
-Fixture LoadFixture(const fs::path& dir) {
-  Fixture f;
-  f.name = dir.filename().string();
-  f.activity = ReadNdjson(dir / "events.ndjson");
-  EXPECT_FALSE(f.activity.empty()) << dir;
-  if (!f.activity.empty()) f.lot = f.activity.front().lot_id();
-  if (fs::exists(dir / "contract.ndjson")) f.contract = ReadNdjson(dir / "contract.ndjson");
-  std::vector<fs::path> terms;
-  for (const auto& e : fs::directory_iterator(dir / "terms")) terms.push_back(e.path());
-  std::sort(terms.begin(), terms.end());
-  for (const auto& path : terms) {
-    auto parsed = domain::LoadTermsFile(path);
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-    if (!parsed.ok()) continue;
-    // The admin publishes a version once per lot it governs, keyed by it.
-    v1::Event event;
-    event.set_event_id("terms-" + parsed->version() + "-" + f.lot);
-    event.set_lot_id(f.lot);
-    event.set_operator_id("france-competences");
-    event.mutable_occurred_at()->set_seconds(1700000000);
-    event.mutable_recorded_at()->set_seconds(1700000000);
-    *event.mutable_terms_published()->mutable_terms() = *parsed;
-    f.contract.push_back(std::move(event));
-  }
-  std::ifstream in(dir / "expected.json");
-  f.expected = nlohmann::json::parse(in, nullptr, false);
-  EXPECT_FALSE(f.expected.is_discarded()) << dir / "expected.json";
-  return f;
-}
-
-std::vector<Fixture> LoadFixtures() {
-  std::vector<fs::path> dirs;
-  for (const auto& e : fs::directory_iterator(PILOTAGE_CEP_FIXTURES)) {
-    if (e.is_directory()) dirs.push_back(e.path());
-  }
-  std::sort(dirs.begin(), dirs.end());
-  std::vector<Fixture> out;
-  for (const auto& d : dirs) out.push_back(LoadFixture(d));
-  return out;
-}
+std::vector<Fixture> LoadFixtures() { return testing::LoadCepScenarios(PILOTAGE_CEP_FIXTURES); }
 
 class CepGolden : public ::testing::Test {
  protected:

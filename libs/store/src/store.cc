@@ -157,7 +157,9 @@ class Snapshot {
       : impl_(std::move(impl)), snapshot_(snapshot) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
-  ~Snapshot() { impl_->db->ReleaseSnapshot(snapshot_); }
+  ~Snapshot() {
+    if (snapshot_ != nullptr) impl_->db->ReleaseSnapshot(snapshot_);
+  }
 
  private:
   friend class Store;
@@ -462,6 +464,9 @@ absl::Status Store::Write(WriteBatch& batch) {
 }
 
 std::shared_ptr<const Snapshot> Store::GetSnapshot() const {
+  // RocksDB secondaries have no snapshots (reads through one are "not
+  // supported"); their view moves only at CatchUp (see store.h).
+  if (impl_->secondary) return std::make_shared<const Snapshot>(impl_, nullptr);
   return std::make_shared<const Snapshot>(impl_, impl_->db->GetSnapshot());
 }
 

@@ -1,7 +1,6 @@
 #include "pilotage/ingest/config.h"
 
 #include <fmt/format.h>
-#include <openssl/sha.h>
 
 #include <filesystem>
 #include <fstream>
@@ -61,24 +60,7 @@ absl::StatusOr<RateLimit> ReadRate(const json& j, RateLimit fallback, std::strin
   return rate;
 }
 
-bool IsHexSha256(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 }  // namespace
-
-std::string TokenHash(std::string_view token) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
-  std::string hex;
-  hex.reserve(64);
-  for (unsigned char b : digest) hex += fmt::format("{:02x}", b);
-  return hex;
-}
 
 absl::StatusOr<GatewayConfig> ParseConfig(std::string_view json_text, std::string_view origin,
                                           const std::string& base_dir) {
@@ -152,7 +134,7 @@ absl::StatusOr<GatewayConfig> ParseConfig(std::string_view json_text, std::strin
     for (size_t k = 0; k < op["token_sha256"].size(); ++k) {
       const json& h = op["token_sha256"][k];
       const std::string hat = fmt::format("{}.token_sha256[{}]", at, k);
-      if (!h.is_string() || !IsHexSha256(h.get<std::string>())) {
+      if (!h.is_string() || !access::IsTokenHash(h.get<std::string>())) {
         return Bad(origin, hat, "expected 64 lowercase hex digits");
       }
       if (!config.token_hashes.emplace(h.get<std::string>(), oc.sender.operator_id).second) {

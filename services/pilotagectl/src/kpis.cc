@@ -11,27 +11,13 @@
 #include "pilotage/domain/terms.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/cep.h"
+#include "pilotage/projector/kpi_report.h"
 #include "pilotage/projector/projector.h"
 
 namespace pilotage::pilotagectl {
 namespace {
 
 namespace v1 = ::pilotage::v1;
-
-absl::StatusOr<domain::Period> ParsePeriod(const std::string& text, const domain::LotFacts& facts) {
-  if (text.rfind("CY", 0) == 0 && text.find('@') == std::string::npos) {
-    if (!facts.award) {
-      return absl::FailedPreconditionError(fmt::format(
-          "--period {}: lot '{}' has no award (LotAwarded) giving its start date; write "
-          "CYn@YYYY-MM-DD",
-          text, facts.lot_id));
-    }
-    auto start = domain::ParseDay(facts.award->start_date());
-    if (!start.ok()) return start.status();
-    return domain::Period::Parse(text, *start);
-  }
-  return domain::Period::Parse(text);
-}
 
 std::string StatusLabel(domain::KpiStatus status) {
   switch (status) {
@@ -47,42 +33,6 @@ std::string StatusLabel(domain::KpiStatus status) {
       return "Informatif";
   }
   return "?";
-}
-
-nlohmann::json ToJson(const domain::LotEvaluation& e, const std::vector<std::string>& problems) {
-  nlohmann::json kpis = nlohmann::json::array();
-  std::map<std::string, const v1::KpiDefinition*> defs;
-  for (const auto& k : e.terms.kpis()) defs[k.id()] = &k;
-  for (const auto& r : e.kpis) {
-    const auto* def = defs[r.kpi_id];
-    kpis.push_back({{"id", r.kpi_id},
-                    {"label", r.label},
-                    {"formula", v1::KpiFormula::Value_Name(r.formula)},
-                    {"direction", v1::Direction::Value_Name(r.direction)},
-                    {"value", r.value},
-                    {"target", r.target},
-                    {"at_risk_margin", r.at_risk_margin},
-                    {"numerator", r.numerator},
-                    {"sample", r.sample},
-                    {"min_sample", def ? def->min_sample() : 0},
-                    {"status", std::string(domain::KpiStatusName(r.status))},
-                    {"informational", r.informational}});
-  }
-  nlohmann::json timeliness = nlohmann::json::object();
-  for (const auto& [bucket, n] : e.quality.timeliness) timeliness[bucket] = n;
-  return {{"lot", e.lot_id},
-          {"period", e.period.ToString()},
-          {"period_label", e.period.FrenchLabel()},
-          {"terms_version", e.terms.version()},
-          {"closing_day", domain::FormatDay(e.closing_day)},
-          {"kpis", kpis},
-          {"data_quality",
-           {{"events", e.quality.events},
-            {"late_events", e.quality.late},
-            {"refused_events", e.quality.refused},
-            {"imported_events", e.quality.imported},
-            {"reporting_delay_days", timeliness}}},
-          {"problems", problems}};
 }
 
 // Display width of UTF-8 text: the bytes that start a code point.
@@ -131,54 +81,32 @@ absl::StatusOr<nlohmann::json> KpisJson(const KpisOptions& options) {
   auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
   if (!store.ok()) return store.status();
 
-  std::vector<std::string> lots;
   if (options.national) {
-    auto all = projector::ListLots(**store);
-    if (!all.ok()) return all.status();
-    lots = std::move(*all);
-  } else {
-    if (options.lot.empty()) return absl::InvalidArgumentError("--lot: give a lot or --national");
-    lots = {options.lot};
+    auto lots = projector::ListLots(**store);
+    if (!lots.ok()) return lots.status();
+    std::vector<projector::LotReadModel> models;
+    for (const auto& lot : *lots) {
+      auto model = projector::ReadLot(**store, lot);
+      if (!model.ok()) return model.status();
+      models.push_back(std::move(*model));
+    }
+    std::vector<const projector::LotReadModel*> pointers;
+    for (const auto& m : models) pointers.push_back(&m);
+    return projector::NationalKpisJson(pointers, options.period);
   }
-  std::vector<domain::LotEvaluation> evaluations;
+  if (options.lot.empty()) return absl::InvalidArgumentError("--lot: give a lot or --national");
+  auto model = projector::ReadLot(**store, options.lot);
+  if (!model.ok()) return model.status();
+  if (model->facts.journeys.empty() && model->terms.empty()) {
+    return absl::NotFoundError(
+        fmt::format("--lot: no data for lot '{}' in {}", options.lot, path->string()));
+  }
+  auto period = projector::ParseLotPeriod(options.period, model->facts);
+  if (!period.ok()) return period.status();
   std::vector<std::string> problems;
-  std::optional<domain::Period> period;
-  for (const auto& lot : lots) {
-    auto model = projector::ReadLot(**store, lot);
-    if (!model.ok()) return model.status();
-    if (!options.national && model->facts.journeys.empty() && model->terms.empty()) {
-      return absl::NotFoundError(
-          fmt::format("--lot: no data for lot '{}' in {}", lot, path->string()));
-    }
-    auto p = ParsePeriod(options.period, model->facts);
-    if (!p.ok()) return p.status();
-    if (!period) period = *p;
-    std::vector<std::string> lot_problems;
-    domain::TermsHistory history = projector::HistoryOf(model->terms, &lot_problems);
-    for (auto& m : lot_problems) problems.push_back(fmt::format("{}: {}", lot, m));
-    auto evaluation = domain::EvaluateLot(model->facts, history, *p);
-    if (!evaluation.ok()) {
-      if (options.national && absl::IsNotFound(evaluation.status())) {
-        problems.push_back(fmt::format("{}: {}", lot, std::string(evaluation.status().message())));
-        continue;
-      }
-      return evaluation.status();
-    }
-    evaluations.push_back(std::move(*evaluation));
-  }
-  if (!options.national) return ToJson(evaluations.front(), problems);
-  if (!period) {
-    auto p = domain::Period::Parse(options.period);
-    if (!p.ok()) return p.status();
-    period = *p;
-  }
-  auto national = domain::EvaluateNational(evaluations, *period);
-  if (!national.ok()) return national.status();
-  nlohmann::json out = ToJson(*national, problems);
-  nlohmann::json names = nlohmann::json::array();
-  for (const auto& e : evaluations) names.push_back(e.lot_id);
-  out["lots"] = names;
-  return out;
+  auto evaluation = projector::EvaluateLotModel(*model, *period, &problems);
+  if (!evaluation.ok()) return evaluation.status();
+  return projector::EvaluationJson(*evaluation, problems);
 }
 
 absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {

@@ -1,5 +1,7 @@
 #include "steering_common.h"
 
+#include "pilotage/projector/steering_report.h"
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "fmt/format.h"
@@ -72,23 +74,7 @@ absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_awar
 
 absl::StatusOr<std::vector<domain::PenaltyProcedure>> Procedures(
     const LotState& state, std::vector<std::string>* incomplete) {
-  std::vector<domain::PenaltyProcedure> out;
-  for (const auto& record : state.steering.penalties) {
-    const auto* terms = state.history.Find(record.proposed().terms_version());
-    auto p = domain::ProcedureOf(record, terms);
-    if (absl::IsNotFound(p.status())) {
-      if (incomplete) {
-        std::string id = record.observations().penalty_id();
-        if (id.empty()) id = record.confirmed().penalty_id();
-        if (id.empty()) id = record.waived().penalty_id();
-        incomplete->push_back(id);
-      }
-      continue;
-    }
-    if (!p.ok()) return p.status();
-    out.push_back(std::move(*p));
-  }
-  return out;
+  return projector::PenaltyProcedures(state.steering, state.history, incomplete);
 }
 
 absl::StatusOr<absl::CivilDay> OnDay(const SteeringCommon& common) {

@@ -8,16 +8,13 @@
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/domain/statement.h"
+#include "pilotage/projector/steering_report.h"
 #include "steering_common.h"
 
 namespace pilotage::pilotagectl {
 namespace {
 
 namespace sv1 = ::pilotage::store::v1;
-
-std::string DayOrEmpty(const std::optional<absl::CivilDay>& day) {
-  return day ? domain::FormatDay(*day) : "";
-}
 
 std::string French(const nlohmann::json& day) {
   return day.is_string() && !day.get<std::string>().empty() ? FrenchDay(day.get<std::string>())
@@ -50,56 +47,11 @@ absl::StatusOr<nlohmann::json> LedgerJson(const ReportOptions& o) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  std::vector<std::string> incomplete;
-  auto procedures = Procedures(*state, &incomplete);
-  if (!procedures.ok()) return procedures.status();
-  nlohmann::json penalties = nlohmann::json::array();
-  int64_t proposed = 0, confirmed = 0, waived = 0, pending = 0;
-  for (const auto& p : *procedures) {
-    const int64_t amount = p.proposal.amount_cents();
-    proposed += amount;
-    if (p.state == domain::PenaltyState::kConfirmed) confirmed += amount;
-    if (p.state == domain::PenaltyState::kWaived) waived += amount;
-    if (!p.decided()) pending += amount;
-    nlohmann::json inputs = nlohmann::json::array();
-    for (const auto& i : p.proposal.inputs()) inputs.push_back({{i.name(), i.value()}});
-    penalties.push_back({{"penalty_id", p.proposal.penalty_id()},
-                         {"period", p.proposal.period()},
-                         {"rule_id", p.proposal.rule_id()},
-                         {"terms_version", p.proposal.terms_version()},
-                         {"action_id", p.proposal.action_id()},
-                         {"computed_cents", p.proposal.computed_cents()},
-                         {"amount_cents", amount},
-                         {"limit_applied", p.proposal.limit_applied()},
-                         {"formula", p.proposal.formula()},
-                         {"explanation", p.proposal.explanation()},
-                         {"inputs", inputs},
-                         {"state", std::string(domain::PenaltyStateName(p.state))},
-                         {"state_label", std::string(domain::PenaltyStateFrenchLabel(p.state))},
-                         {"proposed_on", domain::FormatDay(p.proposed_on)},
-                         {"observation_deadline", domain::FormatDay(p.deadline)},
-                         {"observations_on", DayOrEmpty(p.observations_on)},
-                         {"observations", p.observations},
-                         {"observations_late", p.observations_late},
-                         {"decided_on", DayOrEmpty(p.decided_on)},
-                         {"decided_by", p.decided_by},
-                         {"decision_reason", p.decision_reason},
-                         {"past_deadline_undecided", p.PastDeadlineUndecided(*on)}});
-  }
-  nlohmann::json late = nlohmann::json::array();
-  for (const auto& p : domain::PastDeadlineUndecided(*procedures, *on)) {
-    late.push_back(p.proposal.penalty_id());
-  }
-  return nlohmann::json{{"lot", o.common.lot},
-                        {"on", domain::FormatDay(*on)},
-                        {"penalties", penalties},
-                        {"past_deadline_undecided", late},
-                        {"steps_without_proposal", incomplete},
-                        {"totals",
-                         {{"proposed_cents", proposed},
-                          {"confirmed_cents", confirmed},
-                          {"waived_cents", waived},
-                          {"undecided_cents", pending}}}};
+  return projector::PenaltyLedgerJson({.lot_id = o.common.lot,
+                                       .lot = &state->lot,
+                                       .steering = &state->steering,
+                                       .history = &state->history},
+                                      *on);
 }
 
 absl::Status PrintLedger(const ReportOptions& o, std::ostream& out) {
@@ -184,46 +136,11 @@ absl::StatusOr<nlohmann::json> ActionsJson(const ReportOptions& o) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  nlohmann::json actions = nlohmann::json::array();
-  nlohmann::json incomplete = nlohmann::json::array();
-  for (const sv1::ActionRecord& a : state->steering.actions) {
-    if (a.opened_event_id().empty()) {
-      incomplete.push_back(a.closed().action_id());
-      continue;
-    }
-    auto due = domain::ParseDay(a.opened().due_date());
-    const bool closed = !a.closed_event_id().empty();
-    auto closed_on =
-        closed ? domain::ParseDay(a.closed().closed_on()) : absl::StatusOr<absl::CivilDay>(*on);
-    int64_t days_late = 0;
-    if (due.ok() && closed_on.ok() && *closed_on > *due) days_late = *closed_on - *due;
-    std::string code =
-        closed ? (days_late > 0 ? "CLOSED_LATE" : "CLOSED") : (days_late > 0 ? "OVERDUE" : "OPEN");
-    std::string label;
-    if (code == "OPEN") label = "ouverte";
-    if (code == "OVERDUE") label = fmt::format("en retard de {} jour(s)", days_late);
-    if (code == "CLOSED") label = fmt::format("clôturée le {}", FrenchDay(a.closed().closed_on()));
-    if (code == "CLOSED_LATE") {
-      label = fmt::format("clôturée le {}, {} jour(s) après l'échéance",
-                          FrenchDay(a.closed().closed_on()), days_late);
-    }
-    actions.push_back({{"action_id", a.opened().action_id()},
-                       {"kpi_id", a.opened().kpi_id()},
-                       {"finding", a.opened().finding()},
-                       {"period", a.opened().period()},
-                       {"due_date", a.opened().due_date()},
-                       {"description", a.opened().description()},
-                       {"opened_by", a.opened().opened_by()},
-                       {"closed_on", a.closed().closed_on()},
-                       {"evidence", a.closed().evidence()},
-                       {"state", code},
-                       {"state_label", label},
-                       {"days_late", days_late}});
-  }
-  return nlohmann::json{{"lot", o.common.lot},
-                        {"on", domain::FormatDay(*on)},
-                        {"actions", actions},
-                        {"closings_without_opening", incomplete}};
+  return projector::ActionsReportJson({.lot_id = o.common.lot,
+                                       .lot = &state->lot,
+                                       .steering = &state->steering,
+                                       .history = &state->history},
+                                      *on);
 }
 
 absl::Status PrintActions(const ReportOptions& o, std::ostream& out) {
@@ -338,100 +255,24 @@ absl::Status PrintReviews(const ReportOptions& o, std::ostream& out) {
 
 namespace {
 
-struct ComputedStatement {
-  domain::Statement statement;
-  domain::Period period = domain::Period::QuarterOf(absl::CivilDay(2024, 1, 1));
-  absl::CivilDay closing;
-  absl::CivilDay on;
-  bool closed = false;
-  // The statement already issued for the period, if any.
-  std::optional<sv1::StatementRecord> issued;
-};
+using ComputedStatement = projector::StatementReport;
 
 absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o) {
-  ComputedStatement out;
   auto on = OnDay(o.common);
   if (!on.ok()) return on.status();
-  out.on = *on;
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
   auto period = PeriodFlag("--period", o.period, *state);
   if (!period.ok()) return period.status();
-  out.period = *period;
-  auto terms = state->history.TermsFor(o.common.lot, *period);
-  if (!terms.ok()) return terms.status();
-  out.closing = period->ClosingDay((*terms)->delays().closing_grace_days());
-  out.closed = *on >= out.closing;
-  domain::StatementInputs in;
-  in.lot_id = o.common.lot;
-  in.period = *period;
-  in.terms = *terms;
-  in.appointments = domain::CountAppointments(state->lot.facts, *period, out.closing);
-  auto evaluation = domain::EvaluateLot(state->lot.facts, state->history, *period);
-  if (!evaluation.ok()) return evaluation.status();
-  in.kpis = evaluation->kpis;
-  auto procedures = Procedures(*state, nullptr);
-  if (!procedures.ok()) return procedures.status();
-  in.penalties = std::move(*procedures);
-  in.award = *state->lot.facts.award;
-  for (const auto& s : state->steering.statements) {
-    in.issued.push_back(s.statement());
-    if (s.statement().period() == period->ToString()) out.issued = s;
-  }
-  auto statement = domain::ComputeStatement(in);
-  if (!statement.ok()) return statement.status();
-  out.statement = std::move(*statement);
-  return out;
+  return projector::ComputeStatementReport({.lot_id = o.common.lot,
+                                            .lot = &state->lot,
+                                            .steering = &state->steering,
+                                            .history = &state->history},
+                                           *period, *on);
 }
 
 nlohmann::json ToJson(const StatementOptions& o, const ComputedStatement& c) {
-  const auto& s = c.statement.statement;
-  nlohmann::json fees = nlohmann::json::array();
-  for (const auto& f : s.fees()) {
-    fees.push_back({{"level", f.level()},
-                    {"modality", f.modality()},
-                    {"kind", f.kind()},
-                    {"appointments", f.appointments()},
-                    {"unit_price_cents", f.unit_price_cents()},
-                    {"amount_cents", f.amount_cents()}});
-  }
-  nlohmann::json variable = nlohmann::json::array();
-  for (const auto& v : s.variable_payments()) {
-    variable.push_back(
-        {{"rule_id", v.rule_id()}, {"basis", v.basis()}, {"amount_cents", v.amount_cents()}});
-  }
-  nlohmann::json penalties = nlohmann::json::array();
-  for (const auto& p : s.penalties()) {
-    penalties.push_back({{"penalty_id", p.penalty_id()}, {"amount_cents", p.amount_cents()}});
-  }
-  return {{"lot", o.common.lot},
-          {"statement_id", s.statement_id()},
-          {"period", s.period()},
-          {"period_label", c.period.FrenchLabel()},
-          {"terms_version", s.terms_version()},
-          {"closing_day", domain::FormatDay(c.closing)},
-          {"closed", c.closed},
-          {"fees", fees},
-          {"fees_cents", s.fees_cents()},
-          {"variable_payments", variable},
-          {"variable_cents", s.variable_cents()},
-          {"penalties", penalties},
-          {"penalties_cents", s.penalties_cents()},
-          {"net_amount_cents", s.net_amount_cents()},
-          {"late_appointments", c.statement.late_appointments},
-          {"fund_usage",
-           {{"contract_year", c.statement.contract_year.ToString()},
-            {"earlier_cents", c.statement.earlier_usage_cents},
-            {"cumulative_cents", s.cumulative_fund_usage_cents()},
-            {"budget_envelope_cents", s.budget_envelope_cents()},
-            {"elapsed_days", c.statement.elapsed_days},
-            {"year_days", c.statement.year_days},
-            {"projected_cents", c.statement.projected_usage_cents},
-            {"projection_exceeds_envelope", c.statement.projection_exceeds_envelope}}},
-          {"warnings", c.statement.warnings},
-          {"issued", c.issued.has_value()},
-          {"issued_net_amount_cents",
-           c.issued ? c.issued->statement().net_amount_cents() : int64_t{0}}};
+  return projector::StatementReportJson(o.common.lot, c);
 }
 
 }  // namespace

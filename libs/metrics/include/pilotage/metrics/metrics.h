@@ -4,7 +4,8 @@
 //
 // Naming: `pilotage_<program>_<what>_<base unit>`, `_total` for counters,
 // seconds for durations; labels have bounded values only (topic, partition,
-// operator, outcome — never an event or lot id).
+// operator, outcome, and the lot for business gauges (16 lots) — never an
+// event id, a beneficiary or a token).
 //
 // A program either serves its registry on a port of its own (MetricsServer,
 // as pilotage-projector does) or, when it already has an HTTP server, answers

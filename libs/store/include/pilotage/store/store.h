@@ -255,6 +255,11 @@ class Store {
 
   // A snapshot of the latest committed state, for consistent reads across
   // several Get and ForEach calls while writers go on.
+  //
+  // On a secondary (OpenSecondary) RocksDB has no snapshots: the snapshot is
+  // the secondary's current view, which moves only when CatchUp() runs. Reads
+  // through it agree as long as the caller keeps CatchUp() from running
+  // meanwhile (the query service holds its view's lock for that).
   [[nodiscard]] std::shared_ptr<const Snapshot> GetSnapshot() const;
 
   // Writes a consistent copy of the store into the new directory `dir`,

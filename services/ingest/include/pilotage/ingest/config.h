@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "pilotage/access/access.h"
 #include "pilotage/intake/intake.h"
 
 namespace pilotage::ingest {
@@ -41,7 +42,8 @@ struct GatewayConfig {
                                                         const std::string& base_dir);
 [[nodiscard]] absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path);
 
-// Lowercase hex SHA-256 of a token, as the configuration stores it.
-std::string TokenHash(std::string_view token);
+// Lowercase hex SHA-256 of a token, as the configuration stores it (shared
+// with the query service's tokens file through libs/access).
+using access::TokenHash;
 
 }  // namespace pilotage::ingest

@@ -1,0 +1,72 @@
+#pragma once
+// pilotage-query: the pilots' query API and web dashboard. Reads the
+// projector's store as a RocksDB secondary instance (decision 0006), caught
+// up every `catch_up` and reopened when DIR/current is repointed after a
+// rebuild; every answer comes from one consistent view and says how fresh it
+// is (the projector's lag against Kafka's end offsets, and when it was
+// computed). docs/api/query.openapi.yaml lists the endpoints.
+//
+// Access: `Authorization: Bearer <token>` on /api/*; tokens file format in
+// libs/access (pilots read everything, an operator only its lots). The web
+// dashboard's files (/, /national, /lot/<id>, /quality, /assets/*) and
+// /healthz, /metrics need no token.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "pilotage/access/access.h"
+
+namespace pilotage::query {
+
+struct QueryOptions {
+  // The projector's data directory (DIR/current names the store).
+  std::filesystem::path data_dir;
+  // The secondary instance's own directory; empty: a fresh temporary
+  // directory, removed on exit.
+  std::filesystem::path secondary_dir;
+  std::string host = "127.0.0.1";
+  // 0: any free port (see QueryService::port()).
+  int port = 8090;
+  // HTTP worker threads. A keep-alive connection holds one while it is
+  // open: give at least as many as concurrent clients. Default 32.
+  int threads = 32;
+  // How often the view catches up with the projector's writes. Default 500 ms.
+  std::chrono::milliseconds catch_up{500};
+  // Kafka bootstrap servers, to compute the projector's lag from end
+  // offsets; empty: lag unknown (answers say so).
+  std::string bootstrap;
+  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
+  // How often end offsets are asked for. Default 2 s.
+  std::chrono::milliseconds end_offsets_interval{2000};
+  // The built dashboard (index.html, assets/); empty: no dashboard.
+  std::filesystem::path web_dir;
+};
+
+class QueryService {
+ public:
+  // Binds the socket and starts catching up (a store not there yet is
+  // retried: answers are 503 until the projector created it).
+  // kInvalidArgument for bad options, kUnavailable when the port is taken.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<QueryService>> Create(
+      QueryOptions options, access::AccessTable tokens);
+  ~QueryService();
+
+  int port() const;
+  // Serves until Stop().
+  [[nodiscard]] absl::Status Serve();
+  // Thread-safe, idempotent.
+  void Stop();
+
+  class Impl;
+
+ private:
+  explicit QueryService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pilotage::query

@@ -1,0 +1,116 @@
+// pilotage-query: the pilots' query API and web dashboard over the
+// projector's read models.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "pilotage/access/access.h"
+#include "pilotage/query/query.h"
+#include "pilotage/service/service.h"
+
+namespace {
+
+// The dashboard built beside the binaries: <build>/bin/pilotage-query ->
+// <build>/web/query (the query-web target).
+std::filesystem::path DefaultWebDir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  auto dir = exe.parent_path().parent_path() / "web" / "query";
+  return std::filesystem::exists(dir / "index.html") ? dir : std::filesystem::path();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pilotage::service::StopSignal stop_signal;
+  CLI::App app{
+      "pilotage-query: the pilots' JSON API and web dashboard over the projector's read models"};
+  app.set_config("--config", "", "settings file (TOML or INI: key = value, one per flag)");
+  app.require_subcommand(1);
+  pilotage::query::QueryOptions options;
+  std::string log_level = "info";
+  bool log_json = false;
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->envname("PILOTAGE_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+
+  auto* serve = app.add_subcommand("serve", "serve the API and the dashboard until SIGTERM/SIGINT");
+  std::string data_dir, tokens_path, web_dir, port_file, secondary_dir;
+  int catch_up_ms = static_cast<int>(options.catch_up.count());
+  serve->add_option("--data", data_dir, "the projector's data directory (its `current` link)")
+      ->envname("PILOTAGE_DATA_DIR")
+      ->required();
+  serve->add_option("--tokens", tokens_path, "tokens file (pilots and operators, SHA-256 only)")
+      ->envname("PILOTAGE_QUERY_TOKENS")
+      ->required();
+  serve->add_option("--host", options.host, "address to listen on")
+      ->envname("PILOTAGE_QUERY_HOST")
+      ->capture_default_str();
+  serve->add_option("--port", options.port, "port to listen on (0: any free port)")
+      ->envname("PILOTAGE_QUERY_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--threads", options.threads, "HTTP worker threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve->add_option("--catch-up-ms", catch_up_ms, "how often the view catches up with the store")
+      ->check(CLI::Range(10, 600000))
+      ->capture_default_str();
+  serve
+      ->add_option("--bootstrap", options.bootstrap,
+                   "Kafka bootstrap servers, to show the projector's lag (optional)")
+      ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  serve->add_option("--topics", options.topics, "topics the projector folds (for its lag)")
+      ->delimiter(',')
+      ->capture_default_str();
+  serve
+      ->add_option("--web-dir", web_dir,
+                   "the built dashboard (default: ../web/query beside the binary, if built)")
+      ->envname("PILOTAGE_QUERY_WEB_DIR");
+  serve->add_option("--secondary-dir", secondary_dir,
+                    "the RocksDB secondary's own directory (default: a temporary one)");
+  serve->add_option("--port-file", port_file, "write the bound port to this file once listening");
+
+  app.add_subcommand("hash-token",
+                     "print the SHA-256 of the token read on stdin, for the tokens file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
+    return pilotage::service::Fail("pilotage-query", s);
+  }
+  if (!serve->parsed()) {
+    std::string token;
+    std::getline(std::cin, token);
+    std::cout << pilotage::access::TokenHash(token) << "\n";
+    return 0;
+  }
+  options.data_dir = data_dir;
+  options.secondary_dir = secondary_dir;
+  options.catch_up = std::chrono::milliseconds(catch_up_ms);
+  options.web_dir = web_dir.empty() ? DefaultWebDir() : std::filesystem::path(web_dir);
+  auto tokens = pilotage::access::AccessTable::Load(tokens_path);
+  if (!tokens.ok()) return pilotage::service::Fail("pilotage-query", tokens.status());
+  auto service = pilotage::query::QueryService::Create(options, std::move(*tokens));
+  if (!service.ok()) return pilotage::service::Fail("pilotage-query", service.status());
+  stop_signal.OnStop([s = service->get()] { s->Stop(); });
+  if (!port_file.empty()) {
+    std::ofstream out(port_file + ".tmp");
+    out << (*service)->port() << "\n";
+    out.close();
+    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+  }
+  auto result = (*service)->Serve();
+  return result.ok() ? 0 : pilotage::service::Fail("pilotage-query", result);
+}

@@ -1,0 +1,534 @@
+#include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "api.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/metrics/metrics.h"
+#include "pilotage/query/query.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "spdlog/spdlog.h"
+#include "store_view.h"
+
+namespace pilotage::query {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Runs `work` every `interval` on a thread of its own until destroyed.
+class Ticker {
+ public:
+  Ticker(std::chrono::milliseconds interval, std::function<void()> work)
+      : thread_([this, interval, work = std::move(work)] {
+          std::unique_lock lock(mu_);
+          while (!done_) {
+            lock.unlock();
+            work();
+            lock.lock();
+            if (cv_.wait_for(lock, interval, [this] { return done_; })) break;
+          }
+        }) {}
+  ~Ticker() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// One thread computing answers in the background, in submission order;
+// pending work is dropped at destruction.
+class Refresher {
+ public:
+  Refresher() : thread_([this] { Loop(); }) {}
+  ~Refresher() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Submit(std::function<void()> work) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(work));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
+      if (done_) return;
+      auto work = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      work();
+      lock.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string ContentType(const fs::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".map") return "application/json";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+class QueryService::Impl {
+ public:
+  // What a handler needs of a request (copied, so that an answer can be
+  // recomputed after the request was answered).
+  struct Call {
+    std::string lot;
+    Params params;
+  };
+  using Handler = std::function<absl::StatusOr<json>(Generation&, const Freshness&,
+                                                     const access::Principal&, const Call&)>;
+
+  Impl(QueryOptions options, access::AccessTable tokens)
+      : options_(std::move(options)),
+        tokens_(std::move(tokens)),
+        registry_(std::make_shared<prometheus::Registry>()) {
+    if (options_.secondary_dir.empty()) {
+      std::string tmpl = (fs::temp_directory_path() / "pilotage-query-XXXXXX").string();
+      if (mkdtemp(tmpl.data()) != nullptr) {
+        options_.secondary_dir = tmpl;
+        remove_secondary_ = true;
+      }
+    }
+    view_ = std::make_unique<StoreView>(
+        StoreViewOptions{.data_dir = options_.data_dir, .secondary_dir = options_.secondary_dir});
+    requests_ = &prometheus::BuildCounter()
+                     .Name("pilotage_query_requests_total")
+                     .Help("HTTP requests answered, by endpoint and status code")
+                     .Register(*registry_);
+    latency_ = &prometheus::BuildHistogram()
+                    .Name("pilotage_query_request_duration_seconds")
+                    .Help("Time to answer a request, by endpoint")
+                    .Register(*registry_);
+    generation_ = &prometheus::BuildGauge()
+                       .Name("pilotage_query_view_generation")
+                       .Help("Changes of the store view seen by catch-ups since start")
+                       .Register(*registry_)
+                       .Add({});
+    lag_ = &prometheus::BuildGauge()
+                .Name("pilotage_query_projector_lag_events")
+                .Help("Events in Kafka the served view does not show yet (-1: unknown)")
+                .Register(*registry_)
+                .Add({});
+    catch_up_age_ = &prometheus::BuildGauge()
+                         .Name("pilotage_query_view_age_seconds")
+                         .Help("Seconds since the view last caught up with the store")
+                         .Register(*registry_)
+                         .Add({});
+  }
+
+  ~Impl() {
+    if (remove_secondary_) {
+      std::error_code ec;
+      fs::remove_all(options_.secondary_dir, ec);
+    }
+  }
+
+  absl::Status Bind() {
+    // A keep-alive connection holds a worker thread until it closes: clients
+    // beyond `threads` connections wait in the queue.
+    server_.new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
+    server_.set_keep_alive_max_count(1000);
+    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle
+    // and delayed ACKs add 40 ms to a keep-alive answer.
+    server_.set_tcp_nodelay(true);
+    server_.set_keep_alive_timeout(2);
+    Route("/api/v1/meta", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                 const Call&) { return Meta(g, who); });
+    Route("/api/v1/national", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                     const Call& req) { return National(g, who, req.params); });
+    Route("/api/v1/lots", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                 const Call& req) { return LotsList(g, who, req.params); });
+    Route(R"(/api/v1/lots/([^/]+))",
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotDetail(g, who, req.lot, req.params);
+          },
+          "/api/v1/lots/{lot}");
+    Route(R"(/api/v1/lots/([^/]+)/quality)",
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotQuality(g, who, req.lot, req.params);
+          },
+          "/api/v1/lots/{lot}/quality");
+    Route(R"(/api/v1/lots/([^/]+)/penalties)",
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotPenalties(g, who, req.lot);
+          },
+          "/api/v1/lots/{lot}/penalties");
+    Route(R"(/api/v1/lots/([^/]+)/actions)",
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotActions(g, who, req.lot);
+          },
+          "/api/v1/lots/{lot}/actions");
+    Route(R"(/api/v1/lots/([^/]+)/statement)",
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return LotStatement(g, who, req.lot, req.params);
+          },
+          "/api/v1/lots/{lot}/statement");
+    Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
+                                    const Call& req) { return Quality(g, f, who, req.params); });
+    server_.Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+      Answer(res, "other", absl::Now(),
+             absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
+    });
+    server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      auto s = view_->Read(
+          [](Generation&, const Freshness&, const StaleAnswers&) { return absl::OkStatus(); });
+      res.status = s.ok() ? 200 : 503;
+      res.set_content(json{{"status", s.ok() ? "ok" : std::string(s.message())}}.dump(),
+                      "application/json");
+    });
+    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(MetricsText(), metrics::kTextContentType);
+    });
+    if (!options_.web_dir.empty()) {
+      const fs::path index = options_.web_dir / "index.html";
+      if (!fs::exists(index)) {
+        return absl::NotFoundError(
+            fmt::format("--web-dir: {} has no index.html (build the target query-web)",
+                        options_.web_dir.string()));
+      }
+      auto page = [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(ReadFile(options_.web_dir / "index.html"), "text/html; charset=utf-8");
+      };
+      server_.Get("/", page);
+      server_.Get("/national", page);
+      server_.Get("/quality", page);
+      server_.Get(R"(/lot/[^/]+)", page);
+      server_.Get(R"(/assets/([A-Za-z0-9._-]+))",
+                  [this](const httplib::Request& req, httplib::Response& res) {
+                    const fs::path file = options_.web_dir / "assets" / std::string(req.matches[1]);
+                    if (!fs::is_regular_file(file)) {
+                      res.status = 404;
+                      return;
+                    }
+                    res.set_content(ReadFile(file), ContentType(file));
+                  });
+    }
+    port_ = options_.port == 0
+                ? server_.bind_to_any_port(options_.host)
+                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    if (port_ < 0) {
+      return absl::UnavailableError(
+          fmt::format("cannot listen on {}:{}", options_.host, options_.port));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Serve() {
+    Ticker catch_up(options_.catch_up, [this] {
+      auto s = view_->Refresh();
+      if (!s.ok()) {
+        if (!warned_) spdlog::warn("query: store view: {}", s.ToString());
+        warned_ = true;
+      } else {
+        warned_ = false;
+      }
+    });
+    std::unique_ptr<Ticker> end_offsets;
+    std::unique_ptr<kafka::Admin> admin;
+    if (!options_.bootstrap.empty()) {
+      auto a = kafka::Admin::Create(options_.bootstrap);
+      if (!a.ok()) return a.status();
+      admin = std::move(*a);
+      end_offsets = std::make_unique<Ticker>(options_.end_offsets_interval,
+                                             [this, a = admin.get()] { PollEndOffsets(*a); });
+    }
+    spdlog::info("pilotage-query listening on http://{}:{} (data {})", options_.host, port_,
+                 options_.data_dir.string());
+    if (!server_.listen_after_bind() && !stopped_) {
+      return absl::UnavailableError("the HTTP server stopped unexpectedly");
+    }
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    stopped_ = true;
+    server_.stop();
+  }
+
+  int port() const { return port_; }
+
+ private:
+  static Params ParamsOf(const httplib::Request& req) {
+    Params out;
+    for (const auto& [k, v] : req.params) out[k] = v;
+    return out;
+  }
+
+  void PollEndOffsets(kafka::Admin& admin) {
+    std::map<std::string, int64_t> ends;
+    for (const auto& topic : options_.topics) {
+      auto partitions = admin.PartitionCount(topic, std::chrono::milliseconds(2000));
+      if (!partitions.ok()) {
+        spdlog::debug("query: end offsets: {}", partitions.status().ToString());
+        return;
+      }
+      for (int p = 0; p < *partitions; ++p) {
+        auto marks = admin.QueryWatermarks({topic, p}, std::chrono::milliseconds(2000));
+        if (!marks.ok()) return;
+        ends[fmt::format("{}/{}", topic, p)] = marks->high;
+      }
+    }
+    view_->SetEndOffsets(std::move(ends), absl::Now());
+  }
+
+  void Route(const std::string& pattern, Handler handler, std::string endpoint = "") {
+    if (endpoint.empty()) endpoint = pattern;
+    server_.Get(pattern, [this, handler = std::move(handler), endpoint](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+      const absl::Time start = absl::Now();
+      auto who = Authenticate(req);
+      if (!who) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
+        Answer(res, endpoint, start,
+               absl::UnauthenticatedError("Authorization: Bearer <token> required (unknown or "
+                                          "missing token)"));
+        return;
+      }
+      // One answer per view generation, Paris day (deadlines), URL and
+      // readable lots.
+      std::string key = absl::FormatTime("%Y-%m-%d|", absl::Now(), paris_) + req.path + "?";
+      for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
+      key += who->role == access::Principal::Role::kPilot ? "*" : "";
+      for (const auto& lot : who->lots) key += lot + ",";
+      Call call{.lot = req.matches.size() > 1 ? std::string(req.matches[1]) : "",
+                .params = ParamsOf(req)};
+      absl::Status status =
+          view_->Read([&](Generation& g, const Freshness& f, const StaleAnswers& stale) {
+            std::optional<std::string> body = g.Cached(key);
+            Freshness shown = f;
+            if (!body) {
+              // The view moved since this answer was computed: answer with
+              // the last one (and the freshness of the view it came from)
+              // while one worker computes the new one, so that catch-ups
+              // under load never stall requests.
+              if (auto it = stale.find(key); it != stale.end()) {
+                body = it->second.body;
+                shown.progress = it->second.progress;
+                shown.caught_up_at = it->second.caught_up_at;
+                if (g.StartRefresh(key)) {
+                  refresher_.Submit([this, key, handler, who = *who, call] {
+                    auto s =
+                        view_->Read([&](Generation& now, const Freshness& nf, const StaleAnswers&) {
+                          return Compute(now, nf, key, handler, who, call).status();
+                        });
+                    if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.ToString());
+                  });
+                }
+              } else {
+                auto computed = Compute(g, f, key, handler, *who, call);
+                if (!computed.ok()) return computed.status();
+                body = std::move(*computed);
+              }
+            }
+            *body += ",\"freshness\":" + FreshnessJson(shown, absl::Now()).dump() + "}";
+            res.set_content(std::move(*body), "application/json");
+            return absl::OkStatus();
+          });
+      if (!status.ok()) {
+        Answer(res, endpoint, start, status);
+        return;
+      }
+      Observe(endpoint, 200, start);
+    });
+  }
+
+  // The answer for `key` in generation `g`, computed once (single flight).
+  absl::StatusOr<std::string> Compute(Generation& g, const Freshness& f, const std::string& key,
+                                      const Handler& handler, const access::Principal& who,
+                                      const Call& call) {
+    if (auto hit = g.Cached(key)) return *hit;
+    auto computing = g.KeyMutex(key);
+    std::lock_guard once(*computing);
+    if (auto hit = g.Cached(key)) return *hit;
+    auto answer = handler(g, f, who, call);
+    if (!answer.ok()) return answer.status();
+    (*answer)["view_generation"] = g.number();
+    std::string text = answer->dump();
+    text.pop_back();  // the closing brace: freshness goes after
+    g.Remember(key, text);
+    return text;
+  }
+
+  std::optional<access::Principal> Authenticate(const httplib::Request& req) const {
+    const std::string header = req.get_header_value("Authorization");
+    static constexpr std::string_view kPrefix = "Bearer ";
+    if (header.size() <= kPrefix.size() || header.compare(0, kPrefix.size(), kPrefix) != 0) {
+      return std::nullopt;
+    }
+    return tokens_.Find(std::string_view(header).substr(kPrefix.size()));
+  }
+
+  void Answer(httplib::Response& res, const std::string& endpoint, absl::Time start,
+              const absl::Status& status) {
+    const int http = StatusToHttp(status);
+    res.status = http;
+    if (http == 503) res.set_header("Retry-After", "1");
+    if (http == 500) spdlog::error("query: {}: {}", endpoint, status.ToString());
+    res.set_content(
+        json{{"error", {{"status", http}, {"message", std::string(status.message())}}}}.dump(),
+        "application/json");
+    Observe(endpoint, http, start);
+  }
+
+  void Observe(const std::string& endpoint, int http, absl::Time start) {
+    requests_->Add({{"endpoint", endpoint}, {"status", std::to_string(http)}}).Increment();
+    latency_
+        ->Add({{"endpoint", endpoint}},
+              prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05, 0.1, 0.25, 0.5, 1, 2.5})
+        .Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  }
+
+  // The service's own metrics, then the business gauges of the current view
+  // (a registry of their own, rebuilt at each scrape so that lots and
+  // periods no longer shown leave no stale series).
+  std::string MetricsText() {
+    generation_->Set(static_cast<double>(view_->generation()));
+    prometheus::Registry business;
+    auto& kpi_value = prometheus::BuildGauge()
+                          .Name("pilotage_kpi_value")
+                          .Help("KPI value per lot for the current quarter (share 0-1 or count)")
+                          .Register(business);
+    auto& kpi_target = prometheus::BuildGauge()
+                           .Name("pilotage_kpi_target")
+                           .Help("KPI target per lot for the current quarter")
+                           .Register(business);
+    auto& penalties = prometheus::BuildGauge()
+                          .Name("pilotage_penalties_euros")
+                          .Help("Penalties of a lot by procedure state, all periods (euros)")
+                          .Register(business);
+    auto& fund_used = prometheus::BuildGauge()
+                          .Name("pilotage_fund_usage_euros")
+                          .Help(
+                              "Paid in the lot's contract year up to the current quarter's "
+                              "statement (euros)")
+                          .Register(business);
+    auto& fund_projected = prometheus::BuildGauge()
+                               .Name("pilotage_fund_usage_projected_euros")
+                               .Help("Linear projection of the contract year's fund usage (euros)")
+                               .Register(business);
+    auto& envelope = prometheus::BuildGauge()
+                         .Name("pilotage_budget_envelope_euros")
+                         .Help("The lot's budget envelope for the contract year (euros)")
+                         .Register(business);
+    auto s = view_->Read([&](Generation& g, const Freshness& f, const StaleAnswers&) {
+      auto steering = SteeringGauges(g);
+      if (!steering.ok()) return steering.status();
+      for (const auto& sg : *steering) {
+        for (const auto& [state, cents] : sg.penalties_cents) {
+          penalties.Add({{"lot", sg.lot}, {"state", state}}).Set(static_cast<double>(cents) / 100);
+        }
+        if (!sg.has_statement) continue;
+        const std::map<std::string, std::string> labels = {{"lot", sg.lot},
+                                                           {"contract_year", sg.contract_year}};
+        fund_used.Add(labels).Set(static_cast<double>(sg.cumulative_cents) / 100);
+        fund_projected.Add(labels).Set(static_cast<double>(sg.projected_cents) / 100);
+        envelope.Add(labels).Set(static_cast<double>(sg.envelope_cents) / 100);
+      }
+      auto lag = f.LagEvents();
+      lag_->Set(lag ? static_cast<double>(*lag) : -1);
+      catch_up_age_->Set(absl::ToDoubleSeconds(absl::Now() - f.caught_up_at));
+      auto gauges = KpiGauges(g);
+      if (!gauges.ok()) return gauges.status();
+      for (const auto& k : *gauges) {
+        const std::map<std::string, std::string> labels = {
+            {"lot", k.lot}, {"kpi", k.kpi}, {"period", k.period}};
+        if (k.measured) kpi_value.Add(labels).Set(k.value);
+        kpi_target.Add(labels).Set(k.target);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) spdlog::debug("query: business gauges: {}", s.ToString());
+    return metrics::Serialize(*registry_) + metrics::Serialize(business);
+  }
+
+  QueryOptions options_;
+  const access::AccessTable tokens_;
+  absl::TimeZone paris_ = [] {
+    absl::TimeZone tz;
+    return absl::LoadTimeZone("Europe/Paris", &tz) ? tz : absl::UTCTimeZone();
+  }();
+  bool remove_secondary_ = false;
+  std::unique_ptr<StoreView> view_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* latency_;
+  prometheus::Gauge* generation_;
+  prometheus::Gauge* lag_;
+  prometheus::Gauge* catch_up_age_;
+  httplib::Server server_;
+  Refresher refresher_;
+  int port_ = -1;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> warned_{false};
+};
+
+absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Create(QueryOptions options,
+                                                                   access::AccessTable tokens) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("--data: required");
+  if (options.threads < 1) return absl::InvalidArgumentError("--threads: at least 1");
+  if (options.catch_up.count() < 10) {
+    return absl::InvalidArgumentError("--catch-up-ms: at least 10");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(tokens));
+  if (auto s = impl->Bind(); !s.ok()) return s;
+  return std::unique_ptr<QueryService>(new QueryService(std::move(impl)));
+}
+
+QueryService::QueryService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+QueryService::~QueryService() = default;
+int QueryService::port() const { return impl_->port(); }
+absl::Status QueryService::Serve() { return impl_->Serve(); }
+void QueryService::Stop() { impl_->Stop(); }
+
+}  // namespace pilotage::query

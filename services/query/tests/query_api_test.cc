@@ -1,0 +1,383 @@
+// The query API over real HTTP, on a store filled through the real broker and
+// projector with two golden scenarios (tests/fixtures/cep): may-every-kpi
+// (LOT-94, May 2024) and closing-late (LOT-11, January 2024). Every expected
+// figure is worked out by hand in those scenarios' README.md, or below.
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "query_stack.h"
+
+namespace pilotage::query_test {
+namespace {
+
+using nlohmann::json;
+
+class QueryApi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { stack_ = new QueryStack(); }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(stack_ && stack_->ok()); }
+
+  static QueryStack::Answer Get(const std::string& path, const std::string& token = kPilotToken) {
+    return stack_->Get(path, token);
+  }
+  static std::map<std::string, json> ById(const json& kpis) {
+    std::map<std::string, json> out;
+    for (const auto& k : kpis) out[k["id"].get<std::string>()] = k;
+    return out;
+  }
+  static void ExpectKpi(const json& k, int64_t numerator, int64_t sample, double value,
+                        double target, const std::string& status) {
+    SCOPED_TRACE(k.dump());
+    EXPECT_EQ(k["numerator"], numerator);
+    EXPECT_EQ(k["sample"], sample);
+    EXPECT_NEAR(k["value"].get<double>(), value, 1e-6);
+    EXPECT_NEAR(k["target"].get<double>(), target, 1e-6);
+    EXPECT_EQ(k["status"], status);
+  }
+
+  static QueryStack* stack_;
+};
+
+QueryStack* QueryApi::stack_ = nullptr;
+
+TEST_F(QueryApi, EveryAnswerSaysHowFreshItIs) {
+  auto a = Get("/api/v1/lots?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  const json& f = a.body["freshness"];
+  // The projector ran until caught up: nothing in the log is missing.
+  EXPECT_EQ(f["lag_events"], 0) << f.dump();
+  EXPECT_EQ(f["store"], "stores/initial");
+  // Two refused events of LOT-11 (closing-late README): an appointment
+  // without beneficiary and the bad terms F2-bad.
+  EXPECT_EQ(f["dead_letters"], 2);
+  EXPECT_FALSE(f["computed_at"].get<std::string>().empty());
+  EXPECT_FALSE(f["caught_up_at"].get<std::string>().empty());
+  // 25 + 16 activity events, 1 award + 1 terms (LOT-94) + 2 terms (LOT-11),
+  // 8 steering events.
+  int64_t stored = 0;
+  for (const auto& p : f["partitions"]) stored += p["stored_offset"].get<int64_t>();
+  EXPECT_EQ(stored, 25 + 16 + 4 + 8);
+}
+
+TEST_F(QueryApi, LotsListShowsEachKpiValueTargetAndStatus) {
+  auto a = Get("/api/v1/lots?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["period_label"], "mai 2024");
+  ASSERT_EQ(a.body["lots"].size(), 2u);
+  EXPECT_EQ(a.body["lots"][0]["lot"], "LOT-11");
+  const json& lot94 = a.body["lots"][1];
+  EXPECT_EQ(lot94["lot"], "LOT-94");
+  EXPECT_EQ(lot94["terms_version"], "F1.1");
+  EXPECT_EQ(lot94["award"]["region"], "Corse");
+  auto k = ById(lot94["kpis"]);
+  ASSERT_EQ(k.size(), 12u);
+  ExpectKpi(k["new_beneficiaries"], 5, 5, 5, 36.0 * 31 / 366, "MET");
+  ExpectKpi(k["first_appointment_delay"], 3, 5, 0.6, 0.80, "BREACHED");
+  ExpectKpi(k["end_of_service_satisfaction"], 2, 3, 2.0 / 3, 0.85, "BREACHED");
+  ExpectKpi(k["six_month_usefulness"], 1, 2, 0.5, 0.70, "NOT_ENOUGH_DATA");
+  ExpectKpi(k["reporting_timeliness"], 19, 21, 19.0 / 21, 0.95, "BREACHED");
+  // LOT-11 has nothing in May: no new beneficiary against 48 x 31/366.
+  auto k11 = ById(a.body["lots"][0]["kpis"]);
+  ExpectKpi(k11["new_beneficiaries"], 0, 0, 0, 48.0 * 31 / 366, "BREACHED");
+  EXPECT_EQ(k11["first_appointment_delay"]["status"], "NOT_ENOUGH_DATA");
+  // Columns: the union of the lots' KPIs, each once.
+  EXPECT_EQ(a.body["columns"].size(), 12u);
+}
+
+TEST_F(QueryApi, NationalSummaryAddsUpTheLots) {
+  auto a = Get("/api/v1/national?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  // May: LOT-94's five new beneficiaries, six appointments, three closures
+  // (b0, b3, b4) and five surveys (b0, b3, b4, bz, by); LOT-11 has none.
+  EXPECT_EQ(a.body["volume"],
+            (json{{"new_beneficiaries", 5}, {"appointments", 6}, {"closures", 3}, {"surveys", 5}}));
+  EXPECT_EQ(a.body["lots"], (json{"LOT-11", "LOT-94"}));
+  // The national KPIs are those of the first lot's terms (F2.1 of LOT-11),
+  // numerators and samples summed; the count target is the sum of the
+  // lots' pro-rated targets: (48 + 36) x 31/366.
+  auto k = ById(a.body["kpis"]);
+  ASSERT_EQ(k.size(), 4u);
+  ExpectKpi(k["new_beneficiaries"], 5, 5, 5, 84.0 * 31 / 366, "BREACHED");
+  ExpectKpi(k["first_appointment_delay"], 3, 5, 0.6, 0.80, "BREACHED");
+  ExpectKpi(k["end_of_service_satisfaction"], 2, 3, 2.0 / 3, 0.85, "BREACHED");
+  ExpectKpi(k["reporting_timeliness"], 19, 21, 19.0 / 21, 0.90, "MET");
+  // Refused events count for every period: LOT-11's two.
+  EXPECT_EQ(a.body["data_quality"]["refused_events"], 2);
+  EXPECT_EQ(a.body["data_quality"]["events"], 21);
+}
+
+TEST_F(QueryApi, LotPageHasSeriesFunnelMixesOutcomesAndReferrals) {
+  auto a = Get("/api/v1/lots/LOT-94?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  // Funnel of May's new beneficiaries b1..b5: level 1 b1 b2 b3 b4; level 2,
+  // action plan: b3; closed: b3 and b4.
+  EXPECT_EQ(
+      a.body["funnel"],
+      (json{{"requests", 5}, {"level_1", 4}, {"level_2", 1}, {"action_plan", 1}, {"closure", 2}}));
+  // Profiles of b1..b5 (events.ndjson): ages 26-44 b1 b3 b5, 55+ b2, 45-54 b4.
+  EXPECT_EQ(a.body["profile_mix"]["age_band"],
+            (json{{"AGE_26_44", 3}, {"AGE_45_54", 1}, {"AGE_55_PLUS", 1}}));
+  EXPECT_EQ(a.body["profile_mix"]["qualification"],
+            (json{{"BAC", 2}, {"BAC_3_PLUS", 1}, {"CAP_BEP", 1}, {"NONE", 1}}));
+  EXPECT_EQ(a.body["profile_mix"]["channel"], (json{{"WEB", 5}}));
+  // May appointments: b1 in person, b2 phone, b3 in person, video, in person,
+  // b4 video; four level-1 one-off, two level-2 long-term.
+  EXPECT_EQ(a.body["modality_mix"]["modality"],
+            (json{{"IN_PERSON", 3}, {"PHONE", 1}, {"VIDEO", 2}}));
+  EXPECT_EQ(a.body["modality_mix"]["level"],
+            (json{{"LEVEL_1_WELCOME", 4}, {"LEVEL_2_SUPPORT", 2}}));
+  EXPECT_EQ(a.body["modality_mix"]["kind"], (json{{"LONG_TERM", 2}, {"ONE_OFF", 4}}));
+  // May closures: b0 training/CPF, b3 project defined/CPF, b4 referred/France Travail.
+  EXPECT_EQ(a.body["outcomes"],
+            (json{{"PROJECT_DEFINED", 1}, {"REFERRED", 1}, {"TRAINING_STARTED", 1}}));
+  EXPECT_EQ(a.body["referrals"], (json{{"CPF", 2}, {"FRANCE_TRAVAIL", 1}}));
+  // One month, one point per KPI.
+  EXPECT_EQ(a.body["series"]["months"], (json{"2024-05"}));
+  ExpectKpi(a.body["series"]["kpis"]["first_appointment_delay"][0], 3, 5, 0.6, 0.80, "BREACHED");
+}
+
+TEST_F(QueryApi, QuarterSeriesHasOnePointPerMonthAgainstTheTarget) {
+  auto a = Get("/api/v1/lots/LOT-94?period=2024-Q2");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["period_label"], "T2 2024");
+  EXPECT_EQ(a.body["series"]["months"], (json{"2024-04", "2024-05", "2024-06"}));
+  const json& nb = a.body["series"]["kpis"]["new_beneficiaries"];
+  ASSERT_EQ(nb.size(), 3u);
+  // April: b0 only; May: five; June: none. Targets 36 x 30, 31, 30 / 366.
+  ExpectKpi(nb[0], 1, 1, 1, 36.0 * 30 / 366, "BREACHED");
+  ExpectKpi(nb[1], 5, 5, 5, 36.0 * 31 / 366, "MET");
+  ExpectKpi(nb[2], 0, 0, 0, 36.0 * 30 / 366, "BREACHED");
+  // The quarter: b0 + b1..b5.
+  auto k = ById(a.body["kpis"]);
+  EXPECT_EQ(k["new_beneficiaries"]["numerator"], 6);
+}
+
+TEST_F(QueryApi, DataQualityShowsLateEventsTimelinessAndRefusals) {
+  // closing-late README, January 2024 as known on 15 February.
+  auto a = Get("/api/v1/lots/LOT-11/quality?period=2024-01");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["data_quality"],
+            (json{{"events", 14},
+                  {"late_events", 3},
+                  {"refused_events", 2},
+                  {"reporting_delay_days",
+                   {{"0-1", 10}, {"2-5", 0}, {"6-15", 1}, {"16-30", 3}, {"31+", 0}}}}));
+  EXPECT_EQ(a.body["reporting_timeliness"]["numerator"], 10);
+  EXPECT_EQ(a.body["reporting_timeliness"]["sample"], 11);
+
+  auto all = Get("/api/v1/quality?period=2024-01");
+  ASSERT_EQ(all.status, 200) << all.text;
+  EXPECT_EQ(all.body["dead_letters"], 2);
+  // LOT-94 had no activity in January.
+  EXPECT_EQ(all.body["totals"]["events"], 14);
+  EXPECT_EQ(all.body["totals"]["late_events"], 3);
+}
+
+TEST_F(QueryApi, AnOperatorSeesOnlyItsLots) {
+  auto list = Get("/api/v1/lots?period=2024-05", kCorseToken);
+  ASSERT_EQ(list.status, 200) << list.text;
+  ASSERT_EQ(list.body["lots"].size(), 1u);
+  EXPECT_EQ(list.body["lots"][0]["lot"], "LOT-94");
+  EXPECT_EQ(Get("/api/v1/lots/LOT-94?period=2024-05", kCorseToken).status, 200);
+  auto other = Get("/api/v1/lots/LOT-11?period=2024-05", kCorseToken);
+  EXPECT_EQ(other.status, 403) << other.text;
+  EXPECT_NE(other.body["error"]["message"].get<std::string>().find("LOT-94"), std::string::npos);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-11/quality?period=2024-01", kCorseToken).status, 403);
+  // Even a lot that does not exist: an operator learns nothing about others.
+  EXPECT_EQ(Get("/api/v1/lots/LOT-99?period=2024-05", kCorseToken).status, 403);
+  EXPECT_EQ(Get("/api/v1/national?period=2024-05", kCorseToken).status, 403);
+  auto quality = Get("/api/v1/quality?period=2024-01", kCorseToken);
+  ASSERT_EQ(quality.status, 200);
+  EXPECT_EQ(quality.body["lots"].size(), 1u);
+  EXPECT_TRUE(quality.body["dead_letters"].is_null());
+  auto meta = Get("/api/v1/meta", kCorseToken);
+  EXPECT_EQ(meta.body["principal"], (json{{"role", "operator"}, {"id", "op-corse"}}));
+  EXPECT_EQ(meta.body["lots"].size(), 1u);
+}
+
+TEST_F(QueryApi, BadParametersAreRefusedWithAMessage) {
+  struct Case {
+    std::string path;
+    std::string token;
+    int status;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"/api/v1/lots", kPilotToken, 400, "period: required"},
+      {"/api/v1/lots?period=2024-13", kPilotToken, 400, "2024-13"},
+      {"/api/v1/lots?period=last-quarter", kPilotToken, 400, "last-quarter"},
+      {"/api/v1/national?period=", kPilotToken, 400, "period: required"},
+      {"/api/v1/lots/LOT-94?period=2024-Q5", kPilotToken, 400, "2024-Q5"},
+      {"/api/v1/lots/LOT-99?period=2024-05", kPilotToken, 404, "LOT-99"},
+      {"/api/v1/lots/LOT-99/quality?period=2024-05", kPilotToken, 404, "LOT-99"},
+      // LOT-11 was never awarded: its contract years have no start date.
+      {"/api/v1/lots/LOT-11?period=CY1", kPilotToken, 400, "award"},
+      {"/api/v1/lots?period=2024-05", "", 401, "Bearer"},
+      {"/api/v1/lots?period=2024-05", "not-a-token", 401, "Bearer"},
+      {"/api/v1/nothing-here", kPilotToken, 404, "no such endpoint"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    auto a = Get(c.path, c.token);
+    EXPECT_EQ(a.status, c.status) << a.text;
+    ASSERT_TRUE(a.body.contains("error")) << a.text;
+    EXPECT_EQ(a.body["error"]["status"], c.status);
+    EXPECT_NE(a.body["error"]["message"].get<std::string>().find(c.message), std::string::npos)
+        << a.text;
+  }
+}
+
+TEST_F(QueryApi, ContractYearsFollowTheLotsAward) {
+  // LOT-94 awarded from 2024-01-02: CY1 holds every fact of the scenario:
+  // b0..b5 are new (b0 in April).
+  auto a = Get("/api/v1/lots/LOT-94?period=CY1");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["period"], "CY1@2024-01-02");
+  EXPECT_EQ(ById(a.body["kpis"])["new_beneficiaries"]["numerator"], 6);
+}
+
+TEST_F(QueryApi, MetricsCountRequestsAndExportKpiGauges) {
+  ASSERT_EQ(Get("/api/v1/lots?period=2024-05").status, 200);
+  auto m = Get("/metrics", "");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.text.find(R"(pilotage_query_requests_total{endpoint="/api/v1/lots",status="200"})"),
+            std::string::npos)
+      << m.text;
+  EXPECT_NE(m.text.find("pilotage_query_request_duration_seconds_bucket"), std::string::npos);
+  // The default period is the quarter of the latest fact (May 2024): Q2.
+  // LOT-94's new beneficiaries in Q2: b0..b5 = 6, target 36 x 91/366.
+  EXPECT_NE(
+      m.text.find(R"(pilotage_kpi_value{kpi="new_beneficiaries",lot="LOT-94",period="2024-Q2"} 6)"),
+      std::string::npos)
+      << m.text;
+  EXPECT_NE(
+      m.text.find(
+          R"(pilotage_kpi_target{kpi="new_beneficiaries",lot="LOT-94",period="2024-Q2"} 8.95)"),
+      std::string::npos)
+      << m.text;
+}
+
+// fixtures/README.md works these out.
+TEST_F(QueryApi, PenaltiesShowTheirExplanationAndProcedureState) {
+  auto a = Get("/api/v1/lots/LOT-94/penalties");
+  ASSERT_EQ(a.status, 200) << a.text;
+  ASSERT_EQ(a.body["penalties"].size(), 2u);
+  const json& delay = a.body["penalties"][0];
+  EXPECT_EQ(delay["penalty_id"], "PEN-94-2024-05-DELAY");
+  EXPECT_EQ(delay["state"], "CONFIRMED");
+  EXPECT_EQ(delay["state_label"], "confirmée");
+  EXPECT_EQ(delay["amount_cents"], 150000);
+  EXPECT_EQ(delay["observations"], "Deux conseillers absents en mai.");
+  EXPECT_NE(delay["explanation"].get<std::string>().find("60 % en mai 2024"), std::string::npos);
+  const json& timeliness = a.body["penalties"][1];
+  EXPECT_EQ(timeliness["state"], "PROPOSED");
+  EXPECT_EQ(timeliness["observation_deadline"], "2024-07-05");
+  EXPECT_EQ(timeliness["past_deadline_undecided"], true);
+  EXPECT_EQ(a.body["totals"], (json{{"proposed_cents", 200000},
+                                    {"confirmed_cents", 150000},
+                                    {"waived_cents", 0},
+                                    {"undecided_cents", 50000}}));
+  // LOT-11 has none.
+  auto none = Get("/api/v1/lots/LOT-11/penalties");
+  ASSERT_EQ(none.status, 200) << none.text;
+  EXPECT_TRUE(none.body["penalties"].empty());
+}
+
+TEST_F(QueryApi, CorrectiveActionsShowTheirDueDatesAndLateness) {
+  auto a = Get("/api/v1/lots/LOT-94/actions");
+  ASSERT_EQ(a.status, 200) << a.text;
+  ASSERT_EQ(a.body["actions"].size(), 2u);
+  const json& first = a.body["actions"][0];
+  EXPECT_EQ(first["action_id"], "ACT-94-1");
+  EXPECT_EQ(first["due_date"], "2024-07-31");
+  EXPECT_EQ(first["state"], "CLOSED_LATE");
+  EXPECT_EQ(first["days_late"], 5);
+  // Due 30 September 2024, never closed: overdue whatever today is.
+  EXPECT_EQ(a.body["actions"][1]["state"], "OVERDUE");
+}
+
+TEST_F(QueryApi, StatementShowsWhatThePeriodCostsAndTheFundUsage) {
+  auto a = Get("/api/v1/lots/LOT-94/statement?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["fees_cents"], 0);
+  EXPECT_EQ(a.body["variable_cents"], 0);
+  EXPECT_EQ(a.body["penalties_cents"], 150000);
+  EXPECT_EQ(a.body["net_amount_cents"], -150000);
+  EXPECT_EQ(a.body["closed"], true);
+  EXPECT_EQ(a.body["fund_usage"]["contract_year"], "CY1@2024-01-02");
+  EXPECT_EQ(a.body["fund_usage"]["budget_envelope_cents"], 100000000);
+  EXPECT_EQ(a.body["fund_usage"]["earlier_cents"], 0);
+  EXPECT_EQ(a.body["fund_usage"]["cumulative_cents"], -150000);
+  EXPECT_EQ(a.body["fund_usage"]["elapsed_days"], 151);
+  EXPECT_EQ(a.body["fund_usage"]["year_days"], 366);
+  // LOT-11 was never awarded: no budget, no statement.
+  auto none = Get("/api/v1/lots/LOT-11/statement?period=2024-01");
+  EXPECT_EQ(none.status, 400) << none.text;
+  EXPECT_NE(none.body["error"]["message"].get<std::string>().find("award"), std::string::npos);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-94/statement").status, 400);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-94/statement?period=2024-05", kCorseToken).status, 200);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-11/penalties", kCorseToken).status, 403);
+  EXPECT_EQ(Get("/api/v1/lots/LOT-11/actions", kCorseToken).status, 403);
+}
+
+TEST_F(QueryApi, LotPageAndNationalSummaryCarryPenaltiesAndFundUsage) {
+  auto lot = Get("/api/v1/lots/LOT-94?period=2024-05");
+  ASSERT_EQ(lot.status, 200) << lot.text;
+  EXPECT_EQ(lot.body["steering"]["penalties"].size(), 2u);
+  EXPECT_EQ(lot.body["steering"]["actions"].size(), 2u);
+  EXPECT_EQ(lot.body["steering"]["statement"]["net_amount_cents"], -150000);
+  auto national = Get("/api/v1/national?period=2024-Q2");
+  ASSERT_EQ(national.status, 200) << national.text;
+  EXPECT_EQ(national.body["penalties"], (json{{"count", 2},
+                                              {"proposed_cents", 200000},
+                                              {"confirmed_cents", 150000},
+                                              {"waived_cents", 0},
+                                              {"undecided_cents", 50000}}));
+  EXPECT_EQ(national.body["fund_usage"]["budget_envelope_cents"], 100000000);
+  ASSERT_EQ(national.body["fund_usage"]["lots_without_statement"].size(), 1u);
+  EXPECT_EQ(national.body["fund_usage"]["lots_without_statement"][0]["lot"], "LOT-11");
+  // Nothing proposed for January.
+  auto january = Get("/api/v1/national?period=2024-01");
+  ASSERT_EQ(january.status, 200) << january.text;
+  EXPECT_EQ(january.body["penalties"]["count"], 0);
+}
+
+TEST_F(QueryApi, FollowsTheStoreARebuildSwitchesTo) {
+  ASSERT_EQ(Get("/api/v1/lots?period=2024-05").body["freshness"]["store"], "stores/initial");
+  ASSERT_EQ(stack_->Rebuild("rebuilt"), 0);
+  // The service notices the repointed `current` link at its next catch-up
+  // (100 ms here); poll for it, then the same figures come from the new store.
+  json body;
+  for (int i = 0; i < 600; ++i) {
+    body = Get("/api/v1/lots?period=2024-05").body;
+    if (body["freshness"]["store"] == "stores/rebuilt" && body.contains("lots")) {
+      // An answer computed on the rebuilt store, not a stale one.
+      auto again = Get("/api/v1/lots?period=2024-05").body;
+      if (again["freshness"]["store"] == "stores/rebuilt") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a condition
+  }
+  ASSERT_EQ(body["freshness"]["store"], "stores/rebuilt") << body.dump();
+  auto k = ById(body["lots"][1]["kpis"]);
+  ExpectKpi(k["new_beneficiaries"], 5, 5, 5, 36.0 * 31 / 366, "MET");
+  ExpectKpi(k["first_appointment_delay"], 3, 5, 0.6, 0.80, "BREACHED");
+}
+
+TEST_F(QueryApi, MetaGivesTheDefaultPeriodAndTheLots) {
+  auto a = Get("/api/v1/meta");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["default_period"], "2024-Q2");
+  EXPECT_EQ(a.body["principal"]["role"], "pilot");
+  ASSERT_EQ(a.body["lots"].size(), 2u);
+  EXPECT_EQ(a.body["lots"][1]["award"]["operator_id"], "op-corse");
+}
+
+}  // namespace
+}  // namespace pilotage::query_test

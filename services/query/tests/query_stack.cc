@@ -1,0 +1,170 @@
+#include "query_stack.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "fmt/format.h"
+#include "gtest/gtest.h"
+#include "pilotage/access/access.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/cep_scenario.h"
+#include "pilotage/testing/process.h"
+
+namespace pilotage::query_test {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+QueryStack::QueryStack() {
+  const std::string bootstrap = testing::BrokerOrFail();
+  if (bootstrap.empty()) return;
+  auto admin = kafka::Admin::Create(bootstrap);
+  EXPECT_TRUE(admin.ok()) << admin.status().ToString();
+  if (!admin.ok()) return;
+  const std::string activity = testing::UniqueTopic("query.activity");
+  const std::string contract = testing::UniqueTopic("query.contract");
+  const std::string dead = testing::UniqueTopic("query.dead");
+  bootstrap_ = bootstrap;
+  activity_ = activity;
+  contract_ = contract;
+  dead_ = dead;
+  for (const auto& t : {activity, contract, dead}) {
+    EXPECT_TRUE((*admin)->CreateTopic(t, 1).ok()) << t;
+  }
+  auto producer = kafka::Producer::Create({.bootstrap = bootstrap});
+  EXPECT_TRUE(producer.ok()) << producer.status().ToString();
+  if (!producer.ok()) return;
+  std::vector<std::string> values;
+  std::vector<kafka::Record> records;
+  std::vector<std::pair<std::string, const v1::Event*>> order;
+  std::vector<testing::CepScenario> scenarios;
+  for (const char* name : {"may-every-kpi", "closing-late"}) {
+    scenarios.push_back(testing::LoadCepScenario(fs::path(PILOTAGE_CEP_FIXTURES) / name));
+  }
+  const std::vector<v1::Event> steering =
+      testing::ReadEventsNdjson(fs::path(PILOTAGE_QUERY_FIXTURES) / "steering-lot-94.ndjson");
+  for (const auto& s : scenarios) {
+    for (const auto& e : s.contract) order.emplace_back(contract, &e);
+    for (const auto& e : s.activity) order.emplace_back(activity, &e);
+  }
+  for (const auto& e : steering) order.emplace_back(contract, &e);
+  for (const auto& [topic, e] : order) values.push_back(e->SerializeAsString());
+  for (size_t i = 0; i < order.size(); ++i) {
+    records.push_back({.topic = order[i].first,
+                       .key = order[i].second->lot_id(),
+                       .value = values[i],
+                       .partition = 0});
+  }
+  for (const auto& d : (*producer)->SendAll(records)) {
+    EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+  }
+  const fs::path data = dir_.path() / "data";
+  const fs::path fold_log = dir_.path() / "projector.log";
+  const pid_t fold = testing::Spawn(
+      PILOTAGE_PROJECTOR_BIN,
+      {"--bootstrap", bootstrap, "--data", data.string(), "--topics", activity + "," + contract,
+       "--dead-letter-topic", dead, "--group", testing::UniqueTopic("query-fold"), "--log-level",
+       "warn", "run", "--until-caught-up"},
+      fold_log);
+  const int code = testing::WaitExit(fold);
+  EXPECT_EQ(code, 0) << testing::TailOf(fold_log);
+  if (code != 0) return;
+
+  const fs::path tokens = dir_.path() / "tokens.json";
+  std::ofstream(tokens) << nlohmann::json{{"pilots",
+                                           {{{"pilot_id", "fc-pilotes"},
+                                             {"token_sha256", {access::TokenHash(kPilotToken)}}}}},
+                                          {"operators",
+                                           {{{"operator_id", "op-corse"},
+                                             {"lots", {"LOT-94"}},
+                                             {"token_sha256", {access::TokenHash(kCorseToken)}}}}}}
+                               .dump(2);
+  const fs::path port_file = dir_.path() / "port";
+  std::vector<std::string> args = {"serve",
+                                   "--data",
+                                   data.string(),
+                                   "--tokens",
+                                   tokens.string(),
+                                   "--port",
+                                   "0",
+                                   "--port-file",
+                                   port_file.string(),
+                                   "--bootstrap",
+                                   bootstrap,
+                                   "--topics",
+                                   activity + "," + contract,
+                                   "--catch-up-ms",
+                                   "100"};
+#ifdef PILOTAGE_QUERY_WEB_DIR
+  args.insert(args.end(), {"--web-dir", PILOTAGE_QUERY_WEB_DIR});
+#endif
+  const fs::path log = dir_.path() / "query.log";
+  query_pid_ = testing::Spawn(PILOTAGE_QUERY_BIN, args, log);
+  // Ready when it wrote its port, answers /healthz with 200 (store open) and
+  // knows Kafka's end offsets (so freshness shows a lag).
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(port_file);
+    int port = -1;
+    if (in >> port && port > 0) {
+      httplib::Client client("127.0.0.1", port);
+      auto health = client.Get("/healthz");
+      auto meta =
+          client.Get("/api/v1/meta", {{"Authorization", std::string("Bearer ") + kPilotToken}});
+      if (health && health->status == 200 && meta && meta->status == 200) {
+        auto body = nlohmann::json::parse(meta->body, nullptr, false);
+        if (!body.is_discarded() && !body["freshness"]["lag_events"].is_null()) {
+          port_ = port;
+          return;
+        }
+      }
+    }
+    std::this_thread::sleep_for(50ms);  // polling a condition, not a synchronisation sleep
+  }
+  ADD_FAILURE() << "pilotage-query did not become ready\n" << testing::TailOf(log);
+}
+
+QueryStack::~QueryStack() {
+  if (query_pid_ > 0) {
+    kill(query_pid_, SIGTERM);
+    EXPECT_EQ(testing::WaitExit(query_pid_), 0) << testing::TailOf(dir_.path() / "query.log");
+  }
+}
+
+int QueryStack::Rebuild(const std::string& name) const {
+  const fs::path log = dir_.path() / ("rebuild-" + name + ".log");
+  const pid_t pid =
+      testing::Spawn(PILOTAGE_PROJECTOR_BIN,
+                     {"--bootstrap", bootstrap_, "--data", (dir_.path() / "data").string(),
+                      "--topics", activity_ + "," + contract_, "--dead-letter-topic", dead_,
+                      "--group", testing::UniqueTopic("query-rebuild"), "--log-level", "warn",
+                      "rebuild", "--into", (dir_.path() / "data" / "stores" / name).string()},
+                     log);
+  const int code = testing::WaitExit(pid);
+  EXPECT_EQ(code, 0) << testing::TailOf(log);
+  return code;
+}
+
+std::string QueryStack::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+
+QueryStack::Answer QueryStack::Get(const std::string& path, const std::string& token) const {
+  httplib::Client client("127.0.0.1", port_);
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  auto res = client.Get(path, headers);
+  Answer out;
+  if (!res) {
+    ADD_FAILURE() << "GET " << path << ": " << httplib::to_string(res.error());
+    return out;
+  }
+  out.status = res->status;
+  out.text = res->body;
+  out.body = nlohmann::json::parse(res->body, nullptr, false);
+  return out;
+}
+
+}  // namespace pilotage::query_test

@@ -1,0 +1,52 @@
+#pragma once
+// A running stack for the query service's tests: two golden scenarios of
+// tests/fixtures/cep (may-every-kpi: LOT-94; closing-late: LOT-11) produced
+// to a real broker, folded by the real pilotage-projector until caught up,
+// with the steering events of fixtures/steering-lot-94.ndjson (README.md
+// there), then served by a real pilotage-query process with a pilot token and an
+// operator token holding LOT-94 only.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "pilotage/testing/testing.h"
+
+namespace pilotage::query_test {
+
+inline constexpr char kPilotToken[] = "pilot-token-for-tests";
+inline constexpr char kCorseToken[] = "op-corse-token-for-tests";  // LOT-94 only
+
+class QueryStack {
+ public:
+  // Starts everything; check ok() (failures are reported as test failures).
+  QueryStack();
+  ~QueryStack();
+  bool ok() const { return port_ > 0; }
+  int port() const { return port_; }
+  std::string base_url() const;
+  const std::filesystem::path& dir() const { return dir_.path(); }
+
+  struct Answer {
+    int status = 0;
+    nlohmann::json body;
+    std::string text;
+  };
+  // Runs `pilotage-projector rebuild --into DATA/stores/<name>` on the
+  // stack's topics (it repoints DATA/current when done); its exit code.
+  int Rebuild(const std::string& name) const;
+
+  // GET `path` (with query string) with `token` ("" for none).
+  Answer Get(const std::string& path, const std::string& token = kPilotToken) const;
+
+ private:
+  testing::TempDir dir_;
+  std::string bootstrap_, activity_, contract_, dead_;
+  pid_t query_pid_ = -1;
+  int port_ = -1;
+};
+
+}  // namespace pilotage::query_test
