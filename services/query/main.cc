@@ -34,12 +34,8 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "settings file (TOML or INI: key = value, one per flag)");
   app.require_subcommand(1);
   pilotage::query::QueryOptions options;
-  std::string log_level = "info";
-  bool log_json = false;
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
-      ->envname("PILOTAGE_LOG_LEVEL")
-      ->capture_default_str();
-  app.add_flag("--log-json", log_json, "log JSON lines")->envname("PILOTAGE_LOG_JSON");
+  pilotage::service::LoggingOptions logging;
+  pilotage::service::AddLoggingOptions(app, logging);
 
   auto* serve = app.add_subcommand("serve", "serve the API and the dashboard until SIGTERM/SIGINT");
   std::string data_dir, tokens_path, web_dir, port_file, secondary_dir;
@@ -81,14 +77,8 @@ int main(int argc, char** argv) {
   app.add_subcommand("hash-token",
                      "print the SHA-256 of the token read on stdin, for the tokens file");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  if (auto s = pilotage::service::SetupLogging(log_level, log_json); !s.ok()) {
-    return pilotage::service::Fail("pilotage-query", s);
+  if (auto code = pilotage::service::ParseCommandLine(app, argc, argv, logging, "pilotage-query")) {
+    return *code;
   }
   if (!serve->parsed()) {
     std::string token;
