@@ -204,6 +204,13 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options
   if (options.bloom_bits_per_key > 0) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
   }
+  if (cache != nullptr) {
+    // Index and filter blocks live in the block cache, within its capacity,
+    // instead of beside it for every table file: memory stays bounded as the
+    // store grows. Level 0's stay pinned (they are read on every lookup).
+    table.cache_index_and_filter_blocks = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
+  }
   rocksdb::ColumnFamilyOptions column;
   column.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   column.write_buffer_size = options.write_buffer_bytes;

@@ -78,7 +78,9 @@ struct StoreOptions {
   bool sync = false;
 
   // Capacity of the block cache shared by all column families, for
-  // uncompressed data blocks read from disk. 0 disables the cache.
+  // uncompressed data blocks read from disk and the table files' index and
+  // filter blocks (so that memory does not grow with the store's size).
+  // 0 disables the cache (index and filters are then held beside it).
   // Unit: bytes. Default: 64 MiB.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
 
