@@ -7,11 +7,18 @@
 // the end. Both are timed from the consumer's creation to the last event.
 // Prints one line last:
 //   BENCH fold events=N consume_per_s=… fold_per_s=… ratio=…
+//
+// With --consume-only TOPIC[,TOPIC…], produces nothing and measures only (a)
+// on existing topics, from offset 0 to the end offsets they have at start:
+//   BENCH consume events=N seconds=… consume_per_s=… cpu_us=…
+// (scripts/bench compares a full projector rebuild of the same topics with it).
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
@@ -45,12 +52,15 @@ class FromZero : public pilotage::kafka::RebalanceListener {
   void OnRevoked(const std::vector<pilotage::kafka::TopicPartition>&) override {}
 };
 
-absl::StatusOr<double> RawConsumeSeconds(const std::string& bootstrap, const std::string& topic,
-                                         int64_t expected) {
+absl::StatusOr<double> RawConsumeSeconds(const std::string& bootstrap,
+                                         const std::vector<std::string>& topics, int64_t expected) {
   FromZero listener;
   const auto start = Clock::now();
   auto consumer = pilotage::kafka::Consumer::Create(
-      {.bootstrap = bootstrap, .group_id = topic + ".raw", .topics = {topic}}, &listener);
+      {.bootstrap = bootstrap,
+       .group_id = fmt::format("{}.raw.{}", topics.front(), start.time_since_epoch().count()),
+       .topics = topics},
+      &listener);
   if (!consumer.ok()) return consumer.status();
   pilotage::v1::Event event;
   int64_t seen = 0, decoded = 0;
@@ -61,7 +71,7 @@ absl::StatusOr<double> RawConsumeSeconds(const std::string& bootstrap, const std
       decoded += event.ParseFromArray(m.value.data(), static_cast<int>(m.value.size()));
     });
     if (!n.ok()) return n.status();
-    if (Clock::now() - start > 10min) return absl::DeadlineExceededError("raw consume too slow");
+    if (Clock::now() - start > 30min) return absl::DeadlineExceededError("raw consume too slow");
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   (*consumer)->Close();
@@ -92,6 +102,28 @@ absl::StatusOr<double> FoldSeconds(const std::string& bootstrap, const std::stri
   return seconds;
 }
 
+int ConsumeOnly(const std::string& bootstrap, const std::vector<std::string>& topics) {
+  auto admin = pilotage::kafka::Admin::Create(bootstrap);
+  if (!admin.ok()) return pilotage::service::Fail("bench-fold", admin.status());
+  int64_t expected = 0;
+  for (const auto& topic : topics) {
+    auto partitions = (*admin)->PartitionCount(topic);
+    if (!partitions.ok()) return pilotage::service::Fail("bench-fold", partitions.status());
+    for (int p = 0; p < *partitions; ++p) {
+      auto marks = (*admin)->QueryWatermarks({topic, p});
+      if (!marks.ok()) return pilotage::service::Fail("bench-fold", marks.status());
+      expected += marks->high - marks->low;
+    }
+  }
+  const double cpu0 = CpuSeconds();
+  auto seconds = RawConsumeSeconds(bootstrap, topics, expected);
+  if (!seconds.ok()) return pilotage::service::Fail("bench-fold", seconds.status());
+  std::cout << fmt::format(
+      "BENCH consume events={} seconds={:.2f} consume_per_s={:.0f} cpu_us={:.2f}\n", expected,
+      *seconds, expected / *seconds, (CpuSeconds() - cpu0) * 1e6 / std::max<int64_t>(expected, 1));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,12 +139,19 @@ int main(int argc, char** argv) {
   app.add_option("--partitions", partitions, "partitions of the bench topic")
       ->capture_default_str();
   app.add_option("--work-dir", work_dir, "where the bench store goes")->capture_default_str();
+  std::vector<std::string> consume_only;
+  app.add_option("--consume-only", consume_only,
+                 "only time consuming and decoding these existing topics (comma-separated) "
+                 "from offset 0 to their current end")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   if (auto s = pilotage::service::SetupLogging(
           std::getenv("BENCH_LOG") ? std::getenv("BENCH_LOG") : "warn", false);
       !s.ok()) {
     return pilotage::service::Fail("bench-fold", s);
   }
+
+  if (!consume_only.empty()) return ConsumeOnly(bootstrap, consume_only);
 
   const std::string topic =
       fmt::format("bench.fold.{}", std::chrono::system_clock::now().time_since_epoch().count());
@@ -130,7 +169,7 @@ int main(int argc, char** argv) {
   std::cerr << "topic=" << topic << "\n";
 
   const double cpu0 = CpuSeconds();
-  auto raw = RawConsumeSeconds(bootstrap, topic, truth->sent);
+  auto raw = RawConsumeSeconds(bootstrap, {topic}, truth->sent);
   if (!raw.ok()) return pilotage::service::Fail("bench-fold", raw.status());
   const double cpu1 = CpuSeconds();
   const auto dir = std::filesystem::path(work_dir) / (topic + ".store");

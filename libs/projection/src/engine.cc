@@ -14,9 +14,11 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "fmt/format.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projection/projection_store.h"
+#include "pilotage/store/coding.h"
 #include "spdlog/spdlog.h"
 
 namespace pilotage::projection {
@@ -41,35 +43,38 @@ struct DeadLetterRecord {
   static constexpr int kPending = 0, kDelivered = 1, kFailed = 2;
 };
 
-// The dedup key of an event: XXH3-128 of "<lot_id>\0<event_id>", stored
-// big-endian (16 bytes). Fixed-size keys keep the seen column family small
-// and its comparisons cheap; a collision among 10^8 events has a probability
-// below 10^-22.
-struct SeenKey {
-  std::array<char, 16> bytes;
+// Dedup (decision 0015): the ids of the events folded are grouped by lot and
+// week of occurred_at — a resend is the same event, so it lands in the same
+// group — and each group is one value in the seen family: the XXH3-64 of
+// every event id folded in it, 8 bytes each, appended batch after batch
+// (Store's Append). A batch thus writes one key per (lot, week) it touched
+// instead of one per event, and a lookup reads a group once, then checks it
+// in memory.
+constexpr int64_t kSeenBucketSeconds = 7 * 86400;
 
-  std::string_view view() const { return {bytes.data(), bytes.size()}; }
-  auto operator<=>(const SeenKey&) const = default;
-  struct Hash {
-    size_t operator()(const SeenKey& k) const {
-      size_t h;
-      std::memcpy(&h, k.bytes.data() + 8, sizeof h);
-      return h;
-    }
-  };
-};
-
-SeenKey MakeSeenKey(std::string_view lot_id, std::string_view event_id) {
-  thread_local std::string buffer;
-  buffer.assign(lot_id);
-  buffer.push_back('\0');
-  buffer.append(event_id);
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, XXH3_128bits(buffer.data(), buffer.size()));
-  SeenKey key;
-  std::memcpy(key.bytes.data(), canonical.digest, 16);
+std::string_view SeenBucketKey(const v1::Event& event) {
+  thread_local std::string key;
+  const int64_t seconds = event.occurred_at().seconds();
+  const int64_t week = seconds >= 0 ? seconds / kSeenBucketSeconds
+                                    : -((-seconds + kSeenBucketSeconds - 1) / kSeenBucketSeconds);
+  const uint32_t biased = static_cast<uint32_t>(week + (int64_t{1} << 31));
+  key.assign(event.lot_id());
+  key.push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(biased >> shift));
   return key;
 }
+
+// One seen group in memory: the ids folded in it (stored or not yet), those
+// the open batch adds (encoded, to append), and the last batch that added
+// some.
+struct SeenBucket {
+  absl::flat_hash_set<uint64_t> ids;
+  std::string pending;
+  uint64_t last_batch = 0;
+};
+using SeenMap = absl::node_hash_map<std::string, SeenBucket>;
+
+uint64_t SeenId(std::string_view event_id) { return XXH3_64bits(event_id.data(), event_id.size()); }
 
 bool RefusedByProjection(const absl::Status& s) {
   return s.code() == absl::StatusCode::kInvalidArgument ||
@@ -216,8 +221,11 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (event_.body_case() == v1::Event::BODY_NOT_SET) {
       return DeadLetter(m, part, "event has no body (unknown event type?)");
     }
-    const SeenKey key = MakeSeenKey(event_.lot_id(), event_.event_id());
-    if (batch_seen_.contains(key) || inflight_seen_.contains(key) || SeenInStore(key)) {
+    SeenMap::value_type* group = BucketOf(SeenBucketKey(event_));
+    if (group == nullptr) return;  // the store failed: fatal_ is set
+    SeenBucket* bucket = &group->second;
+    const uint64_t id = SeenId(event_.event_id());
+    if (bucket->ids.contains(id)) {
       ++part.progress.duplicates;
       ++stats_.duplicates;
       ++batch_report_.duplicates;
@@ -230,20 +238,72 @@ class Engine::Impl : public kafka::RebalanceListener {
       stop_ = true;
       return;
     }
-    batch_seen_.insert(key);
+    bucket->ids.insert(id);
+    ++seen_cached_ids_;
+    if (bucket->pending.empty()) touched_.push_back(group);
+    store::AppendFixed64(bucket->pending, static_cast<int64_t>(id));
+    bucket->last_batch = batch_number_;
     ++part.progress.folded;
     ++stats_.folded;
     ++batch_report_.folded;
   }
 
-  bool SeenInStore(const SeenKey& key) {
-    auto seen = store_->Get(kSeenFamily, key.view());
-    if (!seen.ok()) {
-      fatal_ = seen.status();
-      stop_ = true;
-      return false;
+  // The seen group `key`, read from the store on first use. Every group a
+  // batch not yet written touched is in memory (EvictSeen keeps them), so
+  // a group read here holds everything folded in it.
+  SeenMap::value_type* BucketOf(std::string_view key) {
+    if (last_bucket_ != nullptr && last_bucket_key_ == key) return last_bucket_;
+    auto it = seen_.find(absl::string_view(key.data(), key.size()));
+    if (it == seen_.end()) {
+      auto stored = store_->Get(kSeenFamily, key);
+      if (!stored.ok()) {
+        Fatal(stored.status()).IgnoreError();
+        return nullptr;
+      }
+      SeenBucket loaded;
+      if (stored->has_value()) {
+        const std::string& bytes = **stored;
+        if (bytes.size() % 8 != 0) {
+          Fatal(absl::DataLossError(fmt::format(
+                    "projector: seen group of {} bytes, not a multiple of 8: rebuild the "
+                    "store (pilotage-projector rebuild --into NEW_DIR)",
+                    bytes.size())))
+              .IgnoreError();
+          return nullptr;
+        }
+        loaded.ids.reserve(bytes.size() / 8);
+        for (size_t i = 0; i < bytes.size(); i += 8) {
+          loaded.ids.insert(static_cast<uint64_t>(store::ReadFixed64(bytes.data() + i)));
+        }
+        seen_cached_ids_ += loaded.ids.size();
+      }
+      it = seen_.emplace(std::string(key), std::move(loaded)).first;
     }
-    return seen->has_value();
+    last_bucket_key_.assign(key);
+    last_bucket_ = &*it;
+    return last_bucket_;
+  }
+
+  // Forgets the least recently used seen groups beyond the memory budget,
+  // except those of the batch being handed to the writer (the batch before
+  // it is written): forgotten groups are read again from the store.
+  void EvictSeen() {
+    if (seen_cached_ids_ <= options_.seen_cache_ids) return;
+    std::vector<std::pair<uint64_t, const std::string*>> candidates;
+    for (const auto& [key, bucket] : seen_) {
+      if (bucket.last_batch < batch_number_) candidates.emplace_back(bucket.last_batch, &key);
+    }
+    std::sort(candidates.begin(), candidates.end());
+    const size_t target = options_.seen_cache_ids - options_.seen_cache_ids / 4;
+    std::vector<std::string> evicted;
+    for (const auto& [last, key] : candidates) {
+      if (seen_cached_ids_ <= target) break;
+      seen_cached_ids_ -= seen_.at(*key).ids.size();
+      evicted.push_back(*key);
+    }
+    for (const auto& key : evicted) seen_.erase(key);
+    last_bucket_ = nullptr;
+    last_bucket_key_.clear();
   }
 
   void DeadLetter(const kafka::Message& m, PartitionState& part, std::string reason) {
@@ -295,10 +355,14 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (absl::Status s = WaitForWriter(); !s.ok()) return s;
     store::WriteBatch batch = store_->NewWriteBatch();
     if (absl::Status s = projection_->Flush(*store_, batch); !s.ok()) return Fatal(s);
-    // Sorted, the inserts reuse RocksDB's skiplist search from one to the next.
-    sorted_seen_.assign(batch_seen_.begin(), batch_seen_.end());
-    std::sort(sorted_seen_.begin(), sorted_seen_.end());
-    for (const auto& key : sorted_seen_) batch.Put(kSeenFamily, key.view(), "");
+    // One append per seen group the batch touched, with the ids it folded.
+    for (SeenMap::value_type* group : touched_) {
+      batch.Append(kSeenFamily, group->first, group->second.pending);
+      group->second.pending.clear();
+    }
+    touched_.clear();
+    EvictSeen();
+    ++batch_number_;
     std::map<kafka::TopicPartition, int64_t> commit;
     for (auto& p : partitions_) {
       if (!p.dirty) continue;
@@ -306,9 +370,6 @@ class Engine::Impl : public kafka::RebalanceListener {
       commit[{p.topic, p.partition}] = p.progress.next_offset;
       p.dirty = false;
     }
-    // Until written, the batch's ids are checked here rather than in the store.
-    std::swap(inflight_seen_, batch_seen_);
-    batch_seen_.clear();
     dead_letters_.clear();
     batch_events_ = 0;
     BatchReport report = std::exchange(batch_report_, {});
@@ -335,7 +396,6 @@ class Engine::Impl : public kafka::RebalanceListener {
       inflight_commit_.clear();
     }
     if (!commit.empty()) {
-      inflight_seen_.clear();
       ++stats_.batches;
       if (consumer_) consumer_->CommitForMonitoring(commit).IgnoreError();
     }
@@ -406,9 +466,15 @@ class Engine::Impl : public kafka::RebalanceListener {
   absl::Status fatal_;
 
   std::vector<PartitionState> partitions_;
-  absl::flat_hash_set<SeenKey, SeenKey::Hash> batch_seen_;
-  absl::flat_hash_set<SeenKey, SeenKey::Hash> inflight_seen_;
-  std::vector<SeenKey> sorted_seen_;
+  // Seen groups in memory, by key (node map: pointers stay valid), with the
+  // number of ids they hold; the groups the open batch touched; the open
+  // batch's number.
+  SeenMap seen_;
+  size_t seen_cached_ids_ = 0;
+  std::vector<SeenMap::value_type*> touched_;
+  uint64_t batch_number_ = 1;
+  std::string last_bucket_key_;
+  SeenMap::value_type* last_bucket_ = nullptr;
 
   // The writer thread and what it is writing.
   std::thread writer_;

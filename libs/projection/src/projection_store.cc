@@ -2,14 +2,31 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "fmt/format.h"
 #include "pilotage/store/coding.h"
 
 namespace pilotage::projection {
 namespace {
+
+// The projection's tag is right; the engine's layout must be too.
+absl::Status CheckLayout(const store::Store& store) {
+  auto layout = store.Get(kMetaFamily, "layout");
+  if (!layout.ok()) return layout.status();
+  const std::string found = layout->value_or("1");
+  if (found != kEngineLayout) {
+    return absl::FailedPreconditionError(
+        fmt::format("store {} has engine layout {}, this program writes layout {} (dedup ids "
+                    "grouped by lot and week): rebuild it (pilotage-projector rebuild --into "
+                    "NEW_DIR)",
+                    store.path(), found, kEngineLayout));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CheckTag(const store::Store& store, const Projection& projection, bool may_write,
                       store::Store* writable) {
@@ -23,8 +40,10 @@ absl::Status CheckTag(const store::Store& store, const Projection& projection, b
     }
     store::WriteBatch batch = writable->NewWriteBatch();
     batch.Put(kMetaFamily, "projection", want);
+    batch.Put(kMetaFamily, "layout", kEngineLayout);
     return writable->Write(batch);
   }
+  if (absl::Status s = CheckLayout(store); !s.ok()) return s;
   if (**tag != want) {
     return absl::FailedPreconditionError(
         fmt::format("store {} was written by projection {}, this program folds {}: rebuild it "
@@ -59,6 +78,7 @@ absl::Status CheckExistingStore(std::string_view path, const Projection& project
                     "(pilotage-projector rebuild --into NEW_DIR)",
                     path, **tag, ProjectionTag(projection)));
   }
+  if (tag->has_value()) return CheckLayout(**meta);
   return absl::OkStatus();
 }
 
@@ -71,7 +91,7 @@ std::string ProjectionTag(const Projection& projection) {
 store::StoreOptions ProjectionStoreOptions(const Projection& projection, store::StoreOptions base) {
   base.column_families.clear();
   base.column_families.push_back({.name = std::string(kMetaFamily)});
-  base.column_families.push_back({.name = std::string(kSeenFamily), .memtable_bloom = true});
+  base.column_families.push_back({.name = std::string(kSeenFamily)});
   base.column_families.push_back({.name = std::string(kProgressFamily)});
   for (auto& cf : projection.StateColumnFamilies()) base.column_families.push_back(cf);
   return base;
@@ -152,7 +172,19 @@ absl::StatusOr<std::string> StateDigest(const store::Store& store, const Project
     absl::Status s =
         store.ForEach(*snapshot, family, "", [&](std::string_view k, std::string_view v) {
           feed(k);
-          feed(v);
+          if (family == kSeenFamily) {
+            // The same ids whatever order they were folded in.
+            std::vector<uint64_t> ids;
+            for (size_t i = 0; i + 8 <= v.size(); i += 8) {
+              ids.push_back(static_cast<uint64_t>(store::ReadFixed64(v.data() + i)));
+            }
+            std::sort(ids.begin(), ids.end());
+            std::string sorted;
+            for (uint64_t id : ids) store::AppendFixed64(sorted, static_cast<int64_t>(id));
+            feed(sorted);
+          } else {
+            feed(v);
+          }
           return true;
         });
     if (!s.ok()) return s;

@@ -8,6 +8,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -175,6 +176,24 @@ struct WriteBatch::Rep {
 
 namespace {
 
+// WriteBatch::Append: a value is the concatenation of its operands, in
+// write order. Associative, so RocksDB may combine operands early.
+class AppendOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing_value,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    new_value->clear();
+    if (existing_value != nullptr) {
+      new_value->reserve(existing_value->size() + value.size());
+      new_value->assign(existing_value->data(), existing_value->size());
+    }
+    new_value->append(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "pilotage.Append"; }
+};
+
 rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options,
                                                      const std::shared_ptr<rocksdb::Cache>& cache,
                                                      const ColumnFamilyOptions& family) {
@@ -187,9 +206,18 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options
   if (options.bloom_bits_per_key > 0) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
   }
+  if (cache != nullptr) {
+    // Index and filter blocks live in the block cache, within its capacity,
+    // instead of beside it for every table file: memory stays bounded as the
+    // store grows. Level 0's stay pinned (they are read on every lookup).
+    table.cache_index_and_filter_blocks = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
+  }
   rocksdb::ColumnFamilyOptions column;
   column.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   column.write_buffer_size = options.write_buffer_bytes;
+  static const auto append = std::make_shared<AppendOperator>();
+  column.merge_operator = append;
   if (family.fixed_prefix_bytes > 0) {
     column.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(family.fixed_prefix_bytes));
   }
@@ -274,6 +302,21 @@ void WriteBatch::Delete(std::string_view column_family, std::string_view key) {
   if (!status.ok()) {
     rep_->status =
         FromRocksDbStatus(status, Context("delete in batch for", rep_->impl->path, column_family));
+  }
+}
+
+void WriteBatch::Append(std::string_view column_family, std::string_view key,
+                        std::string_view bytes) {
+  if (!rep_->status.ok()) return;
+  const Store::Impl::Column* column = rep_->impl->Find(column_family);
+  if (column == nullptr) {
+    rep_->status = rep_->impl->UnknownColumnFamily(column_family);
+    return;
+  }
+  rocksdb::Status status = rep_->batch.Merge(column->handle, ToSlice(key), ToSlice(bytes));
+  if (!status.ok()) {
+    rep_->status =
+        FromRocksDbStatus(status, Context("append in batch for", rep_->impl->path, column_family));
   }
 }
 

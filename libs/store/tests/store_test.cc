@@ -276,6 +276,51 @@ TEST(Store, WrittenBatchSurvivesReopen) {
   EXPECT_EQ(GetOrFail(*reopened, "offsets", "partition-0"), "42");
 }
 
+TEST(Store, AppendsConcatenateInWriteOrderAcrossBatchesReopenAndCheckpoint) {
+  TempDir dir;
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+    ASSERT_NE(store, nullptr);
+    PutOrFail(*store, "journeys", "put-first", "ab");
+    WriteBatch batch = store->NewWriteBatch();
+    batch.Append("journeys", "put-first", "cd");
+    batch.Append("journeys", "missing-first", "x");
+    batch.Append("journeys", "put-first", "e");
+    EXPECT_EQ(batch.Count(), 3u);
+    ASSERT_TRUE(store->Write(batch).ok());
+    EXPECT_EQ(GetOrFail(*store, "journeys", "put-first"), "abcde");
+    EXPECT_EQ(GetOrFail(*store, "journeys", "missing-first"), "x");
+    WriteBatch more = store->NewWriteBatch();
+    more.Append("journeys", "missing-first", "yz");
+    ASSERT_TRUE(store->Write(more).ok());
+    // The checkpoint flushes the memtables: appends also combine in table files.
+    ASSERT_TRUE(store->CreateCheckpoint(dir.Path("copy")).ok());
+    WriteBatch after = store->NewWriteBatch();
+    after.Append("journeys", "put-first", "f");
+    ASSERT_TRUE(store->Write(after).ok());
+    EXPECT_EQ(Collect(*store, "journeys", ""),
+              (Entries{{"missing-first", "xyz"}, {"put-first", "abcdef"}}));
+  }
+  std::unique_ptr<Store> reopened = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(GetOrFail(*reopened, "journeys", "put-first"), "abcdef");
+  EXPECT_EQ(GetOrFail(*reopened, "journeys", "missing-first"), "xyz");
+  std::unique_ptr<Store> copy = OpenOrFail(dir.Path("copy"), ReadModelOptions());
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(GetOrFail(*copy, "journeys", "put-first"), "abcde");
+}
+
+TEST(Store, AppendToUnknownColumnFamilyFailsTheBatch) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Put("journeys", "k", "v");
+  batch.Append("nope", "k", "v");
+  EXPECT_EQ(store->Write(batch).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetOrFail(*store, "journeys", "k"), std::nullopt);
+}
+
 struct PrefixCase {
   std::string prefix;
   std::vector<std::string> expected_keys;

@@ -1,6 +1,7 @@
 #include "pilotage/projector/projector.h"
 
 #include <condition_variable>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -131,6 +132,22 @@ class Ticker {
   bool done_ = false;
   std::thread thread_;
 };
+
+// This process's peak resident memory (VmHWM), in MiB; -1 if unknown.
+int64_t PeakResidentMiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      try {
+        return std::stoll(line.substr(6)) / 1024;  // kB
+      } catch (const std::exception&) {
+        return -1;
+      }
+    }
+  }
+  return -1;
+}
 
 absl::StatusOr<int64_t> TotalEndOffsets(kafka::Admin& admin,
                                         const std::vector<std::string>& topics) {
@@ -334,6 +351,7 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     if (!engine.ok()) return engine.status();
     const auto& stats = (*engine)->stats();
     service::Progress progress("rebuild", *total);
+    const auto started = std::chrono::steady_clock::now();
     absl::Status result;
     {
       Ticker tick(200ms, [&] {
@@ -347,6 +365,12 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     progress.Finish(done);
     if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
     if (!result.ok()) return result;
+    out << fmt::format(
+        "rebuild: {} events ({} folded, {} duplicates, {} dead letters) in {:.1f} s, peak "
+        "memory {} MiB\n",
+        done, stats.folded.load(), stats.duplicates.load(), stats.dead_letters.load(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        PeakResidentMiB());
   }
   // Repoint DIR/current atomically: readers and the running projector follow.
   fs::create_directories(options.data_dir, ec);

@@ -16,7 +16,9 @@
 // body, or one the projection refuses (kInvalidArgument/kFailedPrecondition),
 // is written to the dead-letter topic with its origin and reason, counted,
 // and skipped. An event id already folded for its lot is skipped and counted
-// as a duplicate, whenever the resend arrives. Broker errors are retried,
+// as a duplicate, whenever the resend arrives (a resend is the same event:
+// same lot, id and occurred_at; the ids are grouped by lot and week of
+// occurred_at, decision 0015). Broker errors are retried,
 // never dead-lettered: the batch is written only once its dead letters are
 // acknowledged.
 //
@@ -86,6 +88,12 @@ struct EngineOptions {
   // session timeout. Empty: dynamic membership. Give each projector process a
   // distinct, stable id (e.g. the host name and a slot number).
   std::string instance_id;
+  // Dedup memory: the most ids of folded events kept in memory (about 20
+  // bytes each), by seen group (lot and week of occurred_at); beyond it, the
+  // groups least recently folded into are forgotten and read again from the
+  // store when an event of theirs comes. The groups of the batch being
+  // written are always kept.
+  size_t seen_cache_ids = 2'000'000;
   // Told about every written batch; not owned, must outlive the engine.
   // Null: nobody is told.
   BatchObserver* batch_observer = nullptr;

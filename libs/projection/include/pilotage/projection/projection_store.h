@@ -3,8 +3,12 @@
 // families plus the engine's own bookkeeping, all in one RocksDB database.
 //
 //   meta      "projection" -> "<name>:<version>" of the projection that wrote it
-//   seen      XXH3-128 of "<lot_id>\0<event_id>" (16 bytes) -> "" for every
-//             event folded (dedup)
+//             "layout" -> kEngineLayout, the layout of seen and progress
+//   seen      "<lot_id>\0" + week of occurred_at (4 bytes, big-endian, biased
+//             by 2^31; weeks of 7 days since 1970-01-01T00:00Z) -> the
+//             XXH3-64 of the event_id of every event of that lot and week
+//             folded, 8 bytes each (little-endian), in fold order; grown by
+//             appends (dedup, decision 0015)
 //   progress  "<topic>/<partition>" -> PartitionProgress: the next offset to
 //             read and cumulative counters
 //
@@ -26,6 +30,11 @@ namespace pilotage::projection {
 inline constexpr std::string_view kMetaFamily = "meta";
 inline constexpr std::string_view kSeenFamily = "seen";
 inline constexpr std::string_view kProgressFamily = "progress";
+
+// The layout of the engine's own families. 1 (no "layout" key): one seen key
+// per event. 2: seen ids grouped by lot and week. A store of another layout
+// is refused with a message that says to rebuild it.
+inline constexpr std::string_view kEngineLayout = "2";
 
 // Cumulative counters of one partition, as stored.
 struct PartitionProgress {
@@ -60,7 +69,8 @@ std::string EncodeProgress(const PartitionProgress& progress);
 [[nodiscard]] absl::StatusOr<PartitionProgress> DecodeProgress(std::string_view bytes);
 
 // A stable SHA-256 (hex) over every (family, key, value) of the projection's
-// state families and the seen ids, in key order; progress (offsets and
+// state families and the seen ids, in key order (each seen group's ids
+// sorted, so that the order in which they were folded does not matter); progress (offsets and
 // counters) is left out so that two stores folding the same events agree however they
 // were batched, interrupted or resumed.
 [[nodiscard]] absl::StatusOr<std::string> StateDigest(const store::Store& store,

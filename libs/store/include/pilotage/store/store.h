@@ -78,7 +78,9 @@ struct StoreOptions {
   bool sync = false;
 
   // Capacity of the block cache shared by all column families, for
-  // uncompressed data blocks read from disk. 0 disables the cache.
+  // uncompressed data blocks read from disk and the table files' index and
+  // filter blocks (so that memory does not grow with the store's size).
+  // 0 disables the cache (index and filters are then held beside it).
   // Unit: bytes. Default: 64 MiB.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
 
@@ -134,10 +136,18 @@ class WriteBatch {
   // Removes `key` from `column_family` (a no-op for a missing key).
   void Delete(std::string_view column_family, std::string_view key);
 
+  // Appends `bytes` to the value of `key` in `column_family` (a missing key
+  // counts as an empty value): once written, Get returns the concatenation of
+  // the value put last and every append since, in write order. An append
+  // costs the store the size of `bytes`, not of the whole value: use it for
+  // values that only grow (e.g. sets of ids written a few at a time). Any
+  // column family accepts appends.
+  void Append(std::string_view column_family, std::string_view key, std::string_view bytes);
+
   // Empties the batch and clears a kept error, keeping its memory for reuse.
   void Clear();
 
-  // Number of Put and Delete calls recorded since creation or Clear.
+  // Number of Put, Delete and Append calls recorded since creation or Clear.
   [[nodiscard]] std::size_t Count() const;
 
   // Approximate size of the batch in bytes: keys, values and framing.
