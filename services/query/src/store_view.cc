@@ -119,13 +119,18 @@ absl::Status StoreView::Open(const fs::path& store_path) {
     }
     pair[i] = std::move(*store);
   }
+  // The first view's freshness is the offsets stored with it, from the
+  // start: an answer computed before the first Refresh must not show an
+  // empty progress (no lag, no dead letters).
+  auto progress = projection::ReadProgress(*pair[0]);
+  if (!progress.ok()) return progress.status();
   std::unique_lock lock(mu_);
   store_ = std::move(pair[0]);
   back_ = std::move(pair[1]);
   store_path_ = store_path;
   freshness_.store = fs::relative(store_path, options_.data_dir, ec).string();
   if (ec || freshness_.store.empty()) freshness_.store = store_path.filename().string();
-  freshness_.progress.clear();
+  freshness_.progress = std::move(*progress);
   stale_.clear();  // another store: nothing of the old one is shown
   generation_ = std::make_shared<Generation>(++generation_number_, store_.get());
   return absl::OkStatus();
