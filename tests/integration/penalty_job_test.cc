@@ -20,8 +20,17 @@
 //  - Penalty: 30 x 1 000 EUR + 800 EUR x 1000 / 10000 = 30 000 + 80 =
 //    30 080 EUR (3 008 000 cents); above the 1 000 EUR threshold; cap
 //    100 000 EUR, nothing earlier: 30 080 EUR.
-//    Q2 closes on 30 June + 15 = 15 July; observations until 30 July.
+//    Q2 closes on 30 June + 15 = 15 July; run on that day, the operator is
+//    notified then and may answer until 15 July + 15 = 30 July.
 //  - Corrective action due 15 July + 30 days = 14 August 2024.
+//  - Run late, on Tuesday 20 August 2024 (36 days after the closing): the
+//    operator is notified that day and may answer until 20 August + 15 =
+//    4 September (calendar days: 11 left in August + 4); the penalty can be
+//    confirmed from 5 September.
+//  - Its statement (pilotagectl statement), Q2: fees 10 first-level
+//    appointments in person x 80 EUR = 800 EUR (80 000 cents), no bonus rule
+//    (variable 0), the confirmed penalty 30 080 EUR: net 800 - 30 080 =
+//    -29 280 EUR (-2 928 000 cents).
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,6 +41,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projection/projection_store.h"
@@ -226,8 +236,8 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_EQ(ContractMessages(), 2);
 
   const fs::path textfile = dir_.path() / "penalty_job.prom";
-  auto first = Job(
-      {"--report", (dir_.path() / "first.json").string(), "--metrics-textfile", textfile.string()});
+  auto first = Job({"--today", "2024-07-15", "--report", (dir_.path() / "first.json").string(),
+                    "--metrics-textfile", textfile.string()});
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_EQ(ContractMessages(), 4);  // + the action and the proposal
   EXPECT_NE(
@@ -250,7 +260,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
 
   // Rerun before the projector caught up: the same events again (same ids),
   // which the projector drops as duplicates.
-  auto early_rerun = Job({});
+  auto early_rerun = Job({"--today", "2024-07-15"});
   ASSERT_EQ(early_rerun.code, 0) << early_rerun.output;
   EXPECT_EQ(ContractMessages(), 6);
   EXPECT_EQ(early_rerun.output, first.output);
@@ -264,6 +274,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_EQ(p.period(), "2024-Q2");
   EXPECT_EQ(p.amount_cents(), 3008000);
   EXPECT_EQ(p.computed_cents(), 3008000);
+  EXPECT_EQ(p.notified_on(), "2024-07-15");
   EXPECT_EQ(p.observation_deadline(), "2024-07-30");
   ASSERT_EQ(ledger.actions.size(), 1u);
   const auto& a = ledger.actions[0].opened();
@@ -273,7 +284,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_TRUE(ledger.actions[0].closed().action_id().empty());
 
   // After folding: nothing new, the same report byte for byte.
-  auto second = Job({"--report", (dir_.path() / "second.json").string()});
+  auto second = Job({"--today", "2024-07-15", "--report", (dir_.path() / "second.json").string()});
   ASSERT_EQ(second.code, 0) << second.output;
   EXPECT_EQ(ContractMessages(), 6);
   EXPECT_EQ(second.output, first.output);
@@ -294,6 +305,86 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
             std::string::npos)
       << what_if.output;
   EXPECT_EQ(ContractMessages(), 6);
+}
+
+TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDeducted) {
+  Project();
+  const std::string id =
+      domain::PenaltyId("LOT-11", "2024-Q2", "first_appointment_shortfall", "2024.1");
+
+  // Run 36 days after the closing: 15 days from the run day, not from the
+  // closing (which would end on 30 July, before the operator hears of it).
+  auto late = Job({"--today", "2024-08-20", "--report", (dir_.path() / "late.json").string()});
+  ASSERT_EQ(late.code, 0) << late.output;
+  EXPECT_EQ(ContractMessages(), 4);
+  EXPECT_NE(late.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
+            std::string::npos)
+      << late.output;
+  // The same day again, before and after the projector folded it: nothing
+  // new is folded, the same report byte for byte.
+  auto again = Job({"--today", "2024-08-20"});
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(again.output, late.output);
+  Project();
+  auto folded = Job({"--today", "2024-08-20", "--report", (dir_.path() / "folded.json").string()});
+  ASSERT_EQ(folded.code, 0) << folded.output;
+  EXPECT_EQ(folded.output, late.output);
+  EXPECT_EQ(ReadAll(dir_.path() / "folded.json"), ReadAll(dir_.path() / "late.json"));
+  EXPECT_EQ(ContractMessages(), 6);  // the rerun's duplicates, dropped by the projector
+
+  const auto ledger = Ledger();
+  ASSERT_EQ(ledger.penalties.size(), 1u);
+  EXPECT_EQ(ledger.penalties[0].proposed().penalty_id(), id);
+  EXPECT_EQ(ledger.penalties[0].proposed().notified_on(), "2024-08-20");
+  EXPECT_EQ(ledger.penalties[0].proposed().observation_deadline(), "2024-09-04");
+
+  // A later run shows the deadline the operator was given, not a new one,
+  // and sends nothing.
+  auto later = Job({"--today", "2024-09-10"});
+  ASSERT_EQ(later.code, 0) << later.output;
+  EXPECT_NE(later.output.find("observations jusqu'au 04/09/2024"), std::string::npos)
+      << later.output;
+  EXPECT_EQ(ContractMessages(), 6);
+
+  // Confirming on the deadline (no observations) is refused; the day after,
+  // accepted.
+  // pilotagectl on the projector's data; writing commands to the broker.
+  auto ctl = [&](std::vector<std::string> args, bool writes = true) {
+    std::vector<std::string> all = {"--data", data_.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    if (writes) all.insert(all.end(), {"--bootstrap", bootstrap_, "--topic", contract_});
+    return testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/writes);
+  };
+  auto early = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
+                    "pilote-national", "--on", "2024-09-04"});
+  EXPECT_EQ(early.code, 3) << early.output;
+  EXPECT_NE(early.output.find("jusqu'au 04/09/2024 inclus"), std::string::npos) << early.output;
+  EXPECT_EQ(ContractMessages(), 6);
+  auto confirmed = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
+                        "pilote-national", "--reason", "aucune observation", "--on", "2024-09-05"});
+  ASSERT_EQ(confirmed.code, 0) << confirmed.output;
+  EXPECT_EQ(ContractMessages(), 7);
+  Project();
+
+  // The statement of Q2 deducts it (figures at the top of the file).
+  auto st =
+      ctl({"statement", "--lot", "LOT-11", "--period", "2024-Q2", "--on", "2024-09-06", "--json"},
+          false);
+  ASSERT_EQ(st.code, 0) << st.output;
+  const auto json = nlohmann::json::parse(st.output, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << st.output;
+  EXPECT_EQ(json["fees_cents"], 80000) << json.dump(2);
+  EXPECT_EQ(json["variable_cents"], 0);
+  ASSERT_EQ(json["penalties"].size(), 1u) << json.dump(2);
+  EXPECT_EQ(json["penalties"][0]["penalty_id"], id);
+  EXPECT_EQ(json["penalties"][0]["amount_cents"], 3008000);
+  EXPECT_EQ(json["penalties_cents"], 3008000);
+  EXPECT_EQ(json["net_amount_cents"], -2928000);
+  auto text =
+      ctl({"statement", "--lot", "LOT-11", "--period", "2024-Q2", "--on", "2024-09-06"}, false);
+  ASSERT_EQ(text.code, 0) << text.output;
+  EXPECT_NE(text.output.find("-30 080,00 €"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("-29 280,00 €"), std::string::npos) << text.output;
 }
 
 }  // namespace

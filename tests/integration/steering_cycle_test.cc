@@ -291,7 +291,8 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
                      "--on", "2024-07-18"}),
                 2, "--period");
 
-  // 3. The penalty job's proposal (23 points x 10 EUR).
+  // 3. The penalty job's proposal (23 points x 10 EUR), run on 16 July: the
+  // operator is notified that day and may answer until 16 + 15 = 31 July.
   v1::Event proposal;
   proposal.set_event_id("proposal-1");
   proposal.set_lot_id(kLot);
@@ -305,7 +306,8 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   p->set_formula("10,00 EUR x 23");
   p->set_computed_cents(23000);
   p->set_amount_cents(23000);
-  p->set_observation_deadline("2024-07-30");
+  p->set_notified_on("2024-07-16");
+  p->set_observation_deadline("2024-07-31");
   Produce(contract_, {proposal});
   written.push_back(v1::Event::kPenaltyProposed);
   ASSERT_NO_FATAL_FAILURE(CatchUp());
@@ -313,7 +315,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   // 4. Confirming before the deadline without observations is refused.
   ExpectRefused(Ctl({"penalty", "confirm", "--lot", kLot, "--penalty", kPenalty, "--by", "pilote",
                      "--on", "2024-07-25"}),
-                3, "30/07/2024");
+                3, "31/07/2024");
   ExpectRefused(Ctl({"penalty", "observations", "--lot", kLot, "--penalty", kPenalty, "--text", "x",
                      "--received-on", "26/07/2024", "--on", "2024-07-26"}),
                 2, "--received-on");
@@ -342,7 +344,8 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   EXPECT_EQ(pen["state"], "CONFIRMED");
   EXPECT_EQ(pen["state_label"], "confirmée");
   EXPECT_EQ(pen["amount_cents"], 23000);
-  EXPECT_EQ(pen["observation_deadline"], "2024-07-30");
+  EXPECT_EQ(pen["proposed_on"], "2024-07-16");
+  EXPECT_EQ(pen["observation_deadline"], "2024-07-31");
   EXPECT_EQ(pen["observations_on"], "2024-07-26");
   EXPECT_EQ(pen["decided_on"], "2024-08-01");
   EXPECT_EQ(pen["decided_by"], "pilote-national");

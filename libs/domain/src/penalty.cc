@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/procedure.h"
 #include "pilotage/domain/terms.h"
 
 namespace pilotage::domain {
@@ -106,7 +107,8 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
   const v1::ContractTerms& terms = *ctx.terms;
   const std::string period = ctx.period.ToString();
   const absl::CivilDay closing = ctx.period.ClosingDay(terms.delays().closing_grace_days());
-  const std::string deadline = FormatDay(closing + terms.delays().observation_days());
+  const std::string notified_on = FormatDay(ctx.notified_on);
+  const std::string deadline = FormatDay(ctx.notified_on + ObservationDays(&terms));
   // The closing window: (previous period's closing day, this closing day].
   const absl::CivilDay window_start = closing - ctx.period.Days();
 
@@ -117,6 +119,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
     p.set_period(period);
     p.set_rule_id(rule.id());
     p.set_terms_version(terms.version());
+    p.set_notified_on(notified_on);
     p.set_observation_deadline(deadline);
     p.set_action_id(std::string(action_id));
     return p;

@@ -201,6 +201,41 @@ TEST(PenaltyJobPlan, IdsAreStableAndASecondRunAfterFoldingEmitsNothingWithTheSam
             RenderReport(ReportJson(P("2024-Q2"), "run", {*second})));
 }
 
+TEST(PenaltyJobPlan, ALateRunGivesTheOperatorTheFullDelayFromItsDay) {
+  // Run on Tuesday 20 August 2024, 36 days after the closing day (15 July):
+  // notified that day, observations until 20 August + 15 = 4 September.
+  auto late = PlanLot(Lot(), Options("2024-Q2", "2024-08-20"));
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  ASSERT_EQ(late->proposals.size(), 1u);
+  EXPECT_EQ(late->proposals[0].proposal.notified_on(), "2024-08-20");
+  EXPECT_EQ(late->proposals[0].proposal.observation_deadline(), "2024-09-04");
+  // The action's due date still runs from the closing day: 15 July + 30.
+  ASSERT_EQ(late->actions.size(), 1u);
+  EXPECT_EQ(late->actions[0].action.due_date(), "2024-08-14");
+  const auto sent = EventsToEmit({*late}, absl::FromUnixSeconds(1724150000));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].penalty_proposed().notified_on(), "2024-08-20");
+
+  // Folded, then run again on 10 September: the report keeps the day the
+  // operator was notified and the deadline given then; nothing to send.
+  LotSnapshot folded = Lot();
+  sv1::ActionRecord action;
+  *action.mutable_opened() = sent[0].corrective_action_opened();
+  folded.steering.actions.push_back(action);
+  sv1::PenaltyRecord penalty;
+  *penalty.mutable_proposed() = sent[1].penalty_proposed();
+  penalty.set_proposed_at(sent[1].occurred_at().seconds());
+  penalty.set_proposed_event_id(sent[1].event_id());
+  folded.steering.penalties.push_back(penalty);
+  auto later = PlanLot(folded, Options("2024-Q2", "2024-09-10"));
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  EXPECT_TRUE(later->problems.empty());
+  EXPECT_TRUE(later->proposals[0].in_ledger);
+  EXPECT_EQ(later->proposals[0].proposal.notified_on(), "2024-08-20");
+  EXPECT_EQ(later->proposals[0].proposal.observation_deadline(), "2024-09-04");
+  EXPECT_TRUE(EventsToEmit({*later}, absl::FromUnixSeconds(1725950000)).empty());
+}
+
 TEST(PenaltyJobPlan, APeriodWithoutDataIsReportedNotPriced) {
   // Q3 2024 (closing 15 October): no activity at all. Were it evaluated, the
   // KPI would have no sample; nothing is priced and nothing is opened.
