@@ -48,6 +48,7 @@
 #include "pilotage/projector/cep.h"
 #include "pilotage/projector/projector.h"
 #include "pilotage/projector/steering.h"
+#include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -57,31 +58,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kTerms[] = R"pb(
-  version: "2024.1"
-  effective_from: "2024-01-02"
-  kpis {
-    id: "first_appointment_delay"
-    label: "Premier rendez-vous sous 10 jours ouvrés"
-    formula: FIRST_APPOINTMENT_WITHIN_DELAY
-    direction: AT_LEAST
-    target: 0.80
-    min_sample: 4
-    delay_working_days: 10
-    corrective_action_due_days: 30
-  }
-  penalty_rules {
-    id: "first_appointment_shortfall"
-    label: "Délai de premier rendez-vous non tenu"
-    trigger: KPI_SHORTFALL
-    kpi_id: "first_appointment_delay"
-    amount_per_point_cents: 100000
-    share_of_fees_bp: 1000
-  }
-  unit_prices { level: LEVEL_1_WELCOME modality: IN_PERSON amount_cents: 8000 }
-  penalty_limits { cap_share_of_annual_bp: 1000 threshold_cents: 100000 }
-  delays { closing_grace_days: 15 observation_days: 15 }
-)pb";
+// The scenario's terms (see the top of the file): testing::FirstAppointmentTerms
+// (1 000 EUR per point) plus 10 % of the period's fees, and 80 EUR per
+// first-level appointment in person.
+v1::ContractTerms Terms() {
+  v1::ContractTerms terms = testing::FirstAppointmentTerms();
+  terms.mutable_penalty_rules(0)->set_share_of_fees_bp(1000);
+  auto* price = terms.add_unit_prices();
+  price->set_level(v1::Level::LEVEL_1_WELCOME);
+  price->set_modality(v1::Modality::IN_PERSON);
+  price->set_amount_cents(8000);
+  return terms;
+}
 
 int64_t Noon(absl::CivilDay day) {
   // 12:00 UTC is the same day in Paris.
@@ -133,8 +121,7 @@ std::vector<v1::Event> Contract() {
   b->set_amount_cents(100000000);
   v1::Event terms = Envelope("terms-2024.1-LOT-11", 1700000000);
   terms.set_operator_id("france-competences");
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      kTerms, terms.mutable_terms_published()->mutable_terms()));
+  *terms.mutable_terms_published()->mutable_terms() = Terms();
   return {award, terms};
 }
 
@@ -294,11 +281,13 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
 
   // What-if: 500 EUR per point instead of 1 000: 15 000 + 80 = 15 080 EUR,
   // 15 000 EUR less; nothing sent.
-  std::string draft = kTerms;
-  draft.replace(draft.find("version: \"2024.1\""), 17, "version: \"2024.2\"");
-  draft.replace(draft.find("amount_per_point_cents: 100000"), 30, "amount_per_point_cents: 50000");
+  v1::ContractTerms draft = Terms();
+  draft.set_version("2024.2");
+  draft.mutable_penalty_rules(0)->set_amount_per_point_cents(50000);
+  std::string draft_text;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(draft, &draft_text));
   const fs::path draft_file = dir_.path() / "draft.textproto";
-  std::ofstream(draft_file) << draft;
+  std::ofstream(draft_file) << draft_text;
   auto what_if = Job({"--terms", draft_file.string(), "--what-if"});
   ASSERT_EQ(what_if.code, 0) << what_if.output;
   EXPECT_NE(what_if.output.find("30 080,00 EUR → 15 080,00 EUR (-15 000,00 EUR)"),

@@ -1,6 +1,5 @@
 // The penalty job's planning, on lots built in memory. Every expected amount
 // is worked out by hand in the comments.
-#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,6 +13,7 @@
 #include "pilotage/penalty_job/plan.h"
 #include "pilotage/penalty_job/report.h"
 #include "pilotage/penalty_job/textfile.h"
+#include "pilotage/testing/penalty_scenario.h"
 
 namespace pilotage::penalty_job {
 namespace {
@@ -24,36 +24,14 @@ namespace sv1 = ::pilotage::store::v1;
 absl::CivilDay D(std::string_view text) { return *domain::ParseDay(text); }
 domain::Period P(std::string_view text) { return *domain::Period::Parse(text); }
 
-// One KPI (first appointment within 10 working days, target 80 %, at least 4
-// measured), priced 1 000 EUR per whole point below target; a corrective
-// action due 30 days after closing; CCAG-FCS threshold (1 000 EUR) and cap
-// (10 % of the annual amount); closing 15 days after the period's end.
+// testing::FirstAppointmentTerms: one KPI (first appointment within 10
+// working days, target 80 %, at least 4 measured), priced `per_point_cents`
+// (1 000 EUR by default) per whole point below target; a corrective action
+// due 30 days after closing; CCAG-FCS threshold (1 000 EUR) and cap (10 % of
+// the annual amount); closing 15 days after the period's end.
 v1::ContractTerms Terms(int64_t per_point_cents = 100000, std::string version = "2024.1") {
-  v1::ContractTerms terms;
-  const std::string text = R"pb(
-    effective_from: "2024-01-02"
-    kpis {
-      id: "first_appointment_delay"
-      label: "Premier rendez-vous sous 10 jours ouvrés"
-      formula: FIRST_APPOINTMENT_WITHIN_DELAY
-      direction: AT_LEAST
-      target: 0.80
-      min_sample: 4
-      delay_working_days: 10
-      corrective_action_due_days: 30
-    }
-    penalty_rules {
-      id: "first_appointment_shortfall"
-      label: "Délai de premier rendez-vous non tenu"
-      trigger: KPI_SHORTFALL
-      kpi_id: "first_appointment_delay"
-    }
-    penalty_limits { cap_share_of_annual_bp: 1000 threshold_cents: 100000 }
-    delays { closing_grace_days: 15 observation_days: 15 }
-  )pb";
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &terms));
+  v1::ContractTerms terms = testing::FirstAppointmentTerms(per_point_cents);
   terms.set_version(version);
-  terms.mutable_penalty_rules(0)->set_amount_per_point_cents(per_point_cents);
   EXPECT_TRUE(domain::ValidateTerms(terms).ok()) << domain::ValidateTerms(terms).ToString();
   return terms;
 }
