@@ -94,11 +94,7 @@ class CepGolden : public ::testing::Test {
     } else {
       args.insert(args.end(), {"--lot", query["lot"].get<std::string>()});
     }
-    auto run = testing::RunProgram(PILOTAGECTL_BIN, args, /*with_stderr=*/false);
-    EXPECT_EQ(run.code, 0) << run.output;
-    auto json = nlohmann::json::parse(run.output, nullptr, false);
-    EXPECT_FALSE(json.is_discarded()) << run.output;
-    return json;
+    return testing::RunJson(PILOTAGECTL_BIN, args);
   }
 
   std::string bootstrap_;

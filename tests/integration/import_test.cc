@@ -96,13 +96,7 @@ class Import : public ::testing::Test {
     ASSERT_EQ(run.code, 0) << run.output;
   }
 
-  json Ctl(const std::vector<std::string>& args) {
-    auto run = testing::RunProgram(PILOTAGECTL_BIN, args, /*with_stderr=*/false);
-    EXPECT_EQ(run.code, 0) << run.output;
-    auto j = json::parse(run.output, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << run.output;
-    return j;
-  }
+  json Ctl(const std::vector<std::string>& args) { return testing::RunJson(PILOTAGECTL_BIN, args); }
 
   std::string bootstrap_;
   std::string dead_letters_ = testing::UniqueTopic("import.dead");

@@ -187,11 +187,7 @@ class SteeringCycle : public ::testing::Test {
   nlohmann::json Json(std::vector<std::string> args) {
     std::vector<std::string> all = {"--data", data_.string()};
     all.insert(all.end(), args.begin(), args.end());
-    auto run = testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/false);
-    EXPECT_EQ(run.code, 0) << run.output;
-    auto json = nlohmann::json::parse(run.output, nullptr, false);
-    EXPECT_FALSE(json.is_discarded()) << run.output;
-    return json;
+    return testing::RunJson(PILOTAGECTL_BIN, all);
   }
 
   std::string bootstrap_;
