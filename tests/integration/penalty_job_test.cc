@@ -48,6 +48,7 @@
 #include "pilotage/projector/cep.h"
 #include "pilotage/projector/projector.h"
 #include "pilotage/projector/steering.h"
+#include "pilotage/testing/broker.h"
 #include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
@@ -135,53 +136,29 @@ std::string ReadAll(const fs::path& path) {
 class PenaltyJobEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
-    bootstrap_ = testing::BrokerOrFail();
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(*admin);
-    for (const auto& t : {activity_, contract_, dead_letters_}) {
-      ASSERT_TRUE(admin_->CreateTopic(t, 1).ok()) << t;
-    }
-    auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
-    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
-    std::vector<v1::Event> events = Contract();
-    const auto activity = Activity();
-    std::vector<std::string> values;
-    std::vector<kafka::Record> records;
-    for (const auto& e : events) values.push_back(e.SerializeAsString());
-    for (const auto& e : activity) values.push_back(e.SerializeAsString());
-    for (size_t i = 0; i < values.size(); ++i) {
-      records.push_back({.topic = i < events.size() ? contract_ : activity_,
-                         .key = "LOT-11",
-                         .value = values[i]});
-    }
-    for (const auto& d : (*producer)->SendAll(records)) {
-      ASSERT_TRUE(d.status.ok()) << d.status.ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(testing::ConnectBroker(broker_, {activity_, contract_, dead_letters_}));
+    ASSERT_NO_FATAL_FAILURE(testing::ProduceEvents(*broker_.producer, contract_, Contract()));
+    ASSERT_NO_FATAL_FAILURE(testing::ProduceEvents(*broker_.producer, activity_, Activity()));
   }
 
   // Folds everything on both topics into data_, then returns.
   void Project() {
-    const fs::path log = dir_.path() / "projector.log";
-    const pid_t pid = testing::Spawn(
+    // Bootstrap, data, topics, dead-letter topic, group, log.
+    testing::RunProjectorUntilCaughtUp(
         PILOTAGE_PROJECTOR_BIN,
-        {"--bootstrap", bootstrap_, "--data", data_.string(), "--topics",
-         activity_ + "," + contract_, "--dead-letter-topic", dead_letters_, "--group",
-         "penalty-job-" + contract_, "--log-level", "warn", "run", "--until-caught-up"},
-        log);
-    ASSERT_EQ(testing::WaitExit(pid), 0) << testing::TailOf(log);
+        {broker_.bootstrap, data_, activity_ + "," + contract_, dead_letters_,
+         "penalty-job-" + contract_, dir_.path() / "projector.log"});
   }
 
   testing::RunResult Job(std::vector<std::string> extra) {
     std::vector<std::string> args = {"--data",  data_.string(), "--period",    "2024-Q2",
-                                     "--topic", contract_,      "--bootstrap", bootstrap_};
+                                     "--topic", contract_,      "--bootstrap", broker_.bootstrap};
     args.insert(args.end(), extra.begin(), extra.end());
     return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN, args, /*with_stderr=*/false);
   }
 
   int64_t ContractMessages() {
-    auto marks = admin_->QueryWatermarks({contract_, 0});
+    auto marks = broker_.admin->QueryWatermarks({contract_, 0});
     EXPECT_TRUE(marks.ok()) << marks.status().ToString();
     return marks.ok() ? marks->high : -1;
   }
@@ -198,11 +175,10 @@ class PenaltyJobEndToEnd : public ::testing::Test {
     return steering.ok() ? *steering : projector::SteeringReadModel{};
   }
 
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
   std::string activity_ = testing::UniqueTopic("job.activity");
   std::string contract_ = testing::UniqueTopic("job.contract");
   std::string dead_letters_ = testing::UniqueTopic("job.dead");
+  testing::BrokerClients broker_;
   testing::TempDir dir_;
   fs::path data_ = dir_.path() / "projector";
 };
@@ -341,7 +317,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   auto ctl = [&](std::vector<std::string> args, bool writes = true) {
     std::vector<std::string> all = {"--data", data_.string()};
     all.insert(all.end(), args.begin(), args.end());
-    if (writes) all.insert(all.end(), {"--bootstrap", bootstrap_, "--topic", contract_});
+    if (writes) all.insert(all.end(), {"--bootstrap", broker_.bootstrap, "--topic", contract_});
     return testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/writes);
   };
   auto early = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
