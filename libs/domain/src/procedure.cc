@@ -151,7 +151,7 @@ absl::Status CheckObservations(const PenaltyProcedure& p, absl::CivilDay receive
   }
   if (received_on < p.proposed_on) {
     return absl::FailedPreconditionError(
-        fmt::format("observations reçues le {}, avant la proposition de la pénalité {} (le {})",
+        fmt::format("observations reçues le {}, avant la notification de la pénalité {} (le {})",
                     FrenchDate(received_on), p.proposal.penalty_id(), FrenchDate(p.proposed_on)));
   }
   return absl::OkStatus();

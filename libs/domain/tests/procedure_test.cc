@@ -108,7 +108,11 @@ TEST(ObservationDeadline, RunsFromTheNotificationDayNotTheEventsDay) {
   EXPECT_EQ(Procedure(Proposed("PEN-1", "", kJuly1, "2024-08-20"), &ten).deadline,
             Day("2024-08-30"));
   // Observations cannot predate the notification.
-  EXPECT_EQ(CheckObservations(p, Day("2024-08-19")).code(), absl::StatusCode::kFailedPrecondition);
+  const absl::Status early = CheckObservations(p, Day("2024-08-19"));
+  EXPECT_EQ(early.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(early.message().find("avant la notification de la pénalité PEN-1 (le 20/08/2024)"),
+            std::string_view::npos)
+      << early.ToString();
   EXPECT_TRUE(CheckObservations(p, Day("2024-08-20")).ok());
   auto bad = Proposed("PEN-1", "", kJuly1, "20/08/2024");
   EXPECT_EQ(ProcedureOf(bad, nullptr).status().code(), absl::StatusCode::kInvalidArgument);

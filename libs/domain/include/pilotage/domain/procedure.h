@@ -40,7 +40,7 @@
 //  - waiving is allowed at any time before a decision;
 //  - observations are accepted until the decision, even late (after the
 //    deadline; the procedure then says they were late), but not dated
-//    before the proposal.
+//    before the notification day.
 
 #include <optional>
 #include <string>
