@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
                  "collector); real runs only")
       ->envname("PILOTAGE_PENALTY_JOB_TEXTFILE");
   app.add_option("--today", today,
-                 "the day the job considers it is, YYYY-MM-DD (default: today in Paris); for "
+                 "the day the job considers it is, YYYY-MM-DD (default: today in Paris): the "
+                 "operator is notified that day, the observation deadline runs from it; for "
                  "replays and tests");
   pilotage::service::AddLoggingOptions(app, logging);
   constexpr const char* kProgram = "pilotage-penalty-job";

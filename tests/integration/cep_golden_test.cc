@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/broker.h"
 #include "pilotage/testing/cep_scenario.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
@@ -35,41 +36,24 @@ std::vector<Fixture> LoadFixtures() { return testing::LoadCepScenarios(PILOTAGE_
 class CepGolden : public ::testing::Test {
  protected:
   void SetUp() override {
-    bootstrap_ = testing::BrokerOrFail();
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(*admin);
-    ASSERT_TRUE(admin_->CreateTopic(dead_letters_, 1).ok());
-    auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
-    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
-    producer_ = std::move(*producer);
+    ASSERT_NO_FATAL_FAILURE(testing::ConnectBroker(broker_, {dead_letters_}));
   }
 
   std::string NewTopic(const std::string& prefix) {
     std::string topic = testing::UniqueTopic(prefix);
-    EXPECT_TRUE(admin_->CreateTopic(topic, 1).ok()) << topic;
+    EXPECT_TRUE(broker_.admin->CreateTopic(topic, 1).ok()) << topic;
     return topic;
   }
 
   // Produces `events` to partition 0 of `topic`, in this order.
   void Produce(const std::string& topic, const std::vector<v1::Event>& events) {
-    std::vector<std::string> values;
-    for (const auto& e : events) values.push_back(e.SerializeAsString());
-    std::vector<kafka::Record> records;
-    for (size_t i = 0; i < events.size(); ++i) {
-      records.push_back(
-          {.topic = topic, .key = events[i].lot_id(), .value = values[i], .partition = 0});
-    }
-    for (const auto& d : producer_->SendAll(records)) {
-      ASSERT_TRUE(d.status.ok()) << d.status.ToString();
-    }
+    testing::ProduceEvents(*broker_.producer, topic, events, /*partition=*/0);
   }
 
   std::vector<std::string> ProjectorArgs(const fs::path& data, const std::string& topics,
                                          const std::string& group) {
     return {"--bootstrap",
-            bootstrap_,
+            broker_.bootstrap,
             "--data",
             data.string(),
             "--topics",
@@ -94,17 +78,11 @@ class CepGolden : public ::testing::Test {
     } else {
       args.insert(args.end(), {"--lot", query["lot"].get<std::string>()});
     }
-    auto run = testing::RunProgram(PILOTAGECTL_BIN, args, /*with_stderr=*/false);
-    EXPECT_EQ(run.code, 0) << run.output;
-    auto json = nlohmann::json::parse(run.output, nullptr, false);
-    EXPECT_FALSE(json.is_discarded()) << run.output;
-    return json;
+    return testing::RunJson(PILOTAGECTL_BIN, args);
   }
 
-  std::string bootstrap_;
   std::string dead_letters_ = testing::UniqueTopic("cep.dead");
-  std::unique_ptr<kafka::Admin> admin_;
-  std::unique_ptr<kafka::Producer> producer_;
+  testing::BrokerClients broker_;
   testing::TempDir dir_;
 };
 

@@ -21,6 +21,7 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/terms.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/broker.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -57,56 +58,44 @@ json ReadJson(const fs::path& path) {
 class Import : public ::testing::Test {
  protected:
   void SetUp() override {
-    bootstrap_ = testing::BrokerOrFail();
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(*admin);
-    ASSERT_TRUE(admin_->CreateTopic(dead_letters_, 1).ok());
+    ASSERT_NO_FATAL_FAILURE(testing::ConnectBroker(broker_, {dead_letters_}, /*producer=*/false));
   }
 
   std::string NewTopic(const std::string& prefix) {
     std::string topic = testing::UniqueTopic(prefix);
-    EXPECT_TRUE(admin_->CreateTopic(topic, 1).ok()) << topic;
+    EXPECT_TRUE(broker_.admin->CreateTopic(topic, 1).ok()) << topic;
     return topic;
   }
 
   int64_t EndOffset(const std::string& topic) {
-    auto w = admin_->QueryWatermarks({topic, 0});
+    auto w = broker_.admin->QueryWatermarks({topic, 0});
     EXPECT_TRUE(w.ok()) << w.status().ToString();
     return w.ok() ? w->high : -1;
   }
 
   testing::RunResult RunImport(const std::vector<std::string>& extra, const std::string& activity,
                                const std::string& contract, const fs::path& lots) {
-    std::vector<std::string> args = {"import",      "--bootstrap", bootstrap_, "--lots",
-                                     lots.string(), "--topic",     activity,   "--contract-topic",
-                                     contract,      "--by",        "test"};
+    std::vector<std::string> args = {
+        "import", "--bootstrap",      broker_.bootstrap, "--lots", lots.string(), "--topic",
+        activity, "--contract-topic", contract,          "--by",   "test"};
     args.insert(args.end(), extra.begin(), extra.end());
     return testing::RunProgram(PILOTAGECTL_BIN, args, /*with_stderr=*/true);
   }
 
   void Fold(const fs::path& data, const std::string& topics, const std::string& group) {
-    auto run =
-        testing::RunProgram(PILOTAGE_PROJECTOR_BIN,
-                            {"--bootstrap", bootstrap_, "--data", data.string(), "--topics", topics,
-                             "--dead-letter-topic", dead_letters_, "--group", group, "--log-level",
-                             "warn", "run", "--until-caught-up", "--batch-events", "7"},
-                            true);
+    auto run = testing::RunProgram(
+        PILOTAGE_PROJECTOR_BIN,
+        {"--bootstrap", broker_.bootstrap, "--data", data.string(), "--topics", topics,
+         "--dead-letter-topic", dead_letters_, "--group", group, "--log-level", "warn", "run",
+         "--until-caught-up", "--batch-events", "7"},
+        true);
     ASSERT_EQ(run.code, 0) << run.output;
   }
 
-  json Ctl(const std::vector<std::string>& args) {
-    auto run = testing::RunProgram(PILOTAGECTL_BIN, args, /*with_stderr=*/false);
-    EXPECT_EQ(run.code, 0) << run.output;
-    auto j = json::parse(run.output, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << run.output;
-    return j;
-  }
+  json Ctl(const std::vector<std::string>& args) { return testing::RunJson(PILOTAGECTL_BIN, args); }
 
-  std::string bootstrap_;
   std::string dead_letters_ = testing::UniqueTopic("import.dead");
-  std::unique_ptr<kafka::Admin> admin_;
+  testing::BrokerClients broker_;
   testing::TempDir dir_;
 };
 
@@ -182,7 +171,7 @@ TEST_F(Import, MixedFileReportsEveryBadLineWritesNothingThenExactlyTheGoodLines)
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_EQ(EndOffset(activity), 3);
   std::map<std::string, v1::Event> landed;  // by appointment id
-  for (const auto& value : testing::ReadTopic(bootstrap_, activity, 3)) {
+  for (const auto& value : testing::ReadTopic(broker_.bootstrap, activity, 3)) {
     v1::Event e;
     ASSERT_TRUE(e.ParseFromString(value));
     landed[e.appointment_held().appointment_id()] = e;
@@ -199,7 +188,7 @@ TEST_F(Import, MixedFileReportsEveryBadLineWritesNothingThenExactlyTheGoodLines)
   EXPECT_GT(landed["R-9"].recorded_at().seconds(), 1767225600);  // after 2026-01-01
   ASSERT_EQ(EndOffset(contract), 1);
   v1::Event record;
-  ASSERT_TRUE(record.ParseFromString(testing::ReadTopic(bootstrap_, contract, 1).at(0)));
+  ASSERT_TRUE(record.ParseFromString(testing::ReadTopic(broker_.bootstrap, contract, 1).at(0)));
   ASSERT_TRUE(record.has_history_imported());
   const auto& h = record.history_imported();
   EXPECT_EQ(record.lot_id(), "LOT-11");
@@ -220,8 +209,8 @@ TEST_F(Import, MixedFileReportsEveryBadLineWritesNothingThenExactlyTheGoodLines)
   // Folded with the contract: 3 events of March, 3 imported.
   auto publish =
       testing::RunProgram(PILOTAGECTL_BIN,
-                          {"contract", "publish", "--bootstrap", bootstrap_, "--topic", contract,
-                           "--lots", lots.string(), "--lot", "LOT-11", "--terms",
+                          {"contract", "publish", "--bootstrap", broker_.bootstrap, "--topic",
+                           contract, "--lots", lots.string(), "--lot", "LOT-11", "--terms",
                            (kSource / "deploy/terms/cep-2024-example.textproto").string()},
                           true);
   ASSERT_EQ(publish.code, 0) << publish.output;
@@ -384,7 +373,7 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
   }
   std::sort(dirs.begin(), dirs.end());
   ASSERT_GE(dirs.size(), 3u);
-  auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
+  auto producer = kafka::Producer::Create({.bootstrap = broker_.bootstrap});
   ASSERT_TRUE(producer.ok());
   for (const auto& dir : dirs) {
     SCOPED_TRACE(dir.filename().string());

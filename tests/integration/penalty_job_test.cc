@@ -20,8 +20,17 @@
 //  - Penalty: 30 x 1 000 EUR + 800 EUR x 1000 / 10000 = 30 000 + 80 =
 //    30 080 EUR (3 008 000 cents); above the 1 000 EUR threshold; cap
 //    100 000 EUR, nothing earlier: 30 080 EUR.
-//    Q2 closes on 30 June + 15 = 15 July; observations until 30 July.
+//    Q2 closes on 30 June + 15 = 15 July; run on that day, the operator is
+//    notified then and may answer until 15 July + 15 = 30 July.
 //  - Corrective action due 15 July + 30 days = 14 August 2024.
+//  - Run late, on Tuesday 20 August 2024 (36 days after the closing): the
+//    operator is notified that day and may answer until 20 August + 15 =
+//    4 September (calendar days: 11 left in August + 4); the penalty can be
+//    confirmed from 5 September.
+//  - Its statement (pilotagectl statement), Q2: fees 10 first-level
+//    appointments in person x 80 EUR = 800 EUR (80 000 cents), no bonus rule
+//    (variable 0), the confirmed penalty 30 080 EUR: net 800 - 30 080 =
+//    -29 280 EUR (-2 928 000 cents).
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,12 +41,15 @@
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/cep.h"
 #include "pilotage/projector/projector.h"
 #include "pilotage/projector/steering.h"
+#include "pilotage/testing/broker.h"
+#include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -47,31 +59,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kTerms[] = R"pb(
-  version: "2024.1"
-  effective_from: "2024-01-02"
-  kpis {
-    id: "first_appointment_delay"
-    label: "Premier rendez-vous sous 10 jours ouvrés"
-    formula: FIRST_APPOINTMENT_WITHIN_DELAY
-    direction: AT_LEAST
-    target: 0.80
-    min_sample: 4
-    delay_working_days: 10
-    corrective_action_due_days: 30
-  }
-  penalty_rules {
-    id: "first_appointment_shortfall"
-    label: "Délai de premier rendez-vous non tenu"
-    trigger: KPI_SHORTFALL
-    kpi_id: "first_appointment_delay"
-    amount_per_point_cents: 100000
-    share_of_fees_bp: 1000
-  }
-  unit_prices { level: LEVEL_1_WELCOME modality: IN_PERSON amount_cents: 8000 }
-  penalty_limits { cap_share_of_annual_bp: 1000 threshold_cents: 100000 }
-  delays { closing_grace_days: 15 observation_days: 15 }
-)pb";
+// The scenario's terms (see the top of the file): testing::FirstAppointmentTerms
+// (1 000 EUR per point) plus 10 % of the period's fees, and 80 EUR per
+// first-level appointment in person.
+v1::ContractTerms Terms() {
+  v1::ContractTerms terms = testing::FirstAppointmentTerms();
+  terms.mutable_penalty_rules(0)->set_share_of_fees_bp(1000);
+  auto* price = terms.add_unit_prices();
+  price->set_level(v1::Level::LEVEL_1_WELCOME);
+  price->set_modality(v1::Modality::IN_PERSON);
+  price->set_amount_cents(8000);
+  return terms;
+}
 
 int64_t Noon(absl::CivilDay day) {
   // 12:00 UTC is the same day in Paris.
@@ -123,8 +122,7 @@ std::vector<v1::Event> Contract() {
   b->set_amount_cents(100000000);
   v1::Event terms = Envelope("terms-2024.1-LOT-11", 1700000000);
   terms.set_operator_id("france-competences");
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      kTerms, terms.mutable_terms_published()->mutable_terms()));
+  *terms.mutable_terms_published()->mutable_terms() = Terms();
   return {award, terms};
 }
 
@@ -138,53 +136,29 @@ std::string ReadAll(const fs::path& path) {
 class PenaltyJobEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
-    bootstrap_ = testing::BrokerOrFail();
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    admin_ = std::move(*admin);
-    for (const auto& t : {activity_, contract_, dead_letters_}) {
-      ASSERT_TRUE(admin_->CreateTopic(t, 1).ok()) << t;
-    }
-    auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
-    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
-    std::vector<v1::Event> events = Contract();
-    const auto activity = Activity();
-    std::vector<std::string> values;
-    std::vector<kafka::Record> records;
-    for (const auto& e : events) values.push_back(e.SerializeAsString());
-    for (const auto& e : activity) values.push_back(e.SerializeAsString());
-    for (size_t i = 0; i < values.size(); ++i) {
-      records.push_back({.topic = i < events.size() ? contract_ : activity_,
-                         .key = "LOT-11",
-                         .value = values[i]});
-    }
-    for (const auto& d : (*producer)->SendAll(records)) {
-      ASSERT_TRUE(d.status.ok()) << d.status.ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(testing::ConnectBroker(broker_, {activity_, contract_, dead_letters_}));
+    ASSERT_NO_FATAL_FAILURE(testing::ProduceEvents(*broker_.producer, contract_, Contract()));
+    ASSERT_NO_FATAL_FAILURE(testing::ProduceEvents(*broker_.producer, activity_, Activity()));
   }
 
   // Folds everything on both topics into data_, then returns.
   void Project() {
-    const fs::path log = dir_.path() / "projector.log";
-    const pid_t pid = testing::Spawn(
+    // Bootstrap, data, topics, dead-letter topic, group, log.
+    testing::RunProjectorUntilCaughtUp(
         PILOTAGE_PROJECTOR_BIN,
-        {"--bootstrap", bootstrap_, "--data", data_.string(), "--topics",
-         activity_ + "," + contract_, "--dead-letter-topic", dead_letters_, "--group",
-         "penalty-job-" + contract_, "--log-level", "warn", "run", "--until-caught-up"},
-        log);
-    ASSERT_EQ(testing::WaitExit(pid), 0) << testing::TailOf(log);
+        {broker_.bootstrap, data_, activity_ + "," + contract_, dead_letters_,
+         "penalty-job-" + contract_, dir_.path() / "projector.log"});
   }
 
   testing::RunResult Job(std::vector<std::string> extra) {
     std::vector<std::string> args = {"--data",  data_.string(), "--period",    "2024-Q2",
-                                     "--topic", contract_,      "--bootstrap", bootstrap_};
+                                     "--topic", contract_,      "--bootstrap", broker_.bootstrap};
     args.insert(args.end(), extra.begin(), extra.end());
     return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN, args, /*with_stderr=*/false);
   }
 
   int64_t ContractMessages() {
-    auto marks = admin_->QueryWatermarks({contract_, 0});
+    auto marks = broker_.admin->QueryWatermarks({contract_, 0});
     EXPECT_TRUE(marks.ok()) << marks.status().ToString();
     return marks.ok() ? marks->high : -1;
   }
@@ -201,11 +175,10 @@ class PenaltyJobEndToEnd : public ::testing::Test {
     return steering.ok() ? *steering : projector::SteeringReadModel{};
   }
 
-  std::string bootstrap_;
-  std::unique_ptr<kafka::Admin> admin_;
   std::string activity_ = testing::UniqueTopic("job.activity");
   std::string contract_ = testing::UniqueTopic("job.contract");
   std::string dead_letters_ = testing::UniqueTopic("job.dead");
+  testing::BrokerClients broker_;
   testing::TempDir dir_;
   fs::path data_ = dir_.path() / "projector";
 };
@@ -226,8 +199,8 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_EQ(ContractMessages(), 2);
 
   const fs::path textfile = dir_.path() / "penalty_job.prom";
-  auto first = Job(
-      {"--report", (dir_.path() / "first.json").string(), "--metrics-textfile", textfile.string()});
+  auto first = Job({"--today", "2024-07-15", "--report", (dir_.path() / "first.json").string(),
+                    "--metrics-textfile", textfile.string()});
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_EQ(ContractMessages(), 4);  // + the action and the proposal
   EXPECT_NE(
@@ -250,7 +223,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
 
   // Rerun before the projector caught up: the same events again (same ids),
   // which the projector drops as duplicates.
-  auto early_rerun = Job({});
+  auto early_rerun = Job({"--today", "2024-07-15"});
   ASSERT_EQ(early_rerun.code, 0) << early_rerun.output;
   EXPECT_EQ(ContractMessages(), 6);
   EXPECT_EQ(early_rerun.output, first.output);
@@ -264,6 +237,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_EQ(p.period(), "2024-Q2");
   EXPECT_EQ(p.amount_cents(), 3008000);
   EXPECT_EQ(p.computed_cents(), 3008000);
+  EXPECT_EQ(p.notified_on(), "2024-07-15");
   EXPECT_EQ(p.observation_deadline(), "2024-07-30");
   ASSERT_EQ(ledger.actions.size(), 1u);
   const auto& a = ledger.actions[0].opened();
@@ -273,7 +247,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_TRUE(ledger.actions[0].closed().action_id().empty());
 
   // After folding: nothing new, the same report byte for byte.
-  auto second = Job({"--report", (dir_.path() / "second.json").string()});
+  auto second = Job({"--today", "2024-07-15", "--report", (dir_.path() / "second.json").string()});
   ASSERT_EQ(second.code, 0) << second.output;
   EXPECT_EQ(ContractMessages(), 6);
   EXPECT_EQ(second.output, first.output);
@@ -283,17 +257,99 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
 
   // What-if: 500 EUR per point instead of 1 000: 15 000 + 80 = 15 080 EUR,
   // 15 000 EUR less; nothing sent.
-  std::string draft = kTerms;
-  draft.replace(draft.find("version: \"2024.1\""), 17, "version: \"2024.2\"");
-  draft.replace(draft.find("amount_per_point_cents: 100000"), 30, "amount_per_point_cents: 50000");
+  v1::ContractTerms draft = Terms();
+  draft.set_version("2024.2");
+  draft.mutable_penalty_rules(0)->set_amount_per_point_cents(50000);
+  std::string draft_text;
+  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(draft, &draft_text));
   const fs::path draft_file = dir_.path() / "draft.textproto";
-  std::ofstream(draft_file) << draft;
+  std::ofstream(draft_file) << draft_text;
   auto what_if = Job({"--terms", draft_file.string(), "--what-if"});
   ASSERT_EQ(what_if.code, 0) << what_if.output;
   EXPECT_NE(what_if.output.find("30 080,00 EUR → 15 080,00 EUR (-15 000,00 EUR)"),
             std::string::npos)
       << what_if.output;
   EXPECT_EQ(ContractMessages(), 6);
+}
+
+TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDeducted) {
+  Project();
+  const std::string id =
+      domain::PenaltyId("LOT-11", "2024-Q2", "first_appointment_shortfall", "2024.1");
+
+  // Run 36 days after the closing: 15 days from the run day, not from the
+  // closing (which would end on 30 July, before the operator hears of it).
+  auto late = Job({"--today", "2024-08-20", "--report", (dir_.path() / "late.json").string()});
+  ASSERT_EQ(late.code, 0) << late.output;
+  EXPECT_EQ(ContractMessages(), 4);
+  EXPECT_NE(late.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
+            std::string::npos)
+      << late.output;
+  // The same day again, before and after the projector folded it: nothing
+  // new is folded, the same report byte for byte.
+  auto again = Job({"--today", "2024-08-20"});
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(again.output, late.output);
+  Project();
+  auto folded = Job({"--today", "2024-08-20", "--report", (dir_.path() / "folded.json").string()});
+  ASSERT_EQ(folded.code, 0) << folded.output;
+  EXPECT_EQ(folded.output, late.output);
+  EXPECT_EQ(ReadAll(dir_.path() / "folded.json"), ReadAll(dir_.path() / "late.json"));
+  EXPECT_EQ(ContractMessages(), 6);  // the rerun's duplicates, dropped by the projector
+
+  const auto ledger = Ledger();
+  ASSERT_EQ(ledger.penalties.size(), 1u);
+  EXPECT_EQ(ledger.penalties[0].proposed().penalty_id(), id);
+  EXPECT_EQ(ledger.penalties[0].proposed().notified_on(), "2024-08-20");
+  EXPECT_EQ(ledger.penalties[0].proposed().observation_deadline(), "2024-09-04");
+
+  // A later run shows the deadline the operator was given, not a new one,
+  // and sends nothing.
+  auto later = Job({"--today", "2024-09-10"});
+  ASSERT_EQ(later.code, 0) << later.output;
+  EXPECT_NE(later.output.find("observations jusqu'au 04/09/2024"), std::string::npos)
+      << later.output;
+  EXPECT_EQ(ContractMessages(), 6);
+
+  // Confirming on the deadline (no observations) is refused; the day after,
+  // accepted.
+  // pilotagectl on the projector's data; writing commands to the broker.
+  auto ctl = [&](std::vector<std::string> args, bool writes = true) {
+    std::vector<std::string> all = {"--data", data_.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    if (writes) all.insert(all.end(), {"--bootstrap", broker_.bootstrap, "--topic", contract_});
+    return testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/writes);
+  };
+  auto early = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
+                    "pilote-national", "--on", "2024-09-04"});
+  EXPECT_EQ(early.code, 3) << early.output;
+  EXPECT_NE(early.output.find("jusqu'au 04/09/2024 inclus"), std::string::npos) << early.output;
+  EXPECT_EQ(ContractMessages(), 6);
+  auto confirmed = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
+                        "pilote-national", "--reason", "aucune observation", "--on", "2024-09-05"});
+  ASSERT_EQ(confirmed.code, 0) << confirmed.output;
+  EXPECT_EQ(ContractMessages(), 7);
+  Project();
+
+  // The statement of Q2 deducts it (figures at the top of the file).
+  auto st =
+      ctl({"statement", "--lot", "LOT-11", "--period", "2024-Q2", "--on", "2024-09-06", "--json"},
+          false);
+  ASSERT_EQ(st.code, 0) << st.output;
+  const auto json = nlohmann::json::parse(st.output, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << st.output;
+  EXPECT_EQ(json["fees_cents"], 80000) << json.dump(2);
+  EXPECT_EQ(json["variable_cents"], 0);
+  ASSERT_EQ(json["penalties"].size(), 1u) << json.dump(2);
+  EXPECT_EQ(json["penalties"][0]["penalty_id"], id);
+  EXPECT_EQ(json["penalties"][0]["amount_cents"], 3008000);
+  EXPECT_EQ(json["penalties_cents"], 3008000);
+  EXPECT_EQ(json["net_amount_cents"], -2928000);
+  auto text =
+      ctl({"statement", "--lot", "LOT-11", "--period", "2024-Q2", "--on", "2024-09-06"}, false);
+  ASSERT_EQ(text.code, 0) << text.output;
+  EXPECT_NE(text.output.find("-30 080,00 €"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("-29 280,00 €"), std::string::npos) << text.output;
 }
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/broker.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -139,40 +140,20 @@ v1::Event Survey(const std::string& who, const char* day, int score) {
 class SteeringCycle : public ::testing::Test {
  protected:
   void SetUp() override {
-    bootstrap_ = testing::BrokerOrFail();
-    ASSERT_FALSE(bootstrap_.empty());
-    auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    for (const auto& t : {activity_, contract_, dead_letters_}) {
-      ASSERT_TRUE((*admin)->CreateTopic(t, 1).ok()) << t;
-    }
-    auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
-    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
-    producer_ = std::move(*producer);
+    ASSERT_NO_FATAL_FAILURE(testing::ConnectBroker(broker_, {activity_, contract_, dead_letters_}));
   }
 
   void Produce(const std::string& topic, const std::vector<v1::Event>& events) {
-    std::vector<std::string> values;
-    for (const auto& e : events) values.push_back(e.SerializeAsString());
-    std::vector<kafka::Record> records;
-    for (size_t i = 0; i < events.size(); ++i) {
-      records.push_back({.topic = topic, .key = events[i].lot_id(), .value = values[i]});
-    }
-    for (const auto& d : producer_->SendAll(records)) {
-      ASSERT_TRUE(d.status.ok()) << d.status.ToString();
-    }
+    testing::ProduceEvents(*broker_.producer, topic, events);
   }
 
   // Folds everything written so far, then exits.
   void CatchUp() {
-    const fs::path log = dir_.path() / "projector.log";
-    const pid_t pid = testing::Spawn(
+    // Bootstrap, data, topics, dead-letter topic, group, log.
+    testing::RunProjectorUntilCaughtUp(
         PILOTAGE_PROJECTOR_BIN,
-        {"--bootstrap", bootstrap_, "--data", data_.string(), "--topics",
-         activity_ + "," + contract_, "--dead-letter-topic", dead_letters_, "--group",
-         "steering-" + contract_, "--log-level", "warn", "run", "--until-caught-up"},
-        log);
-    ASSERT_EQ(testing::WaitExit(pid), 0) << testing::TailOf(log);
+        {broker_.bootstrap, data_, activity_ + "," + contract_, dead_letters_,
+         "steering-" + contract_, dir_.path() / "projector.log"});
   }
 
   // Runs pilotagectl with the data directory and, for writing commands, the
@@ -180,25 +161,20 @@ class SteeringCycle : public ::testing::Test {
   testing::RunResult Ctl(std::vector<std::string> args, bool writes = true) {
     std::vector<std::string> all = {"--data", data_.string()};
     all.insert(all.end(), args.begin(), args.end());
-    if (writes) all.insert(all.end(), {"--bootstrap", bootstrap_, "--topic", contract_});
+    if (writes) all.insert(all.end(), {"--bootstrap", broker_.bootstrap, "--topic", contract_});
     return testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/true);
   }
 
   nlohmann::json Json(std::vector<std::string> args) {
     std::vector<std::string> all = {"--data", data_.string()};
     all.insert(all.end(), args.begin(), args.end());
-    auto run = testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/false);
-    EXPECT_EQ(run.code, 0) << run.output;
-    auto json = nlohmann::json::parse(run.output, nullptr, false);
-    EXPECT_FALSE(json.is_discarded()) << run.output;
-    return json;
+    return testing::RunJson(PILOTAGECTL_BIN, all);
   }
 
-  std::string bootstrap_;
   std::string activity_ = testing::UniqueTopic("steering.activity");
   std::string contract_ = testing::UniqueTopic("steering.contract");
   std::string dead_letters_ = testing::UniqueTopic("steering.dead");
-  std::unique_ptr<kafka::Producer> producer_;
+  testing::BrokerClients broker_;
   testing::TempDir dir_;
   fs::path data_ = dir_.path() / "projector";
 };
@@ -291,7 +267,8 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
                      "--on", "2024-07-18"}),
                 2, "--period");
 
-  // 3. The penalty job's proposal (23 points x 10 EUR).
+  // 3. The penalty job's proposal (23 points x 10 EUR), run on 16 July: the
+  // operator is notified that day and may answer until 16 + 15 = 31 July.
   v1::Event proposal;
   proposal.set_event_id("proposal-1");
   proposal.set_lot_id(kLot);
@@ -305,7 +282,8 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   p->set_formula("10,00 EUR x 23");
   p->set_computed_cents(23000);
   p->set_amount_cents(23000);
-  p->set_observation_deadline("2024-07-30");
+  p->set_notified_on("2024-07-16");
+  p->set_observation_deadline("2024-07-31");
   Produce(contract_, {proposal});
   written.push_back(v1::Event::kPenaltyProposed);
   ASSERT_NO_FATAL_FAILURE(CatchUp());
@@ -313,7 +291,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   // 4. Confirming before the deadline without observations is refused.
   ExpectRefused(Ctl({"penalty", "confirm", "--lot", kLot, "--penalty", kPenalty, "--by", "pilote",
                      "--on", "2024-07-25"}),
-                3, "30/07/2024");
+                3, "31/07/2024");
   ExpectRefused(Ctl({"penalty", "observations", "--lot", kLot, "--penalty", kPenalty, "--text", "x",
                      "--received-on", "26/07/2024", "--on", "2024-07-26"}),
                 2, "--received-on");
@@ -342,7 +320,8 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   EXPECT_EQ(pen["state"], "CONFIRMED");
   EXPECT_EQ(pen["state_label"], "confirmée");
   EXPECT_EQ(pen["amount_cents"], 23000);
-  EXPECT_EQ(pen["observation_deadline"], "2024-07-30");
+  EXPECT_EQ(pen["proposed_on"], "2024-07-16");
+  EXPECT_EQ(pen["observation_deadline"], "2024-07-31");
   EXPECT_EQ(pen["observations_on"], "2024-07-26");
   EXPECT_EQ(pen["decided_on"], "2024-08-01");
   EXPECT_EQ(pen["decided_by"], "pilote-national");
@@ -426,7 +405,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
 
   // 7. The topic holds exactly the accepted commands' events, in order: no
   // refused command wrote anything (a refused one would sit before the last).
-  const auto values = testing::ReadTopic(bootstrap_, contract_, written.size());
+  const auto values = testing::ReadTopic(broker_.bootstrap, contract_, written.size());
   ASSERT_EQ(values.size(), written.size());
   for (size_t i = 0; i < values.size(); ++i) {
     v1::Event e;

@@ -11,28 +11,14 @@
 
 #include "absl/status/status.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/money.h"
+#include "pilotage/domain/procedure.h"
 #include "pilotage/domain/terms.h"
 
 namespace pilotage::domain {
 namespace {
 
 namespace v1 = ::pilotage::v1;
-
-absl::StatusOr<int64_t> Mul(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_mul_overflow(a, b, &out)) {
-    return absl::OutOfRangeError(fmt::format("amount overflows: {} x {}", a, b));
-  }
-  return out;
-}
-
-absl::StatusOr<int64_t> Add(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out)) {
-    return absl::OutOfRangeError(fmt::format("amount overflows: {} + {}", a, b));
-  }
-  return out;
-}
 
 // Whole percentage points by which the KPI misses its target (>= 0).
 int64_t WholePointsBelow(const KpiResult& kpi) {
@@ -106,7 +92,8 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
   const v1::ContractTerms& terms = *ctx.terms;
   const std::string period = ctx.period.ToString();
   const absl::CivilDay closing = ctx.period.ClosingDay(terms.delays().closing_grace_days());
-  const std::string deadline = FormatDay(closing + terms.delays().observation_days());
+  const std::string notified_on = FormatDay(ctx.notified_on);
+  const std::string deadline = FormatDay(ctx.notified_on + ObservationDays(&terms));
   // The closing window: (previous period's closing day, this closing day].
   const absl::CivilDay window_start = closing - ctx.period.Days();
 
@@ -117,6 +104,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
     p.set_period(period);
     p.set_rule_id(rule.id());
     p.set_terms_version(terms.version());
+    p.set_notified_on(notified_on);
     p.set_observation_deadline(deadline);
     p.set_action_id(std::string(action_id));
     return p;
@@ -133,16 +121,16 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
       }
       if (kpi->status != KpiStatus::kBreached) continue;  // AT_RISK is never priced
       const int64_t points = WholePointsBelow(*kpi);
-      auto by_points = Mul(rule.amount_per_point_cents(), points);
+      auto by_points = MulCents(rule.amount_per_point_cents(), points);
       if (!by_points.ok()) return by_points.status();
       int64_t by_fees = 0;
       const bool fees_known = ctx.period_fees_cents.has_value();
       if (rule.share_of_fees_bp() > 0 && fees_known) {
-        auto f = Mul(*ctx.period_fees_cents, rule.share_of_fees_bp());
+        auto f = MulCents(*ctx.period_fees_cents, rule.share_of_fees_bp());
         if (!f.ok()) return f.status();
         by_fees = *f / 10000;
       }
-      auto computed = Add(*by_points, by_fees);
+      auto computed = AddCents(*by_points, by_fees);
       if (!computed.ok()) return computed.status();
       if (*computed == 0) continue;
       v1::PenaltyProposed p = start(rule, "");
@@ -197,7 +185,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
         const absl::CivilDay from = std::max(a->due, window_start);
         const int64_t days = end > from ? static_cast<int64_t>(end - from) : 0;
         if (days <= 0) continue;
-        auto vr = Mul(rule.late_base_value_cents(), days);
+        auto vr = MulCents(rule.late_base_value_cents(), days);
         if (!vr.ok()) return vr.status();
         const int64_t computed = *vr / 1000;
         if (computed == 0) continue;
@@ -230,7 +218,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
   // Threshold on the period's total.
   int64_t total = 0;
   for (const auto& p : out) {
-    auto t = Add(total, p.computed_cents());
+    auto t = AddCents(total, p.computed_cents());
     if (!t.ok()) return t.status();
     total = *t;
   }
@@ -246,7 +234,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
     return out;
   }
   // Cap on the contract year.
-  auto cap_product = Mul(ctx.annual_amount_cents, limits.cap_share_of_annual_bp());
+  auto cap_product = MulCents(ctx.annual_amount_cents, limits.cap_share_of_annual_bp());
   if (!cap_product.ok()) return cap_product.status();
   const int64_t cap = *cap_product / 10000;
   int64_t room = std::max<int64_t>(0, cap - ctx.earlier_in_year_cents);

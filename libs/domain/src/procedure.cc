@@ -55,19 +55,34 @@ std::string_view PenaltyStateFrenchLabel(PenaltyState state) {
   return "";
 }
 
+int ObservationDays(const v1::ContractTerms* terms) {
+  if (terms != nullptr && terms->delays().observation_days() > 0) {
+    return terms->delays().observation_days();
+  }
+  return kDefaultObservationDays;
+}
+
+absl::StatusOr<absl::CivilDay> NotificationDay(const v1::PenaltyProposed& proposal,
+                                               int64_t proposed_at_seconds) {
+  if (!proposal.notified_on().empty()) {
+    return StoredDay("penalty_proposed.notified_on", proposal.notified_on());
+  }
+  return DayOfSeconds(proposed_at_seconds);
+}
+
 absl::StatusOr<absl::CivilDay> ObservationDeadline(const v1::PenaltyProposed& proposal,
                                                    int64_t proposed_at_seconds,
                                                    const v1::ContractTerms* terms) {
-  if (!proposal.observation_deadline().empty()) {
-    return StoredDay("penalty_proposed.observation_deadline", proposal.observation_deadline());
-  }
-  auto proposed_on = DayOfSeconds(proposed_at_seconds);
-  if (!proposed_on.ok()) return proposed_on.status();
-  int days = kDefaultObservationDays;
-  if (terms != nullptr && terms->delays().observation_days() > 0) {
-    days = terms->delays().observation_days();
-  }
-  return *proposed_on + days;
+  auto notified = NotificationDay(proposal, proposed_at_seconds);
+  if (!notified.ok()) return notified.status();
+  const absl::CivilDay full_delay = *notified + ObservationDays(terms);
+  if (proposal.observation_deadline().empty()) return full_delay;
+  auto stored = StoredDay("penalty_proposed.observation_deadline", proposal.observation_deadline());
+  if (!stored.ok()) return stored.status();
+  if (!proposal.notified_on().empty()) return *stored;
+  // An earlier job's deadline, counted from the closing day: never shorter
+  // than the full delay from the day the proposal was recorded.
+  return std::max(*stored, full_delay);
 }
 
 absl::StatusOr<PenaltyProcedure> ProcedureOf(const store::v1::PenaltyRecord& record,
@@ -80,7 +95,7 @@ absl::StatusOr<PenaltyProcedure> ProcedureOf(const store::v1::PenaltyRecord& rec
   }
   PenaltyProcedure out;
   out.proposal = record.proposed();
-  auto proposed_on = DayOfSeconds(record.proposed_at());
+  auto proposed_on = NotificationDay(record.proposed(), record.proposed_at());
   if (!proposed_on.ok()) return proposed_on.status();
   out.proposed_on = *proposed_on;
   auto deadline = ObservationDeadline(record.proposed(), record.proposed_at(), terms);
@@ -136,7 +151,7 @@ absl::Status CheckObservations(const PenaltyProcedure& p, absl::CivilDay receive
   }
   if (received_on < p.proposed_on) {
     return absl::FailedPreconditionError(
-        fmt::format("observations reçues le {}, avant la proposition de la pénalité {} (le {})",
+        fmt::format("observations reçues le {}, avant la notification de la pénalité {} (le {})",
                     FrenchDate(received_on), p.proposal.penalty_id(), FrenchDate(p.proposed_on)));
   }
   return absl::OkStatus();

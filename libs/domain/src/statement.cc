@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/money.h"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/domain/terms.h"
 
@@ -16,22 +17,6 @@ namespace pilotage::domain {
 namespace {
 
 namespace v1 = ::pilotage::v1;
-
-absl::StatusOr<int64_t> Mul(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_mul_overflow(a, b, &out)) {
-    return absl::OutOfRangeError(fmt::format("amount overflows: {} x {}", a, b));
-  }
-  return out;
-}
-
-absl::StatusOr<int64_t> Add(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out)) {
-    return absl::OutOfRangeError(fmt::format("amount overflows: {} + {}", a, b));
-  }
-  return out;
-}
 
 int64_t ClosingInstant(absl::CivilDay closing_day) {
   auto start = ParisStartOfDay(closing_day);
@@ -130,7 +115,7 @@ absl::StatusOr<std::vector<v1::FeeLine>> FeeLines(const PeriodAppointments& appo
     const auto price = UnitPriceFor(terms, c.level, c.modality, c.kind);
     if (!price && unpriced) *unpriced += c.appointments;
     line.set_unit_price_cents(price.value_or(0));
-    auto amount = Mul(c.appointments, line.unit_price_cents());
+    auto amount = MulCents(c.appointments, line.unit_price_cents());
     if (!amount.ok()) return amount.status();
     line.set_amount_cents(*amount);
     out.push_back(std::move(line));
@@ -146,7 +131,7 @@ absl::StatusOr<int64_t> PeriodFeesCents(const LotFacts& facts, const v1::Contrac
   if (!lines.ok()) return lines.status();
   int64_t total = 0;
   for (const auto& l : *lines) {
-    auto sum = Add(total, l.amount_cents());
+    auto sum = AddCents(total, l.amount_cents());
     if (!sum.ok()) return sum.status();
     total = *sum;
   }
@@ -186,7 +171,7 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
   if (!lines.ok()) return lines.status();
   int64_t fees = 0;
   for (auto& l : *lines) {
-    auto sum = Add(fees, l.amount_cents());
+    auto sum = AddCents(fees, l.amount_cents());
     if (!sum.ok()) return sum.status();
     fees = *sum;
     *s.add_fees() = std::move(l);
@@ -224,9 +209,9 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
                                Shown(*kpi, threshold)));
       continue;
     }
-    auto share = Mul(fees, rule.share_of_fees_bp());
+    auto share = MulCents(fees, rule.share_of_fees_bp());
     if (!share.ok()) return share.status();
-    auto amount = Add(*share / 10000, rule.fixed_amount_cents());
+    auto amount = AddCents(*share / 10000, rule.fixed_amount_cents());
     if (!amount.ok()) return amount.status();
     v->set_amount_cents(*amount);
     std::string how;
@@ -240,7 +225,7 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
     v->set_basis(fmt::format("{} : {} = {}, seuil {} {} atteint ; {} = {}", rule.label(),
                              kpi->label, Shown(*kpi, kpi->value), relation, Shown(*kpi, threshold),
                              how, FormatEuros(*amount)));
-    auto sum = Add(variable, *amount);
+    auto sum = AddCents(variable, *amount);
     if (!sum.ok()) return sum.status();
     variable = *sum;
   }
@@ -262,12 +247,12 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
     auto* d = s.add_penalties();
     d->set_penalty_id(p->proposal.penalty_id());
     d->set_amount_cents(p->proposal.amount_cents());
-    auto sum = Add(penalties, p->proposal.amount_cents());
+    auto sum = AddCents(penalties, p->proposal.amount_cents());
     if (!sum.ok()) return sum.status();
     penalties = *sum;
   }
   s.set_penalties_cents(penalties);
-  auto gross = Add(fees, variable);
+  auto gross = AddCents(fees, variable);
   if (!gross.ok()) return gross.status();
   s.set_net_amount_cents(*gross - penalties);
 
@@ -288,12 +273,12 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
           issued.statement_id(), issued.period(), period_text));
     }
     if (other->LastDay() < in.period.FirstDay()) {
-      auto sum = Add(out.earlier_usage_cents, issued.net_amount_cents());
+      auto sum = AddCents(out.earlier_usage_cents, issued.net_amount_cents());
       if (!sum.ok()) return sum.status();
       out.earlier_usage_cents = *sum;
     }
   }
-  auto cumulative = Add(out.earlier_usage_cents, s.net_amount_cents());
+  auto cumulative = AddCents(out.earlier_usage_cents, s.net_amount_cents());
   if (!cumulative.ok()) return cumulative.status();
   s.set_cumulative_fund_usage_cents(*cumulative);
   const int index = year->ContractYearIndex().value_or(0);

@@ -94,7 +94,31 @@ PenaltyContext Context(const v1::ContractTerms& terms, const Period& period, Kpi
   PenaltyContext ctx{.lot_id = "LOT-11", .period = period, .terms = &terms};
   ctx.kpis = Results(terms, period, first, reporting);
   ctx.annual_amount_cents = 2'000'000'000;  // 20 M EUR: cap 10 % = 2 M EUR, out of the way
+  // Notified on the closing day (the period's last day + 15 days of grace).
+  ctx.notified_on = period.ClosingDay(15);
   return ctx;
+}
+
+TEST(PenaltyTest, TheObservationDelayRunsFromTheNotificationDay) {
+  // Same shortfall as below, notified late: on Tuesday 20 August 2024, 36
+  // days after the closing day. 15 calendar days from 20 August: 4 September
+  // (20 + 15 = 35 = 31 August + 4), whatever the closing day.
+  const auto terms = Terms("2024.1", "2024-01-01", 50000, 100000);
+  auto ctx = Context(terms, P("2024-Q2"), {74, 100}, {100, 100});
+  ctx.notified_on = D("2024-08-20");
+  auto got = ProposePenalties(ctx);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].notified_on(), "2024-08-20");
+  EXPECT_EQ((*got)[0].observation_deadline(), "2024-09-04");
+  // Terms saying 0 days: the CCAG-FCS 15 days (procedure.h), not the
+  // notification day itself.
+  auto zero = terms;
+  zero.mutable_delays()->set_observation_days(0);
+  ctx.terms = &zero;
+  got = ProposePenalties(ctx);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ((*got)[0].observation_deadline(), "2024-09-04");
 }
 
 TEST(PenaltyTest, ShortfallAboveThreshold) {
@@ -111,8 +135,9 @@ TEST(PenaltyTest, ShortfallAboveThreshold) {
   EXPECT_EQ(p.amount_cents(), 300000);
   EXPECT_EQ(p.limit_applied(), "");
   EXPECT_EQ(p.formula(), "500,00 EUR x 6");
-  // Q2 2024 ends 2024-06-30, closes 15 days later (2024-07-15); observations
-  // within 15 more days: 2024-07-30.
+  // Q2 2024 ends 2024-06-30, closes 15 days later (2024-07-15), notified
+  // that day; observations within 15 more days: 2024-07-30.
+  EXPECT_EQ(p.notified_on(), "2024-07-15");
   EXPECT_EQ(p.observation_deadline(), "2024-07-30");
   EXPECT_EQ(p.penalty_id(),
             PenaltyId("LOT-11", "2024-Q2", "first_appointment_shortfall", "2024.1"));

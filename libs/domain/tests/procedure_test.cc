@@ -22,7 +22,10 @@ absl::CivilDay Day(const char* text) {
   return d.ok() ? *d : absl::CivilDay();
 }
 
-sv1::PenaltyRecord Proposed(std::string id, std::string deadline, int64_t at = kJuly1) {
+// A proposal as the penalty job sends it: notified on 1 July by default;
+// notified_on "" for one sent before the field existed.
+sv1::PenaltyRecord Proposed(std::string id, std::string deadline, int64_t at = kJuly1,
+                            std::string notified_on = "2024-07-01") {
   sv1::PenaltyRecord r;
   auto* p = r.mutable_proposed();
   p->set_penalty_id(std::move(id));
@@ -30,6 +33,7 @@ sv1::PenaltyRecord Proposed(std::string id, std::string deadline, int64_t at = k
   p->set_rule_id("satisfaction_shortfall");
   p->set_amount_cents(250000);
   p->set_observation_deadline(std::move(deadline));
+  p->set_notified_on(std::move(notified_on));
   r.set_proposed_at(at);
   r.set_proposed_event_id("e-proposed");
   return r;
@@ -88,8 +92,45 @@ TEST(ObservationDeadline, ElseTheProposalDayPlusTheTermsDaysOrFifteen) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
-    EXPECT_EQ(Procedure(Proposed("PEN-1", "", c.at), c.terms).deadline, Day(c.deadline));
+    EXPECT_EQ(Procedure(Proposed("PEN-1", "", c.at, ""), c.terms).deadline, Day(c.deadline));
   }
+}
+
+TEST(ObservationDeadline, RunsFromTheNotificationDayNotTheEventsDay) {
+  // Notified on 20 August 2024 (the job's --today), the event sent on
+  // 1 July's instant: 20 August + 15 = 4 September; with terms of 10 days,
+  // 30 August.
+  v1::ContractTerms ten;
+  ten.mutable_delays()->set_observation_days(10);
+  const auto p = Procedure(Proposed("PEN-1", "", kJuly1, "2024-08-20"));
+  EXPECT_EQ(p.proposed_on, Day("2024-08-20"));
+  EXPECT_EQ(p.deadline, Day("2024-09-04"));
+  EXPECT_EQ(Procedure(Proposed("PEN-1", "", kJuly1, "2024-08-20"), &ten).deadline,
+            Day("2024-08-30"));
+  // Observations cannot predate the notification.
+  const absl::Status early = CheckObservations(p, Day("2024-08-19"));
+  EXPECT_EQ(early.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(early.message().find("avant la notification de la pénalité PEN-1 (le 20/08/2024)"),
+            std::string_view::npos)
+      << early.ToString();
+  EXPECT_TRUE(CheckObservations(p, Day("2024-08-20")).ok());
+  auto bad = Proposed("PEN-1", "", kJuly1, "20/08/2024");
+  EXPECT_EQ(ProcedureOf(bad, nullptr).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ObservationDeadline, AnEarlierJobsProposalGetsAtLeastTheFullDelayFromItsDay) {
+  // Sent before notified_on existed, by a job run on 20 August 2024 (12:00
+  // in Paris) that counted from the closing day (15 July + 15 = 30 July,
+  // already past): the operator gets 20 August + 15 = 4 September.
+  const int64_t aug20 = kJuly1 + 50 * kDay;  // 1 July + 50 days = 20 August
+  const auto late_run = Procedure(Proposed("PEN-1", "2024-07-30", aug20, ""));
+  EXPECT_EQ(late_run.proposed_on, Day("2024-08-20"));
+  EXPECT_EQ(late_run.deadline, Day("2024-09-04"));
+  EXPECT_EQ(CheckDecision(late_run, Decision::kConfirm, Day("2024-09-04")).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(CheckDecision(late_run, Decision::kConfirm, Day("2024-09-05")).ok());
+  // A longer deadline it was given is kept: 1 July + 15 = 16 July < 29 August.
+  EXPECT_EQ(Procedure(Proposed("PEN-1", "2024-08-29", kJuly1, "")).deadline, Day("2024-08-29"));
 }
 
 TEST(ProcedureOf, FollowsTheStepsToTheirState) {

@@ -68,4 +68,12 @@ std::string TailOf(const std::filesystem::path& log, size_t bytes) {
   return s.size() > bytes ? s.substr(s.size() - bytes) : s;
 }
 
+nlohmann::json RunJson(const std::string& program, const std::vector<std::string>& args) {
+  auto run = RunProgram(program, args, /*with_stderr=*/false);
+  EXPECT_EQ(run.code, 0) << run.output;
+  auto json = nlohmann::json::parse(run.output, nullptr, false);
+  EXPECT_FALSE(json.is_discarded()) << run.output;
+  return json;
+}
+
 }  // namespace pilotage::testing

@@ -12,6 +12,7 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/penalty.h"
+#include "pilotage/domain/procedure.h"
 #include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/penalty_job/job.h"
@@ -242,12 +243,12 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
 
   // The ledger: earlier proposals of the contract year, and what is there.
   const std::string period_text = period.ToString();
-  std::set<std::string> ledger_ids;
+  std::map<std::string, const pilotage::store::v1::PenaltyRecord*> ledger_records;
   std::map<std::tuple<std::string, std::string, std::string>, std::string> ledger_by_rule;
   for (const auto& rec : lot.steering.penalties) {
     const auto& p = rec.proposed();
     if (p.penalty_id().empty()) continue;
-    ledger_ids.insert(p.penalty_id());
+    ledger_records.emplace(p.penalty_id(), &rec);
     ledger_by_rule.emplace(std::make_tuple(p.period(), p.rule_id(), p.action_id()), p.penalty_id());
     if (!rec.waived().penalty_id().empty()) continue;  // a waived penalty uses no cap
     auto earlier = domain::Period::Parse(p.period());
@@ -306,7 +307,8 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
                                  .actions = std::move(actions),
                                  .annual_amount_cents = plan.annual_amount_cents,
                                  .period_fees_cents = plan.fees_cents,
-                                 .earlier_in_year_cents = plan.earlier_in_year_cents};
+                                 .earlier_in_year_cents = plan.earlier_in_year_cents,
+                                 .notified_on = options.today};
   auto proposals = domain::ProposePenalties(context);
   if (!proposals.ok()) return proposals.status();
   std::map<std::string, std::string> rule_kpi;
@@ -314,8 +316,21 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
   for (auto& p : *proposals) {
     ProposalPlan pp;
     pp.kpi_id = rule_kpi[p.rule_id()];
-    if (ledger_ids.count(p.penalty_id())) {
+    if (auto it = ledger_records.find(p.penalty_id()); it != ledger_records.end()) {
       pp.in_ledger = true;
+      // Notified when it was proposed: its notification day and deadline are
+      // the ledger's (procedure.h), not this run's.
+      const auto& rec = *it->second;
+      auto notified = domain::NotificationDay(rec.proposed(), rec.proposed_at());
+      auto deadline = domain::ObservationDeadline(rec.proposed(), rec.proposed_at(), terms);
+      if (notified.ok() && deadline.ok()) {
+        p.set_notified_on(domain::FormatDay(*notified));
+        p.set_observation_deadline(domain::FormatDay(*deadline));
+      } else {
+        plan.problems.push_back(fmt::format(
+            "pénalité {} : {}", p.penalty_id(),
+            std::string((notified.ok() ? deadline.status() : notified.status()).message())));
+      }
     } else if (auto it =
                    ledger_by_rule.find(std::make_tuple(period_text, p.rule_id(), p.action_id()));
                it != ledger_by_rule.end()) {

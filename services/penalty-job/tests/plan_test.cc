@@ -1,6 +1,5 @@
 // The penalty job's planning, on lots built in memory. Every expected amount
 // is worked out by hand in the comments.
-#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,6 +13,7 @@
 #include "pilotage/penalty_job/plan.h"
 #include "pilotage/penalty_job/report.h"
 #include "pilotage/penalty_job/textfile.h"
+#include "pilotage/testing/penalty_scenario.h"
 
 namespace pilotage::penalty_job {
 namespace {
@@ -24,36 +24,14 @@ namespace sv1 = ::pilotage::store::v1;
 absl::CivilDay D(std::string_view text) { return *domain::ParseDay(text); }
 domain::Period P(std::string_view text) { return *domain::Period::Parse(text); }
 
-// One KPI (first appointment within 10 working days, target 80 %, at least 4
-// measured), priced 1 000 EUR per whole point below target; a corrective
-// action due 30 days after closing; CCAG-FCS threshold (1 000 EUR) and cap
-// (10 % of the annual amount); closing 15 days after the period's end.
+// testing::FirstAppointmentTerms: one KPI (first appointment within 10
+// working days, target 80 %, at least 4 measured), priced `per_point_cents`
+// (1 000 EUR by default) per whole point below target; a corrective action
+// due 30 days after closing; CCAG-FCS threshold (1 000 EUR) and cap (10 % of
+// the annual amount); closing 15 days after the period's end.
 v1::ContractTerms Terms(int64_t per_point_cents = 100000, std::string version = "2024.1") {
-  v1::ContractTerms terms;
-  const std::string text = R"pb(
-    effective_from: "2024-01-02"
-    kpis {
-      id: "first_appointment_delay"
-      label: "Premier rendez-vous sous 10 jours ouvrés"
-      formula: FIRST_APPOINTMENT_WITHIN_DELAY
-      direction: AT_LEAST
-      target: 0.80
-      min_sample: 4
-      delay_working_days: 10
-      corrective_action_due_days: 30
-    }
-    penalty_rules {
-      id: "first_appointment_shortfall"
-      label: "Délai de premier rendez-vous non tenu"
-      trigger: KPI_SHORTFALL
-      kpi_id: "first_appointment_delay"
-    }
-    penalty_limits { cap_share_of_annual_bp: 1000 threshold_cents: 100000 }
-    delays { closing_grace_days: 15 observation_days: 15 }
-  )pb";
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &terms));
+  v1::ContractTerms terms = testing::FirstAppointmentTerms(per_point_cents);
   terms.set_version(version);
-  terms.mutable_penalty_rules(0)->set_amount_per_point_cents(per_point_cents);
   EXPECT_TRUE(domain::ValidateTerms(terms).ok()) << domain::ValidateTerms(terms).ToString();
   return terms;
 }
@@ -199,6 +177,41 @@ TEST(PenaltyJobPlan, IdsAreStableAndASecondRunAfterFoldingEmitsNothingWithTheSam
             ReportJson(P("2024-Q2"), "run", {*second}).dump(2));
   EXPECT_EQ(RenderReport(ReportJson(P("2024-Q2"), "run", {*first})),
             RenderReport(ReportJson(P("2024-Q2"), "run", {*second})));
+}
+
+TEST(PenaltyJobPlan, ALateRunGivesTheOperatorTheFullDelayFromItsDay) {
+  // Run on Tuesday 20 August 2024, 36 days after the closing day (15 July):
+  // notified that day, observations until 20 August + 15 = 4 September.
+  auto late = PlanLot(Lot(), Options("2024-Q2", "2024-08-20"));
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  ASSERT_EQ(late->proposals.size(), 1u);
+  EXPECT_EQ(late->proposals[0].proposal.notified_on(), "2024-08-20");
+  EXPECT_EQ(late->proposals[0].proposal.observation_deadline(), "2024-09-04");
+  // The action's due date still runs from the closing day: 15 July + 30.
+  ASSERT_EQ(late->actions.size(), 1u);
+  EXPECT_EQ(late->actions[0].action.due_date(), "2024-08-14");
+  const auto sent = EventsToEmit({*late}, absl::FromUnixSeconds(1724150000));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].penalty_proposed().notified_on(), "2024-08-20");
+
+  // Folded, then run again on 10 September: the report keeps the day the
+  // operator was notified and the deadline given then; nothing to send.
+  LotSnapshot folded = Lot();
+  sv1::ActionRecord action;
+  *action.mutable_opened() = sent[0].corrective_action_opened();
+  folded.steering.actions.push_back(action);
+  sv1::PenaltyRecord penalty;
+  *penalty.mutable_proposed() = sent[1].penalty_proposed();
+  penalty.set_proposed_at(sent[1].occurred_at().seconds());
+  penalty.set_proposed_event_id(sent[1].event_id());
+  folded.steering.penalties.push_back(penalty);
+  auto later = PlanLot(folded, Options("2024-Q2", "2024-09-10"));
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  EXPECT_TRUE(later->problems.empty());
+  EXPECT_TRUE(later->proposals[0].in_ledger);
+  EXPECT_EQ(later->proposals[0].proposal.notified_on(), "2024-08-20");
+  EXPECT_EQ(later->proposals[0].proposal.observation_deadline(), "2024-09-04");
+  EXPECT_TRUE(EventsToEmit({*later}, absl::FromUnixSeconds(1725950000)).empty());
 }
 
 TEST(PenaltyJobPlan, APeriodWithoutDataIsReportedNotPriced) {

@@ -140,6 +140,7 @@ absl::Status CheckBody(const v1::Event& e) {
       return First(
           {CheckPeriod("penalty_proposed.period", p.period(), true),
            CheckDay("penalty_proposed.observation_deadline", p.observation_deadline(), false),
+           CheckDay("penalty_proposed.notified_on", p.notified_on(), false),
            CheckAmount("penalty_proposed.computed_cents", p.computed_cents()),
            CheckAmount("penalty_proposed.amount_cents", p.amount_cents())});
     }

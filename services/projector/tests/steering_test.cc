@@ -321,6 +321,13 @@ TEST(SteeringFold, RefusesMalformedEventsNamingTheFieldAndStoresNothing) {
          return e;
        },
        "penalty_proposed.observation_deadline"},
+      {"bad notification day",
+       [] {
+         auto e = Proposed("x", "LOT-11", "PEN-1", kJuly1, 5);
+         e.mutable_penalty_proposed()->set_notified_on("2024-02-30");
+         return e;
+       },
+       "penalty_proposed.notified_on"},
       {"negative amount", [] { return Proposed("x", "LOT-11", "PEN-1", kJuly1, -5); },
        "penalty_proposed.computed_cents"},
       {"observations without a day",

@@ -74,6 +74,12 @@ struct PenaltyContext {
   // Sum of the amounts already proposed for the lot in the contract year,
   // in other periods (proposals of this period are recomputed, not added).
   int64_t earlier_in_year_cents = 0;
+  // The day the operator is notified of the proposals (the penalty job's
+  // --today or run day, on or after the closing day). Each proposal carries
+  // it as notified_on, and observation_deadline = notified_on +
+  // ObservationDays(terms) (procedure.h: 15 calendar days when the terms say
+  // 0), so a late run still gives the operator the full delay.
+  absl::CivilDay notified_on;
 };
 
 // "PEN-" and 16 hex digits of a stable 64-bit FNV-1a hash of lot, period,

@@ -13,11 +13,23 @@
 //   WAIVED                 abandonnée: a pilot waived it.
 // A decision ends the procedure: CONFIRMED and WAIVED are final.
 //
+// Notification day: the day the operator was notified of the proposal, from
+// which the observation delay runs (CCAG-FCS: 15 days from the notification,
+// calendar days). It is the proposal's notified_on (the penalty job's
+// --today or run day); for a proposal without it (sent before the field
+// existed), the Paris day the proposal event occurred.
+//
 // Observation deadline: the last day (included) on which the operator may
-// submit observations. It is the proposal's observation_deadline when set;
-// else the Paris day the proposal occurred + the terms'
-// delays.observation_days, or + kDefaultObservationDays (15, CCAG-FCS) when
-// no terms are given or they say 0.
+// submit observations. ObservationDays(terms) = the terms'
+// delays.observation_days, or kDefaultObservationDays (15, CCAG-FCS) when no
+// terms are given or they say 0.
+//  - proposal with notified_on: its observation_deadline when set (what the
+//    operator was told), else notified_on + ObservationDays;
+//  - proposal without notified_on: the later of its observation_deadline
+//    (when set) and the notification day + ObservationDays. Proposals of
+//    earlier versions of the job counted from the period's closing day, so a
+//    late run gave the operator fewer days than the contract; they are never
+//    given less than the full delay from the day they were recorded.
 //
 // Rules of the steps (CheckObservations, CheckDecision), each refused with
 // kFailedPrecondition and a reason in French that pilotagectl prints as is:
@@ -28,7 +40,7 @@
 //  - waiving is allowed at any time before a decision;
 //  - observations are accepted until the decision, even late (after the
 //    deadline; the procedure then says they were late), but not dated
-//    before the proposal.
+//    before the notification day.
 
 #include <optional>
 #include <string>
@@ -64,7 +76,8 @@ std::string_view PenaltyStateFrenchLabel(PenaltyState state);
 struct PenaltyProcedure {
   pilotage::v1::PenaltyProposed proposal;
   PenaltyState state = PenaltyState::kProposed;
-  // The Paris day the proposal occurred.
+  // The notification day (see above): notified_on, else the Paris day the
+  // proposal occurred.
   absl::CivilDay proposed_on;
   // The last day for observations (see above).
   absl::CivilDay deadline;
@@ -86,9 +99,19 @@ struct PenaltyProcedure {
   bool PastDeadlineUndecided(absl::CivilDay today) const { return !decided() && today > deadline; }
 };
 
+// The terms' delays.observation_days, or kDefaultObservationDays when
+// `terms` is null or says 0.
+int ObservationDays(const pilotage::v1::ContractTerms* terms);
+
+// The notification day described above. kInvalidArgument when notified_on is
+// set but not a day; kFailedPrecondition when the Europe/Paris time zone is
+// missing (calendar.h).
+[[nodiscard]] absl::StatusOr<absl::CivilDay> NotificationDay(
+    const pilotage::v1::PenaltyProposed& proposal, int64_t proposed_at_seconds);
+
 // The deadline described above. `terms` may be null. kInvalidArgument when
-// observation_deadline is set but not a day; kFailedPrecondition when the
-// Europe/Paris time zone is missing (calendar.h).
+// observation_deadline or notified_on is set but not a day;
+// kFailedPrecondition when the Europe/Paris time zone is missing.
 [[nodiscard]] absl::StatusOr<absl::CivilDay> ObservationDeadline(
     const pilotage::v1::PenaltyProposed& proposal, int64_t proposed_at_seconds,
     const pilotage::v1::ContractTerms* terms);

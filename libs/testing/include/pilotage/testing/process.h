@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "nlohmann/json.hpp"
+
 namespace pilotage::testing {
 
 // Starts `program` with `args`, stdout and stderr appended to `log`.
@@ -25,6 +27,11 @@ struct RunResult {
 // Runs `program` to completion and captures its output.
 RunResult RunProgram(const std::string& program, const std::vector<std::string>& args,
                      bool with_stderr = false);
+
+// Runs `program` (its stdout only) and parses what it prints as JSON. Fails
+// the calling test (EXPECT) when it exits non-zero or prints no JSON; the
+// value is then discarded (is_discarded()).
+nlohmann::json RunJson(const std::string& program, const std::vector<std::string>& args);
 
 // The last `bytes` of a log file, for failure messages.
 std::string TailOf(const std::filesystem::path& log, size_t bytes = 4000);

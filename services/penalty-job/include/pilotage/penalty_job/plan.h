@@ -18,6 +18,12 @@
 //    contract year is the one containing the period's last day;
 //  - a lot without any activity event in the period is not priced (no data is
 //    a reporting or ingestion problem to look at, not a shortfall to fine);
+//  - the operator is notified on the day the job runs (options.today): each
+//    proposal carries notified_on = today and observation_deadline = today +
+//    the terms' observation days (15 when 0), calendar days, however late
+//    after the closing day the job runs; a proposal already in the ledger
+//    (same penalty id) shows the notification day and deadline recorded
+//    then (domain::ProcedureOf), not this run's;
 //  - a proposal whose amount is 0 (threshold, cap exhausted) is reported but
 //    not emitted: there is nothing for the operator to answer;
 //  - a proposal is in the ledger when its penalty id is there, or when the
@@ -69,7 +75,8 @@ FeesFunction StatementFees();
 
 struct PlanOptions {
   domain::Period period = domain::Period::QuarterOf(absl::CivilDay(2024, 1, 1));
-  // The day the job runs (Europe/Paris): the period must be closed on it.
+  // The day the job runs (Europe/Paris): the period must be closed on it;
+  // the operator is notified that day (the observation delay runs from it).
   absl::CivilDay today;
   // Draft terms evaluated instead of those in force (--what-if): they are
   // applied to the period whatever their effective_from. nullptr: in force.

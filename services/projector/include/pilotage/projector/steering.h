@@ -65,7 +65,7 @@ bool IsSteeringEvent(const v1::Event& event);
 //  - a date is not a real day "YYYY-MM-DD": review_held.held_on,
 //    corrective_action_opened.due_date, corrective_action_closed.closed_on,
 //    observations_received.received_on (all required),
-//    penalty_proposed.observation_deadline (optional);
+//    penalty_proposed.observation_deadline and notified_on (optional);
 //  - a period does not parse (period.h): review_held.period,
 //    penalty_proposed.period, payment_statement_issued.period (required),
 //    corrective_action_opened.period (optional);
