@@ -11,9 +11,9 @@
 #include <cmath>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "absl/time/time.h"
+#include "pilotage/http/server.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"
 #include "pilotage/service/logging.h"
@@ -66,7 +66,10 @@ class TokenBucket {
 class Gateway::Impl {
  public:
   Impl(GatewayOptions options, GatewayConfig config)
-      : options_(std::move(options)), config_(std::move(config)) {}
+      : options_(std::move(options)),
+        config_(std::move(config)),
+        server_(http::ServerOptions{
+            .host = options_.host, .port = options_.port, .threads = options_.threads}) {}
 
   absl::Status Init() {
     kafka::ProducerOptions po;
@@ -116,12 +119,11 @@ class Gateway::Impl {
                       .Register(*registry_)
                       .Add({});
 
-    const int threads = options_.threads;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_payload_max_length(options_.validation.limits.max_body_bytes);
+    httplib::Server& routes = server_.routes();
+    routes.set_payload_max_length(options_.validation.limits.max_body_bytes);
     // cpp-httplib refuses an oversized body before any handler: the answer
     // is rewritten here, and the refusal recorded when the token is good.
-    server_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    routes.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (res.status == 413 && res.body.empty()) {
         const intake::Refusal refusal{"BODY_TOO_LARGE", "",
                                       fmt::format("body larger than the limit max_body_bytes={}",
@@ -137,7 +139,7 @@ class Gateway::Impl {
                           fmt::format("HTTP status {}", res.status)));
       }
     });
-    server_.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+    routes.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
       in_flight_->Increment();
       const auto start = std::chrono::steady_clock::now();
       HandleEvents(req, res);
@@ -145,44 +147,21 @@ class Gateway::Impl {
       in_flight_->Decrement();
       requests_->Add({{"status", std::to_string(res.status)}}).Increment();
     });
-    server_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("{\"status\":\"ok\"}", "application/json");
     });
-    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics::Serialize(*registry_), metrics::kTextContentType);
     });
-    port_ = options_.port == 0
-                ? server_.bind_to_any_port(options_.host)
-                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
-    if (port_ < 0) {
-      return absl::UnavailableError(
-          fmt::format("cannot listen on {}:{}", options_.host, options_.port));
-    }
-    return absl::OkStatus();
+    return server_.Bind();
   }
 
   absl::Status Serve() {
-    serving_ = true;
-    if (stopped_) return absl::OkStatus();
-    spdlog::info("pilotage-ingest listening on http://{}:{}", options_.host, port_);
-    if (!server_.listen_after_bind() && !stopped_) {
-      return absl::UnavailableError("the HTTP server stopped unexpectedly");
-    }
-    return absl::OkStatus();
+    spdlog::info("pilotage-ingest listening on http://{}:{}", options_.host, server_.port());
+    return server_.Serve();
   }
 
-  void Stop() {
-    stopped_ = true;
-    // A Stop() racing with the start of Serve() waits (bounded) for the
-    // server to run, so that the stop is not lost.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (serving_ && !server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    server_.stop();
-  }
-
-  int port() const { return port_; }
+  http::Server& server() { return server_; }
 
  private:
   static void SetJson(httplib::Response& res, int status, const json& body) {
@@ -211,12 +190,9 @@ class Gateway::Impl {
 
   // The operator of the request's bearer token, if it is known and not revoked.
   const OperatorConfig* Known(const httplib::Request& req) const {
-    const std::string header = req.get_header_value("Authorization");
-    const std::string_view prefix = "Bearer ";
-    if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) {
-      return nullptr;
-    }
-    auto it = config_.token_hashes.find(TokenHash(header.substr(prefix.size())));
+    const std::optional<std::string> token = http::BearerToken(req);
+    if (!token) return nullptr;
+    auto it = config_.token_hashes.find(TokenHash(*token));
     if (it == config_.token_hashes.end()) return nullptr;
     const auto& op = config_.operators.at(it->second);
     return op.revoked ? nullptr : &op;
@@ -422,10 +398,7 @@ class Gateway::Impl {
   prometheus::Histogram* request_duration_ = nullptr;
   prometheus::Histogram* delivery_duration_ = nullptr;
   prometheus::Gauge* in_flight_ = nullptr;
-  httplib::Server server_;
-  int port_ = -1;
-  std::atomic<bool> stopped_{false};
-  std::atomic<bool> serving_{false};
+  http::Server server_;
 };
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
@@ -448,8 +421,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
 
 Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Gateway::~Gateway() = default;
-int Gateway::port() const { return impl_->port(); }
+int Gateway::port() const { return impl_->server().port(); }
 absl::Status Gateway::Serve() { return impl_->Serve(); }
-void Gateway::Stop() { impl_->Stop(); }
+void Gateway::Stop() { impl_->server().Stop(); }
 
 }  // namespace pilotage::ingest

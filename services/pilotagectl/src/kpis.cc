@@ -13,6 +13,7 @@
 #include "pilotage/projector/cep.h"
 #include "pilotage/projector/kpi_report.h"
 #include "pilotage/projector/projector.h"
+#include "table_text.h"
 
 namespace pilotage::pilotagectl {
 namespace {
@@ -35,33 +36,11 @@ std::string StatusLabel(domain::KpiStatus status) {
   return "?";
 }
 
-// Display width of UTF-8 text: the bytes that start a code point.
-size_t DisplayWidth(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-std::string Pad(const std::string& s, size_t width) {
-  const size_t n = DisplayWidth(s);
-  return n >= width ? s : s + std::string(width - n, ' ');
-}
-
-std::string PadLeft(const std::string& s, size_t width) {
-  const size_t n = DisplayWidth(s);
-  return n >= width ? s : std::string(width - n, ' ') + s;
-}
-
 }  // namespace
 
 std::string FrenchCount(double value) {
   const auto rounded = static_cast<long long>(std::llround(value));
-  std::string digits = std::to_string(rounded < 0 ? -rounded : rounded);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(' ');
-    out.push_back(digits[i]);
-  }
+  const std::string out = GroupThousands(std::to_string(rounded < 0 ? -rounded : rounded));
   return rounded < 0 ? "-" + out : out;
 }
 

@@ -16,13 +16,8 @@ namespace pilotage::pilotagectl {
 std::string FrenchEuros(int64_t cents) {
   const bool negative = cents < 0;
   const uint64_t abs = negative ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
-  const std::string euros = fmt::format("{}", abs / 100);
-  std::string grouped;
-  for (size_t i = 0; i < euros.size(); ++i) {
-    if (i > 0 && (euros.size() - i) % 3 == 0) grouped += ' ';
-    grouped += euros[i];
-  }
-  return fmt::format("{}{},{:02d} €", negative ? "-" : "", grouped, abs % 100);
+  return fmt::format("{}{},{:02d} €", negative ? "-" : "",
+                     GroupThousands(fmt::format("{}", abs / 100)), abs % 100);
 }
 
 std::string ContentEventId(std::string_view prefix, const std::vector<std::string>& parts) {
@@ -169,22 +164,6 @@ absl::Status Emit(const EmitOptions& options, const v1::Event& event, std::strin
                      what, event.event_id(), options.topic, deliveries[0].partition,
                      deliveries[0].offset);
   return absl::OkStatus();
-}
-
-size_t DisplayWidth(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-std::string Pad(const std::string& s, size_t width) {
-  const size_t n = DisplayWidth(s);
-  return n >= width ? s : s + std::string(width - n, ' ');
-}
-
-std::string PadLeft(const std::string& s, size_t width) {
-  const size_t n = DisplayWidth(s);
-  return n >= width ? s : std::string(width - n, ' ') + s;
 }
 
 std::string FrenchDay(const std::string& day) {

@@ -19,6 +19,7 @@
 #include "pilotage/projector/steering.h"
 #include "pilotage/store/store.h"
 #include "pilotage/v1/event.pb.h"
+#include "table_text.h"
 
 namespace pilotage::pilotagectl {
 
@@ -74,10 +75,7 @@ struct LotState {
 [[nodiscard]] absl::Status Emit(const EmitOptions& options, const v1::Event& event,
                                 std::string_view what, std::ostream& out);
 
-// Display helpers for tables.
-size_t DisplayWidth(const std::string& s);
-std::string Pad(const std::string& s, size_t width);
-std::string PadLeft(const std::string& s, size_t width);
+// "2024-03-05" -> the French date for tables (the text itself when not a day).
 std::string FrenchDay(const std::string& day);
 
 }  // namespace pilotage::pilotagectl

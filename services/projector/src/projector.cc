@@ -16,6 +16,7 @@
 #include "pilotage/projector/activity_counts.h"
 #include "pilotage/projector/cep.h"
 #include "pilotage/service/service.h"
+#include "pilotage/service/ticker.h"
 #include "projector_metrics.h"
 #include "spdlog/spdlog.h"
 
@@ -104,33 +105,11 @@ void ExportEndOffsets(kafka::Admin& admin, const std::vector<std::string>& topic
   }
 }
 
-// Runs `work` every `interval` on a thread of its own until destroyed.
-class Ticker {
+// The work of a tick runs one interval after the start, never at once.
+class Ticker : public service::Ticker {
  public:
   Ticker(std::chrono::milliseconds interval, std::function<void()> work)
-      : thread_([this, interval, work = std::move(work)] {
-          std::unique_lock lock(mu_);
-          while (!done_) {
-            if (cv_.wait_for(lock, interval, [this] { return done_; })) break;
-            lock.unlock();
-            work();
-            lock.lock();
-          }
-        }) {}
-  ~Ticker() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
+      : service::Ticker(interval, std::move(work), First::kAfterInterval) {}
 };
 
 // This process's peak resident memory (VmHWM), in MiB; -1 if unknown.

@@ -12,9 +12,11 @@
 #include "api.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/http/server.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"
 #include "pilotage/query/query.h"
+#include "pilotage/service/ticker.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -28,34 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Runs `work` every `interval` on a thread of its own until destroyed.
-class Ticker {
- public:
-  Ticker(std::chrono::milliseconds interval, std::function<void()> work)
-      : thread_([this, interval, work = std::move(work)] {
-          std::unique_lock lock(mu_);
-          while (!done_) {
-            lock.unlock();
-            work();
-            lock.lock();
-            if (cv_.wait_for(lock, interval, [this] { return done_; })) break;
-          }
-        }) {}
-  ~Ticker() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
-};
+using service::Ticker;
 
 // One thread computing answers in the background, in submission order;
 // pending work is dropped at destruction.
@@ -131,7 +106,14 @@ class QueryService::Impl {
   Impl(QueryOptions options, access::AccessTable tokens)
       : options_(std::move(options)),
         tokens_(std::move(tokens)),
-        registry_(std::make_shared<prometheus::Registry>()) {
+        registry_(std::make_shared<prometheus::Registry>()),
+        // A keep-alive connection holds a worker thread until it closes:
+        // clients beyond `threads` connections wait in the queue.
+        server_(http::ServerOptions{.host = options_.host,
+                                    .port = options_.port,
+                                    .threads = options_.threads,
+                                    .keep_alive_max_count = 1000,
+                                    .keep_alive_timeout_s = 2}) {
     if (options_.secondary_dir.empty()) {
       std::string tmpl = (fs::temp_directory_path() / "pilotage-query-XXXXXX").string();
       if (mkdtemp(tmpl.data()) != nullptr) {
@@ -174,14 +156,7 @@ class QueryService::Impl {
   }
 
   absl::Status Bind() {
-    // A keep-alive connection holds a worker thread until it closes: clients
-    // beyond `threads` connections wait in the queue.
-    server_.new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
-    server_.set_keep_alive_max_count(1000);
-    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle
-    // and delayed ACKs add 40 ms to a keep-alive answer.
-    server_.set_tcp_nodelay(true);
-    server_.set_keep_alive_timeout(2);
+    httplib::Server& routes = server_.routes();
     Route("/api/v1/meta", [this](Generation& g, const Freshness&, const access::Principal& who,
                                  const Call&) { return Meta(g, who); });
     Route("/api/v1/national", [this](Generation& g, const Freshness&, const access::Principal& who,
@@ -215,18 +190,18 @@ class QueryService::Impl {
           "/api/v1/lots/{lot}/statement");
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
-    server_.Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    routes.Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
       Answer(res, "other", absl::Now(),
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
     });
-    server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       auto s = view_->Read(
           [](Generation&, const Freshness&, const StaleAnswers&) { return absl::OkStatus(); });
       res.status = s.ok() ? 200 : 503;
       res.set_content(json{{"status", s.ok() ? "ok" : std::string(s.message())}}.dump(),
                       "application/json");
     });
-    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(MetricsText(), metrics::kTextContentType);
     });
     if (!options_.web_dir.empty()) {
@@ -239,28 +214,21 @@ class QueryService::Impl {
       auto page = [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(ReadFile(options_.web_dir / "index.html"), "text/html; charset=utf-8");
       };
-      server_.Get("/", page);
-      server_.Get("/national", page);
-      server_.Get("/quality", page);
-      server_.Get(R"(/lot/[^/]+)", page);
-      server_.Get(R"(/assets/([A-Za-z0-9._-]+))",
-                  [this](const httplib::Request& req, httplib::Response& res) {
-                    const fs::path file = options_.web_dir / "assets" / std::string(req.matches[1]);
-                    if (!fs::is_regular_file(file)) {
-                      res.status = 404;
-                      return;
-                    }
-                    res.set_content(ReadFile(file), ContentType(file));
-                  });
+      routes.Get("/", page);
+      routes.Get("/national", page);
+      routes.Get("/quality", page);
+      routes.Get(R"(/lot/[^/]+)", page);
+      routes.Get(R"(/assets/([A-Za-z0-9._-]+))",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   const fs::path file = options_.web_dir / "assets" / std::string(req.matches[1]);
+                   if (!fs::is_regular_file(file)) {
+                     res.status = 404;
+                     return;
+                   }
+                   res.set_content(ReadFile(file), ContentType(file));
+                 });
     }
-    port_ = options_.port == 0
-                ? server_.bind_to_any_port(options_.host)
-                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
-    if (port_ < 0) {
-      return absl::UnavailableError(
-          fmt::format("cannot listen on {}:{}", options_.host, options_.port));
-    }
-    return absl::OkStatus();
+    return server_.Bind();
   }
 
   absl::Status Serve() {
@@ -282,20 +250,12 @@ class QueryService::Impl {
       end_offsets = std::make_unique<Ticker>(options_.end_offsets_interval,
                                              [this, a = admin.get()] { PollEndOffsets(*a); });
     }
-    spdlog::info("pilotage-query listening on http://{}:{} (data {})", options_.host, port_,
-                 options_.data_dir.string());
-    if (!server_.listen_after_bind() && !stopped_) {
-      return absl::UnavailableError("the HTTP server stopped unexpectedly");
-    }
-    return absl::OkStatus();
+    spdlog::info("pilotage-query listening on http://{}:{} (data {})", options_.host,
+                 server_.port(), options_.data_dir.string());
+    return server_.Serve();
   }
 
-  void Stop() {
-    stopped_ = true;
-    server_.stop();
-  }
-
-  int port() const { return port_; }
+  http::Server& server() { return server_; }
 
  private:
   static Params ParamsOf(const httplib::Request& req) {
@@ -323,8 +283,8 @@ class QueryService::Impl {
 
   void Route(const std::string& pattern, Handler handler, std::string endpoint = "") {
     if (endpoint.empty()) endpoint = pattern;
-    server_.Get(pattern, [this, handler = std::move(handler), endpoint](const httplib::Request& req,
-                                                                        httplib::Response& res) {
+    server_.routes().Get(pattern, [this, handler = std::move(handler), endpoint](
+                                      const httplib::Request& req, httplib::Response& res) {
       const absl::Time start = absl::Now();
       auto who = Authenticate(req);
       if (!who) {
@@ -400,12 +360,9 @@ class QueryService::Impl {
   }
 
   std::optional<access::Principal> Authenticate(const httplib::Request& req) const {
-    const std::string header = req.get_header_value("Authorization");
-    static constexpr std::string_view kPrefix = "Bearer ";
-    if (header.size() <= kPrefix.size() || header.compare(0, kPrefix.size(), kPrefix) != 0) {
-      return std::nullopt;
-    }
-    return tokens_.Find(std::string_view(header).substr(kPrefix.size()));
+    const std::optional<std::string> token = http::BearerToken(req);
+    if (!token) return std::nullopt;
+    return tokens_.Find(*token);
   }
 
   void Answer(httplib::Response& res, const std::string& endpoint, absl::Time start,
@@ -506,10 +463,8 @@ class QueryService::Impl {
   prometheus::Gauge* generation_;
   prometheus::Gauge* lag_;
   prometheus::Gauge* catch_up_age_;
-  httplib::Server server_;
+  http::Server server_;
   Refresher refresher_;
-  int port_ = -1;
-  std::atomic<bool> stopped_{false};
   std::atomic<bool> warned_{false};
 };
 
@@ -527,8 +482,8 @@ absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Create(QueryOptions 
 
 QueryService::QueryService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 QueryService::~QueryService() = default;
-int QueryService::port() const { return impl_->port(); }
+int QueryService::port() const { return impl_->server().port(); }
 absl::Status QueryService::Serve() { return impl_->Serve(); }
-void QueryService::Stop() { impl_->Stop(); }
+void QueryService::Stop() { impl_->server().Stop(); }
 
 }  // namespace pilotage::query

@@ -1,0 +1,94 @@
+// libs/http: a real server on a loopback port, reached by cpp-httplib's client.
+#include "pilotage/http/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+namespace pilotage::http {
+namespace {
+
+TEST(HttpServer, ServesRoutesOnAnyFreePortUntilStopped) {
+  Server server({.host = "127.0.0.1", .port = 0, .threads = 2});
+  server.routes().Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("bonjour", "text/plain");
+  });
+  ASSERT_TRUE(server.Bind().ok());
+  ASSERT_GT(server.port(), 0);
+  absl::Status served = absl::InternalError("not returned");
+  std::thread serving([&] { served = server.Serve(); });
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Get("/hello");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "bonjour");
+  server.Stop();
+  serving.join();
+  EXPECT_TRUE(served.ok()) << served;
+}
+
+TEST(HttpServer, StopBeforeServeIsNotLost) {
+  Server server({.port = 0, .threads = 1});
+  ASSERT_TRUE(server.Bind().ok());
+  server.Stop();
+  // Serve() returns at once instead of serving forever.
+  EXPECT_TRUE(server.Serve().ok());
+}
+
+TEST(HttpServer, StopRightAfterServeStartsIsNotLost) {
+  for (int i = 0; i < 20; ++i) {
+    Server server({.port = 0, .threads = 1});
+    ASSERT_TRUE(server.Bind().ok());
+    std::thread serving([&] { EXPECT_TRUE(server.Serve().ok()); });
+    server.Stop();
+    serving.join();  // hangs if the stop was lost
+  }
+}
+
+TEST(HttpServer, PortTakenIsUnavailableNamingTheAddress) {
+  // A plain listening socket (no SO_REUSEPORT, which cpp-httplib's own
+  // sockets set) holds the port.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int port = ntohs(addr.sin_port);
+  Server server({.host = "127.0.0.1", .port = port, .threads = 1});
+  absl::Status s = server.Bind();
+  ::close(fd);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(std::string(s.message()), "cannot listen on 127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(server.port(), -1);
+}
+
+TEST(HttpServer, NoThreadsIsInvalid) {
+  Server server({.port = 0, .threads = 0});
+  EXPECT_EQ(server.Bind().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(BearerToken, TakesTheTokenOfTheBearerScheme) {
+  httplib::Request req;
+  EXPECT_EQ(BearerToken(req), std::nullopt);
+  req.headers.emplace("Authorization", "Bearer abc123");
+  EXPECT_EQ(BearerToken(req), "abc123");
+  httplib::Request basic;
+  basic.headers.emplace("Authorization", "Basic dXNlcjpwdw==");
+  EXPECT_EQ(BearerToken(basic), std::nullopt);
+  httplib::Request empty;
+  empty.headers.emplace("Authorization", "Bearer ");
+  EXPECT_EQ(BearerToken(empty), std::nullopt);
+}
+
+}  // namespace
+}  // namespace pilotage::http

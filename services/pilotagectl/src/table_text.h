@@ -1,0 +1,20 @@
+#pragma once
+// Text for the French tables pilotagectl prints for pilots: column padding
+// by display width (UTF-8 accents count as one column) and digit grouping
+// with a space ("13 500").
+
+#include <cstddef>
+#include <string>
+
+namespace pilotage::pilotagectl {
+
+// Display width of UTF-8 text: the bytes that start a code point.
+size_t DisplayWidth(const std::string& s);
+// `s` padded with spaces on the right (Pad) or left (PadLeft) to `width`
+// columns; unchanged when already as wide.
+std::string Pad(const std::string& s, size_t width);
+std::string PadLeft(const std::string& s, size_t width);
+// Decimal digits grouped by three with a space: "1234567" -> "1 234 567".
+std::string GroupThousands(const std::string& digits);
+
+}  // namespace pilotage::pilotagectl
