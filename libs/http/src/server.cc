@@ -12,6 +12,14 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle
   // and the client's delayed ACKs add up to 40 ms to a keep-alive answer.
   server_.set_tcp_nodelay(true);
+  // cpp-httplib's default also sets SO_REUSEPORT, with which a second
+  // gateway or query service started on the same port would share it and
+  // take half the connections. Only SO_REUSEADDR: a restart can rebind at
+  // once, a second instance fails with "cannot listen".
+  server_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   if (options_.keep_alive_max_count > 0) {
     server_.set_keep_alive_max_count(static_cast<size_t>(options_.keep_alive_max_count));
   }

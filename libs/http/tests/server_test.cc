@@ -72,6 +72,15 @@ TEST(HttpServer, PortTakenIsUnavailableNamingTheAddress) {
   EXPECT_EQ(server.port(), -1);
 }
 
+TEST(HttpServer, ASecondServerOnAPortAlreadyServedFails) {
+  Server first({.host = "127.0.0.1", .port = 0, .threads = 1});
+  ASSERT_TRUE(first.Bind().ok());
+  Server second({.host = "127.0.0.1", .port = first.port(), .threads = 1});
+  absl::Status s = second.Bind();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s.ToString();
+  EXPECT_EQ(std::string(s.message()), "cannot listen on 127.0.0.1:" + std::to_string(first.port()));
+}
+
 TEST(HttpServer, NoThreadsIsInvalid) {
   Server server({.port = 0, .threads = 0});
   EXPECT_EQ(server.Bind().code(), absl::StatusCode::kInvalidArgument);
