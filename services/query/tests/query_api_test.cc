@@ -72,6 +72,42 @@ TEST_F(QueryApi, EveryAnswerSaysHowFreshItIs) {
   EXPECT_EQ(stored, 25 + 16 + 4 + 8);
 }
 
+// Decision 0017: when the view moves, the answer of the view before is
+// served (with that view's stored offsets, never the new ones) until the
+// answer of the new view is computed in the background.
+TEST_F(QueryApi, AnAnswerShowsTheOffsetsOfTheViewItWasComputedOn) {
+  auto stored = [](const json& body) {
+    std::map<std::string, int64_t> out;
+    for (const auto& p : body["freshness"]["partitions"]) out[p["partition"]] = p["stored_offset"];
+    return out;
+  };
+  auto first = Get("/api/v1/lots?period=2024-05");
+  ASSERT_EQ(first.status, 200) << first.text;
+  const int64_t generation = first.body["view_generation"];
+  const auto offsets = stored(first.body);
+  ASSERT_EQ(stack_->ResendAndFold(), 0);
+  json later;
+  for (int i = 0; i < 600 && later.is_null(); ++i) {
+    auto a = Get("/api/v1/lots?period=2024-05");
+    ASSERT_EQ(a.status, 200) << a.text;
+    if (a.body["view_generation"] == generation) {
+      EXPECT_EQ(stored(a.body), offsets) << a.body["freshness"].dump();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a condition
+    } else {
+      later = a.body;
+    }
+  }
+  ASSERT_FALSE(later.is_null()) << "the answer never moved to the new view";
+  EXPECT_GT(later["view_generation"].get<int64_t>(), generation);
+  // One more activity event stored (the resent copy), nothing else.
+  int64_t before = 0, after = 0;
+  for (const auto& [partition, offset] : offsets) before += offset;
+  for (const auto& [partition, offset] : stored(later)) after += offset;
+  EXPECT_EQ(after, before + 1) << later["freshness"].dump();
+  // A resent copy changes no figure.
+  EXPECT_EQ(later["lots"], first.body["lots"]);
+}
+
 TEST_F(QueryApi, LotsListShowsEachKpiValueTargetAndStatus) {
   auto a = Get("/api/v1/lots?period=2024-05");
   ASSERT_EQ(a.status, 200) << a.text;
