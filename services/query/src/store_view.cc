@@ -79,6 +79,7 @@ absl::Status StoreView::Open(const fs::path& store_path) {
   // while Refresh catches the back one up, then swaps them.
   std::shared_ptr<Instance> pair[2];
   std::error_code ec;
+  const absl::Time opened_at = absl::Now();  // the view is at least this fresh
   for (int i = 0; i < 2; ++i) {
     const fs::path dir = options_.secondary_dir / (i == 0 ? "a" : "b");
     fs::create_directories(dir, ec);
@@ -101,11 +102,13 @@ absl::Status StoreView::Open(const fs::path& store_path) {
     pair[i]->store = std::move(*store);
   }
   // The first view's freshness is the offsets stored with it, from the
-  // start: an answer computed before the first Refresh must not show an
-  // empty progress (no lag, no dead letters).
+  // start: an answer computed before the first catch-up must not show an
+  // empty progress (no lag, no dead letters) nor an unknown catch-up time
+  // (opening a secondary reads the store as it is then, like a catch-up).
   auto progress = projection::ReadProgress(*pair[0]->store);
   if (!progress.ok()) return progress.status();
   auto state = std::make_shared<ViewState>();
+  state->caught_up_at = opened_at;
   state->store = fs::relative(store_path, options_.data_dir, ec).string();
   if (ec || state->store.empty()) state->store = store_path.filename().string();
   state->progress = std::move(*progress);
