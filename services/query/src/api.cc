@@ -194,6 +194,22 @@ absl::StatusOr<SteeringInputs> ReadSteeringInputs(Generation& view, const std::s
 
 absl::StatusOr<absl::CivilDay> Today() { return domain::ParisDay(absl::Now()); }
 
+// A lot's steering inputs and the Paris day its deadlines are judged on,
+// once `who` may read the lot and it exists.
+struct CheckedSteering : SteeringInputs {
+  absl::CivilDay today;
+};
+absl::StatusOr<CheckedSteering> CheckedSteeringInputs(Generation& view,
+                                                      const access::Principal& who,
+                                                      const std::string& lot_id) {
+  if (auto s = CheckLot(view, who, lot_id); !s.ok()) return s;
+  auto today = Today();
+  if (!today.ok()) return today.status();
+  auto in = ReadSteeringInputs(view, lot_id);
+  if (!in.ok()) return in.status();
+  return CheckedSteering{std::move(*in), *today};
+}
+
 // The statement of `period` for a lot, or why there is none (a lot without
 // award or terms: a note, not an error, in pages that show several things).
 absl::StatusOr<json> StatementOrNote(const SteeringInputs& in, const std::string& lot_id,
@@ -519,36 +535,27 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
 
 absl::StatusOr<json> LotPenalties(Generation& view, const access::Principal& who,
                                   const std::string& lot) {
-  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
-  auto today = Today();
-  if (!today.ok()) return today.status();
-  auto in = ReadSteeringInputs(view, lot);
+  auto in = CheckedSteeringInputs(view, who, lot);
   if (!in.ok()) return in.status();
-  return projector::PenaltyLedgerJson(in->View(lot), *today);
+  return projector::PenaltyLedgerJson(in->View(lot), in->today);
 }
 
 absl::StatusOr<json> LotActions(Generation& view, const access::Principal& who,
                                 const std::string& lot) {
-  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
-  auto today = Today();
-  if (!today.ok()) return today.status();
-  auto in = ReadSteeringInputs(view, lot);
+  auto in = CheckedSteeringInputs(view, who, lot);
   if (!in.ok()) return in.status();
-  return projector::ActionsReportJson(in->View(lot), *today);
+  return projector::ActionsReportJson(in->View(lot), in->today);
 }
 
 absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who,
                                   const std::string& lot, const Params& params) {
   auto period_text = PeriodParam(params);
   if (!period_text.ok()) return period_text.status();
-  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
-  auto today = Today();
-  if (!today.ok()) return today.status();
-  auto in = ReadSteeringInputs(view, lot);
+  auto in = CheckedSteeringInputs(view, who, lot);
   if (!in.ok()) return in.status();
   auto period = LotPeriod(*period_text, in->lot->facts);
   if (!period.ok()) return period.status();
-  auto report = projector::ComputeStatementReport(in->View(lot), *period, *today);
+  auto report = projector::ComputeStatementReport(in->View(lot), *period, in->today);
   if (!report.ok()) {
     if (absl::IsFailedPrecondition(report.status()) || absl::IsNotFound(report.status())) {
       return absl::FailedPreconditionError(fmt::format("statement of {} for {}: {}", lot,

@@ -1,10 +1,12 @@
 #include <httplib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -32,8 +34,20 @@ using nlohmann::json;
 
 using service::Ticker;
 
-// One thread computing answers in the background, in submission order;
-// pending work is dropped at destruction.
+// Background work yields the CPU to requests: computations and catch-ups
+// run at this nice value (Linux: per thread), requests at the process's.
+constexpr int kBackgroundNice = 10;
+
+void LowerThisThreadPriority() {
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice) != 0) {
+    spdlog::debug("query: cannot lower a background thread's priority: errno {}", errno);
+  }
+}
+
+// One thread computing answers in the background, in submission order, at
+// a lower priority; a key already waiting is not queued twice (the work
+// computes on the newest view when it runs); pending work is dropped at
+// destruction.
 class Refresher {
  public:
   Refresher() : thread_([this] { Loop(); }) {}
@@ -45,22 +59,25 @@ class Refresher {
     cv_.notify_all();
     thread_.join();
   }
-  void Submit(std::function<void()> work) {
+  void Submit(const std::string& key, std::function<void()> work) {
     {
       std::lock_guard lock(mu_);
-      queue_.push_back(std::move(work));
+      if (!pending_.insert(key).second) return;
+      queue_.emplace_back(key, std::move(work));
     }
     cv_.notify_one();
   }
 
  private:
   void Loop() {
+    LowerThisThreadPriority();
     std::unique_lock lock(mu_);
     while (true) {
       cv_.wait(lock, [this] { return done_ || !queue_.empty(); });
       if (done_) return;
-      auto work = std::move(queue_.front());
+      auto [key, work] = std::move(queue_.front());
       queue_.pop_front();
+      pending_.erase(key);
       lock.unlock();
       work();
       lock.lock();
@@ -68,7 +85,8 @@ class Refresher {
   }
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<std::pair<std::string, std::function<void()>>> queue_;
+  std::set<std::string> pending_;
   bool done_ = false;
   std::thread thread_;
 };
@@ -91,6 +109,9 @@ std::string ContentType(const fs::path& path) {
 }
 
 }  // namespace
+
+// Named apart from Impl::Answer (an error answer).
+using Remembered = Answer;
 
 class QueryService::Impl {
  public:
@@ -195,8 +216,7 @@ class QueryService::Impl {
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
     });
     routes.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      auto s = view_->Read(
-          [](Generation&, const Freshness&, const StaleAnswers&) { return absl::OkStatus(); });
+      auto s = view_->Read([](Generation&, const Freshness&) { return absl::OkStatus(); });
       res.status = s.ok() ? 200 : 503;
       res.set_content(json{{"status", s.ok() ? "ok" : std::string(s.message())}}.dump(),
                       "application/json");
@@ -233,6 +253,8 @@ class QueryService::Impl {
 
   absl::Status Serve() {
     Ticker catch_up(options_.catch_up, [this] {
+      static thread_local const bool lowered = (LowerThisThreadPriority(), true);
+      (void)lowered;
       auto s = view_->Refresh();
       if (!s.ok()) {
         if (!warned_) spdlog::warn("query: store view: {}", s.ToString());
@@ -294,69 +316,77 @@ class QueryService::Impl {
                                           "missing token)"));
         return;
       }
-      // One answer per view generation, Paris day (deadlines), URL and
-      // readable lots.
-      std::string key = absl::FormatTime("%Y-%m-%d|", absl::Now(), paris_) + req.path + "?";
+      // One answer per URL and readable lots, remembered with the view and
+      // the Paris day (deadlines) it was computed on.
+      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), paris_);
+      std::string key = req.path + "?";
       for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
       key += who->role == access::Principal::Role::kPilot ? "*" : "";
       for (const auto& lot : who->lots) key += lot + ",";
       Call call{.lot = req.matches.size() > 1 ? std::string(req.matches[1]) : "",
                 .params = ParamsOf(req)};
-      absl::Status status =
-          view_->Read([&](Generation& g, const Freshness& f, const StaleAnswers& stale) {
-            std::optional<std::string> body = g.Cached(key);
-            Freshness shown = f;
-            if (!body) {
-              // The view moved since this answer was computed: answer with
-              // the last one (and the freshness of the view it came from)
-              // while one worker computes the new one, so that catch-ups
-              // under load never stall requests.
-              if (auto it = stale.find(key); it != stale.end()) {
-                body = it->second.body;
-                shown.progress = it->second.progress;
-                shown.caught_up_at = it->second.caught_up_at;
-                if (g.StartRefresh(key)) {
-                  refresher_.Submit([this, key, handler, who = *who, call] {
-                    auto s =
-                        view_->Read([&](Generation& now, const Freshness& nf, const StaleAnswers&) {
-                          return Compute(now, nf, key, handler, who, call).status();
-                        });
-                    if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.ToString());
-                  });
-                }
-              } else {
-                auto computed = Compute(g, f, key, handler, *who, call);
-                if (!computed.ok()) return computed.status();
-                body = std::move(*computed);
-              }
-            }
-            *body += ",\"freshness\":" + FreshnessJson(shown, absl::Now()).dump() + "}";
-            res.set_content(std::move(*body), "application/json");
-            return absl::OkStatus();
+      std::shared_ptr<const Remembered> answer;
+      Freshness freshness;
+      if (auto served = view_->Find(key)) {
+        // The newest answer at once, with the freshness of the view it was
+        // computed on; if the view moved (or the day changed) since, the
+        // background worker computes the new one.
+        answer = std::move(served->answer);
+        freshness = std::move(served->freshness);
+        if (served->outdated || answer->day != day) {
+          refresher_.Submit(key, [this, key, handler, who = *who, call] {
+            auto s = Compute(key, handler, who, call);
+            if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.status().ToString());
           });
-      if (!status.ok()) {
-        Answer(res, endpoint, start, status);
-        return;
+        }
+      } else {
+        // Never computed on this store: there is nothing else to show.
+        auto computed = Compute(key, handler, *who, call);
+        if (!computed.ok()) {
+          Answer(res, endpoint, start, computed.status());
+          return;
+        }
+        answer = std::move(computed->first);
+        freshness = std::move(computed->second);
       }
+      std::string body;
+      body.reserve(answer->body.size() + 1024);
+      body += answer->body;
+      body += ",\"freshness\":" + FreshnessJson(freshness, absl::Now()).dump() + "}";
+      res.set_content(std::move(body), "application/json");
       Observe(endpoint, 200, start);
     });
   }
 
-  // The answer for `key` in generation `g`, computed once (single flight).
-  absl::StatusOr<std::string> Compute(Generation& g, const Freshness& f, const std::string& key,
-                                      const Handler& handler, const access::Principal& who,
-                                      const Call& call) {
-    if (auto hit = g.Cached(key)) return *hit;
-    auto computing = g.KeyMutex(key);
-    std::lock_guard once(*computing);
-    if (auto hit = g.Cached(key)) return *hit;
-    auto answer = handler(g, f, who, call);
-    if (!answer.ok()) return answer.status();
-    (*answer)["view_generation"] = g.number();
-    std::string text = answer->dump();
-    text.pop_back();  // the closing brace: freshness goes after
-    g.Remember(key, text);
-    return text;
+  // The answer for `key` on the current view (with that view's freshness),
+  // remembered: computed once per generation and Paris day (single flight),
+  // unless a computation of this generation already remembered it.
+  absl::StatusOr<std::pair<std::shared_ptr<const Remembered>, Freshness>> Compute(
+      const std::string& key, const Handler& handler, const access::Principal& who,
+      const Call& call) {
+    std::pair<std::shared_ptr<const Remembered>, Freshness> out;
+    auto s = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
+      auto computing = g.KeyMutex(key);
+      std::lock_guard once(*computing);
+      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), paris_);
+      if (auto served = view_->Find(key);
+          served && served->answer->view->generation >= g.number() && served->answer->day == day) {
+        out = {std::move(served->answer), std::move(served->freshness)};
+        return absl::OkStatus();
+      }
+      auto answer = handler(g, f, who, call);
+      if (!answer.ok()) return answer.status();
+      (*answer)["view_generation"] = g.number();
+      std::string text = answer->dump();
+      text.pop_back();  // the closing brace: freshness goes after
+      out = {std::make_shared<const Remembered>(
+                 Remembered{.body = std::move(text), .day = day, .view = g.view()}),
+             f};
+      view_->Remember(key, out.first);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
   }
 
   std::optional<access::Principal> Authenticate(const httplib::Request& req) const {
@@ -418,7 +448,7 @@ class QueryService::Impl {
                          .Name("pilotage_budget_envelope_euros")
                          .Help("The lot's budget envelope for the contract year (euros)")
                          .Register(business);
-    auto s = view_->Read([&](Generation& g, const Freshness& f, const StaleAnswers&) {
+    auto s = view_->Read([&](Generation& g, const Freshness& f) {
       auto steering = SteeringGauges(g);
       if (!steering.ok()) return steering.status();
       for (const auto& sg : *steering) {

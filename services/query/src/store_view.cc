@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "pilotage/projector/projector.h"
 #include "spdlog/spdlog.h"
@@ -24,7 +25,7 @@ std::optional<int64_t> Freshness::LagEvents() const {
 absl::StatusOr<std::vector<std::string>> Generation::Lots() {
   std::lock_guard lock(mu_);
   if (!lots_) {
-    auto lots = projector::ListLots(*store_);
+    auto lots = projector::ListLots(store());
     if (!lots.ok()) return lots.status();
     lots_ = std::move(*lots);
   }
@@ -37,8 +38,8 @@ absl::StatusOr<std::shared_ptr<const projector::LotReadModel>> Generation::Lot(
     std::lock_guard lock(mu_);
     if (auto it = models_.find(lot_id); it != models_.end()) return it->second;
   }
-  // Read outside the lock: two requests may read the same lot once each.
-  auto model = projector::ReadLot(*store_, lot_id);
+  // Read outside the lock: two computations may read the same lot once each.
+  auto model = projector::ReadLot(store(), lot_id);
   if (!model.ok()) return model.status();
   auto shared = std::make_shared<const projector::LotReadModel>(std::move(*model));
   std::lock_guard lock(mu_);
@@ -51,22 +52,11 @@ absl::StatusOr<std::shared_ptr<const projector::SteeringReadModel>> Generation::
     std::lock_guard lock(mu_);
     if (auto it = steering_.find(lot_id); it != steering_.end()) return it->second;
   }
-  auto model = projector::ReadSteering(*store_, lot_id);
+  auto model = projector::ReadSteering(store(), lot_id);
   if (!model.ok()) return model.status();
   auto shared = std::make_shared<const projector::SteeringReadModel>(std::move(*model));
   std::lock_guard lock(mu_);
   return steering_.emplace(lot_id, std::move(shared)).first->second;
-}
-
-std::optional<std::string> Generation::Cached(const std::string& key) {
-  std::lock_guard lock(mu_);
-  if (auto it = answers_.find(key); it != answers_.end()) return it->second;
-  return std::nullopt;
-}
-
-void Generation::Remember(const std::string& key, std::string answer) {
-  std::lock_guard lock(mu_);
-  answers_.emplace(key, std::move(answer));
 }
 
 std::shared_ptr<std::mutex> Generation::KeyMutex(const std::string& key) {
@@ -74,16 +64,6 @@ std::shared_ptr<std::mutex> Generation::KeyMutex(const std::string& key) {
   auto& m = computing_[key];
   if (!m) m = std::make_shared<std::mutex>();
   return m;
-}
-
-bool Generation::StartRefresh(const std::string& key) {
-  std::lock_guard lock(mu_);
-  return refreshing_.insert(key).second;
-}
-
-std::map<std::string, std::string> Generation::Answers() {
-  std::lock_guard lock(mu_);
-  return answers_;
 }
 
 StoreView::StoreView(StoreViewOptions options) : options_(std::move(options)) {}
@@ -95,10 +75,11 @@ absl::Status StoreView::Open(const fs::path& store_path) {
     if (!cep.ok()) return cep.status();
     cep_ = std::move(*cep);
   }
-  // Two secondaries of the same store: requests read the front one while
-  // Refresh catches the back one up without any lock, then swaps them.
-  std::unique_ptr<store::Store> pair[2];
+  // Two secondaries of the same store: computations read the front one
+  // while Refresh catches the back one up, then swaps them.
+  std::shared_ptr<Instance> pair[2];
   std::error_code ec;
+  const absl::Time opened_at = absl::Now();  // the view is at least this fresh
   for (int i = 0; i < 2; ++i) {
     const fs::path dir = options_.secondary_dir / (i == 0 ? "a" : "b");
     fs::create_directories(dir, ec);
@@ -117,108 +98,151 @@ absl::Status StoreView::Open(const fs::path& store_path) {
                       "(pilotage-projector rebuild)",
                       store_path.string(), **tag, want));
     }
-    pair[i] = std::move(*store);
+    pair[i] = std::make_shared<Instance>();
+    pair[i]->store = std::move(*store);
   }
   // The first view's freshness is the offsets stored with it, from the
-  // start: an answer computed before the first Refresh must not show an
-  // empty progress (no lag, no dead letters).
-  auto progress = projection::ReadProgress(*pair[0]);
+  // start: an answer computed before the first catch-up must not show an
+  // empty progress (no lag, no dead letters) nor an unknown catch-up time
+  // (opening a secondary reads the store as it is then, like a catch-up).
+  auto progress = projection::ReadProgress(*pair[0]->store);
   if (!progress.ok()) return progress.status();
-  std::unique_lock lock(mu_);
-  store_ = std::move(pair[0]);
-  back_ = std::move(pair[1]);
+  auto state = std::make_shared<ViewState>();
+  state->caught_up_at = opened_at;
+  state->store = fs::relative(store_path, options_.data_dir, ec).string();
+  if (ec || state->store.empty()) state->store = store_path.filename().string();
+  state->progress = std::move(*progress);
+  // What the old store's view held is freed after the lock, on this thread.
+  std::shared_ptr<Generation> old;
+  std::map<std::string, std::shared_ptr<const Answer>> old_answers;
+  std::shared_ptr<Instance> old_front, old_back;
+  std::lock_guard lock(mu_);
+  old_front = std::exchange(front_, std::move(pair[0]));
+  old_back = std::exchange(back_, std::move(pair[1]));
   store_path_ = store_path;
-  freshness_.store = fs::relative(store_path, options_.data_dir, ec).string();
-  if (ec || freshness_.store.empty()) freshness_.store = store_path.filename().string();
-  freshness_.progress = std::move(*progress);
-  stale_.clear();  // another store: nothing of the old one is shown
-  generation_ = std::make_shared<Generation>(++generation_number_, store_.get());
+  state->generation = ++generation_number_;
+  first_generation_ = state->generation;
+  old = std::exchange(generation_, std::make_shared<Generation>(std::move(state), front_));
+  old_answers.swap(answers_);  // another store: nothing of the old one is shown
   return absl::OkStatus();
 }
 
 absl::Status StoreView::Refresh() {
   auto path = projector::CurrentStore(options_.data_dir, /*create=*/false);
   if (!path.ok()) {
-    std::unique_lock lock(mu_);
+    std::lock_guard lock(mu_);
     last_error_ = absl::UnavailableError(std::string(path.status().message()));
     return path.status();
   }
   bool need_open;
   {
-    std::shared_lock lock(mu_);
-    need_open = !store_ || fs::weakly_canonical(*path) != fs::weakly_canonical(store_path_);
+    std::lock_guard lock(mu_);
+    need_open = !front_ || fs::weakly_canonical(*path) != fs::weakly_canonical(store_path_);
   }
   if (need_open) {
-    if (store_)
+    if (front_)
       spdlog::info("query: {} was repointed to {}, switching", options_.data_dir.string(),
                    path->string());
     if (auto s = Open(*path); !s.ok()) {
-      std::unique_lock lock(mu_);
+      std::lock_guard lock(mu_);
       last_error_ = absl::UnavailableError(std::string(s.message()));
       return s;
     }
   }
-  // Only this thread touches the back instance: no lock while it catches up
-  // (which takes long while the projector writes a lot).
-  if (auto s = back_->CatchUp(); !s.ok()) {
-    std::unique_lock lock(mu_);
-    last_error_ = s;
-    return s;
-  }
-  auto progress = projection::ReadProgress(*back_);
-  if (!progress.ok()) return progress.status();
-  bool changed;
+  // Only this thread swaps front and back: back_ is stable here. It is
+  // caught up once the computations of an earlier generation that still
+  // read it are done (this thread waits for them, requests do not).
+  absl::StatusOr<std::map<std::string, projection::PartitionProgress>> progress;
   {
-    std::shared_lock lock(mu_);
-    changed = progress->size() != freshness_.progress.size();
-    if (!changed) {
-      for (const auto& [key, p] : *progress) {
-        auto it = freshness_.progress.find(key);
-        if (it == freshness_.progress.end() || it->second.next_offset != p.next_offset) {
-          changed = true;
-          break;
-        }
-      }
+    std::unique_lock catching_up(back_->reading);
+    if (auto s = back_->store->CatchUp(); !s.ok()) {
+      std::lock_guard lock(mu_);
+      last_error_ = s;
+      return s;
     }
+    progress = projection::ReadProgress(*back_->store);
+    if (!progress.ok()) return progress.status();
   }
-  std::unique_lock lock(mu_);
+  std::shared_ptr<Generation> old;  // freed after the lock, on this thread
+  std::lock_guard lock(mu_);
   last_error_ = absl::OkStatus();
-  if (changed) {
-    std::swap(store_, back_);
-    NextGeneration();
-    freshness_.progress = std::move(*progress);
+  const ViewState& current = *generation_->view();
+  bool changed = progress->size() != current.progress.size();
+  for (const auto& [key, p] : *progress) {
+    if (changed) break;
+    auto it = current.progress.find(key);
+    changed = it == current.progress.end() || it->second.next_offset != p.next_offset;
   }
-  freshness_.caught_up_at = absl::Now();
+  const absl::Time now = absl::Now();
+  if (changed) {
+    std::swap(front_, back_);
+    auto state = std::make_shared<ViewState>(ViewState{.generation = ++generation_number_,
+                                                       .store = current.store,
+                                                       .progress = std::move(*progress),
+                                                       .caught_up_at = now});
+    old = std::exchange(generation_, std::make_shared<Generation>(std::move(state), front_));
+  } else {
+    generation_->view()->caught_up_at = now;
+  }
   return absl::OkStatus();
 }
 
-void StoreView::NextGeneration() {
-  for (auto& [key, body] : generation_->Answers()) {
-    stale_[key] = StaleAnswer{.body = std::move(body),
-                              .progress = freshness_.progress,
-                              .caught_up_at = freshness_.caught_up_at};
-  }
-  generation_ = std::make_shared<Generation>(++generation_number_, store_.get());
+void StoreView::SetEndOffsets(std::map<std::string, int64_t> end_offsets, absl::Time at) {
+  std::lock_guard lock(mu_);
+  end_offsets_.swap(end_offsets);
+  end_offsets_at_ = at;
 }
 
-void StoreView::SetEndOffsets(std::map<std::string, int64_t> end_offsets, absl::Time at) {
-  std::unique_lock lock(mu_);
-  freshness_.end_offsets = std::move(end_offsets);
-  freshness_.end_offsets_at = at;
+Freshness StoreView::FreshnessOf(const ViewState& view) const {
+  return Freshness{.store = view.store,
+                   .progress = view.progress,
+                   .end_offsets = end_offsets_,
+                   .end_offsets_at = end_offsets_at_,
+                   .caught_up_at = view.caught_up_at};
 }
 
 absl::Status StoreView::Read(
-    const std::function<absl::Status(Generation&, const Freshness&, const StaleAnswers&)>& read) {
-  std::shared_lock lock(mu_);
-  if (!store_ || !generation_)
-    return last_error_.ok() ? absl::UnavailableError("no store") : last_error_;
-  // Copied so that SetEndOffsets (exclusive) is never needed during a read.
-  const Freshness freshness = freshness_;
-  return read(*generation_, freshness, stale_);
+    const std::function<absl::Status(Generation&, const Freshness&)>& read) {
+  std::shared_ptr<Generation> generation;
+  std::shared_lock<std::shared_mutex> reading;
+  Freshness freshness;
+  {
+    std::lock_guard lock(mu_);
+    if (!front_ || !generation_)
+      return last_error_.ok() ? absl::UnavailableError("no store") : last_error_;
+    // Taken under mu_: the front cannot be swapped out and caught up before
+    // this computation holds it (Refresh only ever holds the back).
+    reading = std::shared_lock(front_->reading);
+    generation = generation_;
+    freshness = FreshnessOf(*generation->view());
+  }
+  absl::Status status = read(*generation, freshness);
+  reading.unlock();
+  return status;
+}
+
+std::optional<Served> StoreView::Find(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = answers_.find(key);
+  if (it == answers_.end()) return std::nullopt;
+  return Served{.answer = it->second,
+                .freshness = FreshnessOf(*it->second->view),
+                .outdated = it->second->view->generation != generation_number_};
+}
+
+void StoreView::Remember(const std::string& key, std::shared_ptr<const Answer> answer) {
+  const uint64_t generation = answer->view->generation;
+  std::lock_guard lock(mu_);
+  if (generation < first_generation_) return;
+  auto& slot = answers_[key];
+  if (slot && slot->view->generation > generation) return;
+  // The answer replaced is freed here, under the lock: it is a string, and
+  // the view state it shares is small.
+  slot = std::move(answer);
 }
 
 uint64_t StoreView::generation() const {
-  std::shared_lock lock(mu_);
+  std::lock_guard lock(mu_);
   return generation_number_;
 }
 

@@ -2,17 +2,25 @@
 // The query service's view of the projector's store: RocksDB secondary
 // instances (decision 0006) of the store DIR/current points to, caught up on
 // a timer, reopened when the link is repointed after a rebuild (decision
-// 0004).
+// 0004); and the answers computed from it (decisions 0014, 0017).
 //
-// Consistency: two secondaries. Requests read the front one inside Read(),
-// which holds the view shared; Refresh() catches the back one up with no
-// lock (a catch-up replays what the projector wrote: long under load), then,
-// if it moved, swaps front and back while holding the view exclusively
-// (waiting for requests in flight). Every read of one request sees the same
-// whole batches, a page's numbers agree, and catch-ups never stall requests.
-// Between two refreshes that changed something the view has one
-// `generation`; whatever is derived from the store (lot read models,
-// answers) is cached per generation and dropped when it moves on.
+// Consistency: two secondaries. Read() runs a computation on the front one
+// while holding that instance (not the view) shared; Refresh() catches the
+// back one up while holding it exclusively (waiting, on the refresh thread
+// only, for computations still reading it), then swaps front and back under
+// a mutex held for a few pointer moves. Every read of one computation sees
+// the same whole batches, a page's numbers agree, and neither a catch-up nor
+// a computation ever holds what a request needs. Between two refreshes that
+// changed something the view has one `generation`; what is derived from the
+// store (lot read models) is kept per generation and freed off the request
+// path (by the refresh thread or the last computation that read it).
+//
+// Answers: the newest answer computed for each key (URL and token scope) is
+// kept with the view state it was computed on, whatever the generation since:
+// a request is answered from it at once, with that view's freshness, and
+// learns whether it is outdated (the caller recomputes it in the
+// background). Only a key never computed on the current store has to be
+// computed on the request path.
 //
 // Thread-safety: every method may be called from any thread.
 
@@ -54,19 +62,31 @@ struct Freshness {
   std::optional<int64_t> LagEvents() const;
 };
 
-// An answer of an earlier generation, with what its view knew.
-struct StaleAnswer {
-  std::string body;
-  std::map<std::string, projection::PartitionProgress> progress;
-  absl::Time caught_up_at;
+// One instance of the store and the computations reading it.
+struct Instance {
+  std::unique_ptr<store::Store> store;
+  // Shared: a computation reads it; exclusive: Refresh catches it up.
+  std::shared_mutex reading;
 };
-using StaleAnswers = std::map<std::string, StaleAnswer>;
+
+// What a view knew when it was current: the freshness an answer computed on
+// it shows.
+struct ViewState {
+  uint64_t generation = 0;
+  std::string store;
+  std::map<std::string, projection::PartitionProgress> progress;
+  // Last catch-up that found this view current (moves while it is current;
+  // read and written under the StoreView's mutex).
+  absl::Time caught_up_at = absl::InfinitePast();
+};
 
 // What is derived from one generation of the view.
 class Generation {
  public:
-  Generation(uint64_t number, const store::Store* store) : number_(number), store_(store) {}
-  uint64_t number() const { return number_; }
+  Generation(std::shared_ptr<ViewState> view, std::shared_ptr<Instance> instance)
+      : view_(std::move(view)), instance_(std::move(instance)) {}
+  uint64_t number() const { return view_->generation; }
+  const std::shared_ptr<ViewState>& view() const { return view_; }
 
   // The lots with state in the store, sorted.
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> Lots();
@@ -77,28 +97,36 @@ class Generation {
   // per generation.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const projector::SteeringReadModel>> Steering(
       const std::string& lot_id);
-  // Memoised answers of this generation, by key.
-  std::optional<std::string> Cached(const std::string& key);
-  void Remember(const std::string& key, std::string answer);
-  // One mutex per key: concurrent requests for the same answer compute it
-  // once (the others wait, then find it cached).
+  // One mutex per key: concurrent computations of the same answer on this
+  // generation run once (the others wait, then find it remembered).
   std::shared_ptr<std::mutex> KeyMutex(const std::string& key);
-  // True the first time it is called for `key`: the caller schedules its
-  // computation.
-  bool StartRefresh(const std::string& key);
-  // Every answer computed in this generation.
-  std::map<std::string, std::string> Answers();
 
  private:
-  const uint64_t number_;
-  const store::Store* const store_;
+  const store::Store& store() const { return *instance_->store; }
+  const std::shared_ptr<ViewState> view_;
+  const std::shared_ptr<Instance> instance_;
   std::mutex mu_;
   std::optional<std::vector<std::string>> lots_;
   std::map<std::string, std::shared_ptr<const projector::LotReadModel>> models_;
   std::map<std::string, std::shared_ptr<const projector::SteeringReadModel>> steering_;
-  std::map<std::string, std::string> answers_;
   std::map<std::string, std::shared_ptr<std::mutex>> computing_;
-  std::set<std::string> refreshing_;
+};
+
+// A remembered answer: its JSON object without the closing brace (freshness
+// goes after), the view it was computed on, and the Paris day it was judged
+// on ("YYYY-MM-DD": penalty deadlines depend on it).
+struct Answer {
+  std::string body;
+  std::string day;
+  std::shared_ptr<ViewState> view;
+};
+
+// An answer as served: the remembered one, its view's freshness, and whether
+// the view moved since it was computed.
+struct Served {
+  std::shared_ptr<const Answer> answer;
+  Freshness freshness;
+  bool outdated = false;
 };
 
 struct StoreViewOptions {
@@ -121,32 +149,43 @@ class StoreView {
   // Records Kafka's end offsets (from the service's broker poller).
   void SetEndOffsets(std::map<std::string, int64_t> end_offsets, absl::Time at);
 
-  // Runs `read` on one consistent view: kUnavailable (with why) when no
-  // store is open yet.
-  // `stale` holds the latest answer of earlier generations for each key
-  // (those of the generation before, and those it had carried on).
+  // Runs `read` on one consistent view (the current generation, with its
+  // freshness): kUnavailable (with why) when no store is open yet. Holds
+  // the instance read, not the view: requests and refreshes go on.
   [[nodiscard]] absl::Status Read(
-      const std::function<absl::Status(Generation&, const Freshness&, const StaleAnswers&)>& read);
+      const std::function<absl::Status(Generation&, const Freshness&)>& read);
+
+  // The newest answer remembered for `key` on the current store, or
+  // nullopt.
+  std::optional<Served> Find(const std::string& key) const;
+  // Remembers `answer` for `key`, unless one of a later generation is
+  // remembered or the store was reopened since it was computed.
+  void Remember(const std::string& key, std::shared_ptr<const Answer> answer);
 
   // Generation number (0 before the first open), for metrics.
   uint64_t generation() const;
 
  private:
   absl::Status Open(const std::filesystem::path& store_path);
+  Freshness FreshnessOf(const ViewState& view) const;  // under mu_
 
   const StoreViewOptions options_;
   std::unique_ptr<projection::Projection> cep_;
-  mutable std::shared_mutex mu_;  // exclusive: Refresh's catch-up; shared: Read
-  // The instance requests read (front) and the one Refresh catches up.
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::Store> back_;
+  // Guards the members below; held only for pointer moves and copies of
+  // small maps, never during a catch-up or a computation.
+  mutable std::mutex mu_;
+  // The instance computations read (front) and the one Refresh catches up
+  // (only the refresh thread changes these two).
+  std::shared_ptr<Instance> front_;
+  std::shared_ptr<Instance> back_;
   std::filesystem::path store_path_;
   std::shared_ptr<Generation> generation_;
-  StaleAnswers stale_;
-  // Moves generation_ on: its answers become stale answers.
-  void NextGeneration();
+  // The first generation of the store open now: older answers are not shown.
+  uint64_t first_generation_ = 0;
   uint64_t generation_number_ = 0;
-  Freshness freshness_;
+  std::map<std::string, std::shared_ptr<const Answer>> answers_;
+  std::map<std::string, int64_t> end_offsets_;
+  absl::Time end_offsets_at_ = absl::InfinitePast();
   absl::Status last_error_ = absl::UnavailableError("the store has not been opened yet");
 };
 

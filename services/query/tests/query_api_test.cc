@@ -27,6 +27,12 @@ class QueryApi : public ::testing::Test {
   static QueryStack::Answer Get(const std::string& path, const std::string& token = kPilotToken) {
     return stack_->Get(path, token);
   }
+  // The named fields of an answer's row, to compare with what is expected.
+  static json Fields(const json& row, std::initializer_list<const char*> names) {
+    json out = json::object();
+    for (const char* name : names) out[name] = row.value(name, json());
+    return out;
+  }
   static std::map<std::string, json> ById(const json& kpis) {
     std::map<std::string, json> out;
     for (const auto& k : kpis) out[k["id"].get<std::string>()] = k;
@@ -64,6 +70,42 @@ TEST_F(QueryApi, EveryAnswerSaysHowFreshItIs) {
   int64_t stored = 0;
   for (const auto& p : f["partitions"]) stored += p["stored_offset"].get<int64_t>();
   EXPECT_EQ(stored, 25 + 16 + 4 + 8);
+}
+
+// Decision 0017: when the view moves, the answer of the view before is
+// served (with that view's stored offsets, never the new ones) until the
+// answer of the new view is computed in the background.
+TEST_F(QueryApi, AnAnswerShowsTheOffsetsOfTheViewItWasComputedOn) {
+  auto stored = [](const json& body) {
+    std::map<std::string, int64_t> out;
+    for (const auto& p : body["freshness"]["partitions"]) out[p["partition"]] = p["stored_offset"];
+    return out;
+  };
+  auto first = Get("/api/v1/lots?period=2024-05");
+  ASSERT_EQ(first.status, 200) << first.text;
+  const int64_t generation = first.body["view_generation"];
+  const auto offsets = stored(first.body);
+  ASSERT_EQ(stack_->ResendAndFold(), 0);
+  json later;
+  for (int i = 0; i < 600 && later.is_null(); ++i) {
+    auto a = Get("/api/v1/lots?period=2024-05");
+    ASSERT_EQ(a.status, 200) << a.text;
+    if (a.body["view_generation"] == generation) {
+      EXPECT_EQ(stored(a.body), offsets) << a.body["freshness"].dump();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a condition
+    } else {
+      later = a.body;
+    }
+  }
+  ASSERT_FALSE(later.is_null()) << "the answer never moved to the new view";
+  EXPECT_GT(later["view_generation"].get<int64_t>(), generation);
+  // One more activity event stored (the resent copy), nothing else.
+  int64_t before = 0, after = 0;
+  for (const auto& [partition, offset] : offsets) before += offset;
+  for (const auto& [partition, offset] : stored(later)) after += offset;
+  EXPECT_EQ(after, before + 1) << later["freshness"].dump();
+  // A resent copy changes no figure.
+  EXPECT_EQ(later["lots"], first.body["lots"]);
 }
 
 TEST_F(QueryApi, LotsListShowsEachKpiValueTargetAndStatus) {
@@ -271,11 +313,12 @@ TEST_F(QueryApi, PenaltiesShowTheirExplanationAndProcedureState) {
   ASSERT_EQ(a.status, 200) << a.text;
   ASSERT_EQ(a.body["penalties"].size(), 2u);
   const json& delay = a.body["penalties"][0];
-  EXPECT_EQ(delay["penalty_id"], "PEN-94-2024-05-DELAY");
-  EXPECT_EQ(delay["state"], "CONFIRMED");
-  EXPECT_EQ(delay["state_label"], "confirmée");
-  EXPECT_EQ(delay["amount_cents"], 150000);
-  EXPECT_EQ(delay["observations"], "Deux conseillers absents en mai.");
+  EXPECT_EQ(Fields(delay, {"penalty_id", "state", "state_label", "amount_cents", "observations"}),
+            (json{{"penalty_id", "PEN-94-2024-05-DELAY"},
+                  {"state", "CONFIRMED"},
+                  {"state_label", "confirmée"},
+                  {"amount_cents", 150000},
+                  {"observations", "Deux conseillers absents en mai."}}));
   EXPECT_NE(delay["explanation"].get<std::string>().find("60 % en mai 2024"), std::string::npos);
   const json& timeliness = a.body["penalties"][1];
   EXPECT_EQ(timeliness["state"], "PROPOSED");
@@ -295,11 +338,11 @@ TEST_F(QueryApi, CorrectiveActionsShowTheirDueDatesAndLateness) {
   auto a = Get("/api/v1/lots/LOT-94/actions");
   ASSERT_EQ(a.status, 200) << a.text;
   ASSERT_EQ(a.body["actions"].size(), 2u);
-  const json& first = a.body["actions"][0];
-  EXPECT_EQ(first["action_id"], "ACT-94-1");
-  EXPECT_EQ(first["due_date"], "2024-07-31");
-  EXPECT_EQ(first["state"], "CLOSED_LATE");
-  EXPECT_EQ(first["days_late"], 5);
+  EXPECT_EQ(Fields(a.body["actions"][0], {"action_id", "due_date", "state", "days_late"}),
+            (json{{"action_id", "ACT-94-1"},
+                  {"due_date", "2024-07-31"},
+                  {"state", "CLOSED_LATE"},
+                  {"days_late", 5}}));
   // Due 30 September 2024, never closed: overdue whatever today is.
   EXPECT_EQ(a.body["actions"][1]["state"], "OVERDUE");
 }

@@ -149,6 +149,34 @@ int QueryStack::Rebuild(const std::string& name) const {
   return code;
 }
 
+int QueryStack::ResendAndFold() const {
+  auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
+  EXPECT_TRUE(producer.ok()) << producer.status().ToString();
+  if (!producer.ok()) return -1;
+  const auto scenario = testing::LoadCepScenario(fs::path(PILOTAGE_CEP_FIXTURES) / "may-every-kpi");
+  if (scenario.activity.empty()) {
+    ADD_FAILURE() << "may-every-kpi has no activity event";
+    return -1;
+  }
+  const v1::Event& event = scenario.activity.front();
+  const std::string value = event.SerializeAsString();
+  const std::vector<kafka::Record> records = {
+      {.topic = activity_, .key = event.lot_id(), .value = value, .partition = 0}};
+  for (const auto& d : (*producer)->SendAll(records)) {
+    EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+  }
+  const fs::path log = dir_.path() / "projector-resend.log";
+  const pid_t pid = testing::Spawn(
+      PILOTAGE_PROJECTOR_BIN,
+      {"--bootstrap", bootstrap_, "--data", (dir_.path() / "data").string(), "--topics",
+       activity_ + "," + contract_, "--dead-letter-topic", dead_, "--group",
+       testing::UniqueTopic("query-fold"), "--log-level", "warn", "run", "--until-caught-up"},
+      log);
+  const int code = testing::WaitExit(pid);
+  EXPECT_EQ(code, 0) << testing::TailOf(log);
+  return code;
+}
+
 std::string QueryStack::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
 
 QueryStack::Answer QueryStack::Get(const std::string& path, const std::string& token) const {

@@ -39,6 +39,12 @@ class QueryStack {
   // stack's topics (it repoints DATA/current when done); its exit code.
   int Rebuild(const std::string& name) const;
 
+  // Sends the first activity event of may-every-kpi again (a resent copy:
+  // same event id) and folds it with `pilotage-projector run
+  // --until-caught-up`: the stored offsets move, no figure changes. The
+  // projector's exit code.
+  int ResendAndFold() const;
+
   // GET `path` (with query string) with `token` ("" for none).
   Answer Get(const std::string& path, const std::string& token = kPilotToken) const;
 
