@@ -118,12 +118,6 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (!options_.instance_id.empty()) {
       consumer_options.extra["group.instance.id"] = options_.instance_id;
     }
-    // librdkafka fetches ahead of the fold up to this many KiB of record
-    // batches (default 64 MiB), plus a per-message structure for every
-    // message of them: when the fold is slower than the broker (a rebuild),
-    // that queue is the projector's largest memory user (about 100 MiB at
-    // 5 million messages). 16 MiB still holds several fetches ahead.
-    consumer_options.extra.try_emplace("queued.max.messages.kbytes", "16384");
     auto consumer = kafka::Consumer::Create(consumer_options, this);
     if (!consumer.ok()) return consumer.status();
     consumer_ = std::move(*consumer);
