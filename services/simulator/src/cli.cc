@@ -61,6 +61,11 @@ int RunCli(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--years", options.years, "Years to simulate, from the contract start 2024-01-02")
       ->capture_default_str();
+  app.add_option("--run-on", options.run_on_days,
+                 "Days past the window's end during which started journeys run on (no new "
+                 "request), e.g. 31 so that the last quarter's closing sees early January")
+      ->type_name("DAYS")
+      ->capture_default_str();
   app.add_option("--beneficiaries", options.beneficiaries_per_year,
                  "New beneficiaries per year nationally, split by working population")
       ->capture_default_str();

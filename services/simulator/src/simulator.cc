@@ -197,6 +197,10 @@ absl::Status ValidateOptions(const SimulationOptions& options, const LotCatalogu
     return absl::InvalidArgumentError(
         fmt::format("--years must be in [1, 10], got {}", options.years));
   }
+  if (options.run_on_days < 0 || options.run_on_days > 366) {
+    return absl::InvalidArgumentError(
+        fmt::format("--run-on must be in [0, 366] days, got {}", options.run_on_days));
+  }
   if (options.beneficiaries_per_year < 0 || options.beneficiaries_per_year > 10'000'000) {
     return absl::InvalidArgumentError(fmt::format(
         "--beneficiaries must be in [0, 10000000], got {}", options.beneficiaries_per_year));
@@ -249,7 +253,8 @@ absl::StatusOr<Summary> Simulate(const LotCatalogue& lots, const SimulationOptio
     s.share = lot.working_population_k * (lot.profile.low_uptake ? kLowUptake : 1.0) / total_weight;
     s.contract_start = *ParseDate(lot.start_date);
     s.contract_end = *ParseDate(lot.end_date);
-    s.cutoff_ms = LocalToUtcMillis(window_end, 0, lot.timezone);
+    s.cutoff_ms =
+        LocalToUtcMillis(window_end + std::chrono::days{options.run_on_days}, 0, lot.timezone);
     s.late_rate =
         lot.profile.late_reporting ? std::max(0.25, options.late_rate) : options.late_rate;
     for (size_t d = 0; d < lot.departements.size(); ++d) {

@@ -346,6 +346,43 @@ TEST(Simulator, LeavingLotsOutChangesNothingForTheOthers) {
   }
 }
 
+// The window [2024-01-02, 2025-01-02) in UTC milliseconds, by hand: Paris is
+// UTC+1 on 2 January; La Réunion (UTC+4) ends earliest, Paris latest.
+constexpr int64_t kWindowStartUtcMs = 1704150000000;  // 2024-01-01T23:00:00Z
+constexpr int64_t kWindowEndUtcMs = 1735772400000;    // 2025-01-01T23:00:00Z
+
+TEST(Simulator, RunOnSendsTheStartedJourneysPastTheWindowWithNoNewRequest) {
+  const Generated cut = Generate(Scaled(0.02, 5));
+  SimulationOptions options = Scaled(0.02, 5);
+  options.run_on_days = 31;
+  const Generated ran_on = Generate(options);
+
+  int64_t cut_after_end = 0, ran_on_after_end = 0, requests_after_end = 0, after_run_on = 0;
+  std::set<std::string> cut_ids;
+  for (const Event& e : cut.events) {
+    cut_ids.insert(e.event_id());
+    if (Millis(e.occurred_at()) >= kWindowEndUtcMs) ++cut_after_end;
+  }
+  for (const Event& e : ran_on.events) {
+    const int64_t at = Millis(e.occurred_at());
+    EXPECT_GE(at, kWindowStartUtcMs - 4 * 3600 * 1000);
+    if (at >= kWindowEndUtcMs) {
+      ++ran_on_after_end;
+      if (e.has_request_received()) ++requests_after_end;
+    }
+    if (at >= kWindowEndUtcMs + 31LL * 86'400'000) ++after_run_on;
+  }
+  EXPECT_EQ(cut_after_end, 0);
+  EXPECT_GT(ran_on_after_end, 100);  // December's journeys go on in January
+  EXPECT_EQ(requests_after_end, 0);
+  EXPECT_EQ(after_run_on, 0);
+  // The same beneficiaries: every event of the cut run is sent by the other.
+  EXPECT_EQ(ran_on.summary.Total().beneficiaries, cut.summary.Total().beneficiaries);
+  std::set<std::string> ran_on_ids;
+  for (const Event& e : ran_on.events) ran_on_ids.insert(e.event_id());
+  EXPECT_TRUE(std::includes(ran_on_ids.begin(), ran_on_ids.end(), cut_ids.begin(), cut_ids.end()));
+}
+
 TEST(Simulator, RefusesBadOptionsNamingThem) {
   const LotCatalogue lots = ShippedLots();
   struct Case {
@@ -357,6 +394,7 @@ TEST(Simulator, RefusesBadOptionsNamingThem) {
         Case{[](SimulationOptions& o) { o.scale = -1; }, "--scale"},
         Case{[](SimulationOptions& o) { o.years = 0; }, "--years"},
         Case{[](SimulationOptions& o) { o.resend_rate = 2; }, "--resend-rate"},
+        Case{[](SimulationOptions& o) { o.run_on_days = -1; }, "--run-on"},
         Case{[](SimulationOptions& o) { o.only_lots = {"LOT-99"}; }, "--lot LOT-99"}}) {
     SimulationOptions options;
     c.edit(options);

@@ -156,6 +156,9 @@ struct ConsumerOptions {
   std::map<std::string, std::string> extra;
 };
 
+// Memory: besides what the handler keeps, a consumer holds up to 32 MiB of
+// prefetched messages (queued.max.messages.kbytes; decision 0018), plus one
+// fetch response in flight.
 // Not thread-safe: one thread polls. Close() (or the destructor) leaves the
 // group cleanly, calling OnRevoked for what it held.
 class Consumer {

@@ -43,6 +43,13 @@ struct SimulationOptions {
   // end is sent (late reports of those included). Default: 1.
   int years = 1;
 
+  // Days past the window's end during which the journeys already started
+  // run on and their events are sent, with no new request: the activity a
+  // live system knows at the closing of the window's last quarter (its
+  // first appointments, closures and surveys of early January), 0 to 366.
+  // Default: 0.
+  int run_on_days = 0;
+
   // New beneficiaries per year nationally, split between lots by working
   // population (DOMAIN.md: about 190,000 in 2024). Default: 190,000.
   int64_t beneficiaries_per_year = 190'000;
