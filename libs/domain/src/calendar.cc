@@ -116,7 +116,22 @@ absl::StatusOr<absl::CivilDay> ParseDay(std::string_view text) {
 }
 
 std::string FormatDay(absl::CivilDay day) {
-  return fmt::format("{:04}-{:02}-{:02}", day.year(), day.month(), day.day());
+  const auto year = day.year();
+  if (year < 0 || year > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}", year, day.month(), day.day());
+  }
+  // By hand: called for every folded event (the projector's hot path).
+  const int y = static_cast<int>(year), m = day.month(), d = day.day();
+  std::string out(10, '-');
+  out[0] = static_cast<char>('0' + y / 1000);
+  out[1] = static_cast<char>('0' + y / 100 % 10);
+  out[2] = static_cast<char>('0' + y / 10 % 10);
+  out[3] = static_cast<char>('0' + y % 10);
+  out[5] = static_cast<char>('0' + m / 10);
+  out[6] = static_cast<char>('0' + m % 10);
+  out[8] = static_cast<char>('0' + d / 10);
+  out[9] = static_cast<char>('0' + d % 10);
+  return out;
 }
 
 std::string FrenchDate(absl::CivilDay day) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 #include "pilotage/domain/calendar.h"
 
@@ -26,6 +27,28 @@ void InsertFact(List& list, Fact fact) {
   const auto index = std::upper_bound(list.begin(), list.end(), fact, less) - list.begin();
   *list.Add() = std::move(fact);  // may reallocate: rotate by index
   std::rotate(list.begin() + index, list.end() - 1, list.end());
+}
+
+// NormalizeJourney for one list: the same list as inserting its facts one by
+// one, in order, with InsertFact.
+template <typename Fact>
+void NormalizeFacts(google::protobuf::RepeatedPtrField<Fact>& list) {
+  auto less = [](const Fact& a, const Fact& b) {
+    return std::tie(a.day(), a.event_id()) < std::tie(b.day(), b.event_id());
+  };
+  bool canonical = true;
+  for (int i = 1; i < list.size() && canonical; ++i) {
+    if (!less(list[i - 1], list[i])) canonical = false;
+    for (int j = 0; j < i && canonical; ++j) {
+      if (list[j].event_id() == list[i].event_id()) canonical = false;
+    }
+  }
+  if (canonical) return;
+  std::vector<Fact> facts;
+  facts.reserve(list.size());
+  for (auto& f : list) facts.push_back(std::move(f));
+  list.Clear();
+  for (auto& f : facts) InsertFact(list, std::move(f));
 }
 
 template <typename Fact>
@@ -212,6 +235,14 @@ absl::Status AddToJourney(const v1::Event& event, sv1::Journey& journey) {
       break;  // AppointmentMissed: counted in reporting only
   }
   return absl::OkStatus();
+}
+
+void NormalizeJourney(sv1::Journey& journey) {
+  NormalizeFacts(*journey.mutable_requests());
+  NormalizeFacts(*journey.mutable_appointments());
+  NormalizeFacts(*journey.mutable_deliverables());
+  NormalizeFacts(*journey.mutable_closures());
+  NormalizeFacts(*journey.mutable_surveys());
 }
 
 absl::StatusOr<int> ReportingDelayDays(const v1::Event& event) {

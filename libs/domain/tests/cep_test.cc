@@ -69,6 +69,37 @@ TEST(Journey, IsTheSameWhateverTheOrderOfItsEvents) {
   }));
 }
 
+TEST(Journey, ConcatenatedRecordsNormalizeToTheirUnionSortedByDayThenId) {
+  // What the store holds (decision 0016): one Journey record per fact,
+  // appended in arrival order, including a resent copy of "a1".
+  std::string stored;
+  for (const auto& e : {Appointment("a1", At(2024, 5, 24), At(2024, 5, 24, 13)),
+                        Request("r", At(2024, 5, 7), At(2024, 5, 7, 13)),
+                        Appointment("a2", At(2024, 5, 13), At(2024, 5, 13, 13)),
+                        Appointment("a1", At(2024, 5, 24), At(2024, 5, 24, 13)),
+                        Appointment("a0", At(2024, 5, 24), At(2024, 5, 24, 14))}) {
+    store::v1::Journey one;
+    ASSERT_TRUE(AddToJourney(e, one).ok());
+    stored += one.SerializeAsString();
+  }
+  store::v1::Journey journey;
+  ASSERT_TRUE(journey.ParseFromString(stored));
+  ASSERT_EQ(journey.appointments_size(), 4);  // as stored: unsorted, a1 twice
+  NormalizeJourney(journey);
+  ASSERT_EQ(journey.requests_size(), 1);
+  ASSERT_EQ(journey.appointments_size(), 3);
+  // 13 May first, then the two of 24 May by id: a0 before a1.
+  EXPECT_EQ(journey.appointments(0).event_id(), "a2");
+  EXPECT_EQ(journey.appointments(0).day(), "2024-05-13");
+  EXPECT_EQ(journey.appointments(1).event_id(), "a0");
+  EXPECT_EQ(journey.appointments(2).event_id(), "a1");
+  EXPECT_EQ(journey.appointments(2).day(), "2024-05-24");
+  // Normalizing again changes nothing.
+  const std::string once = journey.SerializeAsString();
+  NormalizeJourney(journey);
+  EXPECT_EQ(journey.SerializeAsString(), once);
+}
+
 TEST(Journey, RefusesAnEventWithoutBeneficiaryNamingTheField) {
   v1::Event e = Base("x", At(2024, 5, 7), At(2024, 5, 7));
   e.mutable_journey_closed();

@@ -183,7 +183,7 @@ absl::StatusOr<std::string> StateDigest(const store::Store& store, const Project
             for (uint64_t id : ids) store::AppendFixed64(sorted, static_cast<int64_t>(id));
             feed(sorted);
           } else {
-            feed(v);
+            feed(projection.DigestForm(family, v));
           }
           return true;
         });

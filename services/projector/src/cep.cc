@@ -124,11 +124,26 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     if (!day.ok()) return day.status();
     auto delay = domain::ReportingDelayDays(event);
     if (!delay.ok()) return delay.status();
-    ++reporting_[Key({event.lot_id(), domain::FormatDay(*day),
-                      fmt::format("{:04}", std::min(*delay, kMaxDelayDays))})];
     if (event.body_case() != v1::Event::kAppointmentMissed) {
-      journeys_[Key({event.lot_id(), domain::BeneficiaryOf(event)})].push_back(event);
+      // The event's fact as a Journey record of its own, appended to those
+      // of the batch: a serialized protobuf message concatenated with
+      // another parses as their merge (repeated fields concatenated).
+      fact_.Clear();
+      if (auto s = domain::AddToJourney(event, fact_); !s.ok()) return s;
+      key_.assign(event.lot_id());
+      key_.push_back('\0');
+      const std::string_view beneficiary = domain::BeneficiaryOf(event);
+      key_.append(beneficiary.data(), beneficiary.size());
+      fact_.AppendToString(&journeys_[key_]);
     }
+    // "<lot>\0<YYYY-MM-DD>\0<delay, 4 digits>", built by hand (every event).
+    key_.assign(event.lot_id());
+    key_.push_back('\0');
+    key_.append(domain::FormatDay(*day));
+    key_.push_back('\0');
+    const int capped = std::clamp(*delay, 0, kMaxDelayDays);
+    for (int unit : {1000, 100, 10, 1}) key_.push_back(static_cast<char>('0' + capped / unit % 10));
+    ++reporting_[key_];
     return absl::OkStatus();
   }
   if (IsSteeringEvent(event)) return steering_->Fold(event);
@@ -169,18 +184,17 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
 }
 
 absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& batch) {
-  for (const auto& [key, events] : journeys_) {
-    auto current = store.Get(kJourneys, key);
-    if (!current.ok()) return current.status();
-    sv1::Journey journey;
-    if (current->has_value() && !journey.ParseFromString(**current)) {
-      return absl::DataLossError("cannot parse a stored journey");
-    }
-    for (const auto& e : events) {
-      if (auto s = domain::AddToJourney(e, journey); !s.ok()) return s;
-    }
-    batch.Put(kJourneys, key, journey.SerializeAsString());
-  }
+  // Appended, never read back here (decision 0016): a batch costs the
+  // facts it folded, not the size of the journeys it touched.
+  // In key order: RocksDB's memtable inserts a key next to the previous one
+  // cheaply (its skiplist keeps the last insert position), while keys in
+  // hash order each cost a full search of a large memtable.
+  std::vector<const std::pair<const std::string, std::string>*> sorted;
+  sorted.reserve(journeys_.size());
+  for (const auto& entry : journeys_) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* entry : sorted) batch.Append(kJourneys, entry->first, entry->second);
   for (const auto& [key, n] : reporting_) {
     if (auto s = AddCount(store, batch, kReporting, key, n); !s.ok()) return s;
   }
@@ -196,6 +210,16 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   if (auto s = counts_->Flush(store, batch); !s.ok()) return s;
   Discard();
   return absl::OkStatus();
+}
+
+std::string CepProjection::DigestForm(std::string_view family, std::string_view value) const {
+  if (family != kJourneys) return std::string(value);
+  sv1::Journey journey;
+  if (!journey.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return std::string(value);
+  }
+  domain::NormalizeJourney(journey);
+  return journey.SerializeAsString();
 }
 
 void CepProjection::Discard() {
@@ -232,10 +256,11 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
   absl::Status s =
       store.ForEach(CepProjection::kJourneys, prefix, [&](std::string_view, std::string_view v) {
         sv1::Journey j;
-        if (!j.ParseFromString(std::string(v))) {
+        if (!j.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
           bad = absl::DataLossError("cannot parse a stored journey");
           return false;
         }
+        domain::NormalizeJourney(j);
         out.facts.journeys.push_back(std::move(j));
         return true;
       });

@@ -56,6 +56,13 @@ std::string_view BeneficiaryOf(const pilotage::v1::Event& event);
 [[nodiscard]] absl::Status AddToJourney(const pilotage::v1::Event& event,
                                         pilotage::store::v1::Journey& journey);
 
+// Makes `journey` what AddToJourney would have made of the same facts added
+// in the order they appear in each list: sorted by (day, event_id), the first
+// fact of each event id kept. A journey parsed from concatenated Journey
+// records (the cep projection appends one per batch, decision 0016) is thus
+// read as their union. A journey already in that form is left unchanged.
+void NormalizeJourney(pilotage::store::v1::Journey& journey);
+
 // Calendar days between the Paris day an activity event occurred and the
 // Paris day it was recorded (0 when recorded first, a clock skew).
 [[nodiscard]] absl::StatusOr<int> ReportingDelayDays(const pilotage::v1::Event& event);

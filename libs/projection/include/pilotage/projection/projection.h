@@ -59,6 +59,16 @@ class Projection {
 
   // Forgets the delta (the batch holding it was not written).
   virtual void Discard() = 0;
+
+  // The bytes StateDigest hashes for `value`, stored under some key of
+  // `family`: a projection that can store the same state in several byte
+  // forms (records appended batch after batch, in an order that depends on
+  // the batching) returns one canonical form, so that stores folding the same
+  // events agree. Default: the value itself.
+  virtual std::string DigestForm(std::string_view family, std::string_view value) const {
+    (void)family;
+    return std::string(value);
+  }
 };
 
 }  // namespace pilotage::projection

@@ -93,6 +93,14 @@ struct StoreOptions {
   // is flushed to disk. Larger means fewer, bigger files and more memory.
   // Unit: bytes, per column family. Default: 64 MiB.
   std::size_t write_buffer_bytes = std::size_t{64} << 20;
+
+  // Cap on the memory of every column family's write buffers together
+  // (RocksDB's WriteBufferManager): past it, the write buffers are flushed
+  // to disk, so that a store with many column families does not hold
+  // write_buffer_bytes (and a second buffer being flushed) for each. 0: no
+  // cap beyond write_buffer_bytes per column family. Unit: bytes.
+  // Default: 64 MiB.
+  std::size_t total_write_buffer_bytes = std::size_t{64} << 20;
 };
 
 // A consistent, read-only view of a Store at the instant it was taken: writes

@@ -4,7 +4,10 @@
 // counts of ActivityCounts beside them so one store serves both.
 //
 // State (every key starts with the lot id and a NUL byte):
-//   cep_journeys   "<lot>\0<pseudonym>"              -> store.v1.Journey
+//   cep_journeys   "<lot>\0<pseudonym>"              -> store.v1.Journey records,
+//                  concatenated: each batch appends the facts it folded
+//                  (Store's Append, no read); read as their union with
+//                  domain::NormalizeJourney (ReadLot does; decision 0016)
 //   cep_reporting  "<lot>\0<YYYY-MM-DD>\0<delay>"    -> count (8 bytes LE):
 //                  activity events that occurred that Paris day and were
 //                  recorded `delay` calendar days later (4 digits, capped)
@@ -37,8 +40,9 @@
 // body id, a date that is not "YYYY-MM-DD", a period that does not parse, a
 // negative amount), the message naming the field.
 //
-// Version 2 added the steering records; a store of version 1 is refused by
-// the engine and rebuilt from the log (`pilotage-projector ... rebuild`).
+// Version 2 added the steering records, version 3 appended journeys; a store
+// of an earlier version is refused by the engine and rebuilt from the log
+// (`pilotage-projector ... rebuild`).
 
 #include <map>
 #include <memory>
@@ -47,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/terms.h"
@@ -72,18 +77,26 @@ class CepProjection : public projection::Projection {
 
   std::string_view Name() const override { return "cep"; }
   // 2: the steering records (steering.h) joined cep_contract.
-  uint32_t Version() const override { return 2; }
+  // 3: journeys appended batch after batch, not rewritten (decision 0016).
+  uint32_t Version() const override { return 3; }
   std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
   void Discard() override;
+  // A journey's facts normalized (NormalizeJourney) and serialized: what a
+  // store that rewrote each journey whole held.
+  std::string DigestForm(std::string_view family, std::string_view value) const override;
 
  private:
   explicit CepProjection(std::unique_ptr<ActivityCounts> counts);
   absl::Status FoldCep(const v1::Event& event);
 
   std::unique_ptr<ActivityCounts> counts_;
-  std::map<std::string, std::vector<v1::Event>> journeys_;
+  // Per "<lot>\0<pseudonym>", the Journey records of the batch's facts,
+  // serialized one after the other (to append as they are).
+  absl::flat_hash_map<std::string, std::string> journeys_;
+  store::v1::Journey fact_;  // scratch: one event's fact
+  std::string key_;          // scratch
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
   std::map<std::string, int64_t> imported_;
