@@ -226,6 +226,8 @@ class Session : public std::enable_shared_from_this<Session> {
     preset_status_ = 0;
     close_after_ = false;
     if (served_ == 0 || buffer_.size() > 0) return ReadHeader();
+    // An idle connection keeps no body-sized buffer.
+    if (buffer_.capacity() > kBodyReadBytes / 2) buffer_.shrink_to_fit();
     // Keep-alive: wait (idle timeout) for the next request's first bytes,
     // then give its header the header timeout.
     stream_.expires_after(limits_.idle_timeout);
@@ -288,6 +290,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    // Beast reads as much as the buffer's free capacity: left at the header's
+    // size, a large body would come in hundreds of small reads.
+    if (buffer_.capacity() < kBodyReadBytes) buffer_.reserve(kBodyReadBytes);
     stream_.expires_after(limits_.body_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -449,6 +454,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   static constexpr size_t kDrainBytes = 16 * 1024;
+  static constexpr size_t kBodyReadBytes = 64 * 1024;
 
   beast::tcp_stream stream_;
   Server::Impl& server_;
