@@ -355,6 +355,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Response& res = response_;
     if (preset_status_ != 0) {
       res.status = preset_status_;
+      res.reason = refusal_;
     } else {
       const std::string& method = request_.method == "HEAD" ? "GET" : request_.method;
       bool path_known = false;
@@ -370,17 +371,16 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       if (route == nullptr) {
         res.status = path_known ? 405 : 404;
-        refusal_ = path_known
-                       ? fmt::format("{} is not served on {}", request_.method, request_.path)
-                       : fmt::format("{}: not found", request_.path);
+        res.reason = path_known
+                         ? fmt::format("{} is not served on {}", request_.method, request_.path)
+                         : fmt::format("{}: not found", request_.path);
       } else {
         for (const auto& m : match) request_.matches.push_back(m.str());
         try {
           route->handler(request_, res);
         } catch (const std::exception& e) {
           spdlog::error("http: {} {}: {}", request_.method, request_.path, e.what());
-          res = Response{.status = 500};
-          refusal_ = "internal error";
+          res = Response{.status = 500, .reason = "internal error"};
         }
       }
     }
@@ -392,7 +392,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     if (res.status >= 400 && res.body.empty()) {
-      res.set_content(ErrorJson(res.status, refusal_.empty() ? "error" : refusal_),
+      res.set_content(ErrorJson(res.status, res.reason.empty() ? "error" : res.reason),
                       "application/json");
     }
   }

@@ -142,9 +142,10 @@ class Gateway::Impl {
         }
         requests_->Add({{"status", "413"}}).Increment();
       } else if (res.body.empty()) {
-        SetJson(res, res.status,
-                ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
-                          fmt::format("HTTP status {}", res.status)));
+        SetJson(
+            res, res.status,
+            ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
+                      res.reason.empty() ? fmt::format("HTTP status {}", res.status) : res.reason));
       }
     });
     // A body is read only for a known token: an unauthenticated client

@@ -43,6 +43,10 @@ struct Response {
   std::string body;
   // Empty: no Content-Type field.
   std::string content_type;
+  // Why the server itself chose the status (a limit or framing refusal, no
+  // route, a handler that threw), for the error handler's message; never
+  // sent. Empty otherwise.
+  std::string reason;
 
   void set_content(std::string content, std::string type) {
     body = std::move(content);
