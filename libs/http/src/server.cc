@@ -155,7 +155,7 @@ class Session;
 class Server::Impl {
  public:
   Impl(const ServerOptions& options, const Routes& routes)
-      : options(options), routes(routes), acceptor(ioc) {}
+      : options(options), routes(routes), acceptor(net::make_strand(ioc)) {}
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -565,7 +565,9 @@ absl::Status Server::Serve() {
 
 void Server::Stop() {
   if (impl_->stopping.exchange(true)) return;
-  net::post(impl_->ioc, [impl = impl_.get()] { impl->StopAll(); });
+  // On the acceptor's strand: closing it never races with an accept's
+  // completion re-arming it on another I/O thread.
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->StopAll(); });
 }
 
 std::optional<std::string> BearerToken(const Request& req) {

@@ -1,21 +1,20 @@
 // libs/http against hostile clients: raw sockets on loopback, one test per
 // limit and framing rule. The tests wait on socket reads and end of stream,
 // never on sleeps; a receive timeout only turns a hang into a failure.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pilotage/http/server.h"
+#include "pilotage/testing/testing.h"
 
 namespace pilotage::http {
 namespace {
@@ -25,18 +24,9 @@ using std::chrono::milliseconds;
 // A client socket speaking bytes, not HTTP.
 class Raw {
  public:
-  explicit Raw(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval failsafe{.tv_sec = 20, .tv_usec = 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &failsafe, sizeof failsafe);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
+  explicit Raw(int port) : fd_(pilotage::testing::ConnectLoopback(port, 20)) {}
   ~Raw() { ::close(fd_); }
-  bool connected() const { return connected_; }
+  bool connected() const { return fd_ >= 0; }
 
   // False once the server closed its side (the send failed).
   bool Send(std::string_view bytes) {
@@ -99,7 +89,6 @@ class Raw {
   }
 
   int fd_ = -1;
-  bool connected_ = false;
   bool closed_ = false;
   std::string pending_;
 };
@@ -466,6 +455,32 @@ TEST_F(HttpHostile, TheRequestSeesThePathParametersAndHeaders) {
   EXPECT_EQ(seen.params.find("q")->second, "a b&c");
   EXPECT_EQ(seen.header("X-TOKEN"), "abc");
   EXPECT_FALSE(seen.has_header("Authorization"));
+}
+
+TEST_F(HttpHostile, StopAnswersTheRequestInAHandlerAndClosesIdleConnections) {
+  server_ = std::make_unique<Server>(ServerOptions{.port = 0, .threads = 1});
+  std::promise<void> entered, release;
+  server_->routes().Get("/wait", [&](const Request&, Response& res) {
+    entered.set_value();
+    release.get_future().wait();
+    res.set_content("done", "text/plain");
+  });
+  ASSERT_TRUE(server_->Bind().ok());
+  serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
+  Raw idle(port());
+  Raw busy(port());
+  busy.Send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+  entered.get_future().wait();
+  server_->Stop();
+  // The idle connection is closed by the stop, unanswered.
+  bool closed = false;
+  EXPECT_EQ(idle.ReadToEnd(&closed), "");
+  EXPECT_TRUE(closed);
+  release.set_value();
+  const std::string answer = busy.ReadAnswer();
+  EXPECT_EQ(BodyOf(answer), "done");
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  serving_.join();  // Serve() returns once that answer is written
 }
 
 }  // namespace

@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -349,22 +347,16 @@ TEST_F(ReplayClockTest, RecordedAtIsTheReplayTimeAndAMalformedOneIsRefused) {
 // Sends `bytes` on a fresh loopback connection, ends it, and reads until the
 // gateway closes: its status and JSON body.
 std::pair<int, json> RawExchange(int port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval failsafe{.tv_sec = 30, .tv_usec = 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &failsafe, sizeof failsafe);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const int fd = pilotage::testing::ConnectLoopback(port);
   std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+  if (fd >= 0) {
     ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     ::shutdown(fd, SHUT_WR);
     char buf[4096];
     ssize_t n;
     while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) answer.append(buf, static_cast<size_t>(n));
+    ::close(fd);
   }
-  ::close(fd);
   const size_t end = answer.find("\r\n\r\n");
   if (answer.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return {-1, json()};
   return {std::stoi(answer.substr(9, 3)),
