@@ -284,13 +284,69 @@ std::vector<HttpCase> Cases() {
       {"json in UTF-16", a, "application/json; charset=utf-16", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
       {"a look-alike type", a, "application/jsonx", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
       {"two types", a, "application/json, text/plain", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      // Personal data in any field, before any other rule.
+      {"e-mail in appointment id", a, js,
+       With(appt, "/appointment_held/appointment_id", "rdv-marie.curie@example.org"), 400,
+       "PERSONAL_DATA"},
+      {"phone in departement", a, js,
+       With(e, "/request_received/profile/departement", "0612345678"), 400, "PERSONAL_DATA"},
+      {"NIR in lot id", a, js, With(e, "/lot_id", "185057512345678"), 400, "PERSONAL_DATA"},
+      {"NIR in operator id", a, js, With(e, "/operator_id", "1 85 05 75 123 456 78"), 400,
+       "PERSONAL_DATA"},
+      {"field named email", a, js, With(e, "/email", "x"), 400, "PERSONAL_DATA"},
+      {"field named telephone in the profile", a, js,
+       With(e, "/request_received/profile/telephone", "x"), 400, "PERSONAL_DATA"},
+      // Shapes and sizes.
+      {"string over 128 bytes", a, js,
+       With(e, "/request_received/beneficiary", std::string(129, 'a')), 400, "STRING_TOO_LONG"},
+      {"event id of 65 characters", a, js, With(e, "/event_id", std::string(65, 'e')), 400,
+       "BAD_FORMAT"},
+      {"event id with a space", a, js, With(e, "/event_id", "evt 1"), 400, "BAD_FORMAT"},
+      {"event id with a slash", a, js, With(e, "/event_id", "evt/1"), 400, "BAD_FORMAT"},
+      {"departement 20", a, js, With(e, "/request_received/profile/departement", "20"), 400,
+       "BAD_FORMAT"},
+      {"duration over 480 minutes", a, js, With(appt, "/appointment_held/duration_minutes", 481),
+       400, "OUT_OF_RANGE"},
+      {"negative duration", a, js, With(appt, "/appointment_held/duration_minutes", -5), 400,
+       "OUT_OF_RANGE"},
+      {"enum number out of range", a, js, With(e, "/request_received/channel", 99), 400,
+       "UNKNOWN_ENUM"},
+      {"timestamp without offset", a, js, With(e, "/occurred_at", "2024-05-31T09:15:00"), 400,
+       "BAD_TIMESTAMP"},
+      {"two bodies", a, js, With(e, "/appointment_held", appt["appointment_held"]), 400,
+       "MULTIPLE_BODIES"},
+      {"null event", a, js, "[null]", 400, "MALFORMED_EVENT"},
+      {"array inside the array", a, js, "[" + json::array({e}).dump() + "]", 400,
+       "MALFORMED_EVENT"},
+      {"null body", a, js, "null", 400, "MALFORMED_BODY"},
+      {"JSON nested too deep", a, js, std::string(40, '[') + std::string(40, ']'), 400,
+       "MALFORMED_BODY"},
+      {"invalid UTF-8 in a string", a, js,
+       [&] {
+         std::string body = ok;
+         body.replace(body.find("evt-bad-0001"), 12, "evt-\xff\xfe");
+         return body;
+       }(),
+       400, "MALFORMED_BODY"},
+      {"ndjson over max_events", a, nd,
+       [&] {
+         std::string lines;
+         for (int i = 0; i < 101; ++i)
+           lines += With(e, "/event_id", fmt::format("nd-{}", i)) + "\n";
+         return lines;
+       }(),
+       413, "BATCH_TOO_LARGE"},
+      {"token with trailing junk", fmt::format("Bearer {} x", kTokenA), js, ok, 401,
+       "UNAUTHENTICATED"},
+      {"token twice", fmt::format("Bearer {} Bearer {}", kTokenA, kTokenA), js, ok, 401,
+       "UNAUTHENTICATED"},
   };
 }
 
 TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivityTopic) {
   int64_t event_refusals = 0;
   const auto cases = Cases();
-  ASSERT_GE(cases.size(), 60u);
+  ASSERT_GE(cases.size(), 84u);
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto res = Post(c.authorization, c.content_type, c.body);
