@@ -9,10 +9,10 @@
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
-#include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/kpi_report.h"
-#include "pilotage/projector/projector.h"
+#include "pilotage/readmodel/json.h"
+#include "pilotage/readmodel/kpis.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/open.h"
 #include "table_text.h"
 
 namespace pilotage::pilotagectl {
@@ -53,39 +53,37 @@ std::string FrenchPercent(double share) {
 }
 
 absl::StatusOr<nlohmann::json> KpisJson(const KpisOptions& options) {
-  auto path = projector::CurrentStore(options.data_dir, /*create=*/false);
-  if (!path.ok()) return path.status();
-  auto cep = projector::CepProjection::Create();
-  if (!cep.ok()) return cep.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
-  if (!store.ok()) return store.status();
+  auto view = readmodel::ReadStore::OpenReadOnly(options.data_dir);
+  if (!view.ok()) return view.status();
+  const store::Store& store = (*view)->store();
 
   if (options.national) {
-    auto lots = projector::ListLots(**store);
+    auto lots = readmodel::ListLots(store);
     if (!lots.ok()) return lots.status();
-    std::vector<projector::LotReadModel> models;
+    // Lot by lot: one lot's journeys in memory at a time.
+    readmodel::NationalKpis national(options.period);
     for (const auto& lot : *lots) {
-      auto model = projector::ReadLot(**store, lot);
+      auto model = readmodel::ReadLot(store, lot);
       if (!model.ok()) return model.status();
-      models.push_back(std::move(*model));
+      if (auto s = national.Add(*model); !s.ok()) return s;
     }
-    std::vector<const projector::LotReadModel*> pointers;
-    for (const auto& m : models) pointers.push_back(&m);
-    return projector::NationalKpisJson(pointers, options.period);
+    auto evaluation = std::move(national).Finish();
+    if (!evaluation.ok()) return evaluation.status();
+    return readmodel::NationalKpisJson(*evaluation);
   }
   if (options.lot.empty()) return absl::InvalidArgumentError("--lot: give a lot or --national");
-  auto model = projector::ReadLot(**store, options.lot);
+  auto model = readmodel::ReadLot(store, options.lot);
   if (!model.ok()) return model.status();
   if (model->facts.journeys.empty() && model->terms.empty()) {
-    return absl::NotFoundError(
-        fmt::format("--lot: no data for lot '{}' in {}", options.lot, path->string()));
+    return absl::NotFoundError(fmt::format("--lot: no data for lot '{}' in {}", options.lot,
+                                           (*view)->location().path.string()));
   }
-  auto period = projector::ParseLotPeriod(options.period, model->facts);
+  auto period = readmodel::ParseLotPeriod(options.period, model->facts);
   if (!period.ok()) return period.status();
   std::vector<std::string> problems;
-  auto evaluation = projector::EvaluateLotModel(*model, *period, &problems);
+  auto evaluation = readmodel::EvaluateLotModel(*model, *period, &problems);
   if (!evaluation.ok()) return evaluation.status();
-  return projector::EvaluationJson(*evaluation, problems);
+  return readmodel::EvaluationJson(*evaluation, problems);
 }
 
 absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {

@@ -1,13 +1,16 @@
-#include "pilotage/projector/steering_report.h"
+#include "pilotage/readmodel/json.h"
+
+#include <optional>
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
 
-namespace pilotage::projector {
+namespace pilotage::readmodel {
 namespace {
 
 namespace sv1 = ::pilotage::store::v1;
+namespace v1 = ::pilotage::v1;
 
 std::string DayOrEmpty(const std::optional<absl::CivilDay>& day) {
   return day ? domain::FormatDay(*day) : "";
@@ -20,25 +23,52 @@ std::string FrenchDay(const std::string& day) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<domain::PenaltyProcedure>> PenaltyProcedures(
-    const SteeringReadModel& steering, const domain::TermsHistory& history,
-    std::vector<std::string>* incomplete) {
-  std::vector<domain::PenaltyProcedure> out;
-  for (const auto& record : steering.penalties) {
-    const auto* terms = history.Find(record.proposed().terms_version());
-    auto p = domain::ProcedureOf(record, terms);
-    if (absl::IsNotFound(p.status())) {
-      if (incomplete) {
-        std::string id = record.observations().penalty_id();
-        if (id.empty()) id = record.confirmed().penalty_id();
-        if (id.empty()) id = record.waived().penalty_id();
-        incomplete->push_back(id);
-      }
-      continue;
-    }
-    if (!p.ok()) return p.status();
-    out.push_back(std::move(*p));
+nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& r) {
+  const v1::KpiDefinition* def = nullptr;
+  for (const auto& k : e.terms.kpis()) {
+    if (k.id() == r.kpi_id) def = &k;
   }
+  return {{"id", r.kpi_id},
+          {"label", r.label},
+          {"formula", v1::KpiFormula::Value_Name(r.formula)},
+          {"direction", v1::Direction::Value_Name(r.direction)},
+          {"value", r.value},
+          {"target", r.target},
+          {"at_risk_margin", r.at_risk_margin},
+          {"numerator", r.numerator},
+          {"sample", r.sample},
+          {"min_sample", def ? def->min_sample() : 0},
+          {"status", std::string(domain::KpiStatusName(r.status))},
+          {"informational", r.informational}};
+}
+
+nlohmann::json DataQualityJson(const domain::DataQuality& q) {
+  nlohmann::json timeliness = nlohmann::json::object();
+  for (const auto& [bucket, n] : q.timeliness) timeliness[bucket] = n;
+  return {{"events", q.events},
+          {"late_events", q.late},
+          {"refused_events", q.refused},
+          {"imported_events", q.imported},
+          {"reporting_delay_days", timeliness}};
+}
+
+nlohmann::json EvaluationJson(const domain::LotEvaluation& e,
+                              const std::vector<std::string>& problems) {
+  nlohmann::json kpis = nlohmann::json::array();
+  for (const auto& r : e.kpis) kpis.push_back(KpiJson(e, r));
+  return {{"lot", e.lot_id},
+          {"period", e.period.ToString()},
+          {"period_label", e.period.FrenchLabel()},
+          {"terms_version", e.terms.version()},
+          {"closing_day", domain::FormatDay(e.closing_day)},
+          {"kpis", kpis},
+          {"data_quality", DataQualityJson(e.quality)},
+          {"problems", problems}};
+}
+
+nlohmann::json NationalKpisJson(const NationalEvaluation& national) {
+  nlohmann::json out = EvaluationJson(national.evaluation, national.problems);
+  out["lots"] = national.lots;
   return out;
 }
 
@@ -138,43 +168,6 @@ nlohmann::json ActionsReportJson(const LotSteering& lot, absl::CivilDay on) {
                         {"closings_without_opening", incomplete}};
 }
 
-absl::StatusOr<StatementReport> ComputeStatementReport(const LotSteering& lot,
-                                                       const domain::Period& period,
-                                                       absl::CivilDay on) {
-  if (!lot.lot->facts.award) {
-    return absl::FailedPreconditionError(fmt::format(
-        "lot '{}' has no award (LotAwarded): its statement needs its start date and budget",
-        lot.lot_id));
-  }
-  StatementReport out;
-  out.on = on;
-  out.period = period;
-  auto terms = lot.history->TermsFor(lot.lot_id, period);
-  if (!terms.ok()) return terms.status();
-  out.closing = period.ClosingDay((*terms)->delays().closing_grace_days());
-  out.closed = on >= out.closing;
-  domain::StatementInputs in;
-  in.lot_id = lot.lot_id;
-  in.period = period;
-  in.terms = *terms;
-  in.appointments = domain::CountAppointments(lot.lot->facts, period, out.closing);
-  auto evaluation = domain::EvaluateLot(lot.lot->facts, *lot.history, period);
-  if (!evaluation.ok()) return evaluation.status();
-  in.kpis = evaluation->kpis;
-  auto procedures = PenaltyProcedures(*lot.steering, *lot.history, nullptr);
-  if (!procedures.ok()) return procedures.status();
-  in.penalties = std::move(*procedures);
-  in.award = *lot.lot->facts.award;
-  for (const auto& s : lot.steering->statements) {
-    in.issued.push_back(s.statement());
-    if (s.statement().period() == period.ToString()) out.issued = s;
-  }
-  auto statement = domain::ComputeStatement(in);
-  if (!statement.ok()) return statement.status();
-  out.statement = std::move(*statement);
-  return out;
-}
-
 nlohmann::json StatementReportJson(const std::string& lot_id, const StatementReport& c) {
   const auto& s = c.statement.statement;
   nlohmann::json fees = nlohmann::json::array();
@@ -225,4 +218,4 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
            c.issued ? c.issued->statement().net_amount_cents() : int64_t{0}}};
 }
 
-}  // namespace pilotage::projector
+}  // namespace pilotage::readmodel
