@@ -16,6 +16,7 @@
 #include "pilotage/store/coding.h"
 #include "pilotage/store/store.h"
 #include "pilotage/store/v1/readmodel.pb.h"
+#include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::readmodel {
@@ -25,18 +26,11 @@ namespace fs = std::filesystem;
 namespace sv1 = ::pilotage::store::v1;
 using std::string_literals::operator""s;
 
+// The penalty tests' terms ("2024.1", from 2024-01-02), under `version`.
 v1::ContractTerms GoodTerms(std::string version, std::string effective_from) {
-  v1::ContractTerms t;
+  v1::ContractTerms t = testing::FirstAppointmentTerms();
   t.set_version(std::move(version));
   t.set_effective_from(std::move(effective_from));
-  auto* kpi = t.add_kpis();
-  kpi->set_id("first_appointment_delay");
-  kpi->set_label("Premier rendez-vous sous 10 jours ouvrés");
-  kpi->set_formula(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY);
-  kpi->set_direction(v1::Direction::AT_LEAST);
-  kpi->set_target(0.8);
-  kpi->set_delay_working_days(10);
-  t.mutable_delays()->set_closing_grace_days(15);
   return t;
 }
 
