@@ -72,18 +72,9 @@ nlohmann::json NationalKpisJson(const NationalEvaluation& national) {
   return out;
 }
 
-absl::StatusOr<nlohmann::json> PenaltyLedgerJson(const LotSteering& lot, absl::CivilDay on) {
-  std::vector<std::string> incomplete;
-  auto procedures = PenaltyProcedures(*lot.steering, *lot.history, &incomplete);
-  if (!procedures.ok()) return procedures.status();
+nlohmann::json PenaltyRowsJson(const PenaltyLedger& ledger, absl::CivilDay on) {
   nlohmann::json penalties = nlohmann::json::array();
-  int64_t proposed = 0, confirmed = 0, waived = 0, pending = 0;
-  for (const auto& p : *procedures) {
-    const int64_t amount = p.proposal.amount_cents();
-    proposed += amount;
-    if (p.state == domain::PenaltyState::kConfirmed) confirmed += amount;
-    if (p.state == domain::PenaltyState::kWaived) waived += amount;
-    if (!p.decided()) pending += amount;
+  for (const auto& p : ledger.procedures) {
     nlohmann::json inputs = nlohmann::json::array();
     for (const auto& i : p.proposal.inputs()) inputs.push_back({{i.name(), i.value()}});
     penalties.push_back({{"penalty_id", p.proposal.penalty_id()},
@@ -92,7 +83,7 @@ absl::StatusOr<nlohmann::json> PenaltyLedgerJson(const LotSteering& lot, absl::C
                          {"terms_version", p.proposal.terms_version()},
                          {"action_id", p.proposal.action_id()},
                          {"computed_cents", p.proposal.computed_cents()},
-                         {"amount_cents", amount},
+                         {"amount_cents", p.proposal.amount_cents()},
                          {"limit_applied", p.proposal.limit_applied()},
                          {"formula", p.proposal.formula()},
                          {"explanation", p.proposal.explanation()},
@@ -109,45 +100,46 @@ absl::StatusOr<nlohmann::json> PenaltyLedgerJson(const LotSteering& lot, absl::C
                          {"decision_reason", p.decision_reason},
                          {"past_deadline_undecided", p.PastDeadlineUndecided(on)}});
   }
-  nlohmann::json late = nlohmann::json::array();
-  for (const auto& p : domain::PastDeadlineUndecided(*procedures, on)) {
-    late.push_back(p.proposal.penalty_id());
-  }
-  return nlohmann::json{{"lot", lot.lot_id},
-                        {"on", domain::FormatDay(on)},
-                        {"penalties", penalties},
-                        {"past_deadline_undecided", late},
-                        {"steps_without_proposal", incomplete},
-                        {"totals",
-                         {{"proposed_cents", proposed},
-                          {"confirmed_cents", confirmed},
-                          {"waived_cents", waived},
-                          {"undecided_cents", pending}}}};
+  return penalties;
 }
 
-nlohmann::json ActionsReportJson(const LotSteering& lot, absl::CivilDay on) {
+nlohmann::json PenaltyTotalsJson(const PenaltyLedger& ledger) {
+  return {{"proposed_cents", ledger.proposed_cents},
+          {"confirmed_cents", ledger.confirmed_cents},
+          {"waived_cents", ledger.waived_cents},
+          {"undecided_cents", ledger.undecided_cents}};
+}
+
+absl::StatusOr<nlohmann::json> PenaltyLedgerJson(const LotSteering& lot, absl::CivilDay on) {
+  auto ledger = ReadLedger(lot, on);
+  if (!ledger.ok()) return ledger.status();
+  return nlohmann::json{{"lot", lot.lot_id},
+                        {"on", domain::FormatDay(on)},
+                        {"penalties", PenaltyRowsJson(*ledger, on)},
+                        {"past_deadline_undecided", ledger->past_deadline_undecided},
+                        {"steps_without_proposal", ledger->steps_without_proposal},
+                        {"totals", PenaltyTotalsJson(*ledger)}};
+}
+
+nlohmann::json ActionRowsJson(const ActionsReport& report) {
   nlohmann::json actions = nlohmann::json::array();
-  nlohmann::json incomplete = nlohmann::json::array();
-  for (const sv1::ActionRecord& a : lot.steering->actions) {
-    if (a.opened_event_id().empty()) {
-      incomplete.push_back(a.closed().action_id());
-      continue;
-    }
-    auto due = domain::ParseDay(a.opened().due_date());
-    const bool closed = !a.closed_event_id().empty();
-    auto closed_on =
-        closed ? domain::ParseDay(a.closed().closed_on()) : absl::StatusOr<absl::CivilDay>(on);
-    int64_t days_late = 0;
-    if (due.ok() && closed_on.ok() && *closed_on > *due) days_late = *closed_on - *due;
-    std::string code =
-        closed ? (days_late > 0 ? "CLOSED_LATE" : "CLOSED") : (days_late > 0 ? "OVERDUE" : "OPEN");
+  for (const ActionReport& r : report.actions) {
+    const sv1::ActionRecord& a = r.record;
     std::string label;
-    if (code == "OPEN") label = "ouverte";
-    if (code == "OVERDUE") label = fmt::format("en retard de {} jour(s)", days_late);
-    if (code == "CLOSED") label = fmt::format("clôturée le {}", FrenchDay(a.closed().closed_on()));
-    if (code == "CLOSED_LATE") {
-      label = fmt::format("clôturée le {}, {} jour(s) après l'échéance",
-                          FrenchDay(a.closed().closed_on()), days_late);
+    switch (r.state) {
+      case ActionState::kOpen:
+        label = "ouverte";
+        break;
+      case ActionState::kOverdue:
+        label = fmt::format("en retard de {} jour(s)", r.days_late);
+        break;
+      case ActionState::kClosed:
+        label = fmt::format("clôturée le {}", FrenchDay(a.closed().closed_on()));
+        break;
+      case ActionState::kClosedLate:
+        label = fmt::format("clôturée le {}, {} jour(s) après l'échéance",
+                            FrenchDay(a.closed().closed_on()), r.days_late);
+        break;
     }
     actions.push_back({{"action_id", a.opened().action_id()},
                        {"kpi_id", a.opened().kpi_id()},
@@ -158,14 +150,19 @@ nlohmann::json ActionsReportJson(const LotSteering& lot, absl::CivilDay on) {
                        {"opened_by", a.opened().opened_by()},
                        {"closed_on", a.closed().closed_on()},
                        {"evidence", a.closed().evidence()},
-                       {"state", code},
+                       {"state", std::string(ActionStateName(r.state))},
                        {"state_label", label},
-                       {"days_late", days_late}});
+                       {"days_late", r.days_late}});
   }
+  return actions;
+}
+
+nlohmann::json ActionsReportJson(const LotSteering& lot, absl::CivilDay on) {
+  const ActionsReport report = ReportActions(*lot.steering, on);
   return nlohmann::json{{"lot", lot.lot_id},
                         {"on", domain::FormatDay(on)},
-                        {"actions", actions},
-                        {"closings_without_opening", incomplete}};
+                        {"actions", ActionRowsJson(report)},
+                        {"closings_without_opening", report.closings_without_opening}};
 }
 
 nlohmann::json StatementReportJson(const std::string& lot_id, const StatementReport& c) {

@@ -33,6 +33,59 @@ absl::StatusOr<std::vector<domain::PenaltyProcedure>> PenaltyProcedures(
   return out;
 }
 
+absl::StatusOr<PenaltyLedger> ReadLedger(const LotSteering& lot, absl::CivilDay on) {
+  PenaltyLedger out;
+  auto procedures = PenaltyProcedures(*lot.steering, *lot.history, &out.steps_without_proposal);
+  if (!procedures.ok()) return procedures.status();
+  out.procedures = std::move(*procedures);
+  for (const auto& p : out.procedures) {
+    const int64_t amount = p.proposal.amount_cents();
+    out.proposed_cents += amount;
+    if (p.state == domain::PenaltyState::kConfirmed) out.confirmed_cents += amount;
+    if (p.state == domain::PenaltyState::kWaived) out.waived_cents += amount;
+    if (!p.decided()) out.undecided_cents += amount;
+  }
+  for (const auto& p : domain::PastDeadlineUndecided(out.procedures, on)) {
+    out.past_deadline_undecided.push_back(p.proposal.penalty_id());
+  }
+  return out;
+}
+
+std::string_view ActionStateName(ActionState state) {
+  switch (state) {
+    case ActionState::kOpen:
+      return "OPEN";
+    case ActionState::kOverdue:
+      return "OVERDUE";
+    case ActionState::kClosed:
+      return "CLOSED";
+    case ActionState::kClosedLate:
+      return "CLOSED_LATE";
+  }
+  return "OPEN";
+}
+
+ActionsReport ReportActions(const SteeringReadModel& steering, absl::CivilDay on) {
+  ActionsReport out;
+  for (const sv1::ActionRecord& a : steering.actions) {
+    if (a.opened_event_id().empty()) {
+      out.closings_without_opening.push_back(a.closed().action_id());
+      continue;
+    }
+    auto due = domain::ParseDay(a.opened().due_date());
+    const bool closed = !a.closed_event_id().empty();
+    auto closed_on =
+        closed ? domain::ParseDay(a.closed().closed_on()) : absl::StatusOr<absl::CivilDay>(on);
+    int64_t days_late = 0;
+    if (due.ok() && closed_on.ok() && *closed_on > *due) days_late = *closed_on - *due;
+    const ActionState state =
+        closed ? (days_late > 0 ? ActionState::kClosedLate : ActionState::kClosed)
+               : (days_late > 0 ? ActionState::kOverdue : ActionState::kOpen);
+    out.actions.push_back({.record = a, .state = state, .days_late = days_late});
+  }
+  return out;
+}
+
 absl::StatusOr<StatementReport> ComputeStatementReport(const LotSteering& lot,
                                                        const domain::Period& period,
                                                        absl::CivilDay on) {

@@ -13,6 +13,8 @@
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/open.h"
+#include "pilotage/readmodel/reports.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/store/coding.h"
 #include "pilotage/store/store.h"
 #include "pilotage/store/v1/readmodel.pb.h"
@@ -210,6 +212,47 @@ TEST(ReadStore, SecondaryShowsLaterBatchesAfterACatchUp) {
   auto after = ReadLot((*view)->store(), "LOT-A");
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->facts.refused, 2);
+}
+
+sv1::ActionRecord Action(std::string id, std::string due, std::string closed_on) {
+  sv1::ActionRecord a;
+  if (!due.empty()) {
+    a.mutable_opened()->set_action_id(id);
+    a.mutable_opened()->set_due_date(std::move(due));
+    a.set_opened_event_id("open-" + id);
+  }
+  if (!closed_on.empty()) {
+    a.mutable_closed()->set_action_id(id);
+    a.mutable_closed()->set_closed_on(std::move(closed_on));
+    a.set_closed_event_id("close-" + id);
+  }
+  return a;
+}
+
+TEST(ReportActions, StatesAndDaysLateAsOfTheDayAsked) {
+  SteeringReadModel steering;
+  steering.actions = {Action("A1", "2024-05-15", ""), Action("A2", "2024-05-15", "2024-05-10"),
+                      Action("A3", "2024-05-15", "2024-05-18"), Action("A4", "", "2024-05-12"),
+                      Action("A5", "2024-05-25", "")};
+  const ActionsReport report = ReportActions(steering, absl::CivilDay(2024, 5, 20));
+  ASSERT_EQ(report.actions.size(), 4u);
+  // Open, due the 15th, judged the 20th: 5 days overdue.
+  EXPECT_EQ(report.actions[0].state, ActionState::kOverdue);
+  EXPECT_EQ(report.actions[0].days_late, 5);
+  // Closed before its due date.
+  EXPECT_EQ(report.actions[1].state, ActionState::kClosed);
+  EXPECT_EQ(report.actions[1].days_late, 0);
+  // Closed the 18th, due the 15th: 3 days late, whatever the day asked.
+  EXPECT_EQ(report.actions[2].state, ActionState::kClosedLate);
+  EXPECT_EQ(report.actions[2].days_late, 3);
+  // Open, not due yet.
+  EXPECT_EQ(report.actions[3].state, ActionState::kOpen);
+  EXPECT_EQ(report.closings_without_opening, std::vector<std::string>{"A4"});
+  EXPECT_EQ(ActionStateName(ActionState::kClosedLate), "CLOSED_LATE");
+  // The edge's French label.
+  const auto rows = ActionRowsJson(report);
+  EXPECT_EQ(rows[0]["state_label"], "en retard de 5 jour(s)");
+  EXPECT_EQ(rows[3]["state"], "OPEN");
 }
 
 TEST(HistoryOf, LeavesOutOverlappingVersionsAndSaysWhy) {

@@ -548,16 +548,17 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   if (!today.ok()) return today.status();
   auto in = ReadSteeringInputs(view, lot);
   if (!in.ok()) return in.status();
-  auto ledger = readmodel::PenaltyLedgerJson(in->View(lot), *today);
+  auto ledger = readmodel::ReadLedger(in->View(lot), *today);
   if (!ledger.ok()) return ledger.status();
   auto statement = StatementOf(*in, lot, *period, *today);
   if (!statement.ok()) return statement.status();
-  out["steering"] = {{"on", domain::FormatDay(*today)},
-                     {"penalties", (*ledger)["penalties"]},
-                     {"penalty_totals", (*ledger)["totals"]},
-                     {"past_deadline_undecided", (*ledger)["past_deadline_undecided"]},
-                     {"actions", readmodel::ActionsReportJson(in->View(lot), *today)["actions"]},
-                     {"statement", StatementOrNoteJson(*statement, lot)}};
+  out["steering"] = {
+      {"on", domain::FormatDay(*today)},
+      {"penalties", readmodel::PenaltyRowsJson(*ledger, *today)},
+      {"penalty_totals", readmodel::PenaltyTotalsJson(*ledger)},
+      {"past_deadline_undecided", ledger->past_deadline_undecided},
+      {"actions", readmodel::ActionRowsJson(readmodel::ReportActions(*in->steering, *today))},
+      {"statement", StatementOrNoteJson(*statement, lot)}};
   return out;
 }
 

@@ -47,14 +47,19 @@ nlohmann::json NationalKpisJson(const NationalEvaluation& national);
 //  decided_on, decided_by, decision_reason, past_deadline_undecided}],
 //  "past_deadline_undecided", "steps_without_proposal",
 //  "totals": {proposed_cents, confirmed_cents, waived_cents, undecided_cents}}
-// Errors: PenaltyProcedures'.
+// Errors: ReadLedger's.
 [[nodiscard]] absl::StatusOr<nlohmann::json> PenaltyLedgerJson(const LotSteering& lot,
                                                                absl::CivilDay on);
+// Its "penalties" array and its "totals" object.
+nlohmann::json PenaltyRowsJson(const PenaltyLedger& ledger, absl::CivilDay on);
+nlohmann::json PenaltyTotalsJson(const PenaltyLedger& ledger);
 
 // {"lot", "on", "actions": [{action_id, kpi_id, finding, period, due_date,
 //  description, opened_by, closed_on, evidence, state (OPEN, OVERDUE, CLOSED,
 //  CLOSED_LATE), state_label, days_late}], "closings_without_opening"}
 nlohmann::json ActionsReportJson(const LotSteering& lot, absl::CivilDay on);
+// Its "actions" array (state_label in French).
+nlohmann::json ActionRowsJson(const ActionsReport& report);
 
 // {"lot", "statement_id", "period", "period_label", "terms_version",
 //  "closing_day", "closed", "fees": [...], "fees_cents", "variable_payments",

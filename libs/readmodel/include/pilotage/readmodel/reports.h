@@ -8,8 +8,10 @@
 // from one consistent view of the store, and gives the day ("on", Europe/
 // Paris) deadlines are judged against.
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -38,6 +40,44 @@ struct LotSteering {
 [[nodiscard]] absl::StatusOr<std::vector<domain::PenaltyProcedure>> PenaltyProcedures(
     const SteeringReadModel& steering, const domain::TermsHistory& history,
     std::vector<std::string>* incomplete);
+
+// A lot's penalties as judged on a day: each with its procedure, and totals.
+struct PenaltyLedger {
+  std::vector<domain::PenaltyProcedure> procedures;
+  // Ids of the proposals past their observation deadline and undecided.
+  std::vector<std::string> past_deadline_undecided;
+  // Ids of records holding steps without their proposal.
+  std::vector<std::string> steps_without_proposal;
+  // Sums of amount_cents: all proposals, confirmed, waived, not decided.
+  int64_t proposed_cents = 0;
+  int64_t confirmed_cents = 0;
+  int64_t waived_cents = 0;
+  int64_t undecided_cents = 0;
+};
+
+// The ledger of `lot` on `on`. Errors: PenaltyProcedures'.
+[[nodiscard]] absl::StatusOr<PenaltyLedger> ReadLedger(const LotSteering& lot, absl::CivilDay on);
+
+// Where a corrective action stands on a day.
+enum class ActionState { kOpen, kOverdue, kClosed, kClosedLate };
+// "OPEN", "OVERDUE", "CLOSED", "CLOSED_LATE".
+std::string_view ActionStateName(ActionState state);
+
+struct ActionReport {
+  store::v1::ActionRecord record;
+  ActionState state = ActionState::kOpen;
+  // Days past the due date: of the closing, or (open) of `on`; 0 when on
+  // time or when a date does not parse.
+  int64_t days_late = 0;
+};
+
+// The lot's corrective actions on `on`, sorted by id; closings folded
+// without their opening are named apart (their action ids).
+struct ActionsReport {
+  std::vector<ActionReport> actions;
+  std::vector<std::string> closings_without_opening;
+};
+ActionsReport ReportActions(const SteeringReadModel& steering, absl::CivilDay on);
 
 // A period's payment statement as computed now (domain::ComputeStatement).
 struct StatementReport {
