@@ -151,18 +151,6 @@ class Gateway::Impl {
           WriteRejection(op->sender.operator_id, nullptr, refusal, absl::Now());
         }
         requests_->Add({{"status", "413"}}).Increment();
-      } else if (res.status == 400 && res.body.empty() && req.is_multipart_form_data()) {
-        // cpp-httplib reads a multipart body itself and answers 400 when it
-        // cannot: the media type is what is wrong.
-        const std::string message(
-            intake::FormatFromContentType(req.get_header_value("Content-Type")).status().message());
-        SetJson(res, 415, ErrorBody("UNSUPPORTED_MEDIA_TYPE", "Content-Type", message));
-        if (const OperatorConfig* op = Known(req); op != nullptr) {
-          WriteRejection(op->sender.operator_id, nullptr,
-                         intake::Refusal{"UNSUPPORTED_MEDIA_TYPE", "Content-Type", message},
-                         absl::Now());
-        }
-        requests_->Add({{"status", "415"}}).Increment();
       } else if (res.body.empty()) {
         SetJson(
             res, res.status,
