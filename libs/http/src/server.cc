@@ -501,12 +501,18 @@ void Server::Impl::OnAccept(tcp::socket socket) {
 void Server::Impl::StopAll() {
   beast::error_code ec;
   acceptor.close(ec);
-  std::lock_guard lock(sessions_mutex);
-  for (Session* s : sessions) {
-    // A session whose destructor runs cannot be locked any more.
-    if (auto alive = s->weak_from_this().lock()) {
-      net::post(alive->executor(), [alive] { alive->OnStop(); });
+  // Taken under the lock, posted outside it: the last reference to a
+  // session may be dropped here, and its destructor takes the lock.
+  std::vector<std::shared_ptr<Session>> alive;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (Session* s : sessions) {
+      // A session whose destructor runs cannot be locked any more.
+      if (auto session = s->weak_from_this().lock()) alive.push_back(std::move(session));
     }
+  }
+  for (auto& session : alive) {
+    net::post(session->executor(), [session] { session->OnStop(); });
   }
 }
 
