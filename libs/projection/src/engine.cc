@@ -2,8 +2,6 @@
 
 #include <google/protobuf/util/time_util.h>
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <array>
 #include <condition_variable>
@@ -49,20 +47,7 @@ struct DeadLetterRecord {
 // every event id folded in it, 8 bytes each, appended batch after batch
 // (Store's Append). A batch thus writes one key per (lot, week) it touched
 // instead of one per event, and a lookup reads a group once, then checks it
-// in memory.
-constexpr int64_t kSeenBucketSeconds = 7 * 86400;
-
-std::string_view SeenBucketKey(const v1::Event& event) {
-  thread_local std::string key;
-  const int64_t seconds = event.occurred_at().seconds();
-  const int64_t week = seconds >= 0 ? seconds / kSeenBucketSeconds
-                                    : -((-seconds + kSeenBucketSeconds - 1) / kSeenBucketSeconds);
-  const uint32_t biased = static_cast<uint32_t>(week + (int64_t{1} << 31));
-  key.assign(event.lot_id());
-  key.push_back('\0');
-  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(biased >> shift));
-  return key;
-}
+// in memory (keys and ids: SeenGroupKey, SeenIdOf in projection_store.h).
 
 // One seen group in memory: the ids folded in it (stored or not yet), those
 // the open batch adds (encoded, to append), and the last batch that added
@@ -73,8 +58,6 @@ struct SeenBucket {
   uint64_t last_batch = 0;
 };
 using SeenMap = absl::node_hash_map<std::string, SeenBucket>;
-
-uint64_t SeenId(std::string_view event_id) { return XXH3_64bits(event_id.data(), event_id.size()); }
 
 bool RefusedByProjection(const absl::Status& s) {
   return s.code() == absl::StatusCode::kInvalidArgument ||
@@ -221,10 +204,10 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (event_.body_case() == v1::Event::BODY_NOT_SET) {
       return DeadLetter(m, part, "event has no body (unknown event type?)");
     }
-    SeenMap::value_type* group = BucketOf(SeenBucketKey(event_));
+    SeenMap::value_type* group = BucketOf(SeenGroupKey(event_));
     if (group == nullptr) return;  // the store failed: fatal_ is set
     SeenBucket* bucket = &group->second;
-    const uint64_t id = SeenId(event_.event_id());
+    const uint64_t id = SeenIdOf(event_.event_id());
     if (bucket->ids.contains(id)) {
       ++part.progress.duplicates;
       ++stats_.duplicates;
