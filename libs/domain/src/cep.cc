@@ -423,7 +423,14 @@ absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHist
     out.quality.timeliness[Bucket(c.delay_days)] += c.count;
   }
   out.quality.refused = facts.refused;
-  out.quality.imported = facts.imported;
+  int64_t lines = 0;
+  for (const auto& [day, n] : facts.imported_events_by_day) {
+    if (period.Contains(day)) out.quality.imported += n;
+  }
+  for (const auto& [day, n] : facts.imported_lines_by_day) {
+    if (period.Contains(day)) lines += n;
+  }
+  out.quality.imported_duplicates = std::max<int64_t>(0, lines - out.quality.imported);
   return out;
 }
 
@@ -440,6 +447,7 @@ absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>&
     out.quality.late += lot.quality.late;
     out.quality.refused += lot.quality.refused;
     out.quality.imported += lot.quality.imported;
+    out.quality.imported_duplicates += lot.quality.imported_duplicates;
     for (const auto& [b, n] : lot.quality.timeliness) out.quality.timeliness[b] += n;
   }
   for (const auto& kpi : out.terms.kpis()) {

@@ -134,9 +134,12 @@ absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {
       "(hors indicateurs) ; {} événements refusés (lettres mortes).\n",
       FrenchCount(q["events"].get<double>()), FrenchCount(q["late_events"].get<double>()),
       FrenchCount(q["refused_events"].get<double>()));
-  if (q.value("imported_events", 0) > 0) {
-    out << fmt::format("Historique importé par fichier (pilotagectl import) : {} événements.\n",
-                       FrenchCount(q["imported_events"].get<double>()));
+  if (q.value("imported_events", 0) > 0 || q.value("imported_duplicates", 0) > 0) {
+    out << fmt::format(
+        "Historique importé par fichier (pilotagectl import) : {} événements de la période, "
+        "et {} lignes importées en double (déjà connues).\n",
+        FrenchCount(q["imported_events"].get<double>()),
+        FrenchCount(q.value("imported_duplicates", 0.0)));
   }
   out << "Délai de saisie (jours) :";
   for (const char* bucket : {"0-1", "2-5", "6-15", "16-30", "31+"}) {

@@ -144,6 +144,10 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     const int capped = std::clamp(*delay, 0, kMaxDelayDays);
     for (int unit : {1000, 100, 10, 1}) key_.push_back(static_cast<char>('0' + capped / unit % 10));
     ++reporting_[key_];
+    if (event.imported()) {
+      // The engine folds an event id once: this is the log's first copy.
+      ++imported_days_[Key({event.lot_id(), "imported-day", domain::FormatDay(*day)})];
+    }
     return absl::OkStatus();
   }
   if (IsSteeringEvent(event)) return steering_->Fold(event);
@@ -164,8 +168,15 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     return absl::OkStatus();
   }
   if (event.has_history_imported()) {  // data quality: imported history, apart from live
-    imported_[Key({event.lot_id(), "imported", event.event_id()})] =
-        event.history_imported().events();
+    const auto& h = event.history_imported();
+    imported_[Key({event.lot_id(), "imported", event.event_id()})] = h.events();
+    for (const auto& d : h.days()) {
+      if (auto day = domain::ParseDay(d.day()); !day.ok() || d.events() < 0) {
+        return absl::InvalidArgumentError(
+            fmt::format("history_imported.days: bad day '{}' or count {}", d.day(), d.events()));
+      }
+      imported_[Key({event.lot_id(), "imported-lines", d.day(), event.event_id()})] = d.events();
+    }
     return absl::OkStatus();
   }
   if (event.has_lot_awarded()) {
@@ -200,6 +211,9 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   }
   for (const auto& key : refused_) batch.Put(kQuality, key, "");
   for (const auto& [key, n] : imported_) batch.Put(kQuality, key, store::EncodeFixed64(n));
+  for (const auto& [key, n] : imported_days_) {
+    if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
+  }
   for (const auto& [key, record] : terms_) {
     if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
   }
@@ -227,6 +241,7 @@ void CepProjection::Discard() {
   reporting_.clear();
   refused_.clear();
   imported_.clear();
+  imported_days_.clear();
   terms_.clear();
   awards_.clear();
   steering_->Clear();
@@ -319,6 +334,27 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
                       return true;
                     });
   if (!s.ok()) return s;
+  // Per day: distinct imported events folded, and lines written by imports.
+  for (const char* kind : {"imported-day", "imported-lines"}) {
+    s = store.ForEach(CepProjection::kQuality, Key({lot_id, kind, ""}),
+                      [&](std::string_view key, std::string_view v) {
+                        auto parts = Parts(key);
+                        auto day =
+                            parts.size() >= 3
+                                ? domain::ParseDay(parts[2])
+                                : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
+                        auto n = store::DecodeFixed64(v, "cep imported count");
+                        if (!day.ok() || !n.ok()) {
+                          bad = absl::DataLossError("bad imported count in the store");
+                          return false;
+                        }
+                        auto& by_day = parts.size() == 3 ? out.facts.imported_events_by_day
+                                                         : out.facts.imported_lines_by_day;
+                        by_day[*day] += *n;
+                        return true;
+                      });
+    if (!s.ok()) return s;
+  }
   if (!bad.ok()) return bad;
   return out;
 }

@@ -71,6 +71,7 @@ nlohmann::json EvaluationJson(const domain::LotEvaluation& e,
             {"late_events", e.quality.late},
             {"refused_events", e.quality.refused},
             {"imported_events", e.quality.imported},
+            {"imported_duplicates", e.quality.imported_duplicates},
             {"reporting_delay_days", timeliness}}},
           {"problems", problems}};
 }

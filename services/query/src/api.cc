@@ -589,7 +589,11 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json rows = json::array();
-  json totals = {{"events", 0}, {"late_events", 0}, {"refused_events", 0}};
+  json totals = {{"events", 0},
+                 {"late_events", 0},
+                 {"refused_events", 0},
+                 {"imported_events", 0},
+                 {"imported_duplicates", 0}};
   json buckets = json::object();
   for (const auto& lot : *lots) {
     auto q = LotQuality(view, who, lot, params);
@@ -601,8 +605,9 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
       return q.status();
     }
     const json& dq = (*q)["data_quality"];
-    for (const char* f : {"events", "late_events", "refused_events"}) {
-      totals[f] = totals[f].get<int64_t>() + dq[f].get<int64_t>();
+    for (const char* f :
+         {"events", "late_events", "refused_events", "imported_events", "imported_duplicates"}) {
+      totals[f] = totals[f].get<int64_t>() + dq.value(f, int64_t{0});
     }
     for (const auto& [b, n] : dq["reporting_delay_days"].items()) {
       buckets[b] = buckets.value(b, int64_t{0}) + n.get<int64_t>();

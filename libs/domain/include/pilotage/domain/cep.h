@@ -106,6 +106,13 @@ struct LotFacts {
   int64_t refused = 0;
   // Events of the lot written by historical imports (HistoryImported), all periods.
   int64_t imported = 0;
+  // Distinct activity events whose first copy in the log came from a
+  // historical import (marked `imported`), by day of occurrence.
+  std::map<absl::CivilDay, int64_t> imported_events_by_day;
+  // Events written by historical imports, by day of occurrence, each import
+  // (HistoryImported) counted once, duplicates of events already in the log
+  // included.
+  std::map<absl::CivilDay, int64_t> imported_lines_by_day;
 };
 
 // Data quality of a lot for a period.
@@ -120,9 +127,13 @@ struct DataQuality {
   std::map<std::string, int64_t> timeliness;
   // Events of the lot refused by the projection (all periods).
   int64_t refused = 0;
-  // Events of the lot loaded from files by historical imports rather than
-  // reported live (all periods).
+  // Of `events`, those loaded from files by historical imports rather than
+  // reported live: distinct events whose first copy in the log was imported.
   int64_t imported = 0;
+  // Events of the period an import wrote again although the log already had
+  // them (sent live or by an earlier import): lines written minus `imported`,
+  // never below 0 (an import's record folded before its events).
+  int64_t imported_duplicates = 0;
 };
 
 // A lot's KPI results for a period, as known on its closing day.

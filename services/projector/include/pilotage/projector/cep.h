@@ -22,6 +22,11 @@
 //   cep_quality    "<lot>\0refused\0<event_id>"      -> "" per refused event
 //                  "<lot>\0imported\0<event_id>"     -> count (8 bytes LE): events
 //                  of the lot a HistoryImported says a file import wrote
+//                  "<lot>\0imported-lines\0<YYYY-MM-DD>\0<event_id>" -> count:
+//                  of those, how many occurred that day (HistoryImported.days)
+//                  "<lot>\0imported-day\0<YYYY-MM-DD>" -> count: activity events
+//                  marked `imported` folded (the engine folds an id once: the
+//                  log's first copy came from an import) that occurred that day
 //   activity_counts                                  as ActivityCounts
 //
 // Every stored value is a set union, a sum or a per-slot maximum, so the
@@ -36,11 +41,13 @@
 // without event_id, recorded_at or beneficiary; a LotAwarded without a valid
 // start_date; terms that fail ValidateTerms or do not govern the event's lot
 // (the admin publishes terms once per lot they govern, keyed by that lot);
+// a HistoryImported whose days do not parse or count below zero;
 // steering events failing CheckSteeringEvent (missing event_id, lot_id or
 // body id, a date that is not "YYYY-MM-DD", a period that does not parse, a
 // negative amount), the message naming the field.
 //
-// Version 2 added the steering records, version 3 appended journeys; a store
+// Version 2 added the steering records, version 3 appended journeys, version
+// 4 the imported counts per day (data quality per period); a store
 // of an earlier version is refused by the engine and rebuilt from the log
 // (`pilotage-projector ... rebuild`).
 
@@ -78,7 +85,8 @@ class CepProjection : public projection::Projection {
   std::string_view Name() const override { return "cep"; }
   // 2: the steering records (steering.h) joined cep_contract.
   // 3: journeys appended batch after batch, not rewritten (decision 0016).
-  uint32_t Version() const override { return 3; }
+  // 4: imported events and import lines counted per day (decision 0021).
+  uint32_t Version() const override { return 4; }
   std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
@@ -100,6 +108,7 @@ class CepProjection : public projection::Projection {
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
   std::map<std::string, int64_t> imported_;
+  std::map<std::string, int64_t> imported_days_;
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;

@@ -9,6 +9,7 @@
 //              "at_risk_margin", "numerator", "sample", "min_sample",
 //              "status", "informational"}],
 //    "data_quality": {"events", "late_events", "refused_events",
+//                     "imported_events", "imported_duplicates",
 //                     "reporting_delay_days": {"0-1": n, ...}},
 //    "problems": [...],
 //    "lots": [...]  (national only: the lots aggregated)}
