@@ -1,7 +1,6 @@
 #include "pilotage/projection/projection_store.h"
 
 #include <openssl/evp.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
@@ -196,45 +195,6 @@ absl::StatusOr<std::string> StateDigest(const store::Store& store, const Project
   std::string hex;
   for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
   return hex;
-}
-
-std::string_view SeenGroupKey(const v1::Event& event) {
-  constexpr int64_t kSeenBucketSeconds = 7 * 86400;
-  thread_local std::string key;
-  const int64_t seconds = event.occurred_at().seconds();
-  const int64_t week = seconds >= 0 ? seconds / kSeenBucketSeconds
-                                    : -((-seconds + kSeenBucketSeconds - 1) / kSeenBucketSeconds);
-  const uint32_t biased = static_cast<uint32_t>(week + (int64_t{1} << 31));
-  key.assign(event.lot_id());
-  key.push_back('\0');
-  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(biased >> shift));
-  return key;
-}
-
-uint64_t SeenIdOf(std::string_view event_id) {
-  return XXH3_64bits(event_id.data(), event_id.size());
-}
-
-absl::StatusOr<bool> FoldedIds::Contains(const v1::Event& event) {
-  const std::string_view key = SeenGroupKey(event);
-  auto it = groups_.find(key);
-  if (it == groups_.end()) {
-    auto value = store_.Get(kSeenFamily, key);
-    if (!value.ok()) return value.status();
-    std::vector<uint64_t> ids;
-    if (value->has_value()) {
-      const std::string& v = **value;
-      if (v.size() % 8 != 0) {
-        return absl::DataLossError("a seen group of the store is not a list of 8-byte ids");
-      }
-      for (size_t i = 0; i < v.size(); i += 8) {
-        ids.push_back(static_cast<uint64_t>(store::ReadFixed64(v.data() + i)));
-      }
-      std::sort(ids.begin(), ids.end());
-    }
-    it = groups_.emplace(std::string(key), std::move(ids)).first;
-  }
-  return std::binary_search(it->second.begin(), it->second.end(), SeenIdOf(event.event_id()));
 }
 
 }  // namespace pilotage::projection

@@ -19,9 +19,8 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/intake/csv.h"
 #include "pilotage/kafka/kafka.h"
-#include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/projector.h"
+#include "pilotage/projection/dedup_cache.h"
+#include "pilotage/readmodel/open.h"
 #include "pilotage/service/service.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -265,6 +264,11 @@ class Report {
   int64_t duplicates_ = 0;
 };
 
+// The dedup cache's bound; it applies only when a batch closes, which the
+// import never does (it adds nothing): the groups the file touches stay in
+// memory, their ids at about 16 bytes each.
+constexpr size_t kKnownIdsInMemory = 2'000'000;
+
 // The event ids met in one file, as 64-bit hashes, with the hash of the
 // event's content and the line that first had it.
 struct FirstSeen {
@@ -479,17 +483,14 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
   std::string id_key;
   int64_t spooled = 0;
   // Already known: the projector's seen ids, when its data directory is given.
-  std::unique_ptr<store::Store> projector_store;
-  std::optional<projection::FoldedIds> folded;
+  // The projector's own dedup memory answers (libs/projection's DedupCache).
+  std::unique_ptr<readmodel::ReadStore> projector_store;
+  std::optional<projection::DedupCache> folded;
   if (!options.data_dir.empty()) {
-    auto path = projector::CurrentStore(options.data_dir, /*create=*/false);
-    if (!path.ok()) return path.status();
-    auto cep = projector::CepProjection::Create();
-    if (!cep.ok()) return cep.status();
-    auto opened = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
+    auto opened = readmodel::ReadStore::OpenReadOnly(options.data_dir);
     if (!opened.ok()) return opened.status();
     projector_store = std::move(*opened);
-    folded.emplace(*projector_store);
+    folded.emplace(projector_store->store(), kKnownIdsInMemory);
     summary.already_known = 0;
   }
   {
@@ -520,7 +521,7 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
         // Per lot, as the projector deduplicates.
         id_key.assign(c.event.lot_id()).push_back('\0');
         id_key.append(c.event.event_id());
-        auto [it, first] = ids_in_file.try_emplace(projection::SeenIdOf(id_key), seen);
+        auto [it, first] = ids_in_file.try_emplace(projection::DedupCache::IdHash(id_key), seen);
         if (!first && it->second.content != seen.content) {
           c.refusal = intake::Refusal{
               "DUPLICATE_EVENT_ID", csv ? "" : "event_id",
@@ -543,9 +544,10 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
         ++summary.valid;
         ++types[c.type].valid;
         if (folded) {
-          auto known = folded->Contains(c.event);
+          auto known =
+              folded->Check(c.event.lot_id(), c.event.occurred_at().seconds(), c.event.event_id());
           if (!known.ok()) return known.status();
-          summary.already_known += *known;
+          summary.already_known += known->seen;
         }
         if (spool) {
           ++spooled;

@@ -20,7 +20,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "pilotage/projection/projection.h"
@@ -58,30 +57,6 @@ store::StoreOptions ProjectionStoreOptions(const Projection& projection,
 // Same check, read-only, for readers beside a running projector.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<store::Store>> OpenProjectionStoreReadOnly(
     std::string_view path, const Projection& projection, store::StoreOptions base = {});
-
-// The seen group of `event` (decision 0015): its lot and week of
-// occurred_at, the key described above. The view stays valid until the next
-// call on the same thread.
-std::string_view SeenGroupKey(const v1::Event& event);
-
-// The id stored in a seen group for `event_id` (XXH3-64).
-uint64_t SeenIdOf(std::string_view event_id);
-
-// Whether events were already folded into a store, by their seen ids: for a
-// tool that reports what it sends (`pilotagectl import --data`). Reads each
-// seen group once and keeps its ids (8 bytes each), so memory grows with the
-// groups asked about. Reads `store` only; not thread-safe; `store` must
-// outlive it.
-class FoldedIds {
- public:
-  explicit FoldedIds(const store::Store& store) : store_(store) {}
-  // kDataLoss for a malformed group; other store errors as they come.
-  [[nodiscard]] absl::StatusOr<bool> Contains(const v1::Event& event);
-
- private:
-  const store::Store& store_;
-  std::map<std::string, std::vector<uint64_t>, std::less<>> groups_;  // each sorted
-};
 
 // "<name>:<version>" as recorded in meta.
 std::string ProjectionTag(const Projection& projection);

@@ -32,7 +32,7 @@
 // (DUPLICATE_EVENT_ID, naming the earlier line). Ids are remembered as 64-bit
 // hashes with their content's hash and line (24 bytes per line: about 50 MB
 // for 2,000,000 lines). Already known: with data_dir, each event is looked up
-// in the projector's seen ids (FoldedIds): folded before the import read the
+// in the projector's seen ids (projection::DedupCache): folded before the import read the
 // file; events sent but not yet folded are not known.
 //
 // Errors: kInvalidArgument (exit 2) bad options, a bad file (header, no

@@ -48,7 +48,7 @@ class NdjsonSink : public EventSink {
 struct KafkaSinkOptions {
   // "host:port[,host:port]".
   std::string bootstrap;
-  // Default: the activity topic of EVENTS.md.
+  // Default: the activity topic (docs/events.md).
   std::string topic = "pilotage.activity.v1";
   // How long Finish waits for the last acknowledgements. Default: 2 minutes.
   std::chrono::milliseconds flush_timeout{120'000};
