@@ -388,7 +388,7 @@ TEST_F(Import, DuplicatesInAFileAndAlreadyKnownEventsAreCountedApartPerPeriod) {
   r = ReadJson(report_c);
   ASSERT_EQ(r["refusals"].size(), 1u) << r.dump();
   EXPECT_EQ(r["refusals"][0]["line"], 2);
-  EXPECT_EQ(r["refusals"][0]["code"], "DUPLICATE_EVENT_ID");
+  EXPECT_EQ(r["refusals"][0]["code"], "CONFLICTING_EVENT_ID");
   EXPECT_EQ(r["refusals"][0]["field"], "event_id");
   EXPECT_NE(r["refusals"][0]["message"].get<std::string>().find("line 1"), std::string::npos);
   EXPECT_EQ(EndOffset(activity), 5);  // nothing more written

@@ -524,7 +524,7 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
         auto [it, first] = ids_in_file.try_emplace(projection::DedupCache::IdHash(id_key), seen);
         if (!first && it->second.content != seen.content) {
           c.refusal = intake::Refusal{
-              "DUPLICATE_EVENT_ID", csv ? "" : "event_id",
+              "CONFLICTING_EVENT_ID", csv ? "" : "event_id",
               fmt::format("same event_id as line {}, with a different content", it->second.line)};
         } else if (!first) {
           repeated = true;

@@ -29,7 +29,7 @@
 // Within the file, a valid line with the event id of an earlier valid line is
 // a duplicate: the same content (the event as it would be written) is
 // counted once and written once; a different content is refused
-// (DUPLICATE_EVENT_ID, naming the earlier line). Ids are remembered as 64-bit
+// (CONFLICTING_EVENT_ID, naming the earlier line). Ids are remembered as 64-bit
 // hashes with their content's hash and line (24 bytes per line: about 50 MB
 // for 2,000,000 lines). Already known: with data_dir, each event is looked up
 // in the projector's seen ids (projection::DedupCache): folded before the import read the
