@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok; 1 other errors; 2 bad usage or input; 3 a precondition is not met "
       "(e.g. a store to rebuild); 4 Kafka or the disk unavailable, retry later; 5 not found; "
-      "6 already exists; 7 a source topic does not keep its whole log (compacted, or finite "
+      "6 already exists; 8 a source topic does not keep its whole log (compacted, or finite "
       "retention.ms / retention.bytes): set what the message says (docs/operations.md, "
       "\"Retention guard\").");
   app.require_subcommand(1);

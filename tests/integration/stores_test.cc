@@ -34,7 +34,7 @@ using pilotage::testing::RunProgram;
 using pilotage::testing::TailOf;
 using pilotage::testing::WaitExit;
 
-constexpr int kExitRetentionRefused = 7;  // documented in pilotage-projector --help
+constexpr int kExitRetentionRefused = 8;  // documented in pilotage-projector --help
 
 // Complete backups (backup-*, not partial) in `dir`.
 std::vector<fs::path> Backups(const fs::path& dir) {
@@ -121,6 +121,14 @@ class Stores : public ::testing::Test {
     return truth.ok() ? *truth : pilotage::testing::SyntheticTruth{};
   }
 
+  // Produces `events` and folds them into "reference": its digest.
+  std::string ProduceAndFold(int64_t events, uint64_t seed) {
+    Produce(events, seed);
+    auto run = Projector("reference", {"run", "--until-caught-up"});
+    EXPECT_EQ(run.code, 0) << run.output;
+    return Digest("reference");
+  }
+
   std::string bootstrap_, topic_, dead_letters_;
   std::unique_ptr<kafka::Admin> admin_;
   pilotage::testing::TempDir dir_;
@@ -130,9 +138,7 @@ class Stores : public ::testing::Test {
 // ---------------------------------------------------------------- creation
 
 TEST_F(Stores, AStoreLeftHalfCreatedByAKillIsRemovedAndCreatedAgain) {
-  Produce(3000, 21);
-  ASSERT_EQ(Projector("reference", {"run", "--until-caught-up"}).code, 0);
-  const std::string reference = Digest("reference");
+  const std::string reference = ProduceAndFold(3000, 21);
 
   // What a kill leaves in the middle of creation: a RocksDB database without
   // the projection's column families or tag, under the partial name, and a
@@ -154,9 +160,7 @@ TEST_F(Stores, AStoreLeftHalfCreatedByAKillIsRemovedAndCreatedAgain) {
 }
 
 TEST_F(Stores, AStoreCreatedButNotYetLinkedIsTakenAsItIs) {
-  Produce(3000, 22);
-  ASSERT_EQ(Projector("reference", {"run", "--until-caught-up"}).code, 0);
-  const std::string reference = Digest("reference");
+  const std::string reference = ProduceAndFold(3000, 22);
 
   // A kill between the rename of the complete store and the link: the store
   // is there (here, one that has already folded everything), the link not.
@@ -167,6 +171,21 @@ TEST_F(Stores, AStoreCreatedButNotYetLinkedIsTakenAsItIs) {
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_EQ(Digest("unlinked"), reference);
   EXPECT_EQ(Lag("unlinked"), 0);
+}
+
+TEST_F(Stores, ALinkToNoStoreLeftByAnOlderVersionGetsAStore) {
+  const std::string reference = ProduceAndFold(3000, 24);
+
+  // Versions before decision 0022 linked first and created the store after:
+  // a kill in between left `current` pointing at nothing.
+  const fs::path data = dir_.path() / "dangling";
+  fs::create_directories(data / "stores");
+  fs::create_directory_symlink("stores/initial", data / "current");
+
+  auto run = Projector("dangling", {"run", "--until-caught-up"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(Digest("dangling"), reference);
+  EXPECT_EQ(Partials(data / "stores"), 0);
 }
 
 // ---------------------------------------------------------------- retention guard

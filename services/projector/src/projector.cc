@@ -189,10 +189,44 @@ absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir, bool /*create*/)
       fmt::format("no store in {} (start `pilotage-projector run` first)", data_dir.string()));
 }
 
+namespace {
+
+// Creates an empty, tagged store of options.projection at `path` (which must
+// not exist, or be an empty directory): built as "<path>.partial", fsynced,
+// renamed.
+absl::Status CreateStoreAt(const ProjectorOptions& options, const fs::path& path) {
+  const fs::path partial = path.string() + std::string(kPartialSuffix);
+  std::error_code ec;
+  fs::remove_all(partial, ec);
+  if (ec) return FromFilesystem(ec, "removing", partial);
+  {
+    auto projection = MakeProjection(options.projection);
+    if (!projection.ok()) return projection.status();
+    auto store = projection::OpenProjectionStore(partial.string(), **projection,
+                                                 store::StoreOptions{.sync = true});
+    if (!store.ok()) return store.status();
+  }
+  if (absl::Status s = SyncTree(partial); !s.ok()) return s;
+  if (absl::Status s = RenameDurably(partial, path); !s.ok()) return s;
+  spdlog::info("projector: created the store {}", path.string());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status CreateStoreIfMissing(const ProjectorOptions& options) {
   const fs::path link = options.data_dir / "current";
   std::error_code ec;
-  if (fs::is_symlink(link, ec) || fs::exists(link, ec)) return absl::OkStatus();
+  if (fs::is_symlink(link, ec)) {
+    // A link to nothing (or to an empty directory) is what a kill left with
+    // versions before decision 0022, which linked first and created after.
+    auto target = CurrentStore(options.data_dir, false);
+    if (!target.ok()) return target.status();
+    if (fs::exists(*target / "CURRENT", ec)) return absl::OkStatus();
+    if (fs::exists(*target, ec) && !fs::is_empty(*target, ec)) return absl::OkStatus();
+    return CreateStoreAt(options, *target);
+  }
+  if (fs::exists(link, ec)) return absl::OkStatus();  // CurrentStore says what is wrong
   const fs::path stores = options.data_dir / "stores";
   fs::create_directories(stores, ec);
   if (ec) return FromFilesystem(ec, "creating", stores);
@@ -208,17 +242,7 @@ absl::Status CreateStoreIfMissing(const ProjectorOptions& options) {
   // previous run stopped between the rename and the link.
   const fs::path initial = stores / "initial";
   if (!fs::exists(initial, ec)) {
-    const fs::path partial = stores / ("initial" + std::string(kPartialSuffix));
-    {
-      auto projection = MakeProjection(options.projection);
-      if (!projection.ok()) return projection.status();
-      auto store = projection::OpenProjectionStore(partial.string(), **projection,
-                                                   store::StoreOptions{.sync = true});
-      if (!store.ok()) return store.status();
-    }
-    if (absl::Status s = SyncTree(partial); !s.ok()) return s;
-    if (absl::Status s = RenameDurably(partial, initial); !s.ok()) return s;
-    spdlog::info("projector: created the store {}", initial.string());
+    if (absl::Status s = CreateStoreAt(options, initial); !s.ok()) return s;
   }
   return PointLinkDurably(link, "stores/initial");
 }
@@ -319,8 +343,10 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
     if (!path.ok()) return path.status();
     auto counts = MakeProjection(options.projection);
     if (!counts.ok()) return counts.status();
-    auto store = projection::OpenProjectionStore(path->string(), **counts,
-                                                 store::StoreOptions{.sync = options.sync});
+    // Never created here: a store that vanished is an error, not a new store.
+    auto store = projection::OpenProjectionStore(
+        path->string(), **counts,
+        store::StoreOptions{.create_if_missing = false, .sync = options.sync});
     if (!store.ok()) return store.status();
     if (metrics != nullptr) ExportStoredOffsets(**store, *metrics);
     auto engine =

@@ -67,8 +67,8 @@ struct ProjectorOptions {
 
 // The exit code of `run` and `rebuild` when a source topic does not keep its
 // whole log (IsRetentionRefusal): distinct from the codes of
-// service::ExitCodeFor.
-inline constexpr int kExitRetentionRefused = 7;
+// service::ExitCodeFor and from the penalty job's 7.
+inline constexpr int kExitRetentionRefused = 8;
 
 // True when `status` is the retention guard's refusal: a source topic is
 // compacted (cleanup.policy has compact) or deletes old events (finite
