@@ -44,8 +44,16 @@ endfunction()
 #               [FIXTURES kafka])
 # One gtest binary, each test discovered individually. FIXTURES names ctest
 # fixtures the tests require (kafka: a real broker started for the run).
+# Call it (and whatever else belongs to tests) only when PILOTAGE_BUILD_TESTS is
+# ON: inside `if(PILOTAGE_BUILD_TESTS)`, or from a tests/ folder added by
+# pilotage_tests_subdirectory().
 function(pilotage_test)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS;FIXTURES" ${ARGN})
+  if(NOT PILOTAGE_BUILD_TESTS)
+    message(FATAL_ERROR "pilotage_test(NAME ${ARG_NAME}) with PILOTAGE_BUILD_TESTS=OFF: "
+      "declare it in a tests/ folder added by pilotage_tests_subdirectory(), or under "
+      "if(PILOTAGE_BUILD_TESTS)")
+  endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main
     pilotage_warnings pilotage_sanitizers)
@@ -58,6 +66,14 @@ function(pilotage_test)
     PROPERTIES ${props}
       ENVIRONMENT "PILOTAGE_KAFKA_BOOTSTRAP_FILE=${PILOTAGE_KAFKA_DIR}/bootstrap")
 endfunction()
+
+# pilotage_tests_subdirectory(tests): add_subdirectory(tests) when
+# PILOTAGE_BUILD_TESTS is ON, nothing otherwise.
+macro(pilotage_tests_subdirectory dir)
+  if(PILOTAGE_BUILD_TESTS)
+    add_subdirectory(${dir})
+  endif()
+endmacro()
 
 # pilotage_executable(NAME pilotage-projector SRCS main.cc DEPS ... [NO_INSTALL])
 # Installed into ${CMAKE_INSTALL_BINDIR} by `cmake --install` unless NO_INSTALL

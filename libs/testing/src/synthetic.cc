@@ -29,19 +29,13 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 
 }  // namespace
 
-absl::StatusOr<SyntheticTruth> ProduceSynthetic(const SyntheticOptions& options) {
-  auto producer =
-      kafka::Producer::Create({.bootstrap = options.bootstrap, .client_id = "pilotage-synthetic"});
-  if (!producer.ok()) return producer.status();
+absl::StatusOr<SyntheticTruth> GenerateSynthetic(const SyntheticOptions& options,
+                                                 const SyntheticSink& sink) {
   std::mt19937_64 rng(options.seed);
   SyntheticTruth truth;
-  std::atomic<int64_t> failures{0};
-  auto on_delivery = [&](const kafka::Delivery& d) {
-    if (!d.status.ok()) ++failures;
-  };
   auto send = [&](const std::string& key, const std::string& value) -> absl::Status {
     ++truth.sent;
-    return (*producer)->Send({options.topic, key, value}, on_delivery);
+    return sink(key, value);
   };
   std::vector<std::pair<std::string, std::string>> to_resend;
   service::Progress progress("produce", options.events);
@@ -128,8 +122,23 @@ absl::StatusOr<SyntheticTruth> ProduceSynthetic(const SyntheticOptions& options)
     if (absl::Status s = send(key, value); !s.ok()) return s;
     ++truth.resends;
   }
-  if (absl::Status s = (*producer)->Flush(std::chrono::minutes(5)); !s.ok()) return s;
   if (options.progress) progress.Finish(options.events);
+  return truth;
+}
+
+absl::StatusOr<SyntheticTruth> ProduceSynthetic(const SyntheticOptions& options) {
+  auto producer =
+      kafka::Producer::Create({.bootstrap = options.bootstrap, .client_id = "pilotage-synthetic"});
+  if (!producer.ok()) return producer.status();
+  std::atomic<int64_t> failures{0};
+  auto on_delivery = [&](const kafka::Delivery& d) {
+    if (!d.status.ok()) ++failures;
+  };
+  auto truth = GenerateSynthetic(options, [&](const std::string& key, const std::string& value) {
+    return (*producer)->Send({options.topic, key, value}, on_delivery);
+  });
+  if (!truth.ok()) return truth;
+  if (absl::Status s = (*producer)->Flush(std::chrono::minutes(5)); !s.ok()) return s;
   if (failures > 0) {
     return absl::UnavailableError(
         fmt::format("{} synthetic events were not delivered", failures.load()));

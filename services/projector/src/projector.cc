@@ -173,7 +173,7 @@ absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::stri
       fmt::format("--projection: unknown projection '{}' (cep or activity_counts)", name));
 }
 
-absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir, bool /*create*/) {
+absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir) {
   const fs::path link = data_dir / "current";
   std::error_code ec;
   if (fs::is_symlink(link, ec)) {
@@ -220,7 +220,7 @@ absl::Status CreateStoreIfMissing(const ProjectorOptions& options) {
   if (fs::is_symlink(link, ec)) {
     // A link to nothing (or to an empty directory) is what a kill left with
     // versions before decision 0022, which linked first and created after.
-    auto target = CurrentStore(options.data_dir, false);
+    auto target = CurrentStore(options.data_dir);
     if (!target.ok()) return target.status();
     if (fs::exists(*target / "CURRENT", ec)) return absl::OkStatus();
     if (fs::exists(*target, ec) && !fs::is_empty(*target, ec)) return absl::OkStatus();
@@ -339,7 +339,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
     }
   }
   while (!stop) {
-    auto path = CurrentStore(options.data_dir, /*create=*/false);
+    auto path = CurrentStore(options.data_dir);
     if (!path.ok()) return path.status();
     auto counts = MakeProjection(options.projection);
     if (!counts.ok()) return counts.status();
@@ -361,7 +361,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
         if (stop) (*engine)->RequestStop();
       });
       Ticker repoint(options.switch_check, [&] {
-        auto now = CurrentStore(options.data_dir, false);
+        auto now = CurrentStore(options.data_dir);
         if (now.ok() && fs::weakly_canonical(*now) != fs::weakly_canonical(*path)) {
           spdlog::info("projector: {} now points to {}, switching", options.data_dir.string(),
                        now->string());
@@ -519,7 +519,7 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
 
 absl::Status Checkpoint(const ProjectorOptions& options, const std::filesystem::path& into,
                         std::ostream& out) {
-  auto path = CurrentStore(options.data_dir, false);
+  auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
   auto projection = MakeProjection(options.projection);
   if (!projection.ok()) return projection.status();
@@ -554,7 +554,7 @@ absl::Status Restore(const ProjectorOptions& options, const fs::path& from, std:
   }
   const fs::path link = options.data_dir / "current";
   if (fs::is_symlink(link, ec) || fs::exists(link, ec)) {
-    auto current = CurrentStore(options.data_dir, false);
+    auto current = CurrentStore(options.data_dir);
     return absl::AlreadyExistsError(fmt::format(
         "{} already has a store ({}): restore into a new data directory, or move {} away "
         "with its projector stopped",
@@ -598,7 +598,7 @@ absl::Status Restore(const ProjectorOptions& options, const fs::path& from, std:
 namespace {
 
 absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options) {
-  auto path = CurrentStore(options.data_dir, false);
+  auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
   auto projection = MakeProjection(options.projection);
   if (!projection.ok()) return projection.status();

@@ -1,4 +1,4 @@
-// The journey model. Its figures follow ../shared/domain/DOMAIN.md where it
+// The journey model. Its figures follow docs/domain.md where it
 // gives them (profile shares, first appointment within 10 days and about
 // 1h30, two levels, satisfaction and usefulness rates, support up to 18
 // months) and are plausible guesses elsewhere; services/simulator/README.md
@@ -21,7 +21,7 @@ constexpr uint8_t U8(E value) {
   return static_cast<uint8_t>(value);
 }
 
-// ---- Profile (DOMAIN.md: 62% women, 15% over 50, >25% CAP/BEP or none).
+// ---- Profile (docs/domain.md: 62% women, 15% over 50, >25% CAP/BEP or none).
 // 45-54 and 55+ give "over 50" as about half of 45-54 plus 55+: 10% + 6%.
 const Weighted<uint8_t> kAgeBand = {{U8(v1::AgeBand::UNDER_26), 11},
                                     {U8(v1::AgeBand::AGE_26_44), 63},
@@ -67,7 +67,7 @@ const Weighted<uint8_t> kChannel = {{U8(v1::Channel::WEB), 36},
                                     {U8(v1::Channel::IN_PERSON), 14}};
 
 // ---- First appointment, in working days after the request. Normal: about
-// 91% within 10 (DOMAIN.md: "offered within 10 days"); slow: about 45%.
+// 91% within 10 (docs/domain.md: "offered within 10 days"); slow: about 45%.
 Weighted<int> FirstDelay(bool slow) {
   Weighted<int> w;
   if (!slow) {
@@ -159,7 +159,7 @@ const Weighted<uint8_t>& ReferralFor(uint8_t outcome) {
   }
 }
 
-// ---- Surveys (DOMAIN.md: ~91-92% satisfied; useful for 87% after level 2,
+// ---- Surveys (docs/domain.md: ~91-92% satisfied; useful for 87% after level 2,
 // 67% after level 1; a wave at the end and one six months later).
 constexpr double kEndSurvey = 0.63;
 constexpr double kEndSurveyAbandoned = 0.25;

@@ -126,7 +126,7 @@ TEST(Simulator, DifferentSeedGivesDifferentOutput) {
 TEST(Simulator, NationalVolumeIsPlausibleAtFivePercent) {
   const Generated run = Generate(Scaled(0.05));
   const LotSummary total = run.summary.Total();
-  // 190,000 beneficiaries a year (DOMAIN.md), scaled by 0.05.
+  // 190,000 beneficiaries a year (docs/domain.md), scaled by 0.05.
   EXPECT_NEAR(total.beneficiaries, 9500, 9500 * 0.01);
   const double per_beneficiary = Share(total.TotalEvents(), total.beneficiaries);
   EXPECT_GT(per_beneficiary, 5.5);
@@ -181,7 +181,7 @@ TEST(Simulator, ProfilesMatchThePublishedShares) {
                          p.qualification() == v1::Qualification::CAP_BEP;
     employees += p.status() == v1::WorkStatus::EMPLOYEE;
   }
-  // DOMAIN.md: 62% women, 15% over 50, more than 25% CAP/BEP or none.
+  // docs/domain.md: 62% women, 15% over 50, more than 25% CAP/BEP or none.
   EXPECT_NEAR(Share(women, requests), 0.62, 0.02);
   EXPECT_NEAR(Share(over_55, requests), 0.06, 0.015);
   EXPECT_NEAR(Share(age_45_54, requests) / 2 + Share(over_55, requests), 0.15, 0.025);

@@ -5,6 +5,7 @@
 // day — hence the same month — in Europe/Paris.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -30,6 +31,14 @@ struct SyntheticTruth {
   int64_t undecodable = 0;
   int64_t sent = 0;  // messages written to the topic
 };
+
+// Receives each message in the order it would be sent: key (the lot) and value.
+using SyntheticSink = std::function<absl::Status(const std::string& key, const std::string& value)>;
+
+// Hands the messages to `sink` (options.bootstrap and topic are not used), in
+// the order ProduceSynthetic sends them; stops at the first error of `sink`.
+[[nodiscard]] absl::StatusOr<SyntheticTruth> GenerateSynthetic(const SyntheticOptions& options,
+                                                               const SyntheticSink& sink);
 
 // Produces the events (keyed by lot) and waits until Kafka acknowledged all.
 [[nodiscard]] absl::StatusOr<SyntheticTruth> ProduceSynthetic(const SyntheticOptions& options);

@@ -89,11 +89,10 @@ bool IsRetentionRefusal(const absl::Status& status);
 [[nodiscard]] absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(
     std::string_view name);
 
-// The store DIR/current points to; kNotFound when there is none yet.
-// `create` is no longer honoured here (stores are created atomically by
-// CreateStoreIfMissing, which needs the projection); kept for callers.
+// The store DIR/current points to; kNotFound when there is none yet (`run`
+// creates it: CreateStoreIfMissing). Readers use readmodel::CurrentStore.
 [[nodiscard]] absl::StatusOr<std::filesystem::path> CurrentStore(
-    const std::filesystem::path& data_dir, bool create);
+    const std::filesystem::path& data_dir);
 
 // When DIR has no store yet, builds an empty store of options.projection as
 // DIR/stores/initial.partial (column families and tag written, fsynced),

@@ -51,7 +51,7 @@ struct SimulationOptions {
   int run_on_days = 0;
 
   // New beneficiaries per year nationally, split between lots by working
-  // population (DOMAIN.md: about 190,000 in 2024). Default: 190,000.
+  // population (docs/domain.md: about 190,000 in 2024). Default: 190,000.
   int64_t beneficiaries_per_year = 190'000;
 
   // Multiplies the volume, in (0, 10]: 0.05 for a quick test. Default: 1.

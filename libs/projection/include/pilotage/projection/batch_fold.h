@@ -1,0 +1,113 @@
+#pragma once
+// One batch of the projection engine, without Kafka: the per-event fold
+// (decode, checks, dedup, Projection::Fold) and the sealing of the batch into
+// ONE store::WriteBatch holding the projection's state changes, the ids of the
+// events folded (DedupCache) and the progress of every partition the batch
+// moved. The engine (engine.h) calls it for what it consumes; the test driver
+// (pilotage/testing/projection_driver.h) for events fed in memory. Whoever
+// calls it owns the transport: sending dead letters, writing the sealed batch,
+// committing offsets.
+//
+// Per event, Add():
+//   * a payload that does not decode, or an event without id, lot or body, or
+//     one the projection refuses (kInvalidArgument/kFailedPrecondition), is a
+//     dead letter: counted in its partition's progress, with a reason, and
+//     not folded;
+//   * an id already folded for its lot and week of occurred_at is a duplicate:
+//     counted, not folded;
+//   * otherwise the projection folds it.
+// Every event moves its partition's next offset to its offset + 1.
+//
+// Seal() writes nothing: the caller writes the sealed batch with
+// store::Store::Write, and must have written the previous one first (the
+// projection's Flush reads the state it holds).
+//
+// Errors: a store read error or any other error of the projection, from Add or
+// Seal, loses the open batch (the projection's delta is discarded); the
+// BatchFold must not be used again. Open a new one on the same store and
+// replay from the stored offsets, as a restarted engine does: the store is
+// the fold of an exact prefix of each partition.
+//
+// Thread-safety: one thread at a time. `projection` and `store` must outlive
+// it; `store` must have been opened with OpenProjectionStore for `projection`.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "pilotage/projection/dedup_cache.h"
+#include "pilotage/projection/engine.h"
+#include "pilotage/projection/projection.h"
+#include "pilotage/projection/projection_store.h"
+#include "pilotage/store/store.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage::projection {
+
+// A partition the batch folds events of.
+struct PartitionState {
+  std::string topic;
+  int32_t partition = 0;
+  std::string key;  // "topic/partition", its key in the progress family
+  PartitionProgress progress;
+  bool dirty = false;  // moved since the last sealed batch
+};
+
+// A batch ready to be written: state, seen ids and progress, and what it covers
+// (BatchReport::write_time is left to the writer).
+struct SealedBatch {
+  store::WriteBatch batch;
+  BatchReport report;
+};
+
+// A dead letter's record for `origin` (recorded now).
+v1::DeadLetter MakeDeadLetter(const Origin& origin, std::string_view payload,
+                              std::string_view reason);
+
+class BatchFold {
+ public:
+  enum class Outcome { kFolded, kDuplicate, kDeadLetter };
+
+  BatchFold(Projection* projection, store::Store* store, size_t seen_cache_ids)
+      : projection_(projection), store_(store), seen_(*store, seen_cache_ids) {}
+
+  // Starts folding `topic`/`partition`: returns the next offset to read, as
+  // stored (0 when the store has none). Errors: the store's.
+  [[nodiscard]] absl::StatusOr<int64_t> Assign(std::string_view topic, int32_t partition);
+  // Stops folding it (its progress must have been sealed and written first).
+  void Revoke(std::string_view topic, int32_t partition);
+
+  // Takes the event read at `origin` into the open batch. For a dead letter,
+  // `*reason` says why. A partition not assigned is assigned at its first
+  // event, from offset 0.
+  [[nodiscard]] absl::StatusOr<Outcome> Add(const Origin& origin, std::string_view payload,
+                                            std::string* reason);
+
+  // Events in the open batch.
+  size_t events() const { return events_; }
+
+  // Seals the open batch (Projection::Flush, seen ids, progress of the
+  // partitions it moved) and opens the next one.
+  [[nodiscard]] absl::StatusOr<SealedBatch> Seal();
+
+  const std::vector<PartitionState>& partitions() const { return partitions_; }
+  const DedupCache& dedup_cache() const { return seen_; }
+
+ private:
+  PartitionState& StateOf(std::string_view topic, int32_t partition);
+  absl::Status Lost(absl::Status s);
+
+  Projection* projection_;
+  store::Store* store_;
+  DedupCache seen_;
+  std::vector<PartitionState> partitions_;
+  size_t events_ = 0;
+  BatchReport report_;
+  v1::Event event_;
+};
+
+}  // namespace pilotage::projection
