@@ -262,7 +262,8 @@ absl::Status CheckSourceRetentionPatiently(const ProjectorOptions& options,
                                            const std::atomic<bool>& stop) {
   for (int attempt = 1;; ++attempt) {
     absl::Status s = CheckSourceRetention(options.bootstrap, options.topics);
-    if (s.code() != absl::StatusCode::kUnavailable || stop) return s;
+    if (stop) return absl::OkStatus();  // asked to stop while waiting: not an error
+    if (s.code() != absl::StatusCode::kUnavailable) return s;
     if (attempt == 1 || attempt % 30 == 0) {
       spdlog::warn("projector: waiting for Kafka to check the retention of {}: {}",
                    fmt::join(options.topics, ","), std::string(s.message()));
