@@ -25,7 +25,7 @@
 //                    "<lot>\0imported-day\0<YYYY-MM-DD>" -> count: activity
 //                    events marked `imported` folded (the engine folds an id
 //                    once: the log's first copy came from an import) that
-//                    occurred that day (decision 0022)
+//                    occurred that day (decision 0024)
 //   activity_counts  "<lot>\0<YYYY-MM>\0<event type>" -> count (8 bytes LE),
 //                    the event type being the body's field name
 //
@@ -50,7 +50,7 @@ namespace pilotage::readmodel::layout {
 // The projection that writes these families, as recorded in the store's meta
 // ("cep:4"). 2: the steering records joined cep_contract. 3: journeys
 // appended batch after batch, not rewritten (decision 0016). 4: imported
-// events and import lines counted per day (decision 0022).
+// events and import lines counted per day (decision 0024).
 inline constexpr std::string_view kCepProjection = "cep";
 inline constexpr uint32_t kCepVersion = 4;
 inline constexpr std::string_view kActivityCountsProjection = "activity_counts";
