@@ -1,6 +1,6 @@
 #pragma once
 // The HTTP request and response that pilotage's handlers see (decision
-// 0024): plain values, independent of the HTTP library beneath, so that no
+// 0025): plain values, independent of the HTTP library beneath, so that no
 // service includes it. Not thread-safe; a handler owns the pair it is given.
 
 #include <map>

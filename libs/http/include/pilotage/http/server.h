@@ -1,5 +1,5 @@
 #pragma once
-// pilotage's HTTP/1.1 servers (Boost.Beast, decision 0024), set up one way for
+// pilotage's HTTP/1.1 servers (Boost.Beast, decision 0025), set up one way for
 // every service and hardened against hostile clients: every request is read
 // under size limits and deadlines, framing is strict (RFC 9112), and the
 // number of connections is capped. The service registers its routes and
