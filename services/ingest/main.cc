@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "pilotage/http/options.h"
 #include "pilotage/ingest/config.h"
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/service/service.h"
@@ -34,9 +35,10 @@ int main(int argc, char** argv) {
   serve->add_option("--port", options.port, "port to listen on (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  serve->add_option("--threads", options.threads, "HTTP worker threads")
+  serve->add_option("--threads", options.threads, "HTTP handler threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  pilotage::http::AddLimitOptions(*serve, options.http_limits, options.io_threads);
   serve->add_option("--activity-topic", options.activity_topic)->capture_default_str();
   serve->add_option("--rejected-topic", options.rejected_topic)->capture_default_str();
   serve->add_option("--max-body-bytes", options.validation.limits.max_body_bytes)

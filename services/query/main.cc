@@ -10,6 +10,7 @@
 
 #include "CLI/CLI.hpp"
 #include "pilotage/access/access.h"
+#include "pilotage/http/options.h"
 #include "pilotage/query/query.h"
 #include "pilotage/service/service.h"
 
@@ -53,9 +54,10 @@ int main(int argc, char** argv) {
       ->envname("PILOTAGE_QUERY_PORT")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  serve->add_option("--threads", options.threads, "HTTP worker threads")
+  serve->add_option("--threads", options.threads, "HTTP handler threads")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  pilotage::http::AddLimitOptions(*serve, options.http_limits, options.io_threads);
   serve->add_option("--catch-up-ms", catch_up_ms, "how often the view catches up with the store")
       ->check(CLI::Range(10, 600000))
       ->capture_default_str();

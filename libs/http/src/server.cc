@@ -1,67 +1,583 @@
 #include "pilotage/http/server.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
-#include <chrono>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <regex>
 #include <thread>
+#include <unordered_set>
+#include <vector>
 
 namespace pilotage::http {
 
-Server::Server(ServerOptions options) : options_(std::move(options)) {
-  server_.new_task_queue = [n = options_.threads] { return new httplib::ThreadPool(n); };
-  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle
-  // and the client's delayed ACKs add up to 40 ms to a keep-alive answer.
-  server_.set_tcp_nodelay(true);
-  // cpp-httplib's default also sets SO_REUSEPORT, with which a second
-  // gateway or query service started on the same port would share it and
-  // take half the connections. Only SO_REUSEADDR: a restart can rebind at
-  // once, a second instance fails with "cannot listen".
-  server_.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  if (options_.keep_alive_max_count > 0) {
-    server_.set_keep_alive_max_count(static_cast<size_t>(options_.keep_alive_max_count));
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct Routes::Route {
+  std::string method;
+  std::regex pattern;
+  Handler handler;
+};
+
+void Routes::Get(std::string pattern, Handler handler) {
+  routes_.push_back(std::make_shared<const Route>(
+      Route{"GET", std::regex(pattern, std::regex::ECMAScript), std::move(handler)}));
+}
+
+void Routes::Post(std::string pattern, Handler handler) {
+  routes_.push_back(std::make_shared<const Route>(
+      Route{"POST", std::regex(pattern, std::regex::ECMAScript), std::move(handler)}));
+}
+
+void Routes::SetErrorHandler(Handler handler) { error_handler_ = std::move(handler); }
+void Routes::SetBodyGate(BodyGate gate) { body_gate_ = std::move(gate); }
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding; a malformed escape is kept as it is.
+std::string Decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += plus_is_space && s[i] == '+' ? ' ' : s[i];
   }
-  if (options_.keep_alive_timeout_s > 0) {
-    server_.set_keep_alive_timeout(options_.keep_alive_timeout_s);
+  return out;
+}
+
+void SplitTarget(std::string_view target, Request& req) {
+  const size_t q = target.find('?');
+  req.path = Decode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      req.params.emplace(Decode(pair.substr(0, eq), true),
+                         eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
   }
 }
 
+std::string ErrorJson(int status, std::string_view message) {
+  std::string escaped;
+  for (char c : message) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return fmt::format(R"({{"error":{{"status":{},"message":"{}"}}}})", status, escaped);
+}
+
+// Handler threads: tasks run in the order they come.
+class WorkerPool {
+ public:
+  void Start(int n) {
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Run(); });
+  }
+  void Post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    ready_.notify_one();
+  }
+  // Runs what is queued, then ends the threads.
+  void Join() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return done_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_;
+  std::vector<std::thread> threads_;
+  bool done_ = false;
+};
+
+class Session;
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(const ServerOptions& options, const Routes& routes)
+      : options(options), routes(routes), acceptor(net::make_strand(ioc)) {}
+
+  void Accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) OnAccept(std::move(socket));
+      Accept();
+    });
+  }
+
+  void OnAccept(tcp::socket socket);
+  void StopAll();
+
+  const ServerOptions& options;
+  const Routes& routes;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  WorkerPool pool;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> connections{0};
+  std::mutex sessions_mutex;
+  std::unordered_set<Session*> sessions;
+};
+
+namespace {
+
+// One connection: reads a request under the limits, runs its handler on the
+// worker pool, writes the answer, and waits for the next one. Everything but
+// the handler runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server), limits_(server.options.limits) {
+    ++server_.connections;
+    std::lock_guard lock(server_.sessions_mutex);
+    server_.sessions.insert(this);
+  }
+  ~Session() {
+    {
+      std::lock_guard lock(server_.sessions_mutex);
+      server_.sessions.erase(this);
+    }
+    --server_.connections;
+  }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->NextRequest(); });
+  }
+
+  // Called on the strand when the server stops: a connection waiting for a
+  // request closes now, one in a handler once its answer is written.
+  void OnStop() {
+    if (state_ == State::kReading) stream_.cancel();
+  }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  enum class State { kReading, kHandling, kWriting };
+
+  void NextRequest() {
+    state_ = State::kReading;
+    if (server_.stopping) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser_->body_limit(limits_.max_body_bytes);
+    request_ = Request{};
+    response_ = Response{};
+    preset_status_ = 0;
+    close_after_ = false;
+    if (served_ == 0 || buffer_.size() > 0) return ReadHeader();
+    // An idle connection keeps no body-sized buffer.
+    if (buffer_.capacity() > kBodyReadBytes / 2) buffer_.shrink_to_fit();
+    // Keep-alive: wait (idle timeout) for the next request's first bytes,
+    // then give its header the header timeout.
+    stream_.expires_after(limits_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->Close();
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    stream_.expires_after(limits_.header_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    FillHeader();
+    const auto& h = parser_->get();
+    size_t count = 0;
+    for (auto it = h.begin(); it != h.end(); ++it) ++count;
+    if (count > limits_.max_header_count) {
+      return Refuse(431, fmt::format("more than {} header fields (max_header_count)",
+                                     limits_.max_header_count));
+    }
+    // RFC 9112 6.1 and 6.3: a message with both is a smuggling attempt, and
+    // a transfer coding the server does not know is 501.
+    const size_t te = h.count(bhttp::field::transfer_encoding);
+    if (te > 0 && h.count(bhttp::field::content_length) > 0) {
+      return Refuse(400, "both Transfer-Encoding and Content-Length");
+    }
+    if (te > 1) return Refuse(400, "Transfer-Encoding given twice");
+    if (te == 1) {
+      std::string_view value = h[bhttp::field::transfer_encoding];
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+      if (!beast::iequals(value, "chunked")) {
+        return Refuse(501, "only the chunked Transfer-Encoding is supported");
+      }
+    }
+    if (parser_->is_done()) return Dispatch();
+    if (const auto& gate = server_.routes.body_gate(); gate && !gate(request_, response_)) {
+      close_after_ = true;
+      return Handled();
+    }
+    if (h.version() == 11 && beast::iequals(h[bhttp::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(limits_.write_timeout);
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         if (ec) return self->Close();
+                         self->ReadBody();
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    // Beast reads as much as the buffer's free capacity: left at the header's
+    // size, a large body would come in hundreds of small reads.
+    if (buffer_.capacity() < kBodyReadBytes) buffer_.reserve(kBodyReadBytes);
+    stream_.expires_after(limits_.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->OnReadError(ec);
+                        self->request_.body = std::move(self->parser_->get().body());
+                        self->Dispatch();
+                      });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      return Refuse(431, fmt::format("request line and header over {} bytes (max_header_bytes)",
+                                     limits_.max_header_bytes));
+    }
+    if (ec == bhttp::error::body_limit) {
+      FillHeader();
+      return Refuse(413,
+                    fmt::format("body over {} bytes (max_body_bytes)", limits_.max_body_bytes));
+    }
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+        ec.category() != bhttp::make_error_code(bhttp::error::header_limit).category()) {
+      // Closed, reset, timed out (Beast's stream closes the socket then: no
+      // 408 is possible), or the server stops.
+      return Close();
+    }
+    Refuse(400, fmt::format("malformed request: {}", ec.message()));
+  }
+
+  void FillHeader() {
+    const auto& h = parser_->get();
+    request_.method = std::string(h.method_string());
+    request_.target = std::string(h.target());
+    SplitTarget(request_.target, request_);
+    request_.headers.clear();
+    for (const auto& field : h) {
+      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+  }
+
+  // Answers `status` (through the error handler) and closes the connection.
+  void Refuse(int status, std::string message) {
+    preset_status_ = status;
+    refusal_ = std::move(message);
+    close_after_ = true;
+    Dispatch();
+  }
+
+  void Dispatch() {
+    state_ = State::kHandling;
+    auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(
+        server_.ioc.get_executor());
+    server_.pool.Post([self = shared_from_this(), work] {
+      self->RunHandler();
+      net::post(self->stream_.get_executor(), [self] { self->Write(); });
+    });
+  }
+
+  // On a worker thread; the strand does not touch the request meanwhile.
+  void RunHandler() {
+    Response& res = response_;
+    if (preset_status_ != 0) {
+      res.status = preset_status_;
+      res.reason = refusal_;
+    } else {
+      const std::string& method = request_.method == "HEAD" ? "GET" : request_.method;
+      bool path_known = false;
+      const Routes::Route* route = nullptr;
+      std::smatch match;
+      for (const auto& r : server_.routes.all()) {
+        if (!std::regex_match(request_.path, match, r->pattern)) continue;
+        path_known = true;
+        if (r->method == method) {
+          route = r.get();
+          break;
+        }
+      }
+      if (route == nullptr) {
+        res.status = path_known ? 405 : 404;
+        res.reason = path_known
+                         ? fmt::format("{} is not served on {}", request_.method, request_.path)
+                         : fmt::format("{}: not found", request_.path);
+      } else {
+        for (const auto& m : match) request_.matches.push_back(m.str());
+        try {
+          route->handler(request_, res);
+        } catch (const std::exception& e) {
+          spdlog::error("http: {} {}: {}", request_.method, request_.path, e.what());
+          res = Response{.status = 500, .reason = "internal error"};
+        }
+      }
+    }
+    if (res.status >= 400 && server_.routes.error_handler()) {
+      try {
+        server_.routes.error_handler()(request_, res);
+      } catch (const std::exception& e) {
+        spdlog::error("http: error handler: {}", e.what());
+      }
+    }
+    if (res.status >= 400 && res.body.empty()) {
+      res.set_content(ErrorJson(res.status, res.reason.empty() ? "error" : res.reason),
+                      "application/json");
+    }
+  }
+
+  void Write() {
+    state_ = State::kWriting;
+    ++served_;
+    const bool keep = !close_after_ && parser_->is_header_done() && parser_->get().keep_alive() &&
+                      served_ < limits_.max_requests_per_connection && !server_.stopping;
+    answer_.emplace();
+    auto& out = *answer_;
+    out.version(11);
+    out.result(static_cast<unsigned>(response_.status));
+    for (const auto& [name, value] : response_.headers) out.insert(name, value);
+    if (!response_.content_type.empty())
+      out.set(bhttp::field::content_type, response_.content_type);
+    out.body() = std::move(response_.body);
+    out.keep_alive(keep);
+    out.prepare_payload();
+    if (request_.method == "HEAD") out.body().clear();
+    stream_.expires_after(limits_.write_timeout);
+    bhttp::async_write(stream_, out,
+                       [self = shared_from_this(), keep](beast::error_code ec, size_t) {
+                         self->answer_.reset();
+                         if (ec) return self->Close();
+                         if (!keep) return self->Linger();
+                         self->NextRequest();
+                       });
+  }
+
+  void Handled() {
+    state_ = State::kHandling;
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Write(); });
+  }
+
+  // After a last answer, read and drop what the client still sends (a body
+  // that was refused) until it closes, so that closing does not reset the
+  // connection before the client read the answer. Bounded in time.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec || server_.stopping) return Close();
+    state_ = State::kReading;
+    if (!drain_) {
+      drain_ = std::make_unique<char[]>(kDrainBytes);
+      stream_.expires_after(std::min(limits_.body_timeout, std::chrono::milliseconds(2000)));
+    }
+    stream_.async_read_some(net::buffer(drain_.get(), kDrainBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->Close();
+                              self->Linger();
+                            });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  static constexpr size_t kDrainBytes = 16 * 1024;
+  static constexpr size_t kBodyReadBytes = 64 * 1024;
+
+  beast::tcp_stream stream_;
+  Server::Impl& server_;
+  const Limits& limits_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::string_body>> answer_;
+  std::unique_ptr<char[]> drain_;
+  Request request_;
+  Response response_;
+  State state_ = State::kReading;
+  int preset_status_ = 0;
+  std::string refusal_;
+  bool close_after_ = false;
+  int served_ = 0;
+};
+
+}  // namespace
+
+void Server::Impl::OnAccept(tcp::socket socket) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  if (stopping) return;
+  if (connections.load() >= options.limits.max_connections) {
+    // Refused at once, without reading: a canned answer fits in the socket's
+    // send buffer, so the write does not block.
+    static const std::string kBusy = [] {
+      const std::string body =
+          ErrorJson(503, "too many connections (max_connections): try again later");
+      return fmt::format(
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{}",
+          body.size(), body);
+    }();
+    socket.non_blocking(true, ec);
+    net::write(socket, net::buffer(kBusy), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    return;
+  }
+  std::make_shared<Session>(std::move(socket), *this)->Start();
+}
+
+void Server::Impl::StopAll() {
+  beast::error_code ec;
+  acceptor.close(ec);
+  // Taken under the lock, posted outside it: the last reference to a
+  // session may be dropped here, and its destructor takes the lock.
+  std::vector<std::shared_ptr<Session>> alive;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (Session* s : sessions) {
+      // A session whose destructor runs cannot be locked any more.
+      if (auto session = s->weak_from_this().lock()) alive.push_back(std::move(session));
+    }
+  }
+  for (auto& session : alive) {
+    net::post(session->executor(), [session] { session->OnStop(); });
+  }
+}
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>(options_, routes_)) {}
+
+Server::~Server() = default;
+
 absl::Status Server::Bind() {
   if (options_.threads < 1) return absl::InvalidArgumentError("--threads: at least 1");
-  port_ = options_.port == 0
-              ? server_.bind_to_any_port(options_.host)
-              : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
-  if (port_ < 0) {
+  if (options_.io_threads < 1) return absl::InvalidArgumentError("--io-threads: at least 1");
+  const Limits& l = options_.limits;
+  if (l.max_header_bytes < 1 || l.max_header_count < 1 || l.max_requests_per_connection < 1 ||
+      l.max_connections < 1 || l.header_timeout.count() < 1 || l.body_timeout.count() < 1 ||
+      l.idle_timeout.count() < 1 || l.write_timeout.count() < 1) {
+    return absl::InvalidArgumentError("HTTP limits and timeouts: at least 1");
+  }
+  const auto cannot = [&] {
     return absl::UnavailableError(
         fmt::format("cannot listen on {}:{}", options_.host, options_.port));
+  };
+  beast::error_code ec;
+  tcp::resolver resolver(impl_->ioc);
+  auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
+                                    tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) return cannot();
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return cannot();
+  // SO_REUSEADDR lets a restart rebind at once; without SO_REUSEPORT a
+  // second instance on a port already served fails instead of sharing it.
+  acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor.close(ec);
+    return cannot();
   }
+  port_ = acceptor.local_endpoint(ec).port();
   return absl::OkStatus();
 }
 
 absl::Status Server::Serve() {
-  serving_ = true;
-  if (stopped_) return absl::OkStatus();
-  if (!server_.listen_after_bind() && !stopped_) {
-    return absl::UnavailableError("the HTTP server stopped unexpectedly");
-  }
+  if (impl_->stopping) return absl::OkStatus();
+  if (!impl_->acceptor.is_open()) return absl::FailedPreconditionError("Serve() before Bind()");
+  impl_->pool.Start(options_.threads);
+  impl_->Accept();
+  std::vector<std::thread> io;
+  for (int i = 1; i < options_.io_threads; ++i) io.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : io) t.join();
+  impl_->pool.Join();
   return absl::OkStatus();
 }
 
 void Server::Stop() {
-  stopped_ = true;
-  // A Stop() racing with the start of Serve() waits (bounded) for the
-  // server to run, so that the stop is not lost.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (serving_ && !server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  server_.stop();
+  if (impl_->stopping.exchange(true)) return;
+  // On the acceptor's strand: closing it never races with an accept's
+  // completion re-arming it on another I/O thread.
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->StopAll(); });
 }
 
-std::optional<std::string> BearerToken(const httplib::Request& req) {
-  const std::string header = req.get_header_value("Authorization");
+std::optional<std::string> BearerToken(const Request& req) {
+  const std::string header = req.header("Authorization");
   static constexpr std::string_view kPrefix = "Bearer ";
   if (header.size() <= kPrefix.size() || header.compare(0, kPrefix.size(), kPrefix) != 0) {
     return std::nullopt;

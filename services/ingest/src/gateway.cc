@@ -1,7 +1,6 @@
 #include "pilotage/ingest/gateway.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -68,6 +67,13 @@ class TokenBucket {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// The HTTP limits, with the body limit of the validation options.
+http::Limits HttpLimits(const GatewayOptions& options) {
+  http::Limits limits = options.http_limits;
+  limits.max_body_bytes = options.validation.limits.max_body_bytes;
+  return limits;
+}
+
 }  // namespace
 
 class Gateway::Impl {
@@ -75,8 +81,11 @@ class Gateway::Impl {
   Impl(GatewayOptions options, GatewayConfig config)
       : options_(std::move(options)),
         config_(std::move(config)),
-        server_(http::ServerOptions{
-            .host = options_.host, .port = options_.port, .threads = options_.threads}) {}
+        server_(http::ServerOptions{.host = options_.host,
+                                    .port = options_.port,
+                                    .threads = options_.threads,
+                                    .io_threads = options_.io_threads,
+                                    .limits = HttpLimits(options_)}) {}
 
   absl::Status Init() {
     kafka::ProducerOptions po;
@@ -129,11 +138,10 @@ class Gateway::Impl {
                       .Register(*registry_)
                       .Add({});
 
-    httplib::Server& routes = server_.routes();
-    routes.set_payload_max_length(options_.validation.limits.max_body_bytes);
-    // cpp-httplib refuses an oversized body before any handler: the answer
+    http::Routes& routes = server_.routes();
+    // The server refuses an oversized body before any handler: the answer
     // is rewritten here, and the refusal recorded when the token is good.
-    routes.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    routes.SetErrorHandler([this](const http::Request& req, http::Response& res) {
       if (res.status == 413 && res.body.empty()) {
         const intake::Refusal refusal{"BODY_TOO_LARGE", "",
                                       fmt::format("body larger than the limit max_body_bytes={}",
@@ -143,25 +151,23 @@ class Gateway::Impl {
           WriteRejection(op->sender.operator_id, nullptr, refusal, absl::Now());
         }
         requests_->Add({{"status", "413"}}).Increment();
-      } else if (res.status == 400 && res.body.empty() && req.is_multipart_form_data()) {
-        // cpp-httplib reads a multipart body itself and answers 400 when it
-        // cannot: the media type is what is wrong.
-        const std::string message(
-            intake::FormatFromContentType(req.get_header_value("Content-Type")).status().message());
-        SetJson(res, 415, ErrorBody("UNSUPPORTED_MEDIA_TYPE", "Content-Type", message));
-        if (const OperatorConfig* op = Known(req); op != nullptr) {
-          WriteRejection(op->sender.operator_id, nullptr,
-                         intake::Refusal{"UNSUPPORTED_MEDIA_TYPE", "Content-Type", message},
-                         absl::Now());
-        }
-        requests_->Add({{"status", "415"}}).Increment();
       } else if (res.body.empty()) {
-        SetJson(res, res.status,
-                ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
-                          fmt::format("HTTP status {}", res.status)));
+        SetJson(
+            res, res.status,
+            ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
+                      res.reason.empty() ? fmt::format("HTTP status {}", res.status) : res.reason));
       }
     });
-    routes.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+    // A body is read only for a known token: an unauthenticated client
+    // cannot make the gateway hold max_body_bytes per connection.
+    routes.SetBodyGate([this](const http::Request& req, http::Response& res) {
+      if (req.method != "POST" || req.path != "/v1/events") return true;
+      if (Known(req) != nullptr) return true;
+      Authenticate(req, res);
+      requests_->Add({{"status", std::to_string(res.status)}}).Increment();
+      return false;
+    });
+    routes.Post("/v1/events", [this](const http::Request& req, http::Response& res) {
       in_flight_->Increment();
       const auto start = std::chrono::steady_clock::now();
       HandleEvents(req, res);
@@ -169,10 +175,10 @@ class Gateway::Impl {
       in_flight_->Decrement();
       requests_->Add({{"status", std::to_string(res.status)}}).Increment();
     });
-    routes.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/healthz", [](const http::Request&, http::Response& res) {
       res.set_content("{\"status\":\"ok\"}", "application/json");
     });
-    routes.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/metrics", [this](const http::Request&, http::Response& res) {
       res.set_content(metrics::Serialize(*registry_), metrics::kTextContentType);
     });
     return server_.Bind();
@@ -186,16 +192,16 @@ class Gateway::Impl {
   http::Server& server() { return server_; }
 
  private:
-  static void SetJson(httplib::Response& res, int status, const json& body) {
+  static void SetJson(http::Response& res, int status, const json& body) {
     res.status = status;
     res.set_content(body.dump(), "application/json");
   }
 
   // The request's "now": the replay time when the replay clock is on and the
   // request carries one, else the wall clock.
-  absl::StatusOr<absl::Time> Now(const httplib::Request& req) const {
+  absl::StatusOr<absl::Time> Now(const http::Request& req) const {
     if (!options_.replay_clock || !req.has_header(kReplayTimeHeader)) return absl::Now();
-    const std::string value = req.get_header_value(kReplayTimeHeader);
+    const std::string value = req.header(kReplayTimeHeader);
     absl::Time t;
     std::string error;
     if (!absl::ParseTime(absl::RFC3339_full, value, &t, &error)) {
@@ -211,7 +217,7 @@ class Gateway::Impl {
   }
 
   // The operator of the request's bearer token, if it is known and not revoked.
-  const OperatorConfig* Known(const httplib::Request& req) const {
+  const OperatorConfig* Known(const http::Request& req) const {
     const std::optional<std::string> token = http::BearerToken(req);
     if (!token) return nullptr;
     auto it = config_.token_hashes.find(TokenHash(*token));
@@ -220,7 +226,7 @@ class Gateway::Impl {
     return op.revoked ? nullptr : &op;
   }
 
-  const OperatorConfig* Authenticate(const httplib::Request& req, httplib::Response& res) {
+  const OperatorConfig* Authenticate(const http::Request& req, http::Response& res) {
     const OperatorConfig* op = Known(req);
     if (op == nullptr) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
@@ -232,12 +238,12 @@ class Gateway::Impl {
     return op;
   }
 
-  void HandleEvents(const httplib::Request& req, httplib::Response& res) {
+  void HandleEvents(const http::Request& req, http::Response& res) {
     const OperatorConfig* op = Authenticate(req, res);
     if (op == nullptr) return;
     const std::string& operator_id = op->sender.operator_id;
     service::ScopedLogFields log_fields({{"operator", operator_id}});
-    auto format = intake::FormatFromContentType(req.get_header_value("Content-Type"));
+    auto format = intake::FormatFromContentType(req.header("Content-Type"));
     if (!format.ok()) {
       SetJson(res, 415,
               ErrorBody("UNSUPPORTED_MEDIA_TYPE", "Content-Type",

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -528,6 +530,70 @@ TEST_F(ReplayClockTest, RecordedAtIsTheReplayTimeAndAMalformedOneIsRefused) {
   EXPECT_EQ(future->status, 400) << future->body;
   EXPECT_EQ(json::parse(future->body)["events"][0]["error"]["code"], "FUTURE_TIMESTAMP");
   EXPECT_EQ(Messages(activity_, 4), 1);
+}
+
+// Sends `bytes` on a fresh loopback connection, ends it, and reads until the
+// gateway closes: its status and JSON body.
+std::pair<int, json> RawExchange(int port, const std::string& bytes) {
+  const int fd = pilotage::testing::ConnectLoopback(port);
+  std::string answer;
+  if (fd >= 0) {
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) answer.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+  }
+  const size_t end = answer.find("\r\n\r\n");
+  if (answer.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return {-1, json()};
+  return {std::stoi(answer.substr(9, 3)),
+          json::parse(answer.substr(end + 4), nullptr, /*allow_exceptions=*/false)};
+}
+
+TEST_F(IngestTest, HostileFramingIsRefusedWithAJsonErrorAndNothingIsWritten) {
+  const std::string body = ValidEvent("evt-hostile-1").dump();
+  const std::string head = fmt::format(
+      "POST /v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Authorization: Bearer {}\r\n",
+      kTokenA);
+  const std::string length = fmt::format("Content-Length: {}\r\n", body.size());
+  std::string many_fields;
+  for (int i = 0; i < 150; ++i) many_fields += fmt::format("X-F{}: v\r\n", i);
+  struct Case {
+    std::string name, request;
+    int status;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {"xchunked with a length", head + "Transfer-Encoding: xchunked\r\n" + length + "\r\n" + body,
+       400, "HTTP_ERROR"},
+      {"space before the colon", head + "Transfer-Encoding : chunked\r\n" + length + "\r\n" + body,
+       400, "HTTP_ERROR"},
+      {"unknown coding", head + "Transfer-Encoding: gzip\r\n\r\n" + body, 501, "HTTP_ERROR"},
+      {"NUL after the token",
+       fmt::format("POST /v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                   "Authorization: Bearer {}",
+                   kTokenA) +
+           std::string("\0junk\r\n", 7) + length + "\r\n" + body,
+       400, "HTTP_ERROR"},
+      {"too many fields", head + many_fields + length + "\r\n" + body, 431, "HTTP_ERROR"},
+      // The body is announced but never sent: without a known token the
+      // gateway answers at once, without waiting for it.
+      {"no token, body not read",
+       "POST /v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+       "Content-Length: 200000\r\n\r\n",
+       401, "UNAUTHENTICATED"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto [status, answer] = RawExchange(gateway_->port(), c.request);
+    EXPECT_EQ(status, c.status) << answer;
+    ASSERT_TRUE(answer.is_object()) << answer;
+    EXPECT_EQ(answer["error"]["code"], c.code) << answer;
+    EXPECT_FALSE(answer["error"]["message"].get<std::string>().empty());
+  }
+  EXPECT_EQ(Messages(activity_, 4), 0);
 }
 
 TEST(ReplayClockOptionTest, IsRefusedOnANonLoopbackAddress) {

@@ -1,4 +1,3 @@
-#include <httplib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -128,13 +127,11 @@ class QueryService::Impl {
       : options_(std::move(options)),
         tokens_(std::move(tokens)),
         registry_(std::make_shared<prometheus::Registry>()),
-        // A keep-alive connection holds a worker thread until it closes:
-        // clients beyond `threads` connections wait in the queue.
         server_(http::ServerOptions{.host = options_.host,
                                     .port = options_.port,
                                     .threads = options_.threads,
-                                    .keep_alive_max_count = 1000,
-                                    .keep_alive_timeout_s = 2}) {
+                                    .io_threads = options_.io_threads,
+                                    .limits = options_.http_limits}) {
     if (options_.secondary_dir.empty()) {
       std::string tmpl = (fs::temp_directory_path() / "pilotage-query-XXXXXX").string();
       if (mkdtemp(tmpl.data()) != nullptr) {
@@ -177,7 +174,7 @@ class QueryService::Impl {
   }
 
   absl::Status Bind() {
-    httplib::Server& routes = server_.routes();
+    http::Routes& routes = server_.routes();
     Route("/api/v1/meta", [this](Generation& g, const Freshness&, const access::Principal& who,
                                  const Call&) { return Meta(g, who); });
     Route("/api/v1/national", [this](Generation& g, const Freshness&, const access::Principal& who,
@@ -211,17 +208,17 @@ class QueryService::Impl {
           "/api/v1/lots/{lot}/statement");
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
-    routes.Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    routes.Get(R"(/api/.*)", [this](const http::Request& req, http::Response& res) {
       Answer(res, "other", absl::Now(),
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
     });
-    routes.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/healthz", [this](const http::Request&, http::Response& res) {
       auto s = view_->Read([](Generation&, const Freshness&) { return absl::OkStatus(); });
       res.status = s.ok() ? 200 : 503;
       res.set_content(json{{"status", s.ok() ? "ok" : std::string(s.message())}}.dump(),
                       "application/json");
     });
-    routes.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/metrics", [this](const http::Request&, http::Response& res) {
       res.set_content(MetricsText(), metrics::kTextContentType);
     });
     if (!options_.web_dir.empty()) {
@@ -231,7 +228,7 @@ class QueryService::Impl {
             fmt::format("--web-dir: {} has no index.html (build the target query-web)",
                         options_.web_dir.string()));
       }
-      auto page = [this](const httplib::Request&, httplib::Response& res) {
+      auto page = [this](const http::Request&, http::Response& res) {
         res.set_content(ReadFile(options_.web_dir / "index.html"), "text/html; charset=utf-8");
       };
       routes.Get("/", page);
@@ -239,8 +236,8 @@ class QueryService::Impl {
       routes.Get("/quality", page);
       routes.Get(R"(/lot/[^/]+)", page);
       routes.Get(R"(/assets/([A-Za-z0-9._-]+))",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   const fs::path file = options_.web_dir / "assets" / std::string(req.matches[1]);
+                 [this](const http::Request& req, http::Response& res) {
+                   const fs::path file = options_.web_dir / "assets" / req.matches[1];
                    if (!fs::is_regular_file(file)) {
                      res.status = 404;
                      return;
@@ -280,7 +277,7 @@ class QueryService::Impl {
   http::Server& server() { return server_; }
 
  private:
-  static Params ParamsOf(const httplib::Request& req) {
+  static Params ParamsOf(const http::Request& req) {
     Params out;
     for (const auto& [k, v] : req.params) out[k] = v;
     return out;
@@ -306,7 +303,7 @@ class QueryService::Impl {
   void Route(const std::string& pattern, Handler handler, std::string endpoint = "") {
     if (endpoint.empty()) endpoint = pattern;
     server_.routes().Get(pattern, [this, handler = std::move(handler), endpoint](
-                                      const httplib::Request& req, httplib::Response& res) {
+                                      const http::Request& req, http::Response& res) {
       const absl::Time start = absl::Now();
       auto who = Authenticate(req);
       if (!who) {
@@ -323,8 +320,7 @@ class QueryService::Impl {
       for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
       key += who->role == access::Principal::Role::kPilot ? "*" : "";
       for (const auto& lot : who->lots) key += lot + ",";
-      Call call{.lot = req.matches.size() > 1 ? std::string(req.matches[1]) : "",
-                .params = ParamsOf(req)};
+      Call call{.lot = req.matches.size() > 1 ? req.matches[1] : "", .params = ParamsOf(req)};
       std::shared_ptr<const Remembered> answer;
       Freshness freshness;
       if (auto served = view_->Find(key)) {
@@ -389,13 +385,13 @@ class QueryService::Impl {
     return out;
   }
 
-  std::optional<access::Principal> Authenticate(const httplib::Request& req) const {
+  std::optional<access::Principal> Authenticate(const http::Request& req) const {
     const std::optional<std::string> token = http::BearerToken(req);
     if (!token) return std::nullopt;
     return tokens_.Find(*token);
   }
 
-  void Answer(httplib::Response& res, const std::string& endpoint, absl::Time start,
+  void Answer(http::Response& res, const std::string& endpoint, absl::Time start,
               const absl::Status& status) {
     const int http = StatusToHttp(status);
     res.status = http;

@@ -34,6 +34,11 @@ std::string BrokerOrFail();
 // A loopback TCP port free at the time of the call (-1 if none).
 int FreePort();
 
+// A TCP socket connected to 127.0.0.1:`port` (the caller closes it), or -1.
+// Reads on it fail after `receive_timeout_s` seconds, so that a server that
+// never answers fails the test instead of hanging it.
+int ConnectLoopback(int port, int receive_timeout_s = 30);
+
 // The values of the first `want` messages of `topic`, read from offset 0 in a
 // consumer group of their own; fewer if `timeout_s` passes first (the caller
 // asserts the count). Fails the calling test on a consumer error.

@@ -13,6 +13,9 @@
 // batch over a limit; 415 unknown Content-Type; 429 rate limit (Retry-After);
 // 503 Kafka did not acknowledge (Retry-After; the events it did acknowledge
 // are still listed as accepted).
+// A POST /v1/events without a known token is answered 401 before its body
+// is read. The HTTP layer's own refusals (limits, framing: libs/http) get
+// the same JSON error shape, code HTTP_ERROR.
 //
 // Replay clock (demonstrations and load tests only, never in production):
 // with GatewayOptions::replay_clock, a request may carry the header
@@ -31,6 +34,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "pilotage/http/server.h"
 #include "pilotage/ingest/config.h"
 #include "pilotage/intake/intake.h"
 
@@ -41,9 +45,14 @@ struct GatewayOptions {
   std::string host = "127.0.0.1";
   // 0: any free port (see Gateway::port()).
   int port = 8080;
-  // HTTP worker threads (cpp-httplib's pool). Default 16: requests mostly
-  // wait for Kafka's acknowledgement, not for the CPU.
+  // HTTP handler threads. Default 16: requests mostly wait for Kafka's
+  // acknowledgement, not for the CPU.
   int threads = 16;
+  // HTTP I/O threads (asynchronous; slow clients hold none). Default 2.
+  int io_threads = 2;
+  // What a client may send and for how long (libs/http). The body limit is
+  // validation.limits.max_body_bytes, whatever http_limits says.
+  http::Limits http_limits;
   std::string activity_topic = "pilotage.activity.v1";
   std::string rejected_topic = "pilotage.rejected.v1";
   intake::ValidationOptions validation;

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pilotage/access/access.h"
+#include "pilotage/http/server.h"
 
 namespace pilotage::query {
 
@@ -32,9 +33,15 @@ struct QueryOptions {
   std::string host = "127.0.0.1";
   // 0: any free port (see QueryService::port()).
   int port = 8090;
-  // HTTP worker threads. A keep-alive connection holds one while it is
-  // open: give at least as many as concurrent clients. Default 32.
+  // HTTP handler threads (a request holds one while its answer is
+  // computed; idle keep-alive connections hold none). Default 32.
   int threads = 32;
+  // HTTP I/O threads (asynchronous). Default 2.
+  int io_threads = 2;
+  // What a client may send and for how long (libs/http). The API takes no
+  // body: 4 KiB at most; idle keep-alive connections close after 2 s.
+  http::Limits http_limits = {.max_body_bytes = 4 * 1024,
+                              .idle_timeout = std::chrono::milliseconds(2000)};
   // How often the view catches up with the projector's writes. Default 500 ms.
   std::chrono::milliseconds catch_up{500};
   // Kafka bootstrap servers, to compute the projector's lag from end
