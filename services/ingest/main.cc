@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
       "durably to Kafka"};
   app.require_subcommand(1);
   pilotage::ingest::GatewayOptions options;
-  std::string config_path = "deploy/ingest/gateway.example.json";
+  std::string config_path;
   pilotage::service::LoggingOptions logging;
   int skew_s = 300;
   int delivery_ms = static_cast<int>(options.delivery_timeout.count());
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
   serve->add_option("--config", config_path, "gateway configuration (lots, operators, tokens)")
       ->envname("PILOTAGE_INGEST_CONFIG")
-      ->capture_default_str();
+      ->required();
   serve->add_option("--host", options.host, "address to listen on")->capture_default_str();
   serve->add_option("--port", options.port, "port to listen on (0: any free port)")
       ->check(CLI::Range(0, 65535))

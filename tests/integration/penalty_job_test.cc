@@ -46,9 +46,8 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/penalty_job/job.h"
 #include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/projector.h"
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/open.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/testing/broker.h"
 #include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/process.h"
@@ -167,16 +166,13 @@ class PenaltyJobEndToEnd : public ::testing::Test {
     return marks.ok() ? marks->high : -1;
   }
 
-  projector::SteeringReadModel Ledger() {
-    auto path = projector::CurrentStore(data_, /*create=*/false);
-    EXPECT_TRUE(path.ok()) << path.status().ToString();
-    auto cep = projector::CepProjection::Create();
-    EXPECT_TRUE(cep.ok());
-    auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    auto steering = projector::ReadSteering(**store, "LOT-11");
+  readmodel::SteeringReadModel Ledger() {
+    auto view = readmodel::ReadStore::OpenReadOnly(data_);
+    EXPECT_TRUE(view.ok()) << view.status().ToString();
+    if (!view.ok()) return {};
+    auto steering = readmodel::ReadSteering((*view)->store(), "LOT-11");
     EXPECT_TRUE(steering.ok()) << steering.status().ToString();
-    return steering.ok() ? *steering : projector::SteeringReadModel{};
+    return steering.ok() ? *steering : readmodel::SteeringReadModel{};
   }
 
   std::string activity_ = testing::UniqueTopic("job.activity");

@@ -1,16 +1,19 @@
 // The simulator through the operators' real path: pilotage-simulator
 // --to-gateway --replay-clock against a real pilotage-ingest and a real
-// broker. Every message it sent lands on the activity topic once per send,
-// nothing is refused, and each event keeps the Europe/Paris day the
-// simulator recorded it on (what late reporting and period closing rely on).
+// broker. Every message it sent lands on the activity topic once per send
+// (but a resent copy in the same request as its original: written once,
+// answered accepted with repeat_of), nothing is refused, and each event keeps the Europe/Paris day
+// the simulator recorded it on (what late reporting and period closing rely on).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -45,7 +48,17 @@ TEST(SimulatorThroughGateway, EverySentMessageLandsWithItsRecordingDay) {
   ASSERT_TRUE((*admin)->CreateTopic(activity, 4).ok());
   ASSERT_TRUE((*admin)->CreateTopic(rejected, 1).ok());
 
-  auto config = ingest::LoadConfig(PILOTAGE_GATEWAY_CONFIG);
+  // The example configuration (lots, operators) with a token per operator.
+  std::ifstream example(PILOTAGE_GATEWAY_CONFIG);
+  ASSERT_TRUE(example) << PILOTAGE_GATEWAY_CONFIG;
+  nlohmann::json example_doc = nlohmann::json::parse(example);
+  const std::string token_template = "simgw-test-{operator}";
+  for (auto& op : example_doc["operators"]) {
+    op["token_sha256"].push_back(
+        ingest::TokenHash("simgw-test-" + op["operator_id"].get<std::string>()));
+  }
+  auto config = ingest::ParseConfig(example_doc.dump(), PILOTAGE_GATEWAY_CONFIG,
+                                    fs::path(PILOTAGE_GATEWAY_CONFIG).parent_path().string());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   ingest::GatewayOptions options;
   options.bootstrap = bootstrap;
@@ -67,12 +80,28 @@ TEST(SimulatorThroughGateway, EverySentMessageLandsWithItsRecordingDay) {
     return args;
   };
   const fs::path summary = dir.path() / "sent.json";
-  auto sent = testing::RunProgram(PILOTAGE_SIMULATOR_BIN,
-                                  with({"--to-gateway", "http://127.0.0.1:" + port,
-                                        "--replay-clock", "--summary-json", summary.string()}),
-                                  true);
+  auto sent = testing::RunProgram(
+      PILOTAGE_SIMULATOR_BIN,
+      with({"--to-gateway", "http://127.0.0.1:" + port, "--token-template", token_template,
+            "--replay-clock", "--summary-json", summary.string()}),
+      true);
+  // A resent copy in the same request as its original is answered accepted
+  // (repeat_of) and written once: the gateway counts those.
+  httplib::Client client("127.0.0.1", (*gateway)->port());
+  auto metrics = client.Get("/metrics");
   (*gateway)->Stop();
   server.join();
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  int64_t repeated = 0;
+  {
+    std::istringstream lines(metrics->body);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("pilotage_ingest_events_total{", 0) == 0 &&
+          line.find("outcome=\"repeated\"") != std::string::npos) {
+        repeated += std::stoll(line.substr(line.rfind(' ') + 1));
+      }
+    }
+  }
   ASSERT_EQ(sent.code, 0) << sent.output;
   EXPECT_NE(sent.output.find(" 0 refused"), std::string::npos) << sent.output;
 
@@ -96,8 +125,11 @@ TEST(SimulatorThroughGateway, EverySentMessageLandsWithItsRecordingDay) {
   ASSERT_GT(messages, 500);
   EXPECT_EQ(static_cast<int64_t>(lines), messages);
 
-  auto values = testing::ReadTopic(bootstrap, activity, static_cast<size_t>(messages));
-  ASSERT_EQ(static_cast<int64_t>(values.size()), messages);
+  // Only resent copies can be repeats.
+  EXPECT_LE(repeated, doc["total"]["total_resends"].get<int64_t>());
+  auto values = testing::ReadTopic(bootstrap, activity, static_cast<size_t>(messages - repeated));
+  ASSERT_EQ(static_cast<int64_t>(values.size()), messages - repeated);
+  std::set<std::string> written;
   int late = 0;
   for (const auto& v : values) {
     v1::Event e;
@@ -112,8 +144,11 @@ TEST(SimulatorThroughGateway, EverySentMessageLandsWithItsRecordingDay) {
                              [&](int64_t r) { return r <= at && ParisDay(r) == ParisDay(at); });
     ASSERT_NE(copy, it->second.end()) << e.event_id() << " recorded at " << at;
     it->second.erase(copy);
+    written.insert(e.event_id());
     late += ParisDay(e.recorded_at().seconds()) != ParisDay(e.occurred_at().seconds());
   }
+  // Every event the simulator sent was written at least once.
+  EXPECT_EQ(written.size(), recorded.size());
   // The simulator reports a few percent late: they survive the gateway.
   EXPECT_GT(late, 0);
 }

@@ -457,18 +457,66 @@ Decoded DecodeProtobuf(std::string_view body, const Limits& limits) {
 
 }  // namespace
 
-absl::StatusOr<Format> FormatFromContentType(std::string_view content_type) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
-  const std::string lower = Lower(type);
-  if (lower == "application/json") return Format::kJson;
-  if (lower == "application/x-ndjson" || lower == "application/ndjson") return Format::kNdjson;
-  if (lower == "application/x-protobuf" || lower == "application/protobuf") {
-    return Format::kProtobuf;
+namespace {
+
+std::string_view Trimmed(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// Whether the parameters after the media type ("; charset=utf-8") say
+// nothing but UTF-8: every text format is UTF-8, and a body in another
+// charset would be refused event by event for what is a whole-request fault.
+bool ParametersAllowed(std::string_view params) {
+  while (!params.empty()) {
+    const size_t semi = params.find(';');
+    const std::string_view param = Trimmed(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
+    const size_t eq = param.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (Lower(Trimmed(param.substr(0, eq))) != "charset") continue;
+    std::string_view value = Trimmed(param.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    const std::string charset = Lower(value);
+    if (charset != "utf-8" && charset != "utf8") return false;
   }
-  return absl::InvalidArgumentError(
-      "Content-Type must be application/json, application/x-ndjson or application/x-protobuf");
+  return true;
+}
+
+constexpr char kAcceptedTypes[] =
+    "application/json, application/x-ndjson or application/x-protobuf";
+
+}  // namespace
+
+absl::StatusOr<Format> FormatFromContentType(std::string_view content_type) {
+  const size_t semi = content_type.find(';');
+  const std::string lower = Lower(Trimmed(content_type.substr(0, semi)));
+  std::optional<Format> format;
+  if (lower == "application/json") format = Format::kJson;
+  if (lower == "application/x-ndjson" || lower == "application/ndjson") format = Format::kNdjson;
+  if (lower == "application/x-protobuf" || lower == "application/protobuf") {
+    format = Format::kProtobuf;
+  }
+  if (format) {
+    if (semi == std::string_view::npos || ParametersAllowed(content_type.substr(semi + 1))) {
+      return *format;
+    }
+    return absl::InvalidArgumentError("the only charset accepted is utf-8");
+  }
+  if (lower.empty()) {
+    return absl::InvalidArgumentError(
+        fmt::format("Content-Type missing: it must be {}", kAcceptedTypes));
+  }
+  if (lower.rfind("multipart/", 0) == 0) {
+    return absl::InvalidArgumentError(
+        fmt::format("multipart bodies (form uploads) are not accepted: send the events "
+                    "themselves as the body, with Content-Type {}",
+                    kAcceptedTypes));
+  }
+  return absl::InvalidArgumentError(fmt::format("Content-Type must be {}", kAcceptedTypes));
 }
 
 Item DecodeEventJson(std::string_view text, size_t index, const Limits& limits) {

@@ -1,6 +1,14 @@
 // Validation of decoded events against the catalogue and the sender's lots.
+#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 
 #include "pilotage/intake/intake.h"
@@ -282,6 +290,61 @@ std::optional<Refusal> ValidateEvent(v1::Event& event, size_t index, const Sende
   return std::nullopt;
 }
 
+void RefuseConflictingRepeats(std::vector<Item>& items) {
+  // id -> index of its first copy; the keys point into the items' events,
+  // which are not modified here.
+  std::unordered_map<std::string_view, size_t> first;
+  // index of a repeat -> index of the first copy
+  std::vector<std::pair<size_t, size_t>> repeats;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string& id = items[i].event.event_id();
+    if (id.empty()) continue;
+    auto [it, inserted] = first.emplace(id, i);
+    if (!inserted) repeats.emplace_back(i, it->second);
+  }
+  if (repeats.empty()) return;
+  // Whether each first copy's group holds different versions. Validation
+  // depends on the content only, so one copy refused and another accepted
+  // means different content; two accepted copies are compared as they would
+  // be written (deterministic serialization: field order in the body does
+  // not matter).
+  std::map<size_t, bool> conflicting;
+  std::map<size_t, std::string> bytes;
+  const auto serialized = [&](size_t i) -> const std::string& {
+    auto [it, inserted] = bytes.try_emplace(i);
+    if (inserted) {
+      google::protobuf::io::StringOutputStream raw(&it->second);
+      google::protobuf::io::CodedOutputStream out(&raw);
+      out.SetSerializationDeterministic(true);
+      items[i].event.SerializeToCodedStream(&out);
+    }
+    return it->second;
+  };
+  for (auto [i, f] : repeats) {
+    const bool refused_i = items[i].refusal.has_value();
+    const bool refused_f = items[f].refusal.has_value();
+    bool differs = refused_i != refused_f;
+    if (!refused_i && !refused_f) differs = serialized(i) != serialized(f);
+    conflicting[f] = conflicting[f] || differs;
+  }
+  const auto refuse = [&](size_t i, size_t other) {
+    if (items[i].refusal) return;
+    items[i].refusal = Refusal{
+        "CONFLICTING_EVENT_ID", fmt::format("events[{}].event_id", i),
+        fmt::format("the same event_id as events[{}] with a different content: send one version "
+                    "of an event per id (a correction needs an event id of its own)",
+                    other)};
+  };
+  for (auto [i, f] : repeats) {
+    if (conflicting[f]) {
+      refuse(f, i);
+      refuse(i, f);
+    } else if (!items[i].refusal) {
+      items[i].repeat_of = f;
+    }
+  }
+}
+
 Decoded Review(std::string_view body, Format format, const Sender& sender, const LotCalendar& lots,
                absl::Time now, const ValidationOptions& options) {
   Decoded decoded = DecodeBody(body, format, options.limits);
@@ -289,6 +352,7 @@ Decoded Review(std::string_view body, Format format, const Sender& sender, const
     auto& item = decoded.items[i];
     if (!item.refusal) item.refusal = ValidateEvent(item.event, i, sender, lots, now, options);
   }
+  RefuseConflictingRepeats(decoded.items);
   return decoded;
 }
 

@@ -246,8 +246,9 @@ TEST(Intake, RefusalsNeverEchoTheValue) {
 }
 
 TEST(Intake, OneBadEventDoesNotSpoilTheOthers) {
-  json arr = json::array(
-      {ValidRequest(), json::parse(With(ValidRequest(), "/lot_id", "LOT-24")), ValidAppointment()});
+  json other_lot = json::parse(With(ValidRequest(), "/lot_id", "LOT-24"));
+  other_lot["event_id"] = "evt-other-lot-1";
+  json arr = json::array({ValidRequest(), other_lot, ValidAppointment()});
   auto d = ReviewJson(arr.dump());
   ASSERT_EQ(d.items.size(), 3u);
   EXPECT_FALSE(d.items[0].refusal);
@@ -271,18 +272,211 @@ TEST(Intake, GarbageProtobufIsRefused) {
   EXPECT_EQ(d.request_refusal->code, "MALFORMED_BODY");
 }
 
-TEST(PersonalData, FlagsIdentifiersAndLeavesIdsAlone) {
-  for (const char* v :
-       {"a@b.fr", "185057512345678", "1850575123456", "1 85 05 75 123 456 78", "285052A12345678",
-        "0612345678", "06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "x-06-12-34-56-78"}) {
-    EXPECT_TRUE(LooksPersonal(v).has_value()) << v;
+// One row of the guard's table: a value and the kind it must be flagged as
+// (empty: never flagged).
+struct GuardCase {
+  std::string_view value;
+  std::string_view kind;
+};
+
+constexpr std::string_view kPhone = "a phone number";
+constexpr std::string_view kNir = "a NIR (social security number)";
+constexpr std::string_view kEmail = "an e-mail address";
+
+TEST(PersonalData, FlagsPersonalDataWhateverTheSeparator) {
+  const GuardCase cases[] = {
+      {"a@b.fr", kEmail},
+      // NIR: 15 digits with the key, 13 without, Corsica, groups.
+      {"185057512345678", kNir},
+      {"1850575123456", kNir},
+      {"1 85 05 75 123 456 78", kNir},
+      {"285052A12345678", kNir},
+      {"2 85 05 2A 123 456 78", kNir},
+      {"x1_85_05_78_006_084_36", kNir},
+      {"1:85:05:78:006:084:36", kNir},
+      {"1.85.05.78.006.084.36", kNir},
+      {"1-85-05-78-006-084-36", kNir},
+      {"1/85/05/78/006/084/36", kNir},
+      {"ben_1_85_05_78_006_084", kNir},
+      {"1__85__05__78__006__084__36", kNir},
+      {"12345678901234", kNir},  // any 13 digits or more
+      // Phones: national, every separator, a digit glued in front.
+      {"0612345678", kPhone},
+      {"06 12 34 56 78", kPhone},
+      {"06.12.34.56.78", kPhone},
+      {"06-12-34-56-78", kPhone},
+      {"06/12/34/56/78", kPhone},
+      {"06_12_34_56_78", kPhone},
+      {"06:12:34:56:78", kPhone},
+      {"06 - 12 - 34 - 56 - 78", kPhone},
+      {"x-06-12-34-56-78", kPhone},
+      {"ben_06_12_34_56_78", kPhone},
+      {"lot_3_06_12_34_56_78", kPhone},
+      {"01 23 45 67 89", kPhone},
+      {"0612 34 56 78", kPhone},
+      // Phones: +33 and 0033, with and without separators, trunk 0 dropped or kept.
+      {"+33612345678", kPhone},
+      {"33612345678", kPhone},
+      {"+33 6 12 34 56 78", kPhone},
+      {"+33_6_12_34_56_78", kPhone},
+      {"+33:6:12:34:56:78", kPhone},
+      {"+33.6.12.34.56.78", kPhone},
+      {"+33 (0)6 12 34 56 78", kPhone},
+      {"+33 0 6 12 34 56 78", kPhone},
+      {"0033612345678", kPhone},
+      {"0033 6 12 34 56 78", kPhone},
+      {"0033_6_12_34_56_78", kPhone},
+      {"0033-612-345-678", kPhone},
+      {"0033 (0)6 12 34 56 78", kPhone},
+      {"ben-0033-6-12-34-56-78", kPhone},
+  };
+  for (const GuardCase& c : cases) {
+    const auto kind = LooksPersonal(c.value);
+    EXPECT_EQ(kind.value_or("(not flagged)"), c.kind) << "value: " << c.value;
   }
-  // A random UUID whose last group holds a phone-shaped run: still an id.
-  for (const char* v :
-       {"8a3f2c1e-5b7d-4e9a-9c0f-123456789012", "1cb82c72-bd53-8783-a98c-a0612345678b",
-        "ben-7f3a9c2d", "LOT-11", "93", "971", "A-1", "2024-05-31", "apt-0001-abcdef", "12345"}) {
-    EXPECT_FALSE(LooksPersonal(v).has_value()) << v;
+}
+
+TEST(PersonalData, LeavesIdsCodesAndUuidsAlone) {
+  const std::string_view cases[] = {
+      // Canonical UUIDs, alone or inside an id: random, never personal, even
+      // when a hex group holds a phone-shaped digit run.
+      "8a3f2c1e-5b7d-4e9a-9c0f-123456789012",
+      "1cb82c72-bd53-8783-a98c-a0612345678b",
+      "1CB82C72-BD53-8783-A98C-A0612345678B",
+      "evt-1cb82c72-bd53-8783-a98c-a0612345678b",
+      "evt_1cb82c72-bd53-8783-a98c-a0612345678b",
+      "evt:1cb82c72-bd53-8783-a98c-a0612345678b:2",
+      "06123456-7890-1234-5678-901234567890",
+      "00000000-0000-0000-0000-000000000000",
+      // Pseudonyms, lots, départements, ids with dates and sequence numbers.
+      "ben-7f3a9c2d",
+      "ben_2A_12",
+      "LOT-11",
+      "93",
+      "971",
+      "2A",
+      "A-1",
+      "2024-05-31",
+      "2024-05-31T10:30:00",
+      "apt-0001-abcdef",
+      "12345",
+      "LOT-11-2024-000123-0001",
+      "evt:2024:000123",
+      "ARA_2024_Q2_000123",
+      "op-cibc-idf:2024-05-31:42",
+      "appt_12_34_56",
+      "beneficiaire_0001",
+      "evt-20240531-103000-0001",
+      // Too short, or not a French number.
+      "06 12 34 56 7",
+      "00 12 34 56 78",
+      "x_1_2_3_4_5_6_7_8_9",
+      "+33 6 12 34 56",
+      "+44 20 7946 0958",
+  };
+  for (std::string_view v : cases) {
+    EXPECT_EQ(LooksPersonal(v).value_or("(not flagged)"), "(not flagged)") << "value: " << v;
   }
+}
+
+// The cases, through the validation an operator's event goes through:
+// refused PERSONAL_DATA at the field that holds them.
+TEST(PersonalData, RefusedInTheFieldThatHoldsThem) {
+  struct FieldCase {
+    std::string_view value;
+    std::string_view pointer;  // JSON pointer into the event
+    std::string_view field;    // the refusal's field
+  };
+  const FieldCase cases[] = {
+      {"x1_85_05_78_006_084_36", "/appointment_held/beneficiary",
+       "events[0].appointment_held.beneficiary"},
+      {"1:85:05:78:006:084:36", "/appointment_held/appointment_id",
+       "events[0].appointment_held.appointment_id"},
+      {"ben_06_12_34_56_78", "/appointment_held/beneficiary",
+       "events[0].appointment_held.beneficiary"},
+      {"06:12:34:56:78", "/appointment_held/appointment_id",
+       "events[0].appointment_held.appointment_id"},
+      {"evt:+33:6:12:34:56:78", "/event_id", "events[0].event_id"},
+      {"evt-0033_6_12_34_56_78", "/event_id", "events[0].event_id"},
+  };
+  for (const FieldCase& c : cases) {
+    json e = ValidAppointment();
+    e[json::json_pointer(std::string(c.pointer))] = c.value;
+    auto d = ReviewJson(e.dump());
+    ASSERT_EQ(d.items.size(), 1u) << c.value;
+    ASSERT_TRUE(d.items[0].refusal) << "accepted: " << c.value << " in " << c.pointer;
+    EXPECT_EQ(d.items[0].refusal->code, "PERSONAL_DATA") << c.value;
+    EXPECT_EQ(d.items[0].refusal->field, c.field) << c.value;
+    EXPECT_EQ(d.items[0].refusal->message.find(c.value), std::string::npos) << c.value;
+  }
+}
+
+TEST(Intake, RepeatedIdsSameContentAreMarkedDifferentContentRefused) {
+  const json a = ValidRequest();
+  json a_later = a;
+  a_later["occurred_at"] = "2024-05-31T09:16:00+02:00";
+  json b = ValidAppointment();
+  json b_bad = b;
+  b_bad["lot_id"] = "LOT-99";  // refused UNKNOWN_LOT
+  json c = ValidAppointment();
+  c["event_id"] = "apt-0002-abcdef";
+  // 0: a, 1: b, 2: a again, 3: a changed, 4: b refused, 5: c, 6: c again
+  auto d = ReviewJson(json::array({a, b, a, a_later, b_bad, c, c}).dump());
+  ASSERT_EQ(d.items.size(), 7u);
+  struct Expected {
+    std::string_view code;  // empty: accepted
+    std::optional<size_t> repeat_of;
+  };
+  const Expected expected[] = {{"CONFLICTING_EVENT_ID", {}},
+                               {"CONFLICTING_EVENT_ID", {}},
+                               {"CONFLICTING_EVENT_ID", {}},
+                               {"CONFLICTING_EVENT_ID", {}},
+                               {"UNKNOWN_LOT", {}},
+                               {"", {}},
+                               {"", 5}};
+  for (size_t i = 0; i < 7; ++i) {
+    const auto& item = d.items[i];
+    EXPECT_EQ(item.refusal ? item.refusal->code : "", expected[i].code) << "events[" << i << "]";
+    EXPECT_EQ(item.repeat_of, expected[i].repeat_of) << "events[" << i << "]";
+  }
+  EXPECT_EQ(d.items[0].refusal->field, "events[0].event_id");
+  EXPECT_EQ(d.items[3].refusal->field, "events[3].event_id");
+  EXPECT_NE(d.items[3].refusal->message.find("events[0]"), std::string::npos)
+      << d.items[3].refusal->message;
+}
+
+TEST(Intake, MediaTypes) {
+  struct Case {
+    std::string_view content_type;
+    std::optional<Format> format;  // nullopt: refused
+  };
+  const Case cases[] = {
+      {"application/json", Format::kJson},
+      {"Application/JSON; charset=UTF-8", Format::kJson},
+      {"application/json;charset=\"utf-8\"", Format::kJson},
+      {"application/x-ndjson", Format::kNdjson},
+      {"application/x-protobuf", Format::kProtobuf},
+      {"application/json; charset=utf-16", std::nullopt},
+      {"application/json; charset=latin1", std::nullopt},
+      {"multipart/form-data; boundary=x", std::nullopt},
+      {"multipart/mixed", std::nullopt},
+      {"application/x-www-form-urlencoded", std::nullopt},
+      {"text/plain", std::nullopt},
+      {"", std::nullopt},
+      {"application/jsonx", std::nullopt},
+      {"application/json, text/plain", std::nullopt},
+  };
+  for (const Case& c : cases) {
+    auto format = FormatFromContentType(c.content_type);
+    if (c.format) {
+      ASSERT_TRUE(format.ok()) << c.content_type << ": " << format.status();
+      EXPECT_EQ(*format, *c.format) << c.content_type;
+    } else {
+      EXPECT_FALSE(format.ok()) << c.content_type;
+    }
+  }
+  EXPECT_NE(FormatFromContentType("multipart/form-data").status().message().find("multipart"),
+            std::string_view::npos);
 }
 
 TEST(PersonalData, PseudonymRule) {

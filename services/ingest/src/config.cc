@@ -143,6 +143,13 @@ absl::StatusOr<GatewayConfig> ParseConfig(std::string_view json_text, std::strin
     }
     config.operators.emplace(oc.sender.operator_id, std::move(oc));
   }
+  // A gateway nobody can use is a configuration mistake (such as the example
+  // file used as it is), better said at start than as 401s.
+  if (config.token_hashes.empty()) {
+    return Bad(origin, "operators",
+               "no operator has a token: add their hashes to token_sha256 (pilotage-ingest "
+               "hash-token; scripts/demo-tokens for a local demonstration)");
+  }
   return config;
 }
 

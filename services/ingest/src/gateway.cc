@@ -30,6 +30,14 @@ std::string Quote(std::string_view s) {
   return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// Whether a refused event's id may be echoed (in the answer, to the rejected
+// topic): not when the id itself is at fault, except when it is only repeated
+// (it passed the guard and the format rule).
+bool EventIdEchoable(const intake::Refusal& refusal) {
+  if (refusal.code == "CONFLICTING_EVENT_ID") return true;
+  return refusal.code != "PERSONAL_DATA" && refusal.field.find(".event_id") == std::string::npos;
+}
+
 json ErrorBody(std::string_view code, std::string_view field, std::string_view message) {
   return json{{"error", {{"code", code}, {"field", field}, {"message", message}}}};
 }
@@ -39,14 +47,13 @@ class TokenBucket {
  public:
   explicit TokenBucket(RateLimit rate) : rate_(rate), tokens_(rate.burst) {}
 
-  // Takes `cost` events (capped at the burst, so that any batch can pass
-  // eventually) or answers how many seconds to wait.
+  // Takes `cost` events (at most the burst: a larger batch is refused before)
+  // or answers how many seconds to wait.
   std::optional<int> Take(double cost, std::chrono::steady_clock::time_point now) {
     std::lock_guard lock(mutex_);
     const double elapsed = std::chrono::duration<double>(now - last_).count();
     last_ = now;
     tokens_ = std::min(rate_.burst, tokens_ + elapsed * rate_.events_per_s);
-    cost = std::min(cost, rate_.burst);
     if (tokens_ >= cost) {
       tokens_ -= cost;
       return std::nullopt;
@@ -90,7 +97,10 @@ class Gateway::Impl {
                      .Register(*registry_);
     events_ = &prometheus::BuildCounter()
                    .Name("pilotage_ingest_events_total")
-                   .Help("Events by operator and outcome (accepted, refused, unavailable)")
+                   .Help(
+                       "Events by operator and outcome (accepted, repeated: accepted as an "
+                       "identical copy of an event of the same request, not written again; "
+                       "refused, unavailable)")
                    .Register(*registry_);
     refusals_ = &prometheus::BuildCounter()
                      .Name("pilotage_ingest_refusals_total")
@@ -133,6 +143,18 @@ class Gateway::Impl {
           WriteRejection(op->sender.operator_id, nullptr, refusal, absl::Now());
         }
         requests_->Add({{"status", "413"}}).Increment();
+      } else if (res.status == 400 && res.body.empty() && req.is_multipart_form_data()) {
+        // cpp-httplib reads a multipart body itself and answers 400 when it
+        // cannot: the media type is what is wrong.
+        const std::string message(
+            intake::FormatFromContentType(req.get_header_value("Content-Type")).status().message());
+        SetJson(res, 415, ErrorBody("UNSUPPORTED_MEDIA_TYPE", "Content-Type", message));
+        if (const OperatorConfig* op = Known(req); op != nullptr) {
+          WriteRejection(op->sender.operator_id, nullptr,
+                         intake::Refusal{"UNSUPPORTED_MEDIA_TYPE", "Content-Type", message},
+                         absl::Now());
+        }
+        requests_->Add({{"status", "415"}}).Increment();
       } else if (res.body.empty()) {
         SetJson(res, res.status,
                 ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
@@ -244,9 +266,21 @@ class Gateway::Impl {
       WriteRejection(operator_id, nullptr, r, now);
       return;
     }
-    if (auto wait = buckets_.at(operator_id)
-                        ->Take(static_cast<double>(decoded.items.size()),
-                               std::chrono::steady_clock::now())) {
+    // A batch larger than the burst could never pass: charging it at the
+    // burst would let an operator send more than its rate allows.
+    const double cost = static_cast<double>(decoded.items.size());
+    if (cost > op->rate.burst) {
+      const intake::Refusal refusal{
+          "BATCH_OVER_BURST", "",
+          fmt::format("a batch of {} events is larger than the operator's burst of {} events: "
+                      "send batches of at most {} events",
+                      decoded.items.size(), op->rate.burst,
+                      static_cast<size_t>(std::floor(op->rate.burst)))};
+      SetJson(res, 413, ErrorBody(refusal.code, refusal.field, refusal.message));
+      WriteRejection(operator_id, nullptr, refusal, now);
+      return;
+    }
+    if (auto wait = buckets_.at(operator_id)->Take(cost, std::chrono::steady_clock::now())) {
       res.set_header("Retry-After", std::to_string(std::max(1, *wait)));
       SetJson(res, 429,
               ErrorBody("RATE_LIMITED", "",
@@ -275,6 +309,7 @@ class Gateway::Impl {
         WriteRejection(operator_id, &item.event, *item.refusal, now);
         continue;
       }
+      if (item.repeat_of) continue;  // written once, with its first copy
       values.push_back(item.event.SerializeAsString());
       records.push_back(kafka::Record{options_.activity_topic, item.event.lot_id(), values.back()});
       record_item.push_back(i);
@@ -290,28 +325,37 @@ class Gateway::Impl {
     // costs as much as decoding the request).
     std::string outcomes;
     outcomes.reserve(n * 64);
-    size_t accepted = 0, unavailable = 0;
+    size_t accepted = 0, unavailable = 0, repeated = 0;
     size_t next_record = 0;
+    // item index -> whether Kafka acknowledged it (repeats answer as their first copy)
+    std::vector<bool> delivered(n, false);
     for (size_t i = 0; i < n; ++i) {
       const auto& item = decoded.items[i];
       if (i > 0) outcomes += ',';
       if (item.refusal) {
         // The sender's event id, when it was not at fault, helps them find the event.
-        const bool id_ok = item.refusal->code != "PERSONAL_DATA" &&
-                           item.refusal->field.find(".event_id") == std::string::npos;
         fmt::format_to(std::back_inserter(outcomes),
                        R"({{"index":{},"event_id":{},"status":"refused","error":{{"code":{},)"
                        R"("field":{},"message":{}}}}})",
-                       i, Quote(id_ok ? item.event.event_id() : ""), Quote(item.refusal->code),
-                       Quote(item.refusal->field), Quote(item.refusal->message));
+                       i, Quote(EventIdEchoable(*item.refusal) ? item.event.event_id() : ""),
+                       Quote(item.refusal->code), Quote(item.refusal->field),
+                       Quote(item.refusal->message));
         continue;
       }
-      const auto& d = deliveries[next_record++];
-      if (d.status.ok()) {
+      delivered[i] =
+          item.repeat_of ? delivered[*item.repeat_of] : deliveries[next_record++].status.ok();
+      if (delivered[i]) {
         ++accepted;
-        fmt::format_to(std::back_inserter(outcomes),
-                       R"({{"index":{},"event_id":{},"status":"accepted"}})", i,
-                       Quote(item.event.event_id()));
+        if (item.repeat_of) {
+          ++repeated;
+          fmt::format_to(std::back_inserter(outcomes),
+                         R"({{"index":{},"event_id":{},"status":"accepted","repeat_of":{}}})", i,
+                         Quote(item.event.event_id()), *item.repeat_of);
+        } else {
+          fmt::format_to(std::back_inserter(outcomes),
+                         R"({{"index":{},"event_id":{},"status":"accepted"}})", i,
+                         Quote(item.event.event_id()));
+        }
       } else {
         ++unavailable;
         fmt::format_to(std::back_inserter(outcomes),
@@ -321,7 +365,11 @@ class Gateway::Impl {
                        i, Quote(item.event.event_id()));
       }
     }
-    events_->Add({{"operator", operator_id}, {"outcome", "accepted"}}).Increment(accepted);
+    events_->Add({{"operator", operator_id}, {"outcome", "accepted"}})
+        .Increment(accepted - repeated);
+    if (repeated > 0) {
+      events_->Add({{"operator", operator_id}, {"outcome", "repeated"}}).Increment(repeated);
+    }
     events_->Add({{"operator", operator_id}, {"outcome", "refused"}}).Increment(refused);
     if (unavailable > 0) {
       events_->Add({{"operator", operator_id}, {"outcome", "unavailable"}}).Increment(unavailable);
@@ -366,9 +414,7 @@ class Gateway::Impl {
     const bool values_safe = refusal.code != "PERSONAL_DATA" && refusal.code != "STRING_TOO_LONG" &&
                              refusal.code != "BAD_FORMAT";
     if (event != nullptr && values_safe) {
-      if (refusal.field.find(".event_id") == std::string::npos) {
-        rejection.set_event_id(event->event_id());
-      }
+      if (EventIdEchoable(refusal)) rejection.set_event_id(event->event_id());
       if (refusal.field.find(".lot_id") == std::string::npos) {
         rejection.set_lot_id(event->lot_id());
       }

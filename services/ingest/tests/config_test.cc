@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "pilotage/ingest/config.h"
@@ -8,12 +10,27 @@
 namespace pilotage::ingest {
 namespace {
 
-TEST(GatewayConfig, ExampleFileLoadsWithEveryLotAndHashedTokensOnly) {
-  auto config = LoadConfig(PILOTAGE_EXAMPLE_CONFIG);
+// The example holds no token: used as it is, the gateway refuses to start and
+// says why; with a token per operator it is a whole configuration.
+TEST(GatewayConfig, ExampleFileHasNoTokenAndLoadsOnceTokensAreAdded) {
+  auto as_is = LoadConfig(PILOTAGE_EXAMPLE_CONFIG);
+  ASSERT_FALSE(as_is.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(as_is.status()));
+  EXPECT_NE(as_is.status().message().find("no operator has a token"), absl::string_view::npos)
+      << as_is.status();
+
+  std::ifstream in(PILOTAGE_EXAMPLE_CONFIG);
+  ASSERT_TRUE(in);
+  nlohmann::json doc = nlohmann::json::parse(in);
+  for (auto& op : doc["operators"]) {
+    op["token_sha256"].push_back(TokenHash("t-" + op["operator_id"].get<std::string>()));
+  }
+  auto config = ParseConfig(doc.dump(), "example with tokens",
+                            std::filesystem::path(PILOTAGE_EXAMPLE_CONFIG).parent_path().string());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->lots.contract_start.size(), 14u);
   EXPECT_EQ(config->operators.size(), 14u);
-  auto it = config->token_hashes.find(TokenHash("local-demo-token-op-cibc-idf"));
+  auto it = config->token_hashes.find(TokenHash("t-op-cibc-idf"));
   ASSERT_NE(it, config->token_hashes.end());
   EXPECT_EQ(it->second, "op-cibc-idf");
   EXPECT_TRUE(config->operators.at("op-cibc-idf").sender.lots.contains("LOT-11"));
@@ -59,7 +76,7 @@ TEST(OpenApi, DocumentsEveryStatusAndRefusalCode) {
   for (std::string_view code : intake::kRefusalCodes) {
     EXPECT_NE(doc.find("- " + std::string(code) + "\n"), std::string::npos) << code;
   }
-  for (const char* code : {"UNAUTHENTICATED", "RATE_LIMITED", "UNAVAILABLE"}) {
+  for (const char* code : {"UNAUTHENTICATED", "RATE_LIMITED", "UNAVAILABLE", "BATCH_OVER_BURST"}) {
     EXPECT_NE(doc.find(std::string("- ") + code + "\n"), std::string::npos) << code;
   }
   EXPECT_EQ(doc.find('\t'), std::string::npos) << "YAML forbids tabs";

@@ -59,6 +59,20 @@ json ValidEvent(const std::string& id) {
               {"departement", "93"}}}}}};
 }
 
+json ValidAppointment(const std::string& id) {
+  return {{"event_id", id},
+          {"lot_id", "LOT-11"},
+          {"occurred_at", "2024-05-31T09:15:00Z"},
+          {"appointment_held",
+           {{"beneficiary", "ben-7f3a9c2d"},
+            {"appointment_id", "A-1"},
+            {"level", "LEVEL_2_SUPPORT"},
+            {"modality", "VIDEO"},
+            {"kind", "LONG_TERM"},
+            {"duration_minutes", 60},
+            {"departement", "2A"}}}};
+}
+
 class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -125,14 +139,17 @@ class IngestTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
 };
 
+// One row of the gateway's table of hostile requests: the request, the status
+// and code it gets; none writes anything to the activity topic.
 struct HttpCase {
   std::string name;
   std::string authorization;  // the whole header value; empty: none
-  std::string content_type;
+  std::string content_type;   // empty: no Content-Type
   std::string body;
   int status;
-  std::string code;    // error.code, or events[0].error.code
-  bool event_refusal;  // written to the rejected topic
+  std::string code;  // error.code, or events[0].error.code
+  // Refusals written to the rejected topic (none for a 401: no operator known).
+  int rejections = 1;
 };
 
 std::string With(json e, const std::string& pointer, json value) {
@@ -140,11 +157,23 @@ std::string With(json e, const std::string& pointer, json value) {
   return e.dump();
 }
 
+std::string Array(std::initializer_list<std::string> events) {
+  json a = json::array();
+  for (const auto& e : events) a.push_back(json::parse(e));
+  return a.dump();
+}
+
 std::vector<HttpCase> Cases() {
   const std::string a = fmt::format("Bearer {}", kTokenA);
   const json e = ValidEvent("evt-bad-0001");
   const std::string ok = e.dump();
+  const json appt = ValidAppointment("evt-bad-0002");
   const std::string js = "application/json";
+  const std::string nd = "application/x-ndjson";
+  const std::string multipart_body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"events\"; filename=\"e.json\"\r\n"
+      "Content-Type: application/json\r\n\r\n" +
+      ok + "\r\n--XyZ--\r\n";
   return {
       {"missing token", "", js, ok, 401, "UNAUTHENTICATED"},
       {"unknown token", "Bearer nope-nope-nope", js, ok, 401, "UNAUTHENTICATED"},
@@ -195,13 +224,129 @@ std::vector<HttpCase> Cases() {
        "MISSING_FIELD"},
       {"batch too large", a, js, json(std::vector<json>(101, e)).dump(), 413, "BATCH_TOO_LARGE"},
       {"body too large", a, js, std::string(300 * 1024, ' '), 413, "BODY_TOO_LARGE"},
+      // Personal data behind every separator an id may hold, and +33/0033 phones.
+      {"NIR with underscores in pseudonym", a, js,
+       With(e, "/request_received/beneficiary", "x1_85_05_78_006_084_36"), 400, "PERSONAL_DATA"},
+      {"NIR with colons in appointment id", a, js,
+       With(appt, "/appointment_held/appointment_id", "1:85:05:78:006:084:36"), 400,
+       "PERSONAL_DATA"},
+      {"Corsican NIR with colons in event id", a, js, With(e, "/event_id", "1:85:05:2A:006:084:36"),
+       400, "PERSONAL_DATA"},
+      {"NIR with dots in appointment id", a, js,
+       With(appt, "/appointment_held/appointment_id", "1.85.05.78.006.084.36"), 400,
+       "PERSONAL_DATA"},
+      {"phone with underscores in pseudonym", a, js,
+       With(e, "/request_received/beneficiary", "ben_06_12_34_56_78"), 400, "PERSONAL_DATA"},
+      {"phone with colons in event id", a, js, With(e, "/event_id", "06:12:34:56:78"), 400,
+       "PERSONAL_DATA"},
+      {"phone with colons in appointment id", a, js,
+       With(appt, "/appointment_held/appointment_id", "rdv:06:12:34:56:78"), 400, "PERSONAL_DATA"},
+      {"phone behind a glued digit", a, js,
+       With(e, "/request_received/beneficiary", "lot_3_06_12_34_56_78"), 400, "PERSONAL_DATA"},
+      {"+33 phone in pseudonym", a, js, With(e, "/request_received/beneficiary", "ben+33612345678"),
+       400, "PERSONAL_DATA"},
+      {"+33 phone with underscores in event id", a, js,
+       With(e, "/event_id", "evt_33_6_12_34_56_78"), 400, "PERSONAL_DATA"},
+      {"0033 phone with underscores in appointment id", a, js,
+       With(appt, "/appointment_held/appointment_id", "0033_6_12_34_56_78"), 400, "PERSONAL_DATA"},
+      {"+33 (0) phone in pseudonym", a, js,
+       With(e, "/request_received/beneficiary", "+33 (0)6 12 34 56 78"), 400, "PERSONAL_DATA"},
+      // One event id twice in a request with different content: nothing of it written.
+      {"same id, different content", a, js,
+       Array({ok, With(e, "/occurred_at", "2024-05-31T09:16:00+02:00")}), 400,
+       "CONFLICTING_EVENT_ID", 2},
+      {"same id, different type", a, js, Array({ok, With(appt, "/event_id", "evt-bad-0001")}), 400,
+       "CONFLICTING_EVENT_ID", 2},
+      {"same id, different content, ndjson", a, nd,
+       ok + "\n" + With(e, "/request_received/channel", "WEB") + "\n", 400, "CONFLICTING_EVENT_ID",
+       2},
+      {"same id, one copy refused", a, js, Array({ok, With(e, "/lot_id", "LOT-99")}), 400,
+       "CONFLICTING_EVENT_ID", 2},
+      {"same id three times, the third different", a, js,
+       Array({ok, ok, With(e, "/request_received/profile/departement", "94")}), 400,
+       "CONFLICTING_EVENT_ID", 3},
+      // A batch larger than the operator's burst (2) could never pass.
+      {"batch over the burst", fmt::format("Bearer {}", kTokenSlow), js,
+       Array({With(e, "/event_id", "evt-b-1"), With(e, "/event_id", "evt-b-2"),
+              With(e, "/event_id", "evt-b-3")}),
+       413, "BATCH_OVER_BURST"},
+      // Media types: only the three formats, in UTF-8.
+      {"multipart form upload", a, "multipart/form-data; boundary=XyZ", multipart_body, 415,
+       "UNSUPPORTED_MEDIA_TYPE"},
+      {"multipart without boundary", a, "multipart/form-data", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      {"multipart with a broken body", a, "multipart/form-data; boundary=XyZ", "--XyZ\r\nnope", 415,
+       "UNSUPPORTED_MEDIA_TYPE"},
+      {"multipart/mixed", a, "multipart/mixed; boundary=XyZ", multipart_body, 415,
+       "UNSUPPORTED_MEDIA_TYPE"},
+      {"form urlencoded", a, "application/x-www-form-urlencoded", "events=" + ok, 415,
+       "UNSUPPORTED_MEDIA_TYPE"},
+      {"no Content-Type", a, "", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      {"json in UTF-16", a, "application/json; charset=utf-16", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      {"a look-alike type", a, "application/jsonx", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      {"two types", a, "application/json, text/plain", ok, 415, "UNSUPPORTED_MEDIA_TYPE"},
+      // Personal data in any field, before any other rule.
+      {"e-mail in appointment id", a, js,
+       With(appt, "/appointment_held/appointment_id", "rdv-marie.curie@example.org"), 400,
+       "PERSONAL_DATA"},
+      {"phone in departement", a, js,
+       With(e, "/request_received/profile/departement", "0612345678"), 400, "PERSONAL_DATA"},
+      {"NIR in lot id", a, js, With(e, "/lot_id", "185057512345678"), 400, "PERSONAL_DATA"},
+      {"NIR in operator id", a, js, With(e, "/operator_id", "1 85 05 75 123 456 78"), 400,
+       "PERSONAL_DATA"},
+      {"field named email", a, js, With(e, "/email", "x"), 400, "PERSONAL_DATA"},
+      {"field named telephone in the profile", a, js,
+       With(e, "/request_received/profile/telephone", "x"), 400, "PERSONAL_DATA"},
+      // Shapes and sizes.
+      {"string over 128 bytes", a, js,
+       With(e, "/request_received/beneficiary", std::string(129, 'a')), 400, "STRING_TOO_LONG"},
+      {"event id of 65 characters", a, js, With(e, "/event_id", std::string(65, 'e')), 400,
+       "BAD_FORMAT"},
+      {"event id with a space", a, js, With(e, "/event_id", "evt 1"), 400, "BAD_FORMAT"},
+      {"event id with a slash", a, js, With(e, "/event_id", "evt/1"), 400, "BAD_FORMAT"},
+      {"departement 20", a, js, With(e, "/request_received/profile/departement", "20"), 400,
+       "BAD_FORMAT"},
+      {"duration over 480 minutes", a, js, With(appt, "/appointment_held/duration_minutes", 481),
+       400, "OUT_OF_RANGE"},
+      {"negative duration", a, js, With(appt, "/appointment_held/duration_minutes", -5), 400,
+       "OUT_OF_RANGE"},
+      {"enum number out of range", a, js, With(e, "/request_received/channel", 99), 400,
+       "UNKNOWN_ENUM"},
+      {"timestamp without offset", a, js, With(e, "/occurred_at", "2024-05-31T09:15:00"), 400,
+       "BAD_TIMESTAMP"},
+      {"two bodies", a, js, With(e, "/appointment_held", appt["appointment_held"]), 400,
+       "MULTIPLE_BODIES"},
+      {"null event", a, js, "[null]", 400, "MALFORMED_EVENT"},
+      {"array inside the array", a, js, "[" + json::array({e}).dump() + "]", 400,
+       "MALFORMED_EVENT"},
+      {"null body", a, js, "null", 400, "MALFORMED_BODY"},
+      {"JSON nested too deep", a, js, std::string(40, '[') + std::string(40, ']'), 400,
+       "MALFORMED_BODY"},
+      {"invalid UTF-8 in a string", a, js,
+       [&] {
+         std::string body = ok;
+         body.replace(body.find("evt-bad-0001"), 12, "evt-\xff\xfe");
+         return body;
+       }(),
+       400, "MALFORMED_BODY"},
+      {"ndjson over max_events", a, nd,
+       [&] {
+         std::string lines;
+         for (int i = 0; i < 101; ++i)
+           lines += With(e, "/event_id", fmt::format("nd-{}", i)) + "\n";
+         return lines;
+       }(),
+       413, "BATCH_TOO_LARGE"},
+      {"token with trailing junk", fmt::format("Bearer {} x", kTokenA), js, ok, 401,
+       "UNAUTHENTICATED"},
+      {"token twice", fmt::format("Bearer {} Bearer {}", kTokenA, kTokenA), js, ok, 401,
+       "UNAUTHENTICATED"},
   };
 }
 
 TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivityTopic) {
   int64_t event_refusals = 0;
   const auto cases = Cases();
-  ASSERT_GE(cases.size(), 30u);
+  ASSERT_GE(cases.size(), 84u);
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto res = Post(c.authorization, c.content_type, c.body);
@@ -213,17 +358,23 @@ TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivit
     if (body.contains("error")) {
       code = body["error"]["code"];
     } else if (body.contains("events") && !body["events"].empty()) {
-      code = body["events"][0]["error"]["code"];
+      const json& first = body["events"][0];
       EXPECT_EQ(body["accepted"], 0);
-      EXPECT_EQ(body["events"][0]["status"], "refused");
-      EXPECT_FALSE(body["events"][0]["error"]["field"].get<std::string>().empty());
+      EXPECT_EQ(first["status"], "refused");
+      if (first.contains("error")) {
+        code = first["error"]["code"];
+        EXPECT_FALSE(first["error"]["field"].get<std::string>().empty());
+      }
     }
     EXPECT_EQ(code, c.code) << res->body;
     if (c.status == 401) {
       EXPECT_TRUE(res->has_header("WWW-Authenticate"));
     }
     // Every refusal but 401 (no operator known) is written to the rejected topic.
-    if (c.status != 401) ++event_refusals;
+    if (c.status != 401) event_refusals += c.rejections;
+    // Nothing written: the gateway answers once Kafka acknowledged what it
+    // wrote, so a written event would already be there.
+    EXPECT_EQ(Messages(activity_, 4), 0);
   }
   EXPECT_EQ(Messages(activity_, 4), 0);
   // Each refusal is written, redacted, to the rejected topic (asynchronously).
@@ -237,7 +388,9 @@ TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivit
   std::vector<v1::Rejection> rejections;
   for (const auto& value :
        pilotage::testing::ReadTopic(bootstrap_, rejected_, static_cast<size_t>(event_refusals))) {
-    for (const char* secret : {"marie.curie", "example.org", "123 456", "06-12-34", "Curie"}) {
+    for (const char* secret :
+         {"marie.curie", "example.org", "123 456", "06-12-34", "Curie", "006_084", "006:084",
+          "006.084", "06_12", "06:12", "612345678", "(0)6"}) {
       EXPECT_EQ(value.find(secret), std::string::npos) << secret;
     }
     ASSERT_TRUE(rejections.emplace_back().ParseFromString(value));
@@ -245,7 +398,9 @@ TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivit
   ASSERT_EQ(static_cast<int64_t>(rejections.size()), event_refusals);
   for (const auto& r : rejections) {
     EXPECT_FALSE(r.reason().empty());
-    EXPECT_TRUE(r.operator_id() == "op-a" || r.operator_id() == "op-b") << r.operator_id();
+    EXPECT_TRUE(r.operator_id() == "op-a" || r.operator_id() == "op-b" ||
+                r.operator_id() == "op-slow")
+        << r.operator_id();
   }
 }
 
@@ -296,6 +451,39 @@ TEST_F(IngestTest, ValidEventsAreDurableBeforeTheAnswerAndOutcomesAreListed) {
             std::string::npos);
   EXPECT_NE(metrics->body.find("\npilotage_ingest_requests_in_flight 0\n"), std::string::npos);
   EXPECT_EQ(metrics->body.find(kTokenA), std::string::npos);
+}
+
+TEST_F(IngestTest, AnIdenticalRepeatInOneRequestIsAcceptedAndWrittenOnce) {
+  const std::string a = fmt::format("Bearer {}", kTokenA);
+  const json e = ValidEvent("evt-twice-1");
+  // The same event three times (the third with its fields in another order),
+  // and another event: four accepted, two records written.
+  json reordered = json::object();
+  for (auto it = e.rbegin(); it != e.rend(); ++it) reordered[it.key()] = it.value();
+  json batch = json::array({e, ValidEvent("evt-twice-2"), e, reordered});
+  auto res = Post(a, "application/json", batch.dump());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["accepted"], 4);
+  EXPECT_EQ(body["refused"], 0);
+  EXPECT_FALSE(body["events"][0].contains("repeat_of"));
+  EXPECT_FALSE(body["events"][1].contains("repeat_of"));
+  EXPECT_EQ(body["events"][2]["status"], "accepted");
+  EXPECT_EQ(body["events"][2]["repeat_of"], 0);
+  EXPECT_EQ(body["events"][3]["status"], "accepted");
+  EXPECT_EQ(body["events"][3]["repeat_of"], 0);
+  EXPECT_EQ(Messages(activity_, 4), 2);
+
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(
+      metrics->body.find(R"(pilotage_ingest_events_total{operator="op-a",outcome="repeated"} 2)"),
+      std::string::npos)
+      << metrics->body;
+  EXPECT_NE(
+      metrics->body.find(R"(pilotage_ingest_events_total{operator="op-a",outcome="accepted"} 2)"),
+      std::string::npos);
 }
 
 TEST_F(IngestTest, TheGatewayIgnoresAReplayTimeUnlessStartedWithTheReplayClock) {

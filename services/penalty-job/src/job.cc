@@ -14,10 +14,9 @@
 #include "pilotage/penalty_job/plan.h"
 #include "pilotage/penalty_job/report.h"
 #include "pilotage/penalty_job/textfile.h"
-#include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/projector.h"
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/open.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/service/service.h"
 #include "spdlog/spdlog.h"
 
@@ -26,51 +25,59 @@ namespace {
 
 namespace v1 = ::pilotage::v1;
 
-// Every lot asked for, read from one read-only instance: a fixed view.
-absl::StatusOr<std::vector<LotSnapshot>> ReadSnapshots(const JobOptions& options) {
-  auto path = projector::CurrentStore(options.data_dir, /*create=*/false);
-  if (!path.ok()) return path.status();
-  auto cep = projector::CepProjection::Create();
-  if (!cep.ok()) return cep.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
-  if (!store.ok()) return store.status();
-  auto all = projector::ListLots(**store);
+// The lots asked for, checked against those of `view`.
+absl::StatusOr<std::vector<std::string>> LotsToPlan(const JobOptions& options,
+                                                    const readmodel::ReadStore& view) {
+  auto all = readmodel::ListLots(view.store());
   if (!all.ok()) return all.status();
-  std::vector<std::string> lots = *all;
-  if (!options.lots.empty()) {
-    for (const auto& lot : options.lots) {
-      if (std::find(all->begin(), all->end(), lot) == all->end()) {
-        return absl::NotFoundError(
-            fmt::format("--lot: no data for lot '{}' in {}", lot, path->string()));
-      }
+  if (options.lots.empty()) return *all;
+  for (const auto& lot : options.lots) {
+    if (std::find(all->begin(), all->end(), lot) == all->end()) {
+      return absl::NotFoundError(
+          fmt::format("--lot: no data for lot '{}' in {}", lot, view.location().path.string()));
     }
-    lots = options.lots;
-    std::sort(lots.begin(), lots.end());
-    lots.erase(std::unique(lots.begin(), lots.end()), lots.end());
   }
-  std::vector<LotSnapshot> out;
-  for (const auto& lot : lots) {
-    auto model = projector::ReadLot(**store, lot);
-    if (!model.ok()) return model.status();
-    auto steering = projector::ReadSteering(**store, lot);
-    if (!steering.ok()) return steering.status();
-    out.push_back({.lot_id = lot,
-                   .facts = std::move(model->facts),
-                   .terms = std::move(model->terms),
-                   .steering = std::move(*steering)});
-  }
-  return out;
+  std::vector<std::string> lots = options.lots;
+  std::sort(lots.begin(), lots.end());
+  lots.erase(std::unique(lots.begin(), lots.end()), lots.end());
+  return lots;
 }
 
-absl::StatusOr<std::vector<LotPlan>> PlanAll(const std::vector<LotSnapshot>& lots,
-                                             const PlanOptions& options) {
-  std::vector<LotPlan> plans;
-  for (const auto& lot : lots) {
-    auto plan = PlanLot(lot, options);
+// Plans every lot asked for from one read-only instance (a fixed view), one
+// lot at a time: only one lot's journeys are in memory at once. With
+// `drafted` (--what-if), each lot is also planned under `options.draft`.
+struct Plans {
+  std::vector<LotPlan> in_force;
+  std::vector<LotPlan> drafted;
+};
+absl::StatusOr<Plans> PlanLots(const JobOptions& job, const PlanOptions& options,
+                               const v1::ContractTerms* draft) {
+  auto view = readmodel::ReadStore::OpenReadOnly(job.data_dir);
+  if (!view.ok()) return view.status();
+  auto lots = LotsToPlan(job, **view);
+  if (!lots.ok()) return lots.status();
+  Plans out;
+  for (const auto& lot : *lots) {
+    auto model = readmodel::ReadLot((*view)->store(), lot);
+    if (!model.ok()) return model.status();
+    auto steering = readmodel::ReadSteering((*view)->store(), lot);
+    if (!steering.ok()) return steering.status();
+    const LotSnapshot snapshot{.lot_id = lot,
+                               .facts = std::move(model->facts),
+                               .terms = std::move(model->terms),
+                               .steering = std::move(*steering)};
+    auto plan = PlanLot(snapshot, options);
     if (!plan.ok()) return plan.status();
-    plans.push_back(std::move(*plan));
+    out.in_force.push_back(std::move(*plan));
+    if (draft != nullptr) {
+      PlanOptions drafting = options;
+      drafting.draft = draft;
+      auto drafted = PlanLot(snapshot, drafting);
+      if (!drafted.ok()) return drafted.status();
+      out.drafted.push_back(std::move(*drafted));
+    }
   }
-  return plans;
+  return out;
 }
 
 absl::Status WriteFile(const std::filesystem::path& path, const std::string& text) {
@@ -167,17 +174,13 @@ absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err
     draft = std::move(*terms);
   }
 
-  auto lots = ReadSnapshots(options);
-  if (!lots.ok()) return lots.status();
-  PlanOptions plan_options{.period = *period, .today = today, .fees = StatementFees()};
-  auto plans = PlanAll(*lots, plan_options);
-  if (!plans.ok()) return plans.status();
+  const PlanOptions plan_options{.period = *period, .today = today, .fees = StatementFees()};
+  auto planned = PlanLots(options, plan_options, draft ? &*draft : nullptr);
+  if (!planned.ok()) return planned.status();
+  const std::vector<LotPlan>* plans = &planned->in_force;
 
   if (options.what_if) {
-    plan_options.draft = &*draft;
-    auto drafted = PlanAll(*lots, plan_options);
-    if (!drafted.ok()) return drafted.status();
-    const Json diff = WhatIfJson(*period, draft->version(), *plans, *drafted);
+    const Json diff = WhatIfJson(*period, draft->version(), *plans, planned->drafted);
     out << RenderWhatIf(diff);
     if (!options.report_file.empty()) {
       if (auto s = WriteFile(options.report_file, diff.dump(2) + "\n"); !s.ok()) return s;

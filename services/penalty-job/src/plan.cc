@@ -16,7 +16,7 @@
 #include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/penalty_job/job.h"
-#include "pilotage/projector/cep.h"
+#include "pilotage/readmodel/lots.h"
 
 namespace pilotage::penalty_job {
 namespace {
@@ -69,7 +69,7 @@ absl::StatusOr<Governing> TermsOf(const LotSnapshot& lot, const PlanOptions& opt
     if (auto s = out.history.Add(std::move(as_if)); !s.ok()) return s;
     return out;
   }
-  out.history = projector::HistoryOf(lot.terms, problems);
+  out.history = readmodel::HistoryOf(lot.terms, problems);
   auto terms = out.history.TermsFor(lot.lot_id, options.period);
   if (!terms.ok()) {
     return absl::NotFoundError(fmt::format("aucune condition en vigueur pour la période ({})",

@@ -6,22 +6,17 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/period.h"
-#include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/projector.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/open.h"
 
 namespace pilotage::pilotagectl {
 
 absl::Status PrintCounters(const CountersOptions& options, std::ostream& out) {
   auto period = domain::Period::Parse(options.period);
   if (!period.ok()) return period.status();
-  auto path = projector::CurrentStore(options.data_dir, /*create=*/false);
-  if (!path.ok()) return path.status();
-  auto cep = projector::CepProjection::Create();
-  if (!cep.ok()) return cep.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
-  if (!store.ok()) return store.status();
-  auto model = projector::ReadLot(**store, options.lot);
+  auto view = readmodel::ReadStore::OpenReadOnly(options.data_dir);
+  if (!view.ok()) return view.status();
+  auto model = readmodel::ReadLot((*view)->store(), options.lot);
   if (!model.ok()) return model.status();
   const auto counters = domain::CountActivity(model->facts, *period);
   if (options.json) {

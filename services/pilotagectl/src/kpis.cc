@@ -2,17 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <ostream>
+#include <vector>
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
-#include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/kpi_report.h"
-#include "pilotage/projector/projector.h"
+#include "pilotage/readmodel/json.h"
+#include "pilotage/readmodel/kpis.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/open.h"
 #include "table_text.h"
 
 namespace pilotage::pilotagectl {
@@ -52,99 +54,112 @@ std::string FrenchPercent(double share) {
   return s + " %";
 }
 
-absl::StatusOr<nlohmann::json> KpisJson(const KpisOptions& options) {
-  auto path = projector::CurrentStore(options.data_dir, /*create=*/false);
-  if (!path.ok()) return path.status();
-  auto cep = projector::CepProjection::Create();
-  if (!cep.ok()) return cep.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
-  if (!store.ok()) return store.status();
+namespace {
+
+// What `kpis` shows, typed: a lot's evaluation or the national one.
+struct KpisResult {
+  domain::LotEvaluation evaluation;
+  std::vector<std::string> problems;
+  // National only: the lots aggregated.
+  std::optional<std::vector<std::string>> lots;
+};
+
+absl::StatusOr<KpisResult> Evaluate(const KpisOptions& options) {
+  auto view = readmodel::ReadStore::OpenReadOnly(options.data_dir);
+  if (!view.ok()) return view.status();
+  const store::Store& store = (*view)->store();
 
   if (options.national) {
-    auto lots = projector::ListLots(**store);
+    auto lots = readmodel::ListLots(store);
     if (!lots.ok()) return lots.status();
-    std::vector<projector::LotReadModel> models;
+    // Lot by lot: one lot's journeys in memory at a time.
+    readmodel::NationalKpis national(options.period);
     for (const auto& lot : *lots) {
-      auto model = projector::ReadLot(**store, lot);
+      auto model = readmodel::ReadLot(store, lot);
       if (!model.ok()) return model.status();
-      models.push_back(std::move(*model));
+      if (auto s = national.Add(*model); !s.ok()) return s;
     }
-    std::vector<const projector::LotReadModel*> pointers;
-    for (const auto& m : models) pointers.push_back(&m);
-    return projector::NationalKpisJson(pointers, options.period);
+    auto evaluation = std::move(national).Finish();
+    if (!evaluation.ok()) return evaluation.status();
+    return KpisResult{.evaluation = std::move(evaluation->evaluation),
+                      .problems = std::move(evaluation->problems),
+                      .lots = std::move(evaluation->lots)};
   }
   if (options.lot.empty()) return absl::InvalidArgumentError("--lot: give a lot or --national");
-  auto model = projector::ReadLot(**store, options.lot);
+  auto model = readmodel::ReadLot(store, options.lot);
   if (!model.ok()) return model.status();
   if (model->facts.journeys.empty() && model->terms.empty()) {
-    return absl::NotFoundError(
-        fmt::format("--lot: no data for lot '{}' in {}", options.lot, path->string()));
+    return absl::NotFoundError(fmt::format("--lot: no data for lot '{}' in {}", options.lot,
+                                           (*view)->location().path.string()));
   }
-  auto period = projector::ParseLotPeriod(options.period, model->facts);
+  auto period = readmodel::ParseLotPeriod(options.period, model->facts);
   if (!period.ok()) return period.status();
   std::vector<std::string> problems;
-  auto evaluation = projector::EvaluateLotModel(*model, *period, &problems);
+  auto evaluation = readmodel::EvaluateLotModel(*model, *period, &problems);
   if (!evaluation.ok()) return evaluation.status();
-  return projector::EvaluationJson(*evaluation, problems);
+  return KpisResult{.evaluation = std::move(*evaluation), .problems = std::move(problems)};
+}
+
+nlohmann::json ToJson(const KpisResult& r) {
+  if (r.lots) {
+    return readmodel::NationalKpisJson(
+        {.evaluation = r.evaluation, .problems = r.problems, .lots = *r.lots});
+  }
+  return readmodel::EvaluationJson(r.evaluation, r.problems);
+}
+
+}  // namespace
+
+absl::StatusOr<nlohmann::json> KpisJson(const KpisOptions& options) {
+  auto result = Evaluate(options);
+  if (!result.ok()) return result.status();
+  return ToJson(*result);
 }
 
 absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {
-  auto json = KpisJson(options);
-  if (!json.ok()) return json.status();
+  auto result = Evaluate(options);
+  if (!result.ok()) return result.status();
   if (options.json) {
-    out << json->dump(2) << "\n";
+    out << ToJson(*result).dump(2) << "\n";
     return absl::OkStatus();
   }
-  const auto& j = *json;
-  const std::string who = j["lot"] == "national"
-                              ? fmt::format("National ({} lots)", j["lots"].size())
-                              : fmt::format("Lot {}", j["lot"].get<std::string>());
-  auto closing = domain::ParseDay(j["closing_day"].get<std::string>());
-  out << fmt::format("{} — {} — conditions {} — clôture le {}\n\n", who,
-                     j["period_label"].get<std::string>(), j["terms_version"].get<std::string>(),
-                     closing.ok() ? domain::FrenchDate(*closing) : "?");
+  const domain::LotEvaluation& e = result->evaluation;
+  const std::string who = result->lots ? fmt::format("National ({} lots)", result->lots->size())
+                                       : fmt::format("Lot {}", e.lot_id);
+  out << fmt::format("{} — {} — conditions {} — clôture le {}\n\n", who, e.period.FrenchLabel(),
+                     e.terms.version(), domain::FrenchDate(e.closing_day));
   size_t width = 12;
-  for (const auto& k : j["kpis"]) {
-    width = std::max(width, DisplayWidth(k["label"].get<std::string>()) + 2);
-  }
+  for (const auto& k : e.kpis) width = std::max(width, DisplayWidth(k.label) + 2);
   out << Pad("Indicateur", width) << PadLeft("Valeur", 10) << PadLeft("Cible", 10)
       << PadLeft("Échantillon", 13) << "  Statut\n";
-  for (const auto& k : j["kpis"]) {
-    const bool count = k["formula"] == "NEW_BENEFICIARIES";
+  for (const auto& k : e.kpis) {
+    const bool count = k.formula == v1::KpiFormula::NEW_BENEFICIARIES;
     auto shown = [&](double v) { return count ? FrenchCount(v) : FrenchPercent(v); };
-    const bool measured = count || k["sample"].get<int64_t>() > 0;
-    std::string target = k["informational"].get<bool>() ? "—" : shown(k["target"]);
-    if (!k["informational"].get<bool>()) {
-      target = (k["direction"] == "AT_MOST" ? "≤ " : "≥ ") + target;
-    }
-    auto status = domain::KpiStatus::kNotEnoughData;
-    for (auto s :
-         {domain::KpiStatus::kMet, domain::KpiStatus::kAtRisk, domain::KpiStatus::kBreached,
-          domain::KpiStatus::kNotEnoughData, domain::KpiStatus::kInformational}) {
-      if (k["status"] == domain::KpiStatusName(s)) status = s;
-    }
-    out << Pad(k["label"].get<std::string>(), width)
-        << PadLeft(measured ? shown(k["value"]) : "—", 10) << PadLeft(target, 10)
-        << PadLeft(FrenchCount(static_cast<double>(k["sample"].get<int64_t>())), 13) << "  "
-        << StatusLabel(status) << "\n";
+    const bool measured = count || k.sample > 0;
+    std::string target = k.informational ? "—" : shown(k.target);
+    if (!k.informational) target = (k.direction == v1::Direction::AT_MOST ? "≤ " : "≥ ") + target;
+    out << Pad(k.label, width) << PadLeft(measured ? shown(k.value) : "—", 10)
+        << PadLeft(target, 10) << PadLeft(FrenchCount(static_cast<double>(k.sample)), 13) << "  "
+        << StatusLabel(k.status) << "\n";
   }
-  const auto& q = j["data_quality"];
+  const domain::DataQuality& q = e.quality;
   out << fmt::format(
       "\nQualité des données : {} événements de la période, dont {} saisis après la clôture "
       "(hors indicateurs) ; {} événements refusés (lettres mortes).\n",
-      FrenchCount(q["events"].get<double>()), FrenchCount(q["late_events"].get<double>()),
-      FrenchCount(q["refused_events"].get<double>()));
-  if (q.value("imported_events", 0) > 0) {
+      FrenchCount(static_cast<double>(q.events)), FrenchCount(static_cast<double>(q.late)),
+      FrenchCount(static_cast<double>(q.refused)));
+  if (q.imported > 0) {
     out << fmt::format("Historique importé par fichier (pilotagectl import) : {} événements.\n",
-                       FrenchCount(q["imported_events"].get<double>()));
+                       FrenchCount(static_cast<double>(q.imported)));
   }
   out << "Délai de saisie (jours) :";
   for (const char* bucket : {"0-1", "2-5", "6-15", "16-30", "31+"}) {
-    out << fmt::format("  {} j : {}", bucket,
-                       FrenchCount(q["reporting_delay_days"].value(bucket, 0.0)));
+    auto it = q.timeliness.find(bucket);
+    const int64_t n = it == q.timeliness.end() ? 0 : it->second;
+    out << fmt::format("  {} j : {}", bucket, FrenchCount(static_cast<double>(n)));
   }
   out << "\n";
-  for (const auto& p : j["problems"]) out << "Attention : " << p.get<std::string>() << "\n";
+  for (const auto& p : result->problems) out << "Attention : " << p << "\n";
   return absl::OkStatus();
 }
 

@@ -1,15 +1,13 @@
 #include "steering_common.h"
 
-#include "pilotage/projector/steering_report.h"
-
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/kafka/kafka.h"
-#include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/projector.h"
+#include "pilotage/readmodel/open.h"
+#include "pilotage/readmodel/reports.h"
 
 namespace pilotage::pilotagectl {
 
@@ -35,22 +33,19 @@ std::string ContentEventId(std::string_view prefix, const std::vector<std::strin
 
 absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_award) {
   if (auto s = Required("--lot", common.lot); !s.ok()) return s;
-  auto path = projector::CurrentStore(common.data_dir, /*create=*/false);
-  if (!path.ok()) return path.status();
-  auto cep = projector::CepProjection::Create();
-  if (!cep.ok()) return cep.status();
-  auto store = projection::OpenProjectionStoreReadOnly(path->string(), **cep);
-  if (!store.ok()) return store.status();
+  auto view = readmodel::ReadStore::OpenReadOnly(common.data_dir);
+  if (!view.ok()) return view.status();
+  const store::Store& store = (*view)->store();
   LotState state;
   state.lot_id = common.lot;
-  state.store_path = *path;
-  auto lot = projector::ReadLot(**store, common.lot);
+  state.store_path = (*view)->location().path;
+  auto lot = readmodel::ReadLot(store, common.lot);
   if (!lot.ok()) return lot.status();
   state.lot = std::move(*lot);
-  auto steering = projector::ReadSteering(**store, common.lot);
+  auto steering = readmodel::ReadSteering(store, common.lot);
   if (!steering.ok()) return steering.status();
   state.steering = std::move(*steering);
-  state.history = projector::HistoryOf(state.lot.terms, &state.problems);
+  state.history = readmodel::HistoryOf(state.lot.terms, &state.problems);
   if (state.lot.facts.award) {
     auto start = domain::ParseDay(state.lot.facts.award->start_date());
     if (start.ok()) {
@@ -62,14 +57,14 @@ absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_awar
     return absl::NotFoundError(fmt::format(
         "--lot: lot inconnu '{}' : aucune attribution (LotAwarded) dans {} ; attribuez-le "
         "d'abord (pilotagectl lot award) et laissez le projecteur l'intégrer",
-        common.lot, path->string()));
+        common.lot, state.store_path.string()));
   }
   return state;
 }
 
 absl::StatusOr<std::vector<domain::PenaltyProcedure>> Procedures(
     const LotState& state, std::vector<std::string>* incomplete) {
-  return projector::PenaltyProcedures(state.steering, state.history, incomplete);
+  return readmodel::PenaltyProcedures(state.steering, state.history, incomplete);
 }
 
 absl::StatusOr<absl::CivilDay> OnDay(const SteeringCommon& common) {
@@ -133,8 +128,8 @@ absl::StatusOr<v1::Event> NewEvent(const SteeringCommon& common, std::string eve
 
 absl::Status Emit(const EmitOptions& options, const v1::Event& event, std::string_view what,
                   std::ostream& out) {
-  if (projector::IsSteeringEvent(event)) {
-    if (auto s = projector::CheckSteeringEvent(event); !s.ok()) return s;
+  if (readmodel::IsSteeringEvent(event)) {
+    if (auto s = readmodel::CheckSteeringEvent(event); !s.ok()) return s;
   }
   if (options.dry_run) {
     std::string json;

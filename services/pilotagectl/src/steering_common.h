@@ -15,8 +15,8 @@
 #include "pilotage/domain/procedure.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/pilotagectl/steering.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/store/store.h"
 #include "pilotage/v1/event.pb.h"
 #include "table_text.h"
@@ -27,8 +27,8 @@ namespace pilotage::pilotagectl {
 struct LotState {
   std::string lot_id;
   std::filesystem::path store_path;
-  projector::LotReadModel lot;
-  projector::SteeringReadModel steering;
+  readmodel::LotReadModel lot;
+  readmodel::SteeringReadModel steering;
   domain::TermsHistory history;
   // Terms versions left out of the history, and why.
   std::vector<std::string> problems;
@@ -69,7 +69,7 @@ struct LotState {
 [[nodiscard]] absl::StatusOr<v1::Event> NewEvent(const SteeringCommon& common, std::string event_id,
                                                  absl::CivilDay on);
 
-// Checks `event` (projector::CheckSteeringEvent for steering bodies), then
+// Checks `event` (readmodel::CheckSteeringEvent for steering bodies), then
 // sends it with acks=all, or prints it as JSON with dry_run. `what` says in
 // French what was recorded ("confirmation de la pénalité PEN-…").
 [[nodiscard]] absl::Status Emit(const EmitOptions& options, const v1::Event& event,

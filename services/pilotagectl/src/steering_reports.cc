@@ -8,7 +8,8 @@
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/domain/statement.h"
-#include "pilotage/projector/steering_report.h"
+#include "pilotage/readmodel/json.h"
+#include "pilotage/readmodel/reports.h"
 #include "steering_common.h"
 
 namespace pilotage::pilotagectl {
@@ -47,7 +48,7 @@ absl::StatusOr<nlohmann::json> LedgerJson(const ReportOptions& o) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  return projector::PenaltyLedgerJson({.lot_id = o.common.lot,
+  return readmodel::PenaltyLedgerJson({.lot_id = o.common.lot,
                                        .lot = &state->lot,
                                        .steering = &state->steering,
                                        .history = &state->history},
@@ -136,7 +137,7 @@ absl::StatusOr<nlohmann::json> ActionsJson(const ReportOptions& o) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  return projector::ActionsReportJson({.lot_id = o.common.lot,
+  return readmodel::ActionsReportJson({.lot_id = o.common.lot,
                                        .lot = &state->lot,
                                        .steering = &state->steering,
                                        .history = &state->history},
@@ -255,7 +256,7 @@ absl::Status PrintReviews(const ReportOptions& o, std::ostream& out) {
 
 namespace {
 
-using ComputedStatement = projector::StatementReport;
+using ComputedStatement = readmodel::StatementReport;
 
 absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o) {
   auto on = OnDay(o.common);
@@ -264,7 +265,7 @@ absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o) {
   if (!state.ok()) return state.status();
   auto period = PeriodFlag("--period", o.period, *state);
   if (!period.ok()) return period.status();
-  return projector::ComputeStatementReport({.lot_id = o.common.lot,
+  return readmodel::ComputeStatementReport({.lot_id = o.common.lot,
                                             .lot = &state->lot,
                                             .steering = &state->steering,
                                             .history = &state->history},
@@ -272,7 +273,7 @@ absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o) {
 }
 
 nlohmann::json ToJson(const StatementOptions& o, const ComputedStatement& c) {
-  return projector::StatementReportJson(o.common.lot, c);
+  return readmodel::StatementReportJson(o.common.lot, c);
 }
 
 }  // namespace

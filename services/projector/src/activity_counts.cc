@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fmt/format.h"
+#include "pilotage/readmodel/layout.h"
 #include "pilotage/store/coding.h"
 
 namespace pilotage::projector {
@@ -18,7 +19,7 @@ absl::StatusOr<std::unique_ptr<ActivityCounts>> ActivityCounts::Create() {
 }
 
 std::vector<store::ColumnFamilyOptions> ActivityCounts::StateColumnFamilies() const {
-  return {{.name = std::string(kFamily)}};
+  return readmodel::layout::ActivityCountsFamilies();
 }
 
 absl::Status ActivityCounts::Fold(const v1::Event& event, const projection::Origin&) {
@@ -26,11 +27,7 @@ absl::Status ActivityCounts::Fold(const v1::Event& event, const projection::Orig
   const absl::Time at = absl::FromUnixSeconds(event.occurred_at().seconds());
   const absl::CivilMonth month = absl::ToCivilMonth(at, paris_);
   const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.body_case());
-  key_.assign(event.lot_id());
-  key_.push_back('\0');
-  key_.append(fmt::format("{:04}-{:02}", month.year(), month.month()));
-  key_.push_back('\0');
-  key_.append(field->name());
+  readmodel::layout::ActivityCountKey(key_, event.lot_id(), month, field->name());
   ++delta_[key_];
   return absl::OkStatus();
 }

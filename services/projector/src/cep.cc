@@ -6,7 +6,8 @@
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/layout.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/store/coding.h"
 #include "steering_fold.h"
 
@@ -15,31 +16,7 @@ namespace {
 
 namespace sv1 = ::pilotage::store::v1;
 
-constexpr int kMaxDelayDays = 9999;
-
-std::string Key(std::initializer_list<std::string_view> parts) {
-  std::string key;
-  for (auto p : parts) {
-    if (!key.empty()) key.push_back('\0');
-    key.append(p.data(), p.size());
-  }
-  return key;
-}
-
-// Splits a key into its NUL-separated parts.
-std::vector<std::string_view> Parts(std::string_view key) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    size_t end = key.find('\0', start);
-    if (end == std::string_view::npos) {
-      out.push_back(key.substr(start));
-      return out;
-    }
-    out.push_back(key.substr(start, end - start));
-    start = end + 1;
-  }
-}
+using readmodel::layout::Key;
 
 template <typename Record>
 bool Later(const Record& a, const Record& b) {
@@ -94,12 +71,7 @@ absl::StatusOr<std::unique_ptr<CepProjection>> CepProjection::Create() {
 }
 
 std::vector<store::ColumnFamilyOptions> CepProjection::StateColumnFamilies() const {
-  std::vector<store::ColumnFamilyOptions> out = {{.name = std::string(kJourneys)},
-                                                 {.name = std::string(kReporting)},
-                                                 {.name = std::string(kContract)},
-                                                 {.name = std::string(kQuality)}};
-  for (auto& f : counts_->StateColumnFamilies()) out.push_back(std::move(f));
-  return out;
+  return readmodel::layout::CepFamilies();
 }
 
 absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origin& origin) {
@@ -110,7 +82,7 @@ absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origi
   if (absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s)) {
     // A set of ids, not a counter: the engine does not mark a refused event
     // as seen, so its resends are refused again and must not count twice.
-    refused_.insert(Key({event.lot_id(), "refused", event.event_id()}));
+    refused_.insert(Key({event.lot_id(), readmodel::layout::kRefused, event.event_id()}));
     return s;
   }
   if (!s.ok()) return s;
@@ -130,23 +102,14 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
       // another parses as their merge (repeated fields concatenated).
       fact_.Clear();
       if (auto s = domain::AddToJourney(event, fact_); !s.ok()) return s;
-      key_.assign(event.lot_id());
-      key_.push_back('\0');
-      const std::string_view beneficiary = domain::BeneficiaryOf(event);
-      key_.append(beneficiary.data(), beneficiary.size());
+      readmodel::layout::JourneyKey(key_, event.lot_id(), domain::BeneficiaryOf(event));
       fact_.AppendToString(&journeys_[key_]);
     }
-    // "<lot>\0<YYYY-MM-DD>\0<delay, 4 digits>", built by hand (every event).
-    key_.assign(event.lot_id());
-    key_.push_back('\0');
-    key_.append(domain::FormatDay(*day));
-    key_.push_back('\0');
-    const int capped = std::clamp(*delay, 0, kMaxDelayDays);
-    for (int unit : {1000, 100, 10, 1}) key_.push_back(static_cast<char>('0' + capped / unit % 10));
+    readmodel::layout::ReportingKey(key_, event.lot_id(), *day, *delay);
     ++reporting_[key_];
     return absl::OkStatus();
   }
-  if (IsSteeringEvent(event)) return steering_->Fold(event);
+  if (readmodel::IsSteeringEvent(event)) return steering_->Fold(event);
   if (event.has_terms_published()) {
     const auto& terms = event.terms_published().terms();
     if (auto s = domain::ValidateTerms(terms); !s.ok()) return s;
@@ -159,12 +122,12 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     *record.mutable_terms() = terms;
     record.set_occurred_at(event.occurred_at().seconds());
     record.set_event_id(event.event_id());
-    auto& slot = terms_[Key({event.lot_id(), "terms", terms.version()})];
+    auto& slot = terms_[Key({event.lot_id(), readmodel::layout::kTerms, terms.version()})];
     if (slot.event_id().empty() || Later(record, slot)) slot = std::move(record);
     return absl::OkStatus();
   }
   if (event.has_history_imported()) {  // data quality: imported history, apart from live
-    imported_[Key({event.lot_id(), "imported", event.event_id()})] =
+    imported_[Key({event.lot_id(), readmodel::layout::kImported, event.event_id()})] =
         event.history_imported().events();
     return absl::OkStatus();
   }
@@ -177,7 +140,7 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     *record.mutable_lot() = event.lot_awarded();
     record.set_occurred_at(event.occurred_at().seconds());
     record.set_event_id(event.event_id());
-    auto& slot = awards_[Key({event.lot_id(), "award"})];
+    auto& slot = awards_[Key({event.lot_id(), readmodel::layout::kAward})];
     if (slot.event_id().empty() || Later(record, slot)) slot = std::move(record);
   }
   return absl::OkStatus();
@@ -231,105 +194,6 @@ void CepProjection::Discard() {
   awards_.clear();
   steering_->Clear();
   counts_->Discard();
-}
-
-absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store) {
-  std::set<std::string> lots;
-  // A lot with journeys has reporting cells, which are far fewer (one per
-  // day and delay): no need to visit the journeys.
-  for (auto family :
-       {CepProjection::kContract, CepProjection::kReporting, CepProjection::kQuality}) {
-    absl::Status s = store.ForEach(family, "", [&](std::string_view key, std::string_view) {
-      lots.insert(std::string(key.substr(0, key.find('\0'))));
-      return true;
-    });
-    if (!s.ok()) return s;
-  }
-  return std::vector<std::string>(lots.begin(), lots.end());
-}
-
-absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view lot_id) {
-  LotReadModel out;
-  out.facts.lot_id = std::string(lot_id);
-  const std::string prefix = Key({lot_id, ""});
-  absl::Status bad;
-  absl::Status s =
-      store.ForEach(CepProjection::kJourneys, prefix, [&](std::string_view, std::string_view v) {
-        sv1::Journey j;
-        if (!j.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = absl::DataLossError("cannot parse a stored journey");
-          return false;
-        }
-        domain::NormalizeJourney(j);
-        out.facts.journeys.push_back(std::move(j));
-        return true;
-      });
-  if (!s.ok()) return s;
-  s = store.ForEach(
-      CepProjection::kReporting, prefix, [&](std::string_view key, std::string_view v) {
-        auto parts = Parts(key);
-        auto day = parts.size() == 3
-                       ? domain::ParseDay(parts[1])
-                       : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
-        auto count = store::DecodeFixed64(v, "cep count");
-        if (!day.ok() || !count.ok()) {
-          bad = absl::DataLossError("bad reporting cell in the store");
-          return false;
-        }
-        out.facts.reporting.push_back(
-            {.day = *day, .delay_days = std::stoi(std::string(parts[2])), .count = *count});
-        return true;
-      });
-  if (!s.ok()) return s;
-  s = store.ForEach(CepProjection::kContract, prefix,
-                    [&](std::string_view key, std::string_view v) {
-                      auto parts = Parts(key);
-                      if (parts.size() >= 2 && parts[1] == "award") {
-                        sv1::LotRecord r;
-                        if (!r.ParseFromString(std::string(v))) {
-                          bad = absl::DataLossError("cannot parse a stored award");
-                          return false;
-                        }
-                        out.facts.award = r.lot();
-                      } else if (parts.size() == 3 && parts[1] == "terms") {
-                        sv1::TermsRecord r;
-                        if (!r.ParseFromString(std::string(v))) {
-                          bad = absl::DataLossError("cannot parse stored terms");
-                          return false;
-                        }
-                        out.terms.push_back(r.terms());
-                      }
-                      return true;
-                    });
-  if (!s.ok()) return s;
-  s = store.ForEach(CepProjection::kQuality, Key({lot_id, "refused", ""}),
-                    [&](std::string_view, std::string_view) {
-                      ++out.facts.refused;
-                      return true;
-                    });
-  if (!s.ok()) return s;
-  s = store.ForEach(CepProjection::kQuality, Key({lot_id, "imported", ""}),
-                    [&](std::string_view, std::string_view v) {
-                      auto n = store::DecodeFixed64(v, "cep imported count");
-                      if (!n.ok()) {
-                        bad = n.status();
-                        return false;
-                      }
-                      out.facts.imported += *n;
-                      return true;
-                    });
-  if (!s.ok()) return s;
-  if (!bad.ok()) return bad;
-  return out;
-}
-
-domain::TermsHistory HistoryOf(const std::vector<v1::ContractTerms>& terms,
-                               std::vector<std::string>* problems) {
-  domain::TermsHistory history;
-  for (const auto& t : terms) {
-    if (auto s = history.Add(t); !s.ok() && problems) problems->push_back(s.ToString());
-  }
-  return history;
 }
 
 }  // namespace pilotage::projector

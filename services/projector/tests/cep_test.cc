@@ -72,14 +72,5 @@ TEST(CepProjection, AcceptsGoodTerms) {
   EXPECT_TRUE((*cep)->Fold(Published(GoodTerms("2024.1", "2024-01-02")), {}).ok());
 }
 
-TEST(HistoryOf, LeavesOutOverlappingVersionsAndSaysWhy) {
-  std::vector<std::string> problems;
-  auto history =
-      HistoryOf({GoodTerms("2024.1", "2024-01-02"), GoodTerms("2024.1b", "2024-01-02")}, &problems);
-  EXPECT_EQ(history.size(), 1u);
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find("overlapping"), std::string::npos) << problems[0];
-}
-
 }  // namespace
 }  // namespace pilotage::projector

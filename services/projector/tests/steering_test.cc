@@ -1,8 +1,8 @@
-// The steering read model folded by the cep projection (steering.h): the
+// The steering read model folded by the cep projection (libs/readmodel steering.h): the
 // adversarial procedure and corrective actions merged slot by slot, the same
 // state whatever the arrival order and batching, malformed events refused
 // with the field named.
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/steering.h"
 
 #include <algorithm>
 #include <functional>
@@ -12,11 +12,16 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/projector/cep.h"
+#include "pilotage/readmodel/lots.h"
 #include "pilotage/store/store.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::projector {
 namespace {
+
+using readmodel::ReadLot;
+using readmodel::ReadSteering;
+using readmodel::SteeringReadModel;
 
 // 2024-07-01T10:00:00Z; steps are an hour apart from there.
 constexpr int64_t kJuly1 = 1719828000;

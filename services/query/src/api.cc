@@ -10,8 +10,9 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/period.h"
-#include "pilotage/projector/kpi_report.h"
-#include "pilotage/projector/steering_report.h"
+#include "pilotage/readmodel/json.h"
+#include "pilotage/readmodel/kpis.h"
+#include "pilotage/readmodel/reports.h"
 
 namespace pilotage::query {
 namespace {
@@ -73,7 +74,7 @@ absl::StatusOr<std::vector<std::string>> ReadableLots(Generation& view,
 }
 
 absl::StatusOr<domain::Period> LotPeriod(const std::string& text, const domain::LotFacts& facts) {
-  auto p = projector::ParseLotPeriod(text, facts);
+  auto p = readmodel::ParseLotPeriod(text, facts);
   if (!p.ok()) {
     return absl::Status(p.status().code() == absl::StatusCode::kFailedPrecondition
                             ? absl::StatusCode::kFailedPrecondition
@@ -83,7 +84,7 @@ absl::StatusOr<domain::Period> LotPeriod(const std::string& text, const domain::
   return p;
 }
 
-json AwardJson(const projector::LotReadModel& model) {
+json AwardJson(const readmodel::LotReadModel& model) {
   if (!model.facts.award) return nullptr;
   const auto& a = *model.facts.award;
   return {
@@ -157,25 +158,55 @@ json Funnel(const domain::LotFacts& facts, const domain::Period& period) {
           {"closure", closure}};
 }
 
-json CompactKpis(const json& kpis) {
+json CompactKpis(const domain::LotEvaluation& e) {
   json out = json::array();
-  for (const auto& k : kpis) {
-    out.push_back({{"id", k["id"]},
-                   {"value", k["value"]},
-                   {"target", k["target"]},
-                   {"numerator", k["numerator"]},
-                   {"sample", k["sample"]},
-                   {"status", k["status"]}});
+  for (const auto& k : e.kpis) {
+    out.push_back({{"id", k.kpi_id},
+                   {"value", k.value},
+                   {"target", k.target},
+                   {"numerator", k.numerator},
+                   {"sample", k.sample},
+                   {"status", std::string(domain::KpiStatusName(k.status))}});
   }
   return out;
 }
 
+// The latest day of a request or appointment of `facts`, if any.
+std::optional<absl::CivilDay> LatestDay(const domain::LotFacts& facts,
+                                        std::optional<absl::CivilDay> latest) {
+  for (const auto& j : facts.journeys) {
+    for (const auto& r : j.requests()) {
+      auto d = domain::ParseDay(r.day());
+      if (d.ok() && (!latest || *d > *latest)) latest = *d;
+    }
+    for (const auto& a : j.appointments()) {
+      auto d = domain::ParseDay(a.day());
+      if (d.ok() && (!latest || *d > *latest)) latest = *d;
+    }
+  }
+  return latest;
+}
+
+// The quarter of the latest activity of `lots` (what pages show first), if
+// any.
+absl::StatusOr<std::optional<domain::Period>> DefaultPeriod(Generation& view,
+                                                            const std::vector<std::string>& lots) {
+  std::optional<absl::CivilDay> latest;
+  for (const auto& lot : lots) {
+    auto model = view.Lot(lot);
+    if (!model.ok()) return model.status();
+    latest = LatestDay((*model)->facts, latest);
+  }
+  if (!latest) return std::nullopt;
+  return domain::Period::QuarterOf(*latest);
+}
+
 // What steering reports need of a lot, read from one view and kept alive.
 struct SteeringInputs {
-  std::shared_ptr<const projector::LotReadModel> lot;
-  std::shared_ptr<const projector::SteeringReadModel> steering;
+  std::shared_ptr<const readmodel::LotReadModel> lot;
+  std::shared_ptr<const readmodel::SteeringReadModel> steering;
   domain::TermsHistory history;
-  projector::LotSteering View(const std::string& lot_id) const {
+  readmodel::LotSteering View(const std::string& lot_id) const {
     return {.lot_id = lot_id, .lot = lot.get(), .steering = steering.get(), .history = &history};
   }
 };
@@ -188,7 +219,7 @@ absl::StatusOr<SteeringInputs> ReadSteeringInputs(Generation& view, const std::s
   auto steering = view.Steering(lot_id);
   if (!steering.ok()) return steering.status();
   in.steering = *steering;
-  in.history = projector::HistoryOf(in.lot->terms, nullptr);
+  in.history = readmodel::HistoryOf(in.lot->terms, nullptr);
   return in;
 }
 
@@ -212,15 +243,24 @@ absl::StatusOr<CheckedSteering> CheckedSteeringInputs(Generation& view,
 
 // The statement of `period` for a lot, or why there is none (a lot without
 // award or terms: a note, not an error, in pages that show several things).
-absl::StatusOr<json> StatementOrNote(const SteeringInputs& in, const std::string& lot_id,
-                                     const domain::Period& period, absl::CivilDay today) {
-  auto report = projector::ComputeStatementReport(in.View(lot_id), period, today);
+struct StatementOrWhy {
+  std::optional<readmodel::StatementReport> report;
+  std::string why;
+};
+absl::StatusOr<StatementOrWhy> StatementOf(const SteeringInputs& in, const std::string& lot_id,
+                                           const domain::Period& period, absl::CivilDay today) {
+  auto report = readmodel::ComputeStatementReport(in.View(lot_id), period, today);
   if (absl::IsFailedPrecondition(report.status()) || absl::IsNotFound(report.status()) ||
       absl::IsInvalidArgument(report.status())) {
-    return json{{"unavailable", std::string(report.status().message())}};
+    return StatementOrWhy{.why = std::string(report.status().message())};
   }
   if (!report.ok()) return report.status();
-  return projector::StatementReportJson(lot_id, *report);
+  return StatementOrWhy{.report = std::move(*report)};
+}
+
+json StatementOrNoteJson(const StatementOrWhy& statement, const std::string& lot_id) {
+  if (!statement.report) return json{{"unavailable", statement.why}};
+  return readmodel::StatementReportJson(lot_id, *statement.report);
 }
 
 // Whether a penalty proposed for `text` is about a day of `period`.
@@ -286,29 +326,19 @@ json FreshnessJson(const Freshness& f, absl::Time computed_at) {
 absl::StatusOr<json> Meta(Generation& view, const access::Principal& who) {
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
-  std::optional<absl::CivilDay> latest;
   json lot_rows = json::array();
   for (const auto& lot : *lots) {
     auto model = view.Lot(lot);
     if (!model.ok()) return model.status();
-    for (const auto& j : (*model)->facts.journeys) {
-      for (const auto& r : j.requests()) {
-        auto d = domain::ParseDay(r.day());
-        if (d.ok() && (!latest || *d > *latest)) latest = *d;
-      }
-      for (const auto& a : j.appointments()) {
-        auto d = domain::ParseDay(a.day());
-        if (d.ok() && (!latest || *d > *latest)) latest = *d;
-      }
-    }
     lot_rows.push_back({{"lot", lot}, {"award", AwardJson(**model)}});
   }
+  auto period = DefaultPeriod(view, *lots);
+  if (!period.ok()) return period.status();
   json principal = {{"role", who.role == access::Principal::Role::kPilot ? "pilot" : "operator"},
                     {"id", who.id}};
   return json{{"principal", principal},
               {"lots", lot_rows},
-              {"default_period",
-               latest ? json(domain::Period::QuarterOf(*latest).ToString()) : json(nullptr)}};
+              {"default_period", *period ? json((*period)->ToString()) : json(nullptr)}};
 }
 
 absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
@@ -335,7 +365,7 @@ absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
     }
     if (!shown) shown = *period;
     std::vector<std::string> problems;
-    auto e = projector::EvaluateLotModel(**model, *period, &problems);
+    auto e = readmodel::EvaluateLotModel(**model, *period, &problems);
     if (!e.ok()) {
       if (!absl::IsNotFound(e.status())) return e.status();
       row["problem"] = std::string(e.status().message());
@@ -343,23 +373,23 @@ absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
       rows.push_back(row);
       continue;
     }
-    json full = projector::EvaluationJson(*e, problems);
-    for (const auto& k : full["kpis"]) {
-      if (seen_columns.insert(k["id"].get<std::string>()).second) {
-        columns.push_back({{"id", k["id"]},
-                           {"label", k["label"]},
-                           {"formula", k["formula"]},
-                           {"direction", k["direction"]},
-                           {"informational", k["informational"]}});
+    for (const auto& k : e->kpis) {
+      if (seen_columns.insert(k.kpi_id).second) {
+        columns.push_back({{"id", k.kpi_id},
+                           {"label", k.label},
+                           {"formula", v1::KpiFormula::Value_Name(k.formula)},
+                           {"direction", v1::Direction::Value_Name(k.direction)},
+                           {"informational", k.informational}});
       }
     }
-    row["terms_version"] = full["terms_version"];
-    row["closing_day"] = full["closing_day"];
-    row["kpis"] = CompactKpis(full["kpis"]);
+    row["terms_version"] = e->terms.version();
+    row["closing_day"] = domain::FormatDay(e->closing_day);
+    row["kpis"] = CompactKpis(*e);
     json summary = json::object();
-    for (const auto& k : full["kpis"])
-      summary[k["status"].get<std::string>()] =
-          summary.value(k["status"].get<std::string>(), 0) + 1;
+    for (const auto& k : e->kpis) {
+      const std::string status(domain::KpiStatusName(k.status));
+      summary[status] = summary.value(status, 0) + 1;
+    }
     row["status_counts"] = summary;
     if (!problems.empty()) row["problems"] = problems;
     rows.push_back(row);
@@ -382,25 +412,23 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
   if (!period_text.ok()) return period_text.status();
   auto lots = view.Lots();
   if (!lots.ok()) return lots.status();
-  std::vector<std::shared_ptr<const projector::LotReadModel>> models;
-  std::vector<const projector::LotReadModel*> pointers;
+  readmodel::NationalKpis national(*period_text);
   int64_t new_beneficiaries = 0, appointments = 0, closures = 0, surveys = 0;
   for (const auto& lot : *lots) {
     auto model = view.Lot(lot);
     if (!model.ok()) return model.status();
-    models.push_back(*model);
-    pointers.push_back(model->get());
     auto period = LotPeriod(*period_text, (*model)->facts);
     if (!period.ok()) return period.status();
+    if (auto s = national.Add(**model); !s.ok()) return s;
     auto counters = Counters((*model)->facts, *period);
     new_beneficiaries += Total(counters, "new_beneficiaries");
     appointments += Total(counters, "appointments");
     closures += Total(counters, "closures");
     surveys += Total(counters, "surveys");
   }
-  auto kpis = projector::NationalKpisJson(pointers, *period_text);
+  auto kpis = std::move(national).Finish();
   if (!kpis.ok()) return kpis.status();
-  json out = std::move(*kpis);
+  json out = readmodel::NationalKpisJson(*kpis);
   out.erase("lot");
   // Penalties proposed for the period, and each lot's fund usage as its
   // statement for the period computes it.
@@ -415,7 +443,7 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
     if (!in.ok()) return in.status();
     auto period = LotPeriod(*period_text, in->lot->facts);
     if (!period.ok()) return period.status();
-    auto procedures = projector::PenaltyProcedures(*in->steering, in->history, nullptr);
+    auto procedures = readmodel::PenaltyProcedures(*in->steering, in->history, nullptr);
     if (!procedures.ok()) return procedures.status();
     for (const auto& p : *procedures) {
       if (!PenaltyInPeriod(p.proposal.period(), *period)) continue;
@@ -426,17 +454,17 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
       if (p.state == domain::PenaltyState::kWaived) waived += amount;
       if (!p.decided()) undecided += amount;
     }
-    auto statement = StatementOrNote(*in, lot, *period, *today);
+    auto statement = StatementOf(*in, lot, *period, *today);
     if (!statement.ok()) return statement.status();
-    if (statement->contains("unavailable")) {
-      without.push_back({{"lot", lot}, {"why", (*statement)["unavailable"]}});
+    if (!statement->report) {
+      without.push_back({{"lot", lot}, {"why", statement->why}});
       continue;
     }
-    const json& f = (*statement)["fund_usage"];
-    envelope += f["budget_envelope_cents"].get<int64_t>();
-    cumulative += f["cumulative_cents"].get<int64_t>();
-    projected += f["projected_cents"].get<int64_t>();
-    if (f["projection_exceeds_envelope"].get<bool>()) over.push_back(lot);
+    const domain::Statement& computed = statement->report->statement;
+    envelope += computed.statement.budget_envelope_cents();
+    cumulative += computed.statement.cumulative_fund_usage_cents();
+    projected += computed.projected_usage_cents;
+    if (computed.projection_exceeds_envelope) over.push_back(lot);
   }
   out["penalties"] = {{"count", count},
                       {"proposed_cents", proposed},
@@ -466,9 +494,9 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   auto period = LotPeriod(*period_text, facts);
   if (!period.ok()) return period.status();
   std::vector<std::string> problems;
-  auto e = projector::EvaluateLotModel(**model, *period, &problems);
+  auto e = readmodel::EvaluateLotModel(**model, *period, &problems);
   if (!e.ok()) return e.status();
-  json out = projector::EvaluationJson(*e, problems);
+  json out = readmodel::EvaluationJson(*e, problems);
   out["award"] = AwardJson(**model);
 
   // Monthly series of every KPI over the months of the period.
@@ -476,9 +504,9 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   json series = json::object();
   for (const auto& month : period->Months()) {
     months.push_back(month.ToString());
-    auto m = projector::EvaluateLotModel(**model, month, nullptr);
-    for (const auto& k : out["kpis"]) {
-      const std::string id = k["id"];
+    auto m = readmodel::EvaluateLotModel(**model, month, nullptr);
+    for (const auto& k : e->kpis) {
+      const std::string& id = k.kpi_id;
       json point = {{"month", month.ToString()}, {"month_label", month.FrenchLabel()}};
       const domain::KpiResult* r = nullptr;
       if (m.ok()) {
@@ -520,16 +548,17 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   if (!today.ok()) return today.status();
   auto in = ReadSteeringInputs(view, lot);
   if (!in.ok()) return in.status();
-  auto ledger = projector::PenaltyLedgerJson(in->View(lot), *today);
+  auto ledger = readmodel::ReadLedger(in->View(lot), *today);
   if (!ledger.ok()) return ledger.status();
-  auto statement = StatementOrNote(*in, lot, *period, *today);
+  auto statement = StatementOf(*in, lot, *period, *today);
   if (!statement.ok()) return statement.status();
-  out["steering"] = {{"on", domain::FormatDay(*today)},
-                     {"penalties", (*ledger)["penalties"]},
-                     {"penalty_totals", (*ledger)["totals"]},
-                     {"past_deadline_undecided", (*ledger)["past_deadline_undecided"]},
-                     {"actions", projector::ActionsReportJson(in->View(lot), *today)["actions"]},
-                     {"statement", *statement}};
+  out["steering"] = {
+      {"on", domain::FormatDay(*today)},
+      {"penalties", readmodel::PenaltyRowsJson(*ledger, *today)},
+      {"penalty_totals", readmodel::PenaltyTotalsJson(*ledger)},
+      {"past_deadline_undecided", ledger->past_deadline_undecided},
+      {"actions", readmodel::ActionRowsJson(readmodel::ReportActions(*in->steering, *today))},
+      {"statement", StatementOrNoteJson(*statement, lot)}};
   return out;
 }
 
@@ -537,14 +566,14 @@ absl::StatusOr<json> LotPenalties(Generation& view, const access::Principal& who
                                   const std::string& lot) {
   auto in = CheckedSteeringInputs(view, who, lot);
   if (!in.ok()) return in.status();
-  return projector::PenaltyLedgerJson(in->View(lot), in->today);
+  return readmodel::PenaltyLedgerJson(in->View(lot), in->today);
 }
 
 absl::StatusOr<json> LotActions(Generation& view, const access::Principal& who,
                                 const std::string& lot) {
   auto in = CheckedSteeringInputs(view, who, lot);
   if (!in.ok()) return in.status();
-  return projector::ActionsReportJson(in->View(lot), in->today);
+  return readmodel::ActionsReportJson(in->View(lot), in->today);
 }
 
 absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who,
@@ -555,7 +584,7 @@ absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who
   if (!in.ok()) return in.status();
   auto period = LotPeriod(*period_text, in->lot->facts);
   if (!period.ok()) return period.status();
-  auto report = projector::ComputeStatementReport(in->View(lot), *period, in->today);
+  auto report = readmodel::ComputeStatementReport(in->View(lot), *period, in->today);
   if (!report.ok()) {
     if (absl::IsFailedPrecondition(report.status()) || absl::IsNotFound(report.status())) {
       return absl::FailedPreconditionError(fmt::format("statement of {} for {}: {}", lot,
@@ -564,22 +593,48 @@ absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who
     }
     return report.status();
   }
-  return projector::StatementReportJson(lot, *report);
+  return readmodel::StatementReportJson(lot, *report);
 }
+
+namespace {
+
+// A lot's evaluation for the period asked, once `who` may read the lot and
+// it exists (what the quality pages show of it).
+absl::StatusOr<domain::LotEvaluation> QualityEvaluation(Generation& view,
+                                                        const access::Principal& who,
+                                                        const std::string& lot,
+                                                        const std::string& period_text) {
+  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
+  auto model = view.Lot(lot);
+  if (!model.ok()) return model.status();
+  auto period = LotPeriod(period_text, (*model)->facts);
+  if (!period.ok()) return period.status();
+  return readmodel::EvaluateLotModel(**model, *period, nullptr);
+}
+
+json LotQualityJson(const std::string& lot, const domain::LotEvaluation& e) {
+  json out = {{"lot", lot},
+              {"period", e.period.ToString()},
+              {"period_label", e.period.FrenchLabel()},
+              {"closing_day", domain::FormatDay(e.closing_day)},
+              {"data_quality", readmodel::DataQualityJson(e.quality)}};
+  for (const auto& k : e.kpis) {
+    if (k.formula == v1::KpiFormula::REPORTING_TIMELINESS) {
+      out["reporting_timeliness"] = readmodel::KpiJson(e, k);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 absl::StatusOr<json> LotQuality(Generation& view, const access::Principal& who,
                                 const std::string& lot, const Params& params) {
-  auto detail = LotDetail(view, who, lot, params);
-  if (!detail.ok()) return detail.status();
-  json out = {{"lot", lot},
-              {"period", (*detail)["period"]},
-              {"period_label", (*detail)["period_label"]},
-              {"closing_day", (*detail)["closing_day"]},
-              {"data_quality", (*detail)["data_quality"]}};
-  for (const auto& k : (*detail)["kpis"]) {
-    if (k["formula"] == "REPORTING_TIMELINESS") out["reporting_timeliness"] = k;
-  }
-  return out;
+  auto period_text = PeriodParam(params);
+  if (!period_text.ok()) return period_text.status();
+  auto e = QualityEvaluation(view, who, lot, *period_text);
+  if (!e.ok()) return e.status();
+  return LotQualityJson(lot, *e);
 }
 
 absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
@@ -589,27 +644,27 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json rows = json::array();
-  json totals = {{"events", 0}, {"late_events", 0}, {"refused_events", 0}};
-  json buckets = json::object();
+  int64_t events = 0, late = 0, refused = 0;
+  std::map<std::string, int64_t> buckets;
   for (const auto& lot : *lots) {
-    auto q = LotQuality(view, who, lot, params);
-    if (!q.ok()) {
-      if (absl::IsNotFound(q.status()) || absl::IsFailedPrecondition(q.status())) {
-        rows.push_back({{"lot", lot}, {"problem", std::string(q.status().message())}});
+    auto e = QualityEvaluation(view, who, lot, *period_text);
+    if (!e.ok()) {
+      if (absl::IsNotFound(e.status()) || absl::IsFailedPrecondition(e.status())) {
+        rows.push_back({{"lot", lot}, {"problem", std::string(e.status().message())}});
         continue;
       }
-      return q.status();
+      return e.status();
     }
-    const json& dq = (*q)["data_quality"];
-    for (const char* f : {"events", "late_events", "refused_events"}) {
-      totals[f] = totals[f].get<int64_t>() + dq[f].get<int64_t>();
-    }
-    for (const auto& [b, n] : dq["reporting_delay_days"].items()) {
-      buckets[b] = buckets.value(b, int64_t{0}) + n.get<int64_t>();
-    }
-    rows.push_back(*q);
+    events += e->quality.events;
+    late += e->quality.late;
+    refused += e->quality.refused;
+    for (const auto& [b, n] : e->quality.timeliness) buckets[b] += n;
+    rows.push_back(LotQualityJson(lot, *e));
   }
-  totals["reporting_delay_days"] = buckets;
+  json totals = {{"events", events},
+                 {"late_events", late},
+                 {"refused_events", refused},
+                 {"reporting_delay_days", buckets}};
   json out = {{"period", *period_text}, {"lots", rows}, {"totals", totals}};
   if (auto p = domain::Period::Parse(*period_text); p.ok()) {
     out["period"] = p->ToString();
@@ -629,58 +684,62 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
 }
 
 absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view) {
-  access::Principal pilot{.role = access::Principal::Role::kPilot, .id = "metrics"};
-  auto meta = Meta(view, pilot);
-  if (!meta.ok()) return meta.status();
+  auto lots = view.Lots();  // a pilot's view: every lot
+  if (!lots.ok()) return lots.status();
+  auto period = DefaultPeriod(view, *lots);
+  if (!period.ok()) return period.status();
   std::vector<KpiGauge> out;
-  if ((*meta)["default_period"].is_null()) return out;
-  auto list = LotsList(view, pilot, {{"period", (*meta)["default_period"].get<std::string>()}});
-  if (!list.ok()) return list.status();
-  for (const auto& row : (*list)["lots"]) {
-    for (const auto& k : row["kpis"]) {
-      out.push_back({.lot = row["lot"],
-                     .kpi = k["id"],
-                     .period = (*list)["period"],
-                     .value = k["value"],
-                     .target = k["target"],
-                     .measured = k["status"] != "NOT_ENOUGH_DATA"});
+  if (!*period) return out;
+  const std::string period_text = (*period)->ToString();
+  for (const auto& lot : *lots) {
+    auto model = view.Lot(lot);
+    if (!model.ok()) return model.status();
+    auto e = readmodel::EvaluateLotModel(**model, **period, nullptr);
+    if (!e.ok()) {
+      if (absl::IsNotFound(e.status())) continue;  // no terms: no gauge
+      return e.status();
+    }
+    for (const auto& k : e->kpis) {
+      out.push_back({.lot = lot,
+                     .kpi = k.kpi_id,
+                     .period = period_text,
+                     .value = k.value,
+                     .target = k.target,
+                     .measured = k.status != domain::KpiStatus::kNotEnoughData});
     }
   }
   return out;
 }
 
 absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view) {
-  access::Principal pilot{.role = access::Principal::Role::kPilot, .id = "metrics"};
-  auto meta = Meta(view, pilot);
-  if (!meta.ok()) return meta.status();
+  auto lots = view.Lots();  // a pilot's view: every lot
+  if (!lots.ok()) return lots.status();
+  auto period = DefaultPeriod(view, *lots);
+  if (!period.ok()) return period.status();
   auto today = Today();
   if (!today.ok()) return today.status();
   std::vector<SteeringGauge> out;
-  for (const auto& row : (*meta)["lots"]) {
-    const std::string lot = row["lot"];
+  for (const auto& lot : *lots) {
     auto in = ReadSteeringInputs(view, lot);
     if (!in.ok()) return in.status();
     SteeringGauge g{.lot = lot};
     for (const char* state : {"PROPOSED", "OBSERVATIONS_RECEIVED", "CONFIRMED", "WAIVED"}) {
       g.penalties_cents[state] = 0;
     }
-    auto procedures = projector::PenaltyProcedures(*in->steering, in->history, nullptr);
+    auto procedures = readmodel::PenaltyProcedures(*in->steering, in->history, nullptr);
     if (!procedures.ok()) return procedures.status();
     for (const auto& p : *procedures) {
       g.penalties_cents[std::string(domain::PenaltyStateName(p.state))] +=
           p.proposal.amount_cents();
     }
-    if (!(*meta)["default_period"].is_null()) {
-      auto period = domain::Period::Parse((*meta)["default_period"].get<std::string>());
-      if (period.ok()) {
-        auto report = projector::ComputeStatementReport(in->View(lot), *period, *today);
-        if (report.ok()) {
-          g.has_statement = true;
-          g.contract_year = report->statement.contract_year.ToString();
-          g.cumulative_cents = report->statement.statement.cumulative_fund_usage_cents();
-          g.projected_cents = report->statement.projected_usage_cents;
-          g.envelope_cents = report->statement.statement.budget_envelope_cents();
-        }
+    if (*period) {
+      auto report = readmodel::ComputeStatementReport(in->View(lot), **period, *today);
+      if (report.ok()) {
+        g.has_statement = true;
+        g.contract_year = report->statement.contract_year.ToString();
+        g.cumulative_cents = report->statement.statement.cumulative_fund_usage_cents();
+        g.projected_cents = report->statement.projected_usage_cents;
+        g.envelope_cents = report->statement.statement.budget_envelope_cents();
       }
     }
     out.push_back(std::move(g));

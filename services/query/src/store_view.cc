@@ -4,7 +4,6 @@
 
 #include "absl/time/clock.h"
 #include "fmt/format.h"
-#include "pilotage/projector/projector.h"
 #include "spdlog/spdlog.h"
 
 namespace pilotage::query {
@@ -25,36 +24,36 @@ std::optional<int64_t> Freshness::LagEvents() const {
 absl::StatusOr<std::vector<std::string>> Generation::Lots() {
   std::lock_guard lock(mu_);
   if (!lots_) {
-    auto lots = projector::ListLots(store());
+    auto lots = readmodel::ListLots(store());
     if (!lots.ok()) return lots.status();
     lots_ = std::move(*lots);
   }
   return *lots_;
 }
 
-absl::StatusOr<std::shared_ptr<const projector::LotReadModel>> Generation::Lot(
+absl::StatusOr<std::shared_ptr<const readmodel::LotReadModel>> Generation::Lot(
     const std::string& lot_id) {
   {
     std::lock_guard lock(mu_);
     if (auto it = models_.find(lot_id); it != models_.end()) return it->second;
   }
   // Read outside the lock: two computations may read the same lot once each.
-  auto model = projector::ReadLot(store(), lot_id);
+  auto model = readmodel::ReadLot(store(), lot_id);
   if (!model.ok()) return model.status();
-  auto shared = std::make_shared<const projector::LotReadModel>(std::move(*model));
+  auto shared = std::make_shared<const readmodel::LotReadModel>(std::move(*model));
   std::lock_guard lock(mu_);
   return models_.emplace(lot_id, std::move(shared)).first->second;
 }
 
-absl::StatusOr<std::shared_ptr<const projector::SteeringReadModel>> Generation::Steering(
+absl::StatusOr<std::shared_ptr<const readmodel::SteeringReadModel>> Generation::Steering(
     const std::string& lot_id) {
   {
     std::lock_guard lock(mu_);
     if (auto it = steering_.find(lot_id); it != steering_.end()) return it->second;
   }
-  auto model = projector::ReadSteering(store(), lot_id);
+  auto model = readmodel::ReadSteering(store(), lot_id);
   if (!model.ok()) return model.status();
-  auto shared = std::make_shared<const projector::SteeringReadModel>(std::move(*model));
+  auto shared = std::make_shared<const readmodel::SteeringReadModel>(std::move(*model));
   std::lock_guard lock(mu_);
   return steering_.emplace(lot_id, std::move(shared)).first->second;
 }
@@ -69,35 +68,14 @@ std::shared_ptr<std::mutex> Generation::KeyMutex(const std::string& key) {
 StoreView::StoreView(StoreViewOptions options) : options_(std::move(options)) {}
 StoreView::~StoreView() = default;
 
-absl::Status StoreView::Open(const fs::path& store_path) {
-  if (!cep_) {
-    auto cep = projector::MakeProjection("cep");
-    if (!cep.ok()) return cep.status();
-    cep_ = std::move(*cep);
-  }
+absl::Status StoreView::Open(const readmodel::StoreLocation& where) {
   // Two secondaries of the same store: computations read the front one
   // while Refresh catches the back one up, then swaps them.
   std::shared_ptr<Instance> pair[2];
-  std::error_code ec;
-  const absl::Time opened_at = absl::Now();  // the view is at least this fresh
   for (int i = 0; i < 2; ++i) {
-    const fs::path dir = options_.secondary_dir / (i == 0 ? "a" : "b");
-    fs::create_directories(dir, ec);
-    if (ec) {
-      return absl::UnavailableError(fmt::format("creating {}: {}", dir.string(), ec.message()));
-    }
-    auto store = store::Store::OpenSecondary(store_path.string(), dir.string(),
-                                             projection::ProjectionStoreOptions(*cep_));
+    auto store =
+        readmodel::ReadStore::OpenSecondary(where, options_.secondary_dir / (i == 0 ? "a" : "b"));
     if (!store.ok()) return store.status();
-    auto tag = (*store)->Get(projection::kMetaFamily, "projection");
-    if (!tag.ok()) return tag.status();
-    const std::string want = projection::ProjectionTag(*cep_);
-    if (*tag && **tag != want) {
-      return absl::FailedPreconditionError(
-          fmt::format("{} was written by projection {}, the query service reads {}: rebuild it "
-                      "(pilotage-projector rebuild)",
-                      store_path.string(), **tag, want));
-    }
     pair[i] = std::make_shared<Instance>();
     pair[i]->store = std::move(*store);
   }
@@ -105,13 +83,11 @@ absl::Status StoreView::Open(const fs::path& store_path) {
   // start: an answer computed before the first catch-up must not show an
   // empty progress (no lag, no dead letters) nor an unknown catch-up time
   // (opening a secondary reads the store as it is then, like a catch-up).
-  auto progress = projection::ReadProgress(*pair[0]->store);
-  if (!progress.ok()) return progress.status();
+  const readmodel::Freshness& opened = pair[0]->store->freshness();
   auto state = std::make_shared<ViewState>();
-  state->caught_up_at = opened_at;
-  state->store = fs::relative(store_path, options_.data_dir, ec).string();
-  if (ec || state->store.empty()) state->store = store_path.filename().string();
-  state->progress = std::move(*progress);
+  state->caught_up_at = opened.opened_at;
+  state->store = where.name;
+  state->progress = opened.progress;
   // What the old store's view held is freed after the lock, on this thread.
   std::shared_ptr<Generation> old;
   std::map<std::string, std::shared_ptr<const Answer>> old_answers;
@@ -119,7 +95,7 @@ absl::Status StoreView::Open(const fs::path& store_path) {
   std::lock_guard lock(mu_);
   old_front = std::exchange(front_, std::move(pair[0]));
   old_back = std::exchange(back_, std::move(pair[1]));
-  store_path_ = store_path;
+  store_path_ = where.path;
   state->generation = ++generation_number_;
   first_generation_ = state->generation;
   old = std::exchange(generation_, std::make_shared<Generation>(std::move(state), front_));
@@ -128,22 +104,22 @@ absl::Status StoreView::Open(const fs::path& store_path) {
 }
 
 absl::Status StoreView::Refresh() {
-  auto path = projector::CurrentStore(options_.data_dir, /*create=*/false);
-  if (!path.ok()) {
+  auto where = readmodel::CurrentStore(options_.data_dir);
+  if (!where.ok()) {
     std::lock_guard lock(mu_);
-    last_error_ = absl::UnavailableError(std::string(path.status().message()));
-    return path.status();
+    last_error_ = absl::UnavailableError(std::string(where.status().message()));
+    return where.status();
   }
   bool need_open;
   {
     std::lock_guard lock(mu_);
-    need_open = !front_ || fs::weakly_canonical(*path) != fs::weakly_canonical(store_path_);
+    need_open = !front_ || fs::weakly_canonical(where->path) != fs::weakly_canonical(store_path_);
   }
   if (need_open) {
     if (front_)
       spdlog::info("query: {} was repointed to {}, switching", options_.data_dir.string(),
-                   path->string());
-    if (auto s = Open(*path); !s.ok()) {
+                   where->path.string());
+    if (auto s = Open(*where); !s.ok()) {
       std::lock_guard lock(mu_);
       last_error_ = absl::UnavailableError(std::string(s.message()));
       return s;
@@ -152,7 +128,7 @@ absl::Status StoreView::Refresh() {
   // Only this thread swaps front and back: back_ is stable here. It is
   // caught up once the computations of an earlier generation that still
   // read it are done (this thread waits for them, requests do not).
-  absl::StatusOr<std::map<std::string, projection::PartitionProgress>> progress;
+  std::map<std::string, projection::PartitionProgress> progress;
   {
     std::unique_lock catching_up(back_->reading);
     if (auto s = back_->store->CatchUp(); !s.ok()) {
@@ -160,15 +136,14 @@ absl::Status StoreView::Refresh() {
       last_error_ = s;
       return s;
     }
-    progress = projection::ReadProgress(*back_->store);
-    if (!progress.ok()) return progress.status();
+    progress = back_->store->freshness().progress;
   }
   std::shared_ptr<Generation> old;  // freed after the lock, on this thread
   std::lock_guard lock(mu_);
   last_error_ = absl::OkStatus();
   const ViewState& current = *generation_->view();
-  bool changed = progress->size() != current.progress.size();
-  for (const auto& [key, p] : *progress) {
+  bool changed = progress.size() != current.progress.size();
+  for (const auto& [key, p] : progress) {
     if (changed) break;
     auto it = current.progress.find(key);
     changed = it == current.progress.end() || it->second.next_offset != p.next_offset;
@@ -178,7 +153,7 @@ absl::Status StoreView::Refresh() {
     std::swap(front_, back_);
     auto state = std::make_shared<ViewState>(ViewState{.generation = ++generation_number_,
                                                        .store = current.store,
-                                                       .progress = std::move(*progress),
+                                                       .progress = std::move(progress),
                                                        .caught_up_at = now});
     old = std::exchange(generation_, std::make_shared<Generation>(std::move(state), front_));
   } else {

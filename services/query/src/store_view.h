@@ -1,8 +1,8 @@
 #pragma once
 // The query service's view of the projector's store: RocksDB secondary
-// instances (decision 0006) of the store DIR/current points to, caught up on
-// a timer, reopened when the link is repointed after a rebuild (decision
-// 0004); and the answers computed from it (decisions 0014, 0017).
+// instances (decision 0006, opened through libs/readmodel) of the store
+// DIR/current points to, caught up on a timer, reopened when the link is repointed after a rebuild
+// (decision 0004); and the answers computed from it (decisions 0014, 0017).
 //
 // Consistency: two secondaries. Read() runs a computation on the front one
 // while holding that instance (not the view) shared; Refresh() catches the
@@ -39,8 +39,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "pilotage/projection/projection_store.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/open.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/store/store.h"
 
 namespace pilotage::query {
@@ -64,7 +65,7 @@ struct Freshness {
 
 // One instance of the store and the computations reading it.
 struct Instance {
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<readmodel::ReadStore> store;
   // Shared: a computation reads it; exclusive: Refresh catches it up.
   std::shared_mutex reading;
 };
@@ -91,24 +92,24 @@ class Generation {
   // The lots with state in the store, sorted.
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> Lots();
   // A lot's read model (read once per generation).
-  [[nodiscard]] absl::StatusOr<std::shared_ptr<const projector::LotReadModel>> Lot(
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const readmodel::LotReadModel>> Lot(
       const std::string& lot_id);
   // A lot's steering read model (penalties, actions, statements), read once
   // per generation.
-  [[nodiscard]] absl::StatusOr<std::shared_ptr<const projector::SteeringReadModel>> Steering(
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const readmodel::SteeringReadModel>> Steering(
       const std::string& lot_id);
   // One mutex per key: concurrent computations of the same answer on this
   // generation run once (the others wait, then find it remembered).
   std::shared_ptr<std::mutex> KeyMutex(const std::string& key);
 
  private:
-  const store::Store& store() const { return *instance_->store; }
+  const store::Store& store() const { return instance_->store->store(); }
   const std::shared_ptr<ViewState> view_;
   const std::shared_ptr<Instance> instance_;
   std::mutex mu_;
   std::optional<std::vector<std::string>> lots_;
-  std::map<std::string, std::shared_ptr<const projector::LotReadModel>> models_;
-  std::map<std::string, std::shared_ptr<const projector::SteeringReadModel>> steering_;
+  std::map<std::string, std::shared_ptr<const readmodel::LotReadModel>> models_;
+  std::map<std::string, std::shared_ptr<const readmodel::SteeringReadModel>> steering_;
   std::map<std::string, std::shared_ptr<std::mutex>> computing_;
 };
 
@@ -166,11 +167,10 @@ class StoreView {
   uint64_t generation() const;
 
  private:
-  absl::Status Open(const std::filesystem::path& store_path);
+  absl::Status Open(const readmodel::StoreLocation& where);
   Freshness FreshnessOf(const ViewState& view) const;  // under mu_
 
   const StoreViewOptions options_;
-  std::unique_ptr<projection::Projection> cep_;
   // Guards the members below; held only for pointer moves and copies of
   // small maps, never during a catch-up or a computation.
   mutable std::mutex mu_;

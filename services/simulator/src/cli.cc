@@ -91,9 +91,12 @@ int RunCli(int argc, const char* const* argv) {
                      "Send through the ingest gateway at URL (the operators' real path), as "
                      "protobuf EventBatch requests with each operator's token")
           ->type_name("URL");
-  app.add_option("--token-template", gateway.token_template,
-                 "Bearer token of an operator for --to-gateway; {operator} is its id")
-      ->capture_default_str();
+  auto* token_template =
+      app.add_option("--token-template", gateway.token_template,
+                     "Bearer token of an operator for --to-gateway; {operator} is its id "
+                     "(scripts/demo-tokens makes one for a local demonstration)")
+          ->type_name("T");
+  to_gateway->needs(token_template);
   auto* replay = app.add_flag("--replay-clock", gateway.replay_clock,
                               "With --to-gateway: send each request's recording time in "
                               "X-Pilotage-Replay-Time (the gateway must run with --replay-clock)");
@@ -120,7 +123,8 @@ int RunCli(int argc, const char* const* argv) {
       "  pilotage-simulator --dry-run\n"
       "  pilotage-simulator --scale 0.05 --seed 7 --ndjson events.ndjson --summary-json sum.json\n"
       "  pilotage-simulator --to-kafka 127.0.0.1:9092 --years 2 --summary-json sent.json\n"
-      "  pilotage-simulator --to-gateway http://127.0.0.1:8080 --replay-clock");
+      "  pilotage-simulator --to-gateway http://127.0.0.1:8080 --token-template \"$(cat "
+      "build/demo/tokens/token-template)\" --replay-clock");
 
   if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotage-simulator")) {
     return *code;

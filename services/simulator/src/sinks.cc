@@ -205,6 +205,11 @@ absl::StatusOr<std::unique_ptr<GatewaySink>> GatewaySink::Create(
   if (options.batch_events < 1) {
     return absl::InvalidArgumentError("gateway sink: batch_events must be at least 1");
   }
+  if (options.token_template.empty()) {
+    return absl::InvalidArgumentError(
+        "--to-gateway needs --token-template (the operators' bearer token, {operator} standing "
+        "for the operator id; scripts/demo-tokens makes one for a local demonstration)");
+  }
   if (!absl::LoadTimeZone("Europe/Paris", &impl->paris)) {
     return absl::FailedPreconditionError("cannot load the Europe/Paris time zone (tzdata)");
   }

@@ -15,7 +15,8 @@
 //                  BAD_TIMESTAMP, MULTIPLE_BODIES, STRING_TOO_LONG, MISSING_FIELD,
 //                  BAD_FORMAT, BAD_PSEUDONYM, OUT_OF_RANGE, FUTURE_TIMESTAMP,
 //                  BEFORE_CONTRACT_START, UNKNOWN_LOT, LOT_NOT_ALLOWED,
-//                  OPERATOR_MISMATCH, EVENT_TYPE_NOT_ALLOWED, PERSONAL_DATA
+//                  OPERATOR_MISMATCH, EVENT_TYPE_NOT_ALLOWED, PERSONAL_DATA,
+//                  CONFLICTING_EVENT_ID
 // A refusal never carries the refused value: its message names the field and
 // the rule, so that it can be logged and written to pilotage.rejected.v1.
 
@@ -39,8 +40,10 @@ enum class Format {
   kProtobuf,  // application/x-protobuf: a binary pilotage.v1.EventBatch
 };
 
-// The format named by a Content-Type header value (parameters such as
-// "; charset=utf-8" ignored). kInvalidArgument for any other media type.
+// The format named by a Content-Type header value (a "charset" parameter
+// must say utf-8, other parameters are ignored). kInvalidArgument, with a
+// message for the sender, for a missing or other media type (multipart named
+// as such) or another charset.
 [[nodiscard]] absl::StatusOr<Format> FormatFromContentType(std::string_view content_type);
 
 struct Limits {
@@ -68,6 +71,10 @@ struct Refusal {
 struct Item {
   pilotage::v1::Event event;
   std::optional<Refusal> refusal;
+  // Set by Review (RefuseConflictingRepeats) on an accepted event that
+  // repeats an earlier one of the same request, same id and same content:
+  // that earlier item's index. It is not to be written again.
+  std::optional<size_t> repeat_of;
 };
 
 // A decoded body: either a whole-request refusal, or one item per event.
@@ -122,8 +129,22 @@ std::optional<Refusal> ValidateEvent(pilotage::v1::Event& event, size_t index, c
                                      const LotCalendar& lots, absl::Time now,
                                      const ValidationOptions& options = {});
 
+// One event id several times in one request (items as validated, `items[i]`
+// being "events[i]"):
+// - the same content every time (the same validated event): the first is
+//   kept, the others get `repeat_of` = the first's index (harmless resends,
+//   written once);
+// - different content, or one copy refused and another not: every copy not
+//   already refused is refused CONFLICTING_EVENT_ID at events[i].event_id
+//   (nothing of that id is written: which version is right is the sender's
+//   call, and the event store keeps the first one it sees).
+// Copies refused for another reason keep that reason. Items without an
+// event_id are left alone.
+void RefuseConflictingRepeats(std::vector<Item>& items);
+
 // Decodes and validates a whole body: request refusal, or one item per event
-// whose refusal is set or whose event is ready to be written.
+// whose refusal is set or whose event is ready to be written (repeated ids
+// judged by RefuseConflictingRepeats).
 Decoded Review(std::string_view body, Format format, const Sender& sender, const LotCalendar& lots,
                absl::Time now, const ValidationOptions& options = {});
 
@@ -139,7 +160,7 @@ inline constexpr std::string_view kRefusalCodes[] = {"MALFORMED_BODY",    "UNSUP
                                                      "FUTURE_TIMESTAMP",  "BEFORE_CONTRACT_START",
                                                      "UNKNOWN_LOT",       "LOT_NOT_ALLOWED",
                                                      "OPERATOR_MISMATCH", "EVENT_TYPE_NOT_ALLOWED",
-                                                     "PERSONAL_DATA"};
+                                                     "PERSONAL_DATA",     "CONFLICTING_EVENT_ID"};
 
 // Whether a field or column name says personal data ("nom", "email", "nir",
 // "telephone", "adresse", "employeur", … compared case-insensitively).

@@ -36,7 +36,8 @@ struct GatewayConfig {
 };
 
 // Parses the configuration; `origin` names it in errors, `base_dir` resolves a
-// relative "lots_file". kInvalidArgument with the JSON path of the fault.
+// relative "lots_file". kInvalidArgument with the JSON path of the fault, and
+// when no operator has a token (deploy/ingest/gateway.example.json has none).
 [[nodiscard]] absl::StatusOr<GatewayConfig> ParseConfig(std::string_view json_text,
                                                         std::string_view origin,
                                                         const std::string& base_dir);

@@ -1,7 +1,8 @@
 #pragma once
 // pilotage-penalty-job: for a closed period, reads one consistent view of the
-// projector's store (a read-only instance: decision 0006), plans every lot
-// (plan.h), prints the report (report.h), and sends to the contract topic the
+// projector's store (a read-only instance, libs/readmodel: decision 0006),
+// plans every lot one at a time (plan.h; one lot's journeys in memory at
+// once), prints the report (report.h), and sends to the contract topic the
 // PenaltyProposed and CorrectiveActionOpened events that are not in the
 // ledger yet (acks=all, key = lot), all in one Kafka transaction under a
 // stable transactional.id (decision 0025): readers see all of them or none,

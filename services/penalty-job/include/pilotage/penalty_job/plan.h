@@ -48,7 +48,7 @@
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/kpi.h"
 #include "pilotage/domain/period.h"
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/v1/contract.pb.h"
 #include "pilotage/v1/event.pb.h"
 #include "pilotage/v1/terms.pb.h"
@@ -61,7 +61,7 @@ struct LotSnapshot {
   domain::LotFacts facts;
   // Every terms version stored for the lot.
   std::vector<pilotage::v1::ContractTerms> terms;
-  projector::SteeringReadModel steering;
+  readmodel::SteeringReadModel steering;
 };
 
 // The period's appointment fees of a lot under `terms` (the statement's fee

@@ -19,7 +19,7 @@
 //  2. it builds one contract event with a deterministic event id derived
 //     from its content (so a retry after a timeout is deduplicated by the
 //     projector, never counted twice) and checks it with
-//     projector::CheckSteeringEvent;
+//     readmodel::CheckSteeringEvent (libs/readmodel, the fold's own check);
 //  3. it writes it to the contract topic, keyed by lot, with acks=all (the
 //     idempotent libs/kafka Producer), and prints where it landed; with
 //     `dry_run` it prints the event as JSON (protobuf's mapping, proto field

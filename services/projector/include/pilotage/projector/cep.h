@@ -3,26 +3,10 @@
 // models (libs/domain/cep.h explains the semantics), and keeps the activity
 // counts of ActivityCounts beside them so one store serves both.
 //
-// State (every key starts with the lot id and a NUL byte):
-//   cep_journeys   "<lot>\0<pseudonym>"              -> store.v1.Journey records,
-//                  concatenated: each batch appends the facts it folded
-//                  (Store's Append, no read); read as their union with
-//                  domain::NormalizeJourney (ReadLot does; decision 0016)
-//   cep_reporting  "<lot>\0<YYYY-MM-DD>\0<delay>"    -> count (8 bytes LE):
-//                  activity events that occurred that Paris day and were
-//                  recorded `delay` calendar days later (4 digits, capped)
-//   cep_contract   "<lot>\0award"                    -> store.v1.LotRecord
-//                  "<lot>\0terms\0<version>"         -> store.v1.TermsRecord
-//                  "<lot>\0review\0<review_id>"      -> store.v1.ReviewRecord
-//                  "<lot>\0action\0<action_id>"      -> store.v1.ActionRecord
-//                  "<lot>\0penalty\0<penalty_id>"    -> store.v1.PenaltyRecord
-//                  "<lot>\0statement\0<id>"          -> store.v1.StatementRecord
-//                  (the steering read model: steering.h, read with
-//                  ReadSteering)
-//   cep_quality    "<lot>\0refused\0<event_id>"      -> "" per refused event
-//                  "<lot>\0imported\0<event_id>"     -> count (8 bytes LE): events
-//                  of the lot a HistoryImported says a file import wrote
-//   activity_counts                                  as ActivityCounts
+// State: the column families and keys of libs/readmodel's layout.h (the one
+// definition, shared with the readers): journeys appended as facts (decision
+// 0016), reporting cells, awards, terms and steering records (cep_contract),
+// refused and imported events (cep_quality), and the activity counts.
 //
 // Every stored value is a set union, a sum or a per-slot maximum, so the
 // state is the same whatever the arrival order and batching: when two events
@@ -57,6 +41,7 @@
 #include "pilotage/domain/terms.h"
 #include "pilotage/projection/projection.h"
 #include "pilotage/projector/activity_counts.h"
+#include "pilotage/readmodel/layout.h"
 #include "pilotage/store/v1/readmodel.pb.h"
 
 namespace pilotage::projector {
@@ -65,20 +50,19 @@ class SteeringDelta;  // src/steering_fold.h
 
 class CepProjection : public projection::Projection {
  public:
-  static constexpr std::string_view kJourneys = "cep_journeys";
-  static constexpr std::string_view kReporting = "cep_reporting";
-  static constexpr std::string_view kContract = "cep_contract";
-  static constexpr std::string_view kQuality = "cep_quality";
+  static constexpr std::string_view kJourneys = readmodel::layout::kJourneys;
+  static constexpr std::string_view kReporting = readmodel::layout::kReporting;
+  static constexpr std::string_view kContract = readmodel::layout::kContract;
+  static constexpr std::string_view kQuality = readmodel::layout::kQuality;
 
   // Fails when the Europe/Paris time zone cannot be loaded.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<CepProjection>> Create();
 
   ~CepProjection() override;
 
-  std::string_view Name() const override { return "cep"; }
-  // 2: the steering records (steering.h) joined cep_contract.
-  // 3: journeys appended batch after batch, not rewritten (decision 0016).
-  uint32_t Version() const override { return 3; }
+  std::string_view Name() const override { return readmodel::layout::kCepProjection; }
+  // layout.h says what each version changed.
+  uint32_t Version() const override { return readmodel::layout::kCepVersion; }
   std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
@@ -104,24 +88,5 @@ class CepProjection : public projection::Projection {
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;
 };
-
-// What a reader sees of one lot in a cep store.
-struct LotReadModel {
-  domain::LotFacts facts;
-  // Every terms version stored for the lot, by version string.
-  std::vector<v1::ContractTerms> terms;
-};
-
-// The lots that have any state in `store`, sorted.
-[[nodiscard]] absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store);
-
-// Everything stored for `lot_id` (empty facts when none).
-[[nodiscard]] absl::StatusOr<LotReadModel> ReadLot(const store::Store& store,
-                                                   std::string_view lot_id);
-
-// A TermsHistory of `terms`; versions refused by TermsHistory::Add (e.g.
-// overlapping another) are left out and their errors appended to `problems`.
-domain::TermsHistory HistoryOf(const std::vector<v1::ContractTerms>& terms,
-                               std::vector<std::string>* problems);
 
 }  // namespace pilotage::projector

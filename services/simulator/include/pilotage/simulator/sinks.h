@@ -84,8 +84,8 @@ struct GatewaySinkOptions {
   // "http://127.0.0.1:8080".
   std::string url;
   // The bearer token of an operator: "{operator}" is replaced by its id.
-  // Default: the tokens of deploy/ingest/gateway.example.json (local demo).
-  std::string token_template = "local-demo-token-{operator}";
+  // Required (scripts/demo-tokens makes one for a local demonstration).
+  std::string token_template;
   bool replay_clock = false;
   // Events per request (the gateway's default limit is 1000).
   int batch_events = 500;

@@ -1,29 +1,29 @@
 #pragma once
-// The steering read model of a lot as reports, shared by every reader that
-// shows them (pilotagectl's ledger, actions and statement; the query
-// service): penalties with their adversarial procedure, corrective actions
-// with their due dates, the payment statement and fund usage of a period.
-// JSON keys are English; labels for pilots ("state_label") are French.
+// The steering read model of a lot as typed reports, shared by every reader
+// that shows them (pilotagectl's ledger, actions and statement; the query
+// service; the penalty job): penalties with their adversarial procedure, the
+// payment statement and fund usage of a period. Their JSON is json.h's.
 //
 // Pure given the read models: the caller reads the lot and its steering
 // from one consistent view of the store, and gives the day ("on", Europe/
 // Paris) deadlines are judged against.
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
-#include "nlohmann/json.hpp"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/procedure.h"
 #include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
-#include "pilotage/projector/cep.h"
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/steering.h"
 
-namespace pilotage::projector {
+namespace pilotage::readmodel {
 
 // What one reader read of a lot, from one view.
 struct LotSteering {
@@ -41,20 +41,43 @@ struct LotSteering {
     const SteeringReadModel& steering, const domain::TermsHistory& history,
     std::vector<std::string>* incomplete);
 
-// {"lot", "on", "penalties": [{penalty_id, period, rule_id, terms_version,
-//  action_id, computed_cents, amount_cents, limit_applied, formula,
-//  explanation, inputs, state, state_label, proposed_on,
-//  observation_deadline, observations_on, observations, observations_late,
-//  decided_on, decided_by, decision_reason, past_deadline_undecided}],
-//  "past_deadline_undecided", "steps_without_proposal",
-//  "totals": {proposed_cents, confirmed_cents, waived_cents, undecided_cents}}
-[[nodiscard]] absl::StatusOr<nlohmann::json> PenaltyLedgerJson(const LotSteering& lot,
-                                                               absl::CivilDay on);
+// A lot's penalties as judged on a day: each with its procedure, and totals.
+struct PenaltyLedger {
+  std::vector<domain::PenaltyProcedure> procedures;
+  // Ids of the proposals past their observation deadline and undecided.
+  std::vector<std::string> past_deadline_undecided;
+  // Ids of records holding steps without their proposal.
+  std::vector<std::string> steps_without_proposal;
+  // Sums of amount_cents: all proposals, confirmed, waived, not decided.
+  int64_t proposed_cents = 0;
+  int64_t confirmed_cents = 0;
+  int64_t waived_cents = 0;
+  int64_t undecided_cents = 0;
+};
 
-// {"lot", "on", "actions": [{action_id, kpi_id, finding, period, due_date,
-//  description, opened_by, closed_on, evidence, state (OPEN, OVERDUE, CLOSED,
-//  CLOSED_LATE), state_label, days_late}], "closings_without_opening"}
-nlohmann::json ActionsReportJson(const LotSteering& lot, absl::CivilDay on);
+// The ledger of `lot` on `on`. Errors: PenaltyProcedures'.
+[[nodiscard]] absl::StatusOr<PenaltyLedger> ReadLedger(const LotSteering& lot, absl::CivilDay on);
+
+// Where a corrective action stands on a day.
+enum class ActionState { kOpen, kOverdue, kClosed, kClosedLate };
+// "OPEN", "OVERDUE", "CLOSED", "CLOSED_LATE".
+std::string_view ActionStateName(ActionState state);
+
+struct ActionReport {
+  store::v1::ActionRecord record;
+  ActionState state = ActionState::kOpen;
+  // Days past the due date: of the closing, or (open) of `on`; 0 when on
+  // time or when a date does not parse.
+  int64_t days_late = 0;
+};
+
+// The lot's corrective actions on `on`, sorted by id; closings folded
+// without their opening are named apart (their action ids).
+struct ActionsReport {
+  std::vector<ActionReport> actions;
+  std::vector<std::string> closings_without_opening;
+};
+ActionsReport ReportActions(const SteeringReadModel& steering, absl::CivilDay on);
 
 // A period's payment statement as computed now (domain::ComputeStatement).
 struct StatementReport {
@@ -75,13 +98,4 @@ struct StatementReport {
                                                                      const domain::Period& period,
                                                                      absl::CivilDay on);
 
-// {"lot", "statement_id", "period", "period_label", "terms_version",
-//  "closing_day", "closed", "fees": [...], "fees_cents", "variable_payments",
-//  "variable_cents", "penalties", "penalties_cents", "net_amount_cents",
-//  "late_appointments", "fund_usage": {contract_year, earlier_cents,
-//  cumulative_cents, budget_envelope_cents, elapsed_days, year_days,
-//  projected_cents, projection_exceeds_envelope}, "warnings", "issued",
-//  "issued_net_amount_cents"}
-nlohmann::json StatementReportJson(const std::string& lot_id, const StatementReport& report);
-
-}  // namespace pilotage::projector
+}  // namespace pilotage::readmodel

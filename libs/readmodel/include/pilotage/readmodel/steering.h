@@ -1,7 +1,8 @@
 #pragma once
 // The steering read model of a lot (issue #5): reviews, corrective actions,
-// penalties with their adversarial procedure, payment statements. Folded by
-// the `cep` projection from contract events into cep_contract:
+// penalties with their adversarial procedure, payment statements; what a
+// steering record means and how two merge. Folded by the `cep` projection
+// (services/projector) from contract events into cep_contract (layout.h):
 //
 //   "<lot>\0review\0<review_id>"        -> store.v1.ReviewRecord
 //   "<lot>\0action\0<action_id>"        -> store.v1.ActionRecord
@@ -25,7 +26,9 @@
 // the events may arrive in any order.
 //
 // Readers (pilotagectl, the penalty job, the query service) read it through
-// ReadSteering only, from one store snapshot, never by key.
+// ReadSteering only, from one store snapshot, never by key. Pilotagectl checks
+// the events it emits with CheckSteeringEvent, the same check as the fold's.
+// Thread-safety: pure functions; safe from any thread.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +39,7 @@
 #include "pilotage/store/v1/readmodel.pb.h"
 #include "pilotage/v1/event.pb.h"
 
-namespace pilotage::projector {
+namespace pilotage::readmodel {
 
 struct SteeringReadModel {
   // Each list sorted by id.
@@ -83,4 +86,4 @@ void MergeInto(store::v1::ActionRecord& into, const store::v1::ActionRecord& fro
 void MergeInto(store::v1::PenaltyRecord& into, const store::v1::PenaltyRecord& from);
 void MergeInto(store::v1::StatementRecord& into, const store::v1::StatementRecord& from);
 
-}  // namespace pilotage::projector
+}  // namespace pilotage::readmodel

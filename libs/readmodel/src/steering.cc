@@ -1,4 +1,4 @@
-#include "pilotage/projector/steering.h"
+#include "pilotage/readmodel/steering.h"
 
 #include <initializer_list>
 #include <tuple>
@@ -6,29 +6,18 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/period.h"
-#include "pilotage/projector/cep.h"
-#include "steering_fold.h"
+#include "pilotage/readmodel/layout.h"
 
-namespace pilotage::projector {
+namespace pilotage::readmodel {
 namespace {
 
 namespace sv1 = ::pilotage::store::v1;
 
-constexpr std::string_view kReview = "review";
-constexpr std::string_view kAction = "action";
-constexpr std::string_view kPenalty = "penalty";
-constexpr std::string_view kStatement = "statement";
-
-std::string Key(std::initializer_list<std::string_view> parts) {
-  std::string key;
-  bool first = true;
-  for (auto p : parts) {
-    if (!first) key.push_back('\0');
-    first = false;
-    key.append(p.data(), p.size());
-  }
-  return key;
-}
+using layout::kAction;
+using layout::Key;
+using layout::kPenalty;
+using layout::kReview;
+using layout::kStatement;
 
 // Whether slot (a_at, a_id) must replace slot (b_at, b_id): `a` is filled
 // and `b` is empty or earlier.
@@ -165,28 +154,11 @@ absl::Status CheckBody(const v1::Event& e) {
 }
 
 template <typename Record>
-absl::Status FlushMap(const store::Store& store, std::string_view family, store::WriteBatch& batch,
-                      const std::map<std::string, Record>& delta) {
-  for (const auto& [key, record] : delta) {
-    auto current = store.Get(family, key);
-    if (!current.ok()) return current.status();
-    Record merged;
-    if (current->has_value() && !merged.ParseFromString(**current)) {
-      return absl::DataLossError(
-          fmt::format("cannot parse stored steering record '{}'", key.substr(0, key.find('\0'))));
-    }
-    MergeInto(merged, record);
-    batch.Put(family, key, merged.SerializeAsString());
-  }
-  return absl::OkStatus();
-}
-
-template <typename Record>
 absl::Status ReadAll(const store::Store& store, const store::Snapshot& snapshot,
                      std::string_view lot_id, std::string_view kind, std::vector<Record>& out) {
   absl::Status bad;
   absl::Status s = store.ForEach(
-      snapshot, CepProjection::kContract, Key({lot_id, kind, ""}),
+      snapshot, layout::kContract, Key({lot_id, kind, ""}),
       [&](std::string_view key, std::string_view value) {
         Record r;
         if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -279,99 +251,6 @@ void MergeInto(sv1::PenaltyRecord& into, const sv1::PenaltyRecord& from) {
   }
 }
 
-absl::Status SteeringDelta::Fold(const v1::Event& e) {
-  if (auto s = CheckSteeringEvent(e); !s.ok()) return s;
-  const int64_t at = e.occurred_at().seconds();
-  const std::string& lot = e.lot_id();
-  switch (e.body_case()) {
-    case v1::Event::kReviewHeld: {
-      sv1::ReviewRecord r;
-      *r.mutable_review() = e.review_held();
-      r.set_occurred_at(at);
-      r.set_event_id(e.event_id());
-      MergeInto(reviews_[Key({lot, kReview, e.review_held().review_id()})], r);
-      break;
-    }
-    case v1::Event::kCorrectiveActionOpened: {
-      sv1::ActionRecord r;
-      *r.mutable_opened() = e.corrective_action_opened();
-      r.set_opened_at(at);
-      r.set_opened_event_id(e.event_id());
-      MergeInto(actions_[Key({lot, kAction, e.corrective_action_opened().action_id()})], r);
-      break;
-    }
-    case v1::Event::kCorrectiveActionClosed: {
-      sv1::ActionRecord r;
-      *r.mutable_closed() = e.corrective_action_closed();
-      r.set_closed_at(at);
-      r.set_closed_event_id(e.event_id());
-      MergeInto(actions_[Key({lot, kAction, e.corrective_action_closed().action_id()})], r);
-      break;
-    }
-    case v1::Event::kPenaltyProposed: {
-      sv1::PenaltyRecord r;
-      *r.mutable_proposed() = e.penalty_proposed();
-      r.set_proposed_at(at);
-      r.set_proposed_event_id(e.event_id());
-      MergeInto(penalties_[Key({lot, kPenalty, e.penalty_proposed().penalty_id()})], r);
-      break;
-    }
-    case v1::Event::kObservationsReceived: {
-      sv1::PenaltyRecord r;
-      *r.mutable_observations() = e.observations_received();
-      r.set_observations_at(at);
-      r.set_observations_event_id(e.event_id());
-      MergeInto(penalties_[Key({lot, kPenalty, e.observations_received().penalty_id()})], r);
-      break;
-    }
-    case v1::Event::kPenaltyConfirmed: {
-      sv1::PenaltyRecord r;
-      *r.mutable_confirmed() = e.penalty_confirmed();
-      r.set_decided_at(at);
-      r.set_decision_event_id(e.event_id());
-      MergeInto(penalties_[Key({lot, kPenalty, e.penalty_confirmed().penalty_id()})], r);
-      break;
-    }
-    case v1::Event::kPenaltyWaived: {
-      sv1::PenaltyRecord r;
-      *r.mutable_waived() = e.penalty_waived();
-      r.set_decided_at(at);
-      r.set_decision_event_id(e.event_id());
-      MergeInto(penalties_[Key({lot, kPenalty, e.penalty_waived().penalty_id()})], r);
-      break;
-    }
-    case v1::Event::kPaymentStatementIssued: {
-      sv1::StatementRecord r;
-      *r.mutable_statement() = e.payment_statement_issued();
-      r.set_occurred_at(at);
-      r.set_event_id(e.event_id());
-      MergeInto(statements_[Key({lot, kStatement, e.payment_statement_issued().statement_id()})],
-                r);
-      break;
-    }
-    default:
-      break;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status SteeringDelta::Flush(const store::Store& store, std::string_view family,
-                                  store::WriteBatch& batch) {
-  if (auto s = FlushMap(store, family, batch, reviews_); !s.ok()) return s;
-  if (auto s = FlushMap(store, family, batch, actions_); !s.ok()) return s;
-  if (auto s = FlushMap(store, family, batch, penalties_); !s.ok()) return s;
-  if (auto s = FlushMap(store, family, batch, statements_); !s.ok()) return s;
-  Clear();
-  return absl::OkStatus();
-}
-
-void SteeringDelta::Clear() {
-  reviews_.clear();
-  actions_.clear();
-  penalties_.clear();
-  statements_.clear();
-}
-
 absl::StatusOr<SteeringReadModel> ReadSteering(const store::Store& store, std::string_view lot_id) {
   SteeringReadModel out;
   const auto snapshot = store.GetSnapshot();
@@ -382,4 +261,4 @@ absl::StatusOr<SteeringReadModel> ReadSteering(const store::Store& store, std::s
   return out;
 }
 
-}  // namespace pilotage::projector
+}  // namespace pilotage::readmodel

@@ -1,0 +1,93 @@
+#pragma once
+// The key layout of the `cep` read models: column family names and key
+// encodings, the one definition shared by the writer (the projector's fold,
+// services/projector) and every reader (this library). Pure: no I/O.
+//
+// Column families (every key starts with the lot id and a NUL byte):
+//   cep_journeys     "<lot>\0<pseudonym>"             -> store.v1.Journey records,
+//                    concatenated: each batch appends the facts it folded;
+//                    read as their union (domain::NormalizeJourney)
+//   cep_reporting    "<lot>\0<YYYY-MM-DD>\0<delay>"   -> count (8 bytes LE):
+//                    activity events that occurred that Paris day and were
+//                    recorded `delay` calendar days later (4 digits, capped
+//                    at kMaxDelayDays)
+//   cep_contract     "<lot>\0award"                   -> store.v1.LotRecord
+//                    "<lot>\0terms\0<version>"        -> store.v1.TermsRecord
+//                    "<lot>\0review\0<review_id>"     -> store.v1.ReviewRecord
+//                    "<lot>\0action\0<action_id>"     -> store.v1.ActionRecord
+//                    "<lot>\0penalty\0<penalty_id>"   -> store.v1.PenaltyRecord
+//                    "<lot>\0statement\0<id>"         -> store.v1.StatementRecord
+//   cep_quality      "<lot>\0refused\0<event_id>"     -> "" per refused event
+//                    "<lot>\0imported\0<event_id>"    -> count (8 bytes LE): events
+//                    of the lot a HistoryImported says a file import wrote
+//   activity_counts  "<lot>\0<YYYY-MM>\0<event type>" -> count (8 bytes LE),
+//                    the event type being the body's field name
+//
+// The store of the `cep` projection holds all five (plus the engine's own
+// meta, seen and progress: libs/projection); a store of the
+// `activity_counts` projection holds the last one only. A change of what a
+// key or value means changes kCepVersion: stores of another version are
+// refused by the engine and by readers, and rebuilt from the log.
+//
+// Thread-safety: functions are pure; the constants are immutable.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "pilotage/store/store.h"
+
+namespace pilotage::readmodel::layout {
+
+// The projection that writes these families, as recorded in the store's meta
+// ("cep:3"). 2: the steering records joined cep_contract. 3: journeys
+// appended batch after batch, not rewritten (decision 0016).
+inline constexpr std::string_view kCepProjection = "cep";
+inline constexpr uint32_t kCepVersion = 3;
+inline constexpr std::string_view kActivityCountsProjection = "activity_counts";
+inline constexpr uint32_t kActivityCountsVersion = 1;
+
+inline constexpr std::string_view kJourneys = "cep_journeys";
+inline constexpr std::string_view kReporting = "cep_reporting";
+inline constexpr std::string_view kContract = "cep_contract";
+inline constexpr std::string_view kQuality = "cep_quality";
+inline constexpr std::string_view kActivityCounts = "activity_counts";
+
+// The second part of cep_contract and cep_quality keys.
+inline constexpr std::string_view kAward = "award";
+inline constexpr std::string_view kTerms = "terms";
+inline constexpr std::string_view kReview = "review";
+inline constexpr std::string_view kAction = "action";
+inline constexpr std::string_view kPenalty = "penalty";
+inline constexpr std::string_view kStatement = "statement";
+inline constexpr std::string_view kRefused = "refused";
+inline constexpr std::string_view kImported = "imported";
+
+// Reporting delays above this are stored as this.
+inline constexpr int kMaxDelayDays = 9999;
+
+// The state families of the cep projection, in the order it declares them.
+std::vector<store::ColumnFamilyOptions> CepFamilies();
+// The state family of the activity_counts projection.
+std::vector<store::ColumnFamilyOptions> ActivityCountsFamilies();
+
+// `parts` joined by NUL bytes: Key({lot, kTerms, "2024.1"}). Key({lot, ""})
+// is the prefix of every key of a lot.
+std::string Key(std::initializer_list<std::string_view> parts);
+
+// A key split at its NUL bytes.
+std::vector<std::string_view> Parts(std::string_view key);
+
+// The lot id of any key above (its part before the first NUL).
+std::string_view LotOf(std::string_view key);
+
+// Key builders that write into `key` (cleared first), for the fold's hot path
+// (no allocation once `key` has grown).
+void JourneyKey(std::string& key, std::string_view lot, std::string_view pseudonym);
+void ReportingKey(std::string& key, std::string_view lot, absl::CivilDay day, int delay_days);
+void ActivityCountKey(std::string& key, std::string_view lot, absl::CivilMonth month,
+                      std::string_view event_type);
+
+}  // namespace pilotage::readmodel::layout

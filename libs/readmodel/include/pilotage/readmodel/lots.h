@@ -1,0 +1,42 @@
+#pragma once
+// Typed reading of a lot's CEP read models (layout.h): its journeys,
+// reporting cells, award, terms versions and data-quality counts.
+//
+// Every function reads `store` as given: the caller passes one consistent
+// view (a ReadStore, open.h) and reads everything a page needs from it.
+// kDataLoss when a stored record or key does not parse.
+// Thread-safety: pure functions of the store; safe from any thread.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "pilotage/domain/cep.h"
+#include "pilotage/domain/terms.h"
+#include "pilotage/store/store.h"
+#include "pilotage/v1/terms.pb.h"
+
+namespace pilotage::readmodel {
+
+// What a reader sees of one lot.
+struct LotReadModel {
+  domain::LotFacts facts;
+  // Every terms version stored for the lot, by version string.
+  std::vector<v1::ContractTerms> terms;
+};
+
+// The lots that have any state in `store`, sorted.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store);
+
+// Everything stored for `lot_id` (empty facts when none).
+[[nodiscard]] absl::StatusOr<LotReadModel> ReadLot(const store::Store& store,
+                                                   std::string_view lot_id);
+
+// A TermsHistory of `terms`; versions refused by TermsHistory::Add (e.g.
+// overlapping another) are left out and their errors appended to `problems`
+// (may be null).
+domain::TermsHistory HistoryOf(const std::vector<v1::ContractTerms>& terms,
+                               std::vector<std::string>* problems);
+
+}  // namespace pilotage::readmodel

@@ -1,0 +1,114 @@
+#include "pilotage/readmodel/lots.h"
+
+#include <set>
+
+#include "pilotage/domain/calendar.h"
+#include "pilotage/readmodel/layout.h"
+#include "pilotage/store/coding.h"
+#include "pilotage/store/v1/readmodel.pb.h"
+
+namespace pilotage::readmodel {
+namespace {
+
+namespace sv1 = ::pilotage::store::v1;
+using layout::Key;
+using layout::Parts;
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store) {
+  std::set<std::string> lots;
+  // A lot with journeys has reporting cells, which are far fewer (one per
+  // day and delay): no need to visit the journeys.
+  for (auto family : {layout::kContract, layout::kReporting, layout::kQuality}) {
+    absl::Status s = store.ForEach(family, "", [&](std::string_view key, std::string_view) {
+      lots.insert(std::string(layout::LotOf(key)));
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  return std::vector<std::string>(lots.begin(), lots.end());
+}
+
+absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view lot_id) {
+  LotReadModel out;
+  out.facts.lot_id = std::string(lot_id);
+  const std::string prefix = Key({lot_id, ""});
+  absl::Status bad;
+  absl::Status s =
+      store.ForEach(layout::kJourneys, prefix, [&](std::string_view, std::string_view v) {
+        sv1::Journey j;
+        if (!j.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = absl::DataLossError("cannot parse a stored journey");
+          return false;
+        }
+        domain::NormalizeJourney(j);
+        out.facts.journeys.push_back(std::move(j));
+        return true;
+      });
+  if (!s.ok()) return s;
+  s = store.ForEach(layout::kReporting, prefix, [&](std::string_view key, std::string_view v) {
+    auto parts = Parts(key);
+    auto day = parts.size() == 3 ? domain::ParseDay(parts[1])
+                                 : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
+    auto count = store::DecodeFixed64(v, "cep count");
+    if (!day.ok() || !count.ok()) {
+      bad = absl::DataLossError("bad reporting cell in the store");
+      return false;
+    }
+    out.facts.reporting.push_back(
+        {.day = *day, .delay_days = std::stoi(std::string(parts[2])), .count = *count});
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = store.ForEach(layout::kContract, prefix, [&](std::string_view key, std::string_view v) {
+    auto parts = Parts(key);
+    if (parts.size() >= 2 && parts[1] == layout::kAward) {
+      sv1::LotRecord r;
+      if (!r.ParseFromString(std::string(v))) {
+        bad = absl::DataLossError("cannot parse a stored award");
+        return false;
+      }
+      out.facts.award = r.lot();
+    } else if (parts.size() == 3 && parts[1] == layout::kTerms) {
+      sv1::TermsRecord r;
+      if (!r.ParseFromString(std::string(v))) {
+        bad = absl::DataLossError("cannot parse stored terms");
+        return false;
+      }
+      out.terms.push_back(r.terms());
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = store.ForEach(layout::kQuality, Key({lot_id, layout::kRefused, ""}),
+                    [&](std::string_view, std::string_view) {
+                      ++out.facts.refused;
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  s = store.ForEach(layout::kQuality, Key({lot_id, layout::kImported, ""}),
+                    [&](std::string_view, std::string_view v) {
+                      auto n = store::DecodeFixed64(v, "cep imported count");
+                      if (!n.ok()) {
+                        bad = n.status();
+                        return false;
+                      }
+                      out.facts.imported += *n;
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  if (!bad.ok()) return bad;
+  return out;
+}
+
+domain::TermsHistory HistoryOf(const std::vector<v1::ContractTerms>& terms,
+                               std::vector<std::string>* problems) {
+  domain::TermsHistory history;
+  for (const auto& t : terms) {
+    if (auto s = history.Add(t); !s.ok() && problems) problems->push_back(s.ToString());
+  }
+  return history;
+}
+
+}  // namespace pilotage::readmodel

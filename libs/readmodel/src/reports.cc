@@ -1,0 +1,126 @@
+#include "pilotage/readmodel/reports.h"
+
+#include "fmt/format.h"
+#include "pilotage/domain/calendar.h"
+#include "pilotage/domain/cep.h"
+
+namespace pilotage::readmodel {
+namespace {
+
+namespace sv1 = ::pilotage::store::v1;
+
+}  // namespace
+
+absl::StatusOr<std::vector<domain::PenaltyProcedure>> PenaltyProcedures(
+    const SteeringReadModel& steering, const domain::TermsHistory& history,
+    std::vector<std::string>* incomplete) {
+  std::vector<domain::PenaltyProcedure> out;
+  for (const auto& record : steering.penalties) {
+    const auto* terms = history.Find(record.proposed().terms_version());
+    auto p = domain::ProcedureOf(record, terms);
+    if (absl::IsNotFound(p.status())) {
+      if (incomplete) {
+        std::string id = record.observations().penalty_id();
+        if (id.empty()) id = record.confirmed().penalty_id();
+        if (id.empty()) id = record.waived().penalty_id();
+        incomplete->push_back(id);
+      }
+      continue;
+    }
+    if (!p.ok()) return p.status();
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+absl::StatusOr<PenaltyLedger> ReadLedger(const LotSteering& lot, absl::CivilDay on) {
+  PenaltyLedger out;
+  auto procedures = PenaltyProcedures(*lot.steering, *lot.history, &out.steps_without_proposal);
+  if (!procedures.ok()) return procedures.status();
+  out.procedures = std::move(*procedures);
+  for (const auto& p : out.procedures) {
+    const int64_t amount = p.proposal.amount_cents();
+    out.proposed_cents += amount;
+    if (p.state == domain::PenaltyState::kConfirmed) out.confirmed_cents += amount;
+    if (p.state == domain::PenaltyState::kWaived) out.waived_cents += amount;
+    if (!p.decided()) out.undecided_cents += amount;
+  }
+  for (const auto& p : domain::PastDeadlineUndecided(out.procedures, on)) {
+    out.past_deadline_undecided.push_back(p.proposal.penalty_id());
+  }
+  return out;
+}
+
+std::string_view ActionStateName(ActionState state) {
+  switch (state) {
+    case ActionState::kOpen:
+      return "OPEN";
+    case ActionState::kOverdue:
+      return "OVERDUE";
+    case ActionState::kClosed:
+      return "CLOSED";
+    case ActionState::kClosedLate:
+      return "CLOSED_LATE";
+  }
+  return "OPEN";
+}
+
+ActionsReport ReportActions(const SteeringReadModel& steering, absl::CivilDay on) {
+  ActionsReport out;
+  for (const sv1::ActionRecord& a : steering.actions) {
+    if (a.opened_event_id().empty()) {
+      out.closings_without_opening.push_back(a.closed().action_id());
+      continue;
+    }
+    auto due = domain::ParseDay(a.opened().due_date());
+    const bool closed = !a.closed_event_id().empty();
+    auto closed_on =
+        closed ? domain::ParseDay(a.closed().closed_on()) : absl::StatusOr<absl::CivilDay>(on);
+    int64_t days_late = 0;
+    if (due.ok() && closed_on.ok() && *closed_on > *due) days_late = *closed_on - *due;
+    const ActionState state =
+        closed ? (days_late > 0 ? ActionState::kClosedLate : ActionState::kClosed)
+               : (days_late > 0 ? ActionState::kOverdue : ActionState::kOpen);
+    out.actions.push_back({.record = a, .state = state, .days_late = days_late});
+  }
+  return out;
+}
+
+absl::StatusOr<StatementReport> ComputeStatementReport(const LotSteering& lot,
+                                                       const domain::Period& period,
+                                                       absl::CivilDay on) {
+  if (!lot.lot->facts.award) {
+    return absl::FailedPreconditionError(fmt::format(
+        "lot '{}' has no award (LotAwarded): its statement needs its start date and budget",
+        lot.lot_id));
+  }
+  StatementReport out;
+  out.on = on;
+  out.period = period;
+  auto terms = lot.history->TermsFor(lot.lot_id, period);
+  if (!terms.ok()) return terms.status();
+  out.closing = period.ClosingDay((*terms)->delays().closing_grace_days());
+  out.closed = on >= out.closing;
+  domain::StatementInputs in;
+  in.lot_id = lot.lot_id;
+  in.period = period;
+  in.terms = *terms;
+  in.appointments = domain::CountAppointments(lot.lot->facts, period, out.closing);
+  auto evaluation = domain::EvaluateLot(lot.lot->facts, *lot.history, period);
+  if (!evaluation.ok()) return evaluation.status();
+  in.kpis = evaluation->kpis;
+  auto procedures = PenaltyProcedures(*lot.steering, *lot.history, nullptr);
+  if (!procedures.ok()) return procedures.status();
+  in.penalties = std::move(*procedures);
+  in.award = *lot.lot->facts.award;
+  for (const auto& s : lot.steering->statements) {
+    in.issued.push_back(s.statement());
+    if (s.statement().period() == period.ToString()) out.issued = s;
+  }
+  auto statement = domain::ComputeStatement(in);
+  if (!statement.ok()) return statement.status();
+  out.statement = std::move(*statement);
+  return out;
+}
+
+}  // namespace pilotage::readmodel
