@@ -89,6 +89,45 @@ void LogClientError(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*
                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
 }
 
+// Topic handles by name, created on first use. Thread-safe. Clear() before
+// the client is destroyed.
+class TopicCache {
+ public:
+  rd_kafka_topic_t* Get(rd_kafka_t* rk, std::string_view name) {
+    std::lock_guard lock(mu_);
+    auto it = topics_.find(name);
+    if (it != topics_.end()) return it->second;
+    std::string key(name);
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, key.c_str(), nullptr);
+    topics_.emplace(std::move(key), rkt);
+    return rkt;
+  }
+  void Clear() {
+    std::lock_guard lock(mu_);
+    for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+    topics_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
+};
+
+using DeliveryReport = void (*)(rd_kafka_t*, const rd_kafka_message_t*, void*);
+
+// A producer client: `settings`, then `extra` (which wins); delivery reports
+// go to `on_delivery`, client errors to the log.
+absl::StatusOr<KafkaHandle> MakeProducer(std::map<std::string, std::string> settings,
+                                         const std::map<std::string, std::string>& extra,
+                                         DeliveryReport on_delivery) {
+  for (const auto& [k, v] : extra) settings[k] = v;
+  auto conf = MakeConf(settings);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), on_delivery);
+  rd_kafka_conf_set_error_cb(conf->get(), &LogClientError);
+  return MakeClient(RD_KAFKA_PRODUCER, std::move(*conf));
+}
+
 }  // namespace
 
 std::string TopicPartition::ToString() const { return fmt::format("{}/{}", topic, partition); }
@@ -108,7 +147,7 @@ class Producer::Impl {
     stop_ = true;
     if (poller_.joinable()) poller_.join();
     rd_kafka_poll(rk_.get(), 0);
-    for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+    topics_.Clear();
   }
 
   absl::Status Start() {
@@ -123,12 +162,7 @@ class Producer::Impl {
         {"queue.buffering.max.messages", std::to_string(options_.max_queued_messages)},
         {"partitioner", "murmur2_random"},
     };
-    for (const auto& [k, v] : options_.extra) settings[k] = v;
-    auto conf = MakeConf(settings);
-    if (!conf.ok()) return conf.status();
-    rd_kafka_conf_set_dr_msg_cb(conf->get(), &Impl::OnDelivery);
-    rd_kafka_conf_set_error_cb(conf->get(), &LogClientError);
-    auto rk = MakeClient(RD_KAFKA_PRODUCER, std::move(*conf));
+    auto rk = MakeProducer(settings, options_.extra, &Impl::OnDelivery);
     if (!rk.ok()) return rk.status();
     rk_ = std::move(*rk);
     poller_ = std::thread([this] {
@@ -138,7 +172,7 @@ class Producer::Impl {
   }
 
   absl::Status Send(const Record& record, DeliveryCallback on_delivery) {
-    rd_kafka_topic_t* rkt = Topic(record.topic);
+    rd_kafka_topic_t* rkt = topics_.Get(rk_.get(), record.topic);
     auto* callback = new DeliveryCallback(std::move(on_delivery));
     const auto deadline = Clock::now() + options_.enqueue_timeout;
     while (true) {
@@ -185,22 +219,11 @@ class Producer::Impl {
     if (callback && *callback) (*callback)(delivery);
   }
 
-  rd_kafka_topic_t* Topic(std::string_view name) {
-    std::lock_guard lock(topics_mu_);
-    auto it = topics_.find(name);
-    if (it != topics_.end()) return it->second;
-    std::string key(name);
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), key.c_str(), nullptr);
-    topics_.emplace(std::move(key), rkt);
-    return rkt;
-  }
-
   ProducerOptions options_;
   KafkaHandle rk_;
   std::atomic<bool> stop_{false};
   std::thread poller_;
-  std::mutex topics_mu_;
-  std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
+  TopicCache topics_;
 };
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& options) {
@@ -256,7 +279,7 @@ class TransactionalProducer::Impl {
     // Serve the reports of anything left, so that every Slot is freed.
     rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(rk_.get(), 0);
-    for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+    topics_.Clear();
   }
 
   absl::Status Start() {
@@ -274,12 +297,7 @@ class TransactionalProducer::Impl {
         {"compression.type", "lz4"},
         {"partitioner", "murmur2_random"},
     };
-    for (const auto& [k, v] : options_.extra) settings[k] = v;
-    auto conf = MakeConf(settings);
-    if (!conf.ok()) return conf.status();
-    rd_kafka_conf_set_dr_msg_cb(conf->get(), &Impl::OnDelivery);
-    rd_kafka_conf_set_error_cb(conf->get(), &LogClientError);
-    auto rk = MakeClient(RD_KAFKA_PRODUCER, std::move(*conf));
+    auto rk = MakeProducer(settings, options_.extra, &Impl::OnDelivery);
     if (!rk.ok()) return rk.status();
     rk_ = std::move(*rk);
     return absl::OkStatus();
@@ -313,7 +331,8 @@ class TransactionalProducer::Impl {
       while (true) {
         auto* slot = new Slot{outcomes, i};
         rd_kafka_resp_err_t err = rd_kafka_producev(
-            rk_.get(), RD_KAFKA_V_RKT(Topic(record.topic)), RD_KAFKA_V_PARTITION(record.partition),
+            rk_.get(), RD_KAFKA_V_RKT(topics_.Get(rk_.get(), record.topic)),
+            RD_KAFKA_V_PARTITION(record.partition),
             RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
             RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(slot), RD_KAFKA_V_END);
@@ -439,20 +458,11 @@ class TransactionalProducer::Impl {
                               msg->partition, rd_kafka_name(rk)));
   }
 
-  rd_kafka_topic_t* Topic(std::string_view name) {
-    auto it = topics_.find(name);
-    if (it != topics_.end()) return it->second;
-    std::string key(name);
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), key.c_str(), nullptr);
-    topics_.emplace(std::move(key), rkt);
-    return rkt;
-  }
-
   TransactionalProducerOptions options_;
   KafkaHandle rk_;
   bool in_transaction_ = false;
   bool fenced_ = false;
-  std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
+  TopicCache topics_;
 };
 
 absl::StatusOr<std::unique_ptr<TransactionalProducer>> TransactionalProducer::Create(

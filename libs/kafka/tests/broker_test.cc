@@ -176,8 +176,14 @@ TEST_F(KafkaBroker, ANewerTransactionalProducerFencesTheOlderAndReadersSeeOnlyCo
   const Record second_records[] = {{topic, "LOT-11", "second-0"}};
   absl::Status committed = (*second)->SendInTransaction(second_records);
   ASSERT_TRUE(committed.ok()) << committed;
-  auto marks = admin_->QueryWatermarks({topic, 0});
-  ASSERT_TRUE(marks.ok()) << marks.status();
+  // The commit returns once the coordinator logged it; the markers reach the
+  // partition just after: wait (bounded) for the stable end to get there.
+  absl::StatusOr<Watermarks> marks;
+  const auto committed_by = Clock::now() + 30s;
+  do {
+    marks = admin_->QueryWatermarks({topic, 0});
+    ASSERT_TRUE(marks.ok()) << marks.status();
+  } while (marks->high < 5 && Clock::now() < committed_by);
   ASSERT_EQ(marks->high, 5);  // the first's 2 records did reach the log
 
   FixedOffsets listener({{{topic, 0}, 0}});
