@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
       "while another is sending fences the earlier one.\n"
       "Exit codes: 0 ok; 2 bad usage or input; 3 a precondition (e.g. no store); 4 Kafka "
       "unavailable (nothing of the run visible: rerun); 5 not found (lot, store, terms file); "
-      "7 the period is not closed yet; 8 fenced: another penalty job with the same "
+      "7 the period is not closed yet; 9 fenced: another penalty job with the same "
       "transactional.id took over, this one sent nothing."};
   app.set_config("--config", "", "read options from this TOML/INI file");
   job::JobOptions options;

@@ -2,6 +2,8 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/time/time.h"
+#include "fmt/format.h"
 #include "pilotage/projector/projector.h"
 #include "pilotage/service/service.h"
 
@@ -22,6 +24,12 @@ int main(int argc, char** argv) {
       "pilotage-projector: folds pilotage's Kafka event log exactly once into RocksDB "
       "read models"};
   app.set_config("--config", "", "read options from this TOML/INI file");
+  app.footer(
+      "Exit codes: 0 ok; 1 other errors; 2 bad usage or input; 3 a precondition is not met "
+      "(e.g. a store to rebuild); 4 Kafka or the disk unavailable, retry later; 5 not found; "
+      "6 already exists; 8 a source topic does not keep its whole log (compacted, or finite "
+      "retention.ms / retention.bytes): set what the message says (docs/operations.md, "
+      "\"Retention guard\").");
   app.require_subcommand(1);
   ProjectorOptions options;
   std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
@@ -73,6 +81,20 @@ int main(int argc, char** argv) {
   run->add_flag("--until-caught-up", options.until_caught_up,
                 "stop once every assigned partition is folded to its end");
   add_metrics_options(run);
+  std::string backup_every = "1h";
+  run->add_option("--backup-dir", options.backup_dir,
+                  "take online backups (RocksDB checkpoints) into this directory, as "
+                  "backup-<UTC time>; none when empty. Put it on another disk to survive the "
+                  "loss of the store's")
+      ->envname("PILOTAGE_PROJECTOR_BACKUP_DIR");
+  run->add_option("--backup-every", backup_every,
+                  "time between two backups, e.g. 30m, 6h (the first one after this long)")
+      ->envname("PILOTAGE_PROJECTOR_BACKUP_EVERY")
+      ->capture_default_str();
+  run->add_option("--backup-keep", options.backup_keep, "how many newest backups are kept")
+      ->envname("PILOTAGE_PROJECTOR_BACKUP_KEEP")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
   run->add_option("--metrics-offsets-ms", end_offsets_ms,
                   "how often end offsets are asked of Kafka for the lag metrics, ms")
       ->check(CLI::Range(100, 3600000))
@@ -94,6 +116,15 @@ int main(int argc, char** argv) {
       "hard links on the same filesystem)");
   std::string checkpoint_into;
   checkpoint->add_option("--into", checkpoint_into, "new directory (must not exist)")->required();
+  auto* restore = app.add_subcommand(
+      "restore",
+      "lay a backup as the store of a new data directory (--data DIR): DIR/current then "
+      "points to it, and `run` catches up from the offsets it holds");
+  std::string restore_from;
+  restore
+      ->add_option("--from", restore_from,
+                   "a backup (backup-<time> directory), or a backup directory: its newest")
+      ->required();
   app.add_subcommand("digest", "print the state digest of the current store");
   app.add_subcommand("counts", "print the activity counts of the current store");
 
@@ -104,6 +135,15 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir;
   options.batch_wait = std::chrono::milliseconds(batch_ms);
   options.end_offsets_interval = std::chrono::milliseconds(end_offsets_ms);
+  if (absl::Duration every;
+      !absl::ParseDuration(backup_every, &every) || every < absl::Seconds(1)) {
+    return pilotage::service::Fail(
+        "pilotage-projector",
+        absl::InvalidArgumentError(fmt::format(
+            "--backup-every: '{}' is not a duration of at least 1s (e.g. 30m, 6h)", backup_every)));
+  } else {
+    options.backup_every = std::chrono::seconds(absl::ToInt64Seconds(every));
+  }
   const bool needs_kafka = run->parsed() || status->parsed() || rebuild->parsed();
   if (needs_kafka && options.bootstrap.empty()) {
     return pilotage::service::Fail(
@@ -118,6 +158,8 @@ int main(int argc, char** argv) {
     result = pilotage::projector::PrintStatus(options, json, std::cout);
   } else if (rebuild->parsed()) {
     result = pilotage::projector::Rebuild(options, into, std::cout);
+  } else if (restore->parsed()) {
+    result = pilotage::projector::Restore(options, restore_from, std::cout);
   } else if (checkpoint->parsed()) {
     result = pilotage::projector::Checkpoint(options, checkpoint_into, std::cout);
   } else if (app.got_subcommand("digest")) {
@@ -126,6 +168,10 @@ int main(int argc, char** argv) {
     if (digest.ok()) std::cout << *digest << "\n";
   } else {
     result = pilotage::projector::PrintCounts(options, std::cout);
+  }
+  if (pilotage::projector::IsRetentionRefusal(result)) {
+    pilotage::service::Fail("pilotage-projector", result);
+    return pilotage::projector::kExitRetentionRefused;
   }
   return result.ok() ? 0 : pilotage::service::Fail("pilotage-projector", result);
 }

@@ -4,8 +4,12 @@
 // the generator's ground truth. Then the same with two projectors sharing the
 // partitions and one leaving in the middle.
 //
+// Then projectors killed during start-up, while they create their store: each
+// restart must find no store or a complete one (decision 0022).
+//
 // Size: PILOTAGE_CRASH_EVENTS (default 300000) distinct events, 2% resent;
-// PILOTAGE_CRASH_KILLS (default 12) kills.
+// PILOTAGE_CRASH_KILLS (default 12) kills; PILOTAGE_CRASH_STARTUP_KILLS
+// (default 12) projectors killed during start-up.
 #include <signal.h>
 
 #include <chrono>
@@ -193,6 +197,54 @@ TEST_F(CrashProof, KilledAtRandomMomentsFoldsExactlyWhatAnUninterruptedRunFolds)
   EXPECT_EQ(crashed, reference);
   ExpectCountersMatch("crashed", truth);
   ExpectCountersMatch("reference", truth);
+}
+
+TEST_F(CrashProof, KilledDuringStartUpLeavesNoStoreOrACompleteOne) {
+  auto truth = pilotage::testing::ProduceSynthetic(
+      {.bootstrap = bootstrap_, .topic = topic_, .events = 20000, .seed = 13});
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  const std::string reference = ReferenceRun("reference");
+
+  // Each projector starts on a data directory of its own and is killed after
+  // a delay spread over its start-up (checking the topics, creating the store,
+  // joining the group), twice in a row, then restarted to the end: the
+  // creation of the store is interrupted at many different instants.
+  const int projectors = static_cast<int>(EnvInt("PILOTAGE_CRASH_STARTUP_KILLS", 12));
+  std::mt19937_64 rng(std::random_device{}());
+  // Where the kills landed, for the record: what each left on disk.
+  std::map<std::string, int> left;
+  for (int k = 0; k < projectors; ++k) {
+    const std::string data = "startup-" + std::to_string(k);
+    const std::filesystem::path root = dir_.path() / data;
+    for (int round = 0; round < 2; ++round) {
+      // Static membership, as in production: the restarted projector takes
+      // back the partitions of the killed one at once.
+      pid_t pid = Spawn(RunArgs(data, topic_ + "." + data, {"--instance-id", data, "run"}), log_);
+      // Fault injection, not synchronisation: 0 to ~1 s after exec, over
+      // which a projector checks its topics, creates its store (fsyncs
+      // included) and joins its group.
+      std::this_thread::sleep_for(std::chrono::milliseconds(k * 1000 / projectors + rng() % 40));
+      ASSERT_EQ(kill(pid, SIGKILL), 0);
+      EXPECT_EQ(WaitExit(pid), 128 + SIGKILL);
+      ++left[std::filesystem::is_symlink(root / "current")              ? "a linked store"
+             : std::filesystem::exists(root / "stores/initial")         ? "a store not yet linked"
+             : std::filesystem::exists(root / "stores/initial.partial") ? "a partial store"
+             : std::filesystem::exists(root / "stores")                 ? "an empty stores/"
+                                                                        : "nothing"];
+    }
+    pid_t last = Spawn(
+        RunArgs(data, topic_ + "." + data, {"--instance-id", data, "run", "--until-caught-up"}),
+        log_);
+    ASSERT_EQ(WaitExit(last), 0) << data << ": " << TailOf(log_);
+    EXPECT_EQ(Digest(data), reference) << data;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / data / "stores")) {
+      EXPECT_EQ(entry.path().filename(), "initial") << "leftover " << entry.path();
+    }
+  }
+  std::cout << "start-up kills left:";
+  for (const auto& [what, n] : left) std::cout << " " << what << " " << n << ";";
+  std::cout << std::endl;
+  ExpectCountersMatch("startup-0", *truth);
 }
 
 TEST_F(CrashProof, TwoProjectorsSplitThePartitionsAndTheSurvivorTakesOver) {

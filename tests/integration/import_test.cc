@@ -94,6 +94,17 @@ class Import : public ::testing::Test {
 
   json Ctl(const std::vector<std::string>& args) { return testing::RunJson(PILOTAGECTL_BIN, args); }
 
+  // LOT-11's award and the example terms, as `contract publish` writes them.
+  void PublishLot11(const std::string& contract, const fs::path& lots) {
+    auto publish =
+        testing::RunProgram(PILOTAGECTL_BIN,
+                            {"contract", "publish", "--bootstrap", broker_.bootstrap, "--topic",
+                             contract, "--lots", lots.string(), "--lot", "LOT-11", "--terms",
+                             (kSource / "deploy/terms/cep-2024-example.textproto").string()},
+                            true);
+    ASSERT_EQ(publish.code, 0) << publish.output;
+  }
+
   std::string dead_letters_ = testing::UniqueTopic("import.dead");
   testing::BrokerClients broker_;
   testing::TempDir dir_;
@@ -205,15 +216,13 @@ TEST_F(Import, MixedFileReportsEveryBadLineWritesNothingThenExactlyTheGoodLines)
   EXPECT_EQ(h.counts(0).event_type(), "appointment_held");
   EXPECT_EQ(h.first_day(), "2024-03-04");
   EXPECT_EQ(h.last_day(), "2024-03-07");
+  ASSERT_EQ(h.days_size(), 3);  // R-1 on 4 March, R-7 on the 6th, R-9 on the 7th
+  EXPECT_EQ(h.days(0).day(), "2024-03-04");
+  EXPECT_EQ(h.days(1).day(), "2024-03-06");
+  EXPECT_EQ(h.days(2).events(), 1);
 
   // Folded with the contract: 3 events of March, 3 imported.
-  auto publish =
-      testing::RunProgram(PILOTAGECTL_BIN,
-                          {"contract", "publish", "--bootstrap", broker_.bootstrap, "--topic",
-                           contract, "--lots", lots.string(), "--lot", "LOT-11", "--terms",
-                           (kSource / "deploy/terms/cep-2024-example.textproto").string()},
-                          true);
-  ASSERT_EQ(publish.code, 0) << publish.output;
+  ASSERT_NO_FATAL_FAILURE(PublishLot11(contract, lots));
   const fs::path data = dir_.path() / "store";
   Fold(data, activity + "," + contract, "import-mixed");
   const std::vector<std::string> kpis = {"--data", data.string(), "kpis",    "--lot",
@@ -223,6 +232,7 @@ TEST_F(Import, MixedFileReportsEveryBadLineWritesNothingThenExactlyTheGoodLines)
   json first = Ctl(kpis);
   EXPECT_EQ(first["data_quality"]["events"], 3) << first.dump(2);
   EXPECT_EQ(first["data_quality"]["imported_events"], 3) << first.dump(2);
+  EXPECT_EQ(first["data_quality"]["imported_duplicates"], 0) << first.dump(2);
   const json first_counts = Ctl(counters);
 
   // Re-import of the same file: the events are sent again, nothing changes.
@@ -286,6 +296,104 @@ TEST_F(Import, EveryCommittedExampleFileValidates) {
 }
 
 // ---------------------------------------------------------------------------
+// One appointment of LOT-11 as an NDJSON line, by hand.
+std::string AppointmentLine(const std::string& id, const std::string& day,
+                            const std::string& beneficiary, const char* level = "LEVEL_1_WELCOME") {
+  return fmt::format(
+      R"({{"event_id": "{}", "lot_id": "LOT-11", "occurred_at": "{}T10:00:00+02:00", )"
+      R"("recorded_at": "{}T11:00:00+02:00", "appointment_held": {{"beneficiary": "{}", )"
+      R"("appointment_id": "{}", "level": "{}", "modality": "IN_PERSON", "kind": "ONE_OFF", )"
+      R"("duration_minutes": 60, "departement": "75"}}}})",
+      id, day, day, beneficiary, id, level);
+}
+
+// Duplicates within a file, events already known to the projector, and the
+// data quality of each period: distinct imported events and duplicates apart.
+TEST_F(Import, DuplicatesInAFileAndAlreadyKnownEventsAreCountedApartPerPeriod) {
+  const fs::path lots = kSource / "deploy/lots/cep-2024-lots.json";
+  const std::string activity = NewTopic("import.dup.activity");
+  const std::string contract = NewTopic("import.dup.contract");
+  ASSERT_NO_FATAL_FAILURE(PublishLot11(contract, lots));
+  const fs::path data = dir_.path() / "store";
+  Fold(data, activity + "," + contract, "import-dup");
+
+  // File A: two April events and one of May; line 4 repeats line 2 exactly.
+  const fs::path a = dir_.path() / "a.ndjson";
+  WriteFile(a, AppointmentLine("imp-a1", "2024-04-02", "ben-aaaaaaa1") + "\n" +
+                   AppointmentLine("imp-a2", "2024-04-03", "ben-aaaaaaa2") + "\n" +
+                   AppointmentLine("imp-a3", "2024-05-06", "ben-aaaaaaa3") + "\n" +
+                   AppointmentLine("imp-a2", "2024-04-03", "ben-aaaaaaa2") + "\n");
+  const fs::path report_a = dir_.path() / "a.json";
+  auto run =
+      RunImport({"--operator", "op-cibc-idf", "--file", a.string(), "--report", report_a.string()},
+                activity, contract, lots);
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("ligne 4 : même événement que la ligne 2"), std::string::npos)
+      << run.output;
+  json r = ReadJson(report_a);
+  EXPECT_EQ(r["lines"], 4);
+  EXPECT_EQ(r["valid"], 4);
+  EXPECT_EQ(r["duplicated_in_file"], 1);
+  EXPECT_EQ(r["written"], 3);
+  EXPECT_TRUE(r["already_known"].is_null()) << r.dump();  // no --data: not checked
+  EXPECT_EQ(EndOffset(activity), 3);
+  Fold(data, activity + "," + contract, "import-dup");
+
+  // File B, checked against the store: imp-a2 is known, imp-b1 (April) new.
+  const fs::path b = dir_.path() / "b.ndjson";
+  WriteFile(b, AppointmentLine("imp-a2", "2024-04-03", "ben-aaaaaaa2") + "\n" +
+                   AppointmentLine("imp-b1", "2024-04-04", "ben-bbbbbbb1") + "\n");
+  const fs::path report_b = dir_.path() / "b.json";
+  auto args = std::vector<std::string>{
+      "--data", data.string(), "import",   "--bootstrap",    broker_.bootstrap,
+      "--lots", lots.string(), "--topic",  activity,         "--contract-topic",
+      contract, "--by",        "test",     "--operator",     "op-cibc-idf",
+      "--file", b.string(),    "--report", report_b.string()};
+  run = testing::RunProgram(PILOTAGECTL_BIN, args, true);
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("2 événements écrits (1 nouveaux, 1 déjà connus du projecteur)"),
+            std::string::npos)
+      << run.output;
+  r = ReadJson(report_b);
+  EXPECT_EQ(r["already_known"], 1);
+  EXPECT_EQ(r["new"], 1);
+  EXPECT_EQ(r["duplicated_in_file"], 0);
+  Fold(data, activity + "," + contract, "import-dup");
+
+  // April: imp-a1, imp-a2, imp-b1 imported once each; imp-a2 written again
+  // by file B: one duplicate. May: imp-a3.
+  auto quality = [&](const char* period) {
+    return Ctl({"--data", data.string(), "kpis", "--lot", "LOT-11", "--period", period,
+                "--json"})["data_quality"];
+  };
+  json april = quality("2024-04");
+  EXPECT_EQ(april["events"], 3) << april.dump();
+  EXPECT_EQ(april["imported_events"], 3) << april.dump();
+  EXPECT_EQ(april["imported_duplicates"], 1) << april.dump();
+  json may = quality("2024-05");
+  EXPECT_EQ(may["imported_events"], 1) << may.dump();
+  EXPECT_EQ(may["imported_duplicates"], 0) << may.dump();
+  EXPECT_EQ(quality("2024-03")["imported_events"], 0);
+
+  // File C: one id, two contents: refused, naming the first line.
+  const fs::path c = dir_.path() / "c.ndjson";
+  WriteFile(c, AppointmentLine("imp-c1", "2024-04-05", "ben-ccccccc1") + "\n" +
+                   AppointmentLine("imp-c1", "2024-04-05", "ben-ccccccc1", "LEVEL_2_SUPPORT") +
+                   "\n");
+  const fs::path report_c = dir_.path() / "c.json";
+  run =
+      RunImport({"--operator", "op-cibc-idf", "--file", c.string(), "--report", report_c.string()},
+                activity, contract, lots);
+  EXPECT_EQ(run.code, 2) << run.output;
+  r = ReadJson(report_c);
+  ASSERT_EQ(r["refusals"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["refusals"][0]["line"], 2);
+  EXPECT_EQ(r["refusals"][0]["code"], "CONFLICTING_EVENT_ID");
+  EXPECT_EQ(r["refusals"][0]["field"], "event_id");
+  EXPECT_NE(r["refusals"][0]["message"].get<std::string>().find("line 1"), std::string::npos);
+  EXPECT_EQ(EndOffset(activity), 5);  // nothing more written
+}
+
 // The golden scenarios, imported.
 
 std::vector<v1::Event> ReadNdjson(const fs::path& path) {
@@ -498,7 +606,7 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
         // projector, and the lot's events are counted as imported history.
         json dq = want["data_quality"];
         dq["refused_events"] = dq["refused_events"].get<int64_t>() - without_beneficiary;
-        dq["imported_events"] = static_cast<int64_t>(events.size()) - without_beneficiary;
+        dq["imported_events"] = dq["events"];  // every event of the period, imported once
         EXPECT_EQ(got["data_quality"], dq) << got["data_quality"].dump();
       }
     }

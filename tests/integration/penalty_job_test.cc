@@ -377,7 +377,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
 // action in its transaction; just before it commits, job B (run on 20 August,
 // same transactional.id) reads the same store and sends: B's initialisation
 // fences A and aborts A's transaction. A's commit then fails as fenced (exit
-// code 8, nothing sent), B commits, and the ledger holds B's proposal only,
+// code 9, nothing sent), B commits, and the ledger holds B's proposal only,
 // once: notified 20 August, observations until 4 September (the top of the
 // file). Had the projector folded A's uncommitted records, the ledger would
 // hold 15 July (A's records come first in the log; B's have the same ids).
@@ -404,7 +404,7 @@ TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLe
 
   ASSERT_TRUE(b_result.ok()) << b_result << "\n" << b_err.str();
   EXPECT_TRUE(kafka::IsFenced(a_result)) << a_result;
-  EXPECT_EQ(penalty_job::ExitCode(a_result), 8);
+  EXPECT_EQ(penalty_job::ExitCode(a_result), 9);
   EXPECT_NE(a_result.message().find("penalty-job-" + contract_), std::string::npos) << a_result;
   EXPECT_NE(a_result.message().find("this one sent nothing"), std::string::npos) << a_result;
   // Award and terms, A's 2 events, the abort marker, B's 2 events, B's

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -63,40 +64,85 @@ absl::CivilDay DayOf(const std::string& text) {
   return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
 }
 
-// A journey as known before a closing instant.
+// One journey of a beneficiary as known before a closing instant: what
+// SplitKnown makes of the facts of a (lot, pseudonym).
 struct KnownJourney {
-  const v1::Profile* profile = nullptr;
-  std::optional<absl::CivilDay> first_request;
+  // The request that opened it (none when the first fact known is a closure).
+  const sv1::RequestFact* request = nullptr;
+  // Whether `request` is the first request ever known in the lot.
+  bool first_ever = false;
   std::optional<absl::CivilDay> first_appointment;
   bool level2 = false;
   bool action_plan = false;
+  // Its first closure, if closed.
   const sv1::ClosureFact* closure = nullptr;
+  // First day of its span (the day of its request; none for the first).
+  std::optional<absl::CivilDay> from;
 };
 
-KnownJourney Know(const sv1::Journey& j, int64_t before) {
-  KnownJourney k;
-  for (const auto& r : j.requests()) {
-    if (r.recorded_at() >= before) continue;
-    k.first_request = DayOf(r.day());
-    k.profile = &r.profile();
-    break;
-  }
-  for (const auto& a : j.appointments()) {
-    if (a.recorded_at() >= before) continue;
-    if (!k.first_appointment) k.first_appointment = DayOf(a.day());
-    if (a.level() == v1::Level::LEVEL_2_SUPPORT) k.level2 = true;
-  }
-  for (const auto& d : j.deliverables()) {
-    if (d.recorded_at() < before && d.type() == v1::DeliverableType::ACTION_PLAN) {
-      k.action_plan = true;
+// The successive journeys of one stored Journey (every fact of a
+// pseudonym), on the facts recorded before `before` (cep.h states the rule).
+// Requests and closures are taken in (day, requests before closures,
+// event_id) order: the lists are sorted by (day, event_id), so a merge.
+std::vector<KnownJourney> SplitKnown(const sv1::Journey& j, int64_t before) {
+  std::vector<KnownJourney> out;
+  auto closed = [&] { return !out.empty() && out.back().closure != nullptr; };
+  int r = 0, c = 0;
+  const int nr = j.requests_size(), nc = j.closures_size();
+  while (true) {
+    while (r < nr && j.requests(r).recorded_at() >= before) ++r;
+    while (c < nc && j.closures(c).recorded_at() >= before) ++c;
+    if (r == nr && c == nc) break;
+    // On the same day, the request first: a request and a closure of one day
+    // are one journey (one-off help), never a closed journey and a new one.
+    const bool request = r < nr && (c == nc || j.requests(r).day() <= j.closures(c).day());
+    if (request) {
+      const auto& f = j.requests(r++);
+      if (out.empty() || closed()) {
+        KnownJourney k{.request = &f};
+        if (!out.empty()) k.from = DayOf(f.day());
+        out.push_back(k);
+      } else if (out.back().request == nullptr) {
+        out.back().request = &f;
+      }  // else: a further request of the open journey, which changes nothing
+    } else {
+      const auto& f = j.closures(c++);
+      if (out.empty()) {
+        out.push_back({.closure = &f});
+      } else if (!closed()) {
+        out.back().closure = &f;
+      }  // else: a further closure of a closed journey (no request between): ignored
     }
   }
-  for (const auto& c : j.closures()) {
-    if (c.recorded_at() >= before) continue;
-    k.closure = &c;
-    break;
+  for (auto& k : out) {
+    if (k.request) {
+      k.first_ever = true;
+      break;
+    }
   }
-  return k;
+  // Appointments and deliverables go to the journey whose span holds their day.
+  auto owner = [&](const std::string& day) -> KnownJourney* {
+    if (out.empty()) return nullptr;
+    const absl::CivilDay d = DayOf(day);
+    for (size_t i = out.size(); i-- > 1;) {
+      if (*out[i].from <= d) return &out[i];
+    }
+    return &out.front();
+  };
+  for (const auto& a : j.appointments()) {
+    if (a.recorded_at() >= before) continue;
+    KnownJourney* k = owner(a.day());
+    if (k == nullptr) break;
+    if (!k->first_appointment) k->first_appointment = DayOf(a.day());
+    if (a.level() == v1::Level::LEVEL_2_SUPPORT) k->level2 = true;
+  }
+  for (const auto& d : j.deliverables()) {
+    if (d.recorded_at() >= before || d.type() != v1::DeliverableType::ACTION_PLAN) continue;
+    KnownJourney* k = owner(d.day());
+    if (k == nullptr) break;
+    k->action_plan = true;
+  }
+  return out;
 }
 
 template <typename T>
@@ -263,21 +309,24 @@ KpiObservation Observe(const v1::KpiDefinition& kpi, const LotFacts& facts, cons
     case v1::KpiFormula::PRIORITY_PUBLICS_SHARE:
     case v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY:
       for (const auto& j : facts.journeys) {
-        const KnownJourney k = Know(j, before);
-        if (!k.first_request || !period.Contains(*k.first_request)) continue;
-        if (kpi.formula() == v1::KpiFormula::NEW_BENEFICIARIES) {
-          ++o.numerator;
-        } else if (kpi.formula() == v1::KpiFormula::PRIORITY_PUBLICS_SHARE) {
-          ++o.denominator;
-          if (IsPriority(kpi, *k.profile)) ++o.numerator;
-        } else if (k.first_appointment) {
-          ++o.denominator;
-          if (WorkingDaysBetween(*k.first_request, *k.first_appointment) <=
-              kpi.delay_working_days()) {
-            ++o.numerator;
+        for (const KnownJourney& k : SplitKnown(j, before)) {
+          if (k.request == nullptr) continue;
+          const absl::CivilDay requested = DayOf(k.request->day());
+          if (!period.Contains(requested)) continue;
+          if (kpi.formula() == v1::KpiFormula::NEW_BENEFICIARIES) {
+            if (k.first_ever) ++o.numerator;
+          } else if (kpi.formula() == v1::KpiFormula::PRIORITY_PUBLICS_SHARE) {
+            if (!k.first_ever) continue;
+            ++o.denominator;
+            if (IsPriority(kpi, k.request->profile())) ++o.numerator;
+          } else if (k.first_appointment) {
+            ++o.denominator;
+            if (WorkingDaysBetween(requested, *k.first_appointment) <= kpi.delay_working_days()) {
+              ++o.numerator;
+            }
+          } else if (AddWorkingDays(requested, kpi.delay_working_days()) < closing_day) {
+            ++o.denominator;  // no appointment and the delay ran out before closing: a miss
           }
-        } else if (AddWorkingDays(*k.first_request, kpi.delay_working_days()) < closing_day) {
-          ++o.denominator;  // no appointment and the delay ran out before closing: a miss
         }
       }
       break;
@@ -299,13 +348,14 @@ KpiObservation Observe(const v1::KpiDefinition& kpi, const LotFacts& facts, cons
     case v1::KpiFormula::FORMALISED_OUTCOMES:
     case v1::KpiFormula::REFERRAL_SHARE:
       for (const auto& j : facts.journeys) {
-        const KnownJourney k = Know(j, before);
-        if (!k.closure || !in(k.closure->day())) continue;
-        ++o.denominator;
-        if (kpi.formula() == v1::KpiFormula::FORMALISED_OUTCOMES
-                ? (k.level2 && k.action_plan)
-                : k.closure->referred_to() == kpi.referral()) {
-          ++o.numerator;
+        for (const KnownJourney& k : SplitKnown(j, before)) {
+          if (!k.closure || !in(k.closure->day())) continue;
+          ++o.denominator;
+          if (kpi.formula() == v1::KpiFormula::FORMALISED_OUTCOMES
+                  ? (k.level2 && k.action_plan)
+                  : k.closure->referred_to() == kpi.referral()) {
+            ++o.numerator;
+          }
         }
       }
       break;
@@ -373,7 +423,14 @@ absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHist
     out.quality.timeliness[Bucket(c.delay_days)] += c.count;
   }
   out.quality.refused = facts.refused;
-  out.quality.imported = facts.imported;
+  int64_t lines = 0;
+  for (const auto& [day, n] : facts.imported_events_by_day) {
+    if (period.Contains(day)) out.quality.imported += n;
+  }
+  for (const auto& [day, n] : facts.imported_lines_by_day) {
+    if (period.Contains(day)) lines += n;
+  }
+  out.quality.imported_duplicates = std::max<int64_t>(0, lines - out.quality.imported);
   return out;
 }
 
@@ -390,6 +447,7 @@ absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>&
     out.quality.late += lot.quality.late;
     out.quality.refused += lot.quality.refused;
     out.quality.imported += lot.quality.imported;
+    out.quality.imported_duplicates += lot.quality.imported_duplicates;
     for (const auto& [b, n] : lot.quality.timeliness) out.quality.timeliness[b] += n;
   }
   for (const auto& kpi : out.terms.kpis()) {
@@ -454,8 +512,9 @@ std::map<CounterKey, int64_t> CountActivity(const LotFacts& facts, const Period&
              {"modality", name(v1::Modality::Value_descriptor(), a.modality())},
              {"kind", name(v1::SupportKind::Value_descriptor(), a.kind())}});
     }
-    if (!j.closures().empty() && period.Contains(DayOf(j.closures(0).day()))) {
-      const auto& c = j.closures(0);
+    for (const KnownJourney& k : SplitKnown(j, std::numeric_limits<int64_t>::max())) {
+      if (!k.closure || !period.Contains(DayOf(k.closure->day()))) continue;
+      const auto& c = *k.closure;
       count(c.day(), "closures",
             {{"outcome", name(v1::Outcome::Value_descriptor(), c.outcome())},
              {"referral", name(v1::Referral::Value_descriptor(), c.referred_to())}});

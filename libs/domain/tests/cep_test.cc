@@ -165,3 +165,116 @@ TEST(CountActivity, CountsEachMetricOverallAndAlongEachDimension) {
 
 }  // namespace
 }  // namespace pilotage::domain
+
+namespace pilotage::domain {
+namespace {
+
+// Successive journeys (cep.h): one beneficiary, b1, whose facts are added to
+// one stored Journey, as the projection keeps them.
+class Journeys : public ::testing::Test {
+ protected:
+  void Add(const v1::Event& e) { ASSERT_TRUE(AddToJourney(e, journey_).ok()) << e.event_id(); }
+  void Closure(std::string id, int64_t occurred, int64_t recorded, v1::Referral::Value referral) {
+    v1::Event e = Base(std::move(id), occurred, recorded);
+    e.mutable_journey_closed()->set_beneficiary("b1");
+    e.mutable_journey_closed()->set_outcome(v1::Outcome::REFERRED);
+    e.mutable_journey_closed()->set_referred_to(referral);
+    Add(e);
+  }
+  void Level2(std::string id, int64_t occurred) {
+    v1::Event e = Appointment(std::move(id), occurred, occurred);
+    e.mutable_appointment_held()->set_level(v1::Level::LEVEL_2_SUPPORT);
+    Add(e);
+  }
+  void Plan(std::string id, int64_t occurred) {
+    v1::Event e = Base(std::move(id), occurred, occurred);
+    e.mutable_deliverable_issued()->set_beneficiary("b1");
+    e.mutable_deliverable_issued()->set_type(v1::DeliverableType::ACTION_PLAN);
+    Add(e);
+  }
+  // Numerator and sample of `formula` for `period`, as known on its closing
+  // day (grace 15 days).
+  std::pair<int64_t, int64_t> See(v1::KpiFormula::Value formula, const Period& period) {
+    v1::KpiDefinition kpi = Delay();
+    kpi.set_formula(formula);
+    kpi.set_referral(v1::Referral::CPF);
+    LotFacts facts{.lot_id = "LOT-T", .journeys = {journey_}};
+    auto o = Observe(kpi, facts, period, period.ClosingDay(15));
+    return {o.numerator, o.denominator};
+  }
+  std::pair<int64_t, int64_t> Pair(int64_t a, int64_t b) { return {a, b}; }
+
+  store::v1::Journey journey_;
+  const Period march_ = Period::MonthOf(absl::CivilDay(2024, 3, 1));
+  const Period may_ = Period::MonthOf(absl::CivilDay(2024, 5, 1));
+};
+
+TEST_F(Journeys, ARequestAfterAClosureOpensAJourneyCountedInItsOwnPeriod) {
+  Add(Request("r1", At(2024, 3, 4), At(2024, 3, 4)));
+  Level2("a1", At(2024, 3, 6));
+  Plan("p1", At(2024, 3, 12));
+  Closure("c1", At(2024, 3, 20), At(2024, 3, 20), v1::Referral::CPF);
+  Add(Request("r2", At(2024, 5, 6), At(2024, 5, 6)));
+  Add(Appointment("a2", At(2024, 5, 13), At(2024, 5, 13)));  // level 1
+  Closure("c2", At(2024, 5, 23), At(2024, 5, 23), v1::Referral::CPF);
+
+  EXPECT_EQ(See(v1::KpiFormula::NEW_BENEFICIARIES, march_).first, 1);
+  EXPECT_EQ(See(v1::KpiFormula::NEW_BENEFICIARIES, may_).first, 0);  // returning, not new
+  EXPECT_EQ(See(v1::KpiFormula::FORMALISED_OUTCOMES, march_), Pair(1, 1));
+  // The second journey reached neither level 2 nor an action plan of its own.
+  EXPECT_EQ(See(v1::KpiFormula::FORMALISED_OUTCOMES, may_), Pair(0, 1));
+  EXPECT_EQ(See(v1::KpiFormula::REFERRAL_SHARE, may_), Pair(1, 1));
+  // 6 May -> 13 May: 7, 10, 13 (8 and 9 May are public holidays).
+  EXPECT_EQ(See(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY, may_), Pair(1, 1));
+  EXPECT_EQ(See(v1::KpiFormula::PRIORITY_PUBLICS_SHARE, may_), Pair(0, 0));
+
+  const auto counters = CountActivity({.lot_id = "LOT-T", .journeys = {journey_}},
+                                      Period::YearOf(absl::CivilDay(2024, 1, 1)));
+  EXPECT_EQ(counters.at({"2024-03", "closures", "all"}), 1);
+  EXPECT_EQ(counters.at({"2024-05", "closures", "referral=CPF"}), 1);
+  EXPECT_EQ(counters.at({"2024-03", "new_beneficiaries", "all"}), 1);
+  EXPECT_FALSE(counters.count({"2024-05", "new_beneficiaries", "all"}));
+}
+
+TEST_F(Journeys, ARequestBeforeTheClosureIsKnownIsARepeatUntilTheClosureIsRecorded) {
+  Add(Request("r1", At(2024, 3, 4), At(2024, 3, 4)));
+  Level2("a1", At(2024, 3, 6));
+  Plan("p1", At(2024, 3, 12));
+  // Closed on 20 March but recorded on 20 June, after May's closing day
+  // (15 June) and after the second request (6 May) was recorded.
+  Closure("c1", At(2024, 3, 20), At(2024, 6, 20), v1::Referral::CPF);
+  Add(Request("r2", At(2024, 5, 6), At(2024, 5, 6)));
+  Add(Appointment("a2", At(2024, 5, 13), At(2024, 5, 13)));
+  Closure("c2", At(2024, 5, 23), At(2024, 5, 23), v1::Referral::NONE);
+
+  // As known on 15 June: no closure between the requests, one journey,
+  // whose closure of 23 May is the one known; its level 2 and plan count.
+  EXPECT_EQ(See(v1::KpiFormula::FORMALISED_OUTCOMES, may_), Pair(1, 1));
+  EXPECT_EQ(See(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY, may_), Pair(0, 0));
+  // As known later (the second quarter closes on 15 July): two journeys,
+  // the same as if the closure had been recorded on its day.
+  const Period q2 = Period::QuarterOf(absl::CivilDay(2024, 4, 1));
+  EXPECT_EQ(See(v1::KpiFormula::FORMALISED_OUTCOMES, q2), Pair(0, 1));
+  EXPECT_EQ(See(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY, q2), Pair(1, 1));
+  EXPECT_EQ(See(v1::KpiFormula::NEW_BENEFICIARIES, q2).first, 0);
+}
+
+TEST_F(Journeys, AClosureWithNoRequestSinceTheLastOneIsIgnored) {
+  Add(Request("r1", At(2024, 3, 4), At(2024, 3, 4)));
+  Closure("c1", At(2024, 3, 20), At(2024, 3, 20), v1::Referral::NONE);
+  Closure("c2", At(2024, 5, 23), At(2024, 5, 23), v1::Referral::CPF);  // e.g. a correction
+  EXPECT_EQ(See(v1::KpiFormula::REFERRAL_SHARE, march_), Pair(0, 1));
+  EXPECT_EQ(See(v1::KpiFormula::REFERRAL_SHARE, may_), Pair(0, 0));
+}
+
+TEST_F(Journeys, ARequestAndAClosureOfTheSameDayAreOneJourney) {
+  Add(Request("r1", At(2024, 3, 4), At(2024, 3, 4)));
+  Closure("c1", At(2024, 3, 20), At(2024, 3, 20), v1::Referral::NONE);
+  // A request on the day of the closure is the closed journey's, not a new one.
+  Add(Request("r2", At(2024, 3, 20), At(2024, 3, 20)));
+  EXPECT_EQ(See(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY, march_), Pair(0, 1));
+  EXPECT_EQ(See(v1::KpiFormula::FORMALISED_OUTCOMES, march_), Pair(0, 1));
+}
+
+}  // namespace
+}  // namespace pilotage::domain

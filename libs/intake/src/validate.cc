@@ -272,6 +272,7 @@ std::optional<Refusal> ValidateEvent(v1::Event& event, size_t index, const Sende
   }
   CheckBody(event, c);
   if (c.refusal) return c.refusal;
+  event.clear_imported();  // pilotage's own mark (pilotagectl import sets it after)
   if (options.keep_recorded_at && event.has_recorded_at()) {
     const absl::Time recorded = absl::FromUnixSeconds(event.recorded_at().seconds()) +
                                 absl::Nanoseconds(event.recorded_at().nanos());

@@ -67,6 +67,14 @@ TEST(Intake, SenderRecordedAtIsOverwritten) {
   EXPECT_EQ(d.items[0].event.recorded_at().seconds(), 1717236000);
 }
 
+TEST(Intake, SenderCannotMarkAnEventAsImported) {
+  json e = ValidRequest();
+  e["imported"] = true;  // pilotage's own mark of a historical import
+  auto d = ReviewJson(e.dump());
+  ASSERT_FALSE(d.items[0].refusal);
+  EXPECT_FALSE(d.items[0].event.imported());
+}
+
 TEST(Intake, AcceptsArraysNdjsonProtobufAndCamelCase) {
   json arr = json::array({ValidRequest(), ValidAppointment()});
   auto d = ReviewJson(arr.dump());

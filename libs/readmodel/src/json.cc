@@ -49,6 +49,7 @@ nlohmann::json DataQualityJson(const domain::DataQuality& q) {
           {"late_events", q.late},
           {"refused_events", q.refused},
           {"imported_events", q.imported},
+          {"imported_duplicates", q.imported_duplicates},
           {"reporting_delay_days", timeliness}};
 }
 

@@ -98,6 +98,26 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
                       return true;
                     });
   if (!s.ok()) return s;
+  // Per day: distinct imported events folded, and lines written by imports.
+  for (auto kind : {layout::kImportedDay, layout::kImportedLines}) {
+    s = store.ForEach(
+        layout::kQuality, Key({lot_id, kind, ""}), [&](std::string_view key, std::string_view v) {
+          auto parts = Parts(key);
+          auto day = parts.size() >= 3
+                         ? domain::ParseDay(parts[2])
+                         : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
+          auto n = store::DecodeFixed64(v, "cep imported count");
+          if (!day.ok() || !n.ok()) {
+            bad = absl::DataLossError("bad imported count in the store");
+            return false;
+          }
+          auto& by_day = kind == layout::kImportedDay ? out.facts.imported_events_by_day
+                                                      : out.facts.imported_lines_by_day;
+          by_day[*day] += *n;
+          return true;
+        });
+    if (!s.ok()) return s;
+  }
   if (!bad.ok()) return bad;
   return out;
 }

@@ -40,7 +40,7 @@ v1::ContractTerms GoodTerms(std::string version, std::string effective_from) {
 // under DIR/stores/initial with DIR/current pointing to it.
 class HandWrittenStore {
  public:
-  explicit HandWrittenStore(std::string tag = "cep:3") {
+  explicit HandWrittenStore(std::string tag = "cep:4") {
     data_ = dir_.path() / "data";
     fs::create_directories(data_ / "stores");
     fs::create_directory_symlink("stores/initial", data_ / "current");
@@ -147,6 +147,15 @@ TEST(ReadStore, ReadsALotAndTheOffsetsStoredWithIt) {
     b.Put(layout::kQuality, layout::Key({"LOT-A", layout::kRefused, "e-2"}), "");
     b.Put(layout::kQuality, layout::Key({"LOT-A", layout::kImported, "h-1"}),
           store::EncodeFixed64(5));
+    // Imported events of 4 March (3 distinct) and lines of two imports that day.
+    b.Put(layout::kQuality, layout::Key({"LOT-A", layout::kImportedDay, "2024-03-04"}),
+          store::EncodeFixed64(3));
+    b.Put(layout::kQuality,
+          layout::Key({"LOT-A", layout::kImportedLines, "2024-03-04", "import-x-LOT-A"}),
+          store::EncodeFixed64(3));
+    b.Put(layout::kQuality,
+          layout::Key({"LOT-A", layout::kImportedLines, "2024-03-04", "import-y-LOT-A"}),
+          store::EncodeFixed64(1));
     // Another lot with a refused event only.
     b.Put(layout::kQuality, layout::Key({"LOT-B", layout::kRefused, "e-3"}), "");
   });
@@ -177,6 +186,10 @@ TEST(ReadStore, ReadsALotAndTheOffsetsStoredWithIt) {
   EXPECT_EQ(lot->facts.reporting[0].count, 7);
   EXPECT_EQ(lot->facts.refused, 2);
   EXPECT_EQ(lot->facts.imported, 5);
+  EXPECT_EQ(lot->facts.imported_events_by_day,
+            (std::map<absl::CivilDay, int64_t>{{absl::CivilDay(2024, 3, 4), 3}}));
+  EXPECT_EQ(lot->facts.imported_lines_by_day,
+            (std::map<absl::CivilDay, int64_t>{{absl::CivilDay(2024, 3, 4), 4}}));
 
   auto other = ReadLot((*view)->store(), "LOT-B");
   ASSERT_TRUE(other.ok());

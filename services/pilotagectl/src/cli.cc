@@ -86,6 +86,10 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   absl::Status result;
   counters.data_dir = data_dir;
   if (import_cmd->parsed()) {
+    // Already known events are looked up only in a store named on purpose.
+    if (app.get_option("--data")->count() > 0 || !Env("PILOTAGE_PROJECTOR_DATA", "").empty()) {
+      import.data_dir = data_dir;
+    }
     result = RunImport(import, out).status();
   } else if (counters_cmd->parsed()) {
     result = PrintCounters(counters, out);

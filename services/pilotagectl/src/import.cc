@@ -14,10 +14,13 @@
 #include <variant>
 
 #include "CLI/CLI.hpp"
+#include "absl/container/flat_hash_map.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/intake/csv.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/projection/dedup_cache.h"
+#include "pilotage/readmodel/open.h"
 #include "pilotage/service/service.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -176,6 +179,7 @@ class LineChecker {
       return c;
     }
     c.event = std::move(item.event);
+    c.event.set_imported(true);
     return c;
   }
 
@@ -196,6 +200,7 @@ struct TypeCount {
 
 struct LotStats {
   std::map<std::string, int64_t> counts;
+  std::map<std::string, int64_t> days;  // Paris day of occurred_at -> events
   int64_t events = 0;
   int64_t recorded_from_file = 0;
   int64_t first = INT64_MAX;
@@ -229,6 +234,19 @@ class Report {
     }
   }
 
+  // A line repeating an earlier one (same event id and content); the first
+  // kShownDuplicates are named.
+  void Duplicate(int64_t line, int64_t first_line) {
+    if (++duplicates_ <= kShownDuplicates) {
+      out_ << fmt::format(
+          "ligne {} : même événement que la ligne {} (event_id répété), compté une "
+          "fois\n",
+          line, first_line);
+    } else if (duplicates_ == kShownDuplicates + 1) {
+      out_ << "(autres lignes en double : voir le total)\n";
+    }
+  }
+
   void Finish(const nlohmann::json& totals) {
     if (!json_.is_open()) return;
     json_ << "\n]";
@@ -239,10 +257,39 @@ class Report {
   }
 
  private:
+  static constexpr int64_t kShownDuplicates = 20;
   std::ostream& out_;
   std::ofstream json_;
   bool first_ = true;
+  int64_t duplicates_ = 0;
 };
+
+// The dedup cache's bound; it applies only when a batch closes, which the
+// import never does (it adds nothing): the groups the file touches stay in
+// memory, their ids at about 16 bytes each.
+constexpr size_t kKnownIdsInMemory = 2'000'000;
+
+// The event ids met in one file, as 64-bit hashes, with the hash of the
+// event's content and the line that first had it.
+struct FirstSeen {
+  uint64_t content = 0;
+  int64_t line = 0;
+};
+
+// "N événements écrits (n nouveaux, k déjà connus du projecteur) ; d lignes
+// en double dans le fichier, comptées une fois".
+std::string WrittenText(const ImportSummary& s) {
+  std::string out = fmt::format("{} événements écrits", s.written);
+  if (s.already_known >= 0) {
+    out += fmt::format(" ({} nouveaux, {} déjà connus du projecteur)", s.written - s.already_known,
+                       s.already_known);
+  }
+  if (s.duplicated_in_file > 0) {
+    out += fmt::format(" ; {} lignes en double dans le fichier, comptées une fois",
+                       s.duplicated_in_file);
+  }
+  return out;
+}
 
 absl::StatusOr<std::string> FormatOf(const ImportOptions& o) {
   std::string format = o.format;
@@ -373,7 +420,7 @@ absl::StatusOr<ImportSummary> RunImportFiles(const ImportOptions& options, std::
       return s.status();
     }
     total.written += s->written;
-    out << fmt::format("{} : {} événements écrits\n", file.string(), s->written);
+    out << fmt::format("{} : {}\n", file.string(), WrittenText(*s));
   }
   out << fmt::format("Résultat : {} événements écrits depuis {} fichiers.\n", total.written,
                      options.files.size());
@@ -432,6 +479,20 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
   bool spool_failed = false;
   std::map<std::string, LotStats> per_lot;
   std::string value;
+  absl::flat_hash_map<uint64_t, FirstSeen> ids_in_file;  // by hash of lot and event id
+  std::string id_key;
+  int64_t spooled = 0;
+  // Already known: the projector's seen ids, when its data directory is given.
+  // The projector's own dedup memory answers (libs/projection's DedupCache).
+  std::unique_ptr<readmodel::ReadStore> projector_store;
+  std::optional<projection::DedupCache> folded;
+  if (!options.data_dir.empty()) {
+    auto opened = readmodel::ReadStore::OpenReadOnly(options.data_dir);
+    if (!opened.ok()) return opened.status();
+    projector_store = std::move(*opened);
+    folded.emplace(projector_store->store(), kKnownIdsInMemory);
+    summary.already_known = 0;
+  }
   {
     LineReader reader(options.file);
     if (!reader.ok()) {
@@ -452,16 +513,44 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
       }
       if (!c.data) continue;
       ++summary.lines;
+      bool repeated = false;
+      if (!c.refusal) {
+        c.event.SerializeToString(&value);
+        const FirstSeen seen{.content = std::hash<std::string_view>{}(value),
+                             .line = reader.number()};
+        // Per lot, as the projector deduplicates.
+        id_key.assign(c.event.lot_id()).push_back('\0');
+        id_key.append(c.event.event_id());
+        auto [it, first] = ids_in_file.try_emplace(projection::DedupCache::IdHash(id_key), seen);
+        if (!first && it->second.content != seen.content) {
+          c.refusal = intake::Refusal{
+              "CONFLICTING_EVENT_ID", csv ? "" : "event_id",
+              fmt::format("same event_id as line {}, with a different content", it->second.line)};
+        } else if (!first) {
+          repeated = true;
+          report.Duplicate(reader.number(), it->second.line);
+        }
+      }
       if (c.refusal) {
         ++summary.refused;
         ++types[c.type.empty() ? "unknown" : c.type].refused;
         report.Refused(reader.number(), *c.refusal);
         if (!options.skip_invalid) spool.reset();  // nothing will be written
+      } else if (repeated) {
+        ++summary.valid;
+        ++types[c.type].valid;
+        ++summary.duplicated_in_file;
       } else {
         ++summary.valid;
         ++types[c.type].valid;
+        if (folded) {
+          auto known =
+              folded->Check(c.event.lot_id(), c.event.occurred_at().seconds(), c.event.event_id());
+          if (!known.ok()) return known.status();
+          summary.already_known += known->seen;
+        }
         if (spool) {
-          c.event.SerializeToString(&value);
+          ++spooled;
           const auto& key = c.event.lot_id();
           const auto key_size = static_cast<uint32_t>(key.size());
           const auto value_size = static_cast<uint32_t>(value.size());
@@ -473,6 +562,7 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
           ++lot.counts[c.type];
           ++lot.events;
           lot.recorded_from_file += c.recorded_from_file;
+          ++lot.days[ParisDay(c.event.occurred_at().seconds())];
           lot.first = std::min<int64_t>(lot.first, c.event.occurred_at().seconds());
           lot.last = std::max<int64_t>(lot.last, c.event.occurred_at().seconds());
         }
@@ -495,17 +585,34 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     for (const auto& [type, n] : types) {
       out << fmt::format("  {} : {} valides, {} refusées\n", type, n.valid, n.refused);
     }
+    out << fmt::format("Événements distincts : {}", summary.valid - summary.duplicated_in_file);
+    if (summary.already_known >= 0) {
+      out << fmt::format(" ; nouveaux : {} ; déjà connus du projecteur : {}",
+                         summary.valid - summary.duplicated_in_file - summary.already_known,
+                         summary.already_known);
+    } else {
+      out << " ; nouveaux ou déjà connus : non vérifié (--data pour le vérifier)";
+    }
+    out << fmt::format(" ; lignes en double dans le fichier : {}\n", summary.duplicated_in_file);
     out << fmt::format("SHA-256 du fichier : {}\n", summary.sha256);
-    report.Finish({{"file", options.file.filename().string()},
-                   {"format", format_name},
-                   {"operator", options.operator_id},
-                   {"sha256", summary.sha256},
-                   {"lines", summary.lines},
-                   {"valid", summary.valid},
-                   {"refused", summary.refused},
-                   {"counts", counts},
-                   {"written", summary.written},
-                   {"outcome", outcome}});
+    report.Finish(
+        {{"file", options.file.filename().string()},
+         {"format", format_name},
+         {"operator", options.operator_id},
+         {"sha256", summary.sha256},
+         {"lines", summary.lines},
+         {"valid", summary.valid},
+         {"refused", summary.refused},
+         {"counts", counts},
+         {"written", summary.written},
+         {"duplicated_in_file", summary.duplicated_in_file},
+         {"already_known",
+          summary.already_known >= 0 ? nlohmann::json(summary.already_known) : nlohmann::json()},
+         {"new",
+          summary.already_known >= 0
+              ? nlohmann::json(summary.valid - summary.duplicated_in_file - summary.already_known)
+              : nlohmann::json()},
+         {"outcome", outcome}});
   };
 
   if (file_refusal) {
@@ -539,7 +646,7 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     out << fmt::format(
         "Fichier valide : {} événements à écrire après la vérification des autres "
         "fichiers.\n",
-        summary.valid);
+        summary.valid - summary.duplicated_in_file);
     return summary;
   }
   if (options.dry_run) {
@@ -547,7 +654,7 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     out << fmt::format(
         "Résultat : essai (--dry-run), rien n'a été écrit ; {} événements seraient "
         "importés.\n",
-        summary.valid);
+        summary.valid - summary.duplicated_in_file);
     return summary;
   }
 
@@ -568,10 +675,10 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
   std::mutex error_mu;
   absl::Status first_error;
   {
-    service::Progress progress("writing", summary.valid);
+    service::Progress progress("writing", spooled);
     std::string key;
     bool spool_ok = true;
-    for (int64_t i = 0; i < summary.valid; ++i) {
+    for (int64_t i = 0; i < spooled; ++i) {
       uint32_t key_size = 0, value_size = 0;
       spool_ok = std::fread(&key_size, 4, 1, spool.get()) == 1 && key_size <= (1u << 20);
       if (spool_ok) {
@@ -651,6 +758,11 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     h->set_recorded_at_from_file(stats.recorded_from_file);
     h->set_first_day(ParisDay(stats.first));
     h->set_last_day(ParisDay(stats.last));
+    for (const auto& [day, n] : stats.days) {
+      auto* d = h->add_days();
+      d->set_day(day);
+      d->set_events(n);
+    }
     imports.push_back(std::move(e));
   }
   std::vector<std::string> values;
@@ -669,9 +781,9 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     }
   }
   finish("imported");
-  out << fmt::format("Résultat : {} événements écrits{}.\n", summary.written,
-                     summary.refused ? fmt::format(" ({} lignes refusées laissées de côté, "
-                                                   "--skip-invalid)",
+  out << fmt::format("Résultat : {}{}.\n", WrittenText(summary),
+                     summary.refused ? fmt::format(" ; {} lignes refusées laissées de côté "
+                                                   "(--skip-invalid)",
                                                    summary.refused)
                                      : "");
   return summary;
@@ -680,7 +792,8 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
 CLI::App* AddImportCommand(CLI::App& app, ImportOptions& o) {
   auto* cmd = app.add_subcommand(
       "import",
-      "load an operator's file of activity events (NDJSON or CSV, docs/import.md) into the log");
+      "load an operator's file of activity events (NDJSON or CSV, docs/import.md) into the log; "
+      "with --data (before `import`), also count the events the projector already folded");
   cmd->add_option("--operator", o.operator_id, "the operator whose events the file holds")
       ->required();
   cmd->add_option("--file", o.files,

@@ -148,9 +148,12 @@ absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {
       "(hors indicateurs) ; {} événements refusés (lettres mortes).\n",
       FrenchCount(static_cast<double>(q.events)), FrenchCount(static_cast<double>(q.late)),
       FrenchCount(static_cast<double>(q.refused)));
-  if (q.imported > 0) {
-    out << fmt::format("Historique importé par fichier (pilotagectl import) : {} événements.\n",
-                       FrenchCount(static_cast<double>(q.imported)));
+  if (q.imported > 0 || q.imported_duplicates > 0) {
+    out << fmt::format(
+        "Historique importé par fichier (pilotagectl import) : {} événements de la période, "
+        "et {} lignes importées en double (déjà connues).\n",
+        FrenchCount(static_cast<double>(q.imported)),
+        FrenchCount(static_cast<double>(q.imported_duplicates)));
   }
   out << "Délai de saisie (jours) :";
   for (const char* bucket : {"0-1", "2-5", "6-15", "16-30", "31+"}) {

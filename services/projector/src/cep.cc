@@ -107,6 +107,11 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     }
     readmodel::layout::ReportingKey(key_, event.lot_id(), *day, *delay);
     ++reporting_[key_];
+    if (event.imported()) {
+      // The engine folds an event id once: this is the log's first copy.
+      ++imported_days_[Key(
+          {event.lot_id(), readmodel::layout::kImportedDay, domain::FormatDay(*day)})];
+    }
     return absl::OkStatus();
   }
   if (readmodel::IsSteeringEvent(event)) return steering_->Fold(event);
@@ -127,8 +132,16 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
     return absl::OkStatus();
   }
   if (event.has_history_imported()) {  // data quality: imported history, apart from live
-    imported_[Key({event.lot_id(), readmodel::layout::kImported, event.event_id()})] =
-        event.history_imported().events();
+    const auto& h = event.history_imported();
+    imported_[Key({event.lot_id(), readmodel::layout::kImported, event.event_id()})] = h.events();
+    for (const auto& d : h.days()) {
+      if (auto day = domain::ParseDay(d.day()); !day.ok() || d.events() < 0) {
+        return absl::InvalidArgumentError(
+            fmt::format("history_imported.days: bad day '{}' or count {}", d.day(), d.events()));
+      }
+      imported_[Key({event.lot_id(), readmodel::layout::kImportedLines, d.day(),
+                     event.event_id()})] = d.events();
+    }
     return absl::OkStatus();
   }
   if (event.has_lot_awarded()) {
@@ -163,6 +176,9 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   }
   for (const auto& key : refused_) batch.Put(kQuality, key, "");
   for (const auto& [key, n] : imported_) batch.Put(kQuality, key, store::EncodeFixed64(n));
+  for (const auto& [key, n] : imported_days_) {
+    if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
+  }
   for (const auto& [key, record] : terms_) {
     if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
   }
@@ -190,6 +206,7 @@ void CepProjection::Discard() {
   reporting_.clear();
   refused_.clear();
   imported_.clear();
+  imported_days_.clear();
   terms_.clear();
   awards_.clear();
   steering_->Clear();

@@ -3,10 +3,13 @@
 #include <condition_variable>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "absl/strings/cord.h"
+#include "backups.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
@@ -19,6 +22,7 @@
 #include "pilotage/service/ticker.h"
 #include "projector_metrics.h"
 #include "spdlog/spdlog.h"
+#include "store_files.h"
 
 namespace pilotage::projector {
 namespace fs = std::filesystem;
@@ -169,7 +173,7 @@ absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::stri
       fmt::format("--projection: unknown projection '{}' (cep or activity_counts)", name));
 }
 
-absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir, bool create) {
+absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir) {
   const fs::path link = data_dir / "current";
   std::error_code ec;
   if (fs::is_symlink(link, ec)) {
@@ -181,18 +185,139 @@ absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir, bool create) {
     return absl::FailedPreconditionError(
         fmt::format("{} exists but is not a symlink to a store", link.string()));
   }
-  if (!create) {
-    return absl::NotFoundError(
-        fmt::format("no store in {} (start `pilotage-projector run` first)", data_dir.string()));
+  return absl::NotFoundError(
+      fmt::format("no store in {} (start `pilotage-projector run` first)", data_dir.string()));
+}
+
+namespace {
+
+// Creates an empty, tagged store of options.projection at `path` (which must
+// not exist, or be an empty directory): built as "<path>.partial", fsynced,
+// renamed.
+absl::Status CreateStoreAt(const ProjectorOptions& options, const fs::path& path) {
+  const fs::path partial = path.string() + std::string(kPartialSuffix);
+  std::error_code ec;
+  fs::remove_all(partial, ec);
+  if (ec) return FromFilesystem(ec, "removing", partial);
+  {
+    auto projection = MakeProjection(options.projection);
+    if (!projection.ok()) return projection.status();
+    auto store = projection::OpenProjectionStore(partial.string(), **projection,
+                                                 store::StoreOptions{.sync = true});
+    if (!store.ok()) return store.status();
   }
-  fs::create_directories(data_dir / "stores", ec);
-  if (ec) return FromFilesystem(ec, "creating", data_dir / "stores");
-  fs::create_directory_symlink("stores/initial", link, ec);
-  if (ec) return FromFilesystem(ec, "creating link", link);
-  return data_dir / "stores" / "initial";
+  if (absl::Status s = SyncTree(partial); !s.ok()) return s;
+  if (absl::Status s = RenameDurably(partial, path); !s.ok()) return s;
+  spdlog::info("projector: created the store {}", path.string());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CreateStoreIfMissing(const ProjectorOptions& options) {
+  const fs::path link = options.data_dir / "current";
+  std::error_code ec;
+  if (fs::is_symlink(link, ec)) {
+    // A link to nothing (or to an empty directory) is what a kill left with
+    // versions before decision 0022, which linked first and created after.
+    auto target = CurrentStore(options.data_dir);
+    if (!target.ok()) return target.status();
+    if (fs::exists(*target / "CURRENT", ec)) return absl::OkStatus();
+    if (fs::exists(*target, ec) && !fs::is_empty(*target, ec)) return absl::OkStatus();
+    return CreateStoreAt(options, *target);
+  }
+  if (fs::exists(link, ec)) return absl::OkStatus();  // CurrentStore says what is wrong
+  const fs::path stores = options.data_dir / "stores";
+  fs::create_directories(stores, ec);
+  if (ec) return FromFilesystem(ec, "creating", stores);
+  for (const fs::path& dir : {options.data_dir, stores}) {
+    auto removed = RemovePartials(dir);
+    if (!removed.ok()) return removed.status();
+    if (*removed > 0) {
+      spdlog::warn("projector: removed {} partial entries of an interrupted run from {}", *removed,
+                   dir.string());
+    }
+  }
+  // Only a complete store is ever renamed to "initial": if it exists, the
+  // previous run stopped between the rename and the link.
+  const fs::path initial = stores / "initial";
+  if (!fs::exists(initial, ec)) {
+    if (absl::Status s = CreateStoreAt(options, initial); !s.ok()) return s;
+  }
+  return PointLinkDurably(link, "stores/initial");
+}
+
+namespace {
+
+constexpr char kRetentionPayload[] = "pilotage.projector/retention-guard";
+
+absl::Status RetentionRefusal(std::string message) {
+  absl::Status status = absl::FailedPreconditionError(std::move(message));
+  status.SetPayload(kRetentionPayload, absl::Cord("1"));
+  return status;
+}
+
+// Waits for Kafka to answer (it may start after the projector), until `stop`.
+absl::Status CheckSourceRetentionPatiently(const ProjectorOptions& options,
+                                           const std::atomic<bool>& stop) {
+  for (int attempt = 1;; ++attempt) {
+    absl::Status s = CheckSourceRetention(options.bootstrap, options.topics);
+    if (stop) return absl::OkStatus();  // asked to stop while waiting: not an error
+    if (s.code() != absl::StatusCode::kUnavailable) return s;
+    if (attempt == 1 || attempt % 30 == 0) {
+      spdlog::warn("projector: waiting for Kafka to check the retention of {}: {}",
+                   fmt::join(options.topics, ","), std::string(s.message()));
+    }
+    std::this_thread::sleep_for(1s);  // retry delay while Kafka is down
+  }
+}
+
+}  // namespace
+
+bool IsRetentionRefusal(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kFailedPrecondition &&
+         status.GetPayload(kRetentionPayload).has_value();
+}
+
+absl::Status CheckSourceRetention(const std::string& bootstrap,
+                                  const std::vector<std::string>& topics) {
+  auto admin = kafka::Admin::Create(bootstrap);
+  if (!admin.ok()) return admin.status();
+  for (const auto& topic : topics) {
+    auto policy = (*admin)->TopicConfig(topic, "cleanup.policy");
+    if (policy.status().code() == absl::StatusCode::kNotFound) {
+      spdlog::warn("projector: topic {} not found: its retention is not checked", topic);
+      continue;
+    }
+    if (!policy.ok()) return policy.status();
+    const std::string alter = fmt::format(
+        "kafka-configs.sh --bootstrap-server {} --alter --entity-type topics --entity-name {} "
+        "--add-config",
+        bootstrap, topic);
+    if (policy->find("compact") != std::string::npos) {
+      return RetentionRefusal(fmt::format(
+          "topic {} has cleanup.policy={}: compaction deletes events, and the log is the record "
+          "the read models are rebuilt from. Set cleanup.policy=delete with retention.ms=-1 "
+          "and retention.bytes=-1 ({} cleanup.policy=delete,retention.ms=-1,retention.bytes=-1)",
+          topic, *policy, alter));
+    }
+    for (const char* setting : {"retention.ms", "retention.bytes"}) {
+      auto value = (*admin)->TopicConfig(topic, setting);
+      if (!value.ok()) return value.status();
+      if (*value != "-1") {
+        return RetentionRefusal(fmt::format(
+            "topic {} has {}={}: Kafka would delete its old events, and the log is the record "
+            "the read models are rebuilt from. Set {}=-1 ({} {}=-1)",
+            topic, setting, *value, setting, alter, setting));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop) {
+  if (absl::Status s = CheckSourceRetentionPatiently(options, stop); !s.ok() || stop) return s;
+  if (absl::Status s = CreateStoreIfMissing(options); !s.ok()) return s;
   auto exported = StartMetrics(options);
   if (!exported.ok()) return exported.status();
   ProjectorMetrics* metrics = exported->metrics.get();
@@ -202,13 +327,27 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
     if (!created.ok()) return created.status();
     admin = std::move(*created);
   }
+  const bool backups_on = !options.backup_dir.empty();
+  if (backups_on && metrics != nullptr) {
+    // Until the first backup of this process: the newest one on disk, else
+    // the start, so that the alert measures from a real instant.
+    auto existing = ListBackups(options.backup_dir);
+    if (existing.empty()) {
+      metrics->EnableBackups(options.backup_every, std::chrono::system_clock::now(), 0);
+    } else {
+      metrics->EnableBackups(options.backup_every, BackupTime(existing.back()),
+                             TreeBytes(existing.back()));
+    }
+  }
   while (!stop) {
-    auto path = CurrentStore(options.data_dir, /*create=*/true);
+    auto path = CurrentStore(options.data_dir);
     if (!path.ok()) return path.status();
     auto counts = MakeProjection(options.projection);
     if (!counts.ok()) return counts.status();
-    auto store = projection::OpenProjectionStore(path->string(), **counts,
-                                                 store::StoreOptions{.sync = options.sync});
+    // Never created here: a store that vanished is an error, not a new store.
+    auto store = projection::OpenProjectionStore(
+        path->string(), **counts,
+        store::StoreOptions{.create_if_missing = false, .sync = options.sync});
     if (!store.ok()) return store.status();
     if (metrics != nullptr) ExportStoredOffsets(**store, *metrics);
     auto engine =
@@ -223,7 +362,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
         if (stop) (*engine)->RequestStop();
       });
       Ticker repoint(options.switch_check, [&] {
-        auto now = CurrentStore(options.data_dir, false);
+        auto now = CurrentStore(options.data_dir);
         if (now.ok() && fs::weakly_canonical(*now) != fs::weakly_canonical(*path)) {
           spdlog::info("projector: {} now points to {}, switching", options.data_dir.string(),
                        now->string());
@@ -242,6 +381,20 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
         ExportEndOffsets(*admin, options.topics, *metrics);
         end_offsets.emplace(options.end_offsets_interval,
                             [&] { ExportEndOffsets(*admin, options.topics, *metrics); });
+      }
+      std::optional<Ticker> backups;
+      if (backups_on) {
+        backups.emplace(options.backup_every, [&] {
+          auto taken = TakeBackup(**store, options.backup_dir, options.backup_keep);
+          if (!taken.ok()) {
+            spdlog::error("projector: backup into {} failed: {}", options.backup_dir.string(),
+                          taken.status().ToString());
+            if (metrics != nullptr) metrics->BackupFailed();
+            return;
+          }
+          spdlog::info("projector: backup {} ({} bytes)", taken->path.string(), taken->bytes);
+          if (metrics != nullptr) metrics->BackupTaken(taken->taken_at, taken->bytes);
+        });
       }
       result = (*engine)->Run();
     }
@@ -305,6 +458,7 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     return absl::AlreadyExistsError(
         fmt::format("{} already exists: rebuild needs a new directory", into.string()));
   }
+  if (absl::Status s = CheckSourceRetention(options.bootstrap, options.topics); !s.ok()) return s;
   auto admin = kafka::Admin::Create(options.bootstrap);
   if (!admin.ok()) return admin.status();
   auto total = TotalEndOffsets(**admin, options.topics);
@@ -353,12 +507,12 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   }
   // Repoint DIR/current atomically: readers and the running projector follow.
   fs::create_directories(options.data_dir, ec);
-  const fs::path tmp = options.data_dir / "current.tmp";
-  fs::remove(tmp, ec);
-  fs::create_directory_symlink(fs::absolute(into), tmp, ec);
-  if (ec) return FromFilesystem(ec, "creating link", tmp);
-  fs::rename(tmp, options.data_dir / "current", ec);
-  if (ec) return FromFilesystem(ec, "repointing", options.data_dir / "current");
+  if (ec) return FromFilesystem(ec, "creating", options.data_dir);
+  if (absl::Status s = SyncTree(into); !s.ok()) return s;
+  if (absl::Status s = PointLinkDurably(options.data_dir / "current", fs::absolute(into));
+      !s.ok()) {
+    return s;
+  }
   out << "rebuild: " << (options.data_dir / "current").string() << " now points to "
       << fs::absolute(into).string() << "\n";
   return absl::OkStatus();
@@ -366,7 +520,7 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
 
 absl::Status Checkpoint(const ProjectorOptions& options, const std::filesystem::path& into,
                         std::ostream& out) {
-  auto path = CurrentStore(options.data_dir, false);
+  auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
   auto projection = MakeProjection(options.projection);
   if (!projection.ok()) return projection.status();
@@ -387,10 +541,65 @@ absl::Status Checkpoint(const ProjectorOptions& options, const std::filesystem::
   return absl::OkStatus();
 }
 
+absl::Status Restore(const ProjectorOptions& options, const fs::path& from, std::ostream& out) {
+  std::error_code ec;
+  fs::path backup = from;
+  if (!fs::exists(from / "CURRENT", ec)) {
+    auto backups = ListBackups(from);
+    if (backups.empty()) {
+      return absl::NotFoundError(
+          fmt::format("{} holds no backup (neither a store nor a directory of backup-* stores)",
+                      from.string()));
+    }
+    backup = backups.back();
+  }
+  const fs::path link = options.data_dir / "current";
+  if (fs::is_symlink(link, ec) || fs::exists(link, ec)) {
+    auto current = CurrentStore(options.data_dir);
+    return absl::AlreadyExistsError(fmt::format(
+        "{} already has a store ({}): restore into a new data directory, or move {} away "
+        "with its projector stopped",
+        options.data_dir.string(), current.ok() ? current->string() : link.string(),
+        options.data_dir.string()));
+  }
+  auto projection = MakeProjection(options.projection);
+  if (!projection.ok()) return projection.status();
+  std::map<std::string, projection::PartitionProgress> progress;
+  {
+    auto store = projection::OpenProjectionStoreReadOnly(backup.string(), **projection);
+    if (!store.ok()) return store.status();
+    auto read = projection::ReadProgress(**store);
+    if (!read.ok()) return read.status();
+    progress = std::move(*read);
+  }
+  const fs::path stores = options.data_dir / "stores";
+  fs::create_directories(stores, ec);
+  if (ec) return FromFilesystem(ec, "creating", stores);
+  if (auto removed = RemovePartials(stores); !removed.ok()) return removed.status();
+  const std::string name = "restored-" + backup.filename().string();
+  const fs::path target = stores / name;
+  if (fs::exists(target, ec)) {
+    return absl::AlreadyExistsError(fmt::format("{} already exists", target.string()));
+  }
+  const fs::path partial = stores / (name + std::string(kPartialSuffix));
+  if (absl::Status s = CopyStoreFiles(backup, partial); !s.ok()) return s;
+  if (absl::Status s = SyncTree(partial); !s.ok()) return s;
+  if (absl::Status s = RenameDurably(partial, target); !s.ok()) return s;
+  if (absl::Status s = PointLinkDurably(link, fs::path("stores") / name); !s.ok()) return s;
+  out << "restore: " << backup.string() << " laid as " << target.string() << ", " << link.string()
+      << " points to it\n";
+  for (const auto& [key, pp] : progress) {
+    out << fmt::format("restore: {} resumes at offset {}\n", key, pp.next_offset);
+  }
+  out << "restore: start the projector on " << options.data_dir.string()
+      << ": it folds what came after these offsets\n";
+  return absl::OkStatus();
+}
+
 namespace {
 
 absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options) {
-  auto path = CurrentStore(options.data_dir, false);
+  auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
   auto projection = MakeProjection(options.projection);
   if (!projection.ok()) return projection.status();

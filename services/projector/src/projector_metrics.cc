@@ -57,7 +57,44 @@ ProjectorMetrics::ProjectorMetrics(prometheus::Registry& registry)
       rebuild_total_(NewGauge(registry, "pilotage_projector_rebuild_target_events",
                               "Events the running rebuild replays in all")),
       rebuild_ratio_(NewGauge(registry, "pilotage_projector_rebuild_progress_ratio",
-                              "Share of the running rebuild done, 0 to 1")) {}
+                              "Share of the running rebuild done, 0 to 1")),
+      registry_(registry) {}
+
+void ProjectorMetrics::EnableBackups(std::chrono::seconds interval,
+                                     std::chrono::system_clock::time_point last,
+                                     int64_t last_bytes) {
+  std::lock_guard lock(mu_);
+  if (backup_interval_ == nullptr) {
+    backup_interval_ = &NewGauge(registry_, "pilotage_projector_backup_interval_seconds",
+                                 "How often the projector takes an online backup");
+    backup_last_time_ = &NewGauge(registry_, "pilotage_projector_last_backup_timestamp_seconds",
+                                  "When the newest complete backup was taken (Unix time; the "
+                                  "projector's start when there is none yet)");
+    backup_last_bytes_ =
+        &NewGauge(registry_, "pilotage_projector_last_backup_bytes",
+                  "Size of the newest backup's files (hard links counted in full)");
+    backups_ = &NewCounter(registry_, "pilotage_projector_backups_total",
+                           "Online backups taken by this process");
+    backup_failures_ = &NewCounter(registry_, "pilotage_projector_backup_failures_total",
+                                   "Online backups that failed in this process");
+  }
+  backup_interval_->Set(static_cast<double>(interval.count()));
+  backup_last_time_->Set(std::chrono::duration<double>(last.time_since_epoch()).count());
+  backup_last_bytes_->Set(static_cast<double>(last_bytes));
+}
+
+void ProjectorMetrics::BackupTaken(std::chrono::system_clock::time_point at, int64_t bytes) {
+  std::lock_guard lock(mu_);
+  if (backup_interval_ == nullptr) return;
+  backup_last_time_->Set(std::chrono::duration<double>(at.time_since_epoch()).count());
+  backup_last_bytes_->Set(static_cast<double>(bytes));
+  backups_->Increment();
+}
+
+void ProjectorMetrics::BackupFailed() {
+  std::lock_guard lock(mu_);
+  if (backup_failures_ != nullptr) backup_failures_->Increment();
+}
 
 void ProjectorMetrics::OnBatchWritten(const projection::BatchReport& report) {
   folded_.Increment(static_cast<double>(report.folded));

@@ -6,6 +6,7 @@
 //
 // Thread-safety: every method may be called from any thread.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -34,6 +35,15 @@ class ProjectorMetrics : public projection::BatchObserver {
   // A rebuild has read `done` of the `total` events it replays.
   void SetRebuildProgress(int64_t done, int64_t total);
 
+  // Online backups are on, every `interval`: registers the backup metrics
+  // (absent when backups are off) with the last backup known at start
+  // (`last` 0: none yet).
+  void EnableBackups(std::chrono::seconds interval, std::chrono::system_clock::time_point last,
+                     int64_t last_bytes);
+  // A backup was taken (time and size), or one failed.
+  void BackupTaken(std::chrono::system_clock::time_point at, int64_t bytes);
+  void BackupFailed();
+
  private:
   struct Partition {
     prometheus::Gauge* stored = nullptr;
@@ -57,6 +67,13 @@ class ProjectorMetrics : public projection::BatchObserver {
   prometheus::Gauge& rebuild_done_;
   prometheus::Gauge& rebuild_total_;
   prometheus::Gauge& rebuild_ratio_;
+  prometheus::Registry& registry_;
+  // Null until EnableBackups.
+  prometheus::Gauge* backup_interval_ = nullptr;
+  prometheus::Gauge* backup_last_time_ = nullptr;
+  prometheus::Gauge* backup_last_bytes_ = nullptr;
+  prometheus::Counter* backups_ = nullptr;
+  prometheus::Counter* backup_failures_ = nullptr;
 
   std::mutex mu_;
   std::map<std::pair<std::string, int32_t>, Partition> partitions_;

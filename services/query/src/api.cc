@@ -644,7 +644,7 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json rows = json::array();
-  int64_t events = 0, late = 0, refused = 0;
+  int64_t events = 0, late = 0, refused = 0, imported = 0, duplicates = 0;
   std::map<std::string, int64_t> buckets;
   for (const auto& lot : *lots) {
     auto e = QualityEvaluation(view, who, lot, *period_text);
@@ -658,12 +658,16 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
     events += e->quality.events;
     late += e->quality.late;
     refused += e->quality.refused;
+    imported += e->quality.imported;
+    duplicates += e->quality.imported_duplicates;
     for (const auto& [b, n] : e->quality.timeliness) buckets[b] += n;
     rows.push_back(LotQualityJson(lot, *e));
   }
   json totals = {{"events", events},
                  {"late_events", late},
                  {"refused_events", refused},
+                 {"imported_events", imported},
+                 {"imported_duplicates", duplicates},
                  {"reporting_delay_days", buckets}};
   json out = {{"period", *period_text}, {"lots", rows}, {"totals", totals}};
   if (auto p = domain::Period::Parse(*period_text); p.ok()) {

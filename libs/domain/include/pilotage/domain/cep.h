@@ -11,6 +11,26 @@
 // sets when it is read: results depend on when things happened, never on
 // when they arrived.
 //
+// Successive journeys. The facts of a (lot, pseudonym) are kept together
+// (one stored Journey) and split into the beneficiary's successive journeys
+// when read, on the facts known (recorded before the closing instant, below):
+// requests and closures are taken in (day, requests before closures,
+// event_id) order; a request that comes after a closure opens a new journey;
+// otherwise a request belongs to the open journey (a repeat changes nothing)
+// and a closure closes it (a further closure with no request between is
+// ignored). A closure known before any request closes a journey with no
+// request. Each appointment and deliverable belongs to the journey whose
+// span holds its day: journey k > 1 runs from its request's day to the day
+// before journey k + 1's request (the first one from the beginning). The
+// split depends only on the facts' days and ids, never on arrival order, so
+// a new request recorded before the previous closure gives, once both are
+// known, the same journeys as in the other order.
+// Per journey: its first appointment (first appointment delay from its own
+// request), level 2 and action plan reached (formalised outcomes), its
+// closure (formalised outcomes, referral shares, closure counters). New
+// beneficiaries and priority publics count a person once, at the first
+// request ever known in the lot (decision 0021, docs/kpis.md).
+//
 // Closing. A period P closes on P.ClosingDay(grace) (the terms'
 // delays.closing_grace_days). P is evaluated on the facts recorded BEFORE its
 // closing day (Europe/Paris): the journeys "as known at closing". A fact
@@ -86,6 +106,13 @@ struct LotFacts {
   int64_t refused = 0;
   // Events of the lot written by historical imports (HistoryImported), all periods.
   int64_t imported = 0;
+  // Distinct activity events whose first copy in the log came from a
+  // historical import (marked `imported`), by day of occurrence.
+  std::map<absl::CivilDay, int64_t> imported_events_by_day;
+  // Events written by historical imports, by day of occurrence, each import
+  // (HistoryImported) counted once, duplicates of events already in the log
+  // included.
+  std::map<absl::CivilDay, int64_t> imported_lines_by_day;
 };
 
 // Data quality of a lot for a period.
@@ -100,9 +127,13 @@ struct DataQuality {
   std::map<std::string, int64_t> timeliness;
   // Events of the lot refused by the projection (all periods).
   int64_t refused = 0;
-  // Events of the lot loaded from files by historical imports rather than
-  // reported live (all periods).
+  // Of `events`, those loaded from files by historical imports rather than
+  // reported live: distinct events whose first copy in the log was imported.
   int64_t imported = 0;
+  // Events of the period an import wrote again although the log already had
+  // them (sent live or by an earlier import): lines written minus `imported`,
+  // never below 0 (an import's record folded before its events).
+  int64_t imported_duplicates = 0;
 };
 
 // A lot's KPI results for a period, as known on its closing day.
@@ -118,6 +149,10 @@ struct LotEvaluation {
 
 // Counts what the KPI `kpi` observes for `period` in `facts`, known before
 // `closing_day`. For NEW_BENEFICIARIES only the numerator is set.
+// NEW_BENEFICIARIES and PRIORITY_PUBLICS_SHARE: beneficiaries whose first
+// request ever falls in the period; FIRST_APPOINTMENT_WITHIN_DELAY: journeys
+// whose opening request falls in it (a returning beneficiary's too);
+// FORMALISED_OUTCOMES, REFERRAL_SHARE: journeys closed in it.
 KpiObservation Observe(const pilotage::v1::KpiDefinition& kpi, const LotFacts& facts,
                        const Period& period, absl::CivilDay closing_day);
 
@@ -136,9 +171,10 @@ KpiObservation Observe(const pilotage::v1::KpiDefinition& kpi, const LotFacts& f
 
 // Counters by month x metric x dimension for a lot, on every fact known:
 // (month "YYYY-MM", metric, dimension "name=VALUE") -> count. Metrics:
-// new_beneficiaries (age_band, sex, qualification, status, company_size,
-// channel), appointments (level, modality, kind), closures (outcome,
-// referral), surveys (wave). Each metric also has dimension "all".
+// new_beneficiaries (first request ever; age_band, sex, qualification,
+// status, company_size, channel), appointments (level, modality, kind),
+// closures (of every journey; outcome, referral), surveys (wave). Each
+// metric also has dimension "all".
 using CounterKey = std::tuple<std::string, std::string, std::string>;
 std::map<CounterKey, int64_t> CountActivity(const LotFacts& facts, const Period& period);
 

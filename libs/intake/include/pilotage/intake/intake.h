@@ -122,7 +122,8 @@ struct ValidationOptions {
 
 // Validates one decoded event sent by `sender` at `now`, and completes it:
 // sets operator_id when empty and recorded_at to `now` (whatever was sent,
-// unless options.keep_recorded_at).
+// unless options.keep_recorded_at), and clears `imported` (pilotage's mark of
+// a historical import, never the sender's to set).
 // Returns the first refusal found, the personal-data guard first. `index`
 // names the event in field paths ("events[<index>]").
 std::optional<Refusal> ValidateEvent(pilotage::v1::Event& event, size_t index, const Sender& sender,

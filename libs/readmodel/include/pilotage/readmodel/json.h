@@ -33,7 +33,7 @@ nlohmann::json EvaluationJson(const domain::LotEvaluation& evaluation,
 nlohmann::json KpiJson(const domain::LotEvaluation& evaluation, const domain::KpiResult& kpi);
 
 // {"events", "late_events", "refused_events", "imported_events",
-//  "reporting_delay_days": {"0-1": n, ...}}
+//  "imported_duplicates", "reporting_delay_days": {"0-1": n, ...}}
 nlohmann::json DataQualityJson(const domain::DataQuality& quality);
 
 // EvaluationJson of the national evaluation, plus "lots": the lots

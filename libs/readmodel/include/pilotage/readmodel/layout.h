@@ -20,6 +20,12 @@
 //   cep_quality      "<lot>\0refused\0<event_id>"     -> "" per refused event
 //                    "<lot>\0imported\0<event_id>"    -> count (8 bytes LE): events
 //                    of the lot a HistoryImported says a file import wrote
+//                    "<lot>\0imported-lines\0<YYYY-MM-DD>\0<event_id>" -> count:
+//                    of those, how many occurred that day (HistoryImported.days)
+//                    "<lot>\0imported-day\0<YYYY-MM-DD>" -> count: activity
+//                    events marked `imported` folded (the engine folds an id
+//                    once: the log's first copy came from an import) that
+//                    occurred that day (decision 0024)
 //   activity_counts  "<lot>\0<YYYY-MM>\0<event type>" -> count (8 bytes LE),
 //                    the event type being the body's field name
 //
@@ -42,10 +48,11 @@
 namespace pilotage::readmodel::layout {
 
 // The projection that writes these families, as recorded in the store's meta
-// ("cep:3"). 2: the steering records joined cep_contract. 3: journeys
-// appended batch after batch, not rewritten (decision 0016).
+// ("cep:4"). 2: the steering records joined cep_contract. 3: journeys
+// appended batch after batch, not rewritten (decision 0016). 4: imported
+// events and import lines counted per day (decision 0024).
 inline constexpr std::string_view kCepProjection = "cep";
-inline constexpr uint32_t kCepVersion = 3;
+inline constexpr uint32_t kCepVersion = 4;
 inline constexpr std::string_view kActivityCountsProjection = "activity_counts";
 inline constexpr uint32_t kActivityCountsVersion = 1;
 
@@ -64,6 +71,8 @@ inline constexpr std::string_view kPenalty = "penalty";
 inline constexpr std::string_view kStatement = "statement";
 inline constexpr std::string_view kRefused = "refused";
 inline constexpr std::string_view kImported = "imported";
+inline constexpr std::string_view kImportedDay = "imported-day";
+inline constexpr std::string_view kImportedLines = "imported-lines";
 
 // Reporting delays above this are stored as this.
 inline constexpr int kMaxDelayDays = 9999;

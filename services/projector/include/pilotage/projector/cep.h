@@ -20,11 +20,13 @@
 // without event_id, recorded_at or beneficiary; a LotAwarded without a valid
 // start_date; terms that fail ValidateTerms or do not govern the event's lot
 // (the admin publishes terms once per lot they govern, keyed by that lot);
+// a HistoryImported whose days do not parse or count below zero;
 // steering events failing CheckSteeringEvent (missing event_id, lot_id or
 // body id, a date that is not "YYYY-MM-DD", a period that does not parse, a
 // negative amount), the message naming the field.
 //
-// Version 2 added the steering records, version 3 appended journeys; a store
+// Version 2 added the steering records, version 3 appended journeys, version
+// 4 the imported counts per day (data quality per period); a store
 // of an earlier version is refused by the engine and rebuilt from the log
 // (`pilotage-projector ... rebuild`).
 
@@ -84,6 +86,7 @@ class CepProjection : public projection::Projection {
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
   std::map<std::string, int64_t> imported_;
+  std::map<std::string, int64_t> imported_days_;
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;

@@ -5,6 +5,10 @@
 // Data directory layout (--data DIR):
 //   DIR/current          symlink to the store being served and written
 //   DIR/stores/initial   the first store, created on first run
+//   DIR/stores/restored-<backup>   a store laid by `restore`
+// A store is created under "<name>.partial", made durable and renamed: a
+// kill at any instant leaves no store or a complete, tagged one; `run`
+// removes partial leftovers when it starts (decision 0022).
 // `rebuild --into NEW` folds the whole log into NEW while the running
 // projector keeps serving, then atomically repoints DIR/current to NEW; the
 // running projector (and every reader) notices and switches without a
@@ -53,19 +57,57 @@ struct ProjectorOptions {
   std::string metrics_address = "127.0.0.1";
   // How often `run` asks Kafka for end offsets to compute lag metrics.
   std::chrono::milliseconds end_offsets_interval{5000};
+  // Online backups by `run`: a RocksDB checkpoint of the store every
+  // `backup_every` into backup_dir/backup-<UTC time>, the `backup_keep`
+  // newest kept. Empty backup_dir: no backups.
+  std::filesystem::path backup_dir;
+  std::chrono::seconds backup_every{3600};
+  int backup_keep = 7;
 };
+
+// The exit code of `run` and `rebuild` when a source topic does not keep its
+// whole log (IsRetentionRefusal): distinct from the codes of
+// service::ExitCodeFor and from the penalty job's 7.
+inline constexpr int kExitRetentionRefused = 8;
+
+// True when `status` is the retention guard's refusal: a source topic is
+// compacted (cleanup.policy has compact) or deletes old events (finite
+// retention.ms or retention.bytes). The log is the record: the read models
+// must be rebuildable from it at any time.
+bool IsRetentionRefusal(const absl::Status& status);
+
+// Asks Kafka for the cleanup.policy, retention.ms and retention.bytes of each
+// of `topics` and refuses (kFailedPrecondition, IsRetentionRefusal) the first
+// that compacts or deletes, naming the topic, the setting and what to set. A
+// topic that does not exist yet is not judged. kUnavailable when Kafka does
+// not answer.
+[[nodiscard]] absl::Status CheckSourceRetention(const std::string& bootstrap,
+                                                const std::vector<std::string>& topics);
 
 // The projection named `name` ("cep" or "activity_counts"); kInvalidArgument
 // for another name.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(
     std::string_view name);
 
-// The store DIR/current points to, creating DIR/stores/initial on first use.
+// The store DIR/current points to; kNotFound when there is none yet (`run`
+// creates it: CreateStoreIfMissing). Readers use readmodel::CurrentStore.
 [[nodiscard]] absl::StatusOr<std::filesystem::path> CurrentStore(
-    const std::filesystem::path& data_dir, bool create);
+    const std::filesystem::path& data_dir);
 
-// Consumes and folds until `stop` becomes true (or, with until_caught_up, the
-// end), switching stores when DIR/current is repointed. Prints progress lines.
+// When DIR has no store yet, builds an empty store of options.projection as
+// DIR/stores/initial.partial (column families and tag written, fsynced),
+// renames it DIR/stores/initial and points DIR/current to it; first removes
+// the partial leftovers of an interrupted creation, restore or switch. Does
+// nothing when DIR/current exists. Safe to kill at any instant and run again.
+[[nodiscard]] absl::Status CreateStoreIfMissing(const ProjectorOptions& options);
+
+// Refuses source topics that do not keep their log (CheckSourceRetention),
+// creates the store if missing (CreateStoreIfMissing), then consumes and
+// folds until `stop` becomes true (or, with until_caught_up, the end),
+// switching stores when DIR/current is repointed, and taking online backups
+// when options.backup_dir is set (a checkpoint holds state and offsets of the
+// same batches: the engine writes both in one atomic batch). Prints progress
+// lines.
 [[nodiscard]] absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop);
 
 // Per partition: stored offset, end offset, lag, folded, duplicates, dead
@@ -88,6 +130,18 @@ struct ProjectorOptions {
 // kNotFound if its parent does not or there is no store yet.
 [[nodiscard]] absl::Status Checkpoint(const ProjectorOptions& options,
                                       const std::filesystem::path& into, std::ostream& out);
+
+// Lays the backup `from` (a directory `run --backup-dir` wrote, or a backup
+// directory itself: its newest backup is taken) as DIR/stores/restored-<name>
+// and points DIR/current to it: copied under a partial name (table files
+// hard-linked when on the same filesystem), checked to be a store of
+// options.projection, made durable, renamed. A projector started on DIR then
+// catches up from the offsets stored in the backup. Prints the store and its
+// offsets to `out`. kAlreadyExists when DIR already has a store (restore
+// into a new data directory); kNotFound when `from` holds no backup;
+// kFailedPrecondition when it is not a store of this projection.
+[[nodiscard]] absl::Status Restore(const ProjectorOptions& options,
+                                   const std::filesystem::path& from, std::ostream& out);
 
 // The state digest of the current store (see projection::StateDigest).
 [[nodiscard]] absl::StatusOr<std::string> Digest(const ProjectorOptions& options);
