@@ -26,8 +26,13 @@ int main(int argc, char** argv) {
       "price and opens the corrective actions they require (PenaltyProposed, "
       "CorrectiveActionOpened on the contract topic), with a French report. A second run sends "
       "nothing new and prints the same report.\n"
+      "The events of a run are sent in one Kafka transaction (transactional.id "
+      "pilotage-penalty-job by default): readers see all of them or none, and a job started "
+      "while another is sending fences the earlier one.\n"
       "Exit codes: 0 ok; 2 bad usage or input; 3 a precondition (e.g. no store); 4 Kafka "
-      "unavailable; 5 not found (lot, store, terms file); 7 the period is not closed yet."};
+      "unavailable (nothing of the run visible: rerun); 5 not found (lot, store, terms file); "
+      "7 the period is not closed yet; 9 fenced: another penalty job with the same "
+      "transactional.id took over, this one sent nothing."};
   app.set_config("--config", "", "read options from this TOML/INI file");
   job::JobOptions options;
   std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
@@ -46,6 +51,11 @@ int main(int argc, char** argv) {
                  "Kafka bootstrap servers host:port (needed only when there is something to send)")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
   app.add_option("--topic", options.topic, "the contract topic")->capture_default_str();
+  app.add_option("--transactional-id", options.transactional_id,
+                 "the sender's Kafka transactional.id: one job at a time per id, the latest to "
+                 "send fences the others")
+      ->envname("PILOTAGE_PENALTY_JOB_TRANSACTIONAL_ID")
+      ->capture_default_str();
   app.add_option("--report", report, "also write the report as JSON to this file");
   app.add_option("--terms", draft, "draft terms (text format) for --what-if");
   app.add_flag("--what-if", options.what_if,
@@ -81,6 +91,6 @@ int main(int argc, char** argv) {
   }
   absl::Status result = job::RunJob(options, std::cout, std::cerr);
   if (result.ok()) return 0;
-  const int code = pilotage::service::Fail(kProgram, result);
-  return job::IsPeriodNotClosed(result) ? job::kExitPeriodNotClosed : code;
+  pilotage::service::Fail(kProgram, result);
+  return job::ExitCode(result);
 }

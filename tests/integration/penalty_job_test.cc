@@ -31,6 +31,7 @@
 //    appointments in person x 80 EUR = 800 EUR (80 000 cents), no bonus rule
 //    (variable 0), the confirmed penalty 30 080 EUR: net 800 - 30 080 =
 //    -29 280 EUR (-2 928 000 cents).
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,6 +45,7 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/penalty_job/job.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/readmodel/open.h"
 #include "pilotage/readmodel/steering.h"
@@ -150,16 +152,38 @@ class PenaltyJobEndToEnd : public ::testing::Test {
   }
 
   testing::RunResult Job(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--data",  data_.string(), "--period",    "2024-Q2",
-                                     "--topic", contract_,      "--bootstrap", broker_.bootstrap};
+    std::vector<std::string> args = {"--data",
+                                     data_.string(),
+                                     "--period",
+                                     "2024-Q2",
+                                     "--topic",
+                                     contract_,
+                                     "--bootstrap",
+                                     broker_.bootstrap,
+                                     "--transactional-id",
+                                     "penalty-job-" + contract_};
     args.insert(args.end(), extra.begin(), extra.end());
     return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN, args, /*with_stderr=*/false);
   }
 
-  int64_t ContractMessages() {
-    auto marks = broker_.admin->QueryWatermarks({contract_, 0});
-    EXPECT_TRUE(marks.ok()) << marks.status().ToString();
-    return marks.ok() ? marks->high : -1;
+  // The contract partition's end offset as a read_committed client sees it:
+  // records, and one marker per transaction committed or aborted (decision
+  // 0025); an open transaction's records not yet.
+  //
+  // A commit returns once the coordinator logged it; it writes the markers
+  // to the partition just after, and only then do the records become
+  // visible. So this waits (bounded) until the end reaches `expected`, and
+  // returns the end it saw last: a condition, not a delay.
+  int64_t ContractMessages(int64_t expected) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    int64_t high = -1;
+    do {
+      auto marks = broker_.admin->QueryWatermarks({contract_, 0});
+      EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+      if (!marks.ok()) return -1;
+      high = marks->high;
+    } while (high < expected && std::chrono::steady_clock::now() < deadline);
+    return high;
   }
 
   readmodel::SteeringReadModel Ledger() {
@@ -181,24 +205,24 @@ class PenaltyJobEndToEnd : public ::testing::Test {
 
 TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   Project();
-  ASSERT_EQ(ContractMessages(), 2);  // award and terms
+  ASSERT_EQ(ContractMessages(2), 2);  // award and terms
 
   // Too early: Q2 closes on 15 July.
   auto early = Job({"--today", "2024-07-14"});
   EXPECT_EQ(early.code, 7) << early.output;
-  EXPECT_EQ(ContractMessages(), 2);
+  EXPECT_EQ(ContractMessages(2), 2);
 
   // A dry run plans and prints but sends nothing.
   auto dry = Job({"--dry-run"});
   ASSERT_EQ(dry.code, 0) << dry.output;
   EXPECT_NE(dry.output.find("simulation, rien n'est envoyé"), std::string::npos) << dry.output;
-  EXPECT_EQ(ContractMessages(), 2);
+  EXPECT_EQ(ContractMessages(2), 2);
 
   const fs::path textfile = dir_.path() / "penalty_job.prom";
   auto first = Job({"--today", "2024-07-15", "--report", (dir_.path() / "first.json").string(),
                     "--metrics-textfile", textfile.string()});
   ASSERT_EQ(first.code, 0) << first.output;
-  EXPECT_EQ(ContractMessages(), 4);  // + the action and the proposal
+  EXPECT_EQ(ContractMessages(5), 5);  // + the action, the proposal, the commit marker
   EXPECT_NE(
       first.output.find("Formule : 1 000,00 EUR x 30 + 800,00 EUR x 1000 / 10000 = 30 080,00 EUR"),
       std::string::npos)
@@ -221,7 +245,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   // which the projector drops as duplicates.
   auto early_rerun = Job({"--today", "2024-07-15"});
   ASSERT_EQ(early_rerun.code, 0) << early_rerun.output;
-  EXPECT_EQ(ContractMessages(), 6);
+  EXPECT_EQ(ContractMessages(8), 8);
   EXPECT_EQ(early_rerun.output, first.output);
 
   Project();
@@ -245,7 +269,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   // After folding: nothing new, the same report byte for byte.
   auto second = Job({"--today", "2024-07-15", "--report", (dir_.path() / "second.json").string()});
   ASSERT_EQ(second.code, 0) << second.output;
-  EXPECT_EQ(ContractMessages(), 6);
+  EXPECT_EQ(ContractMessages(8), 8);
   EXPECT_EQ(second.output, first.output);
   const std::string report = ReadAll(dir_.path() / "first.json");
   EXPECT_FALSE(report.empty());
@@ -265,7 +289,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_NE(what_if.output.find("30 080,00 EUR → 15 080,00 EUR (-15 000,00 EUR)"),
             std::string::npos)
       << what_if.output;
-  EXPECT_EQ(ContractMessages(), 6);
+  EXPECT_EQ(ContractMessages(8), 8);
 }
 
 TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDeducted) {
@@ -277,7 +301,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   // closing (which would end on 30 July, before the operator hears of it).
   auto late = Job({"--today", "2024-08-20", "--report", (dir_.path() / "late.json").string()});
   ASSERT_EQ(late.code, 0) << late.output;
-  EXPECT_EQ(ContractMessages(), 4);
+  EXPECT_EQ(ContractMessages(5), 5);  // + the action, the proposal, the commit marker
   EXPECT_NE(late.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
             std::string::npos)
       << late.output;
@@ -291,7 +315,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   ASSERT_EQ(folded.code, 0) << folded.output;
   EXPECT_EQ(folded.output, late.output);
   EXPECT_EQ(ReadAll(dir_.path() / "folded.json"), ReadAll(dir_.path() / "late.json"));
-  EXPECT_EQ(ContractMessages(), 6);  // the rerun's duplicates, dropped by the projector
+  EXPECT_EQ(ContractMessages(8), 8);  // the rerun's duplicates, dropped by the projector
 
   const auto ledger = Ledger();
   ASSERT_EQ(ledger.penalties.size(), 1u);
@@ -305,7 +329,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   ASSERT_EQ(later.code, 0) << later.output;
   EXPECT_NE(later.output.find("observations jusqu'au 04/09/2024"), std::string::npos)
       << later.output;
-  EXPECT_EQ(ContractMessages(), 6);
+  EXPECT_EQ(ContractMessages(8), 8);
 
   // Confirming on the deadline (no observations) is refused; the day after,
   // accepted.
@@ -320,11 +344,11 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
                     "pilote-national", "--on", "2024-09-04"});
   EXPECT_EQ(early.code, 3) << early.output;
   EXPECT_NE(early.output.find("jusqu'au 04/09/2024 inclus"), std::string::npos) << early.output;
-  EXPECT_EQ(ContractMessages(), 6);
+  EXPECT_EQ(ContractMessages(8), 8);
   auto confirmed = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
                         "pilote-national", "--reason", "aucune observation", "--on", "2024-09-05"});
   ASSERT_EQ(confirmed.code, 0) << confirmed.output;
-  EXPECT_EQ(ContractMessages(), 7);
+  EXPECT_EQ(ContractMessages(9), 9);  // pilotagectl sends outside transactions: no marker
   Project();
 
   // The statement of Q2 deducts it (figures at the top of the file).
@@ -346,6 +370,64 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   ASSERT_EQ(text.code, 0) << text.output;
   EXPECT_NE(text.output.find("-30 080,00 €"), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("-29 280,00 €"), std::string::npos) << text.output;
+}
+
+// Issue 16 point 3, decision 0025: two jobs at once, through their whole
+// path (store, plan, send). Job A (run on 15 July) writes its proposal and
+// action in its transaction; just before it commits, job B (run on 20 August,
+// same transactional.id) reads the same store and sends: B's initialisation
+// fences A and aborts A's transaction. A's commit then fails as fenced (exit
+// code 9, nothing sent), B commits, and the ledger holds B's proposal only,
+// once: notified 20 August, observations until 4 September (the top of the
+// file). Had the projector folded A's uncommitted records, the ledger would
+// hold 15 July (A's records come first in the log; B's have the same ids).
+TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLedger) {
+  Project();
+  penalty_job::JobOptions b{.data_dir = data_,
+                            .period = "2024-Q2",
+                            .bootstrap = broker_.bootstrap,
+                            .topic = contract_,
+                            .transactional_id = "penalty-job-" + contract_,
+                            .today = absl::CivilDay(2024, 8, 20)};
+  penalty_job::JobOptions a = b;
+  a.today = absl::CivilDay(2024, 7, 15);
+  absl::Status b_result = absl::UnknownError("job B did not run");
+  std::ostringstream b_out, b_err;
+  a.before_commit = [&] {
+    // A's two events are written but not committed: the stable end offset
+    // has not moved (the final count shows they were written).
+    EXPECT_EQ(ContractMessages(2), 2);
+    b_result = penalty_job::RunJob(b, b_out, b_err);
+  };
+  std::ostringstream a_out, a_err;
+  const absl::Status a_result = penalty_job::RunJob(a, a_out, a_err);
+
+  ASSERT_TRUE(b_result.ok()) << b_result << "\n" << b_err.str();
+  EXPECT_TRUE(kafka::IsFenced(a_result)) << a_result;
+  EXPECT_EQ(penalty_job::ExitCode(a_result), 9);
+  EXPECT_NE(a_result.message().find("penalty-job-" + contract_), std::string::npos) << a_result;
+  EXPECT_NE(a_result.message().find("this one sent nothing"), std::string::npos) << a_result;
+  // Award and terms, A's 2 events, the abort marker, B's 2 events, B's
+  // commit marker.
+  EXPECT_EQ(ContractMessages(8), 8);
+
+  Project();
+  const auto ledger = Ledger();
+  ASSERT_EQ(ledger.penalties.size(), 1u);
+  EXPECT_EQ(ledger.penalties[0].proposed().amount_cents(), 3008000);
+  const auto& p = ledger.penalties[0].proposed();
+  EXPECT_EQ(p.notified_on(), "2024-08-20");
+  EXPECT_EQ(p.observation_deadline(), "2024-09-04");
+  ASSERT_EQ(ledger.actions.size(), 1u);
+  EXPECT_EQ(ledger.actions[0].opened().due_date(), "2024-08-14");
+
+  // The fenced job run again: nothing new to send, exit 0.
+  std::ostringstream again_out, again_err;
+  penalty_job::JobOptions again = a;
+  again.before_commit = nullptr;
+  EXPECT_TRUE(penalty_job::RunJob(again, again_out, again_err).ok()) << again_err.str();
+  EXPECT_NE(again_err.str().find("nothing new to send"), std::string::npos) << again_err.str();
+  EXPECT_EQ(ContractMessages(8), 8);
 }
 
 }  // namespace

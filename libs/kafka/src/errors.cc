@@ -1,8 +1,53 @@
 #include "errors.h"
 
+#include "absl/strings/cord.h"
 #include "fmt/format.h"
+#include "pilotage/kafka/kafka.h"
 
 namespace pilotage::kafka {
+namespace {
+
+constexpr char kFencedPayload[] = "type.pilotage/kafka.Fenced";
+
+// librdkafka names fencing differently by broker version and call: the
+// broker's PRODUCER_FENCED (Kafka >= 2.7) or INVALID_PRODUCER_EPOCH, and its
+// own normalised __FENCED.
+bool IsFencingCode(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__FENCED || err == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+         err == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+}  // namespace
+
+bool IsFenced(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kFencedPayload).has_value();
+}
+
+absl::Status FromTransactionError(const rd_kafka_error_t* error, rd_kafka_resp_err_t fatal,
+                                  std::string_view context, std::string_view transactional_id) {
+  if (error == nullptr) return absl::OkStatus();
+  const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+  if (IsFencingCode(code) || IsFencingCode(fatal)) {
+    absl::Status fenced = absl::AbortedError(fmt::format(
+        "kafka: {}: another sender with transactional.id {} took over (fenced: {}); nothing of "
+        "this sender's open transaction will be visible",
+        context, transactional_id, rd_kafka_err2name(IsFencingCode(code) ? code : fatal)));
+    fenced.SetPayload(kFencedPayload, absl::Cord(std::string(transactional_id)));
+    return fenced;
+  }
+  const std::string message = fmt::format("kafka: {}: {} ({})", context,
+                                          rd_kafka_error_string(error), rd_kafka_error_name(error));
+  if (rd_kafka_error_is_retriable(error)) return absl::UnavailableError(message);
+  if (rd_kafka_error_is_fatal(error)) return absl::InternalError(message);
+  if (code == RD_KAFKA_RESP_ERR__STATE || code == RD_KAFKA_RESP_ERR__NOT_CONFIGURED ||
+      code == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION) {
+    return absl::FailedPreconditionError(message);
+  }
+  if (rd_kafka_error_txn_requires_abort(error)) return absl::UnavailableError(message);
+  absl::Status mapped = FromKafkaError(code, context);
+  return absl::Status(mapped.code(), message);
+}
 
 absl::Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view context) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();

@@ -142,6 +142,74 @@ TEST_F(KafkaBroker, TheProjectTopicsExistWithInfiniteRetention) {
   }
 }
 
+// Decision 0025: the first producer writes two records in its transaction;
+// a second with the same transactional.id initialises, which fences the
+// first and aborts its transaction; the first's commit fails as fenced; the
+// second commits one record. A read_committed consumer (ours) sees that one
+// record only. The log holds 5 offsets: the first's 2 records, the abort
+// marker, the second's record, its commit marker.
+TEST_F(KafkaBroker, ANewerTransactionalProducerFencesTheOlderAndReadersSeeOnlyCommits) {
+  const std::string topic = pilotage::testing::UniqueTopic("txn");
+  ASSERT_TRUE(admin_->CreateTopic(topic, 1).ok());
+  const TransactionalProducerOptions options{.bootstrap = bootstrap_,
+                                             .transactional_id = topic + ".sender"};
+  auto first = TransactionalProducer::Create(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE((*first)->InitTransactions().ok());
+  ASSERT_TRUE((*first)->BeginTransaction().ok());
+  const Record first_records[] = {{topic, "LOT-11", "first-0"}, {topic, "LOT-11", "first-1"}};
+  ASSERT_TRUE((*first)->Send(first_records).ok());
+  auto written = admin_->QueryWatermarks({topic, 0});
+  ASSERT_TRUE(written.ok()) << written.status();
+  // Written but not committed: the end offset a read_committed client sees
+  // (the last stable offset) has not moved.
+  EXPECT_EQ(written->high, 0);
+
+  auto second = TransactionalProducer::Create(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE((*second)->InitTransactions().ok());
+
+  absl::Status fenced = (*first)->CommitTransaction();
+  EXPECT_TRUE(IsFenced(fenced)) << fenced;
+  EXPECT_NE(fenced.message().find(options.transactional_id), std::string_view::npos) << fenced;
+
+  const Record second_records[] = {{topic, "LOT-11", "second-0"}};
+  absl::Status committed = (*second)->SendInTransaction(second_records);
+  ASSERT_TRUE(committed.ok()) << committed;
+  // The commit returns once the coordinator logged it; the markers reach the
+  // partition just after: wait (bounded) for the stable end to get there.
+  absl::StatusOr<Watermarks> marks;
+  const auto committed_by = Clock::now() + 30s;
+  do {
+    marks = admin_->QueryWatermarks({topic, 0});
+    ASSERT_TRUE(marks.ok()) << marks.status();
+  } while (marks->high < 5 && Clock::now() < committed_by);
+  ASSERT_EQ(marks->high, 5);  // the first's 2 records did reach the log
+
+  FixedOffsets listener({{{topic, 0}, 0}});
+  auto consumer = Consumer::Create(
+      {.bootstrap = bootstrap_, .group_id = topic + ".group", .topics = {topic}}, &listener);
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  // Poll until the consumer is past the last marker: by then every record
+  // it will ever hand over has been handed over.
+  std::vector<Consumed> got;
+  const auto deadline = Clock::now() + 60s;
+  absl::StatusOr<int64_t> position = absl::NotFoundError("not polled");
+  while (Clock::now() < deadline) {
+    auto n = (*consumer)->Poll(100, 200ms, [&](const Message& m) {
+      got.push_back({m.partition, m.offset, std::string(m.key), std::string(m.value)});
+    });
+    ASSERT_TRUE(n.ok()) << n.status();
+    position = (*consumer)->Position({topic, 0});
+    if (position.ok() && *position >= marks->high) break;
+  }
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_EQ(*position, 5);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].value, "second-0");
+  EXPECT_EQ(got[0].offset, 3);
+}
+
 TEST_F(KafkaBroker, AnUnknownTopicIsNotFound) {
   auto count = admin_->PartitionCount(pilotage::testing::UniqueTopic("absent"));
   EXPECT_EQ(count.status().code(), absl::StatusCode::kNotFound) << count.status();

@@ -38,6 +38,44 @@ TEST(KafkaErrors, CarryRetryAdviceInTheirCode) {
   EXPECT_TRUE(FromKafkaError(RD_KAFKA_RESP_ERR_NO_ERROR, "x").ok());
 }
 
+TEST(KafkaTransactionErrors, FencingIsDistinctAndNamesTheTransactionalId) {
+  // The broker's code, and librdkafka's fatal __FENCED behind another code.
+  rd_kafka_error_t* by_code = rd_kafka_error_new(RD_KAFKA_RESP_ERR_PRODUCER_FENCED, "fenced");
+  absl::Status a = FromTransactionError(by_code, RD_KAFKA_RESP_ERR_NO_ERROR, "commit transaction",
+                                        "pilotage-penalty-job");
+  rd_kafka_error_destroy(by_code);
+  EXPECT_TRUE(IsFenced(a)) << a;
+  EXPECT_EQ(a.code(), absl::StatusCode::kAborted);
+  EXPECT_NE(a.message().find("another sender with transactional.id pilotage-penalty-job took over"),
+            std::string_view::npos)
+      << a;
+  rd_kafka_error_t* fatal = rd_kafka_error_new(RD_KAFKA_RESP_ERR__FATAL, "fatal");
+  absl::Status b = FromTransactionError(fatal, RD_KAFKA_RESP_ERR__FENCED, "send", "job-b");
+  rd_kafka_error_destroy(fatal);
+  EXPECT_TRUE(IsFenced(b)) << b;
+  EXPECT_NE(b.message().find("job-b"), std::string_view::npos) << b;
+
+  // Not fencing: an aborted store write is not a fenced sender.
+  EXPECT_FALSE(IsFenced(absl::AbortedError("store busy")));
+  rd_kafka_error_t* state = rd_kafka_error_new(RD_KAFKA_RESP_ERR__STATE, "no transaction");
+  absl::Status c = FromTransactionError(state, RD_KAFKA_RESP_ERR_NO_ERROR, "commit", "x");
+  rd_kafka_error_destroy(state);
+  EXPECT_FALSE(IsFenced(c));
+  EXPECT_EQ(c.code(), absl::StatusCode::kFailedPrecondition) << c;
+  rd_kafka_error_t* timeout = rd_kafka_error_new(RD_KAFKA_RESP_ERR__TIMED_OUT, "slow");
+  absl::Status d = FromTransactionError(timeout, RD_KAFKA_RESP_ERR_NO_ERROR, "init", "x");
+  rd_kafka_error_destroy(timeout);
+  EXPECT_EQ(d.code(), absl::StatusCode::kUnavailable) << d;
+  EXPECT_TRUE(FromTransactionError(nullptr, RD_KAFKA_RESP_ERR_NO_ERROR, "x", "x").ok());
+}
+
+TEST(KafkaTransactionalProducer, RefusesAnEmptyTransactionalId) {
+  auto producer = TransactionalProducer::Create({.bootstrap = "127.0.0.1:9"});
+  ASSERT_FALSE(producer.ok());
+  EXPECT_EQ(producer.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(producer.status().message().find("transactional.id"), std::string_view::npos);
+}
+
 TEST(KafkaProducer, RefusesAnUnknownSettingAndNamesIt) {
   ProducerOptions options;
   options.bootstrap = "127.0.0.1:9";

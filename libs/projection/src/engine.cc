@@ -268,7 +268,13 @@ class Engine::Impl : public kafka::RebalanceListener {
     if (fold_.partitions().empty()) return false;
     for (const auto& p : fold_.partitions()) {
       auto marks = admin_->QueryWatermarks({p.topic, p.partition});
-      if (!marks.ok() || p.progress.next_offset < marks->high) return false;
+      if (!marks.ok()) return false;
+      if (p.progress.next_offset >= marks->high) continue;
+      // A transaction's commit or abort marker (decision 0025) takes the
+      // last offset but is never handed over: the consumer's position is
+      // past it.
+      auto position = consumer_->Position({p.topic, p.partition});
+      if (!position.ok() || *position < marks->high) return false;
     }
     return true;
   }

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "absl/strings/cord.h"
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
@@ -16,6 +17,7 @@
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/open.h"
 #include "pilotage/readmodel/steering.h"
+#include "pilotage/service/service.h"
 #include "spdlog/spdlog.h"
 
 namespace pilotage::penalty_job {
@@ -109,32 +111,44 @@ absl::Status Send(const JobOptions& options, const std::vector<v1::Event>& event
         "--dry-run)",
         events.size()));
   }
-  auto producer = kafka::Producer::Create(
-      {.bootstrap = options.bootstrap, .client_id = "pilotage-penalty-job"});
-  if (!producer.ok()) return producer.status();
   std::vector<std::string> values;
   for (const auto& e : events) values.push_back(e.SerializeAsString());
   std::vector<kafka::Record> records;
   for (size_t i = 0; i < events.size(); ++i) {
     records.push_back({.topic = options.topic, .key = events[i].lot_id(), .value = values[i]});
   }
-  const auto deliveries = (*producer)->SendAll(records);
+  // One transaction (decision 0025): readers see every event of the run or
+  // none, and a job started later with the same id fences this one.
+  auto producer =
+      kafka::TransactionalProducer::Create({.bootstrap = options.bootstrap,
+                                            .client_id = "pilotage-penalty-job",
+                                            .transactional_id = options.transactional_id});
+  if (!producer.ok()) return producer.status();
+  auto failed = [&](const absl::Status& s) {
+    absl::Status wrapped(
+        s.code(), fmt::format("sending {} event(s) to {}: {}{}", events.size(), options.topic,
+                              std::string(s.message()),
+                              kafka::IsFenced(s) ? " (another penalty job is sending: this one "
+                                                   "sent nothing)"
+                                                 : " (nothing of this run is visible; rerun the "
+                                                   "job)"));
+    // Keeps kafka::IsFenced (a payload) true for the exit code.
+    s.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+      wrapped.SetPayload(url, payload);
+    });
+    return wrapped;
+  };
+  if (absl::Status s = (*producer)->InitTransactions(); !s.ok()) return failed(s);
+  if (absl::Status s = (*producer)->BeginTransaction(); !s.ok()) return failed(s);
+  if (absl::Status s = (*producer)->Send(records); !s.ok()) return failed(s);
+  if (options.before_commit) options.before_commit();
+  if (absl::Status s = (*producer)->CommitTransaction(); !s.ok()) return failed(s);
   int proposals = 0, actions = 0;
-  for (size_t i = 0; i < deliveries.size(); ++i) {
-    if (!deliveries[i].status.ok()) {
-      return absl::Status(
-          deliveries[i].status.code(),
-          fmt::format("sending {} to {}: {} ({} of {} sent before it; rerun the "
-                      "job: what was sent is deduplicated)",
-                      events[i].event_id(), options.topic,
-                      std::string(deliveries[i].status.message()), i, events.size()));
-    }
-    (events[i].has_penalty_proposed() ? proposals : actions)++;
-  }
+  for (const auto& e : events) (e.has_penalty_proposed() ? proposals : actions)++;
   err << fmt::format(
       "pilotage-penalty-job: sent {} PenaltyProposed and {} CorrectiveActionOpened to {} "
-      "(acks=all)\n",
-      proposals, actions, options.topic);
+      "(one transaction, transactional.id {})\n",
+      proposals, actions, options.topic, options.transactional_id);
   spdlog::info("sent {} PenaltyProposed and {} CorrectiveActionOpened to {}", proposals, actions,
                options.topic);
   return absl::OkStatus();
@@ -211,6 +225,13 @@ absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err
 }
 
 }  // namespace
+
+int ExitCode(const absl::Status& status) {
+  if (status.ok()) return 0;
+  if (IsPeriodNotClosed(status)) return kExitPeriodNotClosed;
+  if (kafka::IsFenced(status)) return service::kExitFencedOut;
+  return service::ExitCodeFor(status);
+}
 
 absl::Status RunJob(const JobOptions& options, std::ostream& out, std::ostream& err) {
   if (options.what_if && options.draft_terms.empty()) {

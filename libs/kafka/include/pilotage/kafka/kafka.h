@@ -1,20 +1,27 @@
 #pragma once
 // pilotage::kafka — the only code in pilotage that talks to librdkafka.
 //
-// Three small pieces:
+// Four small pieces:
 //   * Producer: idempotent (acks=all), each send reports its own delivery
 //     outcome; a full local queue is handled by polling, never by dropping.
+//   * TransactionalProducer: records sent in one Kafka transaction under a
+//     stable transactional.id, visible to readers all at once or not at all;
+//     a newer producer with the same id fences the older one (decision 0025).
 //   * Consumer: joins a consumer group (cooperative-sticky) but starts every
 //     partition it is assigned at the offset the caller supplies (from the
 //     caller's own store), never at the group's committed offset. Offsets are
-//     committed back to Kafka only so that lag shows in Kafka's tools.
+//     committed back to Kafka only so that lag shows in Kafka's tools. It
+//     reads committed records only (isolation.level=read_committed): records
+//     of an open or aborted transaction are never handed over.
 //   * Admin: topic creation and end offsets, for tools, tests and benchmarks.
 //
 // Errors are absl::Status with retry advice in the code:
 //   kUnavailable      broker down, timed out, queue full: retry later;
 //   kNotFound         unknown topic or partition;
 //   kInvalidArgument  bad setting or oversized message: never retry;
-//   kInternal         fatal client error (e.g. idempotence broken): recreate.
+//   kInternal         fatal client error (e.g. idempotence broken): recreate;
+//   kAborted          with IsFenced(): another sender with the same
+//                     transactional.id took over (TransactionalProducer).
 // Messages name the topic, partition and setting involved.
 
 #include <chrono>
@@ -124,6 +131,80 @@ class Producer {
 };
 
 // ---------------------------------------------------------------------------
+// Transactional producer
+
+struct TransactionalProducerOptions {
+  // "host:port[,host:port]" (librdkafka bootstrap.servers).
+  std::string bootstrap;
+  std::string client_id = "pilotage";
+  // The sender's stable identity (transactional.id), required. A producer
+  // that initialises with an id fences every earlier producer with that id
+  // and aborts its open transaction.
+  std::string transactional_id;
+  // How long the broker lets a transaction stay open before aborting it
+  // itself (transaction.timeout.ms), e.g. when its sender died. Default 60 s.
+  std::chrono::milliseconds transaction_timeout{60000};
+  // Bound of each blocking call: InitTransactions, Send (waiting for room and
+  // for the broker's acknowledgements), Commit, Abort. Default 30 s.
+  std::chrono::milliseconds timeout{30000};
+  // Any other librdkafka setting, applied last.
+  std::map<std::string, std::string> extra;
+};
+
+// One sender's transactions: InitTransactions once, then for each batch
+// BeginTransaction, Send, CommitTransaction (AbortTransaction on error).
+// Records sent in a transaction are written to the log at once but handed to
+// read_committed consumers only after the commit, all together; an aborted
+// transaction's records are never handed over.
+//
+// Errors, besides those of the header's top:
+//   kAborted, IsFenced(status): another producer initialised with the same
+//     transactional.id ("another sender with transactional.id X took over").
+//     This producer is unusable; nothing of its open transaction will ever be
+//     visible. The message names the id.
+//   kFailedPrecondition: a call out of order (e.g. Send outside a
+//     transaction), or transactions not supported by the broker.
+//   kUnavailable: the broker or the transaction coordinator did not answer
+//     in time; when Send or CommitTransaction return it, the transaction has
+//     been aborted (if it still could be): run the whole batch again.
+// Not thread-safe: one thread drives the producer.
+class TransactionalProducer {
+ public:
+  // Creates the client; nothing is sent and the coordinator is not asked yet.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TransactionalProducer>> Create(
+      const TransactionalProducerOptions& options);
+  // Aborts an open transaction (bounded by `timeout`), unless fenced.
+  ~TransactionalProducer();
+
+  // Registers the transactional.id with its coordinator: fences earlier
+  // producers with that id and waits until their open transaction is aborted.
+  [[nodiscard]] absl::Status InitTransactions();
+  [[nodiscard]] absl::Status BeginTransaction();
+  // Sends the records in the open transaction and waits until the broker
+  // acknowledged each one (written, not yet visible to read_committed
+  // readers). On a failed record, aborts the transaction and returns the
+  // record's error, naming its topic and index.
+  [[nodiscard]] absl::Status Send(std::span<const Record> records);
+  // Makes the transaction's records visible, all at once. On an error that
+  // requires it, aborts the transaction first.
+  [[nodiscard]] absl::Status CommitTransaction();
+  [[nodiscard]] absl::Status AbortTransaction();
+
+  // BeginTransaction, Send, CommitTransaction; aborts on error.
+  [[nodiscard]] absl::Status SendInTransaction(std::span<const Record> records);
+
+  class Impl;
+
+ private:
+  explicit TransactionalProducer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when `status` says a newer producer with the same transactional.id
+// fenced this one (see TransactionalProducer).
+bool IsFenced(const absl::Status& status);
+
+// ---------------------------------------------------------------------------
 // Consumer
 
 // Told of partition assignment changes. Called on the thread that calls
@@ -184,6 +265,14 @@ class Consumer {
   // The partitions currently assigned to this member.
   std::vector<TopicPartition> Assignment() const;
 
+  // The next offset this consumer will read in an assigned partition, as the
+  // client knows it: past the last message handed over, and past transaction
+  // markers (control records, never handed over) that follow it. So a
+  // partition whose last record is a commit marker is read to its end when
+  // Position == the high watermark, though the last message handed over is
+  // one before. kNotFound if not assigned or nothing was read yet.
+  [[nodiscard]] absl::StatusOr<int64_t> Position(const TopicPartition& tp) const;
+
   // Leaves the group (OnRevoked for what it held). Idempotent.
   void Close();
 
@@ -199,7 +288,10 @@ class Consumer {
 
 struct Watermarks {
   int64_t low = 0;
-  int64_t high = 0;  // the next offset to be written ("end offset")
+  // The end offset as a read_committed reader sees it: the next offset to be
+  // written, or, while a transaction is open, its first offset (the last
+  // stable offset). Transaction markers count.
+  int64_t high = 0;
 };
 
 // Thread-safe.

@@ -23,6 +23,12 @@ namespace pilotage::service {
 //   5 not found (kNotFound); 6 already exists (kAlreadyExists).
 int ExitCodeFor(const absl::Status& status);
 
+// A sender was fenced: another instance with the same Kafka transactional.id
+// took over, and this one sent nothing (kafka::IsFenced). Programs that send
+// in transactions return it instead of ExitCodeFor's code. (8 is the
+// projector's retention refusal.)
+inline constexpr int kExitFencedOut = 9;
+
 // Prints "<program>: <message>" on stderr and returns ExitCodeFor(status).
 int Fail(std::string_view program, const absl::Status& status);
 

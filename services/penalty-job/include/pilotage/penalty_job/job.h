@@ -4,13 +4,18 @@
 // plans every lot one at a time (plan.h; one lot's journeys in memory at
 // once), prints the report (report.h), and sends to the contract topic the
 // PenaltyProposed and CorrectiveActionOpened events that are not in the
-// ledger yet (acks=all, key = lot). Running it again sends nothing new and
-// prints the same report.
+// ledger yet (acks=all, key = lot), all in one Kafka transaction under a
+// stable transactional.id (decision 0025): readers see all of them or none,
+// and a second job started with the same id fences this one, which then
+// sends nothing. Running it again sends nothing new and prints the same
+// report.
 //
-// Exit codes: those of libs/service (ExitCodeFor), and kExitPeriodNotClosed
-// when the period is still open for a lot evaluated.
+// Exit codes (ExitCode): those of libs/service (ExitCodeFor),
+// kExitPeriodNotClosed when the period is still open for a lot evaluated, and
+// service::kExitFencedOut when another job took over the transactional.id.
 
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -38,6 +43,10 @@ struct JobOptions {
   // Kafka, needed only when there is something to send.
   std::string bootstrap;
   std::string topic = "pilotage.contract.v1";
+  // The sender's identity (Kafka transactional.id): one job at a time per
+  // id; the latest to start sending fences the others. Distinct ids only for
+  // jobs that must never exclude each other (e.g. separate test runs).
+  std::string transactional_id = "pilotage-penalty-job";
   // Also write the report as JSON to this file (replaced atomically).
   std::filesystem::path report_file;
   // With what_if: evaluate these draft terms (text format) instead of those
@@ -54,10 +63,16 @@ struct JobOptions {
   std::optional<absl::CivilDay> today;
   // The instant stamped on events and metrics; nullopt: now.
   std::optional<absl::Time> now;
+  // Tests only: called on the job's thread once every event is written in
+  // the open transaction, just before it is committed.
+  std::function<void()> before_commit;
 };
 
 // Runs the job: the report on `out`, what was sent (or why not) on `err`.
 [[nodiscard]] absl::Status RunJob(const JobOptions& options, std::ostream& out, std::ostream& err);
+
+// The process exit code for RunJob's result (see the top of this file).
+int ExitCode(const absl::Status& status);
 
 // Resolves --period: the canonical forms, or "previous-quarter" /
 // "previous-month" relative to `today`. kInvalidArgument naming the flag.
