@@ -168,7 +168,7 @@ class PenaltyJobEndToEnd : public ::testing::Test {
 
   // The contract partition's end offset as a read_committed client sees it:
   // records, and one marker per transaction committed or aborted (decision
-  // 0025); an open transaction's records not yet.
+  // 0026); an open transaction's records not yet.
   //
   // A commit returns once the coordinator logged it; it writes the markers
   // to the partition just after, and only then do the records become
@@ -372,7 +372,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   EXPECT_NE(text.output.find("-29 280,00 €"), std::string::npos) << text.output;
 }
 
-// Issue 16 point 3, decision 0025: two jobs at once, through their whole
+// Issue 16 point 3, decision 0026: two jobs at once, through their whole
 // path (store, plan, send). Job A (run on 15 July) writes its proposal and
 // action in its transaction; just before it commits, job B (run on 20 August,
 // same transactional.id) reads the same store and sends: B's initialisation

@@ -517,7 +517,7 @@ class Consumer::Impl {
         {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"},
         // librdkafka's default, stated: records of open or aborted
-        // transactions (the penalty job's, decision 0025) are never folded.
+        // transactions (the penalty job's, decision 0026) are never folded.
         {"isolation.level", "read_committed"},
         {"enable.partition.eof", "false"},
         {"session.timeout.ms", std::to_string(options_.session_timeout.count())},

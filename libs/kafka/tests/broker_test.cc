@@ -142,7 +142,7 @@ TEST_F(KafkaBroker, TheProjectTopicsExistWithInfiniteRetention) {
   }
 }
 
-// Decision 0025: the first producer writes two records in its transaction;
+// Decision 0026: the first producer writes two records in its transaction;
 // a second with the same transactional.id initialises, which fences the
 // first and aborts its transaction; the first's commit fails as fenced; the
 // second commits one record. A read_committed consumer (ours) sees that one

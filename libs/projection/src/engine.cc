@@ -270,7 +270,7 @@ class Engine::Impl : public kafka::RebalanceListener {
       auto marks = admin_->QueryWatermarks({p.topic, p.partition});
       if (!marks.ok()) return false;
       if (p.progress.next_offset >= marks->high) continue;
-      // A transaction's commit or abort marker (decision 0025) takes the
+      // A transaction's commit or abort marker (decision 0026) takes the
       // last offset but is never handed over: the consumer's position is
       // past it.
       auto position = consumer_->Position({p.topic, p.partition});

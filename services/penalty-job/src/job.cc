@@ -117,7 +117,7 @@ absl::Status Send(const JobOptions& options, const std::vector<v1::Event>& event
   for (size_t i = 0; i < events.size(); ++i) {
     records.push_back({.topic = options.topic, .key = events[i].lot_id(), .value = values[i]});
   }
-  // One transaction (decision 0025): readers see every event of the run or
+  // One transaction (decision 0026): readers see every event of the run or
   // none, and a job started later with the same id fences this one.
   auto producer =
       kafka::TransactionalProducer::Create({.bootstrap = options.bootstrap,

@@ -6,7 +6,7 @@
 //     outcome; a full local queue is handled by polling, never by dropping.
 //   * TransactionalProducer: records sent in one Kafka transaction under a
 //     stable transactional.id, visible to readers all at once or not at all;
-//     a newer producer with the same id fences the older one (decision 0025).
+//     a newer producer with the same id fences the older one (decision 0026).
 //   * Consumer: joins a consumer group (cooperative-sticky) but starts every
 //     partition it is assigned at the offset the caller supplies (from the
 //     caller's own store), never at the group's committed offset. Offsets are

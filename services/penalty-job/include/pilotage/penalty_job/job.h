@@ -5,7 +5,7 @@
 // once), prints the report (report.h), and sends to the contract topic the
 // PenaltyProposed and CorrectiveActionOpened events that are not in the
 // ledger yet (acks=all, key = lot), all in one Kafka transaction under a
-// stable transactional.id (decision 0025): readers see all of them or none,
+// stable transactional.id (decision 0026): readers see all of them or none,
 // and a second job started with the same id fences this one, which then
 // sends nothing. Running it again sends nothing new and prints the same
 // report.
