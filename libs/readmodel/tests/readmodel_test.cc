@@ -88,8 +88,11 @@ TEST(Layout, KeysAreTheDocumentedBytes) {
   layout::ActivityCountKey(key, "LOT-11", absl::CivilMonth(2024, 7), "appointment_held");
   EXPECT_EQ(key, "LOT-11\0"s + "2024-07\0"s + "appointment_held");
   EXPECT_EQ(layout::Key({"LOT-11", layout::kTerms, "2024.1"}), "LOT-11\0terms\0"s + "2024.1");
-  EXPECT_EQ(layout::LotOf("LOT-11\0award"s), "LOT-11");
-  const auto parts = layout::Parts("a\0\0c"s);
+  const std::string award_key = "LOT-11\0award"s;
+  EXPECT_EQ(layout::LotOf(award_key), "LOT-11");
+  // Parts and LotOf return views into the key: it must outlive them.
+  const std::string three = "a\0\0c"s;
+  const auto parts = layout::Parts(three);
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(parts[1], "");
   EXPECT_EQ(parts[2], "c");
