@@ -87,5 +87,6 @@ int main(int argc, char** argv) {
     spdlog::warn("replay clock on: recorded_at comes from X-Pilotage-Replay-Time (demo only)");
   }
   auto result = (*gateway)->Serve();
+  stop_signal.OnStop(nullptr);  // a stop in progress ends before the gateway goes
   return result.ok() ? 0 : pilotage::service::Fail("pilotage-ingest", result);
 }

@@ -104,5 +104,6 @@ int main(int argc, char** argv) {
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   }
   auto result = (*service)->Serve();
+  stop_signal.OnStop(nullptr);  // a stop in progress ends before the service goes
   return result.ok() ? 0 : pilotage::service::Fail("pilotage-query", result);
 }

@@ -174,6 +174,9 @@ class Server::Impl {
   tcp::acceptor acceptor;
   WorkerPool pool;
   std::atomic<bool> stopping{false};
+  // Held by Stop() while it posts: Serve() takes it before returning, so the
+  // caller never destroys the server while another thread is inside Stop().
+  std::mutex stop_mutex;
   std::atomic<int> connections{0};
   std::mutex sessions_mutex;
   std::unordered_set<Session*> sessions;
@@ -557,7 +560,11 @@ absl::Status Server::Bind() {
 }
 
 absl::Status Server::Serve() {
-  if (impl_->stopping) return absl::OkStatus();
+  const auto stopped = [this] {
+    std::lock_guard lock(impl_->stop_mutex);
+    return absl::OkStatus();
+  };
+  if (impl_->stopping) return stopped();
   if (!impl_->acceptor.is_open()) return absl::FailedPreconditionError("Serve() before Bind()");
   impl_->pool.Start(options_.threads);
   impl_->Accept();
@@ -566,10 +573,11 @@ absl::Status Server::Serve() {
   impl_->ioc.run();
   for (auto& t : io) t.join();
   impl_->pool.Join();
-  return absl::OkStatus();
+  return stopped();
 }
 
 void Server::Stop() {
+  std::lock_guard lock(impl_->stop_mutex);
   if (impl_->stopping.exchange(true)) return;
   // On the acceptor's strand: closing it never races with an accept's
   // completion re-arming it on another I/O thread.

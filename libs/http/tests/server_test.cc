@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <latch>
 #include <thread>
 
 namespace pilotage::http {
@@ -46,6 +47,27 @@ TEST(HttpServer, StopRightAfterServeStartsIsNotLost) {
     std::thread serving([&] { EXPECT_TRUE(server.Serve().ok()); });
     server.Stop();
     serving.join();  // hangs if the stop was lost
+  }
+}
+
+// As in a service's main(): a signal thread calls Stop() while the main
+// thread starts Serve() and destroys the server as soon as it returns. The
+// server must not be gone while Stop() is still posting to it (ASan saw a
+// heap-use-after-free of the io_context's strand service here).
+TEST(HttpServer, TheServerCanGoAsSoonAsServeReturnsWhileStopIsCalled) {
+  for (int i = 0; i < 200; ++i) {
+    auto server = std::make_unique<Server>(ServerOptions{.port = 0, .threads = 1});
+    ASSERT_TRUE(server->Bind().ok());
+    Server* raw = server.get();
+    std::latch both(2);  // the two threads start together, to meet inside Stop()
+    std::thread signal([raw, &both] {
+      both.arrive_and_wait();
+      raw->Stop();
+    });
+    both.arrive_and_wait();
+    EXPECT_TRUE(server->Serve().ok());
+    server.reset();
+    signal.join();
   }
 }
 

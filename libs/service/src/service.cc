@@ -47,24 +47,28 @@ StopSignal::StopSignal() {
   thread_ = std::thread([this, set] {
     int signal = 0;
     sigwait(&set, &signal);
-    if (signal == SIGUSR1 || stopped_) return;  // destructor's wake-up
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;  // the destructor's wake-up
     stopped_ = true;
     spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
-    if (has_callback_) callback_();
+    if (callback_) callback_();
   });
 }
 
 StopSignal::~StopSignal() {
-  if (!stopped_) {
-    stopped_ = true;
-    pthread_kill(thread_.native_handle(), SIGTERM);
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    wake = !stopped_.exchange(true);
   }
+  if (wake) pthread_kill(thread_.native_handle(), SIGTERM);
   thread_.join();
 }
 
 void StopSignal::OnStop(std::function<void()> callback) {
+  std::lock_guard lock(mutex_);
   callback_ = std::move(callback);
-  has_callback_ = true;
+  if (stopped_ && callback_) callback_();
 }
 
 Progress::Progress(std::string label, int64_t total, std::chrono::seconds line_interval,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -42,14 +43,17 @@ class StopSignal {
   StopSignal(const StopSignal&) = delete;
   StopSignal& operator=(const StopSignal&) = delete;
 
-  // Called once, on the signal thread, when the first signal arrives.
+  // Called once, on the signal thread, when the first signal arrives; at once
+  // if it has already arrived. OnStop(nullptr) removes the callback and waits
+  // for a call in progress to end: do it before destroying what the callback
+  // stops.
   void OnStop(std::function<void()> callback);
   const std::atomic<bool>& stopped() const { return stopped_; }
 
  private:
   std::atomic<bool> stopped_{false};
+  std::mutex mutex_;  // guards callback_ and the call
   std::function<void()> callback_;
-  std::atomic<bool> has_callback_{false};
   std::thread thread_;
 };
 
