@@ -21,6 +21,17 @@ std::string FrenchDay(const std::string& day) {
   return d.ok() ? domain::FrenchDate(*d) : day;
 }
 
+// Provenance (decision 0027): where the store stood per partition.
+nlohmann::json SourceOffsetsJson(
+    const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : offsets) {
+    out.push_back(
+        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& r) {
@@ -89,6 +100,7 @@ nlohmann::json PenaltyRowsJson(const PenaltyLedger& ledger, absl::CivilDay on) {
                          {"formula", p.proposal.formula()},
                          {"explanation", p.proposal.explanation()},
                          {"inputs", inputs},
+                         {"input_offsets", SourceOffsetsJson(p.proposal.input_offsets())},
                          {"state", std::string(domain::PenaltyStateName(p.state))},
                          {"state_label", std::string(domain::PenaltyStateFrenchLabel(p.state))},
                          {"proposed_on", domain::FormatDay(p.proposed_on)},
@@ -191,6 +203,7 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
           {"period", s.period()},
           {"period_label", c.period.FrenchLabel()},
           {"terms_version", s.terms_version()},
+          {"input_offsets", SourceOffsetsJson(s.input_offsets())},
           {"closing_day", domain::FormatDay(c.closing)},
           {"closed", c.closed},
           {"fees", fees},

@@ -1,5 +1,8 @@
 #include "pilotage/readmodel/open.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <system_error>
 
 #include "absl/time/clock.h"
@@ -115,6 +118,23 @@ absl::Status ReadStore::ReadFreshness(absl::Time at) {
   freshness_.progress = std::move(*progress);
   freshness_.caught_up_at = at;
   return absl::OkStatus();
+}
+
+std::vector<v1::SourceOffset> SourceOffsets(const Freshness& freshness) {
+  std::vector<v1::SourceOffset> out;
+  for (const auto& [key, progress] : freshness.progress) {
+    // "topic/partition": a topic name never holds '/'.
+    const size_t slash = key.rfind('/');
+    v1::SourceOffset o;
+    o.set_topic(key.substr(0, slash == std::string::npos ? key.size() : slash));
+    if (slash != std::string::npos) o.set_partition(std::atoi(key.c_str() + slash + 1));
+    o.set_next_offset(progress.next_offset);
+    out.push_back(std::move(o));
+  }
+  std::sort(out.begin(), out.end(), [](const v1::SourceOffset& a, const v1::SourceOffset& b) {
+    return std::make_pair(a.topic(), a.partition()) < std::make_pair(b.topic(), b.partition());
+  });
+  return out;
 }
 
 }  // namespace pilotage::readmodel

@@ -39,6 +39,7 @@ absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_awar
   LotState state;
   state.lot_id = common.lot;
   state.store_path = (*view)->location().path;
+  state.input_offsets = readmodel::SourceOffsets((*view)->freshness());
   auto lot = readmodel::ReadLot(store, common.lot);
   if (!lot.ok()) return lot.status();
   state.lot = std::move(*lot);

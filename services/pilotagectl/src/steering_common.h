@@ -32,6 +32,9 @@ struct LotState {
   domain::TermsHistory history;
   // Terms versions left out of the history, and why.
   std::vector<std::string> problems;
+  // Where the store read stood (readmodel::SourceOffsets): the provenance
+  // of what is decided from it.
+  std::vector<v1::SourceOffset> input_offsets;
   // The award's start date (when there is an award).
   absl::CivilDay start;
   bool awarded = false;

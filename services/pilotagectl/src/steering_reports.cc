@@ -265,11 +265,14 @@ absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o) {
   if (!state.ok()) return state.status();
   auto period = PeriodFlag("--period", o.period, *state);
   if (!period.ok()) return period.status();
-  return readmodel::ComputeStatementReport({.lot_id = o.common.lot,
-                                            .lot = &state->lot,
-                                            .steering = &state->steering,
-                                            .history = &state->history},
-                                           *period, *on);
+  auto report = readmodel::ComputeStatementReport({.lot_id = o.common.lot,
+                                                   .lot = &state->lot,
+                                                   .steering = &state->steering,
+                                                   .history = &state->history},
+                                                  *period, *on);
+  if (!report.ok()) return report.status();
+  for (const auto& o : state->input_offsets) *report->statement.statement.add_input_offsets() = o;
+  return report;
 }
 
 nlohmann::json ToJson(const StatementOptions& o, const ComputedStatement& c) {
@@ -356,8 +359,12 @@ absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
   if (!o.issue) return absl::OkStatus();
   v1::PaymentStatementIssued issued = c->statement.statement;
   issued.set_issued_by(o.by);
+  // The id hashes the statement's content without its provenance: issuing
+  // the same figures again after the store moved on is the same event.
+  v1::PaymentStatementIssued content = issued;
+  content.clear_input_offsets();
   auto event = NewEvent(
-      o.common, ContentEventId("statement", {o.common.lot, issued.SerializeAsString()}), c->on);
+      o.common, ContentEventId("statement", {o.common.lot, content.SerializeAsString()}), c->on);
   if (!event.ok()) return event.status();
   *event->mutable_payment_statement_issued() = issued;
   // With --json the event JSON of --dry-run would mix with the statement's.

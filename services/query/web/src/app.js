@@ -235,6 +235,9 @@ function steeringSections(lot) {
       + ` <span class="note">${esc(p.penalty_id)} · proposée le ${esc(formatDay(p.proposed_on))} · observations jusqu'au ${esc(formatDay(p.observation_deadline))}</span>`
       + `<p data-testid="penalty-explanation">${esc(p.explanation)}</p>`
       + (p.formula ? `<p class="note">Calcul : ${esc(p.formula)}${p.limit_applied ? ` — ${esc(p.limit_applied)}` : ''}</p>` : '')
+      + (p.input_offsets && p.input_offsets.length
+        ? `<p class="note" data-testid="penalty-provenance">Calculée sur les conditions ${esc(p.terms_version)} ; données lues : ${esc(p.input_offsets.map((o) => `${o.topic}/${o.partition} < ${o.next_offset}`).join(', '))}</p>`
+        : '')
       + (p.observations ? `<p class="note">Observations de l'opérateur (${esc(formatDay(p.observations_on))}) : ${esc(p.observations)}</p>` : '')
       + (p.decided_on ? `<p class="note">Décision le ${esc(formatDay(p.decided_on))} par ${esc(p.decided_by)}${p.decision_reason ? ` : ${esc(p.decision_reason)}` : ''}</p>` : '')
       + (p.past_deadline_undecided ? '<p class="error">Délai d\'observations échu : décision à prendre.</p>' : '')

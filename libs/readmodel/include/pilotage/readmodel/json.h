@@ -42,7 +42,9 @@ nlohmann::json NationalKpisJson(const NationalEvaluation& national);
 
 // {"lot", "on", "penalties": [{penalty_id, period, rule_id, terms_version,
 //  action_id, computed_cents, amount_cents, limit_applied, formula,
-//  explanation, inputs, state, state_label, proposed_on,
+//  explanation, inputs, input_offsets [{topic, partition, next_offset}: the
+//  store's position it was computed from, decision 0027], state,
+//  state_label, proposed_on,
 //  observation_deadline, observations_on, observations, observations_late,
 //  decided_on, decided_by, decision_reason, past_deadline_undecided}],
 //  "past_deadline_undecided", "steps_without_proposal",
@@ -62,6 +64,7 @@ nlohmann::json ActionsReportJson(const LotSteering& lot, absl::CivilDay on);
 nlohmann::json ActionRowsJson(const ActionsReport& report);
 
 // {"lot", "statement_id", "period", "period_label", "terms_version",
+//  "input_offsets" (provenance, as a penalty's; empty when not recorded),
 //  "closing_day", "closed", "fees": [...], "fees_cents", "variable_payments",
 //  "variable_cents", "penalties", "penalties_cents", "net_amount_cents",
 //  "late_appointments", "fund_usage": {contract_year, earlier_cents,

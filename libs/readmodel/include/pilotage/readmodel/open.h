@@ -29,11 +29,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/store/store.h"
+#include "pilotage/v1/contract.pb.h"
 
 namespace pilotage::readmodel {
 
@@ -63,6 +65,11 @@ struct Freshness {
   absl::Time opened_at = absl::InfinitePast();
   absl::Time caught_up_at = absl::InfinitePast();
 };
+
+// The folded position per "topic/partition" of `freshness`, as the
+// provenance a decision records (PenaltyProposed / PaymentStatementIssued
+// input_offsets, decision 0027): sorted by topic, then partition.
+std::vector<v1::SourceOffset> SourceOffsets(const Freshness& freshness);
 
 class ReadStore {
  public:
