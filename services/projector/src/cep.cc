@@ -74,6 +74,8 @@ std::vector<store::ColumnFamilyOptions> CepProjection::StateColumnFamilies() con
   return readmodel::layout::CepFamilies();
 }
 
+void CepProjection::Bind(const store::Store& store) { steering_->Bind(&store); }
+
 absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origin& origin) {
   // Checked first for every event, so that an event refused here changes
   // neither the CEP state nor the activity counts.
@@ -83,6 +85,7 @@ absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origi
     // A set of ids, not a counter: the engine does not mark a refused event
     // as seen, so its resends are refused again and must not count twice.
     refused_.insert(Key({event.lot_id(), readmodel::layout::kRefused, event.event_id()}));
+    if (on_penalty_conflict_ && SteeringDelta::IsPenaltyConflict(s)) on_penalty_conflict_();
     return s;
   }
   if (!s.ok()) return s;

@@ -154,6 +154,13 @@ struct ReadOnlyView {
   std::unique_ptr<store::Store> store;
 };
 
+// Counts the cep projection's refusals of re-priced proposals in `metrics`.
+void CountPenaltyConflicts(projection::Projection& projection, ProjectorMetrics* metrics) {
+  auto* cep = dynamic_cast<CepProjection*>(&projection);
+  if (cep == nullptr || metrics == nullptr) return;
+  cep->OnPenaltyConflict([metrics] { metrics->PenaltyConflict(); });
+}
+
 absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options);
 
 }  // namespace
@@ -344,6 +351,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
     if (!path.ok()) return path.status();
     auto counts = MakeProjection(options.projection);
     if (!counts.ok()) return counts.status();
+    CountPenaltyConflicts(**counts, metrics);
     // Never created here: a store that vanished is an error, not a new store.
     auto store = projection::OpenProjectionStore(
         path->string(), **counts,
@@ -469,6 +477,7 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   ProjectorMetrics* metrics = exported->metrics.get();
   auto counts = MakeProjection(options.projection);
   if (!counts.ok()) return counts.status();
+  CountPenaltyConflicts(**counts, metrics);
   {
     auto store = projection::OpenProjectionStore(into.string(), **counts);
     if (!store.ok()) return store.status();

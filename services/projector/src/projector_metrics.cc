@@ -27,6 +27,10 @@ ProjectorMetrics::ProjectorMetrics(prometheus::Registry& registry)
                              "Events skipped because their id was already folded for the lot")),
       dead_letters_(NewCounter(registry, "pilotage_projector_events_dead_lettered_total",
                                "Events written to the dead-letter topic instead of folded")),
+      penalty_conflicts_(
+          NewCounter(registry, "pilotage_projector_penalty_conflicts_total",
+                     "PenaltyProposed refused (dead-lettered): their penalty id is already in "
+                     "the ledger with another amount (a decision re-priced)")),
       batches_(NewCounter(registry, "pilotage_projector_batches_total",
                           "Atomic batches written to the store")),
       batch_events_(prometheus::BuildHistogram()
@@ -95,6 +99,8 @@ void ProjectorMetrics::BackupFailed() {
   std::lock_guard lock(mu_);
   if (backup_failures_ != nullptr) backup_failures_->Increment();
 }
+
+void ProjectorMetrics::PenaltyConflict() { penalty_conflicts_.Increment(); }
 
 void ProjectorMetrics::OnBatchWritten(const projection::BatchReport& report) {
   folded_.Increment(static_cast<double>(report.folded));

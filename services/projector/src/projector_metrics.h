@@ -32,6 +32,9 @@ class ProjectorMetrics : public projection::BatchObserver {
   void SetStoredOffset(const std::string& topic, int32_t partition, int64_t next_offset);
   // The partition's end offset (high watermark) as Kafka last said.
   void SetEndOffset(const std::string& topic, int32_t partition, int64_t end_offset);
+  // A PenaltyProposed was refused (dead letter) because its penalty id is
+  // already in the ledger with another amount.
+  void PenaltyConflict();
   // A rebuild has read `done` of the `total` events it replays.
   void SetRebuildProgress(int64_t done, int64_t total);
 
@@ -58,6 +61,7 @@ class ProjectorMetrics : public projection::BatchObserver {
   prometheus::Counter& folded_;
   prometheus::Counter& duplicates_;
   prometheus::Counter& dead_letters_;
+  prometheus::Counter& penalty_conflicts_;
   prometheus::Counter& batches_;
   prometheus::Histogram& batch_events_;
   prometheus::Histogram& batch_write_seconds_;

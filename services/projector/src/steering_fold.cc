@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/cord.h"
 #include "fmt/format.h"
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/readmodel/steering.h"
@@ -35,7 +36,45 @@ absl::Status FlushMap(const store::Store& store, std::string_view family, store:
   return absl::OkStatus();
 }
 
+// Marks the refusal of a re-priced proposal, for the projection's counter.
+constexpr char kPenaltyConflictPayload[] = "type.pilotage/projector.PenaltyConflict";
+
 }  // namespace
+
+bool SteeringDelta::IsPenaltyConflict(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) &&
+         status.GetPayload(kPenaltyConflictPayload).has_value();
+}
+
+absl::Status SteeringDelta::CheckNotRepriced(const v1::Event& e, const std::string& key) const {
+  const auto& proposed = e.penalty_proposed();
+  const v1::PenaltyProposed* before = nullptr;
+  sv1::PenaltyRecord stored;
+  if (auto it = penalties_.find(key);
+      it != penalties_.end() && !it->second.proposed().penalty_id().empty()) {
+    before = &it->second.proposed();
+  } else if (store_ != nullptr) {
+    auto current = store_->Get(readmodel::layout::kContract, key);
+    if (!current.ok()) return current.status();
+    if (current->has_value()) {
+      if (!stored.ParseFromString(**current)) {
+        return absl::DataLossError(
+            fmt::format("cannot parse stored penalty record of lot '{}'", e.lot_id()));
+      }
+      if (!stored.proposed().penalty_id().empty()) before = &stored.proposed();
+    }
+  }
+  if (before == nullptr || before->amount_cents() == proposed.amount_cents()) {
+    return absl::OkStatus();
+  }
+  absl::Status refused = absl::FailedPreconditionError(fmt::format(
+      "penalty_proposed.amount_cents: penalty {} of lot {} ({}) is already in the ledger at {} "
+      "cents; this event ({}) proposes {} cents: a priced decision is never re-priced",
+      proposed.penalty_id(), e.lot_id(), proposed.period(), before->amount_cents(), e.event_id(),
+      proposed.amount_cents()));
+  refused.SetPayload(kPenaltyConflictPayload, absl::Cord(proposed.penalty_id()));
+  return refused;
+}
 
 absl::Status SteeringDelta::Fold(const v1::Event& e) {
   if (auto s = readmodel::CheckSteeringEvent(e); !s.ok()) return s;
@@ -67,11 +106,13 @@ absl::Status SteeringDelta::Fold(const v1::Event& e) {
       break;
     }
     case v1::Event::kPenaltyProposed: {
+      const std::string key = Key({lot, kPenalty, e.penalty_proposed().penalty_id()});
+      if (auto s = CheckNotRepriced(e, key); !s.ok()) return s;
       sv1::PenaltyRecord r;
       *r.mutable_proposed() = e.penalty_proposed();
       r.set_proposed_at(at);
       r.set_proposed_event_id(e.event_id());
-      MergeInto(penalties_[Key({lot, kPenalty, e.penalty_proposed().penalty_id()})], r);
+      MergeInto(penalties_[key], r);
       break;
     }
     case v1::Event::kObservationsReceived: {

@@ -15,8 +15,16 @@ namespace pilotage::projector {
 
 class SteeringDelta {
  public:
+  // The store earlier batches were flushed to (not owned; may stay unset,
+  // then only the batch's own records are compared).
+  void Bind(const store::Store* store) { store_ = store; }
+
   // Folds a steering event (IsSteeringEvent) after CheckSteeringEvent;
-  // kInvalidArgument (nothing folded) when the check fails.
+  // kInvalidArgument (nothing folded) when the check fails. A PenaltyProposed
+  // whose penalty id is already proposed in the ledger (stored, or earlier in
+  // this batch) with a different amount_cents is refused with
+  // kFailedPrecondition (IsPenaltyConflict): a decision is never re-priced.
+  // Same id, same amount: merged as usual.
   [[nodiscard]] absl::Status Fold(const v1::Event& event);
 
   // Merges the delta into the records stored in `family` of `store`, writes
@@ -26,7 +34,13 @@ class SteeringDelta {
 
   void Clear();
 
+  // Whether `status` is Fold's refusal of a re-priced proposal.
+  static bool IsPenaltyConflict(const absl::Status& status);
+
  private:
+  absl::Status CheckNotRepriced(const v1::Event& e, const std::string& key) const;
+
+  const store::Store* store_ = nullptr;
   std::map<std::string, store::v1::ReviewRecord> reviews_;
   std::map<std::string, store::v1::ActionRecord> actions_;
   std::map<std::string, store::v1::PenaltyRecord> penalties_;

@@ -128,7 +128,12 @@ class SteeringStore {
         store::Store::Open(dir_.path().string(), {.column_families = cep_->StateColumnFamilies()});
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
+    cep_->Bind(*store_);
+    cep_->OnPenaltyConflict([this] { ++conflicts_; });
   }
+
+  // PenaltyProposed refused as re-pricings so far.
+  int conflicts() const { return conflicts_; }
 
   // Folds `events` as one batch; returns the statuses of the folds.
   std::vector<absl::Status> FoldBatch(const std::vector<v1::Event>& events) {
@@ -165,6 +170,7 @@ class SteeringStore {
   testing::TempDir dir_;
   std::unique_ptr<CepProjection> cep_;
   std::unique_ptr<store::Store> store_;
+  int conflicts_ = 0;
 };
 
 TEST(SteeringFold, KeepsEveryStepOfAPenaltysProcedure) {
@@ -386,6 +392,31 @@ TEST(SteeringFold, RefusesMalformedEventsNamingTheFieldAndStoresNothing) {
 
 // The property the projection relies on: every permutation of the same
 // events, cut into batches anywhere, gives byte-identical stored records.
+TEST(SteeringFold, RefusesAProposalRePricedInTheLedgerAndKeepsTheFirst) {
+  SteeringStore s;
+  ASSERT_TRUE(s.FoldBatch({Proposed("e1", "LOT-94", "PEN-1", kJuly1, 490000)})[0].ok());
+  // A later batch: same penalty id, another amount (a stale run's 500 000).
+  auto later = s.FoldBatch({Proposed("e2", "LOT-94", "PEN-1", kJuly1 + 60, 500000)});
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_TRUE(absl::IsFailedPrecondition(later[0])) << later[0].ToString();
+  EXPECT_NE(later[0].message().find("PEN-1"), std::string::npos) << later[0].ToString();
+  EXPECT_NE(later[0].message().find("490000"), std::string::npos) << later[0].ToString();
+  EXPECT_NE(later[0].message().find("never re-priced"), std::string::npos) << later[0].ToString();
+  // Within one batch too; the same amount under another event id merges.
+  auto same_batch = s.FoldBatch({Proposed("e3", "LOT-94", "PEN-2", kJuly1, 100),
+                                 Proposed("e4", "LOT-94", "PEN-2", kJuly1 + 1, 200),
+                                 Proposed("e5", "LOT-94", "PEN-1", kJuly1 + 2, 490000)});
+  EXPECT_TRUE(same_batch[0].ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(same_batch[1])) << same_batch[1].ToString();
+  EXPECT_TRUE(same_batch[2].ok()) << same_batch[2].ToString();
+  EXPECT_EQ(s.conflicts(), 2);
+  const auto model = s.Read("LOT-94");
+  ASSERT_EQ(model.penalties.size(), 2u);
+  EXPECT_EQ(model.penalties[0].proposed().amount_cents(), 490000);
+  EXPECT_EQ(model.penalties[0].proposed_event_id(), "e5");
+  EXPECT_EQ(model.penalties[1].proposed().amount_cents(), 100);
+}
+
 TEST(SteeringFold, SameStateWhateverTheArrivalOrderAndBatching) {
   std::vector<v1::Event> events;
   for (const std::string lot : {"LOT-11", "LOT-84"}) {
@@ -393,8 +424,11 @@ TEST(SteeringFold, SameStateWhateverTheArrivalOrderAndBatching) {
       const std::string pen = "PEN-" + std::to_string(p);
       const int64_t t = kJuly1 + p * 60;
       events.push_back(Proposed(lot + pen + "-a", lot, pen, t, 100000 + p));
-      // A second proposal of the same penalty later (a corrected amount).
-      events.push_back(Proposed(lot + pen + "-b", lot, pen, t + 10, 200000 + p));
+      // A second proposal of the same penalty later, same amount (another
+      // amount would be refused: a decision is never re-priced).
+      auto again = Proposed(lot + pen + "-b", lot, pen, t + 10, 100000 + p);
+      again.mutable_penalty_proposed()->set_observation_deadline("2024-07-20");
+      events.push_back(again);
       events.push_back(Observations(lot + pen + "-o1", lot, pen, t + 20, "premières"));
       events.push_back(Observations(lot + pen + "-o2", lot, pen, t + 30, "complétées"));
       if (p % 2 == 0) events.push_back(Confirmed(lot + pen + "-c", lot, pen, t + 40));
@@ -423,7 +457,8 @@ TEST(SteeringFold, SameStateWhateverTheArrivalOrderAndBatching) {
     // +40 with a larger id "…-w" > "…-c"; penalty 3: waived at +45).
     const auto model = s.Read("LOT-11");
     ASSERT_EQ(model.penalties.size(), 4u);
-    EXPECT_EQ(model.penalties[0].proposed().amount_cents(), 200000);
+    EXPECT_EQ(model.penalties[0].proposed().amount_cents(), 100000);
+    EXPECT_EQ(model.penalties[0].proposed().observation_deadline(), "2024-07-20");
     EXPECT_EQ(model.penalties[0].observations().text(), "complétées");
     EXPECT_TRUE(model.penalties[0].has_confirmed());
     EXPECT_TRUE(model.penalties[1].has_waived());

@@ -73,7 +73,9 @@ class BatchFold {
   enum class Outcome { kFolded, kDuplicate, kDeadLetter };
 
   BatchFold(Projection* projection, store::Store* store, size_t seen_cache_ids)
-      : projection_(projection), store_(store), seen_(*store, seen_cache_ids) {}
+      : projection_(projection), store_(store), seen_(*store, seen_cache_ids) {
+    projection_->Bind(*store_);
+  }
 
   // Starts folding `topic`/`partition`: returns the next offset to read, as
   // stored (0 when the store has none). Errors: the store's.

@@ -49,6 +49,13 @@ class Projection {
   // its own: meta, offsets, seen, progress).
   virtual std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const = 0;
 
+  // Called once, before the first Fold, with the store Flush will be given
+  // (the engine's and the test driver's batch step, batch_fold.h): Fold may
+  // read from it the state earlier batches flushed, e.g. to refuse an event
+  // that contradicts it. The store outlives the projection's use of it.
+  // Default: not kept.
+  virtual void Bind(const store::Store& store) { (void)store; }
+
   // Folds one event into the delta. kInvalidArgument or kFailedPrecondition
   // mean the event cannot apply: it goes to the dead-letter topic with the
   // message as reason, and folding goes on. Any other error stops the engine.

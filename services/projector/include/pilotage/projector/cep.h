@@ -23,13 +23,18 @@
 // a HistoryImported whose days do not parse or count below zero;
 // steering events failing CheckSteeringEvent (missing event_id, lot_id or
 // body id, a date that is not "YYYY-MM-DD", a period that does not parse, a
-// negative amount), the message naming the field.
+// negative amount), the message naming the field. Refused with
+// kFailedPrecondition (to the dead letters, counted through
+// OnPenaltyConflict): a PenaltyProposed whose penalty id is already proposed
+// in the ledger with a different amount (decision 0027: a decision is never
+// re-priced; the first one folded, in partition order, stands).
 //
 // Version 2 added the steering records, version 3 appended journeys, version
 // 4 the imported counts per day (data quality per period); a store
 // of an earlier version is refused by the engine and rebuilt from the log
 // (`pilotage-projector ... rebuild`).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,12 +71,19 @@ class CepProjection : public projection::Projection {
   // layout.h says what each version changed.
   uint32_t Version() const override { return readmodel::layout::kCepVersion; }
   std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
+  void Bind(const store::Store& store) override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
   void Discard() override;
   // A journey's facts normalized (NormalizeJourney) and serialized: what a
   // store that rewrote each journey whole held.
   std::string DigestForm(std::string_view family, std::string_view value) const override;
+
+  // Called on the folding thread for each PenaltyProposed refused as a
+  // re-pricing, e.g. to count it in a metric. Set before folding starts.
+  void OnPenaltyConflict(std::function<void()> callback) {
+    on_penalty_conflict_ = std::move(callback);
+  }
 
  private:
   explicit CepProjection(std::unique_ptr<ActivityCounts> counts);
@@ -90,6 +102,7 @@ class CepProjection : public projection::Projection {
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;
+  std::function<void()> on_penalty_conflict_;
 };
 
 }  // namespace pilotage::projector
