@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "pilotage-penalty-job: for a closed period, proposes the penalties the contract terms "
       "price and opens the corrective actions they require (PenaltyProposed, "
-      "CorrectiveActionOpened on the contract topic), with a French report. A second run sends "
-      "nothing new and prints the same report.\n"
+      "CorrectiveActionOpened on the contract topic), with a French report. A period priced once "
+      "is never priced again: a second run, on any day, reports the ledger's amounts and "
+      "actions and sends nothing new.\n"
       "The events of a run are sent in one Kafka transaction (transactional.id "
       "pilotage-penalty-job by default): readers see all of them or none, and a job started "
       "while another is sending fences the earlier one.\n"

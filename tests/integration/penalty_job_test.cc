@@ -2,8 +2,8 @@
 // lot that misses its first-appointment target, its award and terms ->
 // pilotage-projector -> pilotage-penalty-job -> contract events ->
 // pilotage-projector -> the lot's ledger (ReadSteering) holds the proposal and
-// the corrective action. Run again, the job sends nothing new and writes the
-// same report byte for byte.
+// the corrective action. Run again, the job sends nothing new and reports the
+// ledger's proposal and action (decision 0027).
 //
 // The scenario, worked out by hand:
 //  - LOT-11, awarded from 2024-01-02 with 1 000 000 EUR for contract year 1;
@@ -266,14 +266,35 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
   EXPECT_EQ(a.period(), "2024-Q2");
   EXPECT_TRUE(ledger.actions[0].closed().action_id().empty());
 
-  // After folding: nothing new, the same report byte for byte.
+  // Provenance: the store it was computed from had folded the 20 activity
+  // events and the award and terms.
+  ASSERT_EQ(p.input_offsets_size(), 2) << p.DebugString();
+  EXPECT_EQ(p.input_offsets(0).topic(), activity_);
+  EXPECT_EQ(p.input_offsets(0).next_offset(), 20);
+  EXPECT_EQ(p.input_offsets(1).topic(), contract_);
+  EXPECT_EQ(p.input_offsets(1).next_offset(), 2);
+  EXPECT_NE(first.output.find("Calculée sur : conditions 2024.1 ; données " + activity_ +
+                              "/0 < 20, " + contract_ + "/0 < 2"),
+            std::string::npos)
+      << first.output;
+
+  // After folding: nothing new; the period is priced, the report shows the
+  // ledger's proposal and action, the same as the first run's.
   auto second = Job({"--today", "2024-07-15", "--report", (dir_.path() / "second.json").string()});
   ASSERT_EQ(second.code, 0) << second.output;
   EXPECT_EQ(ContractMessages(8), 8);
-  EXPECT_EQ(second.output, first.output);
-  const std::string report = ReadAll(dir_.path() / "first.json");
-  EXPECT_FALSE(report.empty());
-  EXPECT_EQ(ReadAll(dir_.path() / "second.json"), report);
+  EXPECT_NE(second.output.find("Période déjà tarifée"), std::string::npos) << second.output;
+  auto proposals_of = [&](const std::string& file) {
+    auto json = nlohmann::json::parse(ReadAll(dir_.path() / file), nullptr, false);
+    EXPECT_FALSE(json.is_discarded()) << file;
+    if (json.is_discarded()) return nlohmann::json();
+    nlohmann::json out = json["lots"][0]["proposals"];
+    for (auto& p : out) p.erase("in_ledger");
+    return out;
+  };
+  const auto first_proposals = proposals_of("first.json");
+  ASSERT_EQ(first_proposals.size(), 1u);
+  EXPECT_EQ(proposals_of("second.json"), first_proposals);
 
   // What-if: 500 EUR per point instead of 1 000: 15 000 + 80 = 15 080 EUR,
   // 15 000 EUR less; nothing sent.
@@ -306,15 +327,17 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
             std::string::npos)
       << late.output;
   // The same day again, before and after the projector folded it: nothing
-  // new is folded, the same report byte for byte.
+  // new is folded; before, the same report byte for byte.
   auto again = Job({"--today", "2024-08-20"});
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(again.output, late.output);
   Project();
   auto folded = Job({"--today", "2024-08-20", "--report", (dir_.path() / "folded.json").string()});
   ASSERT_EQ(folded.code, 0) << folded.output;
-  EXPECT_EQ(folded.output, late.output);
-  EXPECT_EQ(ReadAll(dir_.path() / "folded.json"), ReadAll(dir_.path() / "late.json"));
+  EXPECT_NE(folded.output.find("Période déjà tarifée"), std::string::npos) << folded.output;
+  EXPECT_NE(folded.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
+            std::string::npos)
+      << folded.output;
   EXPECT_EQ(ContractMessages(8), 8);  // the rerun's duplicates, dropped by the projector
 
   const auto ledger = Ledger();
@@ -428,6 +451,83 @@ TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLe
   EXPECT_TRUE(penalty_job::RunJob(again, again_out, again_err).ok()) << again_err.str();
   EXPECT_NE(again_err.str().find("nothing new to send"), std::string::npos) << again_err.str();
   EXPECT_EQ(ContractMessages(8), 8);
+}
+
+// Decision 0027 against the real broker: two runs ten weeks apart (the job's
+// clock) with the same notification day send byte-identical events, which
+// the projector folds once; a rerun after folding sends nothing whatever its
+// day; and a proposal re-priced under the same id (sent by hand) is refused
+// by the fold as a dead letter, the ledger keeping the first amount.
+TEST_F(PenaltyJobEndToEnd, ARerunWeeksLaterSendsTheSameBytesAndARepricingIsDeadLettered) {
+  Project();
+  penalty_job::JobOptions july{.data_dir = data_,
+                               .period = "2024-Q2",
+                               .bootstrap = broker_.bootstrap,
+                               .topic = contract_,
+                               .transactional_id = "penalty-job-" + contract_,
+                               .today = absl::CivilDay(2024, 7, 20),
+                               .now = absl::FromUnixSeconds(1721462400)};  // 2024-07-20T08:00Z
+  penalty_job::JobOptions october = july;
+  october.now = absl::FromUnixSeconds(1727683200);  // 2024-09-30T08:00Z
+
+  // The events as a dry run prints them (JSON lines on stderr): the same
+  // bytes whatever the clock.
+  auto dry = [&](penalty_job::JobOptions o) {
+    o.dry_run = true;
+    std::ostringstream out, err;
+    EXPECT_TRUE(penalty_job::RunJob(o, out, err).ok()) << err.str();
+    return err.str();
+  };
+  const std::string july_events = dry(july);
+  EXPECT_NE(july_events.find("penalty-proposed-PEN-"), std::string::npos) << july_events;
+  EXPECT_EQ(dry(october), july_events);
+  // Stamped with the closing day, 15 July (Paris midnight), not the clock.
+  EXPECT_NE(july_events.find("\"occurred_at\":\"2024-07-14T22:00:00Z\""), std::string::npos)
+      << july_events;
+
+  // Both send before the projector folds: the second run's events are the
+  // first's again (same ids, same week), folded once, nothing refused.
+  for (const auto& o : {july, october}) {
+    std::ostringstream out, err;
+    ASSERT_TRUE(penalty_job::RunJob(o, out, err).ok()) << err.str();
+  }
+  EXPECT_EQ(ContractMessages(8), 8);  // award, terms, 2 x (action, proposal, marker)
+  Project();
+  auto ledger = Ledger();
+  ASSERT_EQ(ledger.penalties.size(), 1u);
+  ASSERT_EQ(ledger.actions.size(), 1u);
+  const v1::PenaltyProposed proposed = ledger.penalties[0].proposed();
+  EXPECT_EQ(proposed.amount_cents(), 3008000);
+  EXPECT_EQ(proposed.notified_on(), "2024-07-20");
+  auto dead = broker_.admin->QueryWatermarks({dead_letters_, 0});
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  EXPECT_EQ(dead->high, 0);
+
+  // After folding, a run on another notification day: priced already,
+  // nothing sent, the ledger's amount and deadline reported.
+  auto later = Job({"--today", "2024-10-01"});
+  ASSERT_EQ(later.code, 0) << later.output;
+  EXPECT_NE(later.output.find("Période déjà tarifée"), std::string::npos) << later.output;
+  EXPECT_NE(later.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/08/2024"),
+            std::string::npos)
+      << later.output;
+  EXPECT_EQ(ContractMessages(8), 8);
+
+  // The same penalty id re-priced at 25 000 EUR, sent by hand under another
+  // event id: refused by the fold, to the dead letters; the ledger keeps
+  // 30 080 EUR.
+  v1::Event repriced = Envelope("penalty-proposed-by-hand", Noon(absl::CivilDay(2024, 10, 2)));
+  repriced.set_operator_id("france-competences");
+  *repriced.mutable_penalty_proposed() = proposed;
+  repriced.mutable_penalty_proposed()->set_amount_cents(2500000);
+  ASSERT_NO_FATAL_FAILURE(testing::ProduceEvents(*broker_.producer, contract_, {repriced}));
+  Project();
+  ledger = Ledger();
+  ASSERT_EQ(ledger.penalties.size(), 1u);
+  EXPECT_EQ(ledger.penalties[0].proposed().amount_cents(), 3008000);
+  dead = broker_.admin->QueryWatermarks({dead_letters_, 0});
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  EXPECT_EQ(dead->high, 1);
 }
 
 }  // namespace

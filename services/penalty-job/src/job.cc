@@ -49,14 +49,18 @@ absl::StatusOr<std::vector<std::string>> LotsToPlan(const JobOptions& options,
 struct Plans {
   std::vector<LotPlan> in_force;
   std::vector<LotPlan> drafted;
+  // Where the view stood: the report prints it.
+  std::vector<v1::SourceOffset> input_offsets;
 };
-absl::StatusOr<Plans> PlanLots(const JobOptions& job, const PlanOptions& options,
+absl::StatusOr<Plans> PlanLots(const JobOptions& job, PlanOptions options,
                                const v1::ContractTerms* draft) {
   auto view = readmodel::ReadStore::OpenReadOnly(job.data_dir);
   if (!view.ok()) return view.status();
+  options.input_offsets = readmodel::SourceOffsets((*view)->freshness());
   auto lots = LotsToPlan(job, **view);
   if (!lots.ok()) return lots.status();
   Plans out;
+  out.input_offsets = options.input_offsets;
   for (const auto& lot : *lots) {
     auto model = readmodel::ReadLot((*view)->store(), lot);
     if (!model.ok()) return model.status();
@@ -189,7 +193,8 @@ absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err
     return absl::OkStatus();
   }
 
-  const Json report = ReportJson(*period, options.dry_run ? "dry-run" : "run", *plans);
+  const Json report =
+      ReportJson(*period, options.dry_run ? "dry-run" : "run", *plans, planned->input_offsets);
   out << RenderReport(report);
   if (!options.report_file.empty()) {
     if (auto s = WriteFile(options.report_file, report.dump(2) + "\n"); !s.ok()) return s;
@@ -207,7 +212,9 @@ absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err
           metrics.next_period_closing ? std::max(*metrics.next_period_closing, *closing) : *closing;
     }
   }
-  const auto events = EventsToEmit(*plans, now);
+  auto emitted = EventsToEmit(*plans);
+  if (!emitted.ok()) return emitted.status();
+  const std::vector<v1::Event>& events = *emitted;
   if (options.dry_run) {
     err << fmt::format("pilotage-penalty-job: dry run, {} event(s) not sent:\n", events.size());
     google::protobuf::util::JsonPrintOptions json;

@@ -79,6 +79,54 @@ absl::StatusOr<Governing> TermsOf(const LotSnapshot& lot, const PlanOptions& opt
   return out;
 }
 
+// A period priced already: the plan holds the ledger's proposals and the
+// ledger's actions of the period, each by its own id, as they were decided;
+// nothing is recomputed, so nothing new can be sent.
+void FromLedger(const LotSnapshot& lot, const v1::ContractTerms& terms,
+                const std::vector<const pilotage::store::v1::PenaltyRecord*>& priced,
+                const std::map<std::string, std::string>& rule_kpi,
+                const std::map<std::string, size_t>& rule_order, LotPlan& plan) {
+  plan.already_priced = true;
+  const std::string& period_text = priced.front()->proposed().period();
+  for (const auto* rec : priced) {
+    ProposalPlan pp;
+    pp.proposal = rec->proposed();
+    pp.in_ledger = true;
+    if (auto it = rule_kpi.find(pp.proposal.rule_id()); it != rule_kpi.end()) {
+      pp.kpi_id = it->second;
+    }
+    // Notified when it was proposed: its notification day and deadline are
+    // the ledger's (procedure.h).
+    auto notified = domain::NotificationDay(rec->proposed(), rec->proposed_at());
+    auto deadline = domain::ObservationDeadline(rec->proposed(), rec->proposed_at(), &terms);
+    if (notified.ok() && deadline.ok()) {
+      pp.proposal.set_notified_on(domain::FormatDay(*notified));
+      pp.proposal.set_observation_deadline(domain::FormatDay(*deadline));
+    } else {
+      plan.problems.push_back(fmt::format(
+          "pénalité {} : {}", pp.proposal.penalty_id(),
+          std::string((notified.ok() ? deadline.status() : notified.status()).message())));
+    }
+    plan.proposals.push_back(std::move(pp));
+  }
+  // The terms' rule order (rules of another version last), then action id.
+  auto order = [&](const ProposalPlan& p) {
+    auto it = rule_order.find(p.proposal.rule_id());
+    return std::make_tuple(it == rule_order.end() ? rule_order.size() : it->second,
+                           p.proposal.rule_id(), p.proposal.action_id(), p.proposal.penalty_id());
+  };
+  std::stable_sort(
+      plan.proposals.begin(), plan.proposals.end(),
+      [&](const ProposalPlan& a, const ProposalPlan& b) { return order(a) < order(b); });
+  for (const auto& rec : lot.steering.actions) {
+    if (rec.opened().action_id().empty() || rec.opened().period() != period_text) continue;
+    ActionPlan ap;
+    ap.action = rec.opened();
+    ap.in_ledger = true;
+    plan.actions.push_back(std::move(ap));
+  }
+}
+
 }  // namespace
 
 FeesFunction StatementFees() {
@@ -226,12 +274,10 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
   if (!evaluation.ok()) return evaluation.status();
   plan.events_in_period = evaluation->quality.events;
   plan.late_events = evaluation->quality.late;
-  if (plan.events_in_period == 0) {
-    plan.skipped =
-        "aucune activité enregistrée pour la période : rien n'est évalué (vérifier la "
-        "remontée des données)";
-    return plan;
-  }
+  // A lot silent for the whole period is evaluated all the same: its KPIs
+  // against their targets with zero counts, its overdue actions priced.
+  // Silence must not pay.
+  plan.silent = plan.events_in_period == 0;
   for (const auto& r : evaluation->kpis) {
     if (r.status != domain::KpiStatus::kBreached) continue;
     Breach b{.result = r};
@@ -241,25 +287,48 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
     plan.breaches.push_back(std::move(b));
   }
 
-  // The ledger: earlier proposals of the contract year, and what is there.
+  // The ledger: what the other periods of the contract year use of the cap,
+  // and whether this period was priced already.
   const std::string period_text = period.ToString();
-  std::map<std::string, const pilotage::store::v1::PenaltyRecord*> ledger_records;
-  std::map<std::tuple<std::string, std::string, std::string>, std::string> ledger_by_rule;
+  std::vector<const pilotage::store::v1::PenaltyRecord*> priced;
   for (const auto& rec : lot.steering.penalties) {
     const auto& p = rec.proposed();
     if (p.penalty_id().empty()) continue;
-    ledger_records.emplace(p.penalty_id(), &rec);
-    ledger_by_rule.emplace(std::make_tuple(p.period(), p.rule_id(), p.action_id()), p.penalty_id());
+    if (p.period() == period_text) {
+      priced.push_back(&rec);
+      continue;
+    }
     if (!rec.waived().penalty_id().empty()) continue;  // a waived penalty uses no cap
-    auto earlier = domain::Period::Parse(p.period());
-    if (!earlier.ok()) {
+    auto other = domain::Period::Parse(p.period());
+    if (!other.ok()) {
       plan.problems.push_back(
           fmt::format("pénalité {} : période illisible '{}'", p.penalty_id(), p.period()));
       continue;
     }
-    if (earlier->LastDay() < period.FirstDay() && year->Contains(earlier->LastDay())) {
-      plan.earlier_in_year_cents += p.amount_cents();
+    // Every other period of the year, later ones too: whatever the order of
+    // runs, the year's proposals not waived stay within the cap.
+    if (year->Contains(other->LastDay())) plan.earlier_in_year_cents += p.amount_cents();
+  }
+  std::map<std::string, std::string> rule_kpi;
+  std::map<std::string, size_t> rule_order;
+  for (const auto& r : terms->penalty_rules()) {
+    rule_kpi[r.id()] = r.kpi_id();
+    rule_order.emplace(r.id(), rule_order.size());
+  }
+  if (options.fees) {
+    auto fees = options.fees(lot.facts, *terms, period);
+    if (fees.ok()) {
+      plan.fees_cents = *fees;
+    } else {
+      plan.problems.push_back(fmt::format("honoraires de la période non calculés : {}",
+                                          std::string(fees.status().message())));
     }
+  }
+  // A draft (--what-if) is a hypothesis that sends nothing: it is always
+  // computed, against what the period's ledger holds under the terms in force.
+  if (!priced.empty() && options.draft == nullptr) {
+    FromLedger(lot, *terms, priced, rule_kpi, rule_order, plan);
+    return plan;
   }
 
   std::vector<domain::CorrectiveActionState> actions;
@@ -291,15 +360,6 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
     actions.push_back(std::move(state));
   }
 
-  if (options.fees) {
-    auto fees = options.fees(lot.facts, *terms, period);
-    if (fees.ok()) {
-      plan.fees_cents = *fees;
-    } else {
-      plan.problems.push_back(fmt::format("honoraires de la période non calculés : {}",
-                                          std::string(fees.status().message())));
-    }
-  }
   domain::PenaltyContext context{.lot_id = lot.lot_id,
                                  .period = period,
                                  .terms = terms,
@@ -311,32 +371,10 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
                                  .notified_on = options.today};
   auto proposals = domain::ProposePenalties(context);
   if (!proposals.ok()) return proposals.status();
-  std::map<std::string, std::string> rule_kpi;
-  for (const auto& r : terms->penalty_rules()) rule_kpi[r.id()] = r.kpi_id();
   for (auto& p : *proposals) {
     ProposalPlan pp;
     pp.kpi_id = rule_kpi[p.rule_id()];
-    if (auto it = ledger_records.find(p.penalty_id()); it != ledger_records.end()) {
-      pp.in_ledger = true;
-      // Notified when it was proposed: its notification day and deadline are
-      // the ledger's (procedure.h), not this run's.
-      const auto& rec = *it->second;
-      auto notified = domain::NotificationDay(rec.proposed(), rec.proposed_at());
-      auto deadline = domain::ObservationDeadline(rec.proposed(), rec.proposed_at(), terms);
-      if (notified.ok() && deadline.ok()) {
-        p.set_notified_on(domain::FormatDay(*notified));
-        p.set_observation_deadline(domain::FormatDay(*deadline));
-      } else {
-        plan.problems.push_back(fmt::format(
-            "pénalité {} : {}", p.penalty_id(),
-            std::string((notified.ok() ? deadline.status() : notified.status()).message())));
-      }
-    } else if (auto it =
-                   ledger_by_rule.find(std::make_tuple(period_text, p.rule_id(), p.action_id()));
-               it != ledger_by_rule.end()) {
-      pp.in_ledger = true;
-      pp.ledger_penalty_id = it->second;
-    }
+    for (const auto& o : options.input_offsets) *p.add_input_offsets() = o;
     pp.proposal = std::move(p);
     plan.proposals.push_back(std::move(pp));
   }
@@ -363,8 +401,10 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
         def->corrective_action_due_days(), domain::FrenchDate(plan.closing_day)));
     a.set_opened_by("pilotage-penalty-job");
     ap.in_ledger = action_ids.count(a.action_id()) > 0;
+    // Its own action in the ledger is never said to be "not opened" because
+    // another one (opened later) is open for the KPI.
     if (auto it = open_by_kpi.find(def->id());
-        it != open_by_kpi.end() && it->second != a.action_id()) {
+        !ap.in_ledger && it != open_by_kpi.end() && it->second != a.action_id()) {
       ap.open_action_id = it->second;
     }
     plan.actions.push_back(std::move(ap));
@@ -383,12 +423,15 @@ absl::StatusOr<std::string> ResolvePeriod(const std::string& text, absl::CivilDa
   return text;
 }
 
-std::vector<v1::Event> EventsToEmit(const std::vector<LotPlan>& plans, absl::Time now) {
+absl::StatusOr<std::vector<v1::Event>> EventsToEmit(const std::vector<LotPlan>& plans) {
   std::vector<const LotPlan*> sorted;
   for (const auto& p : plans) sorted.push_back(&p);
   std::sort(sorted.begin(), sorted.end(),
             [](const LotPlan* a, const LotPlan* b) { return a->lot_id < b->lot_id; });
-  const int64_t seconds = absl::ToUnixSeconds(now);
+  int64_t seconds = 0;
+  // Never the wall clock: a rerun on any day gives the same bytes, and the
+  // same occurred_at keeps a resend in the fold's dedup group of the first
+  // send (ids are grouped by lot and week of occurred_at, decision 0015).
   auto envelope = [&](const std::string& lot, std::string id) {
     v1::Event e;
     e.set_event_id(std::move(id));
@@ -401,6 +444,9 @@ std::vector<v1::Event> EventsToEmit(const std::vector<LotPlan>& plans, absl::Tim
   std::vector<v1::Event> out;
   for (const LotPlan* plan : sorted) {
     if (!plan->skipped.empty()) continue;
+    auto closing = domain::ParisStartOfDay(plan->closing_day);
+    if (!closing.ok()) return closing.status();
+    seconds = absl::ToUnixSeconds(*closing);
     std::vector<const ActionPlan*> actions;
     for (const auto& a : plan->actions) {
       if (!a.in_ledger && a.open_action_id.empty()) actions.push_back(&a);

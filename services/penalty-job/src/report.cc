@@ -35,12 +35,36 @@ std::string Bp(int64_t bp) {
   return s;
 }
 
+// Of any range of v1::SourceOffset (a repeated field or a vector).
+template <typename Offsets>
+Json OffsetsJson(const Offsets& offsets) {
+  Json out = Json::array();
+  for (const auto& o : offsets) {
+    out.push_back(
+        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
+  }
+  return out;
+}
+
+// "pilotage.activity.v1/0 < 1 234, pilotage.contract.v1/0 < 56": every
+// event below each offset was read.
+std::string OffsetsText(const Json& offsets) {
+  std::string out;
+  for (const auto& o : offsets) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{}/{} < {}", o["topic"].get<std::string>(), o["partition"].get<int32_t>(),
+                       o["next_offset"].get<int64_t>());
+  }
+  return out.empty() ? std::string("non enregistrées") : out;
+}
+
 }  // namespace
 
 std::string EurosOrDash(const Json& cents) { return cents.is_null() ? "—" : Euros(cents); }
 
 Json ReportJson(const domain::Period& period, const std::string& mode,
-                const std::vector<LotPlan>& plans) {
+                const std::vector<LotPlan>& plans,
+                const std::vector<v1::SourceOffset>& input_offsets) {
   Json lots = Json::array();
   int64_t evaluated = 0, skipped = 0, breaches = 0, proposals = 0, priced = 0, amount = 0,
           actions = 0;
@@ -58,6 +82,8 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
     }
     ++evaluated;
     lot["evaluated"] = true;
+    lot["already_priced"] = plan->already_priced;
+    lot["silent"] = plan->silent;
     lot["terms_version"] = plan->terms_version;
     lot["period"] = period.ToString();
     lot["closing_day"] = domain::FormatDay(plan->closing_day);
@@ -113,7 +139,8 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
       j["observation_deadline"] = p.observation_deadline();
       j["explanation"] = p.explanation();
       j["notify"] = p.amount_cents() > 0;
-      if (!pp.ledger_penalty_id.empty()) j["already_proposed_as"] = pp.ledger_penalty_id;
+      j["in_ledger"] = pp.in_ledger;
+      j["input_offsets"] = OffsetsJson(p.input_offsets());
       ps.push_back(std::move(j));
     }
     lot["proposals"] = std::move(ps);
@@ -126,6 +153,7 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
       j["due_date"] = ap.action.due_date();
       j["description"] = ap.action.description();
       if (!ap.open_action_id.empty()) j["already_open_action"] = ap.open_action_id;
+      j["in_ledger"] = ap.in_ledger;
       as.push_back(std::move(j));
     }
     lot["corrective_actions"] = std::move(as);
@@ -138,6 +166,7 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
   out["period"] = period.ToString();
   out["period_label"] = period.FrenchLabel();
   out["mode"] = mode;
+  out["input_offsets"] = OffsetsJson(input_offsets);
   out["lots"] = std::move(lots);
   out["totals"] = {{"lots_evaluated", evaluated},  {"lots_skipped", skipped},
                    {"breaches", breaches},         {"proposals", proposals},
@@ -150,6 +179,9 @@ std::string RenderReport(const Json& r) {
   std::string out = fmt::format("Pénalités — {} ({}){}\n", r["period_label"].get<std::string>(),
                                 r["period"].get<std::string>(),
                                 r["mode"] == "dry-run" ? " — simulation, rien n'est envoyé" : "");
+  if (r.contains("input_offsets")) {
+    out += "Données lues : " + OffsetsText(r["input_offsets"]) + "\n";
+  }
   for (const auto& lot : r["lots"]) {
     const std::string id = lot["lot"].get<std::string>();
     out += "\n";
@@ -172,6 +204,16 @@ std::string RenderReport(const Json& r) {
         "indicateurs) ; compteurs : {}\n",
         lot["events_in_period"].get<int64_t>(), lot["late_events"].get<int64_t>(),
         lot["counters_command"].get<std::string>());
+    if (lot["silent"].get<bool>()) {
+      out +=
+          "  Aucune activité déclarée pour la période : le lot est évalué quand même "
+          "(indicateurs à zéro face aux cibles, actions en retard pénalisées)\n";
+    }
+    if (lot["already_priced"].get<bool>()) {
+      out +=
+          "  Période déjà tarifée : pénalités et actions telles qu'inscrites au registre, "
+          "rien n'est recalculé ni envoyé\n";
+    }
     if (lot["breaches"].empty()) {
       out += "  Indicateurs non atteints : aucun\n";
     } else {
@@ -213,10 +255,8 @@ std::string RenderReport(const Json& r) {
             "      Proposé : {}{} ; observations jusqu'au {}\n", Euros(p["amount_cents"]),
             p["notify"].get<bool>() ? "" : " (rien à notifier)", Day(p["observation_deadline"]));
         out += "      Explication : " + p["explanation"].get<std::string>() + "\n";
-        if (p.contains("already_proposed_as")) {
-          out += fmt::format("      Déjà proposée sous une autre version des conditions : {}\n",
-                             p["already_proposed_as"].get<std::string>());
-        }
+        out += fmt::format("      Calculée sur : conditions {} ; données {}\n",
+                           p["terms_version"].get<std::string>(), OffsetsText(p["input_offsets"]));
       }
     }
     if (!lot["corrective_actions"].empty()) {

@@ -84,6 +84,13 @@ LotSnapshot Lot(int64_t annual_cents = 100000000) {
   return lot;
 }
 
+// EventsToEmit, which fails only without a time zone database.
+std::vector<v1::Event> Emit(const std::vector<LotPlan>& plans) {
+  auto events = EventsToEmit(plans);
+  EXPECT_TRUE(events.ok()) << events.status().ToString();
+  return events.ok() ? *events : std::vector<v1::Event>{};
+}
+
 PlanOptions Options(std::string_view period = "2024-Q2", std::string_view today = "2024-07-15") {
   return {.period = P(period), .today = D(today)};
 }
@@ -142,7 +149,7 @@ TEST(PenaltyJobPlan, PricesTheShortfallAndRequiresTheCorrectiveAction) {
   EXPECT_EQ(a.kpi_id(), "first_appointment_delay");
   EXPECT_EQ(a.period(), "2024-Q2");
 
-  const auto events = EventsToEmit({*plan}, absl::FromUnixSeconds(1721000000));
+  const auto events = Emit({*plan});
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].event_id(), "action-opened-" + a.action_id());
   EXPECT_EQ(events[0].lot_id(), "LOT-11");
@@ -155,9 +162,8 @@ TEST(PenaltyJobPlan, IdsAreStableAndASecondRunAfterFoldingEmitsNothingWithTheSam
   ASSERT_TRUE(first.ok());
   auto again = PlanLot(Lot(), Options());
   ASSERT_TRUE(again.ok());
-  const absl::Time t1 = absl::FromUnixSeconds(1721000000), t2 = absl::FromUnixSeconds(1722000000);
-  const auto sent = EventsToEmit({*first}, t1);
-  const auto resent = EventsToEmit({*again}, t2);
+  const auto sent = Emit({*first});
+  const auto resent = Emit({*again});
   ASSERT_EQ(sent.size(), 2u);
   ASSERT_EQ(resent.size(), 2u);
   for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i].event_id(), resent[i].event_id());
@@ -172,11 +178,52 @@ TEST(PenaltyJobPlan, IdsAreStableAndASecondRunAfterFoldingEmitsNothingWithTheSam
   folded.steering.penalties.push_back(penalty);
   auto second = PlanLot(folded, Options());
   ASSERT_TRUE(second.ok());
-  EXPECT_TRUE(EventsToEmit({*second}, t2).empty());
-  EXPECT_EQ(ReportJson(P("2024-Q2"), "run", {*first}).dump(2),
-            ReportJson(P("2024-Q2"), "run", {*second}).dump(2));
-  EXPECT_EQ(RenderReport(ReportJson(P("2024-Q2"), "run", {*first})),
-            RenderReport(ReportJson(P("2024-Q2"), "run", {*second})));
+  EXPECT_TRUE(Emit({*second}).empty());
+  // The period is priced: the rerun reports the ledger's proposal and action,
+  // which are what the first run computed.
+  EXPECT_TRUE(second->already_priced);
+  ASSERT_EQ(second->proposals.size(), 1u);
+  EXPECT_TRUE(second->proposals[0].in_ledger);
+  EXPECT_EQ(second->proposals[0].proposal.SerializeAsString(),
+            first->proposals[0].proposal.SerializeAsString());
+  ASSERT_EQ(second->actions.size(), 1u);
+  EXPECT_TRUE(second->actions[0].in_ledger);
+  EXPECT_EQ(second->actions[0].action.SerializeAsString(),
+            first->actions[0].action.SerializeAsString());
+  const auto r1 = ReportJson(P("2024-Q2"), "run", {*first});
+  const auto r2 = ReportJson(P("2024-Q2"), "run", {*second});
+  EXPECT_EQ(r1["totals"].dump(), r2["totals"].dump());
+  EXPECT_NE(RenderReport(r2).find("Période déjà tarifée"), std::string::npos) << RenderReport(r2);
+}
+
+TEST(PenaltyJobPlan, TheSameNotificationDayGivesByteIdenticalEventsStampedWithTheClosingDay) {
+  // Two runs with --today 2024-07-20, whenever they happen: same bytes. Both
+  // events occur (and are recorded) at Paris midnight of the closing day,
+  // 15 July 2024 00:00 CEST = 14 July 22:00 UTC = 1720994400 (worked out:
+  // 2024-07-14T22:00:00Z), never at the wall clock.
+  auto first = PlanLot(Lot(), Options("2024-Q2", "2024-07-20"));
+  auto second = PlanLot(Lot(), Options("2024-Q2", "2024-07-20"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  const auto a = Emit({*first});
+  const auto b = Emit({*second});
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString()) << a[i].DebugString();
+    EXPECT_EQ(a[i].occurred_at().seconds(), 1720994400);
+    EXPECT_EQ(a[i].recorded_at().seconds(), 1720994400);
+  }
+  // Another notification day changes notified_on and the deadline, never the
+  // ids nor occurred_at: the fold's dedup (same lot, id and week) drops a
+  // resend.
+  auto later = PlanLot(Lot(), Options("2024-Q2", "2024-09-02"));
+  ASSERT_TRUE(later.ok());
+  const auto c = Emit({*later});
+  ASSERT_EQ(c.size(), 2u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].event_id(), c[i].event_id());
+    EXPECT_EQ(a[i].occurred_at().seconds(), c[i].occurred_at().seconds());
+  }
 }
 
 TEST(PenaltyJobPlan, ALateRunGivesTheOperatorTheFullDelayFromItsDay) {
@@ -190,7 +237,7 @@ TEST(PenaltyJobPlan, ALateRunGivesTheOperatorTheFullDelayFromItsDay) {
   // The action's due date still runs from the closing day: 15 July + 30.
   ASSERT_EQ(late->actions.size(), 1u);
   EXPECT_EQ(late->actions[0].action.due_date(), "2024-08-14");
-  const auto sent = EventsToEmit({*late}, absl::FromUnixSeconds(1724150000));
+  const auto sent = Emit({*late});
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[1].penalty_proposed().notified_on(), "2024-08-20");
 
@@ -211,21 +258,46 @@ TEST(PenaltyJobPlan, ALateRunGivesTheOperatorTheFullDelayFromItsDay) {
   EXPECT_TRUE(later->proposals[0].in_ledger);
   EXPECT_EQ(later->proposals[0].proposal.notified_on(), "2024-08-20");
   EXPECT_EQ(later->proposals[0].proposal.observation_deadline(), "2024-09-04");
-  EXPECT_TRUE(EventsToEmit({*later}, absl::FromUnixSeconds(1725950000)).empty());
+  EXPECT_TRUE(Emit({*later}).empty());
 }
 
-TEST(PenaltyJobPlan, APeriodWithoutDataIsReportedNotPriced) {
-  // Q3 2024 (closing 15 October): no activity at all. Were it evaluated, the
-  // KPI would have no sample; nothing is priced and nothing is opened.
-  auto plan = PlanLot(Lot(), Options("2024-Q3", "2024-10-15"));
+TEST(PenaltyJobPlan, ASilentPeriodIsEvaluatedAndItsOverdueActionsArePriced) {
+  // Q3 2024 (1 July - 30 September, closing 15 October): no activity at all.
+  // The first-appointment KPI has no sample (fewer than the 4 required):
+  // not breached. ACT-q2, due 14 August, still open: late from 15 August to
+  // the closing day 15 October, R = 15 October - 14 August = 62 days, all in
+  // Q3's window (15 July, 15 October]; V = 5 000 EUR: 5 000 x 62 / 1000 =
+  // 310 EUR; below the 1 000 EUR threshold alone, so add a rule V =
+  // 50 000 EUR: 50 000 x 62 / 1000 = 3 100 EUR, above the threshold.
+  LotSnapshot lot = Lot();
+  auto* rule = lot.terms[0].add_penalty_rules();
+  rule->set_id("action_overdue");
+  rule->set_trigger(v1::PenaltyTrigger::CORRECTIVE_ACTION_OVERDUE);
+  rule->set_late_base_value_cents(5000000);
+  ASSERT_TRUE(domain::ValidateTerms(lot.terms[0]).ok());
+  sv1::ActionRecord open;
+  open.mutable_opened()->set_action_id("ACT-q2");
+  open.mutable_opened()->set_kpi_id("first_appointment_delay");
+  open.mutable_opened()->set_period("2024-Q2");
+  open.mutable_opened()->set_due_date("2024-08-14");
+  lot.steering.actions.push_back(open);
+  auto plan = PlanLot(lot, Options("2024-Q3", "2024-10-15"));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  EXPECT_NE(plan->skipped.find("aucune activité"), std::string::npos) << plan->skipped;
-  EXPECT_TRUE(plan->proposals.empty());
-  EXPECT_TRUE(plan->actions.empty());
-  EXPECT_TRUE(EventsToEmit({*plan}, absl::UnixEpoch()).empty());
+  EXPECT_TRUE(plan->skipped.empty()) << plan->skipped;
+  EXPECT_TRUE(plan->silent);
+  EXPECT_EQ(plan->events_in_period, 0);
+  EXPECT_TRUE(plan->breaches.empty());
+  ASSERT_EQ(plan->proposals.size(), 1u);
+  EXPECT_EQ(plan->proposals[0].proposal.action_id(), "ACT-q2");
+  EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 310000);
+  const auto events = Emit({*plan});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].has_penalty_proposed());
   const auto report = ReportJson(P("2024-Q3"), "run", {*plan});
-  EXPECT_EQ(report["totals"]["lots_skipped"], 1);
-  EXPECT_EQ(report["totals"]["amount_cents"], 0);
+  EXPECT_EQ(report["totals"]["lots_skipped"], 0);
+  EXPECT_EQ(report["totals"]["amount_cents"], 310000);
+  EXPECT_NE(RenderReport(report).find("Aucune activité déclarée pour la période"),
+            std::string::npos);
 }
 
 TEST(PenaltyJobPlan, ALotWithoutTermsOrAwardIsSkippedWithTheReason) {
@@ -241,12 +313,13 @@ TEST(PenaltyJobPlan, ALotWithoutTermsOrAwardIsSkippedWithTheReason) {
   EXPECT_NE(plan->skipped.find("LotAwarded"), std::string::npos) << plan->skipped;
 }
 
-TEST(PenaltyJobPlan, TheCapCountsEarlierNonWaivedProposalsOfTheContractYear) {
-  // Cap: 10 % of 1 000 000 EUR = 100 000 EUR. Earlier in CY1: Q1 confirmed
-  // 50 000 EUR + January (a month) observed 30 000 EUR = 80 000 EUR counted;
-  // a waived Q1 proposal of 40 000 EUR is not applied, so not counted; Q3
-  // (after Q2) is not earlier. Room: 20 000 EUR, so Q2's 30 000 EUR becomes
-  // 20 000 EUR.
+TEST(PenaltyJobPlan, TheCapCountsTheOtherPeriodsNonWaivedProposalsOfTheContractYear) {
+  // Cap: 10 % of 1 000 000 EUR = 100 000 EUR. Other periods of CY1: Q1
+  // confirmed 50 000 EUR + January (a month) observed 30 000 EUR + Q3
+  // (later, priced first) proposed 10 000 EUR = 90 000 EUR counted; a waived
+  // Q1 proposal of 40 000 EUR is not applied, so not counted; Q1 2025 is in
+  // contract year 2 (from 2025-01-02 on). Room: 10 000 EUR, so Q2's
+  // 30 000 EUR becomes 10 000 EUR.
   LotSnapshot lot = Lot();
   auto confirmed = Ledger("PEN-q1", "2024-Q1", 5000000);
   confirmed.mutable_confirmed()->set_penalty_id("PEN-q1");
@@ -255,14 +328,56 @@ TEST(PenaltyJobPlan, TheCapCountsEarlierNonWaivedProposalsOfTheContractYear) {
   auto observed = Ledger("PEN-jan", "2024-01", 3000000, "other_rule");
   observed.mutable_observations()->set_penalty_id("PEN-jan");
   lot.steering.penalties = {confirmed, waived, observed,
-                            Ledger("PEN-q3", "2024-Q3", 9000000, "other_rule")};
+                            Ledger("PEN-q3", "2024-Q3", 1000000, "other_rule"),
+                            Ledger("PEN-2025", "2025-Q1", 7000000, "other_rule")};
   auto plan = PlanLot(lot, Options());
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  EXPECT_EQ(plan->earlier_in_year_cents, 8000000);
+  EXPECT_FALSE(plan->already_priced);
+  EXPECT_EQ(plan->earlier_in_year_cents, 9000000);
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_EQ(plan->proposals[0].proposal.computed_cents(), 3000000);
-  EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 2000000);
+  EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 1000000);
   EXPECT_NE(plan->proposals[0].proposal.limit_applied().find("plafond"), std::string::npos);
+}
+
+TEST(PenaltyJobPlan, APricedPeriodReportsTheLedgerEachByItsIdAndSendsNothing) {
+  // The ledger holds Q2's proposal at 4 900 EUR (cut by the cap when it was
+  // priced), and Q2's own action; a later action for the same KPI was opened
+  // since. Recomputed, Q2 would give 30 000 EUR: the rerun reports 4 900 EUR,
+  // its own action as in the ledger (not "not opened: another is open"), and
+  // sends nothing.
+  LotSnapshot lot = Lot();
+  auto q2 = Ledger(domain::PenaltyId("LOT-11", "2024-Q2", "first_appointment_shortfall", "2024.1"),
+                   "2024-Q2", 490000);
+  q2.mutable_proposed()->set_notified_on("2024-07-16");
+  lot.steering.penalties = {q2};
+  auto action = [](const std::string& id, const std::string& period) {
+    sv1::ActionRecord r;
+    r.mutable_opened()->set_action_id(id);
+    r.mutable_opened()->set_kpi_id("first_appointment_delay");
+    r.mutable_opened()->set_period(period);
+    r.mutable_opened()->set_due_date("2024-12-01");
+    return r;
+  };
+  const std::string own = ActionId("LOT-11", "2024-Q2", "first_appointment_delay");
+  lot.steering.actions = {action("ACT-0-later", "2024-Q3"), action(own, "2024-Q2")};
+  auto plan = PlanLot(lot, Options("2024-Q2", "2024-10-20"));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_TRUE(plan->already_priced);
+  ASSERT_EQ(plan->proposals.size(), 1u);
+  EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 490000);
+  EXPECT_TRUE(plan->proposals[0].in_ledger);
+  // Notified on 16 July (the ledger's), not on the rerun's day: until 31 July.
+  EXPECT_EQ(plan->proposals[0].proposal.notified_on(), "2024-07-16");
+  EXPECT_EQ(plan->proposals[0].proposal.observation_deadline(), "2024-07-31");
+  ASSERT_EQ(plan->actions.size(), 1u);
+  EXPECT_EQ(plan->actions[0].action.action_id(), own);
+  EXPECT_TRUE(plan->actions[0].in_ledger);
+  EXPECT_TRUE(plan->actions[0].open_action_id.empty());
+  EXPECT_TRUE(Emit({*plan}).empty());
+  const std::string text = RenderReport(ReportJson(P("2024-Q2"), "run", {*plan}));
+  EXPECT_NE(text.find("Proposé : 4 900,00 EUR"), std::string::npos) << text;
+  EXPECT_EQ(text.find("non ouverte"), std::string::npos) << text;
 }
 
 TEST(PenaltyJobPlan, TheShareOfFeesComesFromTheStatementFees) {
@@ -304,7 +419,7 @@ TEST(PenaltyJobPlan, ProposalsAtZeroAreReportedButNotSent) {
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_EQ(plan->proposals[0].proposal.computed_cents(), 900);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 0);
-  const auto events = EventsToEmit({*plan}, absl::UnixEpoch());
+  const auto events = Emit({*plan});
   ASSERT_EQ(events.size(), 1u);  // the corrective action only
   EXPECT_TRUE(events[0].has_corrective_action_opened());
 }
@@ -320,7 +435,7 @@ TEST(PenaltyJobPlan, AnActionAlreadyOpenForTheKpiIsNotOpenedAgain) {
   ASSERT_TRUE(plan.ok());
   ASSERT_EQ(plan->actions.size(), 1u);
   EXPECT_EQ(plan->actions[0].open_action_id, "ACT-by-a-pilot");
-  const auto events = EventsToEmit({*plan}, absl::UnixEpoch());
+  const auto events = Emit({*plan});
   ASSERT_EQ(events.size(), 1u);
   EXPECT_TRUE(events[0].has_penalty_proposed());
   // Closed, it no longer stands in for the required one.
@@ -329,7 +444,7 @@ TEST(PenaltyJobPlan, AnActionAlreadyOpenForTheKpiIsNotOpenedAgain) {
   plan = PlanLot(lot, Options());
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->actions[0].open_action_id, "");
-  EXPECT_EQ(EventsToEmit({*plan}, absl::UnixEpoch()).size(), 2u);
+  EXPECT_EQ(Emit({*plan}).size(), 2u);
 }
 
 TEST(PenaltyJobPlan, OverdueActionsOfTheLedgerArePricedWithTheCcagFormula) {
@@ -383,14 +498,13 @@ TEST(PenaltyJobPlan, AProposalUnderAnotherTermsVersionIsNotPricedTwice) {
       Ledger("PEN-older", "2024-Q2", 3000000, "first_appointment_shortfall", "2023.9")};
   auto plan = PlanLot(lot, Options());
   ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->already_priced);
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_TRUE(plan->proposals[0].in_ledger);
-  EXPECT_EQ(plan->proposals[0].ledger_penalty_id, "PEN-older");
-  // Same period, not earlier: it does not count toward the cap either.
+  EXPECT_EQ(plan->proposals[0].proposal.penalty_id(), "PEN-older");
+  // Same period: it does not count toward the cap of the period itself.
   EXPECT_EQ(plan->earlier_in_year_cents, 0);
-  const auto events = EventsToEmit({*plan}, absl::UnixEpoch());
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_TRUE(events[0].has_corrective_action_opened());
+  EXPECT_TRUE(Emit({*plan}).empty());
 }
 
 TEST(PenaltyJobPlan, WhatIfShowsEachAmountInForceAndUnderTheDraft) {

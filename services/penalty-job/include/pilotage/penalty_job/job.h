@@ -7,8 +7,9 @@
 // ledger yet (acks=all, key = lot), all in one Kafka transaction under a
 // stable transactional.id (decision 0026): readers see all of them or none,
 // and a second job started with the same id fences this one, which then
-// sends nothing. Running it again sends nothing new and prints the same
-// report.
+// sends nothing. Running it again sends nothing new: a period priced once is
+// reported from the ledger, never re-priced (decision 0027). Each proposal
+// records the store's folded positions it was computed from.
 //
 // Exit codes (ExitCode): those of libs/service (ExitCodeFor),
 // kExitPeriodNotClosed when the period is still open for a lot evaluated, and

@@ -7,28 +7,33 @@
 //
 // No I/O, no clock: `today` is given. Same snapshot, same plan, byte for byte.
 //
-// Choices (docs/decisions/0010-penalty-job.md):
+// Choices (docs/decisions/0010-penalty-job.md, 0027-decisions-never-repriced.md):
 //  - a period is refused while it is open for any lot evaluated: today before
 //    its closing day (last day + the governing terms' closing_grace_days);
-//  - the cap counts the amounts (after threshold and cap) of the lot's earlier
-//    proposals in the same contract year that are not WAIVED (proposed,
-//    observed or confirmed): a waived penalty is not applied, so it does not
-//    use the cap. "Earlier" means a period that ended before this one starts,
-//    so rerunning a period gives the same amounts whatever ran after it. The
-//    contract year is the one containing the period's last day;
-//  - a lot without any activity event in the period is not priced (no data is
-//    a reporting or ingestion problem to look at, not a shortfall to fine);
+//  - a period priced already for a lot (the ledger holds a proposal of that
+//    lot and period, under any terms version) is never priced again: the plan
+//    holds the ledger's proposals and the ledger's actions of the period,
+//    each by its own id, with the notification day and deadline recorded
+//    then (domain::ProcedureOf); nothing of it is sent. So the first decision
+//    stands and a rerun reports exactly what the ledger holds. A draft
+//    (--what-if, options.draft) is still computed, to compare with it;
+//  - the cap counts the amounts (after threshold and cap) of the lot's
+//    proposals of every OTHER period of the same contract year, earlier or
+//    later, that are not WAIVED (proposed, observed or confirmed): a waived
+//    penalty is not applied, so it does not use the cap. Whatever the order
+//    of runs, waivers and confirmations, the year's proposals not waived
+//    never exceed the cap. The contract year is the one containing the
+//    period's last day;
+//  - a lot without any activity event in the period is evaluated all the
+//    same (its KPIs with zero counts against their targets, its overdue
+//    actions priced): silence is a finding, it must not pay;
 //  - the operator is notified on the day the job runs (options.today): each
 //    proposal carries notified_on = today and observation_deadline = today +
 //    the terms' observation days (15 when 0), calendar days, however late
-//    after the closing day the job runs; a proposal already in the ledger
-//    (same penalty id) shows the notification day and deadline recorded
-//    then (domain::ProcedureOf), not this run's;
+//    after the closing day the job runs;
 //  - a proposal whose amount is 0 (threshold, cap exhausted) is reported but
-//    not emitted: there is nothing for the operator to answer;
-//  - a proposal is in the ledger when its penalty id is there, or when the
-//    ledger holds a proposal for the same period, rule and action under
-//    another terms version (never priced twice);
+//    not emitted: there is nothing for the operator to answer (a period
+//    whose proposals were all 0 is not "priced" and is evaluated again);
 //  - the corrective action required for a BREACHED KPI with
 //    corrective_action_due_days > 0 has the id ActionId(lot, period, kpi) and
 //    is due that many calendar days after the closing day; it is not opened
@@ -81,6 +86,9 @@ struct PlanOptions {
   // Draft terms evaluated instead of those in force (--what-if): they are
   // applied to the period whatever their effective_from. nullptr: in force.
   const pilotage::v1::ContractTerms* draft = nullptr;
+  // Provenance: the store's folded position per partition (readmodel
+  // Freshness.progress), copied into every proposal computed.
+  std::vector<pilotage::v1::SourceOffset> input_offsets;
   // Unset, or failing (the error goes to the plan's problems): fees unknown;
   // the share-of-fees part of a rule is then left out and the proposal's
   // inputs say so.
@@ -99,10 +107,8 @@ struct ProposalPlan {
   pilotage::v1::PenaltyProposed proposal;
   // The KPI it prices (empty for an overdue action of any KPI).
   std::string kpi_id;
-  // In the ledger already (same penalty id, or same period, rule and action
-  // under another terms version: then `ledger_penalty_id` names it).
+  // Read from the ledger (the period was priced already), not computed.
   bool in_ledger = false;
-  std::string ledger_penalty_id;
 };
 
 struct ActionPlan {
@@ -127,11 +133,19 @@ struct LotPlan {
   int64_t annual_amount_cents = 0;
   int32_t cap_share_of_annual_bp = 0;
   int64_t threshold_cents = 0;
+  // The amounts of the lot's proposals not waived of the OTHER periods of
+  // the contract year (earlier or later): what they use of the cap.
   int64_t earlier_in_year_cents = 0;
   std::optional<int64_t> fees_cents;
   // Activity events that occurred in the period, and of those recorded late.
   int64_t events_in_period = 0;
   int64_t late_events = 0;
+  // No activity event at all in the period: evaluated all the same.
+  bool silent = false;
+  // The ledger holds proposals of this lot for this period: `proposals` and
+  // `actions` are the ledger's (each by its own id), nothing is recomputed
+  // and nothing is sent.
+  bool already_priced = false;
   std::vector<Breach> breaches;
   std::vector<ProposalPlan> proposals;
   std::vector<ActionPlan> actions;
@@ -167,9 +181,13 @@ bool IsPeriodNotClosed(const absl::Status& status);
 // The events to send for `plans`: each proposal with an amount > 0 not in
 // the ledger (PenaltyProposed), each action to open not in the ledger and not
 // made unnecessary (CorrectiveActionOpened); key = lot, operator
-// "france-competences", occurred_at = recorded_at = `now`. Sorted by lot,
-// then actions, then proposals by id.
-std::vector<pilotage::v1::Event> EventsToEmit(const std::vector<LotPlan>& plans, absl::Time now);
+// "france-competences", occurred_at = recorded_at = Paris midnight of the
+// lot's closing day (never the wall clock: with the ids, derived from lot,
+// period, rule, terms version and action, the same plan gives the same bytes
+// whatever day the job runs). Sorted by lot, then actions, then proposals by
+// id. kFailedPrecondition when the Paris time zone cannot be loaded.
+[[nodiscard]] absl::StatusOr<std::vector<pilotage::v1::Event>> EventsToEmit(
+    const std::vector<LotPlan>& plans);
 
 // A KPI figure for pilots: "82,5 %" for a share, "3 400" for a count
 // (NEW_BENEFICIARIES, two decimals kept when not whole: "3 400,52").

@@ -2,11 +2,13 @@
 // The penalty job's report: the same content as JSON (--report FILE, English
 // keys, raw integers in euro cents) and as French text for pilots (stdout).
 //
-// A pure function of the plans: no clock, no ledger state that the job's own
-// emission changes (whether a proposal was sent by this run or an earlier one
-// is said on stderr, not here), lots sorted by id, proposals in the terms'
-// rule order (actions by id). So a rerun on the same data writes the same
-// bytes, before and after the projector folded what the first run sent.
+// A pure function of the plans and the store's positions: no clock, no
+// ledger state that the job's own emission changes (whether a proposal was
+// sent by this run or an earlier one is said on stderr, not here), lots
+// sorted by id, proposals in the terms' rule order (actions by id). So a rerun
+// on the same store writes the same bytes. Once the projector folded what a
+// run sent, the period is priced (decision 0027): a rerun reports the
+// ledger's proposals and actions, the same ones, and says so.
 //
 // Traceability: each breach names its KPI, the period, the closing day, the
 // counters it was computed from (numerator and sample with what they count)
@@ -24,9 +26,13 @@ namespace pilotage::penalty_job {
 
 using Json = nlohmann::ordered_json;
 
-// `mode`: "run" or "dry-run".
+// `mode`: "run" or "dry-run". `input_offsets`: where the store read stood
+// (printed as "Données lues"); each proposal prints its own provenance (the
+// offsets and terms version it was computed on: for a period priced already,
+// those recorded in the ledger then).
 Json ReportJson(const domain::Period& period, const std::string& mode,
-                const std::vector<LotPlan>& plans);
+                const std::vector<LotPlan>& plans,
+                const std::vector<pilotage::v1::SourceOffset>& input_offsets = {});
 
 // The French text of a ReportJson.
 std::string RenderReport(const Json& report);
