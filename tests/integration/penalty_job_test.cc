@@ -186,6 +186,17 @@ class PenaltyJobEndToEnd : public ::testing::Test {
     return high;
   }
 
+  // The job run in-process on this fixture's store and topic, as if on
+  // `today`.
+  penalty_job::JobOptions InProcess(absl::CivilDay today) const {
+    return {.data_dir = data_,
+            .period = "2024-Q2",
+            .bootstrap = broker_.bootstrap,
+            .topic = contract_,
+            .transactional_id = "penalty-job-" + contract_,
+            .today = today};
+  }
+
   readmodel::SteeringReadModel Ledger() {
     auto view = readmodel::ReadStore::OpenReadOnly(data_);
     EXPECT_TRUE(view.ok()) << view.status().ToString();
@@ -203,7 +214,7 @@ class PenaltyJobEndToEnd : public ::testing::Test {
   fs::path data_ = dir_.path() / "projector";
 };
 
-TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsIdentically) {
+TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsFromTheLedger) {
   Project();
   ASSERT_EQ(ContractMessages(2), 2);  // award and terms
 
@@ -406,12 +417,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
 // hold 15 July (A's records come first in the log; B's have the same ids).
 TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLedger) {
   Project();
-  penalty_job::JobOptions b{.data_dir = data_,
-                            .period = "2024-Q2",
-                            .bootstrap = broker_.bootstrap,
-                            .topic = contract_,
-                            .transactional_id = "penalty-job-" + contract_,
-                            .today = absl::CivilDay(2024, 8, 20)};
+  penalty_job::JobOptions b = InProcess(absl::CivilDay(2024, 8, 20));
   penalty_job::JobOptions a = b;
   a.today = absl::CivilDay(2024, 7, 15);
   absl::Status b_result = absl::UnknownError("job B did not run");
@@ -460,13 +466,8 @@ TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLe
 // by the fold as a dead letter, the ledger keeping the first amount.
 TEST_F(PenaltyJobEndToEnd, ARerunWeeksLaterSendsTheSameBytesAndARepricingIsDeadLettered) {
   Project();
-  penalty_job::JobOptions july{.data_dir = data_,
-                               .period = "2024-Q2",
-                               .bootstrap = broker_.bootstrap,
-                               .topic = contract_,
-                               .transactional_id = "penalty-job-" + contract_,
-                               .today = absl::CivilDay(2024, 7, 20),
-                               .now = absl::FromUnixSeconds(1721462400)};  // 2024-07-20T08:00Z
+  penalty_job::JobOptions july = InProcess(absl::CivilDay(2024, 7, 20));
+  july.now = absl::FromUnixSeconds(1721462400);  // 2024-07-20T08:00Z
   penalty_job::JobOptions october = july;
   october.now = absl::FromUnixSeconds(1727683200);  // 2024-09-30T08:00Z
 

@@ -398,6 +398,13 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   EXPECT_EQ(listed["statements"][0]["period"], "2024-Q2");
   EXPECT_EQ(listed["statements"][0]["cumulative_fund_usage_cents"], 73500);
   EXPECT_EQ(listed["statements"][0]["issued_by"], "pilote-national");
+  // Provenance (decision 0027): the store's folded position it was computed
+  // from; on the contract topic, every contract event written before it.
+  int64_t contract_read = -1;
+  for (const auto& o : listed["statements"][0]["input_offsets"]) {
+    if (o["topic"] == contract_) contract_read = o["next_offset"].get<int64_t>();
+  }
+  EXPECT_EQ(contract_read, static_cast<int64_t>(written.size()) - 1) << listed.dump(2);
   const auto reviews = Json({"reviews", "--lot", kLot, "--json"});
   ASSERT_EQ(reviews["reviews"].size(), 1u) << reviews.dump(2);
   EXPECT_EQ(reviews["reviews"][0]["held_on"], "2024-07-18");

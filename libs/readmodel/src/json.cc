@@ -21,17 +21,6 @@ std::string FrenchDay(const std::string& day) {
   return d.ok() ? domain::FrenchDate(*d) : day;
 }
 
-// Provenance (decision 0027): where the store stood per partition.
-nlohmann::json SourceOffsetsJson(
-    const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& o : offsets) {
-    out.push_back(
-        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
-  }
-  return out;
-}
-
 }  // namespace
 
 nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& r) {
@@ -227,6 +216,16 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
           {"issued", c.issued.has_value()},
           {"issued_net_amount_cents",
            c.issued ? c.issued->statement().net_amount_cents() : int64_t{0}}};
+}
+
+nlohmann::json SourceOffsetsJson(
+    const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : offsets) {
+    out.push_back(
+        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
+  }
+  return out;
 }
 
 }  // namespace pilotage::readmodel

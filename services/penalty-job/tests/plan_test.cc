@@ -108,6 +108,32 @@ sv1::PenaltyRecord Ledger(const std::string& id, const std::string& period, int6
   return r;
 }
 
+// Adds a CORRECTIVE_ACTION_OVERDUE rule "action_overdue" (any KPI), P = V x
+// R / 1000 with V = `late_base_value_cents`.
+void AddOverdueRule(v1::ContractTerms& terms, int64_t late_base_value_cents) {
+  auto* rule = terms.add_penalty_rules();
+  rule->set_id("action_overdue");
+  rule->set_trigger(v1::PenaltyTrigger::CORRECTIVE_ACTION_OVERDUE);
+  rule->set_late_base_value_cents(late_base_value_cents);
+  EXPECT_TRUE(domain::ValidateTerms(terms).ok()) << domain::ValidateTerms(terms).ToString();
+}
+
+// An action of the first-appointment KPI in the ledger; closed on `closed`
+// unless empty.
+sv1::ActionRecord LedgerAction(const std::string& id, const std::string& period,
+                               const std::string& due, const std::string& closed = "") {
+  sv1::ActionRecord r;
+  r.mutable_opened()->set_action_id(id);
+  r.mutable_opened()->set_kpi_id("first_appointment_delay");
+  r.mutable_opened()->set_period(period);
+  r.mutable_opened()->set_due_date(due);
+  if (!closed.empty()) {
+    r.mutable_closed()->set_action_id(id);
+    r.mutable_closed()->set_closed_on(closed);
+  }
+  return r;
+}
+
 TEST(PenaltyJobPlan, RefusesAPeriodNotClosedYetWithItsClosingDay) {
   // Q2 2024 ends on 30 June; 15 days of grace: it closes on 15 July.
   auto plan = PlanLot(Lot(), Options("2024-Q2", "2024-07-14"));
@@ -266,21 +292,11 @@ TEST(PenaltyJobPlan, ASilentPeriodIsEvaluatedAndItsOverdueActionsArePriced) {
   // The first-appointment KPI has no sample (fewer than the 4 required):
   // not breached. ACT-q2, due 14 August, still open: late from 15 August to
   // the closing day 15 October, R = 15 October - 14 August = 62 days, all in
-  // Q3's window (15 July, 15 October]; V = 5 000 EUR: 5 000 x 62 / 1000 =
-  // 310 EUR; below the 1 000 EUR threshold alone, so add a rule V =
-  // 50 000 EUR: 50 000 x 62 / 1000 = 3 100 EUR, above the threshold.
+  // Q3's window (15 July, 15 October]; V = 50 000 EUR: 50 000 x 62 / 1000 =
+  // 3 100 EUR, above the 1 000 EUR threshold.
   LotSnapshot lot = Lot();
-  auto* rule = lot.terms[0].add_penalty_rules();
-  rule->set_id("action_overdue");
-  rule->set_trigger(v1::PenaltyTrigger::CORRECTIVE_ACTION_OVERDUE);
-  rule->set_late_base_value_cents(5000000);
-  ASSERT_TRUE(domain::ValidateTerms(lot.terms[0]).ok());
-  sv1::ActionRecord open;
-  open.mutable_opened()->set_action_id("ACT-q2");
-  open.mutable_opened()->set_kpi_id("first_appointment_delay");
-  open.mutable_opened()->set_period("2024-Q2");
-  open.mutable_opened()->set_due_date("2024-08-14");
-  lot.steering.actions.push_back(open);
+  AddOverdueRule(lot.terms[0], 5000000);
+  lot.steering.actions.push_back(LedgerAction("ACT-q2", "2024-Q2", "2024-08-14"));
   auto plan = PlanLot(lot, Options("2024-Q3", "2024-10-15"));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_TRUE(plan->skipped.empty()) << plan->skipped;
@@ -351,16 +367,9 @@ TEST(PenaltyJobPlan, APricedPeriodReportsTheLedgerEachByItsIdAndSendsNothing) {
                    "2024-Q2", 490000);
   q2.mutable_proposed()->set_notified_on("2024-07-16");
   lot.steering.penalties = {q2};
-  auto action = [](const std::string& id, const std::string& period) {
-    sv1::ActionRecord r;
-    r.mutable_opened()->set_action_id(id);
-    r.mutable_opened()->set_kpi_id("first_appointment_delay");
-    r.mutable_opened()->set_period(period);
-    r.mutable_opened()->set_due_date("2024-12-01");
-    return r;
-  };
   const std::string own = ActionId("LOT-11", "2024-Q2", "first_appointment_delay");
-  lot.steering.actions = {action("ACT-0-later", "2024-Q3"), action(own, "2024-Q2")};
+  lot.steering.actions = {LedgerAction("ACT-0-later", "2024-Q3", "2024-12-01"),
+                          LedgerAction(own, "2024-Q2", "2024-12-01")};
   auto plan = PlanLot(lot, Options("2024-Q2", "2024-10-20"));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_TRUE(plan->already_priced);
@@ -457,25 +466,11 @@ TEST(PenaltyJobPlan, OverdueActionsOfTheLedgerArePricedWithTheCcagFormula) {
   //  - ACT-d has an unreadable due date: left out, and the report says so.
   // With the 30 000 EUR shortfall: 30 180 EUR, above the threshold.
   LotSnapshot lot = Lot();
-  auto* rule = lot.terms[0].add_penalty_rules();
-  rule->set_id("action_overdue");
-  rule->set_trigger(v1::PenaltyTrigger::CORRECTIVE_ACTION_OVERDUE);
-  rule->set_late_base_value_cents(500000);
-  ASSERT_TRUE(domain::ValidateTerms(lot.terms[0]).ok());
-  auto action = [](const std::string& id, const std::string& due, const std::string& closed) {
-    sv1::ActionRecord r;
-    r.mutable_opened()->set_action_id(id);
-    r.mutable_opened()->set_kpi_id("first_appointment_delay");
-    r.mutable_opened()->set_due_date(due);
-    if (!closed.empty()) {
-      r.mutable_closed()->set_action_id(id);
-      r.mutable_closed()->set_closed_on(closed);
-    }
-    return r;
-  };
-  lot.steering.actions = {action("ACT-a", "2024-06-20", ""),
-                          action("ACT-b", "2024-06-20", "2024-07-01"),
-                          action("ACT-c", "2024-07-20", ""), action("ACT-d", "20/06/2024", "")};
+  AddOverdueRule(lot.terms[0], 500000);
+  lot.steering.actions = {LedgerAction("ACT-a", "2024-Q1", "2024-06-20"),
+                          LedgerAction("ACT-b", "2024-Q1", "2024-06-20", "2024-07-01"),
+                          LedgerAction("ACT-c", "2024-Q1", "2024-07-20"),
+                          LedgerAction("ACT-d", "2024-Q1", "20/06/2024")};
   auto plan = PlanLot(lot, Options());
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ASSERT_EQ(plan->proposals.size(), 3u);

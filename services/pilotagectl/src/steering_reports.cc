@@ -191,6 +191,7 @@ absl::StatusOr<nlohmann::json> StatementsJson(const ReportOptions& o) {
                           {"cumulative_fund_usage_cents", s.cumulative_fund_usage_cents()},
                           {"budget_envelope_cents", s.budget_envelope_cents()},
                           {"issued_by", s.issued_by()},
+                          {"input_offsets", readmodel::SourceOffsetsJson(s.input_offsets())},
                           {"event_id", r.event_id()}});
   }
   return nlohmann::json{{"lot", o.common.lot}, {"statements", statements}};

@@ -73,4 +73,9 @@ nlohmann::json ActionRowsJson(const ActionsReport& report);
 //  "issued_net_amount_cents"}
 nlohmann::json StatementReportJson(const std::string& lot_id, const StatementReport& report);
 
+// [{"topic", "partition", "next_offset"}]: a decision's provenance
+// (PenaltyProposed / PaymentStatementIssued input_offsets, decision 0027).
+nlohmann::json SourceOffsetsJson(
+    const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets);
+
 }  // namespace pilotage::readmodel
