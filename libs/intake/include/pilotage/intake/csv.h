@@ -38,14 +38,6 @@
 
 namespace pilotage::intake {
 
-// Codes only a CSV (or NDJSON) file produces, beside kRefusalCodes:
-//   DUPLICATE_HEADER  a data line that repeats the header row
-//   TRUNCATED_LINE    the file ends inside this line (fewer columns, open quote)
-//   NOT_UTF8          the line is not valid UTF-8
-//   BAD_HEADER        the first line is not a header row of the layout
-inline constexpr std::string_view kCsvRefusalCodes[] = {"DUPLICATE_HEADER", "TRUNCATED_LINE",
-                                                        "NOT_UTF8", "BAD_HEADER"};
-
 // The six activity event types, by their field name in the Event oneof
 // ("request_received", …, "survey_answered").
 const std::vector<std::string>& CsvEventTypes();
