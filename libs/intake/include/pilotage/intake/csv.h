@@ -24,7 +24,7 @@
 //     NIR or a phone number), so that importing the same line again gives
 //     the same id.
 //
-// Refusals use the codes of intake.h plus kCsvRefusalCodes; their `field` is
+// Refusals use the codes of intake.h plus kFileLineCodes (refusal.h); their `field` is
 // the column as written in the header (empty for the whole line).
 
 #include <memory>
