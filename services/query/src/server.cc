@@ -13,6 +13,7 @@
 #include "api.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/domain/calendar.h"
 #include "pilotage/http/server.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"
@@ -315,7 +316,7 @@ class QueryService::Impl {
       }
       // One answer per URL and readable lots, remembered with the view and
       // the Paris day (deadlines) it was computed on.
-      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), paris_);
+      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
       std::string key = req.path + "?";
       for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
       key += who->role == access::Principal::Role::kPilot ? "*" : "";
@@ -364,7 +365,7 @@ class QueryService::Impl {
     auto s = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
       auto computing = g.KeyMutex(key);
       std::lock_guard once(*computing);
-      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), paris_);
+      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
       if (auto served = view_->Find(key);
           served && served->answer->view->generation >= g.number() && served->answer->day == day) {
         out = {std::move(served->answer), std::move(served->freshness)};
@@ -477,10 +478,6 @@ class QueryService::Impl {
 
   QueryOptions options_;
   const access::AccessTable tokens_;
-  absl::TimeZone paris_ = [] {
-    absl::TimeZone tz;
-    return absl::LoadTimeZone("Europe/Paris", &tz) ? tz : absl::UTCTimeZone();
-  }();
   bool remove_secondary_ = false;
   std::unique_ptr<StoreView> view_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -497,6 +494,7 @@ class QueryService::Impl {
 absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Create(QueryOptions options,
                                                                    access::AccessTable tokens) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("--data: required");
+  if (auto zone = domain::ParisTimeZone(); !zone.ok()) return zone.status();
   if (options.threads < 1) return absl::InvalidArgumentError("--threads: at least 1");
   if (options.catch_up.count() < 10) {
     return absl::InvalidArgumentError("--catch-up-ms: at least 10");
