@@ -8,15 +8,12 @@
 // changes nothing.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <signal.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -24,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "pilotage/ingest/gateway.h"
+#include "gateway_client.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
@@ -120,8 +117,6 @@ class ClusterTest : public ::testing::Test {
       kill(projector_, SIGKILL);
       pilotage::testing::WaitExit(projector_);
     }
-    if (gateway_) gateway_->Stop();
-    if (server_.joinable()) server_.join();
   }
 
   std::vector<std::string> ProjectorArgs(const std::string& data, const std::string& group,
@@ -152,8 +147,6 @@ class ClusterTest : public ::testing::Test {
   std::vector<pid_t> pids_;
   pilotage::testing::TempDir dir_;
   pid_t projector_ = -1;
-  std::unique_ptr<ingest::Gateway> gateway_;
-  std::thread server_;
 };
 
 TEST_F(ClusterTest, EveryAcknowledgedEventIsFoldedOnceWhenABrokerIsKilled) {
@@ -166,138 +159,70 @@ TEST_F(ClusterTest, EveryAcknowledgedEventIsFoldedOnceWhenABrokerIsKilled) {
     EXPECT_EQ(*isr, "2");
   }
 
-  std::string lots_json;
+  std::string lots_json, allowed;
   for (int l = 0; l < kLots; ++l) {
     lots_json +=
         fmt::format(R"({}{{"lot_id":"LOT-{}","start_date":"2024-01-02"}})", l ? "," : "", 21 + l);
+    allowed += fmt::format(R"({}"LOT-{}")", l ? "," : "", 21 + l);
   }
-  std::string allowed;
-  for (int l = 0; l < kLots; ++l) allowed += fmt::format(R"({}"LOT-{}")", l ? "," : "", 21 + l);
-  auto config = ingest::ParseConfig(
-      fmt::format(R"({{"lots":[{}],"operators":[{{"operator_id":"op-c","lots":[{}],)"
-                  R"("token_sha256":["{}"]}}]}})",
-                  lots_json, allowed, ingest::TokenHash(kToken)),
-      "test", ".");
-  ASSERT_TRUE(config.ok()) << config.status().ToString();
   ingest::GatewayOptions options;
   options.bootstrap = bootstrap_;
-  options.port = 0;
   options.threads = 2;
   // Shorter than the time the cluster takes to fence the killed node and move
   // its leaders (broker.session.timeout.ms=6000): what was in flight to it is
   // answered "unavailable" and resent, as a client would.
   options.delivery_timeout = 4000ms;
   options.retry_after_s = 1;
-  auto gateway = ingest::Gateway::Create(options, std::move(*config));
+  auto gateway = pilotage::testing::ServedGateway::Start(
+      options, fmt::format(R"({{"lots":[{}],"operators":[{{"operator_id":"op-c","lots":[{}],)"
+                           R"("token_sha256":["{}"]}}]}})",
+                           lots_json, allowed, ingest::TokenHash(kToken)));
   ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
-  gateway_ = std::move(*gateway);
-  server_ = std::thread([this] { EXPECT_TRUE(gateway_->Serve().ok()); });
 
   const std::string live = (dir_.path() / "live").string();
   const fs::path log = dir_.path() / "projector.log";
   projector_ = pilotage::testing::Spawn(PILOTAGE_PROJECTOR_BIN,
                                         ProjectorArgs(live, "cluster-live", {"run"}), log);
   ASSERT_GT(projector_, 0);
-
-  std::mutex mu;
-  std::set<std::string> accepted;  // ids answered "accepted" (at least once)
-  std::atomic<int> batches_done{0}, error_answers{0};
-  std::atomic<bool> give_up{false}, killed{false};
-  std::atomic<int64_t> slowest_after_kill_ms{0};  // reported, not asserted
-  std::string client_error;
-
-  // The client sends every batch until each of its events is accepted,
-  // resending only what was not (as Retry-After advises, after a pause).
-  std::thread client([&] {
-    httplib::Client http("127.0.0.1", gateway_->port());
-    http.set_read_timeout(60, 0);
-    const httplib::Headers headers{{"Authorization", fmt::format("Bearer {}", kToken)}};
-    for (int b = 0; b < kBatches && !give_up; ++b) {
-      std::vector<int> pending;
-      for (int i = 0; i < kBatchSize; ++i) pending.push_back(i);
-      while (!pending.empty() && !give_up) {
-        std::string body = "[";
-        for (size_t k = 0; k < pending.size(); ++k) {
-          body += (k ? "," : "") + EventJson(b, pending[k]);
-        }
-        body += "]";
-        const auto sent = Clock::now();
-        auto res = http.Post("/v1/events", headers, body, "application/json");
-        if (killed) {  // answered after the kill (the one in flight included)
-          const int64_t ms =
-              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent).count();
-          if (ms > slowest_after_kill_ms) slowest_after_kill_ms = ms;
-        }
-        json answer = res ? json::parse(res->body, nullptr, false) : json();
-        if (!res || answer.is_discarded() || !answer.contains("events") ||
-            answer["events"].size() != pending.size()) {
-          std::lock_guard lock(mu);
-          client_error = res ? fmt::format("{} {}", res->status, res->body)
-                             : "no answer: " + httplib::to_string(res.error());
-          give_up = true;
-          break;
-        }
-        std::vector<int> still;
-        for (size_t k = 0; k < pending.size(); ++k) {
-          const auto& outcome = answer["events"][k];
-          if (outcome["status"] == "accepted") {
-            std::lock_guard lock(mu);
-            accepted.insert(outcome["event_id"].get<std::string>());
-          } else if (outcome["status"] == "unavailable") {
-            still.push_back(pending[k]);
-          } else {
-            std::lock_guard lock(mu);
-            client_error = fmt::format("unexpected outcome {}", outcome.dump());
-            give_up = true;
-          }
-        }
-        if (!still.empty()) {
-          // Not written (as far as the gateway knows): an error, never an ack.
-          ++error_answers;
-          EXPECT_EQ(res->status, 503) << res->body;
-          EXPECT_TRUE(res->has_header("Retry-After"));
-          std::this_thread::sleep_for(200ms);
-        } else {
-          EXPECT_EQ(res->status, 200) << res->body;
-        }
-        pending = std::move(still);
-      }
-      ++batches_done;
-    }
-  });
+  pilotage::testing::ResendingClient client({.port = (*gateway)->port(),
+                                             .token = kToken,
+                                             .batches = kBatches,
+                                             .batch_size = kBatchSize,
+                                             .event_json = EventJson});
 
   // The node is killed while both sides work: the projector has folded some
   // of what the gateway acknowledged, and the client goes on sending. Each
   // node leads at least one of the four partitions (leaders are assigned
   // round-robin over the three nodes of the fresh cluster) and the lots'
   // keys cover all four, so the kill always takes away a leader being written.
-  bool folding = WaitFor(
-      [&] {
-        return give_up || (batches_done >= kKillAfterBatches && Sum(Status(live), "folded") > 0);
-      },
-      60s);
-  folding = folding && !give_up;
+  const bool folding =
+      WaitFor(
+          [&] {
+            return client.failed() ||
+                   (client.batches_done() >= kKillAfterBatches && Sum(Status(live), "folded") > 0);
+          },
+          60s) &&
+      !client.failed();
   const pid_t victim = pids_[1];
-  const int batches_at_kill = batches_done;
+  const int batches_at_kill = client.batches_done();
   if (folding) {
+    client.Mark();
     ASSERT_EQ(kill(victim, SIGKILL), 0);
-    killed = true;
     EXPECT_TRUE(WaitFor([&] { return !Running(victim); }, 30s)) << "node 2 survived SIGKILL";
   }
-  const bool finished =
-      folding && WaitFor([&] { return give_up || batches_done >= kBatches; }, 60s);
-  give_up = true;
-  client.join();
-  ASSERT_TRUE(folding) << "the projector folded nothing before the kill: " << client_error << "\n"
+  const bool finished = folding && WaitFor([&] { return client.failed() || client.done(); }, 60s);
+  client.Stop();
+  ASSERT_TRUE(folding) << "the projector folded nothing before the kill: " << client.error() << "\n"
                        << pilotage::testing::TailOf(log);
   ASSERT_TRUE(finished) << "the client could not deliver every batch after the kill: "
-                        << client_error;
-  ASSERT_TRUE(client_error.empty()) << client_error;
+                        << client.error();
+  ASSERT_FALSE(client.failed()) << client.error();
   ASSERT_LT(batches_at_kill, kBatches) << "the kill came after the last batch";
+  const std::set<std::string> accepted = client.accepted();
   ASSERT_EQ(accepted.size(), static_cast<size_t>(kBatches * kBatchSize));
   std::cout << "node 2 (pid " << victim << ") killed after " << batches_at_kill
-            << " batches; answers with unacknowledged events: " << error_answers
-            << "; slowest answer after the kill: " << slowest_after_kill_ms << " ms\n";
+            << " batches; answers with unacknowledged events: " << client.error_answers()
+            << "; slowest answer after the kill: " << client.slowest_answer_ms() << " ms\n";
 
   // The log holds every acknowledged event (a resend of an event whose ack
   // was lost may hold it twice), and nothing else.
@@ -305,7 +230,9 @@ TEST_F(ClusterTest, EveryAcknowledgedEventIsFoldedOnceWhenABrokerIsKilled) {
   {
     auto admin = kafka::Admin::Create(bootstrap_);
     ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    for (int p = 0; p < 4; ++p) {
+    auto partitions = (*admin)->PartitionCount(kActivity);
+    ASSERT_TRUE(partitions.ok()) << partitions.status().ToString();
+    for (int p = 0; p < *partitions; ++p) {
       auto marks = (*admin)->QueryWatermarks({kActivity, p});
       ASSERT_TRUE(marks.ok()) << marks.status().ToString();
       // Written in every partition, so in one the killed node led.
