@@ -107,7 +107,10 @@ class ClusterTest : public ::testing::Test {
       pid_t pid = 0;
       pid_file >> pid;
       ASSERT_GT(pid, 0) << "node " << k << " of " << cluster.string() << " has no pid file";
-      ASSERT_EQ(kill(pid, 0), 0) << "node " << k << " (pid " << pid << ") is not running";
+      ASSERT_EQ(kill(pid, 0), 0) << "node " << k << " (pid " << pid
+                                 << ") is not running (a previous run killed it?): "
+                                 << "scripts/kafka start --dir " << cluster.string()
+                                 << " starts it again";
       pids_.push_back(pid);
     }
   }
