@@ -25,8 +25,11 @@ int StatusToHttp(const absl::Status& status);
 // The freshness block every answer carries.
 nlohmann::json FreshnessJson(const Freshness& freshness, absl::Time computed_at);
 
-// GET /api/v1/meta: who is asking, the lots it may read, the default period
-// (the quarter of the latest fact stored).
+// GET /api/v1/meta: who is asking, the lots it may read, today's Paris day,
+// the quarters offered (readmodel::QuarterCalendarJson: from the first with
+// activity to today's, none not started, each closed or provisional) and the
+// default period: the last closed quarter with activity (else the latest
+// quarter with activity, provisional).
 absl::StatusOr<nlohmann::json> Meta(Generation& view, const access::Principal& who);
 // GET /api/v1/national?period=
 absl::StatusOr<nlohmann::json> National(Generation& view, const access::Principal& who,
@@ -47,6 +50,11 @@ absl::StatusOr<nlohmann::json> LotPenalties(Generation& view, const access::Prin
 // GET /api/v1/lots/{lot}/actions: corrective actions with due dates.
 absl::StatusOr<nlohmann::json> LotActions(Generation& view, const access::Principal& who,
                                           const std::string& lot);
+// GET /api/v1/pending: the undecided penalties and the corrective actions
+// not closed of every lot `who` may read, with their deadlines judged on
+// today's Paris day (readmodel::PendingReportJson, plus each row's
+// "operator_name", null for a lot without award).
+absl::StatusOr<nlohmann::json> Pending(Generation& view, const access::Principal& who);
 // GET /api/v1/lots/{lot}/statement?period=: the payment statement and fund
 // usage (provisional while the period is open).
 absl::StatusOr<nlohmann::json> LotStatement(Generation& view, const access::Principal& who,

@@ -206,6 +206,8 @@ class QueryService::Impl {
             return LotStatement(g, who, req.lot, req.params);
           },
           "/api/v1/lots/{lot}/statement");
+    Route("/api/v1/pending", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                    const Call&) { return Pending(g, who); });
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
     routes.Get(R"(/api/.*)", [this](const http::Request& req, http::Response& res) {
