@@ -171,8 +171,6 @@ json CompactKpis(const domain::LotEvaluation& e) {
   return out;
 }
 
-absl::StatusOr<absl::CivilDay> Today() { return domain::ParisDay(absl::Now()); }
-
 // The quarters of `lots` as they stand on `today` (readmodel::QuartersOn).
 absl::StatusOr<readmodel::QuarterCalendar> Quarters(Generation& view,
                                                     const std::vector<std::string>& lots,
@@ -191,8 +189,9 @@ absl::StatusOr<readmodel::QuarterCalendar> Quarters(Generation& view,
 // The quarter pages open on: the last closed quarter with activity
 // (readmodel::QuarterCalendar::landing), if any.
 absl::StatusOr<std::optional<domain::Period>> DefaultPeriod(Generation& view,
-                                                            const std::vector<std::string>& lots) {
-  auto today = Today();
+                                                            const std::vector<std::string>& lots,
+                                                            const Clock& clock) {
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   auto quarters = Quarters(view, lots, *today);
   if (!quarters.ok()) return quarters.status();
@@ -228,9 +227,10 @@ struct CheckedSteering : SteeringInputs {
 };
 absl::StatusOr<CheckedSteering> CheckedSteeringInputs(Generation& view,
                                                       const access::Principal& who,
-                                                      const std::string& lot_id) {
+                                                      const std::string& lot_id,
+                                                      const Clock& clock) {
   if (auto s = CheckLot(view, who, lot_id); !s.ok()) return s;
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   auto in = ReadSteeringInputs(view, lot_id);
   if (!in.ok()) return in.status();
@@ -280,6 +280,11 @@ json WithRuleLabels(json penalties, const domain::TermsHistory& history) {
 }
 
 }  // namespace
+
+absl::StatusOr<absl::CivilDay> Clock::Today() const {
+  if (fixed) return *fixed;
+  return domain::ParisDay(absl::Now());
+}
 
 int StatusToHttp(const absl::Status& status) {
   switch (status.code()) {
@@ -333,7 +338,7 @@ json FreshnessJson(const Freshness& f, absl::Time computed_at) {
       {"partitions", partitions}};
 }
 
-absl::StatusOr<json> Meta(Generation& view, const access::Principal& who) {
+absl::StatusOr<json> Meta(Generation& view, const access::Principal& who, const Clock& clock) {
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json lot_rows = json::array();
@@ -342,7 +347,7 @@ absl::StatusOr<json> Meta(Generation& view, const access::Principal& who) {
     if (!model.ok()) return model.status();
     lot_rows.push_back({{"lot", lot}, {"award", AwardJson(**model)}});
   }
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   auto quarters = Quarters(view, *lots, *today);
   if (!quarters.ok()) return quarters.status();
@@ -356,13 +361,13 @@ absl::StatusOr<json> Meta(Generation& view, const access::Principal& who) {
       {"default_period", quarters->landing ? json(quarters->landing->ToString()) : json(nullptr)}};
 }
 
-absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
-                              const Params& params) {
+absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who, const Params& params,
+                              const Clock& clock) {
   auto period_text = PeriodParam(params);
   if (!period_text.ok()) return period_text.status();
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   json rows = json::array();
   json columns = json::array();
@@ -422,8 +427,8 @@ absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
   return out;
 }
 
-absl::StatusOr<json> National(Generation& view, const access::Principal& who,
-                              const Params& params) {
+absl::StatusOr<json> National(Generation& view, const access::Principal& who, const Params& params,
+                              const Clock& clock) {
   if (who.role != access::Principal::Role::kPilot) {
     return absl::PermissionDeniedError(
         "the national view aggregates every lot: pilot tokens only (use /api/v1/lots)");
@@ -452,7 +457,7 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
   out.erase("lot");
   // Penalties proposed for the period, and each lot's fund usage as its
   // statement for the period computes it.
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   out["closed"] = *today >= kpis->evaluation.closing_day;
   int64_t proposed = 0, confirmed = 0, waived = 0, undecided = 0, count = 0;
@@ -505,7 +510,7 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
 }
 
 absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
-                               const std::string& lot, const Params& params) {
+                               const std::string& lot, const Params& params, const Clock& clock) {
   auto period_text = PeriodParam(params);
   if (!period_text.ok()) return period_text.status();
   if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
@@ -565,7 +570,7 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   out["outcomes"] = closures["outcome"];
   out["referrals"] = closures["referral"];
 
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   out["closed"] = *today >= e->closing_day;
   auto in = ReadSteeringInputs(view, lot);
@@ -585,23 +590,23 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
 }
 
 absl::StatusOr<json> LotPenalties(Generation& view, const access::Principal& who,
-                                  const std::string& lot) {
-  auto in = CheckedSteeringInputs(view, who, lot);
+                                  const std::string& lot, const Clock& clock) {
+  auto in = CheckedSteeringInputs(view, who, lot, clock);
   if (!in.ok()) return in.status();
   return readmodel::PenaltyLedgerJson(in->View(lot), in->today);
 }
 
 absl::StatusOr<json> LotActions(Generation& view, const access::Principal& who,
-                                const std::string& lot) {
-  auto in = CheckedSteeringInputs(view, who, lot);
+                                const std::string& lot, const Clock& clock) {
+  auto in = CheckedSteeringInputs(view, who, lot, clock);
   if (!in.ok()) return in.status();
   return readmodel::ActionsReportJson(in->View(lot), in->today);
 }
 
-absl::StatusOr<json> Pending(Generation& view, const access::Principal& who) {
+absl::StatusOr<json> Pending(Generation& view, const access::Principal& who, const Clock& clock) {
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   readmodel::PendingReport report;
   std::map<std::string, json> operators;
@@ -620,10 +625,11 @@ absl::StatusOr<json> Pending(Generation& view, const access::Principal& who) {
 }
 
 absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who,
-                                  const std::string& lot, const Params& params) {
+                                  const std::string& lot, const Params& params,
+                                  const Clock& clock) {
   auto period_text = PeriodParam(params);
   if (!period_text.ok()) return period_text.status();
-  auto in = CheckedSteeringInputs(view, who, lot);
+  auto in = CheckedSteeringInputs(view, who, lot, clock);
   if (!in.ok()) return in.status();
   auto period = LotPeriod(*period_text, in->lot->facts);
   if (!period.ok()) return period.status();
@@ -730,10 +736,10 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   return out;
 }
 
-absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view) {
+absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view, const Clock& clock) {
   auto lots = view.Lots();  // a pilot's view: every lot
   if (!lots.ok()) return lots.status();
-  auto period = DefaultPeriod(view, *lots);
+  auto period = DefaultPeriod(view, *lots, clock);
   if (!period.ok()) return period.status();
   std::vector<KpiGauge> out;
   if (!*period) return out;
@@ -758,12 +764,12 @@ absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view) {
   return out;
 }
 
-absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view) {
+absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view, const Clock& clock) {
   auto lots = view.Lots();  // a pilot's view: every lot
   if (!lots.ok()) return lots.status();
-  auto period = DefaultPeriod(view, *lots);
+  auto period = DefaultPeriod(view, *lots, clock);
   if (!period.ok()) return period.status();
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   std::vector<SteeringGauge> out;
   for (const auto& lot : *lots) {

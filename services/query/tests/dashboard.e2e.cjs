@@ -7,13 +7,14 @@
 // at phone widths, for page-level horizontal scrolling.
 //
 // Env: BASE_URL, PILOT_TOKEN, OPERATOR_TOKEN (holds LOT-94 only),
+//      JULY_URL (the same store served with --today 2024-07-10),
 //      CHROMIUM (executable), SCREENSHOTS (directory).
 const { chromium } = require('playwright-core');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { BASE_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS } = process.env;
+const { BASE_URL, JULY_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS } = process.env;
 // Formatting expected on screen, written independently of the app's code:
 // whole euros without cents ("1 500 €"), others with them.
 const euros = (cents) => new Intl.NumberFormat('fr-FR', {
@@ -48,18 +49,18 @@ function shown(k) {
   return k.sample === 0 ? '—' : percent(k.value);
 }
 
-async function apiGet(p, token) {
-  const res = await fetch(`${BASE_URL}/api/v1/${p}`, { headers: { Authorization: `Bearer ${token}` } });
+async function apiGet(p, token, base = BASE_URL) {
+  const res = await fetch(`${base}/api/v1/${p}`, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(res.status, 200, `GET ${p}`);
   return res.json();
 }
 
-async function open(browser, token, url, width = 1366) {
+async function open(browser, token, url, width = 1366, base = BASE_URL) {
   const context = await browser.newContext({ viewport: { width, height: 768 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
   await context.addInitScript((t) => localStorage.setItem('pilotage.token', t), token);
   const page = await context.newPage();
   page.on('pageerror', (e) => { throw new Error(`page error on ${url}: ${e.message}`); });
-  await page.goto(`${BASE_URL}${url}`);
+  await page.goto(`${base}${url}`);
   await page.waitForSelector('body[data-ready="true"]');
   return { context, page };
 }
@@ -131,6 +132,31 @@ async function main() {
       if (width === 375) await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-375.png'), fullPage: true });
       await context.close();
     }
+
+    // The same store judged on 10 July 2024: Q2 ends on 30 June and closes
+    // on 15 July, Q1 closed on 15 April. Pages land on T1 2024; T2 and T3
+    // are offered as provisional, nothing later; T2 is shown, not judged.
+    assert.ok(JULY_URL, 'JULY_URL: a pilotage-query with --today 2024-07-10');
+    assert.equal((await apiGet('meta', PILOT_TOKEN, JULY_URL)).default_period, '2024-Q1');
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/', 1400, JULY_URL));
+    assert.equal(await page.textContent('[data-testid=period-label]'), 'T1 2024');
+    assert.equal(await page.locator('[data-testid=provisional]').count(), 0);
+    assert.deepEqual(await page.locator('#period option').allTextContents(), ['T3 2024 (provisoire)', 'T2 2024 (provisoire)', 'T1 2024']);
+    await page.selectOption('#period', '2024-Q2');
+    await page.waitForSelector('body[data-ready="true"] [data-testid=provisional]');
+    assert.equal(await page.textContent('[data-testid=period-label]'), 'T2 2024');
+    assert.match(await page.textContent('[data-testid=provisional-notice]'), /Elle sera close le 15\/07\/2024/);
+    assert.equal(await page.locator('[data-testid=off-target-summary]').count(), 0);
+    assert.ok(await page.locator('[data-testid=lots-table] td[data-kpi]').count() >= 12);
+    assert.equal(await page.locator('[data-testid=lots-table] td[data-kpi]:not(.status-PROVISIONAL)').count(), 0);
+    assert.doesNotMatch(await page.textContent('main'), /Non atteint|Atteint|À risque/, 'an open quarter is not judged');
+    await axeCheck(page, 'national T2 2024 provisional');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-Q2-provisional.png'), fullPage: true });
+    await context.close();
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/lot/LOT-94?period=2024-Q2', 1400, JULY_URL));
+    assert.match(await page.textContent('[data-testid=provisional-notice]'), /15\/07\/2024/);
+    assert.doesNotMatch(await page.textContent('[data-testid=lot-kpis]'), /Non atteint|Atteint|À risque/);
+    await context.close();
 
     // National page, May 2024: lots x KPIs equal the API's.
     const lots = await apiGet('lots?period=2024-05', PILOT_TOKEN);

@@ -21,12 +21,14 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
       << PILOTAGE_CHROMIUM << " is missing: run scripts/bootstrap (Debian package chromium)";
   QueryStack stack;
   ASSERT_TRUE(stack.ok());
+  const std::string july = stack.StartQueryOn("2024-07-10");
+  ASSERT_FALSE(july.empty());
   std::filesystem::create_directories(PILOTAGE_E2E_ARTIFACTS);
   const std::filesystem::path log = stack.dir() / "e2e.log";
   const pid_t pid =
       testing::Spawn("/usr/bin/env",
                      {"NODE_PATH=" PILOTAGE_NODE_MODULES, "BASE_URL=" + stack.base_url(),
-                      std::string("PILOT_TOKEN=") + kPilotToken,
+                      "JULY_URL=" + july, std::string("PILOT_TOKEN=") + kPilotToken,
                       std::string("OPERATOR_TOKEN=") + kCorseToken, "CHROMIUM=" PILOTAGE_CHROMIUM,
                       "SCREENSHOTS=" PILOTAGE_E2E_ARTIFACTS, PILOTAGE_NODE, PILOTAGE_E2E_SCRIPT},
                      log);
@@ -34,8 +36,9 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
   std::cout << testing::TailOf(log, 2000);
   for (const char* shot :
        {"national-2024-Q2-1400.png", "national-2024-Q2-375.png", "lot-LOT-94-2024-Q2-1400.png",
-        "lot-LOT-94-2024-Q2-375.png", "national-2024-05.png", "lot-LOT-94-2024-Q2.png",
-        "lot-LOT-94-2024-Q2-print.png", "quality-2024-01.png", "operator-forbidden-LOT-11.png"}) {
+        "lot-LOT-94-2024-Q2-375.png", "national-2024-Q2-provisional.png", "national-2024-05.png",
+        "lot-LOT-94-2024-Q2.png", "lot-LOT-94-2024-Q2-print.png", "quality-2024-01.png",
+        "operator-forbidden-LOT-11.png"}) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(PILOTAGE_E2E_ARTIFACTS) / shot))
         << shot;
   }

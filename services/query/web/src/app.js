@@ -126,7 +126,9 @@ function statusCell(k, formula, direction, closed) {
     + `<span class="s" data-testid="kpi-status">${esc(statusText(status))}</span></td>`;
 }
 
-const legend = () => `<p class="legend">${Object.keys(STATUS_LABELS)
+// The statuses a table may show: a period not closed shows none but "Provisoire".
+const legend = (closed) => `<p class="legend">${Object.keys(STATUS_LABELS)
+  .filter((s) => (closed ? s !== 'PROVISIONAL' : s === 'PROVISIONAL'))
   .map((s) => `<span class="badge status-${s}">${esc(statusText(s))}</span>`).join('')}</p>`;
 
 function kpiTable(kpis, testid, closed) {
@@ -322,7 +324,7 @@ async function nationalPage(r, meta) {
       : 'Aucun lot hors cible sur la période.'}</p>`
       + '<div class="check"><input type="checkbox" id="only-off"><label for="only-off">Afficher seulement les lots hors cible</label></div>';
   }
-  html += `${legend()}<div id="lots-list">${lotsTable(list, r.period, false)}</div></section>`;
+  html += `${legend(closed)}<div id="lots-list">${lotsTable(list, r.period, false)}</div></section>`;
   const pendingPart = pendingSection(pending, list);
   html += pendingPart.html;
   if (national) {
