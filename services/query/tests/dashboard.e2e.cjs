@@ -120,6 +120,7 @@ async function main() {
     await page.uncheck('#pending-off');
     assert.match(await page.textContent('[data-testid=pending-count]'), /^2 éléments affichés sur 2\.$/);
     await axeCheck(page, 'national T2 2024');
+    await noPageScroll(page, 'national at 1400 px');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-Q2-1400.png'), fullPage: true });
     await context.close();
     for (const width of [375, 360]) {
@@ -221,6 +222,7 @@ async function main() {
     await axeCheck(page, 'lot LOT-94 T2 2024');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2.png'), fullPage: true });
     await page.setViewportSize({ width: 1400, height: 768 });
+    await noPageScroll(page, 'lot at 1400 px');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-1400.png'), fullPage: true });
     await page.emulateMedia({ media: 'print' });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-print.png'), fullPage: true });
