@@ -10,6 +10,7 @@
 
 #include "CLI/CLI.hpp"
 #include "pilotage/access/access.h"
+#include "pilotage/domain/calendar.h"
 #include "pilotage/http/options.h"
 #include "pilotage/query/query.h"
 #include "pilotage/service/service.h"
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   serve->add_option("--secondary-dir", secondary_dir,
                     "the RocksDB secondary's own directory (default: a temporary one)");
   serve->add_option("--port-file", port_file, "write the bound port to this file once listening");
+  std::string today;
+  serve->add_option("--today", today,
+                    "judge closings and deadlines as on this day, YYYY-MM-DD (demonstrations, "
+                    "tests; default: each answer's Europe/Paris day)");
 
   app.add_subcommand("hash-token",
                      "print the SHA-256 of the token read on stdin, for the tokens file");
@@ -92,6 +97,15 @@ int main(int argc, char** argv) {
   options.secondary_dir = secondary_dir;
   options.catch_up = std::chrono::milliseconds(catch_up_ms);
   options.web_dir = web_dir.empty() ? DefaultWebDir() : std::filesystem::path(web_dir);
+  if (!today.empty()) {
+    auto day = pilotage::domain::ParseDay(today);
+    if (!day.ok()) {
+      return pilotage::service::Fail(
+          "pilotage-query",
+          absl::InvalidArgumentError("--today: " + std::string(day.status().message())));
+    }
+    options.today = *day;
+  }
   auto tokens = pilotage::access::AccessTable::Load(tokens_path);
   if (!tokens.ok()) return pilotage::service::Fail("pilotage-query", tokens.status());
   auto service = pilotage::query::QueryService::Create(options, std::move(*tokens));

@@ -177,14 +177,16 @@ class QueryService::Impl {
   absl::Status Bind() {
     http::Routes& routes = server_.routes();
     Route("/api/v1/meta", [this](Generation& g, const Freshness&, const access::Principal& who,
-                                 const Call&) { return Meta(g, who); });
-    Route("/api/v1/national", [this](Generation& g, const Freshness&, const access::Principal& who,
-                                     const Call& req) { return National(g, who, req.params); });
+                                 const Call&) { return Meta(g, who, clock_); });
+    Route("/api/v1/national",
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return National(g, who, req.params, clock_);
+          });
     Route("/api/v1/lots", [this](Generation& g, const Freshness&, const access::Principal& who,
-                                 const Call& req) { return LotsList(g, who, req.params); });
+                                 const Call& req) { return LotsList(g, who, req.params, clock_); });
     Route(R"(/api/v1/lots/([^/]+))",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotDetail(g, who, req.lot, req.params);
+            return LotDetail(g, who, req.lot, req.params, clock_);
           },
           "/api/v1/lots/{lot}");
     Route(R"(/api/v1/lots/([^/]+)/quality)",
@@ -194,19 +196,21 @@ class QueryService::Impl {
           "/api/v1/lots/{lot}/quality");
     Route(R"(/api/v1/lots/([^/]+)/penalties)",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotPenalties(g, who, req.lot);
+            return LotPenalties(g, who, req.lot, clock_);
           },
           "/api/v1/lots/{lot}/penalties");
     Route(R"(/api/v1/lots/([^/]+)/actions)",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotActions(g, who, req.lot);
+            return LotActions(g, who, req.lot, clock_);
           },
           "/api/v1/lots/{lot}/actions");
     Route(R"(/api/v1/lots/([^/]+)/statement)",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotStatement(g, who, req.lot, req.params);
+            return LotStatement(g, who, req.lot, req.params, clock_);
           },
           "/api/v1/lots/{lot}/statement");
+    Route("/api/v1/pending", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                    const Call&) { return Pending(g, who, clock_); });
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
     routes.Get(R"(/api/.*)", [this](const http::Request& req, http::Response& res) {
@@ -446,7 +450,7 @@ class QueryService::Impl {
                          .Help("The lot's budget envelope for the contract year (euros)")
                          .Register(business);
     auto s = view_->Read([&](Generation& g, const Freshness& f) {
-      auto steering = SteeringGauges(g);
+      auto steering = SteeringGauges(g, clock_);
       if (!steering.ok()) return steering.status();
       for (const auto& sg : *steering) {
         for (const auto& [state, cents] : sg.penalties_cents) {
@@ -462,7 +466,7 @@ class QueryService::Impl {
       auto lag = f.LagEvents();
       lag_->Set(lag ? static_cast<double>(*lag) : -1);
       catch_up_age_->Set(absl::ToDoubleSeconds(absl::Now() - f.caught_up_at));
-      auto gauges = KpiGauges(g);
+      auto gauges = KpiGauges(g, clock_);
       if (!gauges.ok()) return gauges.status();
       for (const auto& k : *gauges) {
         const std::map<std::string, std::string> labels = {
@@ -477,6 +481,8 @@ class QueryService::Impl {
   }
 
   QueryOptions options_;
+  // --today, or the day of each answer.
+  const Clock clock_{.fixed = options_.today};
   const access::AccessTable tokens_;
   bool remove_secondary_ = false;
   std::unique_ptr<StoreView> view_;

@@ -14,11 +14,13 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "pilotage/access/access.h"
 #include "pilotage/http/server.h"
 
@@ -52,6 +54,11 @@ struct QueryOptions {
   std::chrono::milliseconds end_offsets_interval{2000};
   // The built dashboard (index.html, assets/); empty: no dashboard.
   std::filesystem::path web_dir;
+  // The Europe/Paris day periods' closings and deadlines are judged on, for
+  // demonstrations and tests over data of another year; unset: the day
+  // each answer is computed. The facts stored after that day are still
+  // shown (as pilotagectl's --on does today).
+  std::optional<absl::CivilDay> today;
 };
 
 class QueryService {
