@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "api.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/http/server.h"
 #include "pilotage/kafka/kafka.h"
@@ -22,6 +23,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "readiness.h"
 #include "spdlog/spdlog.h"
 #include "store_view.h"
 
@@ -195,7 +197,7 @@ class QueryService::Impl {
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
             return LotPenalties(g, who, req.lot);
           },
-          "/api/v1/lots/{lot}/penalties");
+          "/api/v1/lots/{lot}/penalties", Kind::kDecision);
     Route(R"(/api/v1/lots/([^/]+)/actions)",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
             return LotActions(g, who, req.lot);
@@ -205,13 +207,36 @@ class QueryService::Impl {
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
             return LotStatement(g, who, req.lot, req.params);
           },
-          "/api/v1/lots/{lot}/statement");
+          "/api/v1/lots/{lot}/statement", Kind::kDecision);
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
     routes.Get(R"(/api/.*)", [this](const http::Request& req, http::Response& res) {
       Answer(res, "other", absl::Now(),
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
     });
+    // Liveness: the process serves HTTP. Nothing else is checked, so that a
+    // supervisor restarts only a process that stopped answering.
+    routes.Get("/livez", [](const http::Request&, http::Response& res) {
+      res.set_content(json{{"status", "ok"}}.dump(), "application/json");
+    });
+    // Readiness, for load balancers (deploy/haproxy): the store is open,
+    // holds every partition and no partition lags more than
+    // --ready-max-lag events.
+    routes.Get("/readyz", [this](const http::Request&, http::Response& res) {
+      json body;
+      auto s = view_->Read([&](Generation&, const Freshness& f) {
+        body = ReadinessJson(f, absl::Now());
+        return absl::OkStatus();
+      });
+      if (!s.ok()) {
+        body = {{"ready", false},
+                {"reasons", {fmt::format("no store open: {}", std::string(s.message()))}},
+                {"max_lag", options_.ready_max_lag}};
+      }
+      res.status = body["ready"].get<bool>() ? 200 : 503;
+      res.set_content(body.dump(), "application/json");
+    });
+    // Kept as documented before /readyz: 200 once a store is open.
     routes.Get("/healthz", [this](const http::Request&, http::Response& res) {
       auto s = view_->Read([](Generation&, const Freshness&) { return absl::OkStatus(); });
       res.status = s.ok() ? 200 : 503;
@@ -283,6 +308,55 @@ class QueryService::Impl {
     return out;
   }
 
+  json ReadinessJson(const Freshness& f, absl::Time now) const {
+    const Coverage c = CompareCoverage(f.progress, f.end_offsets, options_.ready_max_lag);
+    json reasons = json::array();
+    if (!c.known) {
+      reasons.push_back(
+          options_.bootstrap.empty()
+              ? "Kafka's end offsets are unknown: the service runs without --bootstrap"
+              : "Kafka's end offsets are not known yet (no answer from Kafka)");
+    }
+    if (!c.missing.empty()) {
+      reasons.push_back(fmt::format("the store does not hold {} partition(s) of the log: {}",
+                                    c.missing.size(), fmt::join(c.missing, ", ")));
+    }
+    json lagging = json::array();
+    for (const auto& l : c.lagging) {
+      lagging.push_back({{"partition", l.partition}, {"lag", l.lag}});
+      reasons.push_back(fmt::format("{} lags {} events (more than {})", l.partition, l.lag,
+                                    options_.ready_max_lag));
+    }
+    return {{"ready", c.ready()},
+            {"reasons", reasons},
+            {"store", f.store},
+            {"missing_partitions", c.missing},
+            {"lagging_partitions", lagging},
+            {"max_partition_lag", c.known ? json(c.max_partition_lag) : json(nullptr)},
+            {"max_lag", options_.ready_max_lag},
+            {"end_offsets_at", c.known ? json(Rfc3339(f.end_offsets_at)) : json(nullptr)},
+            {"caught_up_at", Rfc3339(f.caught_up_at)},
+            {"checked_at", Rfc3339(now)}};
+  }
+
+  absl::Status RefuseDecision(const Freshness& f) const {
+    const Coverage c = CompareCoverage(f.progress, f.end_offsets, options_.ready_max_lag);
+    if (!c.known) {
+      return absl::UnavailableError(
+          "cannot check that this store holds every partition of the log: Kafka's end offsets "
+          "are not known (no --bootstrap, or no answer from Kafka yet); penalties and "
+          "statements are not served without that check");
+    }
+    if (!c.missing.empty()) {
+      return absl::UnavailableError(fmt::format(
+          "this store does not hold every partition of the log (missing: {}): penalties and "
+          "statements computed from it would be wrong; use another replica, or give this "
+          "host's projector a consumer group of its own (docs/operations.md, section 13)",
+          fmt::join(c.missing, ", ")));
+    }
+    return absl::OkStatus();
+  }
+
   void PollEndOffsets(kafka::Admin& admin) {
     std::map<std::string, int64_t> ends;
     for (const auto& topic : options_.topics) {
@@ -300,9 +374,15 @@ class QueryService::Impl {
     view_->SetEndOffsets(std::move(ends), absl::Now());
   }
 
-  void Route(const std::string& pattern, Handler handler, std::string endpoint = "") {
+  // A decision (penalties, statements: money) is refused from a store that
+  // does not hold every partition of the log, or whose coverage cannot be
+  // checked (decision 0029); other answers say it in their freshness.
+  enum class Kind { kFigures, kDecision };
+
+  void Route(const std::string& pattern, Handler handler, std::string endpoint = "",
+             Kind kind = Kind::kFigures) {
     if (endpoint.empty()) endpoint = pattern;
-    server_.routes().Get(pattern, [this, handler = std::move(handler), endpoint](
+    server_.routes().Get(pattern, [this, handler = std::move(handler), endpoint, kind](
                                       const http::Request& req, http::Response& res) {
       const absl::Time start = absl::Now();
       auto who = Authenticate(req);
@@ -312,6 +392,18 @@ class QueryService::Impl {
                absl::UnauthenticatedError("Authorization: Bearer <token> required (unknown or "
                                           "missing token)"));
         return;
+      }
+      if (kind == Kind::kDecision) {
+        // Before computing: an incomplete store may not even know the lot.
+        absl::Status refused;
+        auto read = view_->Read([&](Generation&, const Freshness& f) {
+          refused = RefuseDecision(f);
+          return absl::OkStatus();
+        });
+        if (read.ok() && !refused.ok()) {
+          Answer(res, endpoint, start, refused);
+          return;
+        }
       }
       // One answer per URL and readable lots, remembered with the view and
       // the Paris day (deadlines) it was computed on.
@@ -344,6 +436,14 @@ class QueryService::Impl {
         }
         answer = std::move(computed->first);
         freshness = std::move(computed->second);
+      }
+      if (kind == Kind::kDecision) {
+        // Judged on the view the answer was computed on, with the newest
+        // end offsets: a remembered answer is no better than its store.
+        if (auto refused = RefuseDecision(freshness); !refused.ok()) {
+          Answer(res, endpoint, start, refused);
+          return;
+        }
       }
       std::string body;
       body.reserve(answer->body.size() + 1024);
@@ -500,6 +600,10 @@ absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Create(QueryOptions 
   if (options.threads < 1) return absl::InvalidArgumentError("--threads: at least 1");
   if (options.catch_up.count() < 10) {
     return absl::InvalidArgumentError("--catch-up-ms: at least 10");
+  }
+  if (options.ready_max_lag < 1) {
+    return absl::InvalidArgumentError(
+        "--ready-max-lag: at least 1 (a trailing transaction marker counts 1)");
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(tokens));
   if (auto s = impl->Bind(); !s.ok()) return s;
