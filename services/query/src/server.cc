@@ -5,6 +5,9 @@
 #include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -108,6 +111,80 @@ std::string ContentType(const fs::path& path) {
   if (ext == ".map") return "application/json";
   return "application/octet-stream";
 }
+
+// Kafka's end offsets of every partition of `topics`, keyed
+// "topic/partition"; nullopt when Kafka did not answer.
+std::optional<std::map<std::string, int64_t>> ReadEndOffsets(
+    kafka::Admin& admin, const std::vector<std::string>& topics) {
+  std::map<std::string, int64_t> ends;
+  for (const auto& topic : topics) {
+    auto partitions = admin.PartitionCount(topic, std::chrono::milliseconds(2000));
+    if (!partitions.ok()) {
+      spdlog::debug("query: end offsets: {}", partitions.status().ToString());
+      return std::nullopt;
+    }
+    for (int p = 0; p < *partitions; ++p) {
+      auto marks = admin.QueryWatermarks({topic, p}, std::chrono::milliseconds(2000));
+      if (!marks.ok()) return std::nullopt;
+      ends[fmt::format("{}/{}", topic, p)] = marks->high;
+    }
+  }
+  return ends;
+}
+
+// Reads Kafka's end offsets every `interval` on a thread of its own and hands
+// them to `sink`. librdkafka 2.0.2 (Debian 12) can stay in
+// rd_kafka_query_watermark_offsets long past its timeout
+// (confluentinc/librdkafka#2588, fixed in 2.3.0; a query service then never
+// finished stopping in replicas_e2e_test): the destructor waits 5 s at most
+// for the thread, then leaves it behind. The thread owns the admin client and
+// its copy of the topics, and calls `sink` under a mutex the destructor takes
+// to clear it: once the destructor returned, nothing of the caller is used.
+class EndOffsetsPoller {
+ public:
+  using Sink = std::function<void(std::map<std::string, int64_t>)>;
+  EndOffsetsPoller(std::unique_ptr<kafka::Admin> admin, std::vector<std::string> topics,
+                   std::chrono::milliseconds interval, Sink sink)
+      : state_(std::make_shared<State>()) {
+    state_->sink = std::move(sink);
+    std::thread([state = state_, admin = std::shared_ptr<kafka::Admin>(std::move(admin)),
+                 topics = std::move(topics), interval]() mutable {
+      std::unique_lock lock(state->mu);
+      while (!state->done) {
+        lock.unlock();
+        auto ends = ReadEndOffsets(*admin, topics);
+        lock.lock();
+        if (state->done) break;
+        if (ends) state->sink(std::move(*ends));
+        state->cv.wait_for(lock, interval, [&] { return state->done; });
+      }
+      lock.unlock();
+      admin.reset();  // before saying it finished: the client is closed
+      lock.lock();
+      state->finished = true;
+      state->cv.notify_all();
+    }).detach();
+  }
+  ~EndOffsetsPoller() {
+    std::unique_lock lock(state_->mu);
+    state_->done = true;
+    state_->sink = nullptr;
+    state_->cv.notify_all();
+    if (!state_->cv.wait_for(lock, std::chrono::seconds(5), [&] { return state_->finished; })) {
+      spdlog::warn("query: Kafka's end offsets: a request did not return; stopping without it");
+    }
+  }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    bool finished = false;
+    Sink sink;
+  };
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace
 
@@ -285,14 +362,15 @@ class QueryService::Impl {
         warned_ = false;
       }
     });
-    std::unique_ptr<Ticker> end_offsets;
-    std::unique_ptr<kafka::Admin> admin;
+    std::unique_ptr<EndOffsetsPoller> end_offsets;
     if (!options_.bootstrap.empty()) {
-      auto a = kafka::Admin::Create(options_.bootstrap);
-      if (!a.ok()) return a.status();
-      admin = std::move(*a);
-      end_offsets = std::make_unique<Ticker>(options_.end_offsets_interval,
-                                             [this, a = admin.get()] { PollEndOffsets(*a); });
+      auto admin = kafka::Admin::Create(options_.bootstrap);
+      if (!admin.ok()) return admin.status();
+      end_offsets = std::make_unique<EndOffsetsPoller>(
+          std::move(*admin), options_.topics, options_.end_offsets_interval,
+          [this](std::map<std::string, int64_t> ends) {
+            view_->SetEndOffsets(std::move(ends), absl::Now());
+          });
     }
     spdlog::info("pilotage-query listening on http://{}:{} (data {})", options_.host,
                  server_.port(), options_.data_dir.string());
@@ -355,23 +433,6 @@ class QueryService::Impl {
           fmt::join(c.missing, ", ")));
     }
     return absl::OkStatus();
-  }
-
-  void PollEndOffsets(kafka::Admin& admin) {
-    std::map<std::string, int64_t> ends;
-    for (const auto& topic : options_.topics) {
-      auto partitions = admin.PartitionCount(topic, std::chrono::milliseconds(2000));
-      if (!partitions.ok()) {
-        spdlog::debug("query: end offsets: {}", partitions.status().ToString());
-        return;
-      }
-      for (int p = 0; p < *partitions; ++p) {
-        auto marks = admin.QueryWatermarks({topic, p}, std::chrono::milliseconds(2000));
-        if (!marks.ok()) return;
-        ends[fmt::format("{}/{}", topic, p)] = marks->high;
-      }
-    }
-    view_->SetEndOffsets(std::move(ends), absl::Now());
   }
 
   // A decision (penalties, statements: money) is refused from a store that
