@@ -13,17 +13,19 @@
 #include "pilotage/readmodel/json.h"
 #include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/reports.h"
+#include "readiness.h"
 
 namespace pilotage::query {
-namespace {
-
-using nlohmann::json;
-namespace v1 = ::pilotage::v1;
 
 std::string Rfc3339(absl::Time t) {
   if (t == absl::InfinitePast()) return "";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
+
+namespace {
+
+using nlohmann::json;
+namespace v1 = ::pilotage::v1;
 
 // The period parameter, checked before any lot is read: "CYn" needs each
 // lot's award and is checked per lot.
@@ -324,6 +326,8 @@ json FreshnessJson(const Freshness& f, absl::Time computed_at) {
     dead += p.dead_letters;
   }
   auto lag = f.LagEvents();
+  // Whether the store holds every partition (the threshold plays no part).
+  const Coverage coverage = CompareCoverage(f.progress, f.end_offsets, 0);
   return {
       {"computed_at", Rfc3339(computed_at)},
       {"caught_up_at", Rfc3339(f.caught_up_at)},
@@ -335,6 +339,8 @@ json FreshnessJson(const Freshness& f, absl::Time computed_at) {
       {"lag_source", f.end_offsets.empty()
                          ? "unknown: no answer from Kafka (stored offsets only)"
                          : "Kafka end offsets minus the offsets stored with the view"},
+      {"complete", coverage.known ? json(coverage.complete()) : json(nullptr)},
+      {"missing_partitions", coverage.missing},
       {"partitions", partitions}};
 }
 

@@ -32,7 +32,12 @@ struct Clock {
 
 int StatusToHttp(const absl::Status& status);
 
-// The freshness block every answer carries.
+// "2024-05-31T22:00:00.000Z" (UTC, milliseconds); "" for InfinitePast.
+std::string Rfc3339(absl::Time t);
+
+// The freshness block every answer carries; `complete` says whether the
+// store holds every partition of the log (null: end offsets unknown) and
+// `missing_partitions` which it lacks (readiness.h).
 nlohmann::json FreshnessJson(const Freshness& freshness, absl::Time computed_at);
 
 // GET /api/v1/meta: who is asking, the lots it may read, today's Paris day,

@@ -72,6 +72,24 @@ TEST_F(QueryApi, EveryAnswerSaysHowFreshItIs) {
   EXPECT_EQ(stored, 25 + 16 + 4 + 8);
 }
 
+// Decision 0029: one projector folded both topics' only partition: the
+// store is complete, and caught up, so the replica is ready.
+TEST_F(QueryApi, ACompleteCaughtUpStoreIsReady) {
+  auto a = Get("/api/v1/lots?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["freshness"]["complete"], true) << a.body["freshness"].dump();
+  EXPECT_EQ(a.body["freshness"]["missing_partitions"], json::array());
+  auto live = Get("/livez", "");
+  EXPECT_EQ(live.status, 200) << live.text;
+  auto ready = Get("/readyz", "");
+  EXPECT_EQ(ready.status, 200) << ready.text;
+  EXPECT_EQ(ready.body["ready"], true);
+  EXPECT_EQ(ready.body["missing_partitions"], json::array());
+  EXPECT_EQ(ready.body["lagging_partitions"], json::array());
+  EXPECT_EQ(ready.body["max_partition_lag"], 0);
+  EXPECT_EQ(ready.body["max_lag"], 5000);
+}
+
 // Decision 0017: when the view moves, the answer of the view before is
 // served (with that view's stored offsets, never the new ones) until the
 // answer of the new view is computed in the background.

@@ -110,8 +110,11 @@ function showFreshness(f) {
     ? 'retard du projecteur inconnu (Kafka injoignable)'
     : `retard du projecteur : ${formatCount(f.lag_events)} événement${f.lag_events > 1 ? 's' : ''}`;
   el.innerHTML = `<span data-testid="freshness-lag">${esc(lag)}</span> · calculé le <span data-testid="freshness-computed">${esc(formatInstant(f.computed_at))}</span>`
-    + ` · données lues le ${esc(formatInstant(f.caught_up_at))} · ${esc(formatCount(f.folded_events))} événements intégrés`;
-  el.classList.toggle('stale', f.lag_events === null || f.lag_events > 0);
+    + ` · données lues le ${esc(formatInstant(f.caught_up_at))} · ${esc(formatCount(f.folded_events))} événements intégrés`
+    + (f.complete === false
+      ? ` · <strong class="error" data-testid="freshness-incomplete">Données incomplètes : il manque les partitions ${esc((f.missing_partitions || []).join(', '))} ; chiffres et montants partiels, ne pas décider sur cette base.</strong>`
+      : '');
+  el.classList.toggle('stale', f.lag_events === null || f.lag_events > 0 || f.complete === false);
 }
 
 // A status as a badge: its sign and its words, never its colour alone.
