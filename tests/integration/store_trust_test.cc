@@ -43,67 +43,31 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-int64_t Noon(absl::CivilDay day) {
-  return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone())) + 12 * 3600;
-}
-
-v1::Event Envelope(const std::string& lot, const std::string& id, int64_t at) {
-  v1::Event e;
-  e.set_event_id(id);
-  e.set_lot_id(lot);
-  e.set_operator_id("op-" + lot);
-  e.mutable_occurred_at()->set_seconds(at);
-  e.mutable_recorded_at()->set_seconds(at);
-  return e;
-}
-
-v1::Event Award(const std::string& lot) {
-  v1::Event award = Envelope(lot, "award-" + lot, 1700000000);
-  award.set_operator_id("france-competences");
-  auto* a = award.mutable_lot_awarded();
-  a->set_region("Île-de-France");
-  a->set_start_date("2024-01-02");
-  a->set_end_date("2028-01-01");
-  a->add_departements("75");
-  auto* b = a->add_budget();
-  b->set_contract_year(1);
-  b->set_amount_cents(100000000);
-  return award;
-}
-
 std::vector<v1::Event> Contract(const std::string& lot) {
-  v1::Event terms = Envelope(lot, "terms-2024.1-" + lot, 1700000000);
-  terms.set_operator_id("france-competences");
+  v1::Event terms = testing::AwardOf(lot);
+  terms.clear_lot_awarded();
+  terms.set_event_id("terms-2024.1-" + lot);
   *terms.mutable_terms_published()->mutable_terms() = testing::FirstAppointmentTerms();
-  return {Award(lot), terms};
+  return {testing::AwardOf(lot), terms};
 }
 
+// 4 requests of 2 April 2024, each met the next day.
 std::vector<v1::Event> Activity(const std::string& lot) {
   std::vector<v1::Event> out;
   for (int i = 0; i < 4; ++i) {
-    const std::string who = lot + "-benef-" + std::to_string(i);
-    v1::Event request = Envelope(lot, "req-" + who, Noon(absl::CivilDay(2024, 4, 2)));
-    request.mutable_request_received()->set_beneficiary(who);
-    request.mutable_request_received()->set_channel(v1::Channel::PHONE);
-    out.push_back(request);
-    v1::Event seen = Envelope(lot, "app-" + who, Noon(absl::CivilDay(2024, 4, 3)));
-    auto* a = seen.mutable_appointment_held();
-    a->set_beneficiary(who);
-    a->set_appointment_id("rdv-" + who);
-    a->set_level(v1::Level::LEVEL_1_WELCOME);
-    a->set_modality(v1::Modality::IN_PERSON);
-    a->set_kind(v1::SupportKind::ONE_OFF);
-    a->set_departement("75");
-    out.push_back(seen);
+    for (auto& e : testing::RequestAndFirstAppointment(lot, lot + "-benef-" + std::to_string(i),
+                                                       absl::CivilDay(2024, 4, 2),
+                                                       absl::CivilDay(2024, 4, 3))) {
+      out.push_back(std::move(e));
+    }
   }
   return out;
 }
 
 std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::ostringstream text;
+  text << std::ifstream(path, std::ios::binary).rdbuf();
+  return text.str();
 }
 
 class StoreTrust : public ::testing::Test {
@@ -278,7 +242,7 @@ TEST_F(StoreTrust, StoresSplitByOneConsumerGroupAreRefusedAndAWholeStoreIsAccept
 
   // 6. An award without its terms: the store knows a lot it cannot price.
   ASSERT_NO_FATAL_FAILURE(
-      testing::ProduceEvents(*broker_.producer, contract_, {Award("LOT-23")}, 0));
+      testing::ProduceEvents(*broker_.producer, contract_, {testing::AwardOf("LOT-23")}, 0));
   testing::RunProjectorUntilCaughtUp(
       PILOTAGE_PROJECTOR_BIN, {broker_.bootstrap, data_c, activity_ + "," + contract_,
                                dead_letters_, "trust-own-" + contract_, dir_.path() / "c.log"});
@@ -303,9 +267,8 @@ TEST_F(StoreTrust, TheJobWaitsForAProjectorThatIsCatchingUp) {
                                       activity_ + "," + contract_, dead_letters_,
                                       "trust-wait-" + contract_,   dir_.path() / "projector.log"};
   testing::RunProjectorUntilCaughtUp(PILOTAGE_PROJECTOR_BIN, run);
-  v1::Event late = Activity("LOT-21")[0];
-  late.set_event_id("req-late");
-  late.mutable_request_received()->set_beneficiary("late");
+  const v1::Event late = testing::RequestAndFirstAppointment(
+      "LOT-21", "late", absl::CivilDay(2024, 4, 2), absl::CivilDay(2024, 4, 3))[0];
   ASSERT_NO_FATAL_FAILURE(testing::ProduceEvents(*broker_.producer, activity_, {late}, 0));
 
   auto behind = Job(data);
