@@ -111,16 +111,7 @@ std::vector<v1::Event> Activity() {
 }
 
 std::vector<v1::Event> Contract() {
-  v1::Event award = Envelope("award-LOT-11", 1700000000);
-  award.set_operator_id("france-competences");
-  auto* a = award.mutable_lot_awarded();
-  a->set_region("Île-de-France");
-  a->set_start_date("2024-01-02");
-  a->set_end_date("2028-01-01");
-  a->add_departements("75");
-  auto* b = a->add_budget();
-  b->set_contract_year(1);
-  b->set_amount_cents(100000000);
+  v1::Event award = testing::AwardOf("LOT-11");
   v1::Event terms = Envelope("terms-2024.1-LOT-11", 1700000000);
   terms.set_operator_id("france-competences");
   *terms.mutable_terms_published()->mutable_terms() = Terms();

@@ -54,6 +54,8 @@ pilotage::v1::Event At(const std::string& lot, const std::string& id, absl::Civi
 pilotage::v1::Event AwardOf(const std::string& lot) {
   pilotage::v1::Event award = At(lot, "award-" + lot, absl::CivilDay(2023, 11, 14));
   award.set_operator_id("france-competences");
+  award.mutable_occurred_at()->set_seconds(1700000000);  // 2023-11-14T22:13:20Z
+  award.mutable_recorded_at()->set_seconds(1700000000);
   auto* a = award.mutable_lot_awarded();
   a->set_region("Île-de-France");
   a->set_start_date("2024-01-02");

@@ -21,7 +21,8 @@ namespace pilotage::testing {
 // observations. No unit price, no share of fees: callers add them.
 pilotage::v1::ContractTerms FirstAppointmentTerms(int64_t per_point_cents = 100000);
 
-// The award of `lot` (event id "award-<lot>", by france-competences): from
+// The award of `lot` (event id "award-<lot>", by france-competences,
+// occurred and recorded at 1700000000, 14 November 2023): from
 // 2024-01-02 to 2028-01-01, département 75, 1 000 000 EUR for contract
 // year 1.
 pilotage::v1::Event AwardOf(const std::string& lot);
