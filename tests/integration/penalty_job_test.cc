@@ -111,16 +111,7 @@ std::vector<v1::Event> Activity() {
 }
 
 std::vector<v1::Event> Contract() {
-  v1::Event award = Envelope("award-LOT-11", 1700000000);
-  award.set_operator_id("france-competences");
-  auto* a = award.mutable_lot_awarded();
-  a->set_region("Île-de-France");
-  a->set_start_date("2024-01-02");
-  a->set_end_date("2028-01-01");
-  a->add_departements("75");
-  auto* b = a->add_budget();
-  b->set_contract_year(1);
-  b->set_amount_cents(100000000);
+  v1::Event award = testing::AwardOf("LOT-11");
   v1::Event terms = Envelope("terms-2024.1-LOT-11", 1700000000);
   terms.set_operator_id("france-competences");
   *terms.mutable_terms_published()->mutable_terms() = Terms();
@@ -151,19 +142,23 @@ class PenaltyJobEndToEnd : public ::testing::Test {
          "penalty-job-" + contract_, dir_.path() / "projector.log"});
   }
 
-  testing::RunResult Job(std::vector<std::string> extra) {
+  testing::RunResult Job(std::vector<std::string> extra, bool with_stderr = false) {
     std::vector<std::string> args = {"--data",
                                      data_.string(),
                                      "--period",
                                      "2024-Q2",
                                      "--topic",
                                      contract_,
+                                     "--activity-topic",
+                                     activity_,
+                                     "--catch-up-wait",
+                                     "0s",
                                      "--bootstrap",
                                      broker_.bootstrap,
                                      "--transactional-id",
                                      "penalty-job-" + contract_};
     args.insert(args.end(), extra.begin(), extra.end());
-    return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN, args, /*with_stderr=*/false);
+    return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN, args, with_stderr);
   }
 
   // The contract partition's end offset as a read_committed client sees it:
@@ -193,6 +188,8 @@ class PenaltyJobEndToEnd : public ::testing::Test {
             .period = "2024-Q2",
             .bootstrap = broker_.bootstrap,
             .topic = contract_,
+            .activity_topic = activity_,
+            .catch_up_wait = absl::ZeroDuration(),
             .transactional_id = "penalty-job-" + contract_,
             .today = today};
   }
@@ -252,12 +249,16 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsFromTheLedger)
       << metrics;
   EXPECT_NE(metrics.find("pilotage_penalty_job_last_run_success 1"), std::string::npos) << metrics;
 
-  // Rerun before the projector caught up: the same events again (same ids),
-  // which the projector drops as duplicates.
-  auto early_rerun = Job({"--today", "2024-07-15"});
-  ASSERT_EQ(early_rerun.code, 0) << early_rerun.output;
-  EXPECT_EQ(ContractMessages(8), 8);
-  EXPECT_EQ(early_rerun.output, first.output);
+  // Rerun before the projector folded the first run: the store is 3 behind
+  // the contract partition (the action, the proposal, the commit marker), so
+  // the job refuses it, saying so (decision 0028), and sends nothing.
+  auto early_rerun = Job({"--today", "2024-07-15"}, /*with_stderr=*/true);
+  EXPECT_EQ(early_rerun.code, 10) << early_rerun.output;
+  EXPECT_NE(early_rerun.output.find(contract_ + "/0 de 3 événement(s) (intégrée jusqu'à 2, fin du "
+                                                "journal 5)"),
+            std::string::npos)
+      << early_rerun.output;
+  EXPECT_EQ(ContractMessages(5), 5);
 
   Project();
   const auto ledger = Ledger();
@@ -289,11 +290,13 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsFromTheLedger)
             std::string::npos)
       << first.output;
 
-  // After folding: nothing new; the period is priced, the report shows the
-  // ledger's proposal and action, the same as the first run's.
+  // After folding (the projector's progress is past the commit marker, or
+  // the job would find the store 1 behind): nothing new; the period is
+  // priced, the report shows the ledger's proposal and action, the same as
+  // the first run's.
   auto second = Job({"--today", "2024-07-15", "--report", (dir_.path() / "second.json").string()});
   ASSERT_EQ(second.code, 0) << second.output;
-  EXPECT_EQ(ContractMessages(8), 8);
+  EXPECT_EQ(ContractMessages(5), 5);
   EXPECT_NE(second.output.find("Période déjà tarifée"), std::string::npos) << second.output;
   auto proposals_of = [&](const std::string& file) {
     auto json = nlohmann::json::parse(ReadAll(dir_.path() / file), nullptr, false);
@@ -321,7 +324,7 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsFromTheLedger)
   EXPECT_NE(what_if.output.find("30 080,00 EUR → 15 080,00 EUR (-15 000,00 EUR)"),
             std::string::npos)
       << what_if.output;
-  EXPECT_EQ(ContractMessages(8), 8);
+  EXPECT_EQ(ContractMessages(5), 5);
 }
 
 TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDeducted) {
@@ -337,11 +340,10 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   EXPECT_NE(late.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
             std::string::npos)
       << late.output;
-  // The same day again, before and after the projector folded it: nothing
-  // new is folded; before, the same report byte for byte.
+  // The same day again: before the projector folded it, refused (the store
+  // is behind); after, the period is priced: the ledger's, nothing sent.
   auto again = Job({"--today", "2024-08-20"});
-  ASSERT_EQ(again.code, 0) << again.output;
-  EXPECT_EQ(again.output, late.output);
+  EXPECT_EQ(again.code, 10) << again.output;
   Project();
   auto folded = Job({"--today", "2024-08-20", "--report", (dir_.path() / "folded.json").string()});
   ASSERT_EQ(folded.code, 0) << folded.output;
@@ -349,7 +351,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   EXPECT_NE(folded.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
             std::string::npos)
       << folded.output;
-  EXPECT_EQ(ContractMessages(8), 8);  // the rerun's duplicates, dropped by the projector
+  EXPECT_EQ(ContractMessages(5), 5);
 
   const auto ledger = Ledger();
   ASSERT_EQ(ledger.penalties.size(), 1u);
@@ -363,7 +365,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   ASSERT_EQ(later.code, 0) << later.output;
   EXPECT_NE(later.output.find("observations jusqu'au 04/09/2024"), std::string::npos)
       << later.output;
-  EXPECT_EQ(ContractMessages(8), 8);
+  EXPECT_EQ(ContractMessages(5), 5);
 
   // Confirming on the deadline (no observations) is refused; the day after,
   // accepted.
@@ -378,11 +380,11 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
                     "pilote-national", "--on", "2024-09-04"});
   EXPECT_EQ(early.code, 3) << early.output;
   EXPECT_NE(early.output.find("jusqu'au 04/09/2024 inclus"), std::string::npos) << early.output;
-  EXPECT_EQ(ContractMessages(8), 8);
+  EXPECT_EQ(ContractMessages(5), 5);
   auto confirmed = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
                         "pilote-national", "--reason", "aucune observation", "--on", "2024-09-05"});
   ASSERT_EQ(confirmed.code, 0) << confirmed.output;
-  EXPECT_EQ(ContractMessages(9), 9);  // pilotagectl sends outside transactions: no marker
+  EXPECT_EQ(ContractMessages(6), 6);  // pilotagectl sends outside transactions: no marker
   Project();
 
   // The statement of Q2 deducts it (figures at the top of the file).
@@ -460,11 +462,12 @@ TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLe
 }
 
 // Decision 0027 against the real broker: two runs ten weeks apart (the job's
-// clock) with the same notification day send byte-identical events, which
-// the projector folds once; a rerun after folding sends nothing whatever its
-// day; and a proposal re-priced under the same id (sent by hand) is refused
-// by the fold as a dead letter, the ledger keeping the first amount.
-TEST_F(PenaltyJobEndToEnd, ARerunWeeksLaterSendsTheSameBytesAndARepricingIsDeadLettered) {
+// clock) with the same notification day plan byte-identical events; once the
+// first sent and was folded, a rerun on any day sends nothing; and a proposal
+// re-priced under the same id (sent by hand) is refused by the fold as a dead
+// letter, the ledger keeping the first amount.
+TEST_F(PenaltyJobEndToEnd,
+       ARerunWeeksLaterPlansTheSameBytesSendsNothingAndARepricingIsDeadLettered) {
   Project();
   penalty_job::JobOptions july = InProcess(absl::CivilDay(2024, 7, 20));
   july.now = absl::FromUnixSeconds(1721462400);  // 2024-07-20T08:00Z
@@ -486,14 +489,26 @@ TEST_F(PenaltyJobEndToEnd, ARerunWeeksLaterSendsTheSameBytesAndARepricingIsDeadL
   EXPECT_NE(july_events.find("\"occurred_at\":\"2024-07-14T22:00:00Z\""), std::string::npos)
       << july_events;
 
-  // Both send before the projector folds: the second run's events are the
-  // first's again (same ids, same week), folded once, nothing refused.
-  for (const auto& o : {july, october}) {
+  // July sends; October, before the projector folded it, finds the store
+  // behind and is refused (decision 0028); once folded, October sends
+  // nothing: the period is priced.
+  {
     std::ostringstream out, err;
-    ASSERT_TRUE(penalty_job::RunJob(o, out, err).ok()) << err.str();
+    ASSERT_TRUE(penalty_job::RunJob(july, out, err).ok()) << err.str();
   }
-  EXPECT_EQ(ContractMessages(8), 8);  // award, terms, 2 x (action, proposal, marker)
+  EXPECT_EQ(ContractMessages(5), 5);  // award, terms, action, proposal, marker
+  {
+    std::ostringstream out, err;
+    EXPECT_EQ(penalty_job::ExitCode(penalty_job::RunJob(october, out, err)), 10) << err.str();
+  }
   Project();
+  {
+    std::ostringstream out, err;
+    ASSERT_TRUE(penalty_job::RunJob(october, out, err).ok()) << err.str();
+    EXPECT_NE(err.str().find("nothing new to send"), std::string::npos) << err.str();
+    EXPECT_NE(out.str().find("Période déjà tarifée"), std::string::npos) << out.str();
+  }
+  EXPECT_EQ(ContractMessages(5), 5);
   auto ledger = Ledger();
   ASSERT_EQ(ledger.penalties.size(), 1u);
   ASSERT_EQ(ledger.actions.size(), 1u);
@@ -512,7 +527,7 @@ TEST_F(PenaltyJobEndToEnd, ARerunWeeksLaterSendsTheSameBytesAndARepricingIsDeadL
   EXPECT_NE(later.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/08/2024"),
             std::string::npos)
       << later.output;
-  EXPECT_EQ(ContractMessages(8), 8);
+  EXPECT_EQ(ContractMessages(5), 5);
 
   // The same penalty id re-priced at 25 000 EUR, sent by hand under another
   // event id: refused by the fold, to the dead letters; the ledger keeps
