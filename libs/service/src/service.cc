@@ -71,6 +71,41 @@ void StopSignal::OnStop(std::function<void()> callback) {
   if (stopped_ && callback_) callback_();
 }
 
+ReloadSignal::ReloadSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = std::thread([this, set] {
+    for (;;) {
+      int signal = 0;
+      sigwait(&set, &signal);
+      std::lock_guard lock(mutex_);
+      if (done_) return;  // the destructor's wake-up
+      if (!callback_) {
+        spdlog::info("received SIGHUP, nothing to reload yet");
+        continue;
+      }
+      spdlog::info("received SIGHUP, reloading");
+      callback_();
+    }
+  });
+}
+
+ReloadSignal::~ReloadSignal() {
+  {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+  }
+  pthread_kill(thread_.native_handle(), SIGHUP);
+  thread_.join();
+}
+
+void ReloadSignal::OnReload(std::function<void()> callback) {
+  std::lock_guard lock(mutex_);
+  callback_ = std::move(callback);
+}
+
 Progress::Progress(std::string label, int64_t total, std::chrono::seconds line_interval,
                    std::string unit)
     : label_(std::move(label)),
