@@ -38,13 +38,31 @@ int Fail(std::string_view program, const absl::Status& status) {
   return ExitCodeFor(status);
 }
 
+namespace {
+
+// A thread that waits for signals with sigwait() must take no other: it is
+// started with every signal blocked (a thread inherits its creator's mask).
+// Otherwise a signal another helper waits for (SIGHUP for ReloadSignal,
+// created after StopSignal) could be delivered here and take its default
+// action: end the process.
+std::thread SignalThread(std::function<void()> body) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  std::thread thread(std::move(body));
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return thread;
+}
+
+}  // namespace
+
 StopSignal::StopSignal() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  thread_ = std::thread([this, set] {
+  thread_ = SignalThread([this, set] {
     int signal = 0;
     sigwait(&set, &signal);
     std::lock_guard lock(mutex_);
@@ -76,7 +94,7 @@ ReloadSignal::ReloadSignal() {
   sigemptyset(&set);
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  thread_ = std::thread([this, set] {
+  thread_ = SignalThread([this, set] {
     for (;;) {
       int signal = 0;
       sigwait(&set, &signal);

@@ -18,6 +18,9 @@ TEST(ReloadSignal, EachSighupRunsTheCallbackAndTheProcessLivesOn) {
   std::condition_variable changed;
   int calls = 0;
   {
+    // As in the services' main(): StopSignal first. Its thread must not
+    // take the SIGHUP (whose default action would end this process).
+    StopSignal stop;
     ReloadSignal reload;
     // Before a callback is set, SIGHUP is dropped, not fatal (its default
     // action would end this process). It may also be taken once the
