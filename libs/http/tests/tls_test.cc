@@ -35,13 +35,14 @@ struct Handshake {
 // Connects to 127.0.0.1:`port` offering only TLS versions in [min, max].
 // SECLEVEL=0 lets this client offer TLS 1.0/1.1 at all (OpenSSL 3 refuses
 // them by default): a refusal must then come from the server.
-Handshake HandshakeWith(int port, int min_version, int max_version) {
+Handshake HandshakeWith(int port, int min_version, int max_version,
+                        const char* ciphers = "DEFAULT:@SECLEVEL=0") {
   Handshake out;
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
                                                         SSL_CTX_free);
   SSL_CTX_set_min_proto_version(ctx.get(), min_version);
   SSL_CTX_set_max_proto_version(ctx.get(), max_version);
-  SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0");
+  SSL_CTX_set_cipher_list(ctx.get(), ciphers);
   const int fd = pilotage::testing::ConnectLoopback(port, 20);
   if (fd < 0) {
     out.error = "cannot connect";
@@ -164,6 +165,18 @@ TEST_F(HttpTls, Tls11AndOlderAreRefusedTls12And13Accepted) {
   EXPECT_NE(tls11.error.find("protocol version"), std::string::npos) << tls11.error;
   EXPECT_TRUE(HandshakeWith(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION).ok);
   EXPECT_TRUE(HandshakeWith(server_->port(), TLS1_3_VERSION, TLS1_3_VERSION).ok);
+}
+
+TEST_F(HttpTls, Tls12CiphersWithoutForwardSecrecyOrAeadAreRefused) {
+  Start();
+  for (const char* weak : {"AES128-SHA", "AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-SHA"}) {
+    const Handshake h = HandshakeWith(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION, weak);
+    EXPECT_FALSE(h.ok) << weak;
+    EXPECT_NE(h.error.find("handshake failure"), std::string::npos) << weak << ": " << h.error;
+  }
+  EXPECT_TRUE(HandshakeWith(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION,
+                            "ECDHE-ECDSA-AES128-GCM-SHA256")
+                  .ok);
 }
 
 TEST_F(HttpTls, AnUnfinishedHandshakeIsClosedAtTheHeaderTimeout) {
