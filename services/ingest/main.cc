@@ -81,13 +81,9 @@ int main(int argc, char** argv) {
   if (!gateway.ok()) return pilotage::service::Fail("pilotage-ingest", gateway.status());
   stop_signal.OnStop([g = gateway->get()] { g->Stop(); });
   if (options.tls.enabled()) {
-    reload_signal.OnReload([g = gateway->get()] {
-      if (auto s = g->ReloadTls(); s.ok()) {
-        spdlog::info("TLS certificate and key reloaded: new connections use them");
-      } else {
-        spdlog::error("TLS reload failed, the previous certificate stays: {}", s.ToString());
-      }
-    });
+    reload_signal.OnReload(
+        pilotage::service::LoggedReload("TLS certificate and key (for new connections)",
+                                        [g = gateway->get()] { return g->ReloadTls(); }));
   }
   if (!port_file.empty()) {
     std::ofstream out(port_file + ".tmp");

@@ -101,13 +101,9 @@ int main(int argc, char** argv) {
   if (!service.ok()) return pilotage::service::Fail("pilotage-query", service.status());
   stop_signal.OnStop([s = service->get()] { s->Stop(); });
   if (options.tls.enabled()) {
-    reload_signal.OnReload([s = service->get()] {
-      if (auto r = s->ReloadTls(); r.ok()) {
-        spdlog::info("TLS certificate and key reloaded: new connections use them");
-      } else {
-        spdlog::error("TLS reload failed, the previous certificate stays: {}", r.ToString());
-      }
-    });
+    reload_signal.OnReload(
+        pilotage::service::LoggedReload("TLS certificate and key (for new connections)",
+                                        [s = service->get()] { return s->ReloadTls(); }));
   }
   if (!port_file.empty()) {
     std::ofstream out(port_file + ".tmp");

@@ -124,6 +124,16 @@ void ReloadSignal::OnReload(std::function<void()> callback) {
   callback_ = std::move(callback);
 }
 
+std::function<void()> LoggedReload(std::string what, std::function<absl::Status()> reload) {
+  return [what = std::move(what), reload = std::move(reload)] {
+    if (const absl::Status s = reload(); s.ok()) {
+      spdlog::info("{} reloaded", what);
+    } else {
+      spdlog::error("{}: reload failed, the previous one stays: {}", what, s.ToString());
+    }
+  };
+}
+
 Progress::Progress(std::string label, int64_t total, std::chrono::seconds line_interval,
                    std::string unit)
     : label_(std::move(label)),

@@ -83,6 +83,10 @@ class ReloadSignal {
   std::thread thread_;
 };
 
+// A ReloadSignal callback: runs `reload` and logs the outcome, "<what>
+// reloaded" (info) or the error and that the previous state stays (error).
+std::function<void()> LoggedReload(std::string what, std::function<absl::Status()> reload);
+
 // Progress of long work: a bar redrawn in place on a terminal, otherwise an
 // info log event every `line_interval` (a JSON line when logging is JSON).
 // Thread-compatible (one updater).
