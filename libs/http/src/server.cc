@@ -23,7 +23,6 @@
 #include <ctime>
 #include <deque>
 #include <exception>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -203,6 +202,7 @@ absl::StatusOr<std::shared_ptr<ssl::context>> LoadTls(const TlsOptions& tls) {
   SSL_CTX* ctx = context->native_handle();
   ERR_clear_error();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_dh_auto(ctx, 1);  // the DHE suites, for RSA certificates and old clients
   SSL_CTX_set_options(
       ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
