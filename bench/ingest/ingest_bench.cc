@@ -58,6 +58,8 @@ struct PhaseResult {
 // Each client posts batches until `seconds` elapsed; `rate` > 0 paces the
 // whole set of clients to that many events per second.
 // `url`: http://127.0.0.1:PORT, or https://… trusting only `ca`.
+bool client_nodelay = false;  // --client-nodelay
+
 PhaseResult RunPhase(const std::string& url, const std::string& ca, int clients, int batch,
                      double seconds, double rate) {
   PhaseResult result;
@@ -74,6 +76,7 @@ PhaseResult RunPhase(const std::string& url, const std::string& ca, int clients,
         client.enable_server_certificate_verification(true);
       }
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(client_nodelay);
       client.set_read_timeout(60, 0);
       httplib::Headers headers{{"Authorization", fmt::format("Bearer {}", kToken)}};
       std::vector<double> lat;
@@ -149,6 +152,8 @@ int main(int argc, char** argv) {
   app.add_flag("--tls-compare", tls_compare,
                "throughput over plaintext and over TLS, alternated, and their ratio");
   app.add_option("--rounds", rounds, "--tls-compare: runs of each")->capture_default_str();
+  app.add_flag("--client-nodelay", client_nodelay,
+               "clients set TCP_NODELAY (default off, as an operator's client may not)");
   CLI11_PARSE(app, argc, argv);
   if (bootstrap.empty()) {
     auto b = pilotage::kafka::BootstrapFromEnvironment();
