@@ -3,6 +3,10 @@
 // as fast as possible (throughput of durably accepted events), then paced at
 // half that rate (latency). Bounded in time; prints
 // `BENCH ingest events_per_s=… p50_ms=… p99_ms=…` last.
+// With --tls-compare: the throughput phase only, alternately against a
+// plaintext gateway and a TLS one (certificate made here) in the same
+// process, `--rounds` times each; prints
+// `BENCH ingest_tls plain_events_per_s=… tls_events_per_s=… ratio=…` (medians).
 #include <fmt/format.h>
 #include <httplib.h>
 
@@ -18,6 +22,8 @@
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/service/service.h"
+#include "pilotage/testing/certificates.h"
+#include "pilotage/testing/testing.h"
 
 namespace {
 
@@ -51,7 +57,11 @@ struct PhaseResult {
 
 // Each client posts batches until `seconds` elapsed; `rate` > 0 paces the
 // whole set of clients to that many events per second.
-PhaseResult RunPhase(int port, int clients, int batch, double seconds, double rate) {
+// `url`: http://127.0.0.1:PORT, or https://… trusting only `ca`.
+bool client_nodelay = false;  // --client-nodelay
+
+PhaseResult RunPhase(const std::string& url, const std::string& ca, int clients, int batch,
+                     double seconds, double rate) {
   PhaseResult result;
   std::mutex mu;
   std::vector<std::thread> threads;
@@ -60,8 +70,13 @@ PhaseResult RunPhase(int port, int clients, int batch, double seconds, double ra
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      httplib::Client client("127.0.0.1", port);
+      httplib::Client client(url);
+      if (!ca.empty()) {
+        client.set_ca_cert_path(ca.c_str());
+        client.enable_server_certificate_verification(true);
+      }
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(client_nodelay);
       client.set_read_timeout(60, 0);
       httplib::Headers headers{{"Authorization", fmt::format("Bearer {}", kToken)}};
       std::vector<double> lat;
@@ -112,6 +127,11 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(i, sorted.size() - 1)];
 }
 
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,6 +139,8 @@ int main(int argc, char** argv) {
   std::string bootstrap;
   int clients = 4, batch = 500, threads = 16;
   double seconds = 10, paced_rate = 0;
+  bool tls_compare = false;
+  int rounds = 3;
   app.add_option("--bootstrap", bootstrap, "Kafka bootstrap (default: the local test broker)")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
   app.add_option("--clients", clients, "concurrent clients")->capture_default_str();
@@ -127,6 +149,11 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "gateway HTTP threads")->capture_default_str();
   app.add_option("--paced-rate", paced_rate,
                  "events/s of the latency phase (default: half the measured throughput)");
+  app.add_flag("--tls-compare", tls_compare,
+               "throughput over plaintext and over TLS, alternated, and their ratio");
+  app.add_option("--rounds", rounds, "--tls-compare: runs of each")->capture_default_str();
+  app.add_flag("--client-nodelay", client_nodelay,
+               "clients set TCP_NODELAY (default off, as an operator's client may not)");
   CLI11_PARSE(app, argc, argv);
   if (bootstrap.empty()) {
     auto b = pilotage::kafka::BootstrapFromEnvironment();
@@ -151,19 +178,56 @@ int main(int argc, char** argv) {
                   TokenHash(kToken)),
       "bench", ".");
   if (!config.ok()) return pilotage::service::Fail("bench-ingest", config.status());
+  pilotage::testing::TempDir dir;
+  const auto certificate = pilotage::testing::MakeCertificate(dir.path(), "bench");
   pilotage::ingest::GatewayOptions options;
   options.bootstrap = bootstrap;
   options.port = 0;
   options.threads = threads;
   options.activity_topic = topic;
   options.rejected_topic = rejected;
-  auto gateway = pilotage::ingest::Gateway::Create(options, std::move(*config));
+  auto gateway = pilotage::ingest::Gateway::Create(options, *config);
   if (!gateway.ok()) return pilotage::service::Fail("bench-ingest", gateway.status());
   std::thread server([&] { (void)(*gateway)->Serve().ok(); });
-  const int port = (*gateway)->port();
+  const std::string url = fmt::format("http://127.0.0.1:{}", (*gateway)->port());
 
-  RunPhase(port, clients, batch, 1.0, 0);  // warm-up: connections, metadata
-  PhaseResult max = RunPhase(port, clients, batch, seconds, 0);
+  if (tls_compare) {
+    options.tls = {.cert_file = certificate.cert.string(), .key_file = certificate.key.string()};
+    auto secure = pilotage::ingest::Gateway::Create(options, std::move(*config));
+    if (!secure.ok()) return pilotage::service::Fail("bench-ingest", secure.status());
+    std::thread secure_server([&] { (void)(*secure)->Serve().ok(); });
+    const std::string tls_url = fmt::format("https://127.0.0.1:{}", (*secure)->port());
+    const std::string ca = certificate.cert.string();
+    RunPhase(url, "", clients, batch, 1.0, 0);  // warm-up of both
+    RunPhase(tls_url, ca, clients, batch, 1.0, 0);
+    std::vector<double> plain_rates, tls_rates;
+    int64_t failed = 0;
+    for (int r = 0; r < rounds; ++r) {
+      for (const bool tls : {false, true}) {
+        PhaseResult run = RunPhase(tls ? tls_url : url, tls ? ca : "", clients, batch, seconds, 0);
+        const double rate = static_cast<double>(run.accepted) / run.seconds;
+        (tls ? tls_rates : plain_rates).push_back(rate);
+        failed += run.failed_requests;
+        std::cout << fmt::format(
+            "round {} {}: {} clients x {} events/batch, {:.1f} s: {:.0f} events/s, p50 {:.1f} "
+            "ms, {} failed requests\n",
+            r + 1, tls ? "TLS" : "plaintext", clients, batch, run.seconds, rate,
+            Percentile(run.latencies_ms, 0.5), run.failed_requests);
+      }
+    }
+    (*secure)->Stop();
+    secure_server.join();
+    (*gateway)->Stop();
+    server.join();
+    const double plain = Median(plain_rates), secured = Median(tls_rates);
+    std::cout << fmt::format(
+        "BENCH ingest_tls plain_events_per_s={:.0f} tls_events_per_s={:.0f} ratio={:.3f}\n", plain,
+        secured, plain > 0 ? secured / plain : 0);
+    return failed > 0 ? 1 : 0;
+  }
+
+  RunPhase(url, "", clients, batch, 1.0, 0);  // warm-up: connections, metadata
+  PhaseResult max = RunPhase(url, "", clients, batch, seconds, 0);
   const double throughput = static_cast<double>(max.accepted) / max.seconds;
   std::cout << fmt::format(
       "throughput phase: {} clients x {} events/batch, {:.1f} s: {} events accepted, {:.0f}/s, "
@@ -171,7 +235,7 @@ int main(int argc, char** argv) {
       clients, batch, max.seconds, max.accepted, throughput, Percentile(max.latencies_ms, 0.5),
       Percentile(max.latencies_ms, 0.99), max.failed_requests);
   const double rate = paced_rate > 0 ? paced_rate : throughput / 2;
-  PhaseResult paced = RunPhase(port, clients, batch, seconds, rate);
+  PhaseResult paced = RunPhase(url, "", clients, batch, seconds, rate);
   std::cout << fmt::format(
       "latency phase: paced at {:.0f} events/s: {} events accepted, p50 {:.1f} ms p99 {:.1f} ms, "
       "{} failed requests\n",

@@ -14,9 +14,11 @@
 
 int main(int argc, char** argv) {
   pilotage::service::StopSignal stop_signal;
+  pilotage::service::ReloadSignal reload_signal;
   CLI::App app{
       "pilotage-ingest: operators POST service-delivery events; they are validated and written "
       "durably to Kafka"};
+  app.set_config("--settings", "", "settings file (TOML or INI: key = value, one per flag)");
   app.require_subcommand(1);
   pilotage::ingest::GatewayOptions options;
   std::string config_path;
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   pilotage::http::AddLimitOptions(*serve, options.http_limits, options.io_threads);
+  pilotage::http::AddTlsOptions(*serve, options.tls);
   serve->add_option("--activity-topic", options.activity_topic)->capture_default_str();
   serve->add_option("--rejected-topic", options.rejected_topic)->capture_default_str();
   serve->add_option("--max-body-bytes", options.validation.limits.max_body_bytes)
@@ -77,6 +80,11 @@ int main(int argc, char** argv) {
   auto gateway = pilotage::ingest::Gateway::Create(options, std::move(*config));
   if (!gateway.ok()) return pilotage::service::Fail("pilotage-ingest", gateway.status());
   stop_signal.OnStop([g = gateway->get()] { g->Stop(); });
+  if (options.tls.enabled()) {
+    reload_signal.OnReload(
+        pilotage::service::LoggedReload("TLS certificate and key (for new connections)",
+                                        [g = gateway->get()] { return g->ReloadTls(); }));
+  }
   if (!port_file.empty()) {
     std::ofstream out(port_file + ".tmp");
     out << (*gateway)->port() << "\n";
@@ -88,5 +96,6 @@ int main(int argc, char** argv) {
   }
   auto result = (*gateway)->Serve();
   stop_signal.OnStop(nullptr);  // a stop in progress ends before the gateway goes
+  reload_signal.OnReload(nullptr);
   return result.ok() ? 0 : pilotage::service::Fail("pilotage-ingest", result);
 }

@@ -14,6 +14,7 @@
 #include "pilotage/http/options.h"
 #include "pilotage/query/query.h"
 #include "pilotage/service/service.h"
+#include "spdlog/spdlog.h"
 
 namespace {
 
@@ -31,6 +32,7 @@ std::filesystem::path DefaultWebDir() {
 
 int main(int argc, char** argv) {
   pilotage::service::StopSignal stop_signal;
+  pilotage::service::ReloadSignal reload_signal;
   CLI::App app{
       "pilotage-query: the pilots' JSON API and web dashboard over the projector's read models"};
   app.set_config("--config", "", "settings file (TOML or INI: key = value, one per flag)");
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   pilotage::http::AddLimitOptions(*serve, options.http_limits, options.io_threads);
+  pilotage::http::AddTlsOptions(*serve, options.tls);
   serve->add_option("--catch-up-ms", catch_up_ms, "how often the view catches up with the store")
       ->check(CLI::Range(10, 600000))
       ->capture_default_str();
@@ -125,6 +128,11 @@ int main(int argc, char** argv) {
   auto service = pilotage::query::QueryService::Create(options, std::move(*tokens));
   if (!service.ok()) return pilotage::service::Fail("pilotage-query", service.status());
   stop_signal.OnStop([s = service->get()] { s->Stop(); });
+  if (options.tls.enabled()) {
+    reload_signal.OnReload(
+        pilotage::service::LoggedReload("TLS certificate and key (for new connections)",
+                                        [s = service->get()] { return s->ReloadTls(); }));
+  }
   if (!port_file.empty()) {
     std::ofstream out(port_file + ".tmp");
     out << (*service)->port() << "\n";
@@ -133,5 +141,6 @@ int main(int argc, char** argv) {
   }
   auto result = (*service)->Serve();
   stop_signal.OnStop(nullptr);  // a stop in progress ends before the service goes
+  reload_signal.OnReload(nullptr);
   return result.ok() ? 0 : pilotage::service::Fail("pilotage-query", result);
 }

@@ -1,24 +1,34 @@
 #include "pilotage/http/server.h"
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
+
+#include "absl/status/statusor.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <regex>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
@@ -27,6 +37,7 @@ namespace pilotage::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 struct Routes::Route {
@@ -148,7 +159,101 @@ class WorkerPool {
   bool done_ = false;
 };
 
-class Session;
+class SessionBase;
+
+// Mozilla's "intermediate" TLS 1.2 list: forward secrecy and AEAD only.
+// TLS 1.3 keeps OpenSSL's suites, which are all of that kind.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+
+// OpenSSL's error queue as one line (and emptied).
+std::string OpenSslErrors() {
+  std::string out;
+  while (const unsigned long e = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(e, buffer, sizeof buffer);
+    if (!out.empty()) out += "; ";
+    out += buffer;
+  }
+  return out.empty() ? "unknown error" : out;
+}
+
+std::string AsnTime(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(time, &tm) != 1) return "an unreadable date";
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+absl::StatusOr<std::shared_ptr<ssl::context>> LoadTls(const TlsOptions& tls) {
+  if (tls.cert_file.empty() || tls.key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate file and a key file");
+  }
+  for (const std::string* file : {&tls.cert_file, &tls.key_file}) {
+    if (!std::ifstream(*file).good()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "TLS {} {}: cannot read it", file == &tls.cert_file ? "certificate" : "key", *file));
+    }
+  }
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* ctx = context->native_handle();
+  ERR_clear_error();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_dh_auto(ctx, 1);  // the DHE suites, for RSA certificates and old clients
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+    return absl::InternalError("TLS: no usable cipher: " + OpenSslErrors());
+  }
+  if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1) {
+    return absl::InvalidArgumentError(fmt::format(
+        "TLS certificate {}: not a PEM certificate chain ({})", tls.cert_file, OpenSslErrors()));
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    const std::string why = OpenSslErrors();
+    if (why.find("key values mismatch") != std::string::npos ||
+        why.find("KEY_VALUES_MISMATCH") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          fmt::format("TLS key {} does not match the certificate {}", tls.key_file, tls.cert_file));
+    }
+    return absl::InvalidArgumentError(
+        fmt::format("TLS key {}: not a usable PEM private key ({})", tls.key_file, why));
+  }
+  X509* cert = SSL_CTX_get0_certificate(ctx);
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
+    return absl::InvalidArgumentError(fmt::format("TLS certificate {} expired on {}", tls.cert_file,
+                                                  AsnTime(X509_get0_notAfter(cert))));
+  }
+  if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
+    return absl::InvalidArgumentError(fmt::format("TLS certificate {} is not valid before {}",
+                                                  tls.cert_file,
+                                                  AsnTime(X509_get0_notBefore(cert))));
+  }
+  // A renewal forgotten shows in the logs a month ahead.
+  const time_t in_30_days = std::time(nullptr) + 30 * 24 * 3600;
+  if (X509_cmp_time(X509_get0_notAfter(cert), const_cast<time_t*>(&in_30_days)) <= 0) {
+    spdlog::warn("TLS certificate {} expires on {}", tls.cert_file,
+                 AsnTime(X509_get0_notAfter(cert)));
+  }
+  return context;
+}
+
+// The answer to a client speaking plain HTTP to a TLS port.
+const std::string& PlainToTlsAnswer() {
+  static const std::string answer = [] {
+    const std::string body = ErrorJson(400, "this port speaks HTTPS (TLS): use https://");
+    return fmt::format(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+        "Content-Length: {}\r\nX-Content-Type-Options: nosniff\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\n\r\n{}",
+        body.size(), body);
+  }();
+  return answer;
+}
 
 }  // namespace
 
@@ -167,6 +272,10 @@ class Server::Impl {
 
   void OnAccept(tcp::socket socket);
   void StopAll();
+  std::shared_ptr<ssl::context> CurrentTls() {
+    std::lock_guard lock(tls_mutex);
+    return tls_context;
+  }
 
   const ServerOptions& options;
   const Routes& routes;
@@ -179,43 +288,113 @@ class Server::Impl {
   std::mutex stop_mutex;
   std::atomic<int> connections{0};
   std::mutex sessions_mutex;
-  std::unordered_set<Session*> sessions;
+  std::unordered_set<SessionBase*> sessions;
+  // Swapped by ReloadTls(); a session holds the one it was accepted with.
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls_context;
 };
 
 namespace {
 
-// One connection: reads a request under the limits, runs its handler on the
-// worker pool, writes the answer, and waits for the next one. Everything but
-// the handler runs on the connection's strand.
-class Session : public std::enable_shared_from_this<Session> {
+// What the server knows of a connection, plain or TLS.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
-  Session(tcp::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server), limits_(server.options.limits) {
+  explicit SessionBase(Server::Impl& server) : server_(server) {
     ++server_.connections;
     std::lock_guard lock(server_.sessions_mutex);
     server_.sessions.insert(this);
   }
-  ~Session() {
+  virtual ~SessionBase() {
     {
       std::lock_guard lock(server_.sessions_mutex);
       server_.sessions.erase(this);
     }
     --server_.connections;
   }
-
-  void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->NextRequest(); });
-  }
-
   // Called on the strand when the server stops: a connection waiting for a
   // request closes now, one in a handler once its answer is written.
-  void OnStop() {
-    if (state_ == State::kReading) stream_.cancel();
+  virtual void OnStop() = 0;
+  virtual net::any_io_executor executor() = 0;
+
+ protected:
+  Server::Impl& server_;
+};
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: (TLS handshake,) reads a request under the limits, runs its
+// handler on the worker pool, writes the answer, and waits for the next one.
+// Everything but the handler runs on the connection's strand.
+template <class Stream>
+class Session : public SessionBase {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(tcp::socket socket, Server::Impl& server) requires(!kTls)
+      : SessionBase(server), stream_(std::move(socket)), limits_(server.options.limits) {}
+  Session(tcp::socket socket, std::shared_ptr<ssl::context> context,
+          Server::Impl& server) requires(kTls)
+      : SessionBase(server),
+        context_(std::move(context)),
+        stream_(std::move(socket), *context_),
+        limits_(server.options.limits) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->FirstBytes();
+      } else {
+        self->NextRequest();
+      }
+    });
   }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  void OnStop() override {
+    if (state_ == State::kReading) Tcp().cancel();
+  }
+
+  net::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  // TLS: the first bytes say whether the client speaks TLS (a handshake
+  // record starts with 0x16) or plain HTTP, which gets a readable 400
+  // rather than a TLS alert it cannot show. The handshake then has the
+  // header timeout, counted from the connection's start.
+  void FirstBytes() {
+    Tcp().expires_after(limits_.header_timeout);
+    Tcp().async_read_some(buffer_.prepare(4096), [self = Self()](beast::error_code ec, size_t n) {
+      self->buffer_.commit(n);
+      if (ec) return self->Close();
+      const auto* first = static_cast<const unsigned char*>(self->buffer_.data().data());
+      if (first[0] != 0x16) {
+        const std::string& answer = PlainToTlsAnswer();
+        self->Tcp().expires_after(self->limits_.write_timeout);
+        return net::async_write(self->Tcp(), net::buffer(answer),
+                                [self](beast::error_code, size_t) { self->Close(); });
+      }
+      self->Handshake();
+    });
+  }
+
+  void Handshake() {
+    if constexpr (kTls) {
+      stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
+                              [self = Self()](beast::error_code ec, size_t used) {
+                                self->buffer_.consume(used);
+                                if (ec) {
+                                  spdlog::debug("http: TLS handshake refused: {}", ec.message());
+                                  return self->Close();
+                                }
+                                self->buffer_.consume(self->buffer_.size());
+                                self->NextRequest();
+                              });
+    }
+  }
+
   enum class State { kReading, kHandling, kWriting };
 
   void NextRequest() {
@@ -233,20 +412,18 @@ class Session : public std::enable_shared_from_this<Session> {
     if (buffer_.capacity() > kBodyReadBytes / 2) buffer_.shrink_to_fit();
     // Keep-alive: wait (idle timeout) for the next request's first bytes,
     // then give its header the header timeout.
-    stream_.expires_after(limits_.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              self->buffer_.commit(n);
-                              if (ec) return self->Close();
-                              self->ReadHeader();
-                            });
+    Tcp().expires_after(limits_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = Self()](beast::error_code ec, size_t n) {
+      self->buffer_.commit(n);
+      if (ec) return self->Close();
+      self->ReadHeader();
+    });
   }
 
   void ReadHeader() {
-    stream_.expires_after(limits_.header_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    Tcp().expires_after(limits_.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = Self()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -281,9 +458,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (h.version() == 11 && beast::iequals(h[bhttp::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      stream_.expires_after(limits_.write_timeout);
+      Tcp().expires_after(limits_.write_timeout);
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                       [self = Self()](beast::error_code ec, size_t) {
                          if (ec) return self->Close();
                          self->ReadBody();
                        });
@@ -296,13 +473,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // Beast reads as much as the buffer's free capacity: left at the header's
     // size, a large body would come in hundreds of small reads.
     if (buffer_.capacity() < kBodyReadBytes) buffer_.reserve(kBodyReadBytes);
-    stream_.expires_after(limits_.body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) return self->OnReadError(ec);
-                        self->request_.body = std::move(self->parser_->get().body());
-                        self->Dispatch();
-                      });
+    Tcp().expires_after(limits_.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) {
+      if (ec) return self->OnReadError(ec);
+      self->request_.body = std::move(self->parser_->get().body());
+      self->Dispatch();
+    });
   }
 
   void OnReadError(beast::error_code ec) {
@@ -347,7 +523,7 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kHandling;
     auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(
         server_.ioc.get_executor());
-    server_.pool.Post([self = shared_from_this(), work] {
+    server_.pool.Post([self = Self(), work] {
       self->RunHandler();
       net::post(self->stream_.get_executor(), [self] { self->Write(); });
     });
@@ -412,39 +588,61 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& [name, value] : response_.headers) out.insert(name, value);
     if (!response_.content_type.empty())
       out.set(bhttp::field::content_type, response_.content_type);
+    SetSecurityHeaders(out);
     out.body() = std::move(response_.body);
     out.keep_alive(keep);
     out.prepare_payload();
     if (request_.method == "HEAD") out.body().clear();
-    stream_.expires_after(limits_.write_timeout);
-    bhttp::async_write(stream_, out,
-                       [self = shared_from_this(), keep](beast::error_code ec, size_t) {
-                         self->answer_.reset();
-                         if (ec) return self->Close();
-                         if (!keep) return self->Linger();
-                         self->NextRequest();
-                       });
+    Tcp().expires_after(limits_.write_timeout);
+    bhttp::async_write(stream_, out, [self = Self(), keep](beast::error_code ec, size_t) {
+      self->answer_.reset();
+      if (ec) return self->Close();
+      if (!keep) return self->Linger();
+      self->NextRequest();
+    });
+  }
+
+  // Defaults; a handler's own value wins (the dashboard's pages set their
+  // Content-Security-Policy and caching).
+  void SetSecurityHeaders(bhttp::response<bhttp::string_body>& out) {
+    const auto fallback = [&out](std::string_view field, std::string_view value) {
+      if (out.find(field) == out.end()) out.set(field, value);
+    };
+    fallback("X-Content-Type-Options", "nosniff");
+    fallback("Referrer-Policy", "no-referrer");
+    fallback("Cache-Control", "no-store");
+    fallback("X-Frame-Options", "DENY");
+    fallback("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    if constexpr (kTls) fallback("Strict-Transport-Security", "max-age=31536000");
   }
 
   void Handled() {
     state_ = State::kHandling;
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Write(); });
+    net::post(stream_.get_executor(), [self = Self()] { self->Write(); });
   }
 
   // After a last answer, read and drop what the client still sends (a body
   // that was refused) until it closes, so that closing does not reset the
   // connection before the client read the answer. Bounded in time.
   void Linger() {
+    if constexpr (kTls) {
+      // close_notify, then wait (bounded) for the client's: it has read the
+      // answer by then.
+      if (server_.stopping) return Close();
+      state_ = State::kReading;
+      Tcp().expires_after(std::min(limits_.body_timeout, std::chrono::milliseconds(2000)));
+      return stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
+    }
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec || server_.stopping) return Close();
     state_ = State::kReading;
     if (!drain_) {
       drain_ = std::make_unique<char[]>(kDrainBytes);
-      stream_.expires_after(std::min(limits_.body_timeout, std::chrono::milliseconds(2000)));
+      Tcp().expires_after(std::min(limits_.body_timeout, std::chrono::milliseconds(2000)));
     }
     stream_.async_read_some(net::buffer(drain_.get(), kDrainBytes),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                            [self = Self()](beast::error_code ec, size_t) {
                               if (ec) return self->Close();
                               self->Linger();
                             });
@@ -452,15 +650,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().close();
   }
 
   static constexpr size_t kDrainBytes = 16 * 1024;
   static constexpr size_t kBodyReadBytes = 64 * 1024;
 
-  beast::tcp_stream stream_;
-  Server::Impl& server_;
+  std::shared_ptr<ssl::context> context_;  // TLS: outlives stream_
+  Stream stream_;
   const Limits& limits_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -498,7 +696,11 @@ void Server::Impl::OnAccept(tcp::socket socket) {
     socket.close(ec);
     return;
   }
-  std::make_shared<Session>(std::move(socket), *this)->Start();
+  if (auto context = CurrentTls()) {
+    std::make_shared<Session<TlsStream>>(std::move(socket), std::move(context), *this)->Start();
+  } else {
+    std::make_shared<Session<PlainStream>>(std::move(socket), *this)->Start();
+  }
 }
 
 void Server::Impl::StopAll() {
@@ -506,10 +708,10 @@ void Server::Impl::StopAll() {
   acceptor.close(ec);
   // Taken under the lock, posted outside it: the last reference to a
   // session may be dropped here, and its destructor takes the lock.
-  std::vector<std::shared_ptr<Session>> alive;
+  std::vector<std::shared_ptr<SessionBase>> alive;
   {
     std::lock_guard lock(sessions_mutex);
-    for (Session* s : sessions) {
+    for (SessionBase* s : sessions) {
       // A session whose destructor runs cannot be locked any more.
       if (auto session = s->weak_from_this().lock()) alive.push_back(std::move(session));
     }
@@ -532,6 +734,12 @@ absl::Status Server::Bind() {
       l.max_connections < 1 || l.header_timeout.count() < 1 || l.body_timeout.count() < 1 ||
       l.idle_timeout.count() < 1 || l.write_timeout.count() < 1) {
     return absl::InvalidArgumentError("HTTP limits and timeouts: at least 1");
+  }
+  if (options_.tls.enabled()) {
+    auto context = LoadTls(options_.tls);
+    if (!context.ok()) return context.status();
+    std::lock_guard lock(impl_->tls_mutex);
+    impl_->tls_context = std::move(*context);
   }
   const auto cannot = [&] {
     return absl::UnavailableError(
@@ -574,6 +782,17 @@ absl::Status Server::Serve() {
   for (auto& t : io) t.join();
   impl_->pool.Join();
   return stopped();
+}
+
+absl::Status Server::ReloadTls() {
+  if (!options_.tls.enabled()) {
+    return absl::FailedPreconditionError("TLS reload: this server does not serve TLS");
+  }
+  auto context = LoadTls(options_.tls);
+  if (!context.ok()) return context.status();
+  std::lock_guard lock(impl_->tls_mutex);
+  impl_->tls_context = std::move(*context);
+  return absl::OkStatus();
 }
 
 void Server::Stop() {

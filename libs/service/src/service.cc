@@ -38,13 +38,31 @@ int Fail(std::string_view program, const absl::Status& status) {
   return ExitCodeFor(status);
 }
 
+namespace {
+
+// A thread that waits for signals with sigwait() must take no other: it is
+// started with every signal blocked (a thread inherits its creator's mask).
+// Otherwise a signal another helper waits for (SIGHUP for ReloadSignal,
+// created after StopSignal) could be delivered here and take its default
+// action: end the process.
+std::thread SignalThread(std::function<void()> body) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  std::thread thread(std::move(body));
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return thread;
+}
+
+}  // namespace
+
 StopSignal::StopSignal() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  thread_ = std::thread([this, set] {
+  thread_ = SignalThread([this, set] {
     int signal = 0;
     sigwait(&set, &signal);
     std::lock_guard lock(mutex_);
@@ -69,6 +87,51 @@ void StopSignal::OnStop(std::function<void()> callback) {
   std::lock_guard lock(mutex_);
   callback_ = std::move(callback);
   if (stopped_ && callback_) callback_();
+}
+
+ReloadSignal::ReloadSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = SignalThread([this, set] {
+    for (;;) {
+      int signal = 0;
+      sigwait(&set, &signal);
+      std::lock_guard lock(mutex_);
+      if (done_) return;  // the destructor's wake-up
+      if (!callback_) {
+        spdlog::info("received SIGHUP, nothing to reload yet");
+        continue;
+      }
+      spdlog::info("received SIGHUP, reloading");
+      callback_();
+    }
+  });
+}
+
+ReloadSignal::~ReloadSignal() {
+  {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+  }
+  pthread_kill(thread_.native_handle(), SIGHUP);
+  thread_.join();
+}
+
+void ReloadSignal::OnReload(std::function<void()> callback) {
+  std::lock_guard lock(mutex_);
+  callback_ = std::move(callback);
+}
+
+std::function<void()> LoggedReload(std::string what, std::function<absl::Status()> reload) {
+  return [what = std::move(what), reload = std::move(reload)] {
+    if (const absl::Status s = reload(); s.ok()) {
+      spdlog::info("{} reloaded", what);
+    } else {
+      spdlog::error("{}: reload failed, the previous one stays: {}", what, s.ToString());
+    }
+  };
 }
 
 Progress::Progress(std::string label, int64_t total, std::chrono::seconds line_interval,

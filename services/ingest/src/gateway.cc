@@ -87,7 +87,8 @@ class Gateway::Impl {
                                     .port = options_.port,
                                     .threads = options_.threads,
                                     .io_threads = options_.io_threads,
-                                    .limits = HttpLimits(options_)}) {}
+                                    .limits = HttpLimits(options_),
+                                    .tls = options_.tls}) {}
 
   absl::Status Init() {
     kafka::ProducerOptions po;
@@ -189,7 +190,8 @@ class Gateway::Impl {
   }
 
   absl::Status Serve() {
-    spdlog::info("pilotage-ingest listening on http://{}:{}", options_.host, server_.port());
+    spdlog::info("pilotage-ingest listening on {}://{}:{}", server_.tls() ? "https" : "http",
+                 options_.host, server_.port());
     return server_.Serve();
   }
 
@@ -486,5 +488,6 @@ Gateway::~Gateway() = default;
 int Gateway::port() const { return impl_->server().port(); }
 absl::Status Gateway::Serve() { return impl_->Serve(); }
 void Gateway::Stop() { impl_->server().Stop(); }
+absl::Status Gateway::ReloadTls() { return impl_->server().ReloadTls(); }
 
 }  // namespace pilotage::ingest

@@ -28,6 +28,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "readiness.h"
+#include "sessions.h"
 #include "spdlog/spdlog.h"
 #include "store_view.h"
 
@@ -38,6 +39,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 using service::Ticker;
+
+constexpr const char* kDashboardPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
 
 // Background work yields the CPU to requests: computations and catch-ups
 // run at this nice value (Linux: per thread), requests at the process's.
@@ -211,7 +217,8 @@ class QueryService::Impl {
                                     .port = options_.port,
                                     .threads = options_.threads,
                                     .io_threads = options_.io_threads,
-                                    .limits = options_.http_limits}) {
+                                    .limits = options_.http_limits,
+                                    .tls = options_.tls}) {
     if (options_.secondary_dir.empty()) {
       std::string tmpl = (fs::temp_directory_path() / "pilotage-query-XXXXXX").string();
       if (mkdtemp(tmpl.data()) != nullptr) {
@@ -292,6 +299,52 @@ class QueryService::Impl {
                                     const Call&) { return Pending(g, who, clock_); });
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
+    // The dashboard's session (decision 0031). A custom header is required
+    // on both: a cross-site page cannot send one without a CORS preflight,
+    // which this service never grants (CSRF), on top of SameSite=Strict.
+    routes.Post("/api/v1/session", [this](const http::Request& req, http::Response& res) {
+      const absl::Time start = absl::Now();
+      if (req.header("X-Requested-With") != "pilotage") {
+        return Answer(res, "/api/v1/session", start,
+                      absl::PermissionDeniedError("X-Requested-With: pilotage required"));
+      }
+      const std::optional<std::string> token = http::BearerToken(req);
+      auto who = token ? tokens_.Find(*token) : std::nullopt;
+      if (!who) {
+        return Answer(res, "/api/v1/session", start,
+                      absl::UnauthenticatedError("Authorization: Bearer <token> required "
+                                                 "(unknown or missing token)"));
+      }
+      const std::string id = sessions_.Open(*who, absl::Now());
+      if (id.empty()) {
+        return Answer(res, "/api/v1/session", start, absl::InternalError("no random bytes"));
+      }
+      const int64_t max_age = absl::ToInt64Seconds(sessions_.lifetime());
+      res.set_header("Set-Cookie",
+                     fmt::format("{}={}; Path=/api/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
+                                 kSessionCookie, id, max_age));
+      spdlog::info("query: dashboard session opened for {}", who->id);
+      res.set_content(
+          json{{"principal", who->id},
+               {"role", who->role == access::Principal::Role::kPilot ? "pilot" : "operator"},
+               {"expires_in_s", max_age}}
+              .dump(),
+          "application/json");
+      Observe("/api/v1/session", 200, start);
+    });
+    routes.Post("/api/v1/session/end", [this](const http::Request& req, http::Response& res) {
+      const absl::Time start = absl::Now();
+      if (req.header("X-Requested-With") != "pilotage") {
+        return Answer(res, "/api/v1/session/end", start,
+                      absl::PermissionDeniedError("X-Requested-With: pilotage required"));
+      }
+      if (auto id = CookieValue(req, kSessionCookie)) sessions_.Close(*id);
+      res.set_header("Set-Cookie",
+                     fmt::format("{}=; Path=/api/; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+                                 kSessionCookie));
+      res.set_content(R"({"closed":true})", "application/json");
+      Observe("/api/v1/session/end", 200, start);
+    });
     routes.Get(R"(/api/.*)", [this](const http::Request& req, http::Response& res) {
       Answer(res, "other", absl::Now(),
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
@@ -336,6 +389,9 @@ class QueryService::Impl {
                         options_.web_dir.string()));
       }
       auto page = [this](const http::Request&, http::Response& res) {
+        // Only this origin's own files run: an injected inline script or
+        // a foreign source is blocked; no framing (clickjacking).
+        res.set_header("Content-Security-Policy", kDashboardPolicy);
         res.set_content(ReadFile(options_.web_dir / "index.html"), "text/html; charset=utf-8");
       };
       routes.Get("/", page);
@@ -377,8 +433,9 @@ class QueryService::Impl {
             view_->SetEndOffsets(std::move(ends), absl::Now());
           });
     }
-    spdlog::info("pilotage-query listening on http://{}:{} (data {})", options_.host,
-                 server_.port(), options_.data_dir.string());
+    spdlog::info("pilotage-query listening on {}://{}:{} (data {})",
+                 server_.tls() ? "https" : "http", options_.host, server_.port(),
+                 options_.data_dir.string());
     return server_.Serve();
   }
 
@@ -551,10 +608,13 @@ class QueryService::Impl {
     return out;
   }
 
-  std::optional<access::Principal> Authenticate(const http::Request& req) const {
-    const std::optional<std::string> token = http::BearerToken(req);
-    if (!token) return std::nullopt;
-    return tokens_.Find(*token);
+  // Programs send the token (Bearer); the dashboard its session cookie.
+  std::optional<access::Principal> Authenticate(const http::Request& req) {
+    if (const std::optional<std::string> token = http::BearerToken(req)) {
+      return tokens_.Find(*token);
+    }
+    if (auto id = CookieValue(req, kSessionCookie)) return sessions_.Find(*id, absl::Now());
+    return std::nullopt;
   }
 
   void Answer(http::Response& res, const std::string& endpoint, absl::Time start,
@@ -645,6 +705,7 @@ class QueryService::Impl {
   // --today, or the day of each answer.
   const Clock clock_{.fixed = options_.today};
   const access::AccessTable tokens_;
+  Sessions sessions_;
   bool remove_secondary_ = false;
   std::unique_ptr<StoreView> view_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -680,5 +741,6 @@ QueryService::~QueryService() = default;
 int QueryService::port() const { return impl_->server().port(); }
 absl::Status QueryService::Serve() { return impl_->Serve(); }
 void QueryService::Stop() { impl_->server().Stop(); }
+absl::Status QueryService::ReloadTls() { return impl_->server().ReloadTls(); }
 
 }  // namespace pilotage::query

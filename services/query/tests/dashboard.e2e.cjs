@@ -55,13 +55,25 @@ async function apiGet(p, token, base = BASE_URL) {
   return res.json();
 }
 
+// Opens `url` in a fresh browser and logs in with `token` through the form.
+// The page must run under its Content-Security-Policy without a violation,
+// and no script may then read a credential (HttpOnly session cookie).
 async function open(browser, token, url, width = 1366, base = BASE_URL) {
   const context = await browser.newContext({ viewport: { width, height: 768 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  await context.addInitScript((t) => localStorage.setItem('pilotage.token', t), token);
   const page = await context.newPage();
   page.on('pageerror', (e) => { throw new Error(`page error on ${url}: ${e.message}`); });
-  await page.goto(`${base}${url}`);
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) throw new Error(`CSP violation on ${url}: ${m.text()}`);
+  });
+  const answer = await page.goto(`${base}${url}`);
+  assert.match(answer.headers()['content-security-policy'] || '', /frame-ancestors 'none'/);
+  assert.equal(answer.headers()['x-content-type-options'], 'nosniff');
+  await page.waitForSelector('#login[open]');
+  await page.fill('#token', token);
+  await page.click('#login-form button[type=submit]');
   await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing stored');
   return { context, page };
 }
 
@@ -253,9 +265,11 @@ async function main() {
 
     // An unknown token gets the login form, not data.
     context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    await context.addInitScript(() => localStorage.setItem('pilotage.token', 'not-a-token'));
     page = await context.newPage();
     await page.goto(`${BASE_URL}/national?period=2024-05`);
+    await page.waitForSelector('#login[open]');
+    await page.fill('#token', 'not-a-token');
+    await page.click('#login-form button[type=submit]');
     await page.waitForSelector('#login[open] #login-error:not([hidden])');
     assert.equal(await page.locator('[data-testid=lots-table]').count(), 0);
     await axeCheck(page, 'login');

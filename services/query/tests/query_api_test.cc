@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include <httplib.h>
+
 #include "gtest/gtest.h"
 #include "query_stack.h"
 
@@ -440,6 +442,87 @@ TEST_F(QueryApi, MetaGivesTheDefaultPeriodAndTheLots) {
   EXPECT_EQ(a.body["principal"]["role"], "pilot");
   ASSERT_EQ(a.body["lots"].size(), 2u);
   EXPECT_EQ(a.body["lots"][1]["award"]["operator_id"], "op-corse");
+}
+
+// The dashboard trades its token for a session cookie (decision 0031):
+// scripts never hold a credential, and the cookie stands for the token's
+// principal with the same scope.
+TEST_F(QueryApi, ADashboardSessionCookieStandsForTheTokenUntilClosed) {
+  httplib::Client client("127.0.0.1", stack_->port());
+  const httplib::Headers csrf = {{"X-Requested-With", "pilotage"}};
+  const auto bearer = [](const std::string& token) {
+    return httplib::Headers{{"X-Requested-With", "pilotage"}, {"Authorization", "Bearer " + token}};
+  };
+  // Without the custom header (what a cross-site form would send): refused.
+  auto forged = client.Post(
+      "/api/v1/session", httplib::Headers{{"Authorization", std::string("Bearer ") + kCorseToken}},
+      "", "text/plain");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_FALSE(forged->has_header("Set-Cookie"));
+  auto unknown = client.Post("/api/v1/session", bearer("not-a-token"), "", "text/plain");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_FALSE(unknown->has_header("Set-Cookie"));
+
+  auto opened = client.Post("/api/v1/session", bearer(kCorseToken), "", "text/plain");
+  ASSERT_TRUE(opened);
+  ASSERT_EQ(opened->status, 200) << opened->body;
+  const std::string set_cookie = opened->get_header_value("Set-Cookie");
+  for (const char* attribute : {"; HttpOnly", "; Secure", "; SameSite=Strict", "; Path=/api/"}) {
+    EXPECT_NE(set_cookie.find(attribute), std::string::npos) << set_cookie;
+  }
+  ASSERT_EQ(set_cookie.rfind("pilotage_session=", 0), 0u) << set_cookie;
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  EXPECT_EQ(cookie.size(), std::string("pilotage_session=").size() + 64) << "256 random bits";
+  EXPECT_EQ(json::parse(opened->body)["principal"], "op-corse");
+
+  // The cookie alone reads what the operator's token reads, no more.
+  auto mine = client.Get("/api/v1/lots/LOT-94?period=2024-05", {{"Cookie", cookie}});
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->status, 200);
+  auto other = client.Get("/api/v1/lots/LOT-11?period=2024-05", {{"Cookie", cookie}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403);
+  // A made-up session id is no session.
+  auto guessed =
+      client.Get("/api/v1/meta", {{"Cookie", "pilotage_session=" + std::string(64, 'a')}});
+  ASSERT_TRUE(guessed);
+  EXPECT_EQ(guessed->status, 401);
+
+  // Closing needs the custom header too; then the cookie is worth nothing.
+  auto close_forged = client.Post("/api/v1/session/end", {{"Cookie", cookie}}, "", "text/plain");
+  ASSERT_TRUE(close_forged);
+  EXPECT_EQ(close_forged->status, 403);
+  EXPECT_EQ(client.Get("/api/v1/meta", {{"Cookie", cookie}})->status, 200);
+  httplib::Headers with_cookie = csrf;
+  with_cookie.emplace("Cookie", cookie);
+  auto closed = client.Post("/api/v1/session/end", with_cookie, "", "text/plain");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->status, 200);
+  EXPECT_NE(closed->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(client.Get("/api/v1/meta", {{"Cookie", cookie}})->status, 401);
+}
+
+TEST_F(QueryApi, ApiAnswersCarrySecurityHeadersAndAreNotCached) {
+  httplib::Client client("127.0.0.1", stack_->port());
+  for (const auto& [path, token] :
+       {std::pair<std::string, std::string>{"/api/v1/meta", kPilotToken},
+        {"/api/v1/meta", ""},
+        {"/healthz", ""}}) {
+    SCOPED_TRACE(path + (token.empty() ? " without token" : ""));
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    auto res = client.Get(path, headers);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(res->get_header_value("Referrer-Policy"), "no-referrer");
+    EXPECT_NE(res->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
+              std::string::npos);
+    // Plain HTTP: no HSTS (a browser ignores it there, and it would be a lie).
+    EXPECT_FALSE(res->has_header("Strict-Transport-Security"));
+  }
 }
 
 TEST_F(QueryApi, MetaOffersTheQuartersFromTheFirstActivityToTodaysNotLater) {

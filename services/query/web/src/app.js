@@ -1,6 +1,7 @@
 // The national pilots' dashboard: national, lot and data-quality pages over
 // the query API (/api/v1). The URL holds the page, the lot and the period,
-// so a link can be shared; the token stays in this browser (localStorage).
+// so a link can be shared. The token is traded once for a session cookie
+// that no script can read (HttpOnly, decision 0031): it is never stored.
 import { Chart, registerables } from 'chart.js';
 import {
   STATUS_LABELS, STATUS_SIGNS, capitalize, errorMessage, formatCount, formatDay, formatEuroCents,
@@ -13,7 +14,6 @@ Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFami
 Chart.defaults.locale = 'fr-FR';
 
 const app = document.getElementById('app');
-const TOKEN_KEY = 'pilotage.token';
 let charts = [];
 // Lot id -> its award (operator, region), from /meta: pages name operators,
 // not lot ids.
@@ -28,9 +28,12 @@ class ApiError extends Error {
   }
 }
 
+// State-changing calls carry this header: a cross-site page cannot send it
+// without a preflight the service never grants (CSRF).
+const CSRF = { 'X-Requested-With': 'pilotage' };
+
 async function api(path) {
-  const token = localStorage.getItem(TOKEN_KEY) || '';
-  const res = await fetch(`/api/v1/${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await fetch(`/api/v1/${path}`, { credentials: 'same-origin' });
   let body = null;
   try { body = await res.json(); } catch { /* not JSON */ }
   if (!res.ok) throw new ApiError(res.status, body?.error?.message || `HTTP ${res.status}`);
@@ -545,15 +548,28 @@ async function login(message) {
   error.textContent = message || '';
   if (!dialog.open) dialog.showModal();
   return new Promise((resolve) => {
-    document.getElementById('login-form').onsubmit = () => {
-      localStorage.setItem(TOKEN_KEY, document.getElementById('token').value.trim());
+    document.getElementById('login-form').onsubmit = async (e) => {
+      e.preventDefault();
+      const input = document.getElementById('token');
+      const res = await fetch('/api/v1/session', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { ...CSRF, Authorization: `Bearer ${input.value.trim()}` },
+      });
+      input.value = '';
+      if (!res.ok) {
+        error.hidden = false;
+        error.textContent = 'Jeton refusé : vérifiez-le.';
+        return;
+      }
+      dialog.close();
       resolve();
     };
   });
 }
 
 document.getElementById('logout').onclick = async () => {
-  localStorage.removeItem(TOKEN_KEY);
+  await fetch('/api/v1/session/end', { method: 'POST', credentials: 'same-origin', headers: CSRF });
   await login();
   render();
 };
@@ -567,13 +583,12 @@ async function render() {
   app.innerHTML = '<p class="state loading" data-testid="loading">Chargement…</p>';
   document.body.dataset.ready = 'false';
   try {
-    if (!localStorage.getItem(TOKEN_KEY)) await login();
     let meta;
     try {
       meta = await api('meta');
     } catch (e) {
-      if (e.status === 401) {
-        await login('Jeton refusé : vérifiez-le.');
+      if (e.status === 401) {  // no session yet, or it expired
+        await login();
         return render();
       }
       throw e;

@@ -50,4 +50,19 @@ inline void AddLimitOptions(CLI::App& app, Limits& limits, int& io_threads) {
       ->capture_default_str();
 }
 
+// Adds --tls-cert (env PILOTAGE_TLS_CERT) and --tls-key (env
+// PILOTAGE_TLS_KEY) to `app`: given both, the service speaks HTTPS only.
+inline void AddTlsOptions(CLI::App& app, TlsOptions& tls) {
+  auto* cert = app.add_option("--tls-cert", tls.cert_file,
+                              "TLS certificate chain, PEM (with --tls-key: HTTPS only; "
+                              "reloaded on SIGHUP)")
+                   ->envname("PILOTAGE_TLS_CERT")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--tls-key", tls.key_file, "TLS private key, PEM")
+                  ->envname("PILOTAGE_TLS_KEY")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+}
+
 }  // namespace pilotage::http

@@ -21,6 +21,19 @@
 // request within `idle_timeout` on a keep-alive connection: the connection is
 // closed. Over `max_connections`, a new connection gets 503 and is closed at
 // once. These answers go through the error handler (see Routes).
+//
+// TLS (optional, TlsOptions): TLS 1.2 or 1.3 only, forward-secret AEAD
+// ciphers, no renegotiation or compression. The handshake must end within
+// `header_timeout`; a client speaking plain HTTP to a TLS port gets a plain
+// 400 and is closed. ReloadTls() swaps the certificate and key for the
+// connections accepted after it (SIGHUP in the services).
+//
+// Every answer carries security headers unless the handler set its own:
+// `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
+// `Cache-Control: no-store`, `X-Frame-Options: DENY`,
+// `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`
+// (a page that loads scripts sets its own), and with TLS
+// `Strict-Transport-Security: max-age=31536000`.
 
 #include <chrono>
 #include <cstddef>
@@ -60,6 +73,16 @@ struct Limits {
   int max_connections = 512;
 };
 
+// Certificate and key files, PEM. Both empty: plain HTTP.
+struct TlsOptions {
+  // The server's certificate first, then the intermediates, if any.
+  std::string cert_file;
+  // Its private key (unencrypted).
+  std::string key_file;
+
+  bool enabled() const { return !cert_file.empty() || !key_file.empty(); }
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   // 0: any free port (see Server::port()).
@@ -69,6 +92,7 @@ struct ServerOptions {
   // I/O threads (asynchronous: a handful serve thousands of connections).
   int io_threads = 2;
   Limits limits;
+  TlsOptions tls;
 };
 
 using Handler = std::function<void(const Request&, Response&)>;
@@ -114,10 +138,20 @@ class Server {
 
   Routes& routes() { return routes_; }
 
-  // Binds the listening socket (SO_REUSEADDR, never SO_REUSEPORT).
-  // kInvalidArgument for threads, io_threads or limits below 1;
-  // kUnavailable "cannot listen on HOST:PORT" when the address cannot be bound.
+  // Binds the listening socket (SO_REUSEADDR, never SO_REUSEPORT), after
+  // loading the TLS certificate and key if any.
+  // kInvalidArgument for threads, io_threads or limits below 1, and for TLS
+  // files that are missing, unreadable, not PEM, a key that does not match
+  // the certificate, or a certificate expired or not yet valid (the message
+  // names the file); kUnavailable "cannot listen on HOST:PORT" when the
+  // address cannot be bound.
   [[nodiscard]] absl::Status Bind();
+  // Reads the certificate and key files again (same checks as Bind()); on
+  // success, connections accepted from now on use them, open ones keep
+  // theirs. On error the server keeps serving with what it had.
+  // kFailedPrecondition when the server has no TLS. Thread-safe.
+  [[nodiscard]] absl::Status ReloadTls();
+  bool tls() const { return options_.tls.enabled(); }
   // The bound port (-1 before a successful Bind()).
   int port() const { return port_; }
   const ServerOptions& options() const { return options_; }

@@ -64,6 +64,36 @@ class StopSignal {
   std::thread thread_;
 };
 
+// Turns SIGHUP into a callback ("reload your certificate"), run on a thread
+// of its own (not in a signal handler). Construct it in main() before any
+// other thread starts, so that every thread inherits the blocked signal; a
+// program with a ReloadSignal is no longer ended by SIGHUP. Independent of
+// StopSignal (either may exist without the other).
+class ReloadSignal {
+ public:
+  ReloadSignal();
+  ~ReloadSignal();
+  ReloadSignal(const ReloadSignal&) = delete;
+  ReloadSignal& operator=(const ReloadSignal&) = delete;
+
+  // Called on the signal thread for each SIGHUP, one call at a time; a
+  // SIGHUP with no callback set is logged and dropped (signals that come
+  // during a call may be merged into one more call). OnReload(nullptr)
+  // removes the callback and waits for a call in progress to end: do it
+  // before destroying what the callback reloads.
+  void OnReload(std::function<void()> callback);
+
+ private:
+  std::mutex mutex_;  // guards callback_, done_ and the call
+  std::function<void()> callback_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// A ReloadSignal callback: runs `reload` and logs the outcome, "<what>
+// reloaded" (info) or the error and that the previous state stays (error).
+std::function<void()> LoggedReload(std::string what, std::function<absl::Status()> reload);
+
 // Progress of long work: a bar redrawn in place on a terminal, otherwise an
 // info log event every `line_interval` (a JSON line when logging is JSON).
 // Thread-compatible (one updater).

@@ -53,6 +53,8 @@ struct GatewayOptions {
   // What a client may send and for how long (libs/http). The body limit is
   // validation.limits.max_body_bytes, whatever http_limits says.
   http::Limits http_limits;
+  // Certificate and key files: HTTPS instead of HTTP (libs/http).
+  http::TlsOptions tls;
   std::string activity_topic = "pilotage.activity.v1";
   std::string rejected_topic = "pilotage.rejected.v1";
   intake::ValidationOptions validation;
@@ -66,9 +68,9 @@ struct GatewayOptions {
 
 class Gateway {
  public:
-  // Connects the producer (it does not wait for the broker) and binds the
-  // listening socket. kInvalidArgument for bad options, kUnavailable when the
-  // port cannot be bound.
+  // Connects the producer (it does not wait for the broker), loads the TLS
+  // certificate if any and binds the listening socket. kInvalidArgument for
+  // bad options or TLS files, kUnavailable when the port cannot be bound.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Gateway>> Create(GatewayOptions options,
                                                                        GatewayConfig config);
   ~Gateway();
@@ -79,6 +81,9 @@ class Gateway {
   [[nodiscard]] absl::Status Serve();
   // Thread-safe, idempotent.
   void Stop();
+  // Reads the TLS certificate and key again for new connections
+  // (http::Server::ReloadTls). Thread-safe.
+  [[nodiscard]] absl::Status ReloadTls();
 
   class Impl;
 

@@ -51,6 +51,8 @@ struct QueryOptions {
   // body: 4 KiB at most; idle keep-alive connections close after 2 s.
   http::Limits http_limits = {.max_body_bytes = 4 * 1024,
                               .idle_timeout = std::chrono::milliseconds(2000)};
+  // Certificate and key files: HTTPS instead of HTTP (libs/http).
+  http::TlsOptions tls;
   // How often the view catches up with the projector's writes. Default 500 ms.
   std::chrono::milliseconds catch_up{500};
   // Kafka bootstrap servers, to compute the projector's lag from end
@@ -75,7 +77,8 @@ class QueryService {
  public:
   // Binds the socket and starts catching up (a store not there yet is
   // retried: answers are 503 until the projector created it).
-  // kInvalidArgument for bad options, kUnavailable when the port is taken.
+  // kInvalidArgument for bad options or TLS files (libs/http), kUnavailable
+  // when the port is taken.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<QueryService>> Create(
       QueryOptions options, access::AccessTable tokens);
   ~QueryService();
@@ -85,6 +88,9 @@ class QueryService {
   [[nodiscard]] absl::Status Serve();
   // Thread-safe, idempotent.
   void Stop();
+  // Reads the TLS certificate and key again for new connections
+  // (http::Server::ReloadTls). Thread-safe.
+  [[nodiscard]] absl::Status ReloadTls();
 
   class Impl;
 
