@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/penalty_job/job.h"
 #include "pilotage/penalty_job/plan.h"
 #include "pilotage/service/service.h"
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
   app.add_option("--bootstrap", options.bootstrap,
                  "Kafka bootstrap servers host:port (needed only when there is something to send)")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  std::string kafka_config;
+  app.add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
+      ->envname("PILOTAGE_KAFKA_CONFIG");
   app.add_option("--topic", options.topic, "the contract topic")->capture_default_str();
   app.add_option("--transactional-id", options.transactional_id,
                  "the sender's Kafka transactional.id: one job at a time per id, the latest to "
@@ -75,6 +79,9 @@ int main(int argc, char** argv) {
   constexpr const char* kProgram = "pilotage-penalty-job";
   if (auto code = pilotage::service::ParseCommandLine(app, argc, argv, logging, kProgram)) {
     return *code;
+  }
+  if (auto s = pilotage::kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return pilotage::service::Fail(kProgram, s);
   }
   options.data_dir = data_dir;
   options.report_file = report;
