@@ -285,8 +285,11 @@ absl::StatusOr<nlohmann::json> StatementJson(const StatementOptions& o) {
 }
 
 absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
+  std::string by;
   if (o.issue) {
-    if (auto s = Required("--by", o.by); !s.ok()) return s;
+    auto author = Author(o.by, /*required=*/true);
+    if (!author.ok()) return author.status();
+    by = *std::move(author);
   }
   auto c = Compute(o);
   if (!c.ok()) return c.status();
@@ -355,7 +358,7 @@ absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
   }
   if (!o.issue) return absl::OkStatus();
   v1::PaymentStatementIssued issued = c->statement.statement;
-  issued.set_issued_by(o.by);
+  issued.set_issued_by(by);
   auto event = NewEvent(
       o.common, ContentEventId("statement", {o.common.lot, issued.SerializeAsString()}), c->on);
   if (!event.ok()) return event.status();
