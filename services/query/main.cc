@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "pilotage/access/access.h"
 #include "pilotage/http/options.h"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/query/query.h"
 #include "pilotage/service/service.h"
 
@@ -65,6 +66,16 @@ int main(int argc, char** argv) {
       ->add_option("--bootstrap", options.bootstrap,
                    "Kafka bootstrap servers, to show the projector's lag (optional)")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  std::string kafka_config;
+  serve->add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
+      ->envname("PILOTAGE_KAFKA_CONFIG");
+  int answer_cache_mib = static_cast<int>(options.answer_cache_bytes >> 20);
+  serve
+      ->add_option("--answer-cache-mib", answer_cache_mib,
+                   "bound of the remembered answers, MiB (least recently used forgotten first)")
+      ->envname("PILOTAGE_QUERY_ANSWER_CACHE_MIB")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
   serve->add_option("--topics", options.topics, "topics the projector folds (for its lag)")
       ->delimiter(',')
       ->capture_default_str();
@@ -88,7 +99,11 @@ int main(int argc, char** argv) {
     std::cout << pilotage::access::TokenHash(token) << "\n";
     return 0;
   }
+  if (auto s = pilotage::kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return pilotage::service::Fail("pilotage-query", s);
+  }
   options.data_dir = data_dir;
+  options.answer_cache_bytes = static_cast<size_t>(answer_cache_mib) << 20;
   options.secondary_dir = secondary_dir;
   options.catch_up = std::chrono::milliseconds(catch_up_ms);
   options.web_dir = web_dir.empty() ? DefaultWebDir() : std::filesystem::path(web_dir);

@@ -98,7 +98,9 @@ QueryStack::QueryStack() {
                                    "--topics",
                                    activity + "," + contract,
                                    "--catch-up-ms",
-                                   "100"};
+                                   "100",
+                                   "--log-format",
+                                   "json"};
 #ifdef PILOTAGE_QUERY_WEB_DIR
   args.insert(args.end(), {"--web-dir", PILOTAGE_QUERY_WEB_DIR});
 #endif

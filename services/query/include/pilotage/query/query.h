@@ -7,9 +7,16 @@
 // computed). docs/api/query.openapi.yaml lists the endpoints.
 //
 // Access: `Authorization: Bearer <token>` on /api/*; tokens file format in
-// libs/access (pilots read everything, an operator only its lots). The web
-// dashboard's files (/, /national, /lot/<id>, /quality, /assets/*) and
-// /healthz, /metrics need no token.
+// libs/access (pilots read everything, an operator only its lots). /metrics
+// (every lot's figures) takes a pilot's token: 401 without a known token, 403
+// with an operator's (decision 0027). The web dashboard's files (/, /national,
+// /lot/<id>, /quality, /assets/*) and /healthz need no token.
+//
+// Audit: every request to /api/* and /metrics, answered or refused, is one
+// info log line "read <path>" with the fields audit=read, who (the token's
+// pilot_id or operator_id; empty for none), role (pilot, operator, none),
+// path, query (parameters as k=v&...), status (the HTTP status); the line's
+// ts says when. Never the token.
 
 #include <chrono>
 #include <filesystem>
@@ -52,6 +59,9 @@ struct QueryOptions {
   std::chrono::milliseconds end_offsets_interval{2000};
   // The built dashboard (index.html, assets/); empty: no dashboard.
   std::filesystem::path web_dir;
+  // Bound of the remembered answers, least recently used forgotten first
+  // (metrics pilotage_query_answer_cache_*). Default 64 MiB.
+  size_t answer_cache_bytes = size_t{64} << 20;
 };
 
 class QueryService {
