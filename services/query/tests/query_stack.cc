@@ -84,7 +84,11 @@ QueryStack::QueryStack() {
                                              {"token_sha256", {access::TokenHash(kCorseToken)}}}}}}
                                .dump(2);
   const fs::path port_file = dir_.path() / "port";
-  std::vector<std::string> args = {"serve",
+  // JSON log lines, which the audit test reads (an option of the program,
+  // before its command).
+  std::vector<std::string> args = {"--log-format",
+                                   "json",
+                                   "serve",
                                    "--data",
                                    data.string(),
                                    "--tokens",
@@ -98,9 +102,7 @@ QueryStack::QueryStack() {
                                    "--topics",
                                    activity + "," + contract,
                                    "--catch-up-ms",
-                                   "100",
-                                   "--log-format",
-                                   "json"};
+                                   "100"};
 #ifdef PILOTAGE_QUERY_WEB_DIR
   args.insert(args.end(), {"--web-dir", PILOTAGE_QUERY_WEB_DIR});
 #endif
