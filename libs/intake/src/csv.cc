@@ -450,12 +450,14 @@ std::variant<CsvDecoder, Refusal> CsvDecoder::Create(std::string_view event_type
   if (layout == Layouts().end()) {
     std::string types;
     for (const auto& t : CsvEventTypes()) types += (types.empty() ? "" : ", ") + t;
-    return Refusal{"BAD_FORMAT", "--type", fmt::format("unknown event type; one of {}", types)};
+    return Refusal{RefusalCode::kBadFormat, "--type",
+                   fmt::format("unknown event type; one of {}", types)};
   }
   if (header.substr(0, 3) == "\xEF\xBB\xBF") header.remove_prefix(3);
   if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
   if (!IsValidUtf8(header)) {
-    return Refusal{"NOT_UTF8", "", "the header row is not valid UTF-8 (export the file in UTF-8)"};
+    return Refusal{RefusalCode::kNotUtf8, "",
+                   "the header row is not valid UTF-8 (export the file in UTF-8)"};
   }
   auto impl = std::make_unique<Impl>();
   impl->type = std::string(event_type);
@@ -465,7 +467,7 @@ std::variant<CsvDecoder, Refusal> CsvDecoder::Create(std::string_view event_type
   const size_t semicolons = std::count(header.begin(), header.end(), ';');
   impl->separator = semicolons > commas ? ';' : ',';
   auto cells = SplitCsvRecord(header, impl->separator);
-  if (!cells) return Refusal{"BAD_HEADER", "", "the header row leaves a quote open"};
+  if (!cells) return Refusal{RefusalCode::kBadHeader, "", "the header row leaves a quote open"};
   const auto find = [&](const std::string& norm) -> const ColumnDef* {
     for (const auto& def : layout->second.defs) {
       if (norm == def.spec.name) return &def;
@@ -477,7 +479,7 @@ std::variant<CsvDecoder, Refusal> CsvDecoder::Create(std::string_view event_type
   };
   if (std::none_of(cells->begin(), cells->end(),
                    [&](const std::string& c) { return find(Normalize(Trim(c))) != nullptr; })) {
-    return Refusal{"BAD_HEADER", "",
+    return Refusal{RefusalCode::kBadHeader, "",
                    fmt::format("the first line must be the header row of the {} layout "
                                "(docs/import.md)",
                                impl->type)};
@@ -489,15 +491,15 @@ std::variant<CsvDecoder, Refusal> CsvDecoder::Create(std::string_view event_type
     const ColumnDef* found = find(norm);
     if (!found) {
       if (IsPersonalFieldName(norm) || IsPersonalFieldName(name)) {
-        return Refusal{"PERSONAL_DATA", name,
+        return Refusal{RefusalCode::kPersonalData, name,
                        "this column's name says personal data: remove it from the export, "
                        "nothing of it may enter pilotage"};
       }
-      return Refusal{"UNKNOWN_FIELD", name,
+      return Refusal{RefusalCode::kUnknownField, name,
                      fmt::format("not a column of the {} layout (docs/import.md)", impl->type)};
     }
     if (!seen.insert(found).second) {
-      return Refusal{"BAD_HEADER", name,
+      return Refusal{RefusalCode::kBadHeader, name,
                      fmt::format("column '{}' is named twice", found->spec.name)};
     }
     Impl::Bound bound{found, name, {}};
@@ -540,7 +542,7 @@ std::variant<CsvDecoder, Refusal> CsvDecoder::Create(std::string_view event_type
     if (def.spec.required && !seen.contains(&def)) {
       std::string aliases;
       for (const auto& a : def.spec.aliases) aliases += (aliases.empty() ? "" : ", ") + a;
-      return Refusal{"MISSING_FIELD", def.spec.name,
+      return Refusal{RefusalCode::kMissingField, def.spec.name,
                      fmt::format("required column missing (also named: {})", aliases)};
     }
   }
@@ -552,17 +554,17 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
   const Impl& im = *impl_;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (!IsValidUtf8(line)) {
-    item.refusal = Refusal{"NOT_UTF8", "", "not valid UTF-8 (export the file in UTF-8)"};
+    item.refusal = Refusal{RefusalCode::kNotUtf8, "", "not valid UTF-8 (export the file in UTF-8)"};
     return item;
   }
   auto cells = SplitCsvRecord(line, im.separator);
   if (!cells) {
-    item.refusal =
-        at_end_without_newline
-            ? Refusal{"TRUNCATED_LINE", "",
-                      "the file ends inside this line (a quote "
-                      "is left open): the export was cut"}
-            : Refusal{"MALFORMED_EVENT", "", "a quote is left open (a cell never spans two lines)"};
+    item.refusal = at_end_without_newline
+                       ? Refusal{RefusalCode::kTruncatedLine, "",
+                                 "the file ends inside this line (a quote "
+                                 "is left open): the export was cut"}
+                       : Refusal{RefusalCode::kMalformedEvent, "",
+                                 "a quote is left open (a cell never spans two lines)"};
     return item;
   }
   if (cells->size() == im.columns.size() &&
@@ -572,7 +574,7 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
       header = Normalize(Trim((*cells)[i])) == im.normalized_header[i];
     }
     if (header) {
-      item.refusal = Refusal{"DUPLICATE_HEADER", "",
+      item.refusal = Refusal{RefusalCode::kDuplicateHeader, "",
                              "the header row again (two exports joined?): not an event"};
       return item;
     }
@@ -580,11 +582,11 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
   if (cells->size() != im.columns.size()) {
     item.refusal =
         at_end_without_newline && cells->size() < im.columns.size()
-            ? Refusal{"TRUNCATED_LINE", "",
+            ? Refusal{RefusalCode::kTruncatedLine, "",
                       fmt::format("the file ends inside this line ({} of {} columns): the export "
                                   "was cut",
                                   cells->size(), im.columns.size())}
-            : Refusal{"MALFORMED_EVENT", "",
+            : Refusal{RefusalCode::kMalformedEvent, "",
                       fmt::format("{} cells where the header has {} columns", cells->size(),
                                   im.columns.size())};
     return item;
@@ -597,8 +599,8 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
     const auto& col = im.columns[i];
     const std::string_view cell = Trim((*cells)[i]);
     if (cell.empty()) continue;  // a required value missing is refused by validation
-    auto refuse = [&](std::string code, std::string message) {
-      item.refusal = Refusal{std::move(code), col.header, std::move(message)};
+    auto refuse = [&](RefusalCode code, std::string message) {
+      item.refusal = Refusal{code, col.header, std::move(message)};
     };
     switch (col.def->target) {
       case Target::kLot:
@@ -611,7 +613,7 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
       case Target::kRecorded: {
         auto t = ParseCsvTime(cell);
         if (!t) {
-          refuse("BAD_TIMESTAMP",
+          refuse(RefusalCode::kBadTimestamp,
                  "expected YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (Paris time) or RFC 3339 with an "
                  "offset (2024-04-02T10:00:00+02:00)");
           return item;
@@ -645,9 +647,10 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
               if (memo.size() < 256) memo.emplace(std::string(cell), v);
             }
             if (v == 0) {
-              refuse("UNKNOWN_ENUM", fmt::format("not a value of this column: one of {} (or "
-                                                 "their French names, docs/import.md)",
-                                                 EnumChoices(f->enum_type())));
+              refuse(RefusalCode::kUnknownEnum,
+                     fmt::format("not a value of this column: one of {} (or "
+                                 "their French names, docs/import.md)",
+                                 EnumChoices(f->enum_type())));
               return item;
             }
             r->SetEnumValue(m, f, v);
@@ -656,7 +659,7 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
           case FieldDescriptor::CPPTYPE_INT32: {
             auto v = ParseInt(cell);
             if (!v) {
-              refuse("WRONG_TYPE", "expected a whole number written with digits only");
+              refuse(RefusalCode::kWrongType, "expected a whole number written with digits only");
               return item;
             }
             r->SetInt32(m, f, static_cast<int32_t>(*v));
@@ -665,14 +668,14 @@ Item CsvDecoder::Decode(std::string_view line, bool at_end_without_newline) cons
           case FieldDescriptor::CPPTYPE_BOOL: {
             auto v = ParseBool(cell);
             if (!v) {
-              refuse("WRONG_TYPE", "expected oui/non (or true/false, 1/0)");
+              refuse(RefusalCode::kWrongType, "expected oui/non (or true/false, 1/0)");
               return item;
             }
             r->SetBool(m, f, *v);
             break;
           }
           default:
-            refuse("WRONG_TYPE", "unsupported column type");
+            refuse(RefusalCode::kWrongType, "unsupported column type");
             return item;
         }
         break;

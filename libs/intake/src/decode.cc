@@ -155,7 +155,8 @@ class JsonReader {
 
   std::optional<Refusal> ReadMessage(const json& j, Message* m, std::string& path) {
     if (!j.is_object()) {
-      return Refusal{"WRONG_TYPE", path, fmt::format("expected an object, got {}", JsonType(j))};
+      return Refusal{RefusalCode::kWrongType, path,
+                     fmt::format("expected an object, got {}", JsonType(j))};
     }
     const Descriptor* d = m->GetDescriptor();
     const Reflection* r = m->GetReflection();
@@ -166,23 +167,23 @@ class JsonReader {
         // The name only: an unknown key's value is never echoed.
         const std::string at = Join(path, ValidUtf8(key) && key.size() <= 64 ? key : "?");
         if (PersonalFieldName(key)) {
-          return Refusal{"PERSONAL_DATA", at,
+          return Refusal{RefusalCode::kPersonalData, at,
                          "personal data is never accepted: this field looks like a direct "
                          "identifier"};
         }
-        return Refusal{"UNKNOWN_FIELD", at, "no such field in pilotage.v1"};
+        return Refusal{RefusalCode::kUnknownField, at, "no such field in pilotage.v1"};
       }
       if (value.is_null()) continue;  // canonical mapping: null is the default
       PathSegment segment(path, f->name());
       std::string& at = path;
       if (f->containing_oneof() != nullptr && r->HasOneof(*m, f->containing_oneof())) {
         return Refusal{
-            "MULTIPLE_BODIES", at,
+            RefusalCode::kMultipleBodies, at,
             fmt::format("only one field of '{}' may be set", f->containing_oneof()->name())};
       }
       if (f->is_repeated()) {
         if (!value.is_array()) {
-          return Refusal{"WRONG_TYPE", at,
+          return Refusal{RefusalCode::kWrongType, at,
                          fmt::format("expected an array, got {}", JsonType(value))};
         }
         for (size_t i = 0; i < value.size(); ++i) {
@@ -208,13 +209,13 @@ class JsonReader {
         if (f->message_type()->full_name() == "google.protobuf.Timestamp") {
           if (!j.is_string()) {
             return Refusal{
-                "WRONG_TYPE", at,
+                RefusalCode::kWrongType, at,
                 fmt::format("expected an RFC 3339 timestamp string, got {}", JsonType(j))};
           }
           google::protobuf::Timestamp ts;
           const auto& text = j.get_ref<const std::string&>();
           if (text.size() > 64 || !google::protobuf::util::TimeUtil::FromString(text, &ts)) {
-            return Refusal{"BAD_TIMESTAMP", at,
+            return Refusal{RefusalCode::kBadTimestamp, at,
                            "expected an RFC 3339 timestamp with an offset, e.g. "
                            "2024-03-05T14:30:00+01:00"};
           }
@@ -237,7 +238,7 @@ class JsonReader {
           }
         } else {
           return Refusal{
-              "WRONG_TYPE", at,
+              RefusalCode::kWrongType, at,
               fmt::format("expected one of the names of {}, got {}", e->full_name(), JsonType(j))};
         }
         if (v == nullptr) {
@@ -245,28 +246,29 @@ class JsonReader {
           for (int i = 1; i < e->value_count(); ++i) {
             names += (i > 1 ? ", " : "") + e->value(i)->name();
           }
-          return Refusal{"UNKNOWN_ENUM", at, fmt::format("expected one of: {}", names)};
+          return Refusal{RefusalCode::kUnknownEnum, at, fmt::format("expected one of: {}", names)};
         }
         rep ? r->AddEnumValue(m, f, v->number()) : r->SetEnumValue(m, f, v->number());
         return std::nullopt;
       }
       case FieldDescriptor::CPPTYPE_STRING: {
         if (!j.is_string()) {
-          return Refusal{"WRONG_TYPE", at, fmt::format("expected a string, got {}", JsonType(j))};
+          return Refusal{RefusalCode::kWrongType, at,
+                         fmt::format("expected a string, got {}", JsonType(j))};
         }
         const auto& s = j.get_ref<const std::string&>();
         if (s.size() > limits_.max_string_bytes) {
           return Refusal{
-              "STRING_TOO_LONG", at,
+              RefusalCode::kStringTooLong, at,
               fmt::format("longer than the limit max_string_bytes={}", limits_.max_string_bytes)};
         }
-        if (!ValidUtf8(s)) return Refusal{"BAD_FORMAT", at, "not valid UTF-8"};
+        if (!ValidUtf8(s)) return Refusal{RefusalCode::kBadFormat, at, "not valid UTF-8"};
         rep ? r->AddString(m, f, s) : r->SetString(m, f, s);
         return std::nullopt;
       }
       case FieldDescriptor::CPPTYPE_BOOL:
         if (!j.is_boolean()) {
-          return Refusal{"WRONG_TYPE", at,
+          return Refusal{RefusalCode::kWrongType, at,
                          fmt::format("expected true or false, got {}", JsonType(j))};
         }
         rep ? r->AddBool(m, f, j.get<bool>()) : r->SetBool(m, f, j.get<bool>());
@@ -279,27 +281,28 @@ class JsonReader {
         if (j.is_number_integer()) {
           if (j.is_number_unsigned() &&
               j.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-            return Refusal{"OUT_OF_RANGE", at, "integer too large"};
+            return Refusal{RefusalCode::kOutOfRange, at, "integer too large"};
           }
           n = j.get<int64_t>();
         } else if (j.is_string()) {
           // The canonical mapping allows integers written as strings.
           const auto& s = j.get_ref<const std::string&>();
           if (s.empty() || s.size() > 19) {
-            return Refusal{"WRONG_TYPE", at, "expected an integer"};
+            return Refusal{RefusalCode::kWrongType, at, "expected an integer"};
           }
           size_t k = s[0] == '-' ? 1 : 0;
-          if (k == s.size()) return Refusal{"WRONG_TYPE", at, "expected an integer"};
+          if (k == s.size()) return Refusal{RefusalCode::kWrongType, at, "expected an integer"};
           for (; k < s.size(); ++k) {
             if (!std::isdigit(static_cast<unsigned char>(s[k]))) {
-              return Refusal{"WRONG_TYPE", at, "expected an integer"};
+              return Refusal{RefusalCode::kWrongType, at, "expected an integer"};
             }
           }
           if (std::from_chars(s.data(), s.data() + s.size(), n).ec != std::errc()) {
-            return Refusal{"OUT_OF_RANGE", at, "integer too large"};
+            return Refusal{RefusalCode::kOutOfRange, at, "integer too large"};
           }
         } else {
-          return Refusal{"WRONG_TYPE", at, fmt::format("expected an integer, got {}", JsonType(j))};
+          return Refusal{RefusalCode::kWrongType, at,
+                         fmt::format("expected an integer, got {}", JsonType(j))};
         }
         const bool is32 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
                           f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32;
@@ -308,7 +311,7 @@ class JsonReader {
         if ((is32 && (n > std::numeric_limits<int32_t>::max() ||
                       n < std::numeric_limits<int32_t>::min())) ||
             (is_unsigned && n < 0)) {
-          return Refusal{"OUT_OF_RANGE", at, "integer out of the field's range"};
+          return Refusal{RefusalCode::kOutOfRange, at, "integer out of the field's range"};
         }
         switch (f->cpp_type()) {
           case FieldDescriptor::CPPTYPE_INT32:
@@ -331,7 +334,8 @@ class JsonReader {
       case FieldDescriptor::CPPTYPE_DOUBLE:
       case FieldDescriptor::CPPTYPE_FLOAT:
         if (!j.is_number()) {
-          return Refusal{"WRONG_TYPE", at, fmt::format("expected a number, got {}", JsonType(j))};
+          return Refusal{RefusalCode::kWrongType, at,
+                         fmt::format("expected a number, got {}", JsonType(j))};
         }
         if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
           rep ? r->AddDouble(m, f, j.get<double>()) : r->SetDouble(m, f, j.get<double>());
@@ -340,7 +344,7 @@ class JsonReader {
         }
         return std::nullopt;
     }
-    return Refusal{"WRONG_TYPE", at, "unsupported field type"};
+    return Refusal{RefusalCode::kWrongType, at, "unsupported field type"};
   }
 
   const Limits& limits_;
@@ -351,7 +355,7 @@ std::string EventPath(size_t index) { return fmt::format("events[{}]", index); }
 Item ReadEvent(const json& j, size_t index, const Limits& limits) {
   Item item;
   if (!j.is_object()) {
-    item.refusal = Refusal{"MALFORMED_EVENT", EventPath(index),
+    item.refusal = Refusal{RefusalCode::kMalformedEvent, EventPath(index),
                            fmt::format("an event is a JSON object, got {}", JsonType(j))};
     return item;
   }
@@ -362,36 +366,39 @@ Item ReadEvent(const json& j, size_t index, const Limits& limits) {
   return item;
 }
 
-Decoded RequestRefusal(std::string code, std::string message) {
+Decoded RequestRefusal(RefusalCode code, std::string message) {
   Decoded d;
-  d.request_refusal = Refusal{std::move(code), "", std::move(message)};
+  d.request_refusal = Refusal{code, "", std::move(message)};
   return d;
 }
 
 Decoded TooMany(const Limits& limits) {
-  return RequestRefusal("BATCH_TOO_LARGE",
+  return RequestRefusal(RefusalCode::kBatchTooLarge,
                         fmt::format("more events than the limit max_events={}", limits.max_events));
 }
 
 Decoded DecodeJson(std::string_view body, const Limits& limits) {
   const int depth = JsonDepth(body);
-  if (depth < 0) return RequestRefusal("MALFORMED_BODY", "not valid JSON: brackets do not match");
+  if (depth < 0)
+    return RequestRefusal(RefusalCode::kMalformedBody, "not valid JSON: brackets do not match");
   if (depth > limits.max_json_depth) {
-    return RequestRefusal("MALFORMED_BODY", fmt::format("JSON nested deeper than the limit "
-                                                        "max_json_depth={}",
-                                                        limits.max_json_depth));
+    return RequestRefusal(RefusalCode::kMalformedBody,
+                          fmt::format("JSON nested deeper than the limit "
+                                      "max_json_depth={}",
+                                      limits.max_json_depth));
   }
   json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return RequestRefusal("MALFORMED_BODY", "not valid JSON");
+  if (doc.is_discarded()) return RequestRefusal(RefusalCode::kMalformedBody, "not valid JSON");
   Decoded d;
   if (doc.is_object()) {
     d.items.push_back(ReadEvent(doc, 0, limits));
     return d;
   }
   if (!doc.is_array()) {
-    return RequestRefusal("MALFORMED_BODY", "expected an event object or an array of events");
+    return RequestRefusal(RefusalCode::kMalformedBody,
+                          "expected an event object or an array of events");
   }
-  if (doc.empty()) return RequestRefusal("EMPTY_BATCH", "the batch holds no event");
+  if (doc.empty()) return RequestRefusal(RefusalCode::kEmptyBatch, "the batch holds no event");
   if (doc.size() > limits.max_events) return TooMany(limits);
   d.items.reserve(doc.size());
   for (size_t i = 0; i < doc.size(); ++i) d.items.push_back(ReadEvent(doc[i], i, limits));
@@ -403,14 +410,15 @@ Item DecodeLine(std::string_view line, size_t index, const Limits& limits) {
   const int depth = JsonDepth(line);
   if (depth < 0 || depth > limits.max_json_depth) {
     return Item{{},
-                Refusal{"MALFORMED_EVENT", EventPath(index),
+                Refusal{RefusalCode::kMalformedEvent, EventPath(index),
                         fmt::format("line {} is not a JSON object (or is nested "
                                     "deeper than max_json_depth={})",
                                     index + 1, limits.max_json_depth)}};
   }
   json doc = json::parse(line.begin(), line.end(), nullptr, false);
   if (doc.is_discarded()) {
-    return Item{{}, Refusal{"MALFORMED_EVENT", EventPath(index), "this line is not valid JSON"}};
+    return Item{
+        {}, Refusal{RefusalCode::kMalformedEvent, EventPath(index), "this line is not valid JSON"}};
   }
   return ReadEvent(doc, index, limits);
 }
@@ -431,16 +439,17 @@ Decoded DecodeNdjson(std::string_view body, const Limits& limits) {
     const size_t index = d.items.size();
     d.items.push_back(DecodeLine(line, index, limits));
   }
-  if (d.items.empty()) return RequestRefusal("EMPTY_BATCH", "the batch holds no event");
+  if (d.items.empty()) return RequestRefusal(RefusalCode::kEmptyBatch, "the batch holds no event");
   return d;
 }
 
 Decoded DecodeProtobuf(std::string_view body, const Limits& limits) {
   pilotage::v1::EventBatch batch;
   if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    return RequestRefusal("MALFORMED_BODY", "not a binary pilotage.v1.EventBatch");
+    return RequestRefusal(RefusalCode::kMalformedBody, "not a binary pilotage.v1.EventBatch");
   }
-  if (batch.events_size() == 0) return RequestRefusal("EMPTY_BATCH", "the batch holds no event");
+  if (batch.events_size() == 0)
+    return RequestRefusal(RefusalCode::kEmptyBatch, "the batch holds no event");
   if (static_cast<size_t>(batch.events_size()) > limits.max_events) return TooMany(limits);
   Decoded d;
   d.items.resize(batch.events_size());
@@ -449,7 +458,7 @@ Decoded DecodeProtobuf(std::string_view body, const Limits& limits) {
     event.Swap(batch.mutable_events(i));
     if (!event.GetReflection()->GetUnknownFields(event).empty()) {
       d.items[i].refusal =
-          Refusal{"UNKNOWN_FIELD", EventPath(i), "fields unknown to pilotage.v1.Event"};
+          Refusal{RefusalCode::kUnknownField, EventPath(i), "fields unknown to pilotage.v1.Event"};
     }
   }
   return d;
@@ -529,9 +538,9 @@ bool IsValidUtf8(std::string_view s) { return ValidUtf8(s); }
 
 Decoded DecodeBody(std::string_view body, Format format, const Limits& limits) {
   if (body.size() > limits.max_body_bytes) {
-    return RequestRefusal("BODY_TOO_LARGE", fmt::format("body larger than the limit "
-                                                        "max_body_bytes={}",
-                                                        limits.max_body_bytes));
+    return RequestRefusal(RefusalCode::kBodyTooLarge, fmt::format("body larger than the limit "
+                                                                  "max_body_bytes={}",
+                                                                  limits.max_body_bytes));
   }
   switch (format) {
     case Format::kJson:
@@ -541,7 +550,7 @@ Decoded DecodeBody(std::string_view body, Format format, const Limits& limits) {
     case Format::kProtobuf:
       return DecodeProtobuf(body, limits);
   }
-  return RequestRefusal("UNSUPPORTED_MEDIA_TYPE", "unknown format");
+  return RequestRefusal(RefusalCode::kUnsupportedMediaType, "unknown format");
 }
 
 }  // namespace pilotage::intake

@@ -40,11 +40,11 @@ std::optional<Refusal> Guard(const Message& m, const Limits& limits) {
                                                 : r->GetStringReference(m, f, &scratch);
         if (s.size() > limits.max_string_bytes) {
           return Refusal{
-              "STRING_TOO_LONG", where(i),
+              RefusalCode::kStringTooLong, where(i),
               fmt::format("longer than the limit max_string_bytes={}", limits.max_string_bytes)};
         }
         if (auto kind = LooksPersonal(s)) {
-          return Refusal{"PERSONAL_DATA", where(i),
+          return Refusal{RefusalCode::kPersonalData, where(i),
                          fmt::format("looks like {}: personal data is never accepted, send a "
                                      "pseudonym or a band",
                                      *kind)};
@@ -98,18 +98,19 @@ class Checker {
 
   void Required(bool present, std::string_view field) {
     if (!refusal && !present) {
-      refusal = Refusal{"MISSING_FIELD", At(field), "required"};
+      refusal = Refusal{RefusalCode::kMissingField, At(field), "required"};
     }
   }
   void Enum(int value, std::string_view field) {
     if (!refusal && value == 0) {
-      refusal = Refusal{"MISSING_FIELD", At(field), "required (UNSPECIFIED is not a value)"};
+      refusal =
+          Refusal{RefusalCode::kMissingField, At(field), "required (UNSPECIFIED is not a value)"};
     }
   }
   void Pseudonym(const std::string& value, std::string_view field) {
     Required(!value.empty(), field);
     if (!refusal && !IsValidPseudonym(value)) {
-      refusal = Refusal{"BAD_PSEUDONYM", At(field),
+      refusal = Refusal{RefusalCode::kBadPseudonym, At(field),
                         "a pseudonym is 8 to 64 characters of A-Z a-z 0-9 _ - with at least "
                         "one letter"};
     }
@@ -117,21 +118,21 @@ class Checker {
   void Id(const std::string& value, std::string_view field) {
     Required(!value.empty(), field);
     if (!refusal && !IsValidId(value)) {
-      refusal =
-          Refusal{"BAD_FORMAT", At(field), "an id is 1 to 64 characters of A-Z a-z 0-9 . _ : -"};
+      refusal = Refusal{RefusalCode::kBadFormat, At(field),
+                        "an id is 1 to 64 characters of A-Z a-z 0-9 . _ : -"};
     }
   }
   void Departement(const std::string& value, std::string_view field) {
     Required(!value.empty(), field);
     if (!refusal && !IsValidDepartement(value)) {
-      refusal = Refusal{"BAD_FORMAT", At(field),
+      refusal = Refusal{RefusalCode::kBadFormat, At(field),
                         "expected an INSEE département code: 01-95, 2A, 2B or 971-976"};
     }
   }
   void Range(int64_t value, int64_t lo, int64_t hi, std::string_view field) {
     if (!refusal && (value < lo || value > hi)) {
-      refusal =
-          Refusal{"OUT_OF_RANGE", At(field), fmt::format("must be between {} and {}", lo, hi)};
+      refusal = Refusal{RefusalCode::kOutOfRange, At(field),
+                        fmt::format("must be between {} and {}", lo, hi)};
     }
   }
   std::string At(std::string_view field) const { return fmt::format("{}.{}", base_, field); }
@@ -194,19 +195,19 @@ void CheckBody(const v1::Event& e, Checker& c) {
       c.Enum(b.wave(), "survey_answered.wave");
       c.Range(b.satisfaction(), 1, 10, "survey_answered.satisfaction");
       if (!c.refusal && b.wave() == v1::SurveyWave::END_OF_SERVICE && b.situation_improved()) {
-        c.refusal = Refusal{"BAD_FORMAT", c.At("survey_answered.situation_improved"),
+        c.refusal = Refusal{RefusalCode::kBadFormat, c.At("survey_answered.situation_improved"),
                             "asked in the SIX_MONTHS wave only"};
       }
       return;
     }
     case v1::Event::BODY_NOT_SET:
-      c.refusal = Refusal{"MISSING_FIELD", c.At("body"),
+      c.refusal = Refusal{RefusalCode::kMissingField, c.At("body"),
                           "an event needs one body: request_received, appointment_held, "
                           "appointment_missed, deliverable_issued, journey_closed or "
                           "survey_answered"};
       return;
     default:
-      c.refusal = Refusal{"EVENT_TYPE_NOT_ALLOWED", c.At("body"),
+      c.refusal = Refusal{RefusalCode::kEventTypeNotAllowed, c.At("body"),
                           "operators send activity events only; contract events are written by "
                           "pilots"};
       return;
@@ -247,27 +248,28 @@ std::optional<Refusal> ValidateEvent(v1::Event& event, size_t index, const Sende
   c.Required(!event.lot_id().empty(), "lot_id");
   if (c.refusal) return c.refusal;
   if (!event.operator_id().empty() && event.operator_id() != sender.operator_id) {
-    return Refusal{"OPERATOR_MISMATCH", c.At("operator_id"),
+    return Refusal{RefusalCode::kOperatorMismatch, c.At("operator_id"),
                    "differs from the operator of the token (leave it empty or send your own)"};
   }
   auto start = lots.contract_start.find(event.lot_id());
   if (start == lots.contract_start.end()) {
-    return Refusal{"UNKNOWN_LOT", c.At("lot_id"), "no such lot"};
+    return Refusal{RefusalCode::kUnknownLot, c.At("lot_id"), "no such lot"};
   }
   if (!sender.lots.contains(event.lot_id())) {
-    return Refusal{"LOT_NOT_ALLOWED", c.At("lot_id"), "this lot is not held by your operator"};
+    return Refusal{RefusalCode::kLotNotAllowed, c.At("lot_id"),
+                   "this lot is not held by your operator"};
   }
   c.Required(event.has_occurred_at(), "occurred_at");
   if (c.refusal) return c.refusal;
   const absl::Time occurred = absl::FromUnixSeconds(event.occurred_at().seconds()) +
                               absl::Nanoseconds(event.occurred_at().nanos());
   if (occurred > now + options.max_clock_skew) {
-    return Refusal{"FUTURE_TIMESTAMP", c.At("occurred_at"),
+    return Refusal{RefusalCode::kFutureTimestamp, c.At("occurred_at"),
                    fmt::format("in the future (more than {} ahead of the gateway's clock)",
                                absl::FormatDuration(options.max_clock_skew))};
   }
   if (occurred < start->second) {
-    return Refusal{"BEFORE_CONTRACT_START", c.At("occurred_at"),
+    return Refusal{RefusalCode::kBeforeContractStart, c.At("occurred_at"),
                    "before the start of the lot's contract"};
   }
   CheckBody(event, c);
@@ -277,7 +279,7 @@ std::optional<Refusal> ValidateEvent(v1::Event& event, size_t index, const Sende
     const absl::Time recorded = absl::FromUnixSeconds(event.recorded_at().seconds()) +
                                 absl::Nanoseconds(event.recorded_at().nanos());
     if (recorded > now + options.max_clock_skew) {
-      return Refusal{"FUTURE_TIMESTAMP", c.At("recorded_at"),
+      return Refusal{RefusalCode::kFutureTimestamp, c.At("recorded_at"),
                      "in the future (an event cannot have been recorded yet)"};
     }
     if (event.operator_id().empty()) event.set_operator_id(sender.operator_id);
@@ -331,7 +333,7 @@ void RefuseConflictingRepeats(std::vector<Item>& items) {
   const auto refuse = [&](size_t i, size_t other) {
     if (items[i].refusal) return;
     items[i].refusal = Refusal{
-        "CONFLICTING_EVENT_ID", fmt::format("events[{}].event_id", i),
+        RefusalCode::kConflictingEventId, fmt::format("events[{}].event_id", i),
         fmt::format("the same event_id as events[{}] with a different content: send one version "
                     "of an event per id (a correction needs an event id of its own)",
                     other)};

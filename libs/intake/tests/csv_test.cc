@@ -127,21 +127,21 @@ TEST(CsvDecode, QuotedCells) {
 TEST(CsvHeader, RefusesWhatTheLayoutDoesNotKnow) {
   const std::string base = "lot_id,date_rdv,beneficiary,appointment_id,level,modality,kind,";
   auto r = HeaderRefusal("appointment_held", base + "duration_minutes,departement,commentaire");
-  EXPECT_EQ(r.code, "UNKNOWN_FIELD");
+  EXPECT_EQ(r.code, intake::RefusalCode::kUnknownField);
   EXPECT_EQ(r.field, "commentaire");
   r = HeaderRefusal("appointment_held", base + "duration_minutes,departement,Nom");
-  EXPECT_EQ(r.code, "PERSONAL_DATA");
+  EXPECT_EQ(r.code, intake::RefusalCode::kPersonalData);
   EXPECT_EQ(r.field, "Nom");
   r = HeaderRefusal("appointment_held", base + "departement");
-  EXPECT_EQ(r.code, "MISSING_FIELD");
+  EXPECT_EQ(r.code, intake::RefusalCode::kMissingField);
   EXPECT_EQ(r.field, "duration_minutes");
   r = HeaderRefusal("appointment_held", base + "duration_minutes,departement,niveau");
-  EXPECT_EQ(r.code, "BAD_HEADER");
+  EXPECT_EQ(r.code, intake::RefusalCode::kBadHeader);
   EXPECT_EQ(r.field, "niveau");
   r = HeaderRefusal("appointment_held", "LOT-11,2024-03-04,ben-00000001,R-1,2,VIDEO,ONE_OFF,60,75");
-  EXPECT_EQ(r.code, "BAD_HEADER");
+  EXPECT_EQ(r.code, intake::RefusalCode::kBadHeader);
   r = HeaderRefusal("lot_awarded", "lot_id");
-  EXPECT_EQ(r.code, "BAD_FORMAT");
+  EXPECT_EQ(r.code, intake::RefusalCode::kBadFormat);
   EXPECT_EQ(r.field, "--type");
 }
 
@@ -173,7 +173,7 @@ TEST(CsvDecode, BadLinesNameTheirColumnAndCode) {
   for (const auto& c : cases) {
     auto item = d.Decode(c.line, c.at_end);
     ASSERT_TRUE(item.refusal) << c.line;
-    EXPECT_EQ(item.refusal->code, c.code) << c.line;
+    EXPECT_EQ(CodeName(item.refusal->code), c.code) << c.line;
     EXPECT_EQ(item.refusal->field, c.field) << c.line;
   }
 }
@@ -201,7 +201,7 @@ TEST(CsvDecode, ValidationRefusalsMapBackToTheColumn) {
     ASSERT_FALSE(item.refusal) << c.line << " " << item.refusal->message;
     auto refusal = ValidateEvent(item.event, 0, s, Lots(), kNow, {});
     ASSERT_TRUE(refusal) << c.line;
-    EXPECT_EQ(refusal->code, c.code) << c.line;
+    EXPECT_EQ(CodeName(refusal->code), c.code) << c.line;
     EXPECT_EQ(d.ColumnFor(refusal->field), c.column) << c.line << " " << refusal->field;
   }
 }
@@ -253,7 +253,7 @@ TEST(RecordedAt, TheGatewayOverwritesItTheImportKeepsIt) {
   auto future = d.Decode("LOT-11,2024-03-04,2024-06-02,ben-00000001,synthèse", false);
   auto r = ValidateEvent(future.event, 0, s, Lots(), kNow, import);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->code, "FUTURE_TIMESTAMP");
+  EXPECT_EQ(r->code, intake::RefusalCode::kFutureTimestamp);
   EXPECT_EQ(d.ColumnFor(r->field), "date_saisie");
 
   // Recorded before it occurred (a cancellation noted ahead): kept as is.
@@ -273,8 +273,9 @@ TEST(NdjsonLine, DecodesOneEventLikeTheGateway) {
   EXPECT_EQ(item.event.recorded_at().seconds(), 1709629200);
   auto bad = DecodeEventJson(R"({"event_id":"e-1","nom":"x"})", 0);
   ASSERT_TRUE(bad.refusal);
-  EXPECT_EQ(bad.refusal->code, "PERSONAL_DATA");
-  EXPECT_EQ(DecodeEventJson(R"({"event_id":)", 0).refusal->code, "MALFORMED_EVENT");
+  EXPECT_EQ(bad.refusal->code, intake::RefusalCode::kPersonalData);
+  EXPECT_EQ(DecodeEventJson(R"({"event_id":)", 0).refusal->code,
+            intake::RefusalCode::kMalformedEvent);
 }
 
 }  // namespace

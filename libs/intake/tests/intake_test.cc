@@ -233,14 +233,14 @@ TEST(Intake, RefusesEachBadInputWithItsCodeAndField) {
     auto d = ReviewJson(c.body());
     if (c.field.empty()) {
       ASSERT_TRUE(d.request_refusal.has_value());
-      EXPECT_EQ(d.request_refusal->code, c.code) << d.request_refusal->message;
+      EXPECT_EQ(CodeName(d.request_refusal->code), c.code) << d.request_refusal->message;
       continue;
     }
     ASSERT_FALSE(d.request_refusal)
         << d.request_refusal->code << ": " << d.request_refusal->message;
     ASSERT_EQ(d.items.size(), 1u);
     ASSERT_TRUE(d.items[0].refusal.has_value());
-    EXPECT_EQ(d.items[0].refusal->code, c.code) << d.items[0].refusal->message;
+    EXPECT_EQ(CodeName(d.items[0].refusal->code), c.code) << d.items[0].refusal->message;
     EXPECT_EQ(d.items[0].refusal->field, c.field);
   }
   EXPECT_GE(BadCases().size(), 30u);
@@ -270,14 +270,14 @@ TEST(Intake, NdjsonBadLineIsRefusedAlone) {
   auto d = Review(nd, Format::kNdjson, Idf(), Lots(), kNow);
   ASSERT_EQ(d.items.size(), 3u);
   EXPECT_FALSE(d.items[0].refusal);
-  EXPECT_EQ(d.items[1].refusal->code, "MALFORMED_EVENT");
+  EXPECT_EQ(d.items[1].refusal->code, intake::RefusalCode::kMalformedEvent);
   EXPECT_FALSE(d.items[2].refusal);
 }
 
 TEST(Intake, GarbageProtobufIsRefused) {
   auto d = Review(std::string("\xff\xff\xff\x01", 4), Format::kProtobuf, Idf(), Lots(), kNow);
   ASSERT_TRUE(d.request_refusal);
-  EXPECT_EQ(d.request_refusal->code, "MALFORMED_BODY");
+  EXPECT_EQ(d.request_refusal->code, intake::RefusalCode::kMalformedBody);
 }
 
 // One row of the guard's table: a value and the kind it must be flagged as
@@ -413,7 +413,7 @@ TEST(PersonalData, RefusedInTheFieldThatHoldsThem) {
     auto d = ReviewJson(e.dump());
     ASSERT_EQ(d.items.size(), 1u) << c.value;
     ASSERT_TRUE(d.items[0].refusal) << "accepted: " << c.value << " in " << c.pointer;
-    EXPECT_EQ(d.items[0].refusal->code, "PERSONAL_DATA") << c.value;
+    EXPECT_EQ(d.items[0].refusal->code, intake::RefusalCode::kPersonalData) << c.value;
     EXPECT_EQ(d.items[0].refusal->field, c.field) << c.value;
     EXPECT_EQ(d.items[0].refusal->message.find(c.value), std::string::npos) << c.value;
   }
@@ -444,7 +444,7 @@ TEST(Intake, RepeatedIdsSameContentAreMarkedDifferentContentRefused) {
                                {"", 5}};
   for (size_t i = 0; i < 7; ++i) {
     const auto& item = d.items[i];
-    EXPECT_EQ(item.refusal ? item.refusal->code : "", expected[i].code) << "events[" << i << "]";
+    EXPECT_EQ(item.refusal ? CodeName(item.refusal->code) : "", expected[i].code) << "events[" << i << "]";
     EXPECT_EQ(item.repeat_of, expected[i].repeat_of) << "events[" << i << "]";
   }
   EXPECT_EQ(d.items[0].refusal->field, "events[0].event_id");

@@ -33,12 +33,14 @@ std::string Quote(std::string_view s) {
 // topic): not when the id itself is at fault, except when it is only repeated
 // (it passed the guard and the format rule).
 bool EventIdEchoable(const intake::Refusal& refusal) {
-  if (refusal.code == "CONFLICTING_EVENT_ID") return true;
-  return refusal.code != "PERSONAL_DATA" && refusal.field.find(".event_id") == std::string::npos;
+  if (refusal.code == intake::RefusalCode::kConflictingEventId) return true;
+  return refusal.code != intake::RefusalCode::kPersonalData &&
+         refusal.field.find(".event_id") == std::string::npos;
 }
 
-json ErrorBody(std::string_view code, std::string_view field, std::string_view message) {
-  return json{{"error", {{"code", code}, {"field", field}, {"message", message}}}};
+json ErrorBody(intake::RefusalCode code, std::string_view field, std::string_view message) {
+  return json{
+      {"error", {{"code", intake::CodeName(code)}, {"field", field}, {"message", message}}}};
 }
 
 // A token bucket in events, refilled continuously.
@@ -143,7 +145,7 @@ class Gateway::Impl {
     // is rewritten here, and the refusal recorded when the token is good.
     routes.SetErrorHandler([this](const http::Request& req, http::Response& res) {
       if (res.status == 413 && res.body.empty()) {
-        const intake::Refusal refusal{"BODY_TOO_LARGE", "",
+        const intake::Refusal refusal{intake::RefusalCode::kBodyTooLarge, "",
                                       fmt::format("body larger than the limit max_body_bytes={}",
                                                   options_.validation.limits.max_body_bytes)};
         SetJson(res, 413, ErrorBody(refusal.code, refusal.field, refusal.message));
@@ -154,7 +156,9 @@ class Gateway::Impl {
       } else if (res.body.empty()) {
         SetJson(
             res, res.status,
-            ErrorBody(res.status == 404 ? "NOT_FOUND" : "HTTP_ERROR", "",
+            ErrorBody(res.status == 404 ? intake::RefusalCode::kNotFound
+                                        : intake::RefusalCode::kHttpError,
+                      "",
                       res.reason.empty() ? fmt::format("HTTP status {}", res.status) : res.reason));
       }
     });
@@ -212,8 +216,9 @@ class Gateway::Impl {
   }
 
   // Refusals of a whole request are counted, not written: they carry no event.
-  void CountRefusal(const std::string& operator_id, const std::string& code) {
-    refusals_->Add({{"operator", operator_id}, {"reason", code}}).Increment();
+  void CountRefusal(const std::string& operator_id, intake::RefusalCode code) {
+    refusals_->Add({{"operator", operator_id}, {"reason", std::string(intake::CodeName(code))}})
+        .Increment();
   }
 
   // The operator of the request's bearer token, if it is known and not revoked.
@@ -231,9 +236,9 @@ class Gateway::Impl {
     if (op == nullptr) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
       SetJson(res, 401,
-              ErrorBody("UNAUTHENTICATED", "Authorization",
+              ErrorBody(intake::RefusalCode::kUnauthenticated, "Authorization",
                         "send 'Authorization: Bearer <token>' with a valid, unrevoked token"));
-      CountRefusal("unknown", "UNAUTHENTICATED");
+      CountRefusal("unknown", intake::RefusalCode::kUnauthenticated);
     }
     return op;
   }
@@ -246,10 +251,10 @@ class Gateway::Impl {
     auto format = intake::FormatFromContentType(req.header("Content-Type"));
     if (!format.ok()) {
       SetJson(res, 415,
-              ErrorBody("UNSUPPORTED_MEDIA_TYPE", "Content-Type",
+              ErrorBody(intake::RefusalCode::kUnsupportedMediaType, "Content-Type",
                         std::string(format.status().message())));
       WriteRejection(operator_id, nullptr,
-                     intake::Refusal{"UNSUPPORTED_MEDIA_TYPE", "Content-Type",
+                     intake::Refusal{intake::RefusalCode::kUnsupportedMediaType, "Content-Type",
                                      std::string(format.status().message())},
                      absl::Now());
       return;
@@ -257,9 +262,9 @@ class Gateway::Impl {
     auto clock = Now(req);
     if (!clock.ok()) {
       SetJson(res, 400,
-              ErrorBody("BAD_REPLAY_TIME", std::string(kReplayTimeHeader),
+              ErrorBody(intake::RefusalCode::kBadReplayTime, std::string(kReplayTimeHeader),
                         std::string(clock.status().message())));
-      CountRefusal(operator_id, "BAD_REPLAY_TIME");
+      CountRefusal(operator_id, intake::RefusalCode::kBadReplayTime);
       return;
     }
     const absl::Time now = *clock;
@@ -267,7 +272,10 @@ class Gateway::Impl {
         intake::Review(req.body, *format, op->sender, config_.lots, now, options_.validation);
     if (decoded.request_refusal) {
       const auto& r = *decoded.request_refusal;
-      const int status = r.code == "BODY_TOO_LARGE" || r.code == "BATCH_TOO_LARGE" ? 413 : 400;
+      const int status = r.code == intake::RefusalCode::kBodyTooLarge ||
+                                 r.code == intake::RefusalCode::kBatchTooLarge
+                             ? 413
+                             : 400;
       SetJson(res, status, ErrorBody(r.code, r.field, r.message));
       WriteRejection(operator_id, nullptr, r, now);
       return;
@@ -277,7 +285,7 @@ class Gateway::Impl {
     const double cost = static_cast<double>(decoded.items.size());
     if (cost > op->rate.burst) {
       const intake::Refusal refusal{
-          "BATCH_OVER_BURST", "",
+          intake::RefusalCode::kBatchOverBurst, "",
           fmt::format("a batch of {} events is larger than the operator's burst of {} events: "
                       "send batches of at most {} events",
                       decoded.items.size(), op->rate.burst,
@@ -289,10 +297,10 @@ class Gateway::Impl {
     if (auto wait = buckets_.at(operator_id)->Take(cost, std::chrono::steady_clock::now())) {
       res.set_header("Retry-After", std::to_string(std::max(1, *wait)));
       SetJson(res, 429,
-              ErrorBody("RATE_LIMITED", "",
+              ErrorBody(intake::RefusalCode::kRateLimited, "",
                         fmt::format("over the operator's rate limit of {} events/s (burst {})",
                                     op->rate.events_per_s, op->rate.burst)));
-      CountRefusal(operator_id, "RATE_LIMITED");
+      CountRefusal(operator_id, intake::RefusalCode::kRateLimited);
       return;
     }
 
@@ -309,9 +317,9 @@ class Gateway::Impl {
       auto& item = decoded.items[i];
       if (item.refusal) {
         ++refused;
-        forbidden = forbidden || item.refusal->code == "LOT_NOT_ALLOWED" ||
-                    item.refusal->code == "OPERATOR_MISMATCH" ||
-                    item.refusal->code == "EVENT_TYPE_NOT_ALLOWED";
+        forbidden = forbidden || item.refusal->code == intake::RefusalCode::kLotNotAllowed ||
+                    item.refusal->code == intake::RefusalCode::kOperatorMismatch ||
+                    item.refusal->code == intake::RefusalCode::kEventTypeNotAllowed;
         WriteRejection(operator_id, &item.event, *item.refusal, now);
         continue;
       }
@@ -344,7 +352,7 @@ class Gateway::Impl {
                        R"({{"index":{},"event_id":{},"status":"refused","error":{{"code":{},)"
                        R"("field":{},"message":{}}}}})",
                        i, Quote(EventIdEchoable(*item.refusal) ? item.event.event_id() : ""),
-                       Quote(item.refusal->code), Quote(item.refusal->field),
+                       Quote(intake::CodeName(item.refusal->code)), Quote(item.refusal->field),
                        Quote(item.refusal->message));
         continue;
       }
@@ -413,19 +421,21 @@ class Gateway::Impl {
   void WriteRejection(const std::string& operator_id, const pilotage::v1::Event* event,
                       const intake::Refusal& refusal, absl::Time now) {
     CountRefusal(operator_id, refusal.code);
-    spdlog::debug("operator {}: refused {} at {}", operator_id, refusal.code, refusal.field);
+    spdlog::debug("operator {}: refused {} at {}", operator_id, intake::CodeName(refusal.code),
+                  refusal.field);
     pilotage::v1::Rejection rejection;
     rejection.set_operator_id(operator_id);
     // Ids are echoed only when they were not at fault and passed the guard.
-    const bool values_safe = refusal.code != "PERSONAL_DATA" && refusal.code != "STRING_TOO_LONG" &&
-                             refusal.code != "BAD_FORMAT";
+    const bool values_safe = refusal.code != intake::RefusalCode::kPersonalData &&
+                             refusal.code != intake::RefusalCode::kStringTooLong &&
+                             refusal.code != intake::RefusalCode::kBadFormat;
     if (event != nullptr && values_safe) {
       if (EventIdEchoable(refusal)) rejection.set_event_id(event->event_id());
       if (refusal.field.find(".lot_id") == std::string::npos) {
         rejection.set_lot_id(event->lot_id());
       }
     }
-    rejection.set_reason(refusal.code);
+    rejection.set_reason(std::string(intake::CodeName(refusal.code)));
     rejection.set_field(refusal.field);
     rejection.set_message(refusal.message);
     rejection.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(now));

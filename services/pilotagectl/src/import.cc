@@ -156,12 +156,13 @@ class LineChecker {
     } else {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (!intake::IsValidUtf8(line)) {
-        c.refusal = intake::Refusal{"NOT_UTF8", "", "not valid UTF-8 (export the file in UTF-8)"};
+        c.refusal = intake::Refusal{intake::RefusalCode::kNotUtf8, "",
+                                    "not valid UTF-8 (export the file in UTF-8)"};
         return c;
       }
       item = intake::DecodeEventJson(line, 0, validation_.limits);
-      if (item.refusal && at_end && item.refusal->code == "MALFORMED_EVENT") {
-        item.refusal = intake::Refusal{"TRUNCATED_LINE", "",
+      if (item.refusal && at_end && item.refusal->code == intake::RefusalCode::kMalformedEvent) {
+        item.refusal = intake::Refusal{intake::RefusalCode::kTruncatedLine, "",
                                        "the file ends inside this line (not a whole JSON "
                                        "object): the export was cut"};
       }
@@ -221,13 +222,13 @@ class Report {
 
   void Refused(int64_t line, const intake::Refusal& r) {
     out_ << fmt::format("ligne {}{} : {} — {}\n", line,
-                        r.field.empty() ? "" : fmt::format(", champ {}", r.field), r.code,
-                        r.message);
+                        r.field.empty() ? "" : fmt::format(", champ {}", r.field),
+                        intake::CodeName(r.code), r.message);
     if (json_.is_open()) {
       json_ << (first_ ? "\n  " : ",\n  ")
             << nlohmann::json{{"line", line},
                               {"field", r.field},
-                              {"code", r.code},
+                              {"code", intake::CodeName(r.code)},
                               {"message", r.message}}
                    .dump();
       first_ = false;
@@ -524,7 +525,7 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
         auto [it, first] = ids_in_file.try_emplace(projection::DedupCache::IdHash(id_key), seen);
         if (!first && it->second.content != seen.content) {
           c.refusal = intake::Refusal{
-              "CONFLICTING_EVENT_ID", csv ? "" : "event_id",
+              intake::RefusalCode::kConflictingEventId, csv ? "" : "event_id",
               fmt::format("same event_id as line {}, with a different content", it->second.line)};
         } else if (!first) {
           repeated = true;
@@ -571,7 +572,8 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     }
     progress.Finish(reader.bytes());
     if (!file_refusal && csv && reader.number() == 0) {
-      file_refusal = intake::Refusal{"BAD_HEADER", "", "empty file: the header row is required"};
+      file_refusal = intake::Refusal{intake::RefusalCode::kBadHeader, "",
+                                     "empty file: the header row is required"};
       report.Refused(1, *file_refusal);
     }
     summary.sha256 = reader.Digest();
@@ -619,7 +621,8 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
     finish("refused");
     out << "Résultat : fichier refusé en entier (ligne d'en-tête), rien n'a été écrit.\n";
     return absl::InvalidArgumentError(fmt::format(
-        "{}: header refused ({}{}: {})", options.file.string(), file_refusal->code,
+        "{}: header refused ({}{}: {})", options.file.string(),
+        intake::CodeName(file_refusal->code),
         file_refusal->field.empty() ? "" : " " + file_refusal->field, file_refusal->message));
   }
   if (summary.lines == 0) {

@@ -24,7 +24,7 @@
 //     NIR or a phone number), so that importing the same line again gives
 //     the same id.
 //
-// Refusals use the codes of intake.h plus kCsvRefusalCodes; their `field` is
+// Refusals use the codes of intake.h plus kFileLineCodes (refusal.h); their `field` is
 // the column as written in the header (empty for the whole line).
 
 #include <memory>
@@ -37,14 +37,6 @@
 #include "pilotage/intake/intake.h"
 
 namespace pilotage::intake {
-
-// Codes only a CSV (or NDJSON) file produces, beside kRefusalCodes:
-//   DUPLICATE_HEADER  a data line that repeats the header row
-//   TRUNCATED_LINE    the file ends inside this line (fewer columns, open quote)
-//   NOT_UTF8          the line is not valid UTF-8
-//   BAD_HEADER        the first line is not a header row of the layout
-inline constexpr std::string_view kCsvRefusalCodes[] = {"DUPLICATE_HEADER", "TRUNCATED_LINE",
-                                                        "NOT_UTF8", "BAD_HEADER"};
 
 // The six activity event types, by their field name in the Event oneof
 // ("request_received", …, "survey_answered").

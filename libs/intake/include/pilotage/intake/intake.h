@@ -8,15 +8,7 @@
 //
 // Must never include: httplib, librdkafka, RocksDB.
 //
-// Refusal codes are stable machine strings (see docs/api/ingest.openapi.yaml):
-//   whole request: MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE, BODY_TOO_LARGE,
-//                  BATCH_TOO_LARGE, EMPTY_BATCH
-//   one event:     MALFORMED_EVENT, UNKNOWN_FIELD, WRONG_TYPE, UNKNOWN_ENUM,
-//                  BAD_TIMESTAMP, MULTIPLE_BODIES, STRING_TOO_LONG, MISSING_FIELD,
-//                  BAD_FORMAT, BAD_PSEUDONYM, OUT_OF_RANGE, FUTURE_TIMESTAMP,
-//                  BEFORE_CONTRACT_START, UNKNOWN_LOT, LOT_NOT_ALLOWED,
-//                  OPERATOR_MISMATCH, EVENT_TYPE_NOT_ALLOWED, PERSONAL_DATA,
-//                  CONFLICTING_EVENT_ID
+// Refusal codes are stable machine strings (refusal.h, docs/api/ingest.openapi.yaml).
 // A refusal never carries the refused value: its message names the field and
 // the rule, so that it can be logged and written to pilotage.rejected.v1.
 
@@ -30,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "pilotage/intake/refusal.h"
 #include "pilotage/v1/event.pb.h"
 
 namespace pilotage::intake {
@@ -61,7 +54,7 @@ struct Limits {
 // with proto field names (e.g. "events[3].request_received.profile.age_band";
 // empty for the whole request) and an English sentence without the value.
 struct Refusal {
-  std::string code;
+  RefusalCode code;
   std::string field;
   std::string message;
 };
@@ -148,20 +141,6 @@ void RefuseConflictingRepeats(std::vector<Item>& items);
 // judged by RefuseConflictingRepeats).
 Decoded Review(std::string_view body, Format format, const Sender& sender, const LotCalendar& lots,
                absl::Time now, const ValidationOptions& options = {});
-
-// Every refusal code this library produces, for documentation checks.
-inline constexpr std::string_view kRefusalCodes[] = {"MALFORMED_BODY",    "UNSUPPORTED_MEDIA_TYPE",
-                                                     "BODY_TOO_LARGE",    "BATCH_TOO_LARGE",
-                                                     "EMPTY_BATCH",       "MALFORMED_EVENT",
-                                                     "UNKNOWN_FIELD",     "WRONG_TYPE",
-                                                     "UNKNOWN_ENUM",      "BAD_TIMESTAMP",
-                                                     "MULTIPLE_BODIES",   "STRING_TOO_LONG",
-                                                     "MISSING_FIELD",     "BAD_FORMAT",
-                                                     "BAD_PSEUDONYM",     "OUT_OF_RANGE",
-                                                     "FUTURE_TIMESTAMP",  "BEFORE_CONTRACT_START",
-                                                     "UNKNOWN_LOT",       "LOT_NOT_ALLOWED",
-                                                     "OPERATOR_MISMATCH", "EVENT_TYPE_NOT_ALLOWED",
-                                                     "PERSONAL_DATA",     "CONFLICTING_EVENT_ID"};
 
 // Whether a field or column name says personal data ("nom", "email", "nir",
 // "telephone", "adresse", "employeur", … compared case-insensitively).
