@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gives each pilotage component only what it needs on the broker (StandardAuthorizer; decision
-# 0027, docs/operations.md "Kafka principals and ACLs"). Idempotent: adding an ACL twice is a no-op.
+# 0032, docs/operations.md "Kafka principals and ACLs"). Idempotent: adding an ACL twice is a no-op.
 # Usage: deploy/kafka/acls.sh --bootstrap-server HOST:PORT --command-config FILE [--dry-run]
 #          [--gateway USER] [--projector USER] [--penalty-job USER] [--query USER] [--pilot USER]...
 #   --command-config  Kafka's tool settings of a super user (or one allowed to Alter the cluster).

@@ -10,6 +10,7 @@
 
 #include "CLI/CLI.hpp"
 #include "pilotage/access/access.h"
+#include "pilotage/domain/calendar.h"
 #include "pilotage/http/options.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/query/query.h"
@@ -79,6 +80,19 @@ int main(int argc, char** argv) {
   serve->add_option("--topics", options.topics, "topics the projector folds (for its lag)")
       ->delimiter(',')
       ->capture_default_str();
+  int end_offsets_ms = static_cast<int>(options.end_offsets_interval.count());
+  serve
+      ->add_option("--end-offsets-ms", end_offsets_ms,
+                   "how often Kafka's end offsets are asked for (lag, /readyz)")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  serve
+      ->add_option("--ready-max-lag", options.ready_max_lag,
+                   "/readyz answers 503 when a partition lags more than this many events "
+                   "(at least 1: a trailing transaction marker counts 1)")
+      ->envname("PILOTAGE_QUERY_READY_MAX_LAG")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->capture_default_str();
   serve
       ->add_option("--web-dir", web_dir,
                    "the built dashboard (default: ../web/query beside the binary, if built)")
@@ -86,6 +100,10 @@ int main(int argc, char** argv) {
   serve->add_option("--secondary-dir", secondary_dir,
                     "the RocksDB secondary's own directory (default: a temporary one)");
   serve->add_option("--port-file", port_file, "write the bound port to this file once listening");
+  std::string today;
+  serve->add_option("--today", today,
+                    "judge closings and deadlines as on this day, YYYY-MM-DD (demonstrations, "
+                    "tests; default: each answer's Europe/Paris day)");
 
   app.add_subcommand("hash-token",
                      "print the SHA-256 of the token read on stdin, for the tokens file");
@@ -106,7 +124,17 @@ int main(int argc, char** argv) {
   options.answer_cache_bytes = static_cast<size_t>(answer_cache_mib) << 20;
   options.secondary_dir = secondary_dir;
   options.catch_up = std::chrono::milliseconds(catch_up_ms);
+  options.end_offsets_interval = std::chrono::milliseconds(end_offsets_ms);
   options.web_dir = web_dir.empty() ? DefaultWebDir() : std::filesystem::path(web_dir);
+  if (!today.empty()) {
+    auto day = pilotage::domain::ParseDay(today);
+    if (!day.ok()) {
+      return pilotage::service::Fail(
+          "pilotage-query",
+          absl::InvalidArgumentError("--today: " + std::string(day.status().message())));
+    }
+    options.today = *day;
+  }
   auto tokens = pilotage::access::AccessTable::Load(tokens_path);
   if (!tokens.ok()) return pilotage::service::Fail("pilotage-query", tokens.status());
   auto service = pilotage::query::QueryService::Create(options, std::move(*tokens));

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -72,6 +74,18 @@ absl::StatusOr<absl::TimeZone> ParisTimeZone() {
   static const absl::StatusOr<absl::TimeZone>* const kZone =
       new absl::StatusOr<absl::TimeZone>(internal::LoadNamedTimeZone(kParisTimeZoneName));
   return *kZone;
+}
+
+const absl::TimeZone& Paris() {
+  static const absl::TimeZone kZone = [] {
+    absl::StatusOr<absl::TimeZone> zone = ParisTimeZone();
+    if (!zone.ok()) {
+      std::fprintf(stderr, "pilotage: %s\n", std::string(zone.status().message()).c_str());
+      std::abort();
+    }
+    return *zone;
+  }();
+  return kZone;
 }
 
 absl::StatusOr<absl::CivilDay> ParisDay(absl::Time instant) {

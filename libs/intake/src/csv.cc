@@ -10,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include "pilotage/domain/calendar.h"
+
 namespace pilotage::intake {
 namespace {
 
@@ -355,7 +357,7 @@ std::optional<absl::Time> ParseCsvTime(std::string_view s) {
       civil.minute() != mi || civil.second() != sec || sec > 59) {
     return std::nullopt;  // 2024-02-30, 25:00 and the like
   }
-  if (pos == s.size()) return absl::FromCivil(civil, ParisZone());
+  if (pos == s.size()) return absl::FromCivil(civil, domain::Paris());
   if (s.size() == 10) return std::nullopt;
   const std::string_view zone = s.substr(pos);
   if (zone == "Z" || zone == "z") return absl::FromCivil(civil, absl::UTCTimeZone());

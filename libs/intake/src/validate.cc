@@ -11,6 +11,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "pilotage/domain/calendar.h"
 #include "pilotage/intake/intake.h"
 
 namespace pilotage::intake {
@@ -216,19 +217,10 @@ void CheckBody(const v1::Event& e, Checker& c) {
 
 }  // namespace
 
-const absl::TimeZone& ParisZone() {
-  static const absl::TimeZone kParis = [] {
-    absl::TimeZone tz;
-    if (!absl::LoadTimeZone("Europe/Paris", &tz)) tz = absl::FixedTimeZone(3600);
-    return tz;
-  }();
-  return kParis;
-}
-
 absl::StatusOr<absl::Time> ContractStart(std::string_view date) {
   absl::Time t;
   std::string error;
-  if (!absl::ParseTime("%Y-%m-%d", std::string(date), ParisZone(), &t, &error)) {
+  if (!absl::ParseTime("%Y-%m-%d", std::string(date), domain::Paris(), &t, &error)) {
     return absl::InvalidArgumentError(
         fmt::format("contract start date '{}' is not YYYY-MM-DD", std::string(date)));
   }

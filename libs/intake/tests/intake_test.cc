@@ -444,7 +444,8 @@ TEST(Intake, RepeatedIdsSameContentAreMarkedDifferentContentRefused) {
                                {"", 5}};
   for (size_t i = 0; i < 7; ++i) {
     const auto& item = d.items[i];
-    EXPECT_EQ(item.refusal ? CodeName(item.refusal->code) : "", expected[i].code) << "events[" << i << "]";
+    EXPECT_EQ(item.refusal ? CodeName(item.refusal->code) : "", expected[i].code)
+        << "events[" << i << "]";
     EXPECT_EQ(item.repeat_of, expected[i].repeat_of) << "events[" << i << "]";
   }
   EXPECT_EQ(d.items[0].refusal->field, "events[0].event_id");

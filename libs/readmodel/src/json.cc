@@ -21,6 +21,45 @@ std::string FrenchDay(const std::string& day) {
   return d.ok() ? domain::FrenchDate(*d) : day;
 }
 
+// One action of ActionRowsJson.
+nlohmann::json ActionRowJson(const ActionReport& r) {
+  const sv1::ActionRecord& a = r.record;
+  std::string label;
+  switch (r.state) {
+    case ActionState::kOpen:
+      label = "ouverte";
+      break;
+    case ActionState::kOverdue:
+      label = fmt::format("en retard de {} jour(s)", r.days_late);
+      break;
+    case ActionState::kClosed:
+      label = fmt::format("clôturée le {}", FrenchDay(a.closed().closed_on()));
+      break;
+    case ActionState::kClosedLate:
+      label = fmt::format("clôturée le {}, {} jour(s) après l'échéance",
+                          FrenchDay(a.closed().closed_on()), r.days_late);
+      break;
+  }
+  return {{"action_id", a.opened().action_id()},
+          {"kpi_id", a.opened().kpi_id()},
+          {"finding", a.opened().finding()},
+          {"period", a.opened().period()},
+          {"due_date", a.opened().due_date()},
+          {"description", a.opened().description()},
+          {"opened_by", a.opened().opened_by()},
+          {"closed_on", a.closed().closed_on()},
+          {"evidence", a.closed().evidence()},
+          {"state", std::string(ActionStateName(r.state))},
+          {"state_label", label},
+          {"days_late", r.days_late}};
+}
+
+// The French label of a period text, or the text when it does not parse.
+std::string PeriodLabel(const std::string& text) {
+  auto p = domain::Period::Parse(text);
+  return p.ok() ? p->FrenchLabel() : text;
+}
+
 }  // namespace
 
 nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& r) {
@@ -124,37 +163,7 @@ absl::StatusOr<nlohmann::json> PenaltyLedgerJson(const LotSteering& lot, absl::C
 
 nlohmann::json ActionRowsJson(const ActionsReport& report) {
   nlohmann::json actions = nlohmann::json::array();
-  for (const ActionReport& r : report.actions) {
-    const sv1::ActionRecord& a = r.record;
-    std::string label;
-    switch (r.state) {
-      case ActionState::kOpen:
-        label = "ouverte";
-        break;
-      case ActionState::kOverdue:
-        label = fmt::format("en retard de {} jour(s)", r.days_late);
-        break;
-      case ActionState::kClosed:
-        label = fmt::format("clôturée le {}", FrenchDay(a.closed().closed_on()));
-        break;
-      case ActionState::kClosedLate:
-        label = fmt::format("clôturée le {}, {} jour(s) après l'échéance",
-                            FrenchDay(a.closed().closed_on()), r.days_late);
-        break;
-    }
-    actions.push_back({{"action_id", a.opened().action_id()},
-                       {"kpi_id", a.opened().kpi_id()},
-                       {"finding", a.opened().finding()},
-                       {"period", a.opened().period()},
-                       {"due_date", a.opened().due_date()},
-                       {"description", a.opened().description()},
-                       {"opened_by", a.opened().opened_by()},
-                       {"closed_on", a.closed().closed_on()},
-                       {"evidence", a.closed().evidence()},
-                       {"state", std::string(ActionStateName(r.state))},
-                       {"state_label", label},
-                       {"days_late", r.days_late}});
-  }
+  for (const ActionReport& r : report.actions) actions.push_back(ActionRowJson(r));
   return actions;
 }
 
@@ -214,6 +223,51 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
           {"issued", c.issued.has_value()},
           {"issued_net_amount_cents",
            c.issued ? c.issued->statement().net_amount_cents() : int64_t{0}}};
+}
+
+nlohmann::json QuarterCalendarJson(const QuarterCalendar& calendar) {
+  nlohmann::json quarters = nlohmann::json::array();
+  for (const auto& q : calendar.quarters) {
+    quarters.push_back({{"period", q.quarter.ToString()},
+                        {"period_label", q.quarter.FrenchLabel()},
+                        {"closing_day", domain::FormatDay(q.closing_day)},
+                        {"closed", q.closed}});
+  }
+  return quarters;
+}
+
+nlohmann::json PendingReportJson(const PendingReport& report, absl::CivilDay on) {
+  nlohmann::json penalties = nlohmann::json::array();
+  for (const auto& r : report.penalties) {
+    const auto& p = r.procedure;
+    penalties.push_back({{"lot", r.lot_id},
+                         {"penalty_id", p.proposal.penalty_id()},
+                         {"period", p.proposal.period()},
+                         {"period_label", PeriodLabel(p.proposal.period())},
+                         {"rule_id", p.proposal.rule_id()},
+                         {"rule_label", r.rule_label},
+                         {"kpi_id", r.kpi_id},
+                         {"kpi_label", r.kpi_label},
+                         {"action_id", p.proposal.action_id()},
+                         {"amount_cents", p.proposal.amount_cents()},
+                         {"explanation", p.proposal.explanation()},
+                         {"state", std::string(domain::PenaltyStateName(p.state))},
+                         {"state_label", std::string(domain::PenaltyStateFrenchLabel(p.state))},
+                         {"proposed_on", domain::FormatDay(p.proposed_on)},
+                         {"observation_deadline", domain::FormatDay(p.deadline)},
+                         {"observations_on", DayOrEmpty(p.observations_on)},
+                         {"decision_from", domain::FormatDay(r.decision_from)},
+                         {"past_deadline_undecided", p.PastDeadlineUndecided(on)}});
+  }
+  nlohmann::json actions = nlohmann::json::array();
+  for (const auto& r : report.actions) {
+    nlohmann::json row = ActionRowJson(r.action);
+    row["lot"] = r.lot_id;
+    row["kpi_label"] = r.kpi_label;
+    row["period_label"] = PeriodLabel(r.action.record.opened().period());
+    actions.push_back(std::move(row));
+  }
+  return {{"on", domain::FormatDay(on)}, {"penalties", penalties}, {"actions", actions}};
 }
 
 }  // namespace pilotage::readmodel

@@ -1,5 +1,7 @@
 #include "pilotage/readmodel/reports.h"
 
+#include <algorithm>
+
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
@@ -8,6 +10,34 @@ namespace pilotage::readmodel {
 namespace {
 
 namespace sv1 = ::pilotage::store::v1;
+
+// The earliest and latest day of a request or appointment of `facts`, folded
+// into `first` and `last`.
+void ActivitySpan(const domain::LotFacts& facts, std::optional<absl::CivilDay>* first,
+                  std::optional<absl::CivilDay>* last) {
+  auto fold = [&](const std::string& text) {
+    auto d = domain::ParseDay(text);
+    if (!d.ok()) return;
+    if (!*first || *d < **first) *first = *d;
+    if (!*last || *d > **last) *last = *d;
+  };
+  for (const auto& j : facts.journeys) {
+    for (const auto& r : j.requests()) fold(r.day());
+    for (const auto& a : j.appointments()) fold(a.day());
+  }
+}
+
+// The label of KPI `id` in the latest version of `terms` defining it.
+std::string KpiLabel(const domain::TermsHistory& history, const std::string& id) {
+  if (id.empty()) return "";
+  auto versions = history.Versions();
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    for (const auto& k : (*it)->kpis()) {
+      if (k.id() == id) return k.label();
+    }
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -121,6 +151,66 @@ absl::StatusOr<StatementReport> ComputeStatementReport(const LotSteering& lot,
   if (!statement.ok()) return statement.status();
   out.statement = std::move(*statement);
   return out;
+}
+
+QuarterCalendar QuartersOn(const std::vector<const LotReadModel*>& lots, absl::CivilDay today) {
+  QuarterCalendar out;
+  std::optional<absl::CivilDay> first, last;
+  for (const LotReadModel* lot : lots) ActivitySpan(lot->facts, &first, &last);
+  if (!first) return out;
+  const domain::Period current = domain::Period::QuarterOf(today);
+  // Activity dated after today (a clock behind the operators') does not
+  // offer quarters not started.
+  domain::Period latest = std::min(domain::Period::QuarterOf(*last), current);
+  domain::Period quarter = std::min(domain::Period::QuarterOf(*first), current);
+  std::vector<domain::TermsHistory> histories;
+  histories.reserve(lots.size());
+  for (const LotReadModel* lot : lots) histories.push_back(HistoryOf(lot->terms, nullptr));
+  for (;; quarter = quarter.Next()) {
+    QuarterStanding standing{.quarter = quarter, .closing_day = quarter.LastDay()};
+    for (size_t i = 0; i < lots.size(); ++i) {
+      auto terms = histories[i].TermsFor(lots[i]->facts.lot_id, quarter);
+      if (!terms.ok()) continue;
+      standing.closing_day = std::max(standing.closing_day,
+                                      quarter.ClosingDay((*terms)->delays().closing_grace_days()));
+    }
+    standing.closed = today >= standing.closing_day;
+    if (standing.closed && quarter <= latest) out.landing = quarter;
+    out.quarters.push_back(standing);
+    if (quarter == current) break;
+  }
+  if (!out.landing) out.landing = latest;
+  std::reverse(out.quarters.begin(), out.quarters.end());
+  return out;
+}
+
+absl::Status AddPending(const LotSteering& lot, absl::CivilDay on, PendingReport* report) {
+  auto procedures = PenaltyProcedures(*lot.steering, *lot.history, nullptr);
+  if (!procedures.ok()) return procedures.status();
+  for (auto& p : *procedures) {
+    if (p.decided()) continue;
+    PendingPenalty row{.lot_id = lot.lot_id, .decision_from = p.deadline + 1};
+    if (p.observations_on) row.decision_from = std::min(row.decision_from, *p.observations_on);
+    if (const auto* terms = lot.history->Find(p.proposal.terms_version())) {
+      for (const auto& rule : terms->penalty_rules()) {
+        if (rule.id() != p.proposal.rule_id()) continue;
+        row.rule_label = rule.label();
+        row.kpi_id = rule.kpi_id();
+        for (const auto& k : terms->kpis()) {
+          if (k.id() == rule.kpi_id()) row.kpi_label = k.label();
+        }
+      }
+    }
+    row.procedure = std::move(p);
+    report->penalties.push_back(std::move(row));
+  }
+  for (auto& a : ReportActions(*lot.steering, on).actions) {
+    if (a.state != ActionState::kOpen && a.state != ActionState::kOverdue) continue;
+    std::string label = KpiLabel(*lot.history, a.record.opened().kpi_id());
+    report->actions.push_back(
+        {.lot_id = lot.lot_id, .action = std::move(a), .kpi_label = std::move(label)});
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace pilotage::readmodel

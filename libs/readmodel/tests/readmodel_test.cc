@@ -271,6 +271,143 @@ TEST(ReportActions, StatesAndDaysLateAsOfTheDayAsked) {
   EXPECT_EQ(rows[3]["state"], "OPEN");
 }
 
+// A lot under the penalty tests' terms (15 days of grace) with a request and
+// an appointment on each of `days`.
+LotReadModel LotWithActivity(const std::string& lot_id, const std::vector<std::string>& days) {
+  LotReadModel lot;
+  lot.facts.lot_id = lot_id;
+  lot.terms.push_back(GoodTerms("2024.1", "2024-01-02"));
+  for (const auto& day : days) {
+    auto& journey = lot.facts.journeys.emplace_back();
+    journey.add_requests()->set_day(day);
+    journey.add_appointments()->set_day(day);
+  }
+  return lot;
+}
+
+std::vector<std::string> QuarterTexts(const QuarterCalendar& calendar) {
+  std::vector<std::string> out;
+  for (const auto& q : calendar.quarters) out.push_back(q.quarter.ToString());
+  return out;
+}
+
+TEST(QuartersOn, LandsOnTheLastClosedQuarterAndOffersNoQuarterNotStarted) {
+  const LotReadModel lot = LotWithActivity("LOT-A", {"2024-02-10", "2024-05-20"});
+  // 10 July 2024: Q2 ends 30 June and closes 15 days later, on 15 July.
+  QuarterCalendar on = QuartersOn({&lot}, absl::CivilDay(2024, 7, 10));
+  EXPECT_EQ(QuarterTexts(on), (std::vector<std::string>{"2024-Q3", "2024-Q2", "2024-Q1"}));
+  EXPECT_FALSE(on.quarters[0].closed);
+  EXPECT_FALSE(on.quarters[1].closed);
+  EXPECT_EQ(on.quarters[1].closing_day, absl::CivilDay(2024, 7, 15));
+  EXPECT_TRUE(on.quarters[2].closed);
+  EXPECT_EQ(on.quarters[2].closing_day, absl::CivilDay(2024, 4, 15));
+  ASSERT_TRUE(on.landing);
+  EXPECT_EQ(on.landing->ToString(), "2024-Q1");
+  // On its closing day Q2 is closed and becomes the landing quarter.
+  on = QuartersOn({&lot}, absl::CivilDay(2024, 7, 15));
+  EXPECT_TRUE(on.quarters[1].closed);
+  EXPECT_EQ(on.landing->ToString(), "2024-Q2");
+  // Long after, the quarters without activity are offered (they exist) but
+  // pages open on the last closed quarter that had activity.
+  on = QuartersOn({&lot}, absl::CivilDay(2025, 3, 1));
+  EXPECT_EQ(QuarterTexts(on),
+            (std::vector<std::string>{"2025-Q1", "2024-Q4", "2024-Q3", "2024-Q2", "2024-Q1"}));
+  EXPECT_FALSE(on.quarters[0].closed);
+  EXPECT_EQ(on.landing->ToString(), "2024-Q2");
+}
+
+TEST(QuartersOn, NothingClosedYetLandsOnTheProvisionalQuarterAndLaterLotsCloseLater) {
+  LotReadModel lot = LotWithActivity("LOT-A", {"2024-01-20"});
+  // A second lot whose terms give 40 days of grace: the quarter closes for
+  // every lot on the later day.
+  LotReadModel slow = LotWithActivity("LOT-B", {"2024-02-01"});
+  slow.terms[0].mutable_delays()->set_closing_grace_days(40);
+  QuarterCalendar on = QuartersOn({&lot, &slow}, absl::CivilDay(2024, 4, 20));
+  EXPECT_EQ(QuarterTexts(on), (std::vector<std::string>{"2024-Q2", "2024-Q1"}));
+  EXPECT_EQ(on.quarters[1].closing_day, absl::CivilDay(2024, 5, 10));
+  EXPECT_FALSE(on.quarters[1].closed);
+  ASSERT_TRUE(on.landing);
+  EXPECT_EQ(on.landing->ToString(), "2024-Q1");
+  // Activity dated after today offers no quarter not started.
+  const LotReadModel ahead = LotWithActivity("LOT-C", {"2024-02-01", "2024-09-01"});
+  on = QuartersOn({&ahead}, absl::CivilDay(2024, 3, 1));
+  EXPECT_EQ(QuarterTexts(on), std::vector<std::string>{"2024-Q1"});
+  EXPECT_EQ(on.landing->ToString(), "2024-Q1");
+  // No activity: nothing to offer.
+  LotReadModel idle;
+  idle.facts.lot_id = "LOT-D";
+  on = QuartersOn({&idle}, absl::CivilDay(2024, 3, 1));
+  EXPECT_TRUE(on.quarters.empty());
+  EXPECT_FALSE(on.landing);
+}
+
+sv1::PenaltyRecord Penalty(std::string id, std::string deadline) {
+  sv1::PenaltyRecord r;
+  auto* p = r.mutable_proposed();
+  p->set_penalty_id(std::move(id));
+  p->set_period("2024-Q2");
+  p->set_rule_id("first_appointment_shortfall");
+  p->set_terms_version("2024.1");
+  p->set_amount_cents(150000);
+  p->set_notified_on("2024-07-20");
+  p->set_observation_deadline(std::move(deadline));
+  r.set_proposed_event_id("prop-" + p->penalty_id());
+  return r;
+}
+
+TEST(AddPending, ListsUndecidedPenaltiesAndOpenActionsWithTheirLabelsAndDeadlines) {
+  LotReadModel lot = LotWithActivity("LOT-A", {"2024-05-20"});
+  const domain::TermsHistory history = HistoryOf(lot.terms, nullptr);
+  SteeringReadModel steering;
+  steering.penalties.push_back(Penalty("P-1", "2024-08-04"));
+  sv1::PenaltyRecord answered = Penalty("P-2", "2024-08-04");
+  answered.mutable_observations()->set_penalty_id("P-2");
+  answered.mutable_observations()->set_received_on("2024-07-30");
+  answered.mutable_observations()->set_text("Rendez-vous reportés par les bénéficiaires.");
+  answered.set_observations_event_id("obs-P-2");
+  steering.penalties.push_back(answered);
+  sv1::PenaltyRecord confirmed = Penalty("P-3", "2024-08-04");
+  confirmed.mutable_confirmed()->set_penalty_id("P-3");
+  confirmed.mutable_confirmed()->set_reason("Aucune observation dans le délai.");
+  confirmed.set_decided_at(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2024, 8, 10), absl::UTCTimeZone())));
+  confirmed.set_decision_event_id("conf-P-3");
+  steering.penalties.push_back(confirmed);
+  steering.actions = {Action("A1", "2024-08-01", ""), Action("A2", "2024-08-01", "2024-07-30"),
+                      Action("A3", "2024-09-01", "")};
+  steering.actions[0].mutable_opened()->set_kpi_id("first_appointment_delay");
+  const LotSteering view{
+      .lot_id = "LOT-A", .lot = &lot, .steering = &steering, .history = &history};
+  PendingReport report;
+  ASSERT_TRUE(AddPending(view, absl::CivilDay(2024, 8, 6), &report).ok());
+  // P-3 is decided; P-1 may be decided from the day after its deadline, P-2
+  // from the day its observations came.
+  ASSERT_EQ(report.penalties.size(), 2u);
+  EXPECT_EQ(report.penalties[0].procedure.proposal.penalty_id(), "P-1");
+  EXPECT_EQ(report.penalties[0].lot_id, "LOT-A");
+  EXPECT_EQ(report.penalties[0].rule_label, "Délai de premier rendez-vous non tenu");
+  EXPECT_EQ(report.penalties[0].kpi_id, "first_appointment_delay");
+  EXPECT_EQ(report.penalties[0].kpi_label, "Premier rendez-vous sous 10 jours ouvrés");
+  EXPECT_EQ(report.penalties[0].decision_from, absl::CivilDay(2024, 8, 5));
+  EXPECT_EQ(report.penalties[1].decision_from, absl::CivilDay(2024, 7, 30));
+  // A2 is closed; A1 is overdue by 5 days on 6 August, A3 not due yet.
+  ASSERT_EQ(report.actions.size(), 2u);
+  EXPECT_EQ(report.actions[0].action.record.opened().action_id(), "A1");
+  EXPECT_EQ(report.actions[0].action.state, ActionState::kOverdue);
+  EXPECT_EQ(report.actions[0].kpi_label, "Premier rendez-vous sous 10 jours ouvrés");
+  EXPECT_EQ(report.actions[1].action.state, ActionState::kOpen);
+  EXPECT_EQ(report.actions[1].kpi_label, "");
+  // The edge's JSON.
+  const auto json = PendingReportJson(report, absl::CivilDay(2024, 8, 6));
+  EXPECT_EQ(json["penalties"][0]["observation_deadline"], "2024-08-04");
+  EXPECT_EQ(json["penalties"][0]["decision_from"], "2024-08-05");
+  EXPECT_EQ(json["penalties"][0]["past_deadline_undecided"], true);
+  EXPECT_EQ(json["penalties"][0]["period_label"], "T2 2024");
+  EXPECT_EQ(json["penalties"][1]["state"], "OBSERVATIONS_RECEIVED");
+  EXPECT_EQ(json["actions"][0]["lot"], "LOT-A");
+  EXPECT_EQ(json["actions"][0]["state_label"], "en retard de 5 jour(s)");
+}
+
 TEST(HistoryOf, LeavesOutOverlappingVersionsAndSaysWhy) {
   std::vector<std::string> problems;
   auto history =

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/domain/calendar.h"
 #include "pilotage/intake/csv.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projection/dedup_cache.h"
@@ -106,8 +107,7 @@ std::string WithoutIndex(const std::string& field) {
 }
 
 std::string ParisDay(int64_t seconds) {
-  return absl::FormatCivilTime(
-      absl::ToCivilDay(absl::FromUnixSeconds(seconds), intake::ParisZone()));
+  return absl::FormatCivilTime(absl::ToCivilDay(absl::FromUnixSeconds(seconds), domain::Paris()));
 }
 
 // One line's outcome.

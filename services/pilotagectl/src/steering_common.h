@@ -64,7 +64,7 @@ struct LotState {
 // kInvalidArgument "<flag>: missing" when `value` is empty.
 [[nodiscard]] absl::Status Required(std::string_view flag, const std::string& value);
 
-// Who a steering decision is recorded under (decision 0027): the Kafka
+// Who a steering decision is recorded under (decision 0032): the Kafka
 // principal this command authenticates as (`sasl.username` of
 // --kafka-config), never a free text. `by` (--by) may repeat the principal;
 // any other --by is kInvalidArgument. Without SASL (the demo's PLAINTEXT

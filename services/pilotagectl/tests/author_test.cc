@@ -1,4 +1,4 @@
-// Who a steering decision is recorded under (decision 0027): the Kafka
+// Who a steering decision is recorded under (decision 0032): the Kafka
 // principal of --kafka-config, never a free text.
 #include <string>
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fmt/format.h"
+#include "pilotage/domain/calendar.h"
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/store/coding.h"
 
@@ -10,12 +11,9 @@ namespace pilotage::projector {
 namespace {}  // namespace
 
 absl::StatusOr<std::unique_ptr<ActivityCounts>> ActivityCounts::Create() {
-  absl::TimeZone paris;
-  if (!absl::LoadTimeZone("Europe/Paris", &paris)) {
-    return absl::FailedPreconditionError(
-        "cannot load time zone Europe/Paris (install Debian's tzdata: scripts/bootstrap)");
-  }
-  return std::unique_ptr<ActivityCounts>(new ActivityCounts(paris));
+  absl::StatusOr<absl::TimeZone> paris = domain::ParisTimeZone();
+  if (!paris.ok()) return paris.status();
+  return std::unique_ptr<ActivityCounts>(new ActivityCounts(*paris));
 }
 
 std::vector<store::ColumnFamilyOptions> ActivityCounts::StateColumnFamilies() const {

@@ -13,17 +13,19 @@
 #include "pilotage/readmodel/json.h"
 #include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/reports.h"
+#include "readiness.h"
 
 namespace pilotage::query {
-namespace {
-
-using nlohmann::json;
-namespace v1 = ::pilotage::v1;
 
 std::string Rfc3339(absl::Time t) {
   if (t == absl::InfinitePast()) return "";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
+
+namespace {
+
+using nlohmann::json;
+namespace v1 = ::pilotage::v1;
 
 // The period parameter, checked before any lot is read: "CYn" needs each
 // lot's award and is checked per lot.
@@ -171,34 +173,31 @@ json CompactKpis(const domain::LotEvaluation& e) {
   return out;
 }
 
-// The latest day of a request or appointment of `facts`, if any.
-std::optional<absl::CivilDay> LatestDay(const domain::LotFacts& facts,
-                                        std::optional<absl::CivilDay> latest) {
-  for (const auto& j : facts.journeys) {
-    for (const auto& r : j.requests()) {
-      auto d = domain::ParseDay(r.day());
-      if (d.ok() && (!latest || *d > *latest)) latest = *d;
-    }
-    for (const auto& a : j.appointments()) {
-      auto d = domain::ParseDay(a.day());
-      if (d.ok() && (!latest || *d > *latest)) latest = *d;
-    }
-  }
-  return latest;
-}
-
-// The quarter of the latest activity of `lots` (what pages show first), if
-// any.
-absl::StatusOr<std::optional<domain::Period>> DefaultPeriod(Generation& view,
-                                                            const std::vector<std::string>& lots) {
-  std::optional<absl::CivilDay> latest;
+// The quarters of `lots` as they stand on `today` (readmodel::QuartersOn).
+absl::StatusOr<readmodel::QuarterCalendar> Quarters(Generation& view,
+                                                    const std::vector<std::string>& lots,
+                                                    absl::CivilDay today) {
+  std::vector<std::shared_ptr<const readmodel::LotReadModel>> models;
+  std::vector<const readmodel::LotReadModel*> read;
   for (const auto& lot : lots) {
     auto model = view.Lot(lot);
     if (!model.ok()) return model.status();
-    latest = LatestDay((*model)->facts, latest);
+    read.push_back(model->get());
+    models.push_back(std::move(*model));
   }
-  if (!latest) return std::nullopt;
-  return domain::Period::QuarterOf(*latest);
+  return readmodel::QuartersOn(read, today);
+}
+
+// The quarter pages open on: the last closed quarter with activity
+// (readmodel::QuarterCalendar::landing), if any.
+absl::StatusOr<std::optional<domain::Period>> DefaultPeriod(Generation& view,
+                                                            const std::vector<std::string>& lots,
+                                                            const Clock& clock) {
+  auto today = clock.Today();
+  if (!today.ok()) return today.status();
+  auto quarters = Quarters(view, lots, *today);
+  if (!quarters.ok()) return quarters.status();
+  return quarters->landing;
 }
 
 // What steering reports need of a lot, read from one view and kept alive.
@@ -223,8 +222,6 @@ absl::StatusOr<SteeringInputs> ReadSteeringInputs(Generation& view, const std::s
   return in;
 }
 
-absl::StatusOr<absl::CivilDay> Today() { return domain::ParisDay(absl::Now()); }
-
 // A lot's steering inputs and the Paris day its deadlines are judged on,
 // once `who` may read the lot and it exists.
 struct CheckedSteering : SteeringInputs {
@@ -232,9 +229,10 @@ struct CheckedSteering : SteeringInputs {
 };
 absl::StatusOr<CheckedSteering> CheckedSteeringInputs(Generation& view,
                                                       const access::Principal& who,
-                                                      const std::string& lot_id) {
+                                                      const std::string& lot_id,
+                                                      const Clock& clock) {
   if (auto s = CheckLot(view, who, lot_id); !s.ok()) return s;
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   auto in = ReadSteeringInputs(view, lot_id);
   if (!in.ok()) return in.status();
@@ -269,7 +267,26 @@ bool PenaltyInPeriod(const std::string& text, const domain::Period& period) {
   return p.ok() && period.Contains(p->FirstDay());
 }
 
+// `penalties` (PenaltyRowsJson) with each rule's French label
+// ("rule_label", empty when its terms version or rule is unknown).
+json WithRuleLabels(json penalties, const domain::TermsHistory& history) {
+  for (auto& row : penalties) {
+    row["rule_label"] = "";
+    const auto* terms = history.Find(row["terms_version"].get<std::string>());
+    if (!terms) continue;
+    for (const auto& rule : terms->penalty_rules()) {
+      if (rule.id() == row["rule_id"]) row["rule_label"] = rule.label();
+    }
+  }
+  return penalties;
+}
+
 }  // namespace
+
+absl::StatusOr<absl::CivilDay> Clock::Today() const {
+  if (fixed) return *fixed;
+  return domain::ParisDay(absl::Now());
+}
 
 int StatusToHttp(const absl::Status& status) {
   switch (status.code()) {
@@ -309,6 +326,8 @@ json FreshnessJson(const Freshness& f, absl::Time computed_at) {
     dead += p.dead_letters;
   }
   auto lag = f.LagEvents();
+  // Whether the store holds every partition (the threshold plays no part).
+  const Coverage coverage = CompareCoverage(f.progress, f.end_offsets, 0);
   return {
       {"computed_at", Rfc3339(computed_at)},
       {"caught_up_at", Rfc3339(f.caught_up_at)},
@@ -320,10 +339,12 @@ json FreshnessJson(const Freshness& f, absl::Time computed_at) {
       {"lag_source", f.end_offsets.empty()
                          ? "unknown: no answer from Kafka (stored offsets only)"
                          : "Kafka end offsets minus the offsets stored with the view"},
+      {"complete", coverage.known ? json(coverage.complete()) : json(nullptr)},
+      {"missing_partitions", coverage.missing},
       {"partitions", partitions}};
 }
 
-absl::StatusOr<json> Meta(Generation& view, const access::Principal& who) {
+absl::StatusOr<json> Meta(Generation& view, const access::Principal& who, const Clock& clock) {
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json lot_rows = json::array();
@@ -332,21 +353,28 @@ absl::StatusOr<json> Meta(Generation& view, const access::Principal& who) {
     if (!model.ok()) return model.status();
     lot_rows.push_back({{"lot", lot}, {"award", AwardJson(**model)}});
   }
-  auto period = DefaultPeriod(view, *lots);
-  if (!period.ok()) return period.status();
+  auto today = clock.Today();
+  if (!today.ok()) return today.status();
+  auto quarters = Quarters(view, *lots, *today);
+  if (!quarters.ok()) return quarters.status();
   json principal = {{"role", who.role == access::Principal::Role::kPilot ? "pilot" : "operator"},
                     {"id", who.id}};
-  return json{{"principal", principal},
-              {"lots", lot_rows},
-              {"default_period", *period ? json((*period)->ToString()) : json(nullptr)}};
+  return json{
+      {"principal", principal},
+      {"lots", lot_rows},
+      {"today", domain::FormatDay(*today)},
+      {"quarters", readmodel::QuarterCalendarJson(*quarters)},
+      {"default_period", quarters->landing ? json(quarters->landing->ToString()) : json(nullptr)}};
 }
 
-absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
-                              const Params& params) {
+absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who, const Params& params,
+                              const Clock& clock) {
   auto period_text = PeriodParam(params);
   if (!period_text.ok()) return period_text.status();
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
+  auto today = clock.Today();
+  if (!today.ok()) return today.status();
   json rows = json::array();
   json columns = json::array();
   std::set<std::string> seen_columns;
@@ -384,6 +412,9 @@ absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
     }
     row["terms_version"] = e->terms.version();
     row["closing_day"] = domain::FormatDay(e->closing_day);
+    // Before its closing day a period's figures are provisional: readers
+    // show them but do not judge them.
+    row["closed"] = *today >= e->closing_day;
     row["kpis"] = CompactKpis(*e);
     json summary = json::object();
     for (const auto& k : e->kpis) {
@@ -402,8 +433,8 @@ absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who,
   return out;
 }
 
-absl::StatusOr<json> National(Generation& view, const access::Principal& who,
-                              const Params& params) {
+absl::StatusOr<json> National(Generation& view, const access::Principal& who, const Params& params,
+                              const Clock& clock) {
   if (who.role != access::Principal::Role::kPilot) {
     return absl::PermissionDeniedError(
         "the national view aggregates every lot: pilot tokens only (use /api/v1/lots)");
@@ -432,8 +463,9 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
   out.erase("lot");
   // Penalties proposed for the period, and each lot's fund usage as its
   // statement for the period computes it.
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
+  out["closed"] = *today >= kpis->evaluation.closing_day;
   int64_t proposed = 0, confirmed = 0, waived = 0, undecided = 0, count = 0;
   int64_t envelope = 0, cumulative = 0, projected = 0;
   json over = json::array();
@@ -484,7 +516,7 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who,
 }
 
 absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
-                               const std::string& lot, const Params& params) {
+                               const std::string& lot, const Params& params, const Clock& clock) {
   auto period_text = PeriodParam(params);
   if (!period_text.ok()) return period_text.status();
   if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
@@ -544,8 +576,9 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   out["outcomes"] = closures["outcome"];
   out["referrals"] = closures["referral"];
 
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
+  out["closed"] = *today >= e->closing_day;
   auto in = ReadSteeringInputs(view, lot);
   if (!in.ok()) return in.status();
   auto ledger = readmodel::ReadLedger(in->View(lot), *today);
@@ -554,7 +587,7 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   if (!statement.ok()) return statement.status();
   out["steering"] = {
       {"on", domain::FormatDay(*today)},
-      {"penalties", readmodel::PenaltyRowsJson(*ledger, *today)},
+      {"penalties", WithRuleLabels(readmodel::PenaltyRowsJson(*ledger, *today), in->history)},
       {"penalty_totals", readmodel::PenaltyTotalsJson(*ledger)},
       {"past_deadline_undecided", ledger->past_deadline_undecided},
       {"actions", readmodel::ActionRowsJson(readmodel::ReportActions(*in->steering, *today))},
@@ -563,24 +596,46 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
 }
 
 absl::StatusOr<json> LotPenalties(Generation& view, const access::Principal& who,
-                                  const std::string& lot) {
-  auto in = CheckedSteeringInputs(view, who, lot);
+                                  const std::string& lot, const Clock& clock) {
+  auto in = CheckedSteeringInputs(view, who, lot, clock);
   if (!in.ok()) return in.status();
   return readmodel::PenaltyLedgerJson(in->View(lot), in->today);
 }
 
 absl::StatusOr<json> LotActions(Generation& view, const access::Principal& who,
-                                const std::string& lot) {
-  auto in = CheckedSteeringInputs(view, who, lot);
+                                const std::string& lot, const Clock& clock) {
+  auto in = CheckedSteeringInputs(view, who, lot, clock);
   if (!in.ok()) return in.status();
   return readmodel::ActionsReportJson(in->View(lot), in->today);
 }
 
+absl::StatusOr<json> Pending(Generation& view, const access::Principal& who, const Clock& clock) {
+  auto lots = ReadableLots(view, who);
+  if (!lots.ok()) return lots.status();
+  auto today = clock.Today();
+  if (!today.ok()) return today.status();
+  readmodel::PendingReport report;
+  std::map<std::string, json> operators;
+  for (const auto& lot : *lots) {
+    auto in = ReadSteeringInputs(view, lot);
+    if (!in.ok()) return in.status();
+    if (auto s = readmodel::AddPending(in->View(lot), *today, &report); !s.ok()) return s;
+    const auto& award = in->lot->facts.award;
+    operators[lot] = award ? json(award->operator_name()) : json(nullptr);
+  }
+  json out = readmodel::PendingReportJson(report, *today);
+  for (const char* list : {"penalties", "actions"}) {
+    for (auto& row : out[list]) row["operator_name"] = operators[row["lot"].get<std::string>()];
+  }
+  return out;
+}
+
 absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who,
-                                  const std::string& lot, const Params& params) {
+                                  const std::string& lot, const Params& params,
+                                  const Clock& clock) {
   auto period_text = PeriodParam(params);
   if (!period_text.ok()) return period_text.status();
-  auto in = CheckedSteeringInputs(view, who, lot);
+  auto in = CheckedSteeringInputs(view, who, lot, clock);
   if (!in.ok()) return in.status();
   auto period = LotPeriod(*period_text, in->lot->facts);
   if (!period.ok()) return period.status();
@@ -687,10 +742,10 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   return out;
 }
 
-absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view) {
+absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view, const Clock& clock) {
   auto lots = view.Lots();  // a pilot's view: every lot
   if (!lots.ok()) return lots.status();
-  auto period = DefaultPeriod(view, *lots);
+  auto period = DefaultPeriod(view, *lots, clock);
   if (!period.ok()) return period.status();
   std::vector<KpiGauge> out;
   if (!*period) return out;
@@ -715,12 +770,12 @@ absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view) {
   return out;
 }
 
-absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view) {
+absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view, const Clock& clock) {
   auto lots = view.Lots();  // a pilot's view: every lot
   if (!lots.ok()) return lots.status();
-  auto period = DefaultPeriod(view, *lots);
+  auto period = DefaultPeriod(view, *lots, clock);
   if (!period.ok()) return period.status();
-  auto today = Today();
+  auto today = clock.Today();
   if (!today.ok()) return today.status();
   std::vector<SteeringGauge> out;
   for (const auto& lot : *lots) {

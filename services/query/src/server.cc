@@ -5,6 +5,9 @@
 #include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -12,7 +15,9 @@
 #include "absl/time/clock.h"
 #include "api.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/domain/calendar.h"
 #include "pilotage/http/server.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"
@@ -23,6 +28,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "readiness.h"
 #include "spdlog/spdlog.h"
 #include "store_view.h"
 
@@ -107,6 +113,80 @@ std::string ContentType(const fs::path& path) {
   if (ext == ".map") return "application/json";
   return "application/octet-stream";
 }
+
+// Kafka's end offsets of every partition of `topics`, keyed
+// "topic/partition"; nullopt when Kafka did not answer.
+std::optional<std::map<std::string, int64_t>> ReadEndOffsets(
+    kafka::Admin& admin, const std::vector<std::string>& topics) {
+  std::map<std::string, int64_t> ends;
+  for (const auto& topic : topics) {
+    auto partitions = admin.PartitionCount(topic, std::chrono::milliseconds(2000));
+    if (!partitions.ok()) {
+      spdlog::debug("query: end offsets: {}", partitions.status().ToString());
+      return std::nullopt;
+    }
+    for (int p = 0; p < *partitions; ++p) {
+      auto marks = admin.QueryWatermarks({topic, p}, std::chrono::milliseconds(2000));
+      if (!marks.ok()) return std::nullopt;
+      ends[fmt::format("{}/{}", topic, p)] = marks->high;
+    }
+  }
+  return ends;
+}
+
+// Reads Kafka's end offsets every `interval` on a thread of its own and hands
+// them to `sink`. librdkafka 2.0.2 (Debian 12) can stay in
+// rd_kafka_query_watermark_offsets long past its timeout
+// (confluentinc/librdkafka#2588, fixed in 2.3.0; a query service then never
+// finished stopping in replicas_e2e_test): the destructor waits 5 s at most
+// for the thread, then leaves it behind. The thread owns the admin client and
+// its copy of the topics, and calls `sink` under a mutex the destructor takes
+// to clear it: once the destructor returned, nothing of the caller is used.
+class EndOffsetsPoller {
+ public:
+  using Sink = std::function<void(std::map<std::string, int64_t>)>;
+  EndOffsetsPoller(std::unique_ptr<kafka::Admin> admin, std::vector<std::string> topics,
+                   std::chrono::milliseconds interval, Sink sink)
+      : state_(std::make_shared<State>()) {
+    state_->sink = std::move(sink);
+    std::thread([state = state_, admin = std::shared_ptr<kafka::Admin>(std::move(admin)),
+                 topics = std::move(topics), interval]() mutable {
+      std::unique_lock lock(state->mu);
+      while (!state->done) {
+        lock.unlock();
+        auto ends = ReadEndOffsets(*admin, topics);
+        lock.lock();
+        if (state->done) break;
+        if (ends) state->sink(std::move(*ends));
+        state->cv.wait_for(lock, interval, [&] { return state->done; });
+      }
+      lock.unlock();
+      admin.reset();  // before saying it finished: the client is closed
+      lock.lock();
+      state->finished = true;
+      state->cv.notify_all();
+    }).detach();
+  }
+  ~EndOffsetsPoller() {
+    std::unique_lock lock(state_->mu);
+    state_->done = true;
+    state_->sink = nullptr;
+    state_->cv.notify_all();
+    if (!state_->cv.wait_for(lock, std::chrono::seconds(5), [&] { return state_->finished; })) {
+      spdlog::warn("query: Kafka's end offsets: a request did not return; stopping without it");
+    }
+  }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    bool finished = false;
+    Sink sink;
+  };
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace
 
@@ -196,14 +276,16 @@ class QueryService::Impl {
   absl::Status Bind() {
     http::Routes& routes = server_.routes();
     Route("/api/v1/meta", [this](Generation& g, const Freshness&, const access::Principal& who,
-                                 const Call&) { return Meta(g, who); });
-    Route("/api/v1/national", [this](Generation& g, const Freshness&, const access::Principal& who,
-                                     const Call& req) { return National(g, who, req.params); });
+                                 const Call&) { return Meta(g, who, clock_); });
+    Route("/api/v1/national",
+          [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
+            return National(g, who, req.params, clock_);
+          });
     Route("/api/v1/lots", [this](Generation& g, const Freshness&, const access::Principal& who,
-                                 const Call& req) { return LotsList(g, who, req.params); });
+                                 const Call& req) { return LotsList(g, who, req.params, clock_); });
     Route(R"(/api/v1/lots/([^/]+))",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotDetail(g, who, req.lot, req.params);
+            return LotDetail(g, who, req.lot, req.params, clock_);
           },
           "/api/v1/lots/{lot}");
     Route(R"(/api/v1/lots/([^/]+)/quality)",
@@ -213,19 +295,21 @@ class QueryService::Impl {
           "/api/v1/lots/{lot}/quality");
     Route(R"(/api/v1/lots/([^/]+)/penalties)",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotPenalties(g, who, req.lot);
+            return LotPenalties(g, who, req.lot, clock_);
           },
-          "/api/v1/lots/{lot}/penalties");
+          "/api/v1/lots/{lot}/penalties", Kind::kDecision);
     Route(R"(/api/v1/lots/([^/]+)/actions)",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotActions(g, who, req.lot);
+            return LotActions(g, who, req.lot, clock_);
           },
           "/api/v1/lots/{lot}/actions");
     Route(R"(/api/v1/lots/([^/]+)/statement)",
           [this](Generation& g, const Freshness&, const access::Principal& who, const Call& req) {
-            return LotStatement(g, who, req.lot, req.params);
+            return LotStatement(g, who, req.lot, req.params, clock_);
           },
-          "/api/v1/lots/{lot}/statement");
+          "/api/v1/lots/{lot}/statement", Kind::kDecision);
+    Route("/api/v1/pending", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                    const Call&) { return Pending(g, who, clock_); });
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
     routes.Get(R"(/api/.*)", [this](const http::Request& req, http::Response& res) {
@@ -233,6 +317,29 @@ class QueryService::Impl {
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
       Audit(req, Authenticate(req), res.status);
     });
+    // Liveness: the process serves HTTP. Nothing else is checked, so that a
+    // supervisor restarts only a process that stopped answering.
+    routes.Get("/livez", [](const http::Request&, http::Response& res) {
+      res.set_content(json{{"status", "ok"}}.dump(), "application/json");
+    });
+    // Readiness, for load balancers (deploy/haproxy): the store is open,
+    // holds every partition and no partition lags more than
+    // --ready-max-lag events.
+    routes.Get("/readyz", [this](const http::Request&, http::Response& res) {
+      json body;
+      auto s = view_->Read([&](Generation&, const Freshness& f) {
+        body = ReadinessJson(f, absl::Now());
+        return absl::OkStatus();
+      });
+      if (!s.ok()) {
+        body = {{"ready", false},
+                {"reasons", {fmt::format("no store open: {}", std::string(s.message()))}},
+                {"max_lag", options_.ready_max_lag}};
+      }
+      res.status = body["ready"].get<bool>() ? 200 : 503;
+      res.set_content(body.dump(), "application/json");
+    });
+    // Kept as documented before /readyz: 200 once a store is open.
     routes.Get("/healthz", [this](const http::Request&, http::Response& res) {
       auto s = view_->Read([](Generation&, const Freshness&) { return absl::OkStatus(); });
       res.status = s.ok() ? 200 : 503;
@@ -240,7 +347,7 @@ class QueryService::Impl {
                       "application/json");
     });
     // Every lot's KPIs, penalties and budgets: for pilots only (decision
-    // 0027); Prometheus sends a pilot's token (credentials_file).
+    // 0032); Prometheus sends a pilot's token (credentials_file).
     routes.Get("/metrics", [this](const http::Request& req, http::Response& res) {
       const auto who = Authenticate(req);
       if (!who || who->role != access::Principal::Role::kPilot) {
@@ -293,14 +400,15 @@ class QueryService::Impl {
         warned_ = false;
       }
     });
-    std::unique_ptr<Ticker> end_offsets;
-    std::unique_ptr<kafka::Admin> admin;
+    std::unique_ptr<EndOffsetsPoller> end_offsets;
     if (!options_.bootstrap.empty()) {
-      auto a = kafka::Admin::Create(options_.bootstrap);
-      if (!a.ok()) return a.status();
-      admin = std::move(*a);
-      end_offsets = std::make_unique<Ticker>(options_.end_offsets_interval,
-                                             [this, a = admin.get()] { PollEndOffsets(*a); });
+      auto admin = kafka::Admin::Create(options_.bootstrap);
+      if (!admin.ok()) return admin.status();
+      end_offsets = std::make_unique<EndOffsetsPoller>(
+          std::move(*admin), options_.topics, options_.end_offsets_interval,
+          [this](std::map<std::string, int64_t> ends) {
+            view_->SetEndOffsets(std::move(ends), absl::Now());
+          });
     }
     spdlog::info("pilotage-query listening on http://{}:{} (data {})", options_.host,
                  server_.port(), options_.data_dir.string());
@@ -316,29 +424,67 @@ class QueryService::Impl {
     return out;
   }
 
-  void PollEndOffsets(kafka::Admin& admin) {
-    std::map<std::string, int64_t> ends;
-    for (const auto& topic : options_.topics) {
-      auto partitions = admin.PartitionCount(topic, std::chrono::milliseconds(2000));
-      if (!partitions.ok()) {
-        spdlog::debug("query: end offsets: {}", partitions.status().ToString());
-        return;
-      }
-      for (int p = 0; p < *partitions; ++p) {
-        auto marks = admin.QueryWatermarks({topic, p}, std::chrono::milliseconds(2000));
-        if (!marks.ok()) return;
-        ends[fmt::format("{}/{}", topic, p)] = marks->high;
-      }
+  json ReadinessJson(const Freshness& f, absl::Time now) const {
+    const Coverage c = CompareCoverage(f.progress, f.end_offsets, options_.ready_max_lag);
+    json reasons = json::array();
+    if (!c.known) {
+      reasons.push_back(
+          options_.bootstrap.empty()
+              ? "Kafka's end offsets are unknown: the service runs without --bootstrap"
+              : "Kafka's end offsets are not known yet (no answer from Kafka)");
     }
-    view_->SetEndOffsets(std::move(ends), absl::Now());
+    if (!c.missing.empty()) {
+      reasons.push_back(fmt::format("the store does not hold {} partition(s) of the log: {}",
+                                    c.missing.size(), fmt::join(c.missing, ", ")));
+    }
+    json lagging = json::array();
+    for (const auto& l : c.lagging) {
+      lagging.push_back({{"partition", l.partition}, {"lag", l.lag}});
+      reasons.push_back(fmt::format("{} lags {} events (more than {})", l.partition, l.lag,
+                                    options_.ready_max_lag));
+    }
+    return {{"ready", c.ready()},
+            {"reasons", reasons},
+            {"store", f.store},
+            {"missing_partitions", c.missing},
+            {"lagging_partitions", lagging},
+            {"max_partition_lag", c.known ? json(c.max_partition_lag) : json(nullptr)},
+            {"max_lag", options_.ready_max_lag},
+            {"end_offsets_at", c.known ? json(Rfc3339(f.end_offsets_at)) : json(nullptr)},
+            {"caught_up_at", Rfc3339(f.caught_up_at)},
+            {"checked_at", Rfc3339(now)}};
   }
 
-  void Route(const std::string& pattern, Handler handler, std::string endpoint = "") {
+  absl::Status RefuseDecision(const Freshness& f) const {
+    const Coverage c = CompareCoverage(f.progress, f.end_offsets, options_.ready_max_lag);
+    if (!c.known) {
+      return absl::UnavailableError(
+          "cannot check that this store holds every partition of the log: Kafka's end offsets "
+          "are not known (no --bootstrap, or no answer from Kafka yet); penalties and "
+          "statements are not served without that check");
+    }
+    if (!c.missing.empty()) {
+      return absl::UnavailableError(fmt::format(
+          "this store does not hold every partition of the log (missing: {}): penalties and "
+          "statements computed from it would be wrong; use another replica, or give this "
+          "host's projector a consumer group of its own (docs/operations.md, section 13)",
+          fmt::join(c.missing, ", ")));
+    }
+    return absl::OkStatus();
+  }
+
+  // A decision (penalties, statements: money) is refused from a store that
+  // does not hold every partition of the log, or whose coverage cannot be
+  // checked (decision 0029); other answers say it in their freshness.
+  enum class Kind { kFigures, kDecision };
+
+  void Route(const std::string& pattern, Handler handler, std::string endpoint = "",
+             Kind kind = Kind::kFigures) {
     if (endpoint.empty()) endpoint = pattern;
-    server_.routes().Get(pattern, [this, handler = std::move(handler), endpoint](
+    server_.routes().Get(pattern, [this, handler = std::move(handler), endpoint, kind](
                                       const http::Request& req, http::Response& res) {
       const auto who = Authenticate(req);
-      Handle(req, res, handler, endpoint, who);
+      Handle(req, res, handler, endpoint, kind, who);
       Audit(req, who, res.status);
     });
   }
@@ -362,7 +508,7 @@ class QueryService::Impl {
   }
 
   void Handle(const http::Request& req, http::Response& res, const Handler& handler,
-              const std::string& endpoint, const std::optional<access::Principal>& who) {
+              const std::string& endpoint, Kind kind, const std::optional<access::Principal>& who) {
     const absl::Time start = absl::Now();
     if (!who) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
@@ -371,9 +517,21 @@ class QueryService::Impl {
                                         "missing token)"));
       return;
     }
+    if (kind == Kind::kDecision) {
+      // Before computing: an incomplete store may not even know the lot.
+      absl::Status refused;
+      auto read = view_->Read([&](Generation&, const Freshness& f) {
+        refused = RefuseDecision(f);
+        return absl::OkStatus();
+      });
+      if (read.ok() && !refused.ok()) {
+        Answer(res, endpoint, start, refused);
+        return;
+      }
+    }
     // One answer per URL and readable lots, remembered with the view and
     // the Paris day (deadlines) it was computed on.
-    const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), paris_);
+    const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
     std::string key = req.path + "?";
     for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
     key += who->role == access::Principal::Role::kPilot ? "*" : "";
@@ -403,6 +561,14 @@ class QueryService::Impl {
       answer = std::move(computed->first);
       freshness = std::move(computed->second);
     }
+    if (kind == Kind::kDecision) {
+      // Judged on the view the answer was computed on, with the newest
+      // end offsets: a remembered answer is no better than its store.
+      if (auto refused = RefuseDecision(freshness); !refused.ok()) {
+        Answer(res, endpoint, start, refused);
+        return;
+      }
+    }
     std::string body;
     body.reserve(answer->body.size() + 1024);
     body += answer->body;
@@ -422,7 +588,7 @@ class QueryService::Impl {
       auto computing = g.KeyMutex(key);
       const absl::Status status = [&]() -> absl::Status {
         std::lock_guard once(*computing);
-        const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), paris_);
+        const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
         if (auto served = view_->Find(key); served &&
                                             served->answer->view->generation >= g.number() &&
                                             served->answer->day == day) {
@@ -514,7 +680,7 @@ class QueryService::Impl {
                          .Help("The lot's budget envelope for the contract year (euros)")
                          .Register(business);
     auto s = view_->Read([&](Generation& g, const Freshness& f) {
-      auto steering = SteeringGauges(g);
+      auto steering = SteeringGauges(g, clock_);
       if (!steering.ok()) return steering.status();
       for (const auto& sg : *steering) {
         for (const auto& [state, cents] : sg.penalties_cents) {
@@ -530,7 +696,7 @@ class QueryService::Impl {
       auto lag = f.LagEvents();
       lag_->Set(lag ? static_cast<double>(*lag) : -1);
       catch_up_age_->Set(absl::ToDoubleSeconds(absl::Now() - f.caught_up_at));
-      auto gauges = KpiGauges(g);
+      auto gauges = KpiGauges(g, clock_);
       if (!gauges.ok()) return gauges.status();
       for (const auto& k : *gauges) {
         const std::map<std::string, std::string> labels = {
@@ -545,11 +711,9 @@ class QueryService::Impl {
   }
 
   QueryOptions options_;
+  // --today, or the day of each answer.
+  const Clock clock_{.fixed = options_.today};
   const access::AccessTable tokens_;
-  absl::TimeZone paris_ = [] {
-    absl::TimeZone tz;
-    return absl::LoadTimeZone("Europe/Paris", &tz) ? tz : absl::UTCTimeZone();
-  }();
   bool remove_secondary_ = false;
   std::unique_ptr<StoreView> view_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -570,9 +734,14 @@ class QueryService::Impl {
 absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Create(QueryOptions options,
                                                                    access::AccessTable tokens) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("--data: required");
+  if (auto zone = domain::ParisTimeZone(); !zone.ok()) return zone.status();
   if (options.threads < 1) return absl::InvalidArgumentError("--threads: at least 1");
   if (options.catch_up.count() < 10) {
     return absl::InvalidArgumentError("--catch-up-ms: at least 10");
+  }
+  if (options.ready_max_lag < 1) {
+    return absl::InvalidArgumentError(
+        "--ready-max-lag: at least 1 (a trailing transaction marker counts 1)");
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(tokens));
   if (auto s = impl->Bind(); !s.ok()) return s;

@@ -1,18 +1,46 @@
 // The dashboard in Debian's headless Chromium, driven by playwright-core
 // (no browser download). Run by query_browser_test.cc, which started the
 // broker, projector and query service with the may-every-kpi and
-// closing-late scenarios. Exits non-zero with a message on the first
-// mismatch; screenshots go to $SCREENSHOTS.
+// closing-late scenarios and fixtures/steering-lot-94.ndjson. Exits non-zero
+// with a message on the first mismatch; screenshots go to $SCREENSHOTS.
+// Every page is checked by axe-core (0 serious or critical violations) and,
+// at phone widths, for page-level horizontal scrolling.
 //
 // Env: BASE_URL, PILOT_TOKEN, OPERATOR_TOKEN (holds LOT-94 only),
+//      JULY_URL (the same store served with --today 2024-07-10),
 //      CHROMIUM (executable), SCREENSHOTS (directory).
 const { chromium } = require('playwright-core');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 
-const { BASE_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS } = process.env;
-// Formatting expected on screen, written independently of the app's code.
-const euros = (cents) => new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(cents / 100);
+const { BASE_URL, JULY_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS } = process.env;
+// Formatting expected on screen, written independently of the app's code:
+// whole euros without cents ("1 500 €"), others with them.
+const euros = (cents) => new Intl.NumberFormat('fr-FR', {
+  style: 'currency', currency: 'EUR', minimumFractionDigits: cents % 100 ? 2 : 0, maximumFractionDigits: cents % 100 ? 2 : 0,
+}).format(cents / 100);
+const STATUS_WORDS = { MET: 'Atteint', AT_RISK: 'À risque', BREACHED: 'Non atteint', NOT_ENOUGH_DATA: 'Données insuffisantes', INFORMATIONAL: 'Informatif' };
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core in the page (evaluated, not a script tag: a CSP forbidding inline
+// scripts must not stop it): no serious or critical violation.
+async function axeCheck(page, name) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')})`);
+  });
+  assert.deepEqual(violations, [], `axe-core on ${name}`);
+}
+
+// No page-level horizontal scrolling at the viewport's width (wide tables
+// scroll inside their own box).
+async function noPageScroll(page, name) {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  assert.ok(scroll <= width, `${name}: the page is ${scroll} px wide at ${width} px`);
+}
 const count = (n) => new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 }).format(n);
 const percent = (s) => new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 }).format(s);
 // A count as an integer; a share as a percentage, or "—" when measured on nobody.
@@ -21,18 +49,18 @@ function shown(k) {
   return k.sample === 0 ? '—' : percent(k.value);
 }
 
-async function apiGet(p, token) {
-  const res = await fetch(`${BASE_URL}/api/v1/${p}`, { headers: { Authorization: `Bearer ${token}` } });
+async function apiGet(p, token, base = BASE_URL) {
+  const res = await fetch(`${base}/api/v1/${p}`, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(res.status, 200, `GET ${p}`);
   return res.json();
 }
 
-async function open(browser, token, url) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+async function open(browser, token, url, width = 1366, base = BASE_URL) {
+  const context = await browser.newContext({ viewport: { width, height: 768 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
   await context.addInitScript((t) => localStorage.setItem('pilotage.token', t), token);
   const page = await context.newPage();
   page.on('pageerror', (e) => { throw new Error(`page error on ${url}: ${e.message}`); });
-  await page.goto(`${BASE_URL}${url}`);
+  await page.goto(`${base}${url}`);
   await page.waitForSelector('body[data-ready="true"]');
   return { context, page };
 }
@@ -40,10 +68,101 @@ async function open(browser, token, url) {
 async function main() {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
+    // A pilot opens the dashboard: it lands on the last closed quarter. The
+    // fixtures' activity ends in May 2024 and Q2 2024 closed on 15 July 2024
+    // (15 days of grace), long before today: T2 2024, judged.
+    const meta = await apiGet('meta', PILOT_TOKEN);
+    assert.equal(meta.default_period, '2024-Q2');
+    let { context, page } = await open(browser, PILOT_TOKEN, '/', 1400);
+    assert.equal(new URL(page.url()).searchParams.get('period'), '2024-Q2');
+    assert.equal(await page.textContent('[data-testid=period-label]'), 'T2 2024');
+    assert.equal(await page.locator('[data-testid=provisional]').count(), 0);
+    // Quarters offered: today's first, open ("provisoire"); none not started.
+    const now = new Date();
+    const quarter = Math.floor(now.getMonth() / 3) + 1;
+    const options = await page.locator('#period option').allTextContents();
+    assert.equal(options[0], `T${quarter} ${now.getFullYear()} (provisoire)`);
+    assert.ok(!options.includes(`T${quarter === 4 ? 1 : quarter + 1} ${quarter === 4 ? now.getFullYear() + 1 : now.getFullYear()}`), options.join(', '));
+    assert.ok(options.includes('T2 2024') && options.includes('T1 2024'), options.join(', '));
+    // The lots off target in T2 2024, as the API judges them, named with
+    // their operator; the filter keeps only them.
+    const q2 = await apiGet('lots?period=2024-Q2', PILOT_TOKEN);
+    const off = q2.lots.filter((l) => l.closed && l.kpis.some((k) => k.status === 'BREACHED')).map((l) => l.lot).sort();
+    assert.ok(off.length >= 1, 'the fixtures have a lot off target in T2 2024');
+    const listed = await page.locator('[data-testid=off-target-summary] a[data-off-target]').evaluateAll((as) => as.map((a) => a.dataset.offTarget));
+    assert.deepEqual(listed.sort(), off);
+    assert.match(await page.textContent('[data-testid=off-target-summary]'), /Opérateur Corse \(LOT-94\)/);
+    await page.check('#only-off');
+    const kept = await page.locator('[data-testid=lots-table] tr[data-lot]').evaluateAll((rows) => rows.map((r) => r.dataset.lot));
+    assert.deepEqual(kept.sort(), off);
+    for (const lot of off) {
+      for (const k of q2.lots.find((l) => l.lot === lot).kpis.filter((x) => x.status === 'BREACHED')) {
+        const status = page.locator(`[data-testid=lots-table] tr[data-lot="${lot}"] td[data-kpi="${k.id}"] [data-testid=kpi-status]`);
+        assert.equal(await status.textContent(), `✗ ${STATUS_WORDS.BREACHED}`, `${lot} ${k.id}: status in words`);
+      }
+    }
+    // Pending across lots (fixtures/README.md): the 500 € timeliness penalty,
+    // observations due 5 July 2024, past; the action due 30 September 2024.
+    const pendingRows = () => page.locator('[data-testid=pending-table] tr[data-pending]').evaluateAll((rows) => rows.map((r) => r.dataset.pending));
+    assert.deepEqual(await pendingRows(), ['PEN-94-2024-05-TIMELINESS', 'ACT-94-2']);
+    const pen = page.locator('[data-testid=pending-table] tr[data-pending="PEN-94-2024-05-TIMELINESS"]');
+    assert.equal(await pen.locator('[data-testid=pending-amount]').textContent(), '500\u00a0€');
+    assert.match(await pen.locator('[data-testid=pending-deadline]').textContent(), /^05\/07\/2024/);
+    assert.match(await pen.textContent(), /Opérateur Corse/);
+    assert.doesNotMatch(await pen.textContent(), /_/, 'labels, not rule or KPI ids');
+    await page.click('[data-testid=pending-table] button[data-sort=deadline]');
+    assert.deepEqual(await pendingRows(), ['ACT-94-2', 'PEN-94-2024-05-TIMELINESS']);
+    assert.equal(await page.getAttribute('[data-testid=pending-table] th[aria-sort]', 'aria-sort'), 'descending');
+    await page.selectOption('#pending-lot', 'LOT-94');
+    assert.equal((await pendingRows()).length, 2);
+    await page.check('#pending-off');
+    assert.equal((await pendingRows()).length, off.includes('LOT-94') ? 2 : 0);
+    await page.uncheck('#pending-off');
+    assert.match(await page.textContent('[data-testid=pending-count]'), /^2 éléments affichés sur 2\.$/);
+    await axeCheck(page, 'national T2 2024');
+    await noPageScroll(page, 'national at 1400 px');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-Q2-1400.png'), fullPage: true });
+    await context.close();
+    for (const width of [375, 360]) {
+      ({ context, page } = await open(browser, PILOT_TOKEN, '/national?period=2024-Q2', width));
+      await noPageScroll(page, `national at ${width} px`);
+      if (width === 375) await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-Q2-375.png'), fullPage: true });
+      await context.close();
+      ({ context, page } = await open(browser, PILOT_TOKEN, '/lot/LOT-94?period=2024-Q2', width));
+      await noPageScroll(page, `lot at ${width} px`);
+      if (width === 375) await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-375.png'), fullPage: true });
+      await context.close();
+    }
+
+    // The same store judged on 10 July 2024: Q2 ends on 30 June and closes
+    // on 15 July, Q1 closed on 15 April. Pages land on T1 2024; T2 and T3
+    // are offered as provisional, nothing later; T2 is shown, not judged.
+    assert.ok(JULY_URL, 'JULY_URL: a pilotage-query with --today 2024-07-10');
+    assert.equal((await apiGet('meta', PILOT_TOKEN, JULY_URL)).default_period, '2024-Q1');
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/', 1400, JULY_URL));
+    assert.equal(await page.textContent('[data-testid=period-label]'), 'T1 2024');
+    assert.equal(await page.locator('[data-testid=provisional]').count(), 0);
+    assert.deepEqual(await page.locator('#period option').allTextContents(), ['T3 2024 (provisoire)', 'T2 2024 (provisoire)', 'T1 2024']);
+    await page.selectOption('#period', '2024-Q2');
+    await page.waitForSelector('body[data-ready="true"] [data-testid=provisional]');
+    assert.equal(await page.textContent('[data-testid=period-label]'), 'T2 2024');
+    assert.match(await page.textContent('[data-testid=provisional-notice]'), /Elle sera close le 15\/07\/2024/);
+    assert.equal(await page.locator('[data-testid=off-target-summary]').count(), 0);
+    assert.ok(await page.locator('[data-testid=lots-table] td[data-kpi]').count() >= 12);
+    assert.equal(await page.locator('[data-testid=lots-table] td[data-kpi]:not(.status-PROVISIONAL)').count(), 0);
+    assert.doesNotMatch(await page.textContent('main'), /Non atteint|Atteint|À risque/, 'an open quarter is not judged');
+    await axeCheck(page, 'national T2 2024 provisional');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-Q2-provisional.png'), fullPage: true });
+    await context.close();
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/lot/LOT-94?period=2024-Q2', 1400, JULY_URL));
+    assert.match(await page.textContent('[data-testid=provisional-notice]'), /15\/07\/2024/);
+    assert.doesNotMatch(await page.textContent('[data-testid=lot-kpis]'), /Non atteint|Atteint|À risque/);
+    await context.close();
+
     // National page, May 2024: lots x KPIs equal the API's.
     const lots = await apiGet('lots?period=2024-05', PILOT_TOKEN);
     const national = await apiGet('national?period=2024-05', PILOT_TOKEN);
-    let { context, page } = await open(browser, PILOT_TOKEN, '/national?period=2024-05');
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/national?period=2024-05'));
     assert.equal(await page.textContent('[data-testid=period-label]'), 'mai 2024');
     assert.equal(await page.textContent('[data-testid=total-new-beneficiaries]'), count(national.volume.new_beneficiaries));
     assert.equal(await page.textContent('[data-testid=total-appointments]'), count(national.volume.appointments));
@@ -64,6 +183,7 @@ async function main() {
       assert.equal(await v.textContent(), shown(k), `national ${k.id}`);
     }
     assert.match(await page.textContent('[data-testid=freshness-lag]'), /retard du projecteur : 0 événement/);
+    await axeCheck(page, 'national mai 2024');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-05.png'), fullPage: true });
     // Shareable URL: following the lot link keeps the period.
     await page.click('[data-testid=lots-table] tr[data-lot="LOT-94"] a');
@@ -83,7 +203,7 @@ async function main() {
     }
     const trended = lot.kpis.filter((k) => !k.informational).length;
     assert.equal(await page.locator('canvas[data-series]').count(), trended);
-    assert.equal(await page.locator('[data-testid=funnel-table] tr').first().locator('td').nth(1).textContent(), count(lot.funnel.requests));
+    assert.equal(await page.locator('[data-testid=funnel-table] tr').first().locator('td').nth(0).textContent(), count(lot.funnel.requests));
     // Penalties with the explanation a pilot reads aloud, their state; the
     // statement of the period.
     for (const p of lot.steering.penalties) {
@@ -95,7 +215,15 @@ async function main() {
     assert.equal(lot.steering.penalties.length, 2);
     assert.equal(await page.locator('[data-testid=actions] tr[data-action]').count(), lot.steering.actions.length);
     assert.equal(await page.textContent('[data-testid=statement-net]'), euros(lot.steering.statement.net_amount_cents));
+    // Written by hand: the README's amounts, French dates, labels not ids.
+    assert.equal(await page.textContent('[data-penalty="PEN-94-2024-05-DELAY"] [data-testid=penalty-amount]'), '1\u202f500\u00a0€');
+    assert.match(await page.textContent('[data-penalty="PEN-94-2024-05-TIMELINESS"]'), /observations jusqu'au 05\/07\/2024/);
+    assert.doesNotMatch(await page.textContent('[data-testid=actions]'), /_/, 'KPI labels, not ids');
+    await axeCheck(page, 'lot LOT-94 T2 2024');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2.png'), fullPage: true });
+    await page.setViewportSize({ width: 1400, height: 768 });
+    await noPageScroll(page, 'lot at 1400 px');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-1400.png'), fullPage: true });
     await page.emulateMedia({ media: 'print' });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-print.png'), fullPage: true });
     await context.close();
@@ -105,6 +233,7 @@ async function main() {
     ({ context, page } = await open(browser, PILOT_TOKEN, '/quality?period=2024-01'));
     assert.equal(await page.textContent('[data-testid=quality-late]'), count(quality.totals.late_events));
     assert.equal(await page.textContent('[data-testid=quality-dead-letters]'), count(quality.dead_letters));
+    await axeCheck(page, 'quality janvier 2024');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'quality-2024-01.png'), fullPage: true });
     await context.close();
 
@@ -112,11 +241,14 @@ async function main() {
     ({ context, page } = await open(browser, OPERATOR_TOKEN, '/lot/LOT-11?period=2024-05'));
     assert.equal(await page.getAttribute('[data-testid=error]', 'data-status'), '403');
     assert.equal(await page.locator('[data-testid=lot-kpis]').count(), 0);
+    assert.equal(await page.textContent('[data-testid=error] strong'), 'Ce jeton ne donne pas accès à cette page.');
+    await axeCheck(page, 'operator refused LOT-11');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'operator-forbidden-LOT-11.png'), fullPage: true });
     await page.goto(`${BASE_URL}/national?period=2024-05`);
     await page.waitForSelector('body[data-ready="true"]');
     assert.equal(await page.locator('[data-testid=lots-table] tr[data-lot]').count(), 1);
     assert.equal(await page.locator('[data-testid=lots-table] tr[data-lot="LOT-94"]').count(), 1);
+    await axeCheck(page, 'operator national');
     await context.close();
 
     // An unknown token gets the login form, not data.
@@ -126,6 +258,7 @@ async function main() {
     await page.goto(`${BASE_URL}/national?period=2024-05`);
     await page.waitForSelector('#login[open] #login-error:not([hidden])');
     assert.equal(await page.locator('[data-testid=lots-table]').count(), 0);
+    await axeCheck(page, 'login');
     await context.close();
   } finally {
     await browser.close();

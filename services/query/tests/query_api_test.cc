@@ -75,6 +75,24 @@ TEST_F(QueryApi, EveryAnswerSaysHowFreshItIs) {
   EXPECT_EQ(stored, 25 + 16 + 4 + 8);
 }
 
+// Decision 0029: one projector folded both topics' only partition: the
+// store is complete, and caught up, so the replica is ready.
+TEST_F(QueryApi, ACompleteCaughtUpStoreIsReady) {
+  auto a = Get("/api/v1/lots?period=2024-05");
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["freshness"]["complete"], true) << a.body["freshness"].dump();
+  EXPECT_EQ(a.body["freshness"]["missing_partitions"], json::array());
+  auto live = Get("/livez", "");
+  EXPECT_EQ(live.status, 200) << live.text;
+  auto ready = Get("/readyz", "");
+  EXPECT_EQ(ready.status, 200) << ready.text;
+  EXPECT_EQ(ready.body["ready"], true);
+  EXPECT_EQ(ready.body["missing_partitions"], json::array());
+  EXPECT_EQ(ready.body["lagging_partitions"], json::array());
+  EXPECT_EQ(ready.body["max_partition_lag"], 0);
+  EXPECT_EQ(ready.body["max_lag"], 5000);
+}
+
 // Decision 0017: when the view moves, the answer of the view before is
 // served (with that view's stored offsets, never the new ones) until the
 // answer of the new view is computed in the background.
@@ -497,6 +515,63 @@ TEST_F(QueryApi, MetaGivesTheDefaultPeriodAndTheLots) {
   EXPECT_EQ(a.body["principal"]["role"], "pilot");
   ASSERT_EQ(a.body["lots"].size(), 2u);
   EXPECT_EQ(a.body["lots"][1]["award"]["operator_id"], "op-corse");
+}
+
+TEST_F(QueryApi, MetaOffersTheQuartersFromTheFirstActivityToTodaysNotLater) {
+  auto a = Get("/api/v1/meta");
+  ASSERT_EQ(a.status, 200) << a.text;
+  // Activity runs from 3 January to 31 May 2024; the terms give 15 days of
+  // grace: Q1 closed on 15 April, Q2 on 15 July 2024.
+  const auto& quarters = a.body["quarters"];
+  ASSERT_GE(quarters.size(), 2u);
+  EXPECT_EQ(quarters.back(), (json{{"period", "2024-Q1"},
+                                   {"period_label", "T1 2024"},
+                                   {"closing_day", "2024-04-15"},
+                                   {"closed", true}}));
+  EXPECT_EQ(quarters[quarters.size() - 2]["period"], "2024-Q2");
+  EXPECT_EQ(quarters[quarters.size() - 2]["closing_day"], "2024-07-15");
+  // Newest first: the quarter holding the service's today, still open;
+  // none after it.
+  const std::string today = a.body["today"];
+  const int year = std::stoi(today.substr(0, 4));
+  const int quarter = (std::stoi(today.substr(5, 2)) - 1) / 3 + 1;
+  EXPECT_EQ(quarters[0]["period"], std::to_string(year) + "-Q" + std::to_string(quarter));
+  EXPECT_EQ(quarters[0]["closed"], false);
+  EXPECT_EQ(quarters.size(), static_cast<size_t>((year - 2024) * 4 + quarter));
+  // Pages land on the last closed quarter with activity.
+  EXPECT_EQ(a.body["default_period"], "2024-Q2");
+  auto list = Get("/api/v1/lots?period=2024-Q2");
+  ASSERT_EQ(list.status, 200) << list.text;
+  for (const auto& row : list.body["lots"]) EXPECT_EQ(row["closed"], true) << row["lot"];
+  EXPECT_EQ(Get("/api/v1/national?period=2024-Q2").body["closed"], true);
+}
+
+TEST_F(QueryApi, PendingListsWhatAwaitsADecisionAcrossLotsWithItsDeadlines) {
+  // fixtures/README.md: PEN-94-2024-05-DELAY is confirmed and ACT-94-1
+  // closed; the timeliness penalty awaits a decision and ACT-94-2 is open
+  // past its due date. LOT-11 has neither.
+  for (const char* token : {kPilotToken, kCorseToken}) {
+    auto a = Get("/api/v1/pending", token);
+    ASSERT_EQ(a.status, 200) << a.text;
+    ASSERT_EQ(a.body["penalties"].size(), 1u) << a.text;
+    const auto& p = a.body["penalties"][0];
+    EXPECT_EQ(p["lot"], "LOT-94");
+    EXPECT_EQ(p["operator_name"], "Opérateur Corse");
+    EXPECT_EQ(p["penalty_id"], "PEN-94-2024-05-TIMELINESS");
+    EXPECT_EQ(p["amount_cents"], 50000);
+    EXPECT_EQ(p["period_label"], "mai 2024");
+    EXPECT_EQ(p["state"], "PROPOSED");
+    EXPECT_EQ(p["observation_deadline"], "2024-07-05");
+    EXPECT_EQ(p["decision_from"], "2024-07-06");
+    EXPECT_EQ(p["past_deadline_undecided"], true);
+    ASSERT_EQ(a.body["actions"].size(), 1u) << a.text;
+    const auto& act = a.body["actions"][0];
+    EXPECT_EQ(act["lot"], "LOT-94");
+    EXPECT_EQ(act["action_id"], "ACT-94-2");
+    EXPECT_EQ(act["kpi_label"], "Activité saisie sous 5 jours");
+    EXPECT_EQ(act["due_date"], "2024-09-30");
+    EXPECT_EQ(act["state"], "OVERDUE");
+  }
 }
 
 }  // namespace

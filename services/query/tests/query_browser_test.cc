@@ -1,8 +1,12 @@
 // End to end in a real browser: Debian's headless Chromium, driven by
 // playwright-core (dashboard.e2e.cjs), opens the dashboard served by a real
 // pilotage-query over a store the real projector folded from the real
-// broker, and checks that the numbers shown equal the API's and that an
-// operator cannot open another lot. Screenshots: PILOTAGE_E2E_ARTIFACTS.
+// broker, and checks that the numbers shown equal the API's, that a pilot
+// lands on the last closed quarter and finds the lots off target and what
+// awaits a decision, that an operator cannot open another lot, that
+// axe-core finds no serious or critical violation on any page and that
+// phone widths (375 and 360 px) need no page-level horizontal scrolling.
+// Screenshots at 1,400 and 375 px: PILOTAGE_E2E_ARTIFACTS (build tree).
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -17,20 +21,24 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
       << PILOTAGE_CHROMIUM << " is missing: run scripts/bootstrap (Debian package chromium)";
   QueryStack stack;
   ASSERT_TRUE(stack.ok());
+  const std::string july = stack.StartQueryOn("2024-07-10");
+  ASSERT_FALSE(july.empty());
   std::filesystem::create_directories(PILOTAGE_E2E_ARTIFACTS);
   const std::filesystem::path log = stack.dir() / "e2e.log";
   const pid_t pid =
       testing::Spawn("/usr/bin/env",
                      {"NODE_PATH=" PILOTAGE_NODE_MODULES, "BASE_URL=" + stack.base_url(),
-                      std::string("PILOT_TOKEN=") + kPilotToken,
+                      "JULY_URL=" + july, std::string("PILOT_TOKEN=") + kPilotToken,
                       std::string("OPERATOR_TOKEN=") + kCorseToken, "CHROMIUM=" PILOTAGE_CHROMIUM,
                       "SCREENSHOTS=" PILOTAGE_E2E_ARTIFACTS, PILOTAGE_NODE, PILOTAGE_E2E_SCRIPT},
                      log);
   EXPECT_EQ(testing::WaitExit(pid), 0) << testing::TailOf(log, 8000);
   std::cout << testing::TailOf(log, 2000);
   for (const char* shot :
-       {"national-2024-05.png", "lot-LOT-94-2024-Q2.png", "lot-LOT-94-2024-Q2-print.png",
-        "quality-2024-01.png", "operator-forbidden-LOT-11.png"}) {
+       {"national-2024-Q2-1400.png", "national-2024-Q2-375.png", "lot-LOT-94-2024-Q2-1400.png",
+        "lot-LOT-94-2024-Q2-375.png", "national-2024-Q2-provisional.png", "national-2024-05.png",
+        "lot-LOT-94-2024-Q2.png", "lot-LOT-94-2024-Q2-print.png", "quality-2024-01.png",
+        "operator-forbidden-LOT-11.png"}) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(PILOTAGE_E2E_ARTIFACTS) / shot))
         << shot;
   }

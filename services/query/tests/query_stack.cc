@@ -83,31 +83,40 @@ QueryStack::QueryStack() {
                                              {"lots", {"LOT-94"}},
                                              {"token_sha256", {access::TokenHash(kCorseToken)}}}}}}
                                .dump(2);
-  const fs::path port_file = dir_.path() / "port";
+  tokens_ = tokens;
+  const Started q = StartQuery("query", {});
+  query_pid_ = q.pid;
+  port_ = q.port;
+}
+
+QueryStack::Started QueryStack::StartQuery(const std::string& name,
+                                           const std::vector<std::string>& extra) const {
+  const fs::path port_file = dir_.path() / (name + ".port");
   // JSON log lines, which the audit test reads (an option of the program,
   // before its command).
   std::vector<std::string> args = {"--log-format",
                                    "json",
                                    "serve",
                                    "--data",
-                                   data.string(),
+                                   (dir_.path() / "data").string(),
                                    "--tokens",
-                                   tokens.string(),
+                                   tokens_.string(),
                                    "--port",
                                    "0",
                                    "--port-file",
                                    port_file.string(),
                                    "--bootstrap",
-                                   bootstrap,
+                                   bootstrap_,
                                    "--topics",
-                                   activity + "," + contract,
+                                   activity_ + "," + contract_,
                                    "--catch-up-ms",
                                    "100"};
 #ifdef PILOTAGE_QUERY_WEB_DIR
   args.insert(args.end(), {"--web-dir", PILOTAGE_QUERY_WEB_DIR});
 #endif
-  const fs::path log = dir_.path() / "query.log";
-  query_pid_ = testing::Spawn(PILOTAGE_QUERY_BIN, args, log);
+  args.insert(args.end(), extra.begin(), extra.end());
+  const fs::path log = dir_.path() / (name + ".log");
+  const pid_t pid = testing::Spawn(PILOTAGE_QUERY_BIN, args, log);
   // Ready when it wrote its port, answers /healthz with 200 (store open) and
   // knows Kafka's end offsets (so freshness shows a lag).
   const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -122,17 +131,28 @@ QueryStack::QueryStack() {
       if (health && health->status == 200 && meta && meta->status == 200) {
         auto body = nlohmann::json::parse(meta->body, nullptr, false);
         if (!body.is_discarded() && !body["freshness"]["lag_events"].is_null()) {
-          port_ = port;
-          return;
+          return {.pid = pid, .port = port};
         }
       }
     }
     std::this_thread::sleep_for(50ms);  // polling a condition, not a synchronisation sleep
   }
   ADD_FAILURE() << "pilotage-query did not become ready\n" << testing::TailOf(log);
+  return {.pid = pid, .port = -1};
+}
+
+std::string QueryStack::StartQueryOn(const std::string& today) {
+  const Started q = StartQuery("query-on-" + today, {"--today", today});
+  others_.push_back(q.pid);
+  if (q.port < 0) return "";
+  return fmt::format("http://127.0.0.1:{}", q.port);
 }
 
 QueryStack::~QueryStack() {
+  for (const pid_t pid : others_) {
+    kill(pid, SIGTERM);
+    EXPECT_EQ(testing::WaitExit(pid), 0);
+  }
   if (query_pid_ > 0) {
     kill(query_pid_, SIGTERM);
     EXPECT_EQ(testing::WaitExit(query_pid_), 0) << testing::TailOf(dir_.path() / "query.log");

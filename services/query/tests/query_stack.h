@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 #include "pilotage/testing/testing.h"
@@ -49,10 +50,26 @@ class QueryStack {
   // GET `path` (with query string) with `token` ("" for none).
   Answer Get(const std::string& path, const std::string& token = kPilotToken) const;
 
+  // Starts another pilotage-query over the same store, judging closings and
+  // deadlines as on `today` (YYYY-MM-DD, its --today); its base URL, "" when
+  // it did not become ready (a test failure is reported). Stopped with the
+  // stack.
+  std::string StartQueryOn(const std::string& today);
+
  private:
+  struct Started {
+    pid_t pid = -1;
+    int port = -1;
+  };
+  // Spawns pilotage-query with the stack's options and `extra` flags, logs
+  // in DIR/<name>.log, and waits until it is ready.
+  Started StartQuery(const std::string& name, const std::vector<std::string>& extra) const;
+
   testing::TempDir dir_;
   std::string bootstrap_, activity_, contract_, dead_;
+  std::filesystem::path tokens_;
   pid_t query_pid_ = -1;
+  std::vector<pid_t> others_;
   int port_ = -1;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
+#include "pilotage/domain/calendar.h"
 #include "pilotage/kafka/kafka.h"
 
 namespace pilotage::simulator {
@@ -210,9 +211,9 @@ absl::StatusOr<std::unique_ptr<GatewaySink>> GatewaySink::Create(
         "--to-gateway needs --token-template (the operators' bearer token, {operator} standing "
         "for the operator id; scripts/demo-tokens makes one for a local demonstration)");
   }
-  if (!absl::LoadTimeZone("Europe/Paris", &impl->paris)) {
-    return absl::FailedPreconditionError("cannot load the Europe/Paris time zone (tzdata)");
-  }
+  absl::StatusOr<absl::TimeZone> paris = domain::ParisTimeZone();
+  if (!paris.ok()) return paris.status();
+  impl->paris = *paris;
   impl->client = std::make_unique<httplib::Client>(options.url);
   if (!impl->client->is_valid()) {
     return absl::InvalidArgumentError(

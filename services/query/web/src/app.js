@@ -3,8 +3,8 @@
 // so a link can be shared; the token stays in this browser (localStorage).
 import { Chart, registerables } from 'chart.js';
 import {
-  STATUS_LABELS, formatCount, formatDay, formatEuroCents, formatInstant, formatKpi,
-  formatPercent, formatTarget, periodLabel, valueLabel,
+  STATUS_LABELS, STATUS_SIGNS, capitalize, errorMessage, formatCount, formatDay, formatEuroCents,
+  formatInstant, formatKpi, formatPercent, formatTarget, periodLabel, shownStatus, valueLabel,
 } from './format.js';
 
 Chart.register(...registerables);
@@ -15,6 +15,9 @@ Chart.defaults.locale = 'fr-FR';
 const app = document.getElementById('app');
 const TOKEN_KEY = 'pilotage.token';
 let charts = [];
+// Lot id -> its award (operator, region), from /meta: pages name operators,
+// not lot ids.
+let awards = {};
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
@@ -48,8 +51,11 @@ function href(page, period, lot) {
   return `/${page}${q}`;
 }
 
+// Set by a navigation inside the page (not the first load): focus moves.
+let navigated = false;
 function go(url) {
   window.history.pushState({}, '', url);
+  navigated = true;
   render();
 }
 
@@ -59,26 +65,23 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   go(a.getAttribute('href'));
 });
-window.addEventListener('popstate', render);
+window.addEventListener('popstate', () => { navigated = true; render(); });
 
-// The period choices around the default: the quarters, months and years of
-// its year and the year before, plus whatever the URL holds.
-function periodChoices(current, fallback) {
-  const year = Number((current || fallback || '').slice(0, 4)) || new Date().getFullYear();
-  const out = [];
-  for (const y of [year, year - 1]) {
-    for (let q = 4; q >= 1; q -= 1) out.push(`${y}-Q${q}`);
-    out.push(String(y));
-    for (let m = 12; m >= 1; m -= 1) out.push(`${y}-${String(m).padStart(2, '0')}`);
-  }
-  for (const p of [current, fallback]) if (p && !out.includes(p)) out.unshift(p);
+// The periods offered: the quarters /meta lists (none not started; an open
+// one says "provisoire"), plus whatever the URL holds.
+function periodChoices(current, meta) {
+  const out = (meta.quarters || []).map((q) => ({
+    value: q.period,
+    label: q.closed ? q.period_label : `${q.period_label} (provisoire)`,
+  }));
+  if (current && !out.some((o) => o.value === current)) out.unshift({ value: current, label: periodLabel(current) });
   return out;
 }
 
 function setupPeriod(r, meta) {
   const select = document.getElementById('period');
-  select.innerHTML = periodChoices(r.period, meta.default_period)
-    .map((p) => `<option value="${esc(p)}"${p === r.period ? ' selected' : ''}>${esc(periodLabel(p))}</option>`)
+  select.innerHTML = periodChoices(r.period, meta)
+    .map((o) => `<option value="${esc(o.value)}"${o.value === r.period ? ' selected' : ''}>${esc(o.label)}</option>`)
     .join('');
   select.onchange = () => go(href(r.page, select.value, r.lot));
   document.getElementById('nav-national').href = href('national', r.period);
@@ -91,6 +94,15 @@ function setupPeriod(r, meta) {
   }
 }
 
+// "Opérateur (LOT-94 · Corse)", or the lot id when the API has no award.
+function lotName(lot, operatorName) {
+  const award = awards[lot];
+  const name = operatorName || award?.operator_name;
+  if (!name) return esc(lot);
+  return `${esc(name)} <span class="note">${esc(lot)}${award?.region ? ` · ${esc(award.region)}` : ''}</span>`;
+}
+const lotText = (lot) => (awards[lot]?.operator_name ? `${awards[lot].operator_name} (${lot})` : lot);
+
 function showFreshness(f) {
   const el = document.getElementById('freshness');
   if (!f) { el.textContent = ''; return; }
@@ -98,60 +110,199 @@ function showFreshness(f) {
     ? 'retard du projecteur inconnu (Kafka injoignable)'
     : `retard du projecteur : ${formatCount(f.lag_events)} événement${f.lag_events > 1 ? 's' : ''}`;
   el.innerHTML = `<span data-testid="freshness-lag">${esc(lag)}</span> · calculé le <span data-testid="freshness-computed">${esc(formatInstant(f.computed_at))}</span>`
-    + ` · données lues le ${esc(formatInstant(f.caught_up_at))} · ${esc(formatCount(f.folded_events))} événements intégrés`;
-  el.classList.toggle('stale', f.lag_events === null || f.lag_events > 0);
+    + ` · données lues le ${esc(formatInstant(f.caught_up_at))} · ${esc(formatCount(f.folded_events))} événements intégrés`
+    + (f.complete === false
+      ? ` · <strong class="error" data-testid="freshness-incomplete">Données incomplètes : il manque les partitions ${esc((f.missing_partitions || []).join(', '))} ; chiffres et montants partiels, ne pas décider sur cette base.</strong>`
+      : '');
+  el.classList.toggle('stale', f.lag_events === null || f.lag_events > 0 || f.complete === false);
 }
 
-function statusCell(k, formula, direction) {
+// A status as a badge: its sign and its words, never its colour alone.
+const statusText = (status) => `${STATUS_SIGNS[status] || ''} ${STATUS_LABELS[status] || status}`.trim();
+
+function statusCell(k, formula, direction, closed) {
   if (!k) return '<td class="status-NOT_ENOUGH_DATA">—</td>';
-  return `<td class="cell status-${esc(k.status)}" data-kpi="${esc(k.id)}" title="${esc(STATUS_LABELS[k.status])}">`
+  const status = shownStatus(k.status, closed);
+  return `<td class="cell status-${esc(status)}" data-kpi="${esc(k.id)}">`
     + `<span class="v" data-testid="kpi-value">${esc(formatKpi(formula, k.value, k.sample))}</span>`
-    + `<span class="t">cible ${esc(formatTarget(formula, direction, k.target))}</span></td>`;
+    + `<span class="t">cible ${esc(formatTarget(formula, direction, k.target))}</span>`
+    + `<span class="s" data-testid="kpi-status">${esc(statusText(status))}</span></td>`;
 }
 
-const legend = () => `<div class="legend">${Object.entries(STATUS_LABELS)
-  .map(([s, l]) => `<span class="badge status-${s}">${esc(l)}</span>`).join('')}</div>`;
+// The statuses a table may show: a period not closed shows none but "Provisoire".
+const legend = (closed) => `<p class="legend">${Object.keys(STATUS_LABELS)
+  .filter((s) => (closed ? s !== 'PROVISIONAL' : s === 'PROVISIONAL'))
+  .map((s) => `<span class="badge status-${s}">${esc(statusText(s))}</span>`).join('')}</p>`;
 
-function kpiTable(kpis, testid) {
-  return `<table data-testid="${testid}"><thead><tr><th class="name">Indicateur</th><th>Valeur</th><th>Cible</th>`
-    + '<th>Numérateur</th><th>Échantillon</th><th>Statut</th></tr></thead><tbody>'
-    + kpis.map((k) => `<tr data-kpi="${esc(k.id)}"><td class="name">${esc(k.label)}</td>`
-      + `<td data-testid="kpi-value">${esc(formatKpi(k.formula, k.value, k.sample))}</td>`
-      + `<td>${k.informational ? '—' : esc(formatTarget(k.formula, k.direction, k.target))}</td>`
-      + `<td>${esc(formatCount(k.numerator))}</td><td>${esc(formatCount(k.sample))}</td>`
-      + `<td class="status-${esc(k.status)}">${esc(STATUS_LABELS[k.status])}</td></tr>`).join('')
-    + '</tbody></table>';
-}
-
-function lotsTable(list, period) {
-  const cols = list.columns;
-  if (!list.lots.length) return '<p class="state">Aucun lot pour cette période.</p>';
-  return `${legend()}<div class="scroll"><table data-testid="lots-table"><thead><tr><th class="name">Lot</th>`
-    + cols.map((c) => `<th title="${esc(c.label)}">${esc(c.label)}</th>`).join('')
-    + '</tr></thead><tbody>'
-    + list.lots.map((row) => {
-      const by = Object.fromEntries(row.kpis.map((k) => [k.id, k]));
-      const name = row.award ? `${row.lot} — ${row.award.region}` : row.lot;
-      return `<tr data-lot="${esc(row.lot)}"><td class="name"><a data-nav href="${esc(href('lot', period, row.lot))}">${esc(name)}</a>`
-        + `${row.problem ? `<br><span class="note">${esc(row.problem)}</span>` : ''}</td>`
-        + cols.map((c) => statusCell(by[c.id], c.formula, c.direction)).join('') + '</tr>';
+function kpiTable(kpis, testid, closed) {
+  return `<div class="scroll"><table data-testid="${testid}"><thead><tr><th scope="col" class="name">Indicateur</th><th scope="col">Valeur</th><th scope="col">Cible</th>`
+    + '<th scope="col">Numérateur</th><th scope="col">Échantillon</th><th scope="col">Statut</th></tr></thead><tbody>'
+    + kpis.map((k) => {
+      const status = shownStatus(k.status, closed);
+      return `<tr data-kpi="${esc(k.id)}"><th scope="row" class="name">${esc(k.label)}</th>`
+        + `<td data-testid="kpi-value">${esc(formatKpi(k.formula, k.value, k.sample))}</td>`
+        + `<td>${k.informational ? '—' : esc(formatTarget(k.formula, k.direction, k.target))}</td>`
+        + `<td>${esc(formatCount(k.numerator))}</td><td>${esc(formatCount(k.sample))}</td>`
+        + `<td class="status-${esc(status)}">${esc(statusText(status))}</td></tr>`;
     }).join('')
     + '</tbody></table></div>';
+}
+
+// A lot is off target when a KPI of a closed period is not met.
+const offTarget = (row) => row.closed !== false && row.kpis.some((k) => k.status === 'BREACHED');
+
+function lotsTable(list, period, onlyOff) {
+  const cols = list.columns;
+  const rows = onlyOff ? list.lots.filter(offTarget) : list.lots;
+  if (!list.lots.length) return '<p class="state">Aucun lot pour cette période.</p>';
+  if (!rows.length) return '<p class="state" data-testid="no-off-target">Aucun lot hors cible pour cette période.</p>';
+  return `<div class="scroll"><table data-testid="lots-table"><caption class="sr-only">Indicateurs par lot, ${esc(periodLabel(period))}</caption><thead><tr><th scope="col" class="name">Lot</th>`
+    + cols.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')
+    + '</tr></thead><tbody>'
+    + rows.map((row) => {
+      const by = Object.fromEntries(row.kpis.map((k) => [k.id, k]));
+      const problem = row.problem ? `<br><span class="note">${esc(row.problem)}</span>` : '';
+      return `<tr data-lot="${esc(row.lot)}"><th scope="row" class="name"><a data-nav href="${esc(href('lot', period, row.lot))}">${lotName(row.lot, row.award?.operator_name)}</a>${problem}</th>`
+        + cols.map((c) => statusCell(by[c.id], c.formula, c.direction, row.closed)).join('') + '</tr>';
+    }).join('')
+    + '</tbody></table></div>';
+}
+
+// What a period not closed yet says above its figures.
+function provisionalNotice(closed, closingDay) {
+  if (closed !== false) return '';
+  return '<p class="notice" data-testid="provisional-notice"><strong>Période provisoire.</strong> '
+    + `Elle sera close le ${esc(formatDay(closingDay))} : les indicateurs sont affichés sans être jugés.</p>`;
 }
 
 function card(label, value, testid) {
   return `<div class="card"><div class="n" data-testid="${testid}">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
 }
 
+// The pending list's rows, as one kind: penalties awaiting a decision and
+// corrective actions not closed.
+function pendingRows(pending) {
+  const penalties = pending.penalties.map((p) => ({
+    kind: 'Pénalité',
+    id: p.penalty_id,
+    lot: p.lot,
+    operator: p.operator_name,
+    // The rule's label; the job's French explanation when the terms do not
+    // describe the rule.
+    subject: p.rule_label || p.explanation || p.rule_id,
+    kpi: p.kpi_id,
+    kpiLabel: p.kpi_label || p.kpi_id,
+    period: p.period,
+    periodLabel: p.period_label,
+    amount: p.amount_cents,
+    deadline: p.observation_deadline,
+    deadlineLabel: 'observations',
+    decision: p.decision_from,
+    state: p.state_label,
+    late: p.past_deadline_undecided,
+  }));
+  const actions = pending.actions.map((a) => ({
+    kind: 'Action corrective',
+    id: a.action_id,
+    lot: a.lot,
+    operator: a.operator_name,
+    subject: a.description || a.finding || a.action_id,
+    kpi: a.kpi_id,
+    kpiLabel: a.kpi_label || a.kpi_id,
+    period: a.period,
+    periodLabel: a.period_label,
+    amount: null,
+    deadline: a.due_date,
+    deadlineLabel: 'clôture',
+    decision: '',
+    state: a.state_label,
+    late: a.state === 'OVERDUE',
+  }));
+  return [...penalties, ...actions];
+}
+
+const PENDING_SORTS = {
+  deadline: (a, b) => (a.deadline || '9999').localeCompare(b.deadline || '9999'),
+  decision: (a, b) => (a.decision || '9999').localeCompare(b.decision || '9999'),
+  amount: (a, b) => (a.amount ?? -1) - (b.amount ?? -1),
+  lot: (a, b) => lotText(a.lot).localeCompare(lotText(b.lot), 'fr'),
+};
+const pendingView = { sort: 'deadline', dir: 1, lot: '', kpi: '', offTarget: false, late: false };
+
+function pendingTable(rows, offLots) {
+  const v = pendingView;
+  const shown = rows
+    .filter((x) => (!v.lot || x.lot === v.lot) && (!v.kpi || x.kpi === v.kpi)
+      && (!v.offTarget || offLots.has(x.lot)) && (!v.late || x.late))
+    .sort((a, b) => v.dir * PENDING_SORTS[v.sort](a, b) || a.id.localeCompare(b.id));
+  const th = (key, label) => {
+    const sorted = v.sort === key ? (v.dir > 0 ? 'ascending' : 'descending') : null;
+    return `<th scope="col"${sorted ? ` aria-sort="${sorted}"` : ''}><button type="button" class="sort" data-sort="${key}">${esc(label)}`
+      + `<span aria-hidden="true">${sorted ? (v.dir > 0 ? ' ▲' : ' ▼') : ' ⇅'}</span></button></th>`;
+  };
+  document.getElementById('pending-count').textContent = `${formatCount(shown.length)} élément${shown.length > 1 ? 's' : ''} affiché${shown.length > 1 ? 's' : ''} sur ${formatCount(rows.length)}.`;
+  if (!shown.length) return '<p class="state" data-testid="pending-empty">Aucune pénalité ni action corrective en attente pour ces critères.</p>';
+  return '<div class="scroll"><table data-testid="pending-table"><caption class="sr-only">Pénalités et actions correctives en attente</caption><thead><tr>'
+    + th('lot', 'Lot') + '<th scope="col" class="name">Nature et objet</th><th scope="col" class="name">Indicateur</th><th scope="col">Période</th>'
+    + th('amount', 'Montant') + th('deadline', 'Échéance') + th('decision', 'Décision possible dès') + '<th scope="col">État</th></tr></thead><tbody>'
+    + shown.map((x) => `<tr data-pending="${esc(x.id)}" data-lot="${esc(x.lot)}"><th scope="row" class="name"><a data-nav href="${esc(href('lot', x.period, x.lot))}">${lotName(x.lot, x.operator)}</a></th>`
+      + `<td class="name wrap"><strong>${esc(x.kind)}</strong><br>${esc(x.subject)}</td><td class="name wrap">${esc(x.kpiLabel || '—')}</td>`
+      + `<td>${esc(x.periodLabel || x.period)}</td><td data-testid="pending-amount">${x.amount === null ? '—' : esc(formatEuroCents(x.amount))}</td>`
+      + `<td data-testid="pending-deadline">${esc(formatDay(x.deadline))}<br><span class="note">${esc(x.deadlineLabel)}</span></td>`
+      + `<td>${x.decision ? esc(formatDay(x.decision)) : '—'}</td>`
+      + `<td class="${x.late ? 'status-BREACHED' : ''}">${x.late ? `${esc(STATUS_SIGNS.BREACHED)} échéance dépassée<br>` : ''}${esc(x.state)}</td></tr>`).join('')
+    + '</tbody></table></div>';
+}
+
+function pendingSection(pending, list) {
+  const rows = pendingRows(pending);
+  const offLots = new Set(list.lots.filter(offTarget).map((l) => l.lot));
+  const lots = [...new Set(rows.map((x) => x.lot))].sort((a, b) => lotText(a).localeCompare(lotText(b), 'fr'));
+  const kpis = [...new Map(rows.filter((x) => x.kpi).map((x) => [x.kpi, x.kpiLabel])).entries()];
+  const html = '<section aria-labelledby="pending-title"><h2 id="pending-title">Pénalités et actions correctives en attente</h2>'
+    + `<p class="note">Au ${esc(formatDay(pending.on))}, tous lots confondus : pénalités en attente de décision, actions correctives non closes.</p>`
+    + '<form class="filters" id="pending-filters">'
+    + `<div><label for="pending-lot">Lot</label><select id="pending-lot"><option value="">Tous les lots</option>${lots.map((l) => `<option value="${esc(l)}">${esc(lotText(l))}</option>`).join('')}</select></div>`
+    + `<div><label for="pending-kpi">Indicateur</label><select id="pending-kpi"><option value="">Tous les indicateurs</option>${kpis.map(([id, label]) => `<option value="${esc(id)}">${esc(label)}</option>`).join('')}</select></div>`
+    + '<div class="check"><input type="checkbox" id="pending-off"><label for="pending-off">Lots hors cible sur la période seulement</label></div>'
+    + '<div class="check"><input type="checkbox" id="pending-late"><label for="pending-late">Échéance dépassée seulement</label></div>'
+    + '</form><p id="pending-count" class="note" role="status" data-testid="pending-count"></p><div id="pending-list"></div></section>';
+  const wire = () => {
+    const draw = () => { document.getElementById('pending-list').innerHTML = pendingTable(rows, offLots); };
+    document.getElementById('pending-lot').onchange = (e) => { pendingView.lot = e.target.value; draw(); };
+    document.getElementById('pending-kpi').onchange = (e) => { pendingView.kpi = e.target.value; draw(); };
+    document.getElementById('pending-off').onchange = (e) => { pendingView.offTarget = e.target.checked; draw(); };
+    document.getElementById('pending-late').onchange = (e) => { pendingView.late = e.target.checked; draw(); };
+    document.getElementById('pending-list').onclick = (e) => {
+      const b = e.target.closest('button[data-sort]');
+      if (!b) return;
+      pendingView.dir = pendingView.sort === b.dataset.sort ? -pendingView.dir : 1;
+      pendingView.sort = b.dataset.sort;
+      draw();
+      document.querySelector(`#pending-list button[data-sort="${b.dataset.sort}"]`).focus();
+    };
+    Object.assign(pendingView, { lot: '', kpi: '', offTarget: false, late: false });
+    draw();
+  };
+  return { html, wire };
+}
+
 async function nationalPage(r, meta) {
-  const list = await api(`lots?period=${encodeURIComponent(r.period)}`);
-  let national = null;
-  if (meta.principal.role === 'pilot') national = await api(`national?period=${encodeURIComponent(r.period)}`);
+  const pilot = meta.principal.role === 'pilot';
+  const [list, national, pending] = await Promise.all([
+    api(`lots?period=${encodeURIComponent(r.period)}`),
+    pilot ? api(`national?period=${encodeURIComponent(r.period)}`) : null,
+    api('pending'),
+  ]);
+  const closed = list.lots.every((l) => l.closed !== false);
+  const closingDay = list.lots.map((l) => l.closing_day).filter(Boolean).sort().pop();
   const title = national ? 'Vue nationale' : `Mes lots (${esc(meta.principal.id)})`;
-  let html = `<h1>${title} — <span data-testid="period-label">${esc(list.period_label || periodLabel(r.period))}</span></h1>`;
+  let html = `<h1 tabindex="-1">${title} — <span data-testid="period-label">${esc(list.period_label || periodLabel(r.period))}</span>`
+    + `${closed ? '' : ' <span class="badge status-PROVISIONAL" data-testid="provisional">provisoire</span>'}</h1>`
+    + provisionalNotice(closed, closingDay);
   if (national) {
     const v = national.volume;
-    html += `<section><div class="cards">${card('nouveaux bénéficiaires', formatCount(v.new_beneficiaries), 'total-new-beneficiaries')}`
+    html += `<section aria-label="Chiffres clés"><div class="cards">${card('nouveaux bénéficiaires', formatCount(v.new_beneficiaries), 'total-new-beneficiaries')}`
       + card('rendez-vous', formatCount(v.appointments), 'total-appointments')
       + card('parcours clos', formatCount(v.closures), 'total-closures')
       + card('réponses aux enquêtes', formatCount(v.surveys), 'total-surveys')
@@ -162,18 +313,32 @@ async function nationalPage(r, meta) {
       + card('enveloppes des lots', formatEuroCents(national.fund_usage.budget_envelope_cents), 'total-envelopes')
       + '</div>'
       + (national.fund_usage.lots_projected_over_envelope.length
-        ? `<p class="error">Projection au-delà de l'enveloppe : ${national.fund_usage.lots_projected_over_envelope.map(esc).join(', ')}</p>` : '')
+        ? `<p class="error">Projection au-delà de l'enveloppe : ${national.fund_usage.lots_projected_over_envelope.map((l) => esc(lotText(l))).join(', ')}</p>` : '')
       + (national.fund_usage.lots_without_statement.length
-        ? `<p class="note">Sans relevé pour la période : ${national.fund_usage.lots_without_statement.map((l) => esc(l.lot)).join(', ')}</p>` : '')
+        ? `<p class="note">Sans relevé pour la période : ${national.fund_usage.lots_without_statement.map((l) => esc(lotText(l.lot))).join(', ')}</p>` : '')
       + '</section>';
   }
-  html += `<section><h2>Lots et indicateurs</h2>${lotsTable(list, r.period)}</section>`;
+  const off = list.lots.filter(offTarget);
+  html += '<section aria-labelledby="lots-title"><h2 id="lots-title">Lots et indicateurs</h2>';
+  if (closed) {
+    html += `<p data-testid="off-target-summary">${off.length
+      ? `<strong>${esc(formatCount(off.length))} lot${off.length > 1 ? 's' : ''} hors cible</strong> sur ${esc(formatCount(list.lots.length))} : `
+        + off.map((l) => `<a data-nav data-off-target="${esc(l.lot)}" href="${esc(href('lot', r.period, l.lot))}">${esc(lotText(l.lot))}</a>`).join(', ')
+      : 'Aucun lot hors cible sur la période.'}</p>`
+      + '<div class="check"><input type="checkbox" id="only-off"><label for="only-off">Afficher seulement les lots hors cible</label></div>';
+  }
+  html += `${legend(closed)}<div id="lots-list">${lotsTable(list, r.period, false)}</div></section>`;
+  const pendingPart = pendingSection(pending, list);
+  html += pendingPart.html;
   if (national) {
-    html += `<section><h2>Indicateurs nationaux</h2>${kpiTable(national.kpis, 'national-kpis')}`
+    html += `<section aria-labelledby="national-title"><h2 id="national-title">Indicateurs nationaux</h2>${kpiTable(national.kpis, 'national-kpis', national.closed)}`
       + '<p class="note">Parts : numérateurs et échantillons additionnés sur les lots ; volumes : cibles des lots additionnées.</p>'
       + (national.problems.length ? `<p class="note">${national.problems.map(esc).join('<br>')}</p>` : '') + '</section>';
   }
   app.innerHTML = html;
+  pendingPart.wire();
+  const only = document.getElementById('only-off');
+  if (only) only.onchange = () => { document.getElementById('lots-list').innerHTML = lotsTable(list, r.period, only.checked); };
   return list.freshness;
 }
 
@@ -199,6 +364,17 @@ function lineChart(canvas, series, kpi) {
   });
 }
 
+// Text alternatives of the charts: what a screen reader says of them.
+function seriesText(series, kpi) {
+  const pct = kpi.formula !== 'NEW_BENEFICIARIES';
+  return `${kpi.label}, par mois : ${series.map((p) => `${p.month_label} ${p.value === null || (pct && !p.sample) ? 'non mesuré' : formatKpi(kpi.formula, p.value, p.sample)}`).join(' ; ')}`
+    + (kpi.target === null ? '' : ` ; cible ${formatTarget(kpi.formula, kpi.direction, kpi.target)}`);
+}
+function mixText(mix) {
+  const rows = Object.entries(mix || {});
+  return rows.length ? rows.map(([k, n]) => `${valueLabel(k)} : ${formatCount(n)}`).join(' ; ') : 'aucune donnée';
+}
+
 function barChart(canvas, entries, horizontal) {
   return new Chart(canvas, {
     type: 'bar',
@@ -216,8 +392,8 @@ function mixTable(mix, testid, base) {
   const rows = Object.entries(mix || {});
   if (!rows.length) return '<p class="note">Aucune donnée.</p>';
   const total = base ?? rows.reduce((s, [, n]) => s + n, 0);
-  return `<table data-testid="${testid}"><tbody>${rows.map(([k, n]) => `<tr><td class="name">${esc(valueLabel(k))}</td>`
-    + `<td>${esc(formatCount(n))}</td><td>${total ? esc(formatPercent(n / total)) : '—'}</td></tr>`).join('')}</tbody></table>`;
+  return `<div class="scroll"><table data-testid="${testid}"><tbody>${rows.map(([k, n]) => `<tr><th scope="row" class="name">${esc(valueLabel(k))}</th>`
+    + `<td>${esc(formatCount(n))}</td><td>${total ? esc(formatPercent(n / total)) : '—'}</td></tr>`).join('')}</tbody></table></div>`;
 }
 
 const PENALTY_COLOURS = { CONFIRMED: 'BREACHED', WAIVED: 'MET', PROPOSED: 'AT_RISK', OBSERVATIONS_RECEIVED: 'AT_RISK' };
@@ -225,14 +401,15 @@ const ACTION_COLOURS = { OVERDUE: 'BREACHED', CLOSED_LATE: 'AT_RISK', CLOSED: 'M
 
 function steeringSections(lot) {
   const s = lot.steering;
+  const kpiLabels = Object.fromEntries(lot.kpis.map((k) => [k.id, k.label]));
   if (!s) return '';
   let html = '<section><h2>Pénalités</h2>';
   if (!s.penalties.length) html += '<p class="state" data-testid="no-penalties">Aucune pénalité pour ce lot.</p>';
   for (const p of s.penalties) {
     html += `<div class="explain" data-testid="penalty" data-penalty="${esc(p.penalty_id)}">`
-      + `<strong>${esc(periodLabel(p.period))} — <span data-testid="penalty-amount">${esc(formatEuroCents(p.amount_cents))}</span></strong> `
+      + `<strong>${p.rule_label ? `${esc(p.rule_label)}, ` : ''}${esc(periodLabel(p.period))} — <span data-testid="penalty-amount">${esc(formatEuroCents(p.amount_cents))}</span></strong> `
       + `<span class="badge status-${PENALTY_COLOURS[p.state] || ''}" data-testid="penalty-state">${esc(p.state_label)}</span>`
-      + ` <span class="note">${esc(p.penalty_id)} · proposée le ${esc(formatDay(p.proposed_on))} · observations jusqu'au ${esc(formatDay(p.observation_deadline))}</span>`
+      + ` <span class="note">${esc(p.penalty_id)} · notifiée le ${esc(formatDay(p.proposed_on))} · observations jusqu'au ${esc(formatDay(p.observation_deadline))}</span>`
       + `<p data-testid="penalty-explanation">${esc(p.explanation)}</p>`
       + (p.formula ? `<p class="note">Calcul : ${esc(p.formula)}${p.limit_applied ? ` — ${esc(p.limit_applied)}` : ''}</p>` : '')
       + (p.observations ? `<p class="note">Observations de l'opérateur (${esc(formatDay(p.observations_on))}) : ${esc(p.observations)}</p>` : '')
@@ -248,10 +425,10 @@ function steeringSections(lot) {
   html += '</section><section><h2>Actions correctives</h2>';
   if (!s.actions.length) html += '<p class="state">Aucune action corrective.</p>';
   else {
-    html += '<table data-testid="actions"><thead><tr><th class="name">Action</th><th class="name">Indicateur</th><th>Échéance</th><th>État</th></tr></thead><tbody>'
-      + s.actions.map((a) => `<tr data-action="${esc(a.action_id)}"><td class="name">${esc(a.description || a.action_id)}</td><td class="name">${esc(a.kpi_id || a.finding)}</td>`
+    html += '<div class="scroll"><table data-testid="actions"><thead><tr><th scope="col" class="name">Action</th><th scope="col" class="name">Indicateur</th><th scope="col">Échéance</th><th scope="col">État</th></tr></thead><tbody>'
+      + s.actions.map((a) => `<tr data-action="${esc(a.action_id)}"><th scope="row" class="name wrap">${esc(a.description || a.action_id)}</th><td class="name wrap">${esc(kpiLabels[a.kpi_id] || a.kpi_id || a.finding)}</td>`
         + `<td>${esc(formatDay(a.due_date))}</td><td class="status-${ACTION_COLOURS[a.state] || ''}">${esc(a.state_label)}</td></tr>`).join('')
-      + '</tbody></table>';
+      + '</tbody></table></div>';
   }
   html += '</section><section><h2>Relevé de paiement et usage des fonds</h2>';
   const st = s.statement;
@@ -259,14 +436,14 @@ function steeringSections(lot) {
     html += `<p class="state">Pas de relevé pour cette période${st ? ` : ${esc(st.unavailable)}` : ''}.</p>`;
   } else {
     html += `<p class="note">${st.closed ? 'Période close' : 'Provisoire : la période n\'est pas close'} · conditions ${esc(st.terms_version)}${st.issued ? ' · relevé émis' : ''}</p>`
-      + '<table data-testid="statement"><tbody>'
-      + `<tr><td class="name">Forfaits par rendez-vous</td><td data-testid="statement-fees">${esc(formatEuroCents(st.fees_cents))}</td></tr>`
-      + `<tr><td class="name">Part variable</td><td>${esc(formatEuroCents(st.variable_cents))}</td></tr>`
-      + `<tr><td class="name">Pénalités confirmées</td><td data-testid="statement-penalties">${esc(formatEuroCents(st.penalties_cents ? -st.penalties_cents : 0))}</td></tr>`
-      + `<tr><td class="name"><strong>Net à payer</strong></td><td data-testid="statement-net"><strong>${esc(formatEuroCents(st.net_amount_cents))}</strong></td></tr>`
-      + '</tbody></table>';
+      + '<div class="scroll"><table data-testid="statement"><tbody>'
+      + `<tr><th scope="row" class="name">Forfaits par rendez-vous</th><td data-testid="statement-fees">${esc(formatEuroCents(st.fees_cents))}</td></tr>`
+      + `<tr><th scope="row" class="name">Part variable</th><td>${esc(formatEuroCents(st.variable_cents))}</td></tr>`
+      + `<tr><th scope="row" class="name">Pénalités confirmées</th><td data-testid="statement-penalties">${esc(formatEuroCents(st.penalties_cents ? -st.penalties_cents : 0))}</td></tr>`
+      + `<tr><th scope="row" class="name"><strong>Net à payer</strong></th><td data-testid="statement-net"><strong>${esc(formatEuroCents(st.net_amount_cents))}</strong></td></tr>`
+      + '</tbody></table></div>';
     const f = st.fund_usage;
-    html += `<p data-testid="fund-usage">Année contractuelle ${esc(periodLabel(f.contract_year))} : ${esc(formatEuroCents(f.cumulative_cents))} payés`
+    html += `<p data-testid="fund-usage">${esc(capitalize(periodLabel(f.contract_year)))} : ${esc(formatEuroCents(f.cumulative_cents))} payés`
       + ` sur une enveloppe de ${esc(formatEuroCents(f.budget_envelope_cents))}`
       + (f.budget_envelope_cents > 0 ? ` (${esc(formatPercent(f.cumulative_cents / f.budget_envelope_cents))})` : '')
       + ` ; projection à la fin de l'année : ${esc(formatEuroCents(f.projected_cents))}`
@@ -280,26 +457,28 @@ function steeringSections(lot) {
 async function lotPage(r) {
   const lot = await api(`lots/${encodeURIComponent(r.lot)}?period=${encodeURIComponent(r.period)}`);
   const award = lot.award;
-  let html = `<h1>Lot <span data-testid="lot-id">${esc(lot.lot)}</span>${award ? ` — ${esc(award.region)}` : ''} — <span data-testid="period-label">${esc(lot.period_label)}</span></h1>`;
-  html += `<p class="note">${award ? `Opérateur : ${esc(award.operator_name || award.operator_id)} · départements ${esc(award.departements.join(', '))} · ` : ''}`
+  let html = `<h1 tabindex="-1">${award?.operator_name ? `${esc(award.operator_name)} — ` : ''}lot <span data-testid="lot-id">${esc(lot.lot)}</span>${award ? ` (${esc(award.region)})` : ''} — <span data-testid="period-label">${esc(lot.period_label)}</span>`
+    + `${lot.closed === false ? ' <span class="badge status-PROVISIONAL" data-testid="provisional">provisoire</span>' : ''}</h1>`;
+  html += provisionalNotice(lot.closed, lot.closing_day);
+  html += `<p class="note">${award ? `Départements ${esc(award.departements.join(', '))} · ` : ''}`
     + `conditions ${esc(lot.terms_version)} · clôture de la période le ${esc(formatDay(lot.closing_day))}</p>`;
   const v = lot.volume;
   html += `<div class="cards">${card('nouveaux bénéficiaires', formatCount(v.new_beneficiaries), 'lot-new-beneficiaries')}`
     + card('rendez-vous', formatCount(v.appointments), 'lot-appointments')
     + card('parcours clos', formatCount(v.closures), 'lot-closures')
     + card('réponses aux enquêtes', formatCount(v.surveys), 'lot-surveys') + '</div>';
-  html += `<section><h2>Indicateurs</h2>${kpiTable(lot.kpis, 'lot-kpis')}</section>`;
+  html += `<section><h2>Indicateurs</h2>${kpiTable(lot.kpis, 'lot-kpis', lot.closed)}</section>`;
   const trended = lot.kpis.filter((k) => !k.informational);
   html += '<section><h2>Évolution mensuelle face aux cibles</h2><div class="grid3">'
-    + trended.map((k) => `<div class="chart"><h3>${esc(k.label)}</h3><canvas data-series="${esc(k.id)}"></canvas></div>`).join('')
+    + trended.map((k) => `<div class="chart"><h3>${esc(k.label)}</h3><canvas role="img" aria-label="${esc(seriesText(lot.series.kpis[k.id], k))}" data-series="${esc(k.id)}"></canvas></div>`).join('')
     + '</div></section>';
-  html += '<section><h2>Parcours des nouveaux bénéficiaires</h2><div class="grid2"><div class="chart"><h3>Entonnoir</h3><canvas id="funnel"></canvas></div>'
+  html += '<section><h2>Parcours des nouveaux bénéficiaires</h2><div class="grid2"><div class="chart"><h3>Entonnoir</h3><canvas id="funnel" role="img" aria-label="Entonnoir : voir le tableau à côté"></canvas></div>'
     + `<div>${mixTable({ 'demandes': lot.funnel.requests, 'niveau 1': lot.funnel.level_1, 'niveau 2': lot.funnel.level_2, "plan d'action": lot.funnel.action_plan, 'clôture': lot.funnel.closure }, 'funnel-table', lot.funnel.requests)}`
     + '<p class="note">Bénéficiaires dont la première demande tombe dans la période, et la part d\'entre eux ayant atteint chaque étape.</p></div></div></section>';
   html += '<section><h2>Profils et modalités</h2><div class="grid3">'
-    + `<div class="chart"><h3>Âge</h3><canvas id="mix-age"></canvas></div>`
-    + `<div class="chart"><h3>Qualification</h3><canvas id="mix-qualification"></canvas></div>`
-    + `<div class="chart"><h3>Modalité des rendez-vous</h3><canvas id="mix-modality"></canvas></div>`
+    + `<div class="chart"><h3>Âge</h3><canvas id="mix-age" role="img" aria-label="${esc(mixText(lot.profile_mix.age_band))}"></canvas></div>`
+    + `<div class="chart"><h3>Qualification</h3><canvas id="mix-qualification" role="img" aria-label="${esc(mixText(lot.profile_mix.qualification))}"></canvas></div>`
+    + `<div class="chart"><h3>Modalité des rendez-vous</h3><canvas id="mix-modality" role="img" aria-label="${esc(mixText(lot.modality_mix.modality))}"></canvas></div>`
     + `<div><h3>Sexe</h3>${mixTable(lot.profile_mix.sex, 'mix-sex')}</div>`
     + `<div><h3>Niveau</h3>${mixTable(lot.modality_mix.level, 'mix-level')}</div>`
     + `<div><h3>Type d'appui</h3>${mixTable(lot.modality_mix.kind, 'mix-kind')}</div>`
@@ -323,10 +502,10 @@ async function lotPage(r) {
   return lot.freshness;
 }
 
-async function qualityPage(r) {
+async function qualityPage(r, meta) {
   const q = await api(`quality?period=${encodeURIComponent(r.period)}`);
   const buckets = ['0-1', '2-5', '6-15', '16-30', '31+'];
-  let html = `<h1>Qualité des données — <span data-testid="period-label">${esc(q.period_label || periodLabel(r.period))}</span></h1>`;
+  let html = `<h1 tabindex="-1">Qualité des données — <span data-testid="period-label">${esc(q.period_label || periodLabel(r.period))}</span></h1>`;
   html += `<div class="cards">${card('événements de la période', formatCount(q.totals.events), 'quality-events')}`
     + card('saisis après la clôture', formatCount(q.totals.late_events), 'quality-late')
     + card('refusés par le projecteur (lots)', formatCount(q.totals.refused_events), 'quality-refused')
@@ -334,16 +513,16 @@ async function qualityPage(r) {
     + '</div>';
   if (!q.lots.length) html += '<p class="state">Aucun lot.</p>';
   else {
-    html += '<h2>Par lot</h2><div class="scroll"><table data-testid="quality-table"><thead><tr><th class="name">Lot</th><th>Événements</th><th>Saisis après clôture</th><th>Refusés</th>'
-      + buckets.map((b) => `<th>saisis en ${esc(b)} j</th>`).join('') + '<th>Saisie sous délai</th></tr></thead><tbody>'
+    html += '<h2>Par lot</h2><div class="scroll"><table data-testid="quality-table"><thead><tr><th scope="col" class="name">Lot</th><th scope="col">Événements</th><th scope="col">Saisis après clôture</th><th scope="col">Refusés</th>'
+      + buckets.map((b) => `<th scope="col">saisis en ${esc(b)} j</th>`).join('') + '<th scope="col">Saisie sous délai</th></tr></thead><tbody>'
       + q.lots.map((l) => {
-        if (l.problem) return `<tr><td class="name">${esc(l.lot)}</td><td colspan="${buckets.length + 4}" class="note">${esc(l.problem)}</td></tr>`;
+        if (l.problem) return `<tr><th scope="row" class="name">${lotName(l.lot)}</th><td colspan="${buckets.length + 4}" class="note">${esc(l.problem)}</td></tr>`;
         const d = l.data_quality;
         const t = l.reporting_timeliness;
-        return `<tr data-lot="${esc(l.lot)}"><td class="name"><a data-nav href="${esc(href('lot', r.period, l.lot))}">${esc(l.lot)}</a></td>`
+        return `<tr data-lot="${esc(l.lot)}"><th scope="row" class="name"><a data-nav href="${esc(href('lot', r.period, l.lot))}">${lotName(l.lot)}</a></th>`
           + `<td>${esc(formatCount(d.events))}</td><td>${esc(formatCount(d.late_events))}</td><td>${esc(formatCount(d.refused_events))}</td>`
           + buckets.map((b) => `<td>${esc(formatCount(d.reporting_delay_days[b] || 0))}</td>`).join('')
-          + (t ? statusCell(t, t.formula, t.direction) : '<td>—</td>') + '</tr>';
+          + (t ? statusCell(t, t.formula, t.direction, l.closing_day <= meta.today) : '<td>—</td>') + '</tr>';
       }).join('') + '</tbody></table></div>';
   }
   html += `<p class="note">${esc('Les refus à l\'entrée (passerelle des opérateurs), par motif, sont suivis sur les métriques de pilotage-ingest.')}</p>`;
@@ -352,15 +531,8 @@ async function qualityPage(r) {
 }
 
 function showError(err) {
-  const messages = {
-    401: 'Jeton inconnu ou absent.',
-    403: 'Ce jeton ne donne pas accès à cette page.',
-    404: 'Introuvable.',
-    400: 'Paramètre invalide.',
-    503: 'Les données ne sont pas encore disponibles (le projecteur démarre ?). Réessayez dans un instant.',
-  };
-  app.innerHTML = `<div class="state error" role="alert" data-testid="error" data-status="${err.status || 0}"><strong>${esc(messages[err.status] || 'Erreur.')}</strong>`
-    + `<br>${esc(err.message)}</div>`;
+  const detail = err.message ? `<details><summary>Détail technique (en anglais)</summary><p lang="en">${esc(err.message)}</p></details>` : '';
+  app.innerHTML = `<div class="state error" role="alert" data-testid="error" data-status="${err.status || 0}"><strong>${esc(errorMessage(err.status))}</strong>${detail}</div>`;
 }
 
 async function login(message) {
@@ -413,10 +585,13 @@ async function render() {
       window.history.replaceState({}, '', href(r.page, r.period, r.lot));
     }
     setupPeriod(r, meta);
-    const page = r.page === 'lot' ? lotPage(r) : r.page === 'quality' ? qualityPage(r) : nationalPage(r, meta);
+    awards = Object.fromEntries(meta.lots.map((l) => [l.lot, l.award]));
+    const page = r.page === 'lot' ? lotPage(r) : r.page === 'quality' ? qualityPage(r, meta) : nationalPage(r, meta);
     const freshness = await page;
     if (mine !== rendering) return;
     showFreshness(freshness);
+    // After a navigation inside the page, focus goes to the new title.
+    if (navigated) app.querySelector('h1')?.focus();
     document.title = `Pilotage CEP — ${r.page === 'lot' ? r.lot : r.page === 'quality' ? 'qualité des données' : 'national'} — ${periodLabel(r.period)}`;
   } catch (e) {
     if (mine !== rendering) return;

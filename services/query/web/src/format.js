@@ -1,17 +1,20 @@
-// French formatting for pilots: numbers through Intl.NumberFormat('fr-FR'),
-// periods as the API labels them ("T1 2024", "mai 2024").
+// French formatting for what pilots read on screen: numbers through
+// Intl.NumberFormat('fr-FR') ("78,6 %", "1 452 520 €", "1 234,56 €"), days
+// as dd/mm/yyyy, periods as the API labels them ("T1 2024", "mai 2024"),
+// labels instead of the API's ids.
 const count = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
 const percent = new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 });
+const wholeEuros = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 });
 const euros = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
 const dateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'medium', timeZone: 'Europe/Paris' });
-const day = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'UTC' });
+const day = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
 
 export const formatCount = (n) => count.format(n);
-export const formatDecimal = (n) => decimal.format(n);
 export const formatPercent = (share) => percent.format(share);
-export const formatEuroCents = (cents) => euros.format(cents / 100);
+// Whole euros without cents ("1 500 €"), others with them ("1 234,56 €").
+export const formatEuroCents = (cents) => (cents % 100 === 0 ? wholeEuros : euros).format(cents / 100);
 export const formatInstant = (iso) => (iso ? dateTime.format(new Date(iso)) : '—');
+// "2024-07-05" -> "05/07/2024".
 export const formatDay = (ymd) => (ymd ? day.format(new Date(`${ymd}T00:00:00Z`)) : '—');
 
 // A KPI value as shown: counts as integers, shares as percentages; a share
@@ -21,9 +24,10 @@ export function formatKpi(formula, value, sample) {
   if (formula !== 'NEW_BENEFICIARIES' && sample === 0) return '—';
   return formula === 'NEW_BENEFICIARIES' ? formatCount(value) : formatPercent(value);
 }
+// A target: a count of people is whole (the pro-rated 8,95 reads 9).
 export function formatTarget(formula, direction, target) {
   if (target === null || target === undefined) return '—';
-  const shown = formula === 'NEW_BENEFICIARIES' ? formatDecimal(target) : formatPercent(target);
+  const shown = formula === 'NEW_BENEFICIARIES' ? formatCount(target) : formatPercent(target);
   return `${direction === 'AT_MOST' ? '≤' : '≥'} ${shown}`;
 }
 
@@ -33,7 +37,14 @@ export const STATUS_LABELS = {
   BREACHED: 'Non atteint',
   NOT_ENOUGH_DATA: 'Données insuffisantes',
   INFORMATIONAL: 'Informatif',
+  PROVISIONAL: 'Provisoire',
 };
+// A sign beside each status, so that it never rests on colour alone.
+export const STATUS_SIGNS = {
+  MET: '✓', AT_RISK: '!', BREACHED: '✗', NOT_ENOUGH_DATA: '…', INFORMATIONAL: 'i', PROVISIONAL: '~',
+};
+// The status shown for a KPI: a period not closed yet is never judged.
+export const shownStatus = (status, closed) => (closed === false ? 'PROVISIONAL' : status);
 
 // French labels of the profile, modality, outcome and referral values.
 export const VALUE_LABELS = {
@@ -65,3 +76,14 @@ export function periodLabel(text) {
   if (m) return `année contractuelle ${m[1]}`;
   return text;
 }
+export const capitalize = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
+
+// French messages for the API's error statuses (its details are English).
+export const ERROR_MESSAGES = {
+  400: 'Paramètre invalide dans l\'adresse de la page.',
+  401: 'Jeton inconnu ou absent.',
+  403: 'Ce jeton ne donne pas accès à cette page.',
+  404: 'Page ou lot introuvable.',
+  503: 'Les données ne sont pas encore disponibles (le projecteur démarre ?). Réessayez dans un instant.',
+};
+export const errorMessage = (status) => ERROR_MESSAGES[status] || 'Erreur inattendue du service. Réessayez plus tard.';

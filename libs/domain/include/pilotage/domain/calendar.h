@@ -47,6 +47,12 @@ inline constexpr std::string_view kParisTimeZoneName = "Europe/Paris";
 // and the tzdata package) when the time zone database cannot be read.
 [[nodiscard]] absl::StatusOr<absl::TimeZone> ParisTimeZone();
 
+// The same zone, for code that cannot carry an error (parsing a local time,
+// formatting a day). Without a time zone database it prints ParisTimeZone()'s
+// message and aborts: a contract's days are never counted in another zone.
+// Programs call ParisTimeZone() when they start, to exit with a code instead.
+const absl::TimeZone& Paris();
+
 // The Paris civil day an instant falls on.
 // Errors: kFailedPrecondition (no time zone database); for a Timestamp,
 // kInvalidArgument when it is outside protobuf's valid range (years

@@ -158,9 +158,6 @@ bool IsValidPseudonym(std::string_view value);
 // "a phone number"), or nullopt. See README.md for the exact rules.
 std::optional<std::string_view> LooksPersonal(std::string_view value);
 
-// Europe/Paris (a fixed UTC+1 if the time zone database is missing).
-const absl::TimeZone& ParisZone();
-
 // The first instant of a contract starting on `date` ("YYYY-MM-DD"), at
 // 00:00 Europe/Paris. kInvalidArgument for a malformed date.
 [[nodiscard]] absl::StatusOr<absl::Time> ContractStart(std::string_view date);

@@ -335,7 +335,7 @@ class Admin {
 
 // librdkafka settings every client of the process uses to reach the broker:
 // `security.protocol`, `sasl.*`, `ssl.*`, `enable.ssl.certificate.verification`
-// (docs/operations.md, "Kafka principals and ACLs"; decision 0027). Applied to
+// (docs/operations.md, "Kafka principals and ACLs"; decision 0032). Applied to
 // every Producer, TransactionalProducer, Consumer and Admin created after
 // InstallClientConfig, before the client's own settings and its `extra`
 // (which may override them, e.g. a test acting as two principals).

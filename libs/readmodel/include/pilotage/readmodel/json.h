@@ -70,4 +70,14 @@ nlohmann::json ActionRowsJson(const ActionsReport& report);
 //  "issued_net_amount_cents"}
 nlohmann::json StatementReportJson(const std::string& lot_id, const StatementReport& report);
 
+// [{"period", "period_label", "closing_day", "closed"}], newest first.
+nlohmann::json QuarterCalendarJson(const QuarterCalendar& calendar);
+
+// {"on", "penalties": [{lot, penalty_id, period, period_label, rule_id,
+//  rule_label, kpi_id, kpi_label, action_id, amount_cents, explanation, state,
+//  state_label, proposed_on, observation_deadline, observations_on,
+//  decision_from, past_deadline_undecided}],
+//  "actions": [ActionRowsJson's fields, and lot, kpi_label, period_label]}
+nlohmann::json PendingReportJson(const PendingReport& report, absl::CivilDay on);
+
 }  // namespace pilotage::readmodel

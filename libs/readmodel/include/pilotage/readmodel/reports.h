@@ -98,4 +98,68 @@ struct StatementReport {
                                                                      const domain::Period& period,
                                                                      absl::CivilDay on);
 
+// Where a quarter stands on a day, for the readers that offer quarters.
+struct QuarterStanding {
+  domain::Period quarter = domain::Period::QuarterOf(absl::CivilDay(2024, 1, 1));
+  // The latest closing day of the quarter among the lots: each lot's under
+  // the terms governing it for the quarter (their closing_grace_days); a lot
+  // no terms govern counts the quarter's last day.
+  absl::CivilDay closing_day;
+  // On `today`, closing_day has come: the figures are final and may be
+  // judged. Otherwise they are provisional.
+  bool closed = false;
+};
+
+struct QuarterCalendar {
+  // From the quarter of the earliest request or appointment of the lots to
+  // the quarter holding `today`, newest first: a quarter not started on
+  // `today` is not offered. Empty when the lots have no activity.
+  std::vector<QuarterStanding> quarters;
+  // The quarter pages open on: the latest closed quarter that is not after
+  // the quarter of the latest activity (capped at today's); when none is
+  // closed, the quarter of the latest activity, provisional. nullopt when the
+  // lots have no activity.
+  std::optional<domain::Period> landing;
+};
+
+// The quarters of `lots` (none null) as they stand on `today`.
+QuarterCalendar QuartersOn(const std::vector<const LotReadModel*>& lots, absl::CivilDay today);
+
+// A penalty still awaiting a pilot's decision, with what a national list
+// shows of it.
+struct PendingPenalty {
+  std::string lot_id;
+  domain::PenaltyProcedure procedure;
+  // Of the proposal's terms version: the rule's label, the KPI it prices
+  // and the KPI's label (empty when the version or rule is unknown).
+  std::string rule_label;
+  std::string kpi_id;
+  std::string kpi_label;
+  // The first day a pilot may decide (domain::CheckDecision): the day the
+  // observations were received, else the day after the observation
+  // deadline.
+  absl::CivilDay decision_from;
+};
+
+// A corrective action not closed yet.
+struct PendingAction {
+  std::string lot_id;
+  ActionReport action;
+  // The label of its KPI in the lot's latest terms version that defines it
+  // (empty when none does or the action names no KPI).
+  std::string kpi_label;
+};
+
+// What awaits a decision or a closing across lots, in the order the lots
+// were added (each lot's penalties by id, actions by id).
+struct PendingReport {
+  std::vector<PendingPenalty> penalties;
+  std::vector<PendingAction> actions;
+};
+
+// Appends `lot`'s undecided penalties and open or overdue corrective actions,
+// judged on `on`, to `report` (not null). Errors: PenaltyProcedures'.
+[[nodiscard]] absl::Status AddPending(const LotSteering& lot, absl::CivilDay on,
+                                      PendingReport* report);
+
 }  // namespace pilotage::readmodel

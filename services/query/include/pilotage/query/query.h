@@ -9,8 +9,15 @@
 // Access: `Authorization: Bearer <token>` on /api/*; tokens file format in
 // libs/access (pilots read everything, an operator only its lots). /metrics
 // (every lot's figures) takes a pilot's token: 401 without a known token, 403
-// with an operator's (decision 0027). The web dashboard's files (/, /national,
-// /lot/<id>, /quality, /assets/*) and /healthz need no token.
+// with an operator's (decision 0032). The web dashboard's files (/, /national,
+// /lot/<id>, /quality, /assets/*) and /livez, /readyz, /healthz need no token.
+//
+// Replicas (decision 0029): /livez is 200 while the process serves; /readyz
+// is 200 only when the store is open, holds every partition of the topics
+// (Kafka's end offsets known: --bootstrap) and no partition lags more than
+// `ready_max_lag` events, 503 with the reasons otherwise; /healthz is 200
+// once a store is open. Penalties and statements are 503 from a store that
+// does not hold every partition, or whose coverage cannot be checked.
 //
 // Audit: every request to /api/* and /metrics, answered or refused, is one
 // info log line "read <path>" with the fields audit=read, who (the token's
@@ -21,11 +28,13 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "pilotage/access/access.h"
 #include "pilotage/http/server.h"
 
@@ -57,8 +66,16 @@ struct QueryOptions {
   std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
   // How often end offsets are asked for. Default 2 s.
   std::chrono::milliseconds end_offsets_interval{2000};
+  // /readyz answers 503 when a partition lags more than this many events
+  // (>= 1: a trailing transaction marker counts 1, decision 0026).
+  int64_t ready_max_lag = 5000;
   // The built dashboard (index.html, assets/); empty: no dashboard.
   std::filesystem::path web_dir;
+  // The Europe/Paris day periods' closings and deadlines are judged on, for
+  // demonstrations and tests over data of another year; unset: the day
+  // each answer is computed. The facts stored after that day are still
+  // shown (as pilotagectl's --on does today).
+  std::optional<absl::CivilDay> today;
   // Bound of the remembered answers, least recently used forgotten first
   // (metrics pilotage_query_answer_cache_*). Default 64 MiB.
   size_t answer_cache_bytes = size_t{64} << 20;
