@@ -15,8 +15,10 @@
 #   gateway      Write activity and rejected (idempotent producer: Write implies Describe).
 #   projector    Read + DescribeConfigs activity and contract (the retention guard), Read its
 #                groups (prefix), Write dead letters.
-#   penalty-job  Write contract, Write its transactional id.
-#   pilot        Write contract (steering commands).
+#   penalty-job  Write contract, Write its transactional id; Describe activity (end offsets: it
+#                refuses a store behind the log, decision 0028).
+#   pilot        Write contract (steering commands); Describe activity (statement --issue checks
+#                the store against the end offsets).
 #   query        Describe activity and contract (end offsets for the freshness shown).
 set -euo pipefail
 
@@ -74,9 +76,11 @@ allow "$PROJECTOR" --operation Read --operation DescribeConfigs \
 allow "$PROJECTOR" --operation Write --topic "$DEADLETTER" & pids+=($!)
 allow "$PROJECTOR" --operation Read --resource-pattern-type prefixed --group "$GROUP" & pids+=($!)
 allow "$PENALTY" --operation Write --topic "$CONTRACT" --transactional-id "$TXN_ID" & pids+=($!)
+allow "$PENALTY" --operation Describe --topic "$ACTIVITY" & pids+=($!)
 allow "$QUERY" --operation Describe --topic "$ACTIVITY" --topic "$CONTRACT" & pids+=($!)
 for p in "${PILOTS[@]}"; do
   allow "$p" --operation Write --topic "$CONTRACT" & pids+=($!)
+  allow "$p" --operation Describe --topic "$ACTIVITY" & pids+=($!)
 done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/time/time.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/kafka/kafka.h"
@@ -30,14 +31,20 @@ int main(int argc, char** argv) {
       "The events of a run are sent in one Kafka transaction (transactional.id "
       "pilotage-penalty-job by default): readers see all of them or none, and a job started "
       "while another is sending fences the earlier one.\n"
+      "Before pricing, the job reads the end offsets of every partition of the activity and "
+      "contract topics and refuses a store that has not folded them all (a partition missing, "
+      "e.g. two projectors in one consumer group, or behind after --catch-up-wait), or that "
+      "knows an awarded lot without its terms.\n"
       "Exit codes: 0 ok; 2 bad usage or input; 3 a precondition (e.g. no store); 4 Kafka "
       "unavailable (nothing of the run visible: rerun); 5 not found (lot, store, terms file); "
       "7 the period is not closed yet; 9 fenced: another penalty job with the same "
-      "transactional.id took over, this one sent nothing."};
+      "transactional.id took over, this one sent nothing; 10 the store cannot be trusted "
+      "(partitions missing or behind, named with by how much, or an awarded lot without "
+      "terms): nothing priced or sent."};
   app.set_config("--config", "", "read options from this TOML/INI file");
   job::JobOptions options;
   std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
-  std::string report, draft, textfile, today;
+  std::string report, draft, textfile, today, catch_up_wait = "60s";
   pilotage::service::LoggingOptions logging{.level = "warn"};
   app.add_option("--period", options.period,
                  "2024-Q2 (quarter), 2024-05 (month), 2024 (year), or previous-quarter / "
@@ -49,12 +56,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--data-dir", data_dir, "same as --data");
   app.add_option("--bootstrap", options.bootstrap,
-                 "Kafka bootstrap servers host:port (needed only when there is something to send)")
+                 "Kafka bootstrap servers host:port (required: the store is checked against the "
+                 "log's end offsets)")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
   std::string kafka_config;
   app.add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
       ->envname("PILOTAGE_KAFKA_CONFIG");
   app.add_option("--topic", options.topic, "the contract topic")->capture_default_str();
+  app.add_option("--activity-topic", options.activity_topic,
+                 "the activity topic (the store must have folded it too)")
+      ->capture_default_str();
+  app.add_option("--catch-up-wait", catch_up_wait,
+                 "how long to wait for the projector to fold the log up to the end offsets read "
+                 "at start (e.g. 60s, 5m, 0s), before refusing with exit code 10")
+      ->envname("PILOTAGE_PENALTY_JOB_CATCH_UP_WAIT")
+      ->capture_default_str();
   app.add_option("--transactional-id", options.transactional_id,
                  "the sender's Kafka transactional.id: one job at a time per id, the latest to "
                  "send fences the others")
@@ -87,6 +103,13 @@ int main(int argc, char** argv) {
   options.report_file = report;
   options.draft_terms = draft;
   options.metrics_textfile = textfile;
+  if (!absl::ParseDuration(catch_up_wait, &options.catch_up_wait) ||
+      options.catch_up_wait < absl::ZeroDuration()) {
+    return pilotage::service::Fail(
+        kProgram,
+        absl::InvalidArgumentError(fmt::format(
+            "--catch-up-wait: '{}' is not a duration (e.g. 60s, 5m, 0s)", catch_up_wait)));
+  }
   if (!today.empty()) {
     auto day = pilotage::domain::ParseDay(today);
     if (!day.ok()) {

@@ -356,7 +356,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
 
   // 6. The statement, by hand (see the top of the file).
   ExpectRefused(Ctl({"statement", "--lot", kLot, "--period", "2024-Q3", "--issue", "--by", "pilote",
-                     "--on", "2024-08-02"}),
+                     "--on", "2024-08-02", "--activity-topic", activity_}),
                 3, "--issue");
   const auto st =
       Json({"statement", "--lot", kLot, "--period", "2024-Q2", "--on", "2024-08-02", "--json"});
@@ -382,7 +382,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   EXPECT_EQ(st["issued"], false);
 
   auto issued = Ctl({"statement", "--lot", kLot, "--period", "2024-Q2", "--issue", "--by",
-                     "pilote-national", "--on", "2024-08-02"});
+                     "pilote-national", "--on", "2024-08-02", "--activity-topic", activity_});
   ASSERT_EQ(issued.code, 0) << issued.output;
   EXPECT_NE(issued.output.find("NET À PAYER"), std::string::npos) << issued.output;
   EXPECT_NE(issued.output.find("735,00 €"), std::string::npos) << issued.output;

@@ -941,6 +941,22 @@ absl::StatusOr<Watermarks> Admin::QueryWatermarks(const TopicPartition& tp,
   return impl_->QueryWatermarks(tp, timeout);
 }
 
+absl::StatusOr<std::map<std::string, int64_t>> Admin::EndOffsets(
+    const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+  std::map<std::string, int64_t> out;
+  for (const auto& topic : topics) {
+    auto count = impl_->PartitionCount(topic, timeout);
+    if (!count.ok()) return count.status();
+    for (int32_t p = 0; p < *count; ++p) {
+      const TopicPartition tp{topic, p};
+      auto marks = impl_->QueryWatermarks(tp, timeout);
+      if (!marks.ok()) return marks.status();
+      out[tp.ToString()] = marks->high;
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> BootstrapFromEnvironment() {
   if (const char* direct = std::getenv("PILOTAGE_KAFKA_BOOTSTRAP"); direct && *direct) {
     return std::string(direct);

@@ -60,6 +60,18 @@ PartitionState& BatchFold::StateOf(std::string_view topic, int32_t partition) {
   return partitions_.back();
 }
 
+bool BatchFold::SkipTo(std::string_view topic, int32_t partition, int64_t next_offset) {
+  for (auto& p : partitions_) {
+    if (p.partition != partition || p.topic != topic) continue;
+    if (next_offset <= p.progress.next_offset) return false;
+    p.progress.next_offset = next_offset;
+    p.dirty = true;
+    skipped_ = true;
+    return true;
+  }
+  return false;
+}
+
 absl::Status BatchFold::Lost(absl::Status s) {
   projection_->Discard();
   return s;
@@ -119,6 +131,7 @@ absl::StatusOr<SealedBatch> BatchFold::Seal() {
   sealed.report.events = report_.folded + report_.duplicates + report_.dead_letters;
   report_ = {};
   events_ = 0;
+  skipped_ = false;
   return sealed;
 }
 

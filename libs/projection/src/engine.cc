@@ -71,7 +71,7 @@ class Engine::Impl : public kafka::RebalanceListener {
     while (!stop_ && fatal_.ok()) {
       const size_t room = options_.batch_max_events - fold_.events();
       auto wait = options_.batch_max_wait;
-      if (fold_.events() > 0) {
+      if (fold_.pending()) {
         wait = std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(
                                  batch_started_ + options_.batch_max_wait - Clock::now()));
       }
@@ -80,13 +80,13 @@ class Engine::Impl : public kafka::RebalanceListener {
         fatal_ = handed.status();
         break;
       }
+      SkipPastMarkers();
       const bool full = fold_.events() >= options_.batch_max_events;
-      const bool old =
-          fold_.events() > 0 && Clock::now() - batch_started_ >= options_.batch_max_wait;
+      const bool old = fold_.pending() && Clock::now() - batch_started_ >= options_.batch_max_wait;
       if (full || old) {
         if (absl::Status s = FlushWithRetry(/*wait=*/false); !s.ok()) fatal_ = s;
       }
-      if (*handed == 0 && fold_.events() == 0 && options_.stop_at_end) {
+      if (*handed == 0 && !fold_.pending() && options_.stop_at_end) {
         if (absl::Status s = WaitForWriter(); !s.ok()) break;
         if (AtEnd()) break;
       }
@@ -131,7 +131,7 @@ class Engine::Impl : public kafka::RebalanceListener {
 
  private:
   void Handle(const kafka::Message& m) {
-    if (fold_.events() == 0) batch_started_ = Clock::now();
+    if (!fold_.pending()) batch_started_ = Clock::now();
     const Origin origin{m.topic, m.partition, m.offset};
     std::string reason;
     auto outcome = fold_.Add(origin, m.value, &reason);
@@ -157,6 +157,23 @@ class Engine::Impl : public kafka::RebalanceListener {
     }
   }
 
+  // A partition whose last records are transaction markers (decision 0026)
+  // would otherwise stay stored one or more offsets short of the log's end
+  // forever: the consumer never hands markers over, so no event moves the
+  // offset past them. The consumer's position is past them (and past
+  // aborted records); record it, as the progress of an event-less batch if
+  // need be. Every committed record before it has been handed over already.
+  void SkipPastMarkers() {
+    for (const auto& p : fold_.partitions()) {
+      auto position = consumer_->Position({p.topic, p.partition});
+      if (!position.ok()) continue;  // nothing read yet
+      const bool was_pending = fold_.pending();
+      if (fold_.SkipTo(p.topic, p.partition, *position) && !was_pending) {
+        batch_started_ = Clock::now();
+      }
+    }
+  }
+
   void Send(DeadLetterRecord& record) {
     record.state->store(DeadLetterRecord::kPending);
     auto state = record.state;
@@ -171,7 +188,7 @@ class Engine::Impl : public kafka::RebalanceListener {
   // written by the writer thread while the next batch is being folded.
   // Returns once the batch is handed over; WaitForWriter() says how it went.
   absl::Status StartFlush() {
-    if (fold_.events() == 0) return absl::OkStatus();
+    if (!fold_.pending()) return absl::OkStatus();
     if (!dead_letters_.empty()) {
       if (absl::Status s = producer_->Flush(30s); !s.ok()) return s;
       bool failed = false;

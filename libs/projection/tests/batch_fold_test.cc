@@ -215,6 +215,48 @@ TEST_F(BatchFoldTest, EachBatchWritesTheOffsetsOfThePartitionsItMovedWithTheStat
   EXPECT_EQ(TallyOf(*driver, "LOT-84"), 2);
 }
 
+// A transaction's commit marker takes offset 2 after records 0 and 1; the
+// consumer's position (3) is past it. SkipTo records 3, alone in a batch,
+// and counts nothing; a position not ahead, or of a partition not assigned,
+// moves nothing.
+TEST_F(BatchFoldTest, SkipToRecordsAPositionPastTransactionMarkersWithoutCountingAnEvent) {
+  auto store = OpenProjectionStore((dir_.path() / "store").string(), tally_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  BatchFold fold(&tally_, store->get(), 1000);
+  ASSERT_EQ(fold.Assign("pilotage.contract.v1", 0).value_or(-1), 0);
+  std::string reason;
+  for (int64_t offset : {0, 1}) {
+    auto added = fold.Add({"pilotage.contract.v1", 0, offset},
+                          Event("e" + std::to_string(offset)).SerializeAsString(), &reason);
+    ASSERT_EQ(added.value_or(BatchFold::Outcome::kDeadLetter), BatchFold::Outcome::kFolded);
+  }
+  auto first = fold.Seal();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE((*store)->Write(first->batch).ok());
+  EXPECT_FALSE(fold.pending());
+
+  EXPECT_FALSE(fold.SkipTo("pilotage.contract.v1", 0, 2));  // not ahead of 2
+  EXPECT_FALSE(fold.SkipTo("pilotage.contract.v1", 1, 3));  // not assigned
+  EXPECT_FALSE(fold.pending());
+  EXPECT_TRUE(fold.SkipTo("pilotage.contract.v1", 0, 3));
+  EXPECT_TRUE(fold.pending());
+  EXPECT_EQ(fold.events(), 0u);
+  auto second = fold.Seal();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->report.events, 0);
+  using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+  EXPECT_EQ(second->report.next_offsets, (Offsets{{{"pilotage.contract.v1", 0}, 3}}));
+  ASSERT_TRUE((*store)->Write(second->batch).ok());
+  EXPECT_FALSE(fold.pending());
+
+  auto progress = ReadProgress(**store);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  const PartitionProgress& p = progress->at("pilotage.contract.v1/0");
+  EXPECT_EQ(p.next_offset, 3);
+  EXPECT_EQ(p.folded, 2);
+  EXPECT_EQ(p.duplicates + p.dead_letters, 0);
+}
+
 TEST_F(BatchFoldTest, ABatchThatFailsWritesNothingAndAReplayFoldsItOnce) {
   {
     auto driver = Driver({.batch_events = 2});

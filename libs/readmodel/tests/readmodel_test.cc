@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/projection/projection_store.h"
+#include "pilotage/readmodel/coverage.h"
 #include "pilotage/readmodel/json.h"
 #include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/layout.h"
@@ -64,6 +65,14 @@ class HandWrittenStore {
     auto batch = store_->NewWriteBatch();
     fill(batch);
     batch.Put(projection::kProgressFamily, "activity/0",
+              projection::EncodeProgress({.next_offset = next_offset, .folded = next_offset}));
+    ASSERT_TRUE(store_->Write(batch).ok());
+  }
+
+  // Records `next_offset` for `partition` ("topic/partition") alone.
+  void Progress(const std::string& partition, int64_t next_offset) {
+    auto batch = store_->NewWriteBatch();
+    batch.Put(projection::kProgressFamily, partition,
               projection::EncodeProgress({.next_offset = next_offset, .folded = next_offset}));
     ASSERT_TRUE(store_->Write(batch).ok());
   }
@@ -445,6 +454,74 @@ TEST(NationalKpis, AMalformedPeriodIsInvalidArgument) {
   EXPECT_EQ(national.Add(lot).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::move(NationalKpis("2024-Q5")).Finish().status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Worked by hand: a/0 folded to 7 of 10 (3 behind), a/1 complete, a/2 empty
+// (nothing to fold: not missing), c/0 complete, c/1 holds 5 events never
+// folded; x/0 is folded but not asked about.
+TEST(Coverage, NamesMissingAndBehindPartitionsAndByHowMuch) {
+  Freshness f;
+  f.progress["a/0"].next_offset = 7;
+  f.progress["a/1"].next_offset = 10;
+  f.progress["c/0"].next_offset = 3;
+  f.progress["x/0"].next_offset = 1;
+  const Coverage c =
+      CompareWithLog(f, {{"a/0", 10}, {"a/1", 10}, {"a/2", 0}, {"c/0", 3}, {"c/1", 5}});
+  EXPECT_FALSE(c.Complete());
+  EXPECT_EQ(c.partitions, 5);
+  EXPECT_EQ(c.missing, std::vector<std::string>{"c/1"});
+  ASSERT_EQ(c.behind.size(), 1u);
+  EXPECT_EQ(c.behind[0].partition, "a/0");
+  EXPECT_EQ(c.behind[0].lag(), 3);
+  EXPECT_EQ(c.EventsBehind(), 3);
+  EXPECT_EQ(c.DescribeFrench(),
+            "1 partition(s) sur 5 jamais intégrée(s) : c/1 ; 1 en retard : a/0 de 3 "
+            "événement(s) (intégrée jusqu'à 7, fin du journal 10)");
+  EXPECT_EQ(c.DescribeEnglish(),
+            "1 of 5 partition(s) never folded: c/1; 1 behind: a/0 by 3 event(s) (folded to 7, "
+            "log end 10)");
+}
+
+TEST(Coverage, AStoreAtTheEndOfEveryPartitionIsComplete) {
+  Freshness f;
+  f.progress["a/0"].next_offset = 10;
+  // Ahead of the end read earlier: the projector folded what came since.
+  f.progress["c/0"].next_offset = 4;
+  const Coverage c = CompareWithLog(f, {{"a/0", 10}, {"c/0", 3}});
+  EXPECT_TRUE(c.Complete());
+  EXPECT_EQ(c.DescribeFrench(), "toutes les 2 partitions à jour");
+  EXPECT_EQ(c.EventsBehind(), 0);
+}
+
+TEST(OpenTrusted, RefusesAStoreMissingAPartitionNamingItAndTheStore) {
+  HandWrittenStore hand;
+  hand.Progress("activity/0", 7);
+  auto view = OpenTrusted(hand.data(), {{"activity/0", 10}, {"contract/0", 2}});
+  ASSERT_FALSE(view.ok());
+  EXPECT_TRUE(IsStoreNotTrusted(view.status())) << view.status();
+  const std::string message(view.status().message());
+  EXPECT_NE(message.find("stores/initial"), std::string::npos) << message;
+  EXPECT_NE(message.find("jamais intégrée(s) : contract/0"), std::string::npos) << message;
+  EXPECT_NE(message.find("activity/0 de 3 événement(s)"), std::string::npos) << message;
+  EXPECT_FALSE(IsStoreNotTrusted(absl::FailedPreconditionError("other")));
+}
+
+// The projector catches up between two openings (written here by the retry
+// callback itself, so the order is fixed): the second snapshot is accepted.
+TEST(OpenTrusted, WaitsForTheProjectorReopeningTheSnapshot) {
+  HandWrittenStore hand;
+  hand.Progress("activity/0", 7);
+  int retries = 0;
+  const TrustOptions options{
+      .wait = absl::Minutes(10), .poll = absl::ZeroDuration(), .on_retry = [&](const Coverage& c) {
+        ++retries;
+        EXPECT_EQ(c.EventsBehind(), 3);
+        hand.Progress("activity/0", 10);
+      }};
+  auto view = OpenTrusted(hand.data(), {{"activity/0", 10}}, options);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(retries, 1);
+  EXPECT_EQ((*view)->freshness().progress.at("activity/0").next_offset, 10);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "absl/strings/cord.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/terms.h"
@@ -14,6 +15,7 @@
 #include "pilotage/penalty_job/plan.h"
 #include "pilotage/penalty_job/report.h"
 #include "pilotage/penalty_job/textfile.h"
+#include "pilotage/readmodel/coverage.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/open.h"
 #include "pilotage/readmodel/steering.h"
@@ -51,16 +53,19 @@ struct Plans {
   std::vector<LotPlan> drafted;
 };
 absl::StatusOr<Plans> PlanLots(const JobOptions& job, const PlanOptions& options,
-                               const v1::ContractTerms* draft) {
-  auto view = readmodel::ReadStore::OpenReadOnly(job.data_dir);
-  if (!view.ok()) return view.status();
-  auto lots = LotsToPlan(job, **view);
+                               const v1::ContractTerms* draft, const readmodel::ReadStore& view) {
+  auto lots = LotsToPlan(job, view);
   if (!lots.ok()) return lots.status();
   Plans out;
+  std::vector<std::string> without_terms;
   for (const auto& lot : *lots) {
-    auto model = readmodel::ReadLot((*view)->store(), lot);
+    auto model = readmodel::ReadLot(view.store(), lot);
     if (!model.ok()) return model.status();
-    auto steering = readmodel::ReadSteering((*view)->store(), lot);
+    if (model->facts.award && model->terms.empty()) {
+      without_terms.push_back(lot);
+      continue;
+    }
+    auto steering = readmodel::ReadSteering(view.store(), lot);
     if (!steering.ok()) return steering.status();
     const LotSnapshot snapshot{.lot_id = lot,
                                .facts = std::move(model->facts),
@@ -77,7 +82,41 @@ absl::StatusOr<Plans> PlanLots(const JobOptions& job, const PlanOptions& options
       out.drafted.push_back(std::move(*drafted));
     }
   }
+  if (!without_terms.empty()) {
+    // Terms are published on the contract topic with the award: a store
+    // holding one without the other has not folded the whole record.
+    return readmodel::NotTrustedError(fmt::format(
+        "le magasin {} connaît l'attribution de {} lot(s) sans leurs conditions contractuelles "
+        "(TermsPublished) : {} ; publiez-les (pilotagectl contract publish) et laissez le "
+        "projecteur les intégrer",
+        view.location().path.string(), without_terms.size(), fmt::join(without_terms, ", ")));
+  }
   return out;
+}
+
+// The store, once it holds every partition of both topics up to the end
+// offsets read now (decision 0028).
+absl::StatusOr<std::unique_ptr<readmodel::ReadStore>> OpenTrustedStore(const JobOptions& options,
+                                                                       std::ostream& err) {
+  if (options.bootstrap.empty()) {
+    return absl::InvalidArgumentError(
+        "no Kafka: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP (the job checks that the store "
+        "has folded the whole log before pricing)");
+  }
+  auto admin = kafka::Admin::Create(options.bootstrap);
+  if (!admin.ok()) return admin.status();
+  auto ends = (*admin)->EndOffsets({options.activity_topic, options.topic});
+  if (!ends.ok()) return ends.status();
+  readmodel::TrustOptions trust{.wait = options.catch_up_wait};
+  bool said = false;
+  trust.on_retry = [&](const readmodel::Coverage& coverage) {
+    if (said) return;
+    said = true;
+    err << fmt::format(
+        "pilotage-penalty-job: magasin pas à jour ({}) ; attente du projecteur, au plus {}\n",
+        coverage.DescribeFrench(), absl::FormatDuration(options.catch_up_wait));
+  };
+  return readmodel::OpenTrusted(options.data_dir, *ends, trust);
 }
 
 absl::Status WriteFile(const std::filesystem::path& path, const std::string& text) {
@@ -175,7 +214,9 @@ absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err
   }
 
   const PlanOptions plan_options{.period = *period, .today = today, .fees = StatementFees()};
-  auto planned = PlanLots(options, plan_options, draft ? &*draft : nullptr);
+  auto view = OpenTrustedStore(options, err);
+  if (!view.ok()) return view.status();
+  auto planned = PlanLots(options, plan_options, draft ? &*draft : nullptr, **view);
   if (!planned.ok()) return planned.status();
   const std::vector<LotPlan>* plans = &planned->in_force;
 
@@ -230,6 +271,7 @@ int ExitCode(const absl::Status& status) {
   if (status.ok()) return 0;
   if (IsPeriodNotClosed(status)) return kExitPeriodNotClosed;
   if (kafka::IsFenced(status)) return service::kExitFencedOut;
+  if (readmodel::IsStoreNotTrusted(status)) return service::kExitStoreNotTrusted;
   return service::ExitCodeFor(status);
 }
 

@@ -11,6 +11,7 @@
 #include "pilotage/pilotagectl/counters.h"
 #include "pilotage/pilotagectl/import.h"
 #include "pilotage/pilotagectl/kpis.h"
+#include "pilotage/readmodel/coverage.h"
 #include "pilotage/service/service.h"
 #include "steering_cli.h"
 
@@ -20,6 +21,13 @@ namespace {
 std::string Env(const char* name, std::string fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
+}
+
+// service::Fail's message; the exit code of a store that cannot be trusted
+// for a decision is its own (decision 0028).
+int Failed(const absl::Status& status) {
+  const int code = service::Fail("pilotagectl", status);
+  return readmodel::IsStoreNotTrusted(status) ? service::kExitStoreNotTrusted : code;
 }
 
 }  // namespace
@@ -89,7 +97,7 @@ int RunCli(int argc, char** argv, std::ostream& out) {
     return 2;
   }
   if (auto steered = RunSteering(steering, data_dir, out)) {
-    return steered->ok() ? 0 : service::Fail("pilotagectl", *steered);
+    return steered->ok() ? 0 : Failed(*steered);
   }
   kpis.data_dir = data_dir;
   absl::Status result;
@@ -109,7 +117,7 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   } else {
     result = PrintKpis(kpis, out);
   }
-  return result.ok() ? 0 : service::Fail("pilotagectl", result);
+  return result.ok() ? 0 : Failed(result);
 }
 
 }  // namespace pilotage::pilotagectl

@@ -1,5 +1,8 @@
 #include "steering_cli.h"
 
+#include "absl/time/time.h"
+#include "fmt/format.h"
+
 namespace pilotage::pilotagectl {
 namespace {
 
@@ -112,7 +115,10 @@ void AddSteeringCommands(CLI::App& app, SteeringCli& cli) {
   cli.statements_cmd->add_flag("--json", cli.statements.json, "print JSON");
 
   cli.statement_cmd =
-      app.add_subcommand("statement", "a lot's payment statement for a period; --issue emits it");
+      app.add_subcommand("statement",
+                         "a lot's payment statement for a period; --issue emits it, only from a "
+                         "store that has folded every partition of both topics to the end (exit "
+                         "code 10 otherwise, naming the partitions missing or behind)");
   auto& st = cli.statement;
   AddCommon(cli.statement_cmd, st.common, true);
   cli.statement_cmd->add_option("--period", st.period, "2024-Q2, 2024-06, 2024, CY1")->required();
@@ -120,6 +126,16 @@ void AddSteeringCommands(CLI::App& app, SteeringCli& cli) {
   cli.statement_cmd->add_flag("--issue", st.issue,
                               "emit PaymentStatementIssued (closed periods only)");
   cli.statement_cmd->add_option("--by", st.by, "who issues it")->envname("PILOTAGE_PILOT");
+  cli.statement_cmd
+      ->add_option("--activity-topic", st.activity_topic,
+                   "with --issue: the activity topic, which the store must have folded to its end "
+                   "(like the contract topic)")
+      ->capture_default_str();
+  cli.statement_cmd
+      ->add_option("--catch-up-wait", cli.statement_catch_up_wait,
+                   "with --issue: how long to wait for the projector to fold the log up to its "
+                   "end offsets (e.g. 30s) before refusing with exit code 10")
+      ->capture_default_str();
 }
 
 std::optional<absl::Status> RunSteering(SteeringCli& cli, const std::filesystem::path& data_dir,
@@ -144,7 +160,14 @@ std::optional<absl::Status> RunSteering(SteeringCli& cli, const std::filesystem:
   if (cli.waive_cmd->parsed()) return WaivePenalty(cli.waive, out);
   if (cli.ledger_cmd->parsed()) return PrintLedger(cli.ledger, out);
   if (cli.actions_cmd->parsed()) return PrintActions(cli.actions, out);
-  if (cli.statement_cmd->parsed()) return PrintStatement(cli.statement, out);
+  if (cli.statement_cmd->parsed()) {
+    if (!absl::ParseDuration(cli.statement_catch_up_wait, &cli.statement.catch_up_wait) ||
+        cli.statement.catch_up_wait < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "--catch-up-wait: '{}' is not a duration (e.g. 30s, 0s)", cli.statement_catch_up_wait));
+    }
+    return PrintStatement(cli.statement, out);
+  }
   if (cli.statements_cmd->parsed()) return PrintStatements(cli.statements, out);
   if (cli.reviews_cmd->parsed()) return PrintReviews(cli.reviews, out);
   return std::nullopt;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <ostream>
+#include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -25,6 +26,7 @@ struct SteeringCli {
   ReportOptions reviews;
   StatementOptions statement;
   int64_t annual_budget_cents = 0;
+  std::string statement_catch_up_wait = "0s";  // --catch-up-wait of `statement`
 
   CLI::App* award_cmd = nullptr;
   CLI::App* review_cmd = nullptr;

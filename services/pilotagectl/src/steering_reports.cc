@@ -8,6 +8,8 @@
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/domain/statement.h"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/readmodel/coverage.h"
 #include "pilotage/readmodel/json.h"
 #include "pilotage/readmodel/reports.h"
 #include "steering_common.h"
@@ -284,12 +286,29 @@ absl::StatusOr<nlohmann::json> StatementJson(const StatementOptions& o) {
   return ToJson(o, *c);
 }
 
+// Issuing decides a payment: only from a store that has folded the whole log
+// (decision 0028). The statement is then computed from a snapshot opened
+// later, which the projector can only have moved further.
+absl::Status CheckStoreForIssue(const StatementOptions& o) {
+  if (o.common.emit.bootstrap.empty()) {
+    return absl::InvalidArgumentError(
+        "--issue: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP (even with --dry-run: the store "
+        "is checked against the log's end offsets before a statement is issued)");
+  }
+  auto admin = kafka::Admin::Create(o.common.emit.bootstrap);
+  if (!admin.ok()) return admin.status();
+  auto ends = (*admin)->EndOffsets({o.activity_topic, o.common.emit.topic});
+  if (!ends.ok()) return ends.status();
+  return readmodel::OpenTrusted(o.common.data_dir, *ends, {.wait = o.catch_up_wait}).status();
+}
+
 absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
   std::string by;
   if (o.issue) {
     auto author = Author(o.by, /*required=*/true);
     if (!author.ok()) return author.status();
     by = *std::move(author);
+    if (auto s = CheckStoreForIssue(o); !s.ok()) return s;
   }
   auto c = Compute(o);
   if (!c.ok()) return c.status();

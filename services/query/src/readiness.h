@@ -2,6 +2,8 @@
 // Whether a store holds the whole event log and how far behind it is: the
 // comparison behind the query service's /readyz and its refusal to serve
 // decisions (penalties, statements) from an incomplete store (decision 0029).
+// It is readmodel::CompareWithLog (libs/readmodel coverage.h, decision 0028,
+// shared with the penalty job) plus the readiness threshold.
 //
 // A pure function of the offsets stored with a view and Kafka's end offsets:
 // no I/O, no clock, no state; thread-safe.
@@ -10,9 +12,9 @@
 //   - missing: Kafka holds records in it (end offset > 0) and the store has
 //     no progress for it: the projector never folded any of it (another
 //     member of its consumer group holds it, or its topic is not folded).
-//   - lag: max(0, end offset - the next offset stored). A partition whose
-//     last record is a transaction marker (decision 0026) shows 1 until the
-//     next event: the threshold tolerates it.
+//   - lag: max(0, end offset - the next offset stored). The projector
+//     records its position past a trailing transaction marker (decision
+//     0028), so a marker alone does not show as lag once folded.
 //   - lagging: lag > max_lag.
 // A partition in the store but not in Kafka's answer is ignored (the answer
 // names the topics folded).

@@ -323,6 +323,14 @@ class Admin {
       const TopicPartition& tp,
       std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
+  // The end offset (Watermarks::high) of every partition of `topics`, keyed
+  // "topic/partition" (TopicPartition::ToString), as readmodel::EndOffsets
+  // wants it. `timeout` bounds each broker call. kNotFound naming the topic
+  // when one does not exist.
+  [[nodiscard]] absl::StatusOr<std::map<std::string, int64_t>> EndOffsets(
+      const std::vector<std::string>& topics,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+
   class Impl;
 
  private:

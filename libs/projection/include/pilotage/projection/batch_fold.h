@@ -87,8 +87,20 @@ class BatchFold {
   [[nodiscard]] absl::StatusOr<Outcome> Add(const Origin& origin, std::string_view payload,
                                             std::string* reason);
 
+  // The consumer's position in `topic`/`partition` is `next_offset`, past
+  // records it never hands over: transaction markers and records of aborted
+  // transactions (decision 0026). Moves the partition's next offset there
+  // when that is ahead, so that its progress says the log is folded to its
+  // end; nothing is folded or counted, no data record is skipped (the
+  // consumer hands every committed one over before its position passes it).
+  // Written with the next sealed batch. Returns true when it moved; false
+  // for a partition not assigned.
+  bool SkipTo(std::string_view topic, int32_t partition, int64_t next_offset);
+
   // Events in the open batch.
   size_t events() const { return events_; }
+  // Whether Seal() has anything to write: events, or offsets moved by SkipTo.
+  bool pending() const { return events_ > 0 || skipped_; }
 
   // Seals the open batch (Projection::Flush, seen ids, progress of the
   // partitions it moved) and opens the next one.
@@ -106,6 +118,7 @@ class BatchFold {
   DedupCache seen_;
   std::vector<PartitionState> partitions_;
   size_t events_ = 0;
+  bool skipped_ = false;  // SkipTo moved an offset since the last Seal
   BatchReport report_;
   v1::Event event_;
 };

@@ -30,6 +30,13 @@ int ExitCodeFor(const absl::Status& status);
 // projector's retention refusal.)
 inline constexpr int kExitFencedOut = 9;
 
+// The store read cannot be trusted for a decision: it misses partitions of
+// the log, is behind its end, or lacks what a decision needs (e.g. the terms
+// of an awarded lot); readmodel::IsStoreNotTrusted. Programs that decide
+// (the penalty job, `pilotagectl statement --issue`) return it instead of
+// ExitCodeFor's code; nothing was decided or sent.
+inline constexpr int kExitStoreNotTrusted = 10;
+
 // Prints "<program>: <message>" on stderr and returns ExitCodeFor(status).
 int Fail(std::string_view program, const absl::Status& status);
 

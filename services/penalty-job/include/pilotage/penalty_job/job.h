@@ -10,9 +10,17 @@
 // sends nothing. Running it again sends nothing new and prints the same
 // report.
 //
+// Before planning, the job reads the end offsets of every partition of the
+// activity and contract topics (Kafka is needed for every run) and opens the
+// store only once it has folded them all (readmodel/coverage.h: OpenTrusted,
+// waiting up to catch_up_wait for the projector); it also refuses a store in
+// which a lot planned is awarded but has no terms. Decision 0028.
+//
 // Exit codes (ExitCode): those of libs/service (ExitCodeFor),
-// kExitPeriodNotClosed when the period is still open for a lot evaluated, and
-// service::kExitFencedOut when another job took over the transactional.id.
+// kExitPeriodNotClosed when the period is still open for a lot evaluated,
+// service::kExitFencedOut when another job took over the transactional.id,
+// and service::kExitStoreNotTrusted when the store misses partitions, is
+// behind, or lacks an awarded lot's terms (nothing planned or sent).
 
 #include <filesystem>
 #include <functional>
@@ -40,9 +48,14 @@ struct JobOptions {
   std::string period;
   // Only these lots; empty: every lot of the store.
   std::vector<std::string> lots;
-  // Kafka, needed only when there is something to send.
+  // Kafka: the end offsets checked against the store, and the sending.
   std::string bootstrap;
   std::string topic = "pilotage.contract.v1";
+  // The activity topic, which the store must have folded too.
+  std::string activity_topic = "pilotage.activity.v1";
+  // How long to wait for the projector to fold both topics up to the end
+  // offsets read when the job starts, reopening the store; then refuse.
+  absl::Duration catch_up_wait = absl::Seconds(60);
   // The sender's identity (Kafka transactional.id): one job at a time per
   // id; the latest to start sending fences the others. Distinct ids only for
   // jobs that must never exclude each other (e.g. separate test runs).

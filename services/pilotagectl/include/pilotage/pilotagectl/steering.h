@@ -45,6 +45,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace pilotage::pilotagectl {
@@ -138,9 +139,15 @@ struct StatementOptions {
   SteeringCommon common;
   std::string period;
   bool json = false;
-  // Emit PaymentStatementIssued (only for a closed period).
+  // Emit PaymentStatementIssued (only for a closed period), once the store
+  // has folded every partition of the activity and contract topics up to
+  // their end offsets (readmodel::OpenTrusted, waiting up to catch_up_wait):
+  // otherwise readmodel::IsStoreNotTrusted, exit code
+  // service::kExitStoreNotTrusted. Needs Kafka even with --dry-run.
   bool issue = false;
   std::string by;
+  std::string activity_topic = "pilotage.activity.v1";
+  absl::Duration catch_up_wait = absl::ZeroDuration();
 };
 
 [[nodiscard]] absl::Status AwardLot(const AwardOptions& options, std::ostream& out);
