@@ -88,3 +88,4 @@ function(pilotage_executable)
 endfunction()
 
 set(PILOTAGE_KAFKA_DIR ${CMAKE_BINARY_DIR}/kafka)
+set(PILOTAGE_KAFKA_SECURE_DIR ${CMAKE_BINARY_DIR}/kafka-secure)

@@ -9,6 +9,7 @@
 #include "pilotage/http/options.h"
 #include "pilotage/ingest/config.h"
 #include "pilotage/ingest/gateway.h"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/service/service.h"
 #include "spdlog/spdlog.h"
 
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "serve POST /v1/events until SIGTERM/SIGINT");
   serve->add_option("--bootstrap", options.bootstrap, "Kafka bootstrap servers host:port")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  std::string kafka_config;
+  serve->add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
+      ->envname("PILOTAGE_KAFKA_CONFIG");
   serve->add_option("--config", config_path, "gateway configuration (lots, operators, tokens)")
       ->envname("PILOTAGE_INGEST_CONFIG")
       ->required();
@@ -72,6 +76,9 @@ int main(int argc, char** argv) {
     std::getline(std::cin, token);
     std::cout << pilotage::ingest::TokenHash(token) << "\n";
     return 0;
+  }
+  if (auto s = pilotage::kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return pilotage::service::Fail("pilotage-ingest", s);
   }
   options.validation.max_clock_skew = absl::Seconds(skew_s);
   options.delivery_timeout = std::chrono::milliseconds(delivery_ms);

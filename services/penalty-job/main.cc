@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/penalty_job/job.h"
 #include "pilotage/penalty_job/plan.h"
 #include "pilotage/service/service.h"
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
                  "Kafka bootstrap servers host:port (required: the store is checked against the "
                  "log's end offsets)")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  std::string kafka_config;
+  app.add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
+      ->envname("PILOTAGE_KAFKA_CONFIG");
   app.add_option("--topic", options.topic, "the contract topic")->capture_default_str();
   app.add_option("--activity-topic", options.activity_topic,
                  "the activity topic (the store must have folded it too)")
@@ -92,6 +96,9 @@ int main(int argc, char** argv) {
   constexpr const char* kProgram = "pilotage-penalty-job";
   if (auto code = pilotage::service::ParseCommandLine(app, argc, argv, logging, kProgram)) {
     return *code;
+  }
+  if (auto s = pilotage::kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return pilotage::service::Fail(kProgram, s);
   }
   options.data_dir = data_dir;
   options.report_file = report;

@@ -4,6 +4,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/time/time.h"
 #include "fmt/format.h"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/projector/projector.h"
 #include "pilotage/service/service.h"
 
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   int batch_ms = static_cast<int>(options.batch_wait.count());
   app.add_option("--bootstrap", options.bootstrap, "Kafka bootstrap servers host:port")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  std::string kafka_config;
+  app.add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
+      ->envname("PILOTAGE_KAFKA_CONFIG");
   app.add_option("--data", data_dir, "data directory (holds current -> store)")
       ->envname("PILOTAGE_PROJECTOR_DATA")
       ->capture_default_str();
@@ -131,6 +135,9 @@ int main(int argc, char** argv) {
   if (auto code =
           pilotage::service::ParseCommandLine(app, argc, argv, logging, "pilotage-projector")) {
     return *code;
+  }
+  if (auto s = pilotage::kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return pilotage::service::Fail("pilotage-projector", s);
   }
   options.data_dir = data_dir;
   options.batch_wait = std::chrono::milliseconds(batch_ms);

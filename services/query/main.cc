@@ -12,6 +12,7 @@
 #include "pilotage/access/access.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/http/options.h"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/query/query.h"
 #include "pilotage/service/service.h"
 #include "spdlog/spdlog.h"
@@ -69,6 +70,16 @@ int main(int argc, char** argv) {
       ->add_option("--bootstrap", options.bootstrap,
                    "Kafka bootstrap servers, to show the projector's lag (optional)")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
+  std::string kafka_config;
+  serve->add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
+      ->envname("PILOTAGE_KAFKA_CONFIG");
+  int answer_cache_mib = static_cast<int>(options.answer_cache_bytes >> 20);
+  serve
+      ->add_option("--answer-cache-mib", answer_cache_mib,
+                   "bound of the remembered answers, MiB (least recently used forgotten first)")
+      ->envname("PILOTAGE_QUERY_ANSWER_CACHE_MIB")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
   serve->add_option("--topics", options.topics, "topics the projector folds (for its lag)")
       ->delimiter(',')
       ->capture_default_str();
@@ -109,7 +120,11 @@ int main(int argc, char** argv) {
     std::cout << pilotage::access::TokenHash(token) << "\n";
     return 0;
   }
+  if (auto s = pilotage::kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return pilotage::service::Fail("pilotage-query", s);
+  }
   options.data_dir = data_dir;
+  options.answer_cache_bytes = static_cast<size_t>(answer_cache_mib) << 20;
   options.secondary_dir = secondary_dir;
   options.catch_up = std::chrono::milliseconds(catch_up_ms);
   options.end_offsets_interval = std::chrono::milliseconds(end_offsets_ms);

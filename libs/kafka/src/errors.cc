@@ -77,6 +77,16 @@ absl::Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view context) {
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
       return absl::NotFoundError(message);
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+      return absl::PermissionDeniedError(
+          fmt::format("{}; the broker refuses this principal (its ACLs, or the credentials of "
+                      "--kafka-config)",
+                      message));
     case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
       return absl::AlreadyExistsError(message);
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:

@@ -64,6 +64,17 @@ absl::StatusOr<ConfHandle> MakeConf(const std::map<std::string, std::string>& se
   ConfHandle conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), &LogClientLine);
   char errstr[512];
+  // The process's connection settings first (checked when loaded), so that a
+  // client's own settings and `extra` win.
+  const ClientConfig process = CurrentClientConfig();
+  for (const auto& [name, value] : process.settings) {
+    if (settings.contains(name)) continue;
+    if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      return absl::InvalidArgumentError(
+          fmt::format("kafka: setting {} from {}: {}", name, process.origin, errstr));
+    }
+  }
   for (const auto& [name, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), errstr, sizeof errstr) !=
         RD_KAFKA_CONF_OK) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/pilotagectl/contract.h"
 #include "pilotage/pilotagectl/counters.h"
 #include "pilotage/pilotagectl/import.h"
@@ -40,6 +41,11 @@ int RunCli(int argc, char** argv, std::ostream& out) {
       ->capture_default_str();
   service::LoggingOptions logging;
   service::AddLoggingOptions(app, logging);
+  std::string kafka_config;
+  app.add_option("--kafka-config", kafka_config,
+                 std::string(kafka::kClientConfigHelp) +
+                     "; its sasl.username is who steering decisions are recorded under")
+      ->envname("PILOTAGE_KAFKA_CONFIG");
 
   KpisOptions kpis;
   auto* kpis_cmd = app.add_subcommand(
@@ -83,6 +89,9 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   auto* import_cmd = AddImportCommand(app, import);
 
   if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotagectl")) return *code;
+  if (auto s = kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return service::Fail("pilotagectl", s);
+  }
   if (kpis_cmd->parsed() && !kpis.national && kpis.lot.empty()) {
     std::cerr << "pilotagectl kpis: give --lot LOT or --national\n";
     return 2;

@@ -66,7 +66,8 @@ absl::StatusOr<domain::PenaltyProcedure> PenaltyProcedureOf(const LotState& stat
 absl::Status Decide(const DecisionOptions& o, domain::Decision decision, std::ostream& out) {
   auto on = OnDay(o.common);
   if (!on.ok()) return on.status();
-  if (auto s = Required("--by", o.by); !s.ok()) return s;
+  auto by = Author(o.by, /*required=*/true);
+  if (!by.ok()) return by.status();
   if (decision == domain::Decision::kWaive) {
     if (auto s = Required("--reason", o.reason); !s.ok()) return s;
   }
@@ -84,12 +85,12 @@ absl::Status Decide(const DecisionOptions& o, domain::Decision decision, std::os
   if (confirm) {
     auto* c = event->mutable_penalty_confirmed();
     c->set_penalty_id(o.penalty_id);
-    c->set_decided_by(o.by);
+    c->set_decided_by(*by);
     c->set_reason(o.reason);
   } else {
     auto* w = event->mutable_penalty_waived();
     w->set_penalty_id(o.penalty_id);
-    w->set_decided_by(o.by);
+    w->set_decided_by(*by);
     w->set_reason(o.reason);
   }
   return Emit(o.common.emit, *event,
@@ -278,13 +279,15 @@ absl::Status OpenAction(const ActionOpenOptions& o, std::ostream& out) {
                     domain::FormatDay(*on)));
   }
   if (auto s = Required("--description", o.description); !s.ok()) return s;
+  auto by = Author(o.by, /*required=*/false);
+  if (!by.ok()) return by.status();
   v1::CorrectiveActionOpened action;
   action.set_kpi_id(o.kpi_id);
   action.set_finding(o.finding);
   if (period) action.set_period(period->ToString());
   action.set_due_date(domain::FormatDay(*due));
   action.set_description(o.description);
-  action.set_opened_by(o.by);
+  action.set_opened_by(*by);
   action.set_action_id(
       o.id.empty() ? ContentEventId("ACT", {o.common.lot, o.kpi_id, o.finding, action.period()})
                    : o.id);
@@ -326,11 +329,13 @@ absl::Status CloseAction(const ActionCloseOptions& o, std::ostream& out) {
       DayFlag("--closed-on", o.closed_on.empty() ? domain::FormatDay(*on) : o.closed_on, &*on);
   if (!closed_on.ok()) return closed_on.status();
   if (auto s = Required("--evidence", o.evidence); !s.ok()) return s;
+  auto by = Author(o.by, /*required=*/false);
+  if (!by.ok()) return by.status();
   v1::CorrectiveActionClosed closed;
   closed.set_action_id(o.id);
   closed.set_closed_on(domain::FormatDay(*closed_on));
   closed.set_evidence(o.evidence);
-  closed.set_closed_by(o.by);
+  closed.set_closed_by(*by);
   auto event = NewEvent(o.common, ContentEventId("action-closed", {o.common.lot, o.id}), *on);
   if (!event.ok()) return event.status();
   *event->mutable_corrective_action_closed() = closed;

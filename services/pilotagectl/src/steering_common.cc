@@ -107,6 +107,25 @@ absl::Status Required(std::string_view flag, const std::string& value) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> Author(const std::string& by, bool required) {
+  const std::string principal = kafka::CurrentClientConfig().Principal();
+  if (principal.empty()) {
+    if (by.empty() && required) {
+      return absl::InvalidArgumentError(
+          "--by: missing (Kafka is not authenticated: no sasl.username in --kafka-config, so "
+          "--by names who decides)");
+    }
+    return by;
+  }
+  if (!by.empty() && by != principal) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--by: '{}' is not '{}', the Kafka principal this command authenticates as "
+        "(--kafka-config): the decision is recorded under the principal; leave --by out",
+        by, principal));
+  }
+  return principal;
+}
+
 absl::StatusOr<v1::Event> NewEvent(const SteeringCommon& common, std::string event_id,
                                    absl::CivilDay on) {
   v1::Event e;

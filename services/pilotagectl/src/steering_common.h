@@ -67,6 +67,14 @@ struct LotState {
 // kInvalidArgument "<flag>: missing" when `value` is empty.
 [[nodiscard]] absl::Status Required(std::string_view flag, const std::string& value);
 
+// Who a steering decision is recorded under (decision 0032): the Kafka
+// principal this command authenticates as (`sasl.username` of
+// --kafka-config), never a free text. `by` (--by) may repeat the principal;
+// any other --by is kInvalidArgument. Without SASL (the demo's PLAINTEXT
+// broker) nobody is authenticated: --by is recorded as given, and must be
+// given when `required` (decisions on penalties, statements).
+[[nodiscard]] absl::StatusOr<std::string> Author(const std::string& by, bool required);
+
 // An event of the lot, with `event_id`, operator "france-competences" and
 // occurred_at on `on` (now when `on` is today, noon in Paris otherwise).
 [[nodiscard]] absl::StatusOr<v1::Event> NewEvent(const SteeringCommon& common, std::string event_id,

@@ -307,8 +307,11 @@ absl::Status CheckStoreForIssue(const StatementOptions& o) {
 }
 
 absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
+  std::string by;
   if (o.issue) {
-    if (auto s = Required("--by", o.by); !s.ok()) return s;
+    auto author = Author(o.by, /*required=*/true);
+    if (!author.ok()) return author.status();
+    by = *std::move(author);
     if (auto s = CheckStoreForIssue(o); !s.ok()) return s;
   }
   auto c = Compute(o);
@@ -378,7 +381,7 @@ absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
   }
   if (!o.issue) return absl::OkStatus();
   v1::PaymentStatementIssued issued = c->statement.statement;
-  issued.set_issued_by(o.by);
+  issued.set_issued_by(by);
   // The id hashes the statement's content without its provenance: issuing
   // the same figures again after the store moved on is the same event.
   v1::PaymentStatementIssued content = issued;

@@ -22,6 +22,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"
 #include "pilotage/query/query.h"
+#include "pilotage/service/logging.h"
 #include "pilotage/service/ticker.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -227,7 +228,9 @@ class QueryService::Impl {
       }
     }
     view_ = std::make_unique<StoreView>(
-        StoreViewOptions{.data_dir = options_.data_dir, .secondary_dir = options_.secondary_dir});
+        StoreViewOptions{.data_dir = options_.data_dir,
+                         .secondary_dir = options_.secondary_dir,
+                         .answer_cache_bytes = options_.answer_cache_bytes});
     requests_ = &prometheus::BuildCounter()
                      .Name("pilotage_query_requests_total")
                      .Help("HTTP requests answered, by endpoint and status code")
@@ -246,6 +249,23 @@ class QueryService::Impl {
                 .Help("Events in Kafka the served view does not show yet (-1: unknown)")
                 .Register(*registry_)
                 .Add({});
+    cache_bytes_ = &prometheus::BuildGauge()
+                        .Name("pilotage_query_answer_cache_bytes")
+                        .Help("Bytes of remembered answers (bounded by --answer-cache-mib)")
+                        .Register(*registry_)
+                        .Add({});
+    cache_entries_ = &prometheus::BuildGauge()
+                          .Name("pilotage_query_answer_cache_entries")
+                          .Help("Remembered answers")
+                          .Register(*registry_)
+                          .Add({});
+    cache_evictions_ = &prometheus::BuildCounter()
+                            .Name("pilotage_query_answer_cache_evictions_total")
+                            .Help(
+                                "Answers forgotten, least recently used first, to stay within "
+                                "the bound")
+                            .Register(*registry_)
+                            .Add({});
     catch_up_age_ = &prometheus::BuildGauge()
                          .Name("pilotage_query_view_age_seconds")
                          .Help("Seconds since the view last caught up with the store")
@@ -348,6 +368,7 @@ class QueryService::Impl {
     routes.Get(R"(/api/.*)", [this](const http::Request& req, http::Response& res) {
       Answer(res, "other", absl::Now(),
              absl::NotFoundError(fmt::format("{}: no such endpoint (see /api/v1/...)", req.path)));
+      Audit(req, Authenticate(req), res.status);
     });
     // Liveness: the process serves HTTP. Nothing else is checked, so that a
     // supervisor restarts only a process that stopped answering.
@@ -378,8 +399,20 @@ class QueryService::Impl {
       res.set_content(json{{"status", s.ok() ? "ok" : std::string(s.message())}}.dump(),
                       "application/json");
     });
-    routes.Get("/metrics", [this](const http::Request&, http::Response& res) {
-      res.set_content(MetricsText(), metrics::kTextContentType);
+    // Every lot's KPIs, penalties and budgets: for pilots only (decision
+    // 0032); Prometheus sends a pilot's token (credentials_file).
+    routes.Get("/metrics", [this](const http::Request& req, http::Response& res) {
+      const auto who = Authenticate(req);
+      if (!who || who->role != access::Principal::Role::kPilot) {
+        if (!who) res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
+        Answer(res, "/metrics", absl::Now(),
+               who ? absl::PermissionDeniedError("/metrics: a pilot's token is required")
+                   : absl::UnauthenticatedError(
+                         "/metrics: Authorization: Bearer <token> of a pilot required"));
+      } else {
+        res.set_content(MetricsText(), metrics::kTextContentType);
+      }
+      Audit(req, who, res.status);
     });
     if (!options_.web_dir.empty()) {
       const fs::path index = options_.web_dir / "index.html";
@@ -507,74 +540,98 @@ class QueryService::Impl {
     if (endpoint.empty()) endpoint = pattern;
     server_.routes().Get(pattern, [this, handler = std::move(handler), endpoint, kind](
                                       const http::Request& req, http::Response& res) {
-      const absl::Time start = absl::Now();
-      auto who = Authenticate(req);
-      if (!who) {
-        res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
-        Answer(res, endpoint, start,
-               absl::UnauthenticatedError("Authorization: Bearer <token> required (unknown or "
-                                          "missing token)"));
+      const auto who = Authenticate(req);
+      Handle(req, res, handler, endpoint, kind, who);
+      Audit(req, who, res.status);
+    });
+  }
+
+  // Every read of the API or of /metrics, answered or refused, as one
+  // structured log line (who: the token's pilot_id or operator_id, "" when
+  // no known token; what: path and parameters; when: the line's time).
+  void Audit(const http::Request& req, const std::optional<access::Principal>& who, int status) {
+    std::string query;
+    for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
+    const service::ScopedLogFields fields{
+        {"audit", "read"},
+        {"who", who ? who->id : std::string()},
+        {"role", !who                                           ? "none"
+                 : who->role == access::Principal::Role::kPilot ? "pilot"
+                                                                : "operator"},
+        {"path", req.path},
+        {"query", query},
+        {"status", status}};
+    spdlog::info("read {}", req.path);
+  }
+
+  void Handle(const http::Request& req, http::Response& res, const Handler& handler,
+              const std::string& endpoint, Kind kind, const std::optional<access::Principal>& who) {
+    const absl::Time start = absl::Now();
+    if (!who) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
+      Answer(res, endpoint, start,
+             absl::UnauthenticatedError("Authorization: Bearer <token> required (unknown or "
+                                        "missing token)"));
+      return;
+    }
+    if (kind == Kind::kDecision) {
+      // Before computing: an incomplete store may not even know the lot.
+      absl::Status refused;
+      auto read = view_->Read([&](Generation&, const Freshness& f) {
+        refused = RefuseDecision(f);
+        return absl::OkStatus();
+      });
+      if (read.ok() && !refused.ok()) {
+        Answer(res, endpoint, start, refused);
         return;
       }
-      if (kind == Kind::kDecision) {
-        // Before computing: an incomplete store may not even know the lot.
-        absl::Status refused;
-        auto read = view_->Read([&](Generation&, const Freshness& f) {
-          refused = RefuseDecision(f);
-          return absl::OkStatus();
+    }
+    // One answer per URL and readable lots, remembered with the view and
+    // the Paris day (deadlines) it was computed on.
+    const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
+    std::string key = req.path + "?";
+    for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
+    key += who->role == access::Principal::Role::kPilot ? "*" : "";
+    for (const auto& lot : who->lots) key += lot + ",";
+    Call call{.lot = req.matches.size() > 1 ? req.matches[1] : "", .params = ParamsOf(req)};
+    std::shared_ptr<const Remembered> answer;
+    Freshness freshness;
+    if (auto served = view_->Find(key)) {
+      // The newest answer at once, with the freshness of the view it was
+      // computed on; if the view moved (or the day changed) since, the
+      // background worker computes the new one.
+      answer = std::move(served->answer);
+      freshness = std::move(served->freshness);
+      if (served->outdated || answer->day != day) {
+        refresher_.Submit(key, [this, key, handler, who = *who, call] {
+          auto s = Compute(key, handler, who, call);
+          if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.status().ToString());
         });
-        if (read.ok() && !refused.ok()) {
-          Answer(res, endpoint, start, refused);
-          return;
-        }
       }
-      // One answer per URL and readable lots, remembered with the view and
-      // the Paris day (deadlines) it was computed on.
-      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
-      std::string key = req.path + "?";
-      for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
-      key += who->role == access::Principal::Role::kPilot ? "*" : "";
-      for (const auto& lot : who->lots) key += lot + ",";
-      Call call{.lot = req.matches.size() > 1 ? req.matches[1] : "", .params = ParamsOf(req)};
-      std::shared_ptr<const Remembered> answer;
-      Freshness freshness;
-      if (auto served = view_->Find(key)) {
-        // The newest answer at once, with the freshness of the view it was
-        // computed on; if the view moved (or the day changed) since, the
-        // background worker computes the new one.
-        answer = std::move(served->answer);
-        freshness = std::move(served->freshness);
-        if (served->outdated || answer->day != day) {
-          refresher_.Submit(key, [this, key, handler, who = *who, call] {
-            auto s = Compute(key, handler, who, call);
-            if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.status().ToString());
-          });
-        }
-      } else {
-        // Never computed on this store: there is nothing else to show.
-        auto computed = Compute(key, handler, *who, call);
-        if (!computed.ok()) {
-          Answer(res, endpoint, start, computed.status());
-          return;
-        }
-        answer = std::move(computed->first);
-        freshness = std::move(computed->second);
+    } else {
+      // Never computed on this store: there is nothing else to show.
+      auto computed = Compute(key, handler, *who, call);
+      if (!computed.ok()) {
+        Answer(res, endpoint, start, computed.status());
+        return;
       }
-      if (kind == Kind::kDecision) {
-        // Judged on the view the answer was computed on, with the newest
-        // end offsets: a remembered answer is no better than its store.
-        if (auto refused = RefuseDecision(freshness); !refused.ok()) {
-          Answer(res, endpoint, start, refused);
-          return;
-        }
+      answer = std::move(computed->first);
+      freshness = std::move(computed->second);
+    }
+    if (kind == Kind::kDecision) {
+      // Judged on the view the answer was computed on, with the newest
+      // end offsets: a remembered answer is no better than its store.
+      if (auto refused = RefuseDecision(freshness); !refused.ok()) {
+        Answer(res, endpoint, start, refused);
+        return;
       }
-      std::string body;
-      body.reserve(answer->body.size() + 1024);
-      body += answer->body;
-      body += ",\"freshness\":" + FreshnessJson(freshness, absl::Now()).dump() + "}";
-      res.set_content(std::move(body), "application/json");
-      Observe(endpoint, 200, start);
-    });
+    }
+    std::string body;
+    body.reserve(answer->body.size() + 1024);
+    body += answer->body;
+    body += ",\"freshness\":" + FreshnessJson(freshness, absl::Now()).dump() + "}";
+    res.set_content(std::move(body), "application/json");
+    Observe(endpoint, 200, start);
   }
 
   // The answer for `key` on the current view (with that view's freshness),
@@ -586,23 +643,28 @@ class QueryService::Impl {
     std::pair<std::shared_ptr<const Remembered>, Freshness> out;
     auto s = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
       auto computing = g.KeyMutex(key);
-      std::lock_guard once(*computing);
-      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
-      if (auto served = view_->Find(key);
-          served && served->answer->view->generation >= g.number() && served->answer->day == day) {
-        out = {std::move(served->answer), std::move(served->freshness)};
+      const absl::Status status = [&]() -> absl::Status {
+        std::lock_guard once(*computing);
+        const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
+        if (auto served = view_->Find(key); served &&
+                                            served->answer->view->generation >= g.number() &&
+                                            served->answer->day == day) {
+          out = {std::move(served->answer), std::move(served->freshness)};
+          return absl::OkStatus();
+        }
+        auto answer = handler(g, f, who, call);
+        if (!answer.ok()) return answer.status();
+        (*answer)["view_generation"] = g.number();
+        std::string text = answer->dump();
+        text.pop_back();  // the closing brace: freshness goes after
+        out = {std::make_shared<const Remembered>(
+                   Remembered{.body = std::move(text), .day = day, .view = g.view()}),
+               f};
+        view_->Remember(key, out.first);
         return absl::OkStatus();
-      }
-      auto answer = handler(g, f, who, call);
-      if (!answer.ok()) return answer.status();
-      (*answer)["view_generation"] = g.number();
-      std::string text = answer->dump();
-      text.pop_back();  // the closing brace: freshness goes after
-      out = {std::make_shared<const Remembered>(
-                 Remembered{.body = std::move(text), .day = day, .view = g.view()}),
-             f};
-      view_->Remember(key, out.first);
-      return absl::OkStatus();
+      }();
+      g.ReleaseKey(key, std::move(computing));
+      return status;
     });
     if (!s.ok()) return s;
     return out;
@@ -643,6 +705,13 @@ class QueryService::Impl {
   // periods no longer shown leave no stale series).
   std::string MetricsText() {
     generation_->Set(static_cast<double>(view_->generation()));
+    const AnswerCacheStats cache = view_->answer_cache();
+    cache_bytes_->Set(static_cast<double>(cache.bytes));
+    cache_entries_->Set(static_cast<double>(cache.entries));
+    if (const uint64_t before = counted_evictions_.exchange(cache.evictions);
+        cache.evictions > before) {
+      cache_evictions_->Increment(static_cast<double>(cache.evictions - before));
+    }
     prometheus::Registry business;
     auto& kpi_value = prometheus::BuildGauge()
                           .Name("pilotage_kpi_value")
@@ -714,6 +783,10 @@ class QueryService::Impl {
   prometheus::Gauge* generation_;
   prometheus::Gauge* lag_;
   prometheus::Gauge* catch_up_age_;
+  prometheus::Gauge* cache_bytes_;
+  prometheus::Gauge* cache_entries_;
+  prometheus::Counter* cache_evictions_;
+  std::atomic<uint64_t> counted_evictions_{0};
   http::Server server_;
   Refresher refresher_;
   std::atomic<bool> warned_{false};

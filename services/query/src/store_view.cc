@@ -65,7 +65,18 @@ std::shared_ptr<std::mutex> Generation::KeyMutex(const std::string& key) {
   return m;
 }
 
-StoreView::StoreView(StoreViewOptions options) : options_(std::move(options)) {}
+void Generation::ReleaseKey(const std::string& key, std::shared_ptr<std::mutex> held) {
+  std::lock_guard lock(mu_);
+  auto it = computing_.find(key);
+  // Copies are only made under mu_: two owners (the map and `held`) means
+  // nobody else waits on it.
+  if (it != computing_.end() && it->second == held && held.use_count() == 2) {
+    computing_.erase(it);
+  }
+}
+
+StoreView::StoreView(StoreViewOptions options)
+    : options_(std::move(options)), answers_(options_.answer_cache_bytes) {}
 StoreView::~StoreView() = default;
 
 absl::Status StoreView::Open(const readmodel::StoreLocation& where) {
@@ -90,7 +101,7 @@ absl::Status StoreView::Open(const readmodel::StoreLocation& where) {
   state->progress = opened.progress;
   // What the old store's view held is freed after the lock, on this thread.
   std::shared_ptr<Generation> old;
-  std::map<std::string, std::shared_ptr<const Answer>> old_answers;
+  AnswerCache old_answers(0);
   std::shared_ptr<Instance> old_front, old_back;
   std::lock_guard lock(mu_);
   old_front = std::exchange(front_, std::move(pair[0]));
@@ -99,7 +110,7 @@ absl::Status StoreView::Open(const readmodel::StoreLocation& where) {
   state->generation = ++generation_number_;
   first_generation_ = state->generation;
   old = std::exchange(generation_, std::make_shared<Generation>(std::move(state), front_));
-  old_answers.swap(answers_);  // another store: nothing of the old one is shown
+  old_answers = answers_.TakeAll();  // another store: nothing of the old one is shown
   return absl::OkStatus();
 }
 
@@ -198,22 +209,28 @@ absl::Status StoreView::Read(
 
 std::optional<Served> StoreView::Find(const std::string& key) const {
   std::lock_guard lock(mu_);
-  auto it = answers_.find(key);
-  if (it == answers_.end()) return std::nullopt;
-  return Served{.answer = it->second,
-                .freshness = FreshnessOf(*it->second->view),
-                .outdated = it->second->view->generation != generation_number_};
+  auto answer = answers_.Get(key);
+  if (!answer) return std::nullopt;
+  Freshness freshness = FreshnessOf(*answer->view);
+  const bool outdated = answer->view->generation != generation_number_;
+  return Served{
+      .answer = std::move(answer), .freshness = std::move(freshness), .outdated = outdated};
 }
 
 void StoreView::Remember(const std::string& key, std::shared_ptr<const Answer> answer) {
   const uint64_t generation = answer->view->generation;
   std::lock_guard lock(mu_);
   if (generation < first_generation_) return;
-  auto& slot = answers_[key];
-  if (slot && slot->view->generation > generation) return;
-  // The answer replaced is freed here, under the lock: it is a string, and
-  // the view state it shares is small.
-  slot = std::move(answer);
+  if (auto slot = answers_.Peek(key); slot && slot->view->generation > generation) return;
+  // The answers replaced or evicted are freed here, under the lock: they are
+  // strings, and the view state they share is small.
+  answers_.Put(key, std::move(answer));
+}
+
+AnswerCacheStats StoreView::answer_cache() const {
+  std::lock_guard lock(mu_);
+  return {
+      .bytes = answers_.bytes(), .entries = answers_.entries(), .evictions = answers_.evictions()};
 }
 
 uint64_t StoreView::generation() const {

@@ -16,7 +16,9 @@
 // path (by the refresh thread or the last computation that read it).
 //
 // Answers: the newest answer computed for each key (URL and token scope) is
-// kept with the view state it was computed on, whatever the generation since:
+// kept (within a bound of bytes, least recently used forgotten first: see
+// answer_cache.h) with the view state it was computed on, whatever the
+// generation since:
 // a request is answered from it at once, with that view's freshness, and
 // learns whether it is outdated (the caller recomputes it in the
 // background). Only a key never computed on the current store has to be
@@ -38,6 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "answer_cache.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/open.h"
@@ -101,6 +104,9 @@ class Generation {
   // One mutex per key: concurrent computations of the same answer on this
   // generation run once (the others wait, then find it remembered).
   std::shared_ptr<std::mutex> KeyMutex(const std::string& key);
+  // Gives back what KeyMutex returned (unlocked): forgotten when nobody else
+  // holds it, so that distinct keys never asked again do not pile up.
+  void ReleaseKey(const std::string& key, std::shared_ptr<std::mutex> held);
 
  private:
   const store::Store& store() const { return instance_->store->store(); }
@@ -135,6 +141,15 @@ struct StoreViewOptions {
   std::filesystem::path data_dir;
   // The secondary instance's own directory (its info log). Created.
   std::filesystem::path secondary_dir;
+  // Bound of the remembered answers (AnswerCache). Default 64 MiB.
+  size_t answer_cache_bytes = size_t{64} << 20;
+};
+
+// The remembered answers' size, for metrics.
+struct AnswerCacheStats {
+  size_t bytes = 0;
+  size_t entries = 0;
+  uint64_t evictions = 0;
 };
 
 class StoreView {
@@ -165,6 +180,7 @@ class StoreView {
 
   // Generation number (0 before the first open), for metrics.
   uint64_t generation() const;
+  AnswerCacheStats answer_cache() const;
 
  private:
   absl::Status Open(const readmodel::StoreLocation& where);
@@ -183,7 +199,8 @@ class StoreView {
   // The first generation of the store open now: older answers are not shown.
   uint64_t first_generation_ = 0;
   uint64_t generation_number_ = 0;
-  std::map<std::string, std::shared_ptr<const Answer>> answers_;
+  // Find() marks an answer recently used: mutable.
+  mutable AnswerCache answers_;
   std::map<std::string, int64_t> end_offsets_;
   absl::Time end_offsets_at_ = absl::InfinitePast();
   absl::Status last_error_ = absl::UnavailableError("the store has not been opened yet");

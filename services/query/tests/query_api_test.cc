@@ -2,10 +2,13 @@
 // projector with two golden scenarios (tests/fixtures/cep): may-every-kpi
 // (LOT-94, May 2024) and closing-late (LOT-11, January 2024). Every expected
 // figure is worked out by hand in those scenarios' README.md, or below.
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -309,8 +312,13 @@ TEST_F(QueryApi, ContractYearsFollowTheLotsAward) {
 
 TEST_F(QueryApi, MetricsCountRequestsAndExportKpiGauges) {
   ASSERT_EQ(Get("/api/v1/lots?period=2024-05").status, 200);
-  auto m = Get("/metrics", "");
+  auto m = Get("/metrics");  // a pilot's token
   ASSERT_EQ(m.status, 200);
+  // The answer just computed is remembered, within the bound.
+  EXPECT_NE(m.text.find("pilotage_query_answer_cache_evictions_total 0"), std::string::npos)
+      << m.text;
+  EXPECT_EQ(m.text.find("pilotage_query_answer_cache_entries 0\n"), std::string::npos) << m.text;
+  EXPECT_NE(m.text.find("pilotage_query_answer_cache_bytes "), std::string::npos) << m.text;
   EXPECT_NE(m.text.find(R"(pilotage_query_requests_total{endpoint="/api/v1/lots",status="200"})"),
             std::string::npos)
       << m.text;
@@ -326,6 +334,73 @@ TEST_F(QueryApi, MetricsCountRequestsAndExportKpiGauges) {
           R"(pilotage_kpi_target{kpi="new_beneficiaries",lot="LOT-94",period="2024-Q2"} 8.95)"),
       std::string::npos)
       << m.text;
+}
+
+TEST_F(QueryApi, MetricsTakeAPilotsToken) {
+  // Every lot's KPIs, penalties and budgets: not for anyone, not for one operator.
+  auto none = Get("/metrics", "");
+  EXPECT_EQ(none.status, 401) << none.text;
+  EXPECT_EQ(none.text.find("pilotage_kpi_value"), std::string::npos);
+  EXPECT_EQ(Get("/metrics", "not-a-token").status, 401);
+  auto op = Get("/metrics", kCorseToken);
+  EXPECT_EQ(op.status, 403) << op.text;
+  EXPECT_EQ(op.text.find("pilotage_kpi_value"), std::string::npos);
+  EXPECT_EQ(Get("/metrics").status, 200);
+}
+
+// The JSON log lines of the service with audit=read and this path.
+std::vector<json> AuditLines(const QueryStack& stack, const std::string& path) {
+  std::vector<json> out;
+  std::ifstream in(stack.dir() / "query.log");
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("audit", "") == "read" && j.value("path", "") == path) {
+      out.push_back(std::move(j));
+    }
+  }
+  return out;
+}
+
+TEST_F(QueryApi, EveryReadIsAuditedWithWhoWhatAndWhen) {
+  // Paths no other test reads, so that the lines found are these requests'.
+  const std::string path = "/api/v1/lots/LOT-94/actions";
+  ASSERT_EQ(Get(path + "?audit-probe=1", kCorseToken).status, 200);
+  ASSERT_EQ(Get(path, "").status, 401);
+  ASSERT_EQ(Get("/api/v1/lots/LOT-11/statement?period=2024-01", kCorseToken).status, 403);
+  ASSERT_EQ(Get("/metrics").status, 200);
+  // The response is sent after its line is written: no waiting needed.
+  const auto lines = AuditLines(*stack_, path);
+  std::vector<json> probe, anonymous;
+  for (const auto& l : lines) {
+    if (l["query"] == "audit-probe=1") probe.push_back(l);
+    if (l["status"] == 401) anonymous.push_back(l);
+  }
+  ASSERT_EQ(probe.size(), 1u);
+  EXPECT_EQ(probe[0]["who"], "op-corse");
+  EXPECT_EQ(probe[0]["role"], "operator");
+  EXPECT_EQ(probe[0]["status"], 200);
+  EXPECT_EQ(probe[0]["level"], "info");
+  EXPECT_EQ(probe[0]["msg"], "read " + path);
+  // When: the line's UTC time, RFC 3339 with milliseconds.
+  ASSERT_TRUE(probe[0]["ts"].is_string());
+  EXPECT_EQ(probe[0]["ts"].get<std::string>().size(),
+            std::string("2026-11-30T03:13:37.123Z").size());
+  ASSERT_EQ(anonymous.size(), 1u);
+  EXPECT_EQ(anonymous[0]["who"], "");
+  EXPECT_EQ(anonymous[0]["role"], "none");
+  auto refused = AuditLines(*stack_, "/api/v1/lots/LOT-11/statement");
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(refused.back()["who"], "op-corse");
+  EXPECT_EQ(refused.back()["status"], 403);
+  auto metrics = AuditLines(*stack_, "/metrics");
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_EQ(metrics.back()["who"], "fc-pilotes");
+  EXPECT_EQ(metrics.back()["role"], "pilot");
+  // Never the token itself.
+  std::ifstream in(stack_->dir() / "query.log");
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(log.find(kCorseToken), std::string::npos);
+  EXPECT_EQ(log.find(kPilotToken), std::string::npos);
 }
 
 // fixtures/README.md works these out.

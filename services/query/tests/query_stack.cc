@@ -92,7 +92,11 @@ QueryStack::QueryStack() {
 QueryStack::Started QueryStack::StartQuery(const std::string& name,
                                            const std::vector<std::string>& extra) const {
   const fs::path port_file = dir_.path() / (name + ".port");
-  std::vector<std::string> args = {"serve",
+  // JSON log lines, which the audit test reads (an option of the program,
+  // before its command).
+  std::vector<std::string> args = {"--log-format",
+                                   "json",
+                                   "serve",
                                    "--data",
                                    (dir_.path() / "data").string(),
                                    "--tokens",

@@ -4,7 +4,8 @@
 // to a real broker, folded by the real pilotage-projector until caught up,
 // with the steering events of fixtures/steering-lot-94.ndjson (README.md
 // there), then served by a real pilotage-query process with a pilot token and an
-// operator token holding LOT-94 only.
+// operator token holding LOT-94 only. The service logs JSON lines into
+// dir()/query.log.
 
 #include <sys/types.h>
 

@@ -12,6 +12,7 @@
 
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
+#include "pilotage/kafka/kafka.h"
 #include "pilotage/service/logging.h"
 #include "pilotage/simulator/lots.h"
 #include "pilotage/simulator/progress.h"
@@ -114,6 +115,9 @@ int RunCli(int argc, const char* const* argv) {
   app.add_flag("-q,--quiet", quiet, "No progress display");
   service::LoggingOptions logging;
   service::AddLoggingOptions(app, logging);
+  std::string kafka_config;
+  app.add_option("--kafka-config", kafka_config, kafka::kClientConfigHelp)
+      ->envname("PILOTAGE_KAFKA_CONFIG");
   to_kafka->excludes(ndjson)->excludes(dry)->excludes(to_gateway);
   to_gateway->excludes(ndjson)->excludes(dry);
   replay->needs(to_gateway);
@@ -128,6 +132,9 @@ int RunCli(int argc, const char* const* argv) {
 
   if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotage-simulator")) {
     return *code;
+  }
+  if (auto s = kafka::InstallClientConfig(kafka_config); !s.ok()) {
+    return Fail(kUsage, std::string(s.message()));
   }
   if (!dry_run && ndjson_path.empty() && bootstrap.empty() && gateway.url.empty()) {
     return Fail(kUsage,

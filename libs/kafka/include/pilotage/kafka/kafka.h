@@ -21,7 +21,9 @@
 //   kInvalidArgument  bad setting or oversized message: never retry;
 //   kInternal         fatal client error (e.g. idempotence broken): recreate;
 //   kAborted          with IsFenced(): another sender with the same
-//                     transactional.id took over (TransactionalProducer).
+//                     transactional.id took over (TransactionalProducer);
+//   kPermissionDenied authentication failed, or the broker's ACLs do not let
+//                     this principal do it (names the topic, group or id).
 // Messages name the topic, partition and setting involved.
 
 #include <chrono>
@@ -335,6 +337,51 @@ class Admin {
   explicit Admin(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// ---------------------------------------------------------------------------
+// Connection settings of the process (authentication, encryption)
+
+// librdkafka settings every client of the process uses to reach the broker:
+// `security.protocol`, `sasl.*`, `ssl.*`, `enable.ssl.certificate.verification`
+// (docs/operations.md, "Kafka principals and ACLs"; decision 0032). Applied to
+// every Producer, TransactionalProducer, Consumer and Admin created after
+// InstallClientConfig, before the client's own settings and its `extra`
+// (which may override them, e.g. a test acting as two principals).
+struct ClientConfig {
+  std::map<std::string, std::string> settings;
+  // Where the settings came from ("FILE"), for messages; empty when none.
+  std::string origin;
+  // The SASL username (`sasl.username`) the broker authenticates this
+  // process as; empty without SASL.
+  std::string Principal() const;
+};
+
+// Parses `key=value` lines (`#` comments and blank lines skipped; spaces
+// around key and value trimmed). kInvalidArgument naming "ORIGIN:LINE" and
+// what is wrong for: a line without '=', an empty key or value, a key given
+// twice, a key that is not a connection setting (see ClientConfig), a value
+// librdkafka refuses, or SASL without both `sasl.username` and
+// `sasl.password`.
+[[nodiscard]] absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view text,
+                                                             std::string_view origin);
+// Reads and parses FILE; kNotFound / kPermissionDenied when it cannot be read.
+[[nodiscard]] absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path);
+
+// Loads FILE (`--kafka-config`, env PILOTAGE_KAFKA_CONFIG) and makes it the
+// process's ClientConfig; an empty path keeps the current one (none: the
+// broker's PLAINTEXT listener). Call once at start-up, before any client is
+// created; thread-safe, but clients created earlier keep what they had.
+[[nodiscard]] absl::Status InstallClientConfig(const std::string& path);
+// Replaces the process's ClientConfig (tests; InstallClientConfig uses it).
+void SetClientConfig(ClientConfig config);
+// A copy of the process's ClientConfig (empty settings when none).
+ClientConfig CurrentClientConfig();
+
+// The help text of `--kafka-config`, shared by every program.
+inline constexpr char kClientConfigHelp[] =
+    "librdkafka connection settings, key=value lines (security.protocol, sasl.*, ssl.*), "
+    "used by every Kafka client of this program (docs/operations.md, \"Kafka principals and "
+    "ACLs\")";
 
 // The broker address for tests and tools: $PILOTAGE_KAFKA_BOOTSTRAP, else the
 // first line of the file named by $PILOTAGE_KAFKA_BOOTSTRAP_FILE (written by

@@ -7,9 +7,10 @@
 // computed). docs/api/query.openapi.yaml lists the endpoints.
 //
 // Access: `Authorization: Bearer <token>` on /api/*; tokens file format in
-// libs/access (pilots read everything, an operator only its lots). The web
-// dashboard's files (/, /national, /lot/<id>, /quality, /assets/*) and
-// /livez, /readyz, /healthz, /metrics need no token.
+// libs/access (pilots read everything, an operator only its lots). /metrics
+// (every lot's figures) takes a pilot's token: 401 without a known token, 403
+// with an operator's (decision 0032). The web dashboard's files (/, /national,
+// /lot/<id>, /quality, /assets/*) and /livez, /readyz, /healthz need no token.
 //
 // Replicas (decision 0029): /livez is 200 while the process serves; /readyz
 // is 200 only when the store is open, holds every partition of the topics
@@ -17,6 +18,12 @@
 // `ready_max_lag` events, 503 with the reasons otherwise; /healthz is 200
 // once a store is open. Penalties and statements are 503 from a store that
 // does not hold every partition, or whose coverage cannot be checked.
+//
+// Audit: every request to /api/* and /metrics, answered or refused, is one
+// info log line "read <path>" with the fields audit=read, who (the token's
+// pilot_id or operator_id; empty for none), role (pilot, operator, none),
+// path, query (parameters as k=v&...), status (the HTTP status); the line's
+// ts says when. Never the token.
 
 #include <chrono>
 #include <filesystem>
@@ -71,6 +78,9 @@ struct QueryOptions {
   // each answer is computed. The facts stored after that day are still
   // shown (as pilotagectl's --on does today).
   std::optional<absl::CivilDay> today;
+  // Bound of the remembered answers, least recently used forgotten first
+  // (metrics pilotage_query_answer_cache_*). Default 64 MiB.
+  size_t answer_cache_bytes = size_t{64} << 20;
 };
 
 class QueryService {

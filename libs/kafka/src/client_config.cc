@@ -1,0 +1,142 @@
+// The process's connection settings (--kafka-config): parsing, checking, and
+// the one copy every client starts from.
+#include <librdkafka/rdkafka.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "fmt/format.h"
+#include "pilotage/kafka/kafka.h"
+
+namespace pilotage::kafka {
+namespace {
+
+// Only how to reach and authenticate to the broker: what the library sets
+// itself (idempotence, acks, isolation, group, transactional.id...) must not
+// be changed behind its back by a deployment file.
+bool IsConnectionSetting(std::string_view key) {
+  return key == "security.protocol" || key == "enable.ssl.certificate.verification" ||
+         key.starts_with("sasl.") || key.starts_with("ssl.");
+}
+
+std::string_view Trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const size_t first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
+}
+
+std::mutex& ConfigMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+ClientConfig& ProcessConfig() {
+  static ClientConfig config;
+  return config;
+}
+
+}  // namespace
+
+std::string ClientConfig::Principal() const {
+  auto it = settings.find("sasl.username");
+  return it == settings.end() ? std::string() : it->second;
+}
+
+absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view text, std::string_view origin) {
+  ClientConfig config{.origin = std::string(origin)};
+  std::map<std::string, int> line_of;
+  // A scratch configuration: librdkafka checks each name and value now, so a
+  // typo is reported with its line rather than when the first client starts.
+  std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> scratch(
+      rd_kafka_conf_new(), &rd_kafka_conf_destroy);
+  std::istringstream in{std::string(text)};
+  std::string raw;
+  for (int number = 1; std::getline(in, raw); ++number) {
+    const std::string_view line = Trim(raw);
+    if (line.empty() || line.front() == '#') continue;
+    auto fail = [&](std::string_view what) {
+      return absl::InvalidArgumentError(
+          fmt::format("kafka config {}:{}: {}", origin, number, what));
+    };
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      return fail(fmt::format("'{}' is not key=value", line));
+    }
+    const std::string key(Trim(line.substr(0, eq)));
+    const std::string value(Trim(line.substr(eq + 1)));
+    if (key.empty()) return fail("empty key before '='");
+    if (value.empty()) return fail(fmt::format("{} has an empty value", key));
+    if (!IsConnectionSetting(key)) {
+      return fail(
+          fmt::format("{} is not a connection setting (allowed: security.protocol, sasl.*, ssl.*, "
+                      "enable.ssl.certificate.verification)",
+                      key));
+    }
+    if (auto [it, inserted] = line_of.emplace(key, number); !inserted) {
+      return fail(fmt::format("{} already given on line {}", key, it->second));
+    }
+    char errstr[512];
+    if (rd_kafka_conf_set(scratch.get(), key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      // The message may quote the value: never for a secret.
+      const bool secret =
+          key.find("password") != std::string::npos || key.find("key.pem") != std::string::npos;
+      return fail(secret ? fmt::format("{}: refused by librdkafka", key)
+                         : fmt::format("{}={}: {}", key, value, errstr));
+    }
+    config.settings.emplace(key, value);
+  }
+  const bool has_user = config.settings.contains("sasl.username");
+  const bool has_password = config.settings.contains("sasl.password");
+  if (has_user != has_password) {
+    return absl::InvalidArgumentError(fmt::format("kafka config {}: {} without {}", origin,
+                                                  has_user ? "sasl.username" : "sasl.password",
+                                                  has_user ? "sasl.password" : "sasl.username"));
+  }
+  if (config.settings.contains("sasl.mechanisms") && !has_user) {
+    const std::string& mechanism = config.settings.at("sasl.mechanisms");
+    if (mechanism.starts_with("SCRAM") || mechanism == "PLAIN") {
+      return absl::InvalidArgumentError(
+          fmt::format("kafka config {}: sasl.mechanisms={} needs sasl.username and sasl.password",
+                      origin, mechanism));
+    }
+  }
+  return config;
+}
+
+absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    const std::string message =
+        fmt::format("kafka config {}: cannot read it: {}", path, std::strerror(err));
+    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseClientConfig(text.str(), path);
+}
+
+absl::Status InstallClientConfig(const std::string& path) {
+  if (path.empty()) return absl::OkStatus();
+  auto config = LoadClientConfig(path);
+  if (!config.ok()) return config.status();
+  SetClientConfig(*std::move(config));
+  return absl::OkStatus();
+}
+
+void SetClientConfig(ClientConfig config) {
+  std::lock_guard lock(ConfigMutex());
+  ProcessConfig() = std::move(config);
+}
+
+ClientConfig CurrentClientConfig() {
+  std::lock_guard lock(ConfigMutex());
+  return ProcessConfig();
+}
+
+}  // namespace pilotage::kafka
