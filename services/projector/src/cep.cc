@@ -173,7 +173,27 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   for (const auto& entry : journeys_) sorted.push_back(&entry);
   std::sort(sorted.begin(), sorted.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* entry : sorted) batch.Append(kJourneys, entry->first, entry->second);
+  for (const auto* entry : sorted) {
+    if (auto s = FoldCells(store, entry->first, entry->second); !s.ok()) return s;
+    batch.Append(kJourneys, entry->first, entry->second);
+  }
+  for (const auto& [key, n] : cells_) {
+    if (n == 0) continue;
+    auto current = store.Get(readmodel::layout::kKpiCells, key);
+    if (!current.ok()) return current.status();
+    int64_t value = n;
+    if (current->has_value()) {
+      auto decoded = store::DecodeFixed64(**current, "KPI cell");
+      if (!decoded.ok()) return decoded.status();
+      value += *decoded;
+    }
+    // Absent when 0: the cells are then the same whatever the batching.
+    if (value == 0) {
+      batch.Delete(readmodel::layout::kKpiCells, key);
+    } else {
+      batch.Put(readmodel::layout::kKpiCells, key, store::EncodeFixed64(value));
+    }
+  }
   for (const auto& [key, n] : reporting_) {
     if (auto s = AddCount(store, batch, kReporting, key, n); !s.ok()) return s;
   }
@@ -194,6 +214,29 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   return absl::OkStatus();
 }
 
+absl::Status CepProjection::FoldCells(const store::Store& store, const std::string& key,
+                                      const std::string& appended) {
+  auto stored = store.Get(kJourneys, key);
+  if (!stored.ok()) return stored.status();
+  journey_.Clear();
+  if (stored->has_value() && !journey_.ParseFromString(**stored)) {
+    return absl::DataLossError("cannot parse a stored journey");
+  }
+  domain::NormalizeJourney(journey_);
+  added_.Clear();
+  if (!added_.ParseFromString(appended)) {
+    return absl::InternalError("cannot parse the journey facts of the batch");
+  }
+  deltas_.clear();
+  domain::AddFactsToContribution(journey_, added_, deltas_);
+  const std::string_view lot = readmodel::layout::LotOf(key);
+  for (const auto& [cell, n] : deltas_) {
+    readmodel::layout::KpiCellKey(key_, lot, cell);
+    cells_[key_] += n;
+  }
+  return absl::OkStatus();
+}
+
 std::string CepProjection::DigestForm(std::string_view family, std::string_view value) const {
   if (family != kJourneys) return std::string(value);
   sv1::Journey journey;
@@ -206,6 +249,7 @@ std::string CepProjection::DigestForm(std::string_view family, std::string_view 
 
 void CepProjection::Discard() {
   journeys_.clear();
+  cells_.clear();
   reporting_.clear();
   refused_.clear();
   imported_.clear();

@@ -28,8 +28,19 @@
 //                    occurred that day (decision 0024)
 //   activity_counts  "<lot>\0<YYYY-MM>\0<event type>" -> count (8 bytes LE),
 //                    the event type being the body's field name
+//   cep_kpi_cells    "<lot>\0<kind>\0<YYYY-MM-DD day>\0<YYYY-MM-DD known>\0<dim>"
+//                    -> count (8 bytes LE, signed): the KPI cells of
+//                    domain/kpi_cells.h (kind one byte: r f a c s). Invariants
+//                    (decision 0034): for every lot, the cells are the sum of
+//                    its beneficiaries' contributions (domain::ContributionOf
+//                    of each stored journey, normalized), so a function of the
+//                    journeys alone, whatever the arrival order and batching;
+//                    a cell whose sum is 0 is absent; a cell's count may be
+//                    negative (a retraction at a later known day), but the sum
+//                    of a (kind, day, dim) over known days before any closing
+//                    day is >= 0
 //
-// The store of the `cep` projection holds all five (plus the engine's own
+// The store of the `cep` projection holds all six (plus the engine's own
 // meta, seen and progress: libs/projection); a store of the
 // `activity_counts` projection holds the last one only. A change of what a
 // key or value means changes kCepVersion: stores of another version are
@@ -42,17 +53,20 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/store/store.h"
 
 namespace pilotage::readmodel::layout {
 
 // The projection that writes these families, as recorded in the store's meta
-// ("cep:4"). 2: the steering records joined cep_contract. 3: journeys
+// ("cep:5"). 2: the steering records joined cep_contract. 3: journeys
 // appended batch after batch, not rewritten (decision 0016). 4: imported
-// events and import lines counted per day (decision 0024).
+// events and import lines counted per day (decision 0024). 5: the KPI cells
+// (cep_kpi_cells, decision 0034).
 inline constexpr std::string_view kCepProjection = "cep";
-inline constexpr uint32_t kCepVersion = 4;
+inline constexpr uint32_t kCepVersion = 5;
 inline constexpr std::string_view kActivityCountsProjection = "activity_counts";
 inline constexpr uint32_t kActivityCountsVersion = 1;
 
@@ -61,6 +75,7 @@ inline constexpr std::string_view kReporting = "cep_reporting";
 inline constexpr std::string_view kContract = "cep_contract";
 inline constexpr std::string_view kQuality = "cep_quality";
 inline constexpr std::string_view kActivityCounts = "activity_counts";
+inline constexpr std::string_view kKpiCells = "cep_kpi_cells";
 
 // The second part of cep_contract and cep_quality keys.
 inline constexpr std::string_view kAward = "award";
@@ -96,6 +111,14 @@ std::string_view LotOf(std::string_view key);
 // (no allocation once `key` has grown).
 void JourneyKey(std::string& key, std::string_view lot, std::string_view pseudonym);
 void ReportingKey(std::string& key, std::string_view lot, absl::CivilDay day, int delay_days);
+// The cep_kpi_cells key of `cell` for `lot`.
+void KpiCellKey(std::string& key, std::string_view lot, const domain::KpiCell& cell);
+// The prefix of a lot's cells of `kind` whose day starts with `day_prefix`
+// ("2024-03" for a month).
+std::string KpiCellPrefix(std::string_view lot, domain::CellKind kind, std::string_view day_prefix);
+// The cell of a cep_kpi_cells key (its lot is LotOf(key)). kDataLoss when
+// the key is not one.
+[[nodiscard]] absl::StatusOr<domain::KpiCell> ParseKpiCellKey(std::string_view key);
 void ActivityCountKey(std::string& key, std::string_view lot, absl::CivilMonth month,
                       std::string_view event_type);
 

@@ -29,8 +29,15 @@
 // in the ledger with a different amount (decision 0027: a decision is never
 // re-priced; the first one folded, in partition order, stands).
 //
+// KPI cells (decision 0034, domain/kpi_cells.h): for each beneficiary a
+// batch touches, Flush reads its stored journey, adds the batch's facts and
+// adds the change of its contribution to cep_kpi_cells (read, add, write;
+// a cell whose sum is 0 is deleted). The cells are thus the sum of the
+// contributions of the stored journeys, whatever the batching.
+//
 // Version 2 added the steering records, version 3 appended journeys, version
-// 4 the imported counts per day (data quality per period); a store
+// 4 the imported counts per day (data quality per period), version 5 the KPI
+// cells; a store
 // of an earlier version is refused by the engine and rebuilt from the log
 // (`pilotage-projector ... rebuild`).
 
@@ -45,6 +52,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/projection/projection.h"
 #include "pilotage/projector/activity_counts.h"
@@ -88,13 +96,22 @@ class CepProjection : public projection::Projection {
  private:
   explicit CepProjection(std::unique_ptr<ActivityCounts> counts);
   absl::Status FoldCep(const v1::Event& event);
+  // Adds to cells_ the change of the contribution of the beneficiary of
+  // `key` ("<lot>\0<pseudonym>") when the facts `appended` join its journey.
+  absl::Status FoldCells(const store::Store& store, const std::string& key,
+                         const std::string& appended);
 
   std::unique_ptr<ActivityCounts> counts_;
   // Per "<lot>\0<pseudonym>", the Journey records of the batch's facts,
   // serialized one after the other (to append as they are).
   absl::flat_hash_map<std::string, std::string> journeys_;
-  store::v1::Journey fact_;  // scratch: one event's fact
-  std::string key_;          // scratch
+  store::v1::Journey fact_;     // scratch: one event's fact
+  store::v1::Journey journey_;  // scratch: a stored journey
+  store::v1::Journey added_;    // scratch: the batch's facts of a journey
+  domain::KpiCells deltas_;     // scratch: one beneficiary's change
+  // Per cep_kpi_cells key, the batch's change.
+  std::map<std::string, int64_t> cells_;
+  std::string key_;  // scratch
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
   std::map<std::string, int64_t> imported_;

@@ -1,0 +1,370 @@
+#include "pilotage/domain/kpi_cells.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "known_journey.h"
+#include "pilotage/domain/calendar.h"
+
+namespace pilotage::domain {
+namespace {
+
+namespace v1 = ::pilotage::v1;
+namespace sv1 = ::pilotage::store::v1;
+
+using internal::ClosingInstant;
+using internal::DayOf;
+using internal::KnownJourney;
+using internal::SplitKnown;
+
+// What a beneficiary's facts give as known before an instant: the cells
+// without their known day.
+using Known = std::map<std::tuple<CellKind, absl::CivilDay, std::string>, int64_t>;
+
+// The Paris day an instant (Unix seconds) falls on: the known day of a fact
+// recorded then. ClosingInstant(day + 1) is after it, ClosingInstant(day) not.
+absl::CivilDay RecordedDay(int64_t recorded_at) {
+  auto day = ParisDay(absl::FromUnixSeconds(recorded_at));
+  if (day.ok()) return *day;
+  return absl::ToCivilDay(absl::FromUnixSeconds(recorded_at), absl::UTCTimeZone());
+}
+
+std::string RequestDim(const sv1::RequestFact& r) {
+  const auto& p = r.profile();
+  return fmt::format("1.{}.{}.{}.{}.{}.{}", static_cast<int>(p.qualification()),
+                     static_cast<int>(p.age_band()), static_cast<int>(p.status()),
+                     static_cast<int>(p.company_size()), static_cast<int>(p.sex()),
+                     static_cast<int>(r.channel()));
+}
+
+Known KnownBefore(const sv1::Journey& j, int64_t before) {
+  Known out;
+  for (const KnownJourney& k : SplitKnown(j, before)) {
+    if (k.request != nullptr) {
+      const absl::CivilDay requested = DayOf(k.request->day());
+      ++out[{CellKind::kRequest, requested, k.first_ever ? RequestDim(*k.request) : "0"}];
+      if (k.first_appointment) {
+        ++out[{CellKind::kFirstAppointment, requested,
+               std::to_string(WorkingDaysBetween(requested, *k.first_appointment))}];
+      }
+    }
+    if (k.closure != nullptr) {
+      ++out[{CellKind::kClosure, DayOf(k.closure->day()),
+             fmt::format("{}.{}.{}", (k.level2 && k.action_plan) ? 1 : 0,
+                         static_cast<int>(k.closure->outcome()),
+                         static_cast<int>(k.closure->referred_to()))}];
+    }
+  }
+  std::set<std::string_view> ids;
+  for (const auto& a : j.appointments()) {
+    if (a.recorded_at() >= before) continue;
+    const bool counted = a.appointment_id().empty() || ids.insert(a.appointment_id()).second;
+    ++out[{
+        CellKind::kAppointment, DayOf(a.day()),
+        fmt::format("{}.{}.{}.{}.{}", counted ? 1 : 0, static_cast<int>(a.level()),
+                    static_cast<int>(a.modality()), static_cast<int>(a.kind()), a.departement())}];
+  }
+  for (const auto& s : j.surveys()) {
+    if (s.recorded_at() >= before) continue;
+    ++out[{
+        CellKind::kSurvey, DayOf(s.day()),
+        fmt::format("{}.{}.{}", static_cast<int>(s.wave()), s.satisfaction(), s.useful() ? 1 : 0)}];
+  }
+  return out;
+}
+
+// The dot-separated integer fields of a dimension; the text after the last
+// integer field wanted is left in `rest`.
+std::vector<int> Fields(std::string_view dim, size_t n, std::string_view* rest = nullptr) {
+  std::vector<int> out;
+  while (out.size() < n && !dim.empty()) {
+    const size_t dot = dim.find('.');
+    const std::string_view field = dim.substr(0, dot);
+    int v = 0;
+    std::from_chars(field.data(), field.data() + field.size(), v);
+    out.push_back(v);
+    dim = dot == std::string_view::npos ? std::string_view() : dim.substr(dot + 1);
+  }
+  out.resize(n, 0);
+  if (rest) *rest = dim;
+  return out;
+}
+
+// A request dimension's profile (the fields the priority predicate reads).
+v1::Profile ProfileOf(const std::vector<int>& f) {
+  v1::Profile p;
+  p.set_qualification(static_cast<v1::Qualification::Value>(f[1]));
+  p.set_age_band(static_cast<v1::AgeBand::Value>(f[2]));
+  p.set_status(static_cast<v1::WorkStatus::Value>(f[3]));
+  p.set_company_size(static_cast<v1::CompanySize::Value>(f[4]));
+  p.set_sex(static_cast<v1::Sex::Value>(f[5]));
+  return p;
+}
+
+}  // namespace
+
+std::optional<CellKind> CellKindOf(char c) {
+  switch (c) {
+    case 'r':
+    case 'f':
+    case 'a':
+    case 'c':
+    case 's':
+      return static_cast<CellKind>(c);
+    default:
+      return std::nullopt;
+  }
+}
+
+KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDay> from) {
+  std::vector<absl::CivilDay> days;
+  auto add = [&](const auto& list) {
+    for (const auto& f : list) {
+      const absl::CivilDay d = RecordedDay(f.recorded_at());
+      if (!from || d >= *from) days.push_back(d);
+    }
+  };
+  add(journey.requests());
+  add(journey.appointments());
+  add(journey.deliverables());
+  add(journey.closures());
+  add(journey.surveys());
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  KpiCells out;
+  if (days.empty()) return out;
+  // Steps before `from` are the same for any facts recorded on or after it.
+  Known previous = from ? KnownBefore(journey, ClosingInstant(*from)) : Known();
+  for (const absl::CivilDay d : days) {
+    Known current = KnownBefore(journey, ClosingInstant(d + 1));
+    for (const auto& [cell, n] : current) {
+      auto it = previous.find(cell);
+      const int64_t delta = n - (it == previous.end() ? 0 : it->second);
+      if (delta != 0) {
+        out[{std::get<0>(cell), std::get<1>(cell), d, std::get<2>(cell)}] += delta;
+      }
+    }
+    for (const auto& [cell, n] : previous) {
+      if (!current.contains(cell))
+        out[{std::get<0>(cell), std::get<1>(cell), d, std::get<2>(cell)}] -= n;
+    }
+    previous = std::move(current);
+  }
+  return out;
+}
+
+void AddDifference(const KpiCells& before, const KpiCells& after, KpiCells& deltas) {
+  auto add = [&](const KpiCell& cell, int64_t n) {
+    auto [it, inserted] = deltas.try_emplace(cell, n);
+    if (!inserted) {
+      it->second += n;
+      if (it->second == 0) deltas.erase(it);
+    }
+  };
+  for (const auto& [cell, n] : after) add(cell, n);
+  for (const auto& [cell, n] : before) add(cell, -n);
+}
+
+void AddFactsToContribution(sv1::Journey& journey, const sv1::Journey& added, KpiCells& deltas) {
+  std::optional<absl::CivilDay> from;
+  auto earliest = [&](const auto& list) {
+    for (const auto& f : list) {
+      const absl::CivilDay d = RecordedDay(f.recorded_at());
+      if (!from || d < *from) from = d;
+    }
+  };
+  earliest(added.requests());
+  earliest(added.appointments());
+  earliest(added.deliverables());
+  earliest(added.closures());
+  earliest(added.surveys());
+  if (!from) return;
+  const KpiCells before = ContributionOf(journey, from);
+  journey.MergeFrom(added);
+  NormalizeJourney(journey);
+  AddDifference(before, ContributionOf(journey, from), deltas);
+}
+
+void KnownCells::Add(const KpiCell& cell, int64_t n) {
+  if (cell.known < closing_day) counts[{cell.kind, cell.day, cell.dim}] += n;
+}
+
+KpiObservation ObserveCells(const v1::KpiDefinition& kpi, const LotFacts& facts,
+                            const KnownCells& cells, const Period& period) {
+  const absl::CivilDay closing_day = cells.closing_day;
+  KpiObservation o;
+  // Visits the cells of `kind` whose day is in the period.
+  auto each = [&](CellKind kind, auto visit) {
+    for (auto it = cells.counts.lower_bound({kind, period.FirstDay(), ""});
+         it != cells.counts.end() && std::get<0>(it->first) == kind; ++it) {
+      const absl::CivilDay day = std::get<1>(it->first);
+      if (day > period.LastDay()) break;
+      if (it->second != 0) visit(day, std::string_view(std::get<2>(it->first)), it->second);
+    }
+  };
+  switch (kpi.formula()) {
+    case v1::KpiFormula::NEW_BENEFICIARIES:
+    case v1::KpiFormula::PRIORITY_PUBLICS_SHARE:
+      each(CellKind::kRequest, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        if (dim.empty() || dim[0] != '1') return;
+        if (kpi.formula() == v1::KpiFormula::NEW_BENEFICIARIES) {
+          o.numerator += n;
+          return;
+        }
+        o.denominator += n;
+        if (internal::IsPriority(kpi, ProfileOf(Fields(dim, 6)))) o.numerator += n;
+      });
+      break;
+    case v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY: {
+      // Per request day: journeys opened, and those whose first appointment
+      // is known; the others count as misses once the delay ran out.
+      std::map<absl::CivilDay, int64_t> opened, seen;
+      each(CellKind::kRequest,
+           [&](absl::CivilDay day, std::string_view, int64_t n) { opened[day] += n; });
+      each(CellKind::kFirstAppointment, [&](absl::CivilDay day, std::string_view dim, int64_t n) {
+        seen[day] += n;
+        o.denominator += n;
+        if (Fields(dim, 1)[0] <= kpi.delay_working_days()) o.numerator += n;
+      });
+      for (const auto& [day, n] : opened) {
+        if (AddWorkingDays(day, kpi.delay_working_days()) < closing_day) {
+          o.denominator += n - seen[day];
+        }
+      }
+      break;
+    }
+    case v1::KpiFormula::END_OF_SERVICE_SATISFACTION:
+    case v1::KpiFormula::SIX_MONTH_USEFULNESS: {
+      const bool end = kpi.formula() == v1::KpiFormula::END_OF_SERVICE_SATISFACTION;
+      const int wave = end ? v1::SurveyWave::END_OF_SERVICE : v1::SurveyWave::SIX_MONTHS;
+      each(CellKind::kSurvey, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        const auto f = Fields(dim, 3);
+        if (f[0] != wave) return;
+        o.denominator += n;
+        if (end ? f[1] >= kpi.min_score() : f[2] != 0) o.numerator += n;
+      });
+      break;
+    }
+    case v1::KpiFormula::FORMALISED_OUTCOMES:
+    case v1::KpiFormula::REFERRAL_SHARE:
+      each(CellKind::kClosure, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        const auto f = Fields(dim, 3);
+        o.denominator += n;
+        if (kpi.formula() == v1::KpiFormula::FORMALISED_OUTCOMES ? f[0] != 0
+                                                                 : f[2] == kpi.referral()) {
+          o.numerator += n;
+        }
+      });
+      break;
+    case v1::KpiFormula::REPORTING_TIMELINESS:
+      for (const auto& c : facts.reporting) {
+        if (!period.Contains(c.day) || c.day + c.delay_days >= closing_day) continue;
+        o.denominator += c.count;
+        if (c.delay_days <= kpi.reporting_delay_days()) o.numerator += c.count;
+      }
+      break;
+    case v1::KpiFormula::REMOTE_SHARE:
+    case v1::KpiFormula::ONE_OFF_SHARE:
+    case v1::KpiFormula::TERRITORIAL_COVERAGE: {
+      std::set<std::string> covered;
+      each(CellKind::kAppointment, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        std::string_view departement;
+        const auto f = Fields(dim, 4, &departement);
+        if (f[0] == 0) return;  // a repeat of an appointment id
+        if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE) {
+          if (f[2] == v1::Modality::IN_PERSON && n > 0) covered.insert(std::string(departement));
+          return;
+        }
+        o.denominator += n;
+        if (kpi.formula() == v1::KpiFormula::REMOTE_SHARE
+                ? (f[2] == v1::Modality::PHONE || f[2] == v1::Modality::VIDEO)
+                : f[3] == v1::SupportKind::ONE_OFF) {
+          o.numerator += n;
+        }
+      });
+      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE && facts.award) {
+        std::set<std::string> lot(facts.award->departements().begin(),
+                                  facts.award->departements().end());
+        o.denominator = static_cast<int64_t>(lot.size());
+        for (const auto& d : lot) o.numerator += covered.count(d);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return o;
+}
+
+absl::StatusOr<absl::CivilDay> ClosingDayFor(const TermsHistory& terms, std::string_view lot_id,
+                                             const Period& period) {
+  auto governing = terms.TermsFor(lot_id, period);
+  if (!governing.ok()) return governing.status();
+  return period.ClosingDay((*governing)->delays().closing_grace_days());
+}
+
+absl::StatusOr<LotEvaluation> EvaluateLotCells(const LotFacts& facts, const TermsHistory& terms,
+                                               const Period& period, const KnownCells& cells) {
+  return internal::EvaluateLotWith(facts, terms, period, cells.closing_day,
+                                   [&](const v1::KpiDefinition& kpi, absl::CivilDay) {
+                                     return ObserveCells(kpi, facts, cells, period);
+                                   });
+}
+
+std::map<CounterKey, int64_t> CountActivityCells(const KnownCells& cells, const Period& period) {
+  std::map<CounterKey, int64_t> out;
+  auto name = [](const google::protobuf::EnumDescriptor* d, int v) {
+    const auto* value = d->FindValueByNumber(v);
+    return value ? std::string(value->name()) : std::to_string(v);
+  };
+  for (const auto& [key, n] : cells.counts) {
+    const auto& [kind, day, dim] = key;
+    if (n == 0 || !period.Contains(day)) continue;
+    const std::string m = Period::MonthOf(day).ToString();
+    auto count = [&](const char* metric,
+                     std::initializer_list<std::pair<const char*, std::string>> dims) {
+      out[{m, metric, "all"}] += n;
+      for (const auto& [d, value] : dims) out[{m, metric, fmt::format("{}={}", d, value)}] += n;
+    };
+    switch (kind) {
+      case CellKind::kRequest: {
+        if (dim.empty() || dim[0] != '1') break;
+        const auto f = Fields(dim, 7);
+        count("new_beneficiaries",
+              {{"age_band", name(v1::AgeBand::Value_descriptor(), f[2])},
+               {"sex", name(v1::Sex::Value_descriptor(), f[5])},
+               {"qualification", name(v1::Qualification::Value_descriptor(), f[1])},
+               {"status", name(v1::WorkStatus::Value_descriptor(), f[3])},
+               {"company_size", name(v1::CompanySize::Value_descriptor(), f[4])},
+               {"channel", name(v1::Channel::Value_descriptor(), f[6])}});
+        break;
+      }
+      case CellKind::kAppointment: {
+        const auto f = Fields(dim, 4);
+        count("appointments", {{"level", name(v1::Level::Value_descriptor(), f[1])},
+                               {"modality", name(v1::Modality::Value_descriptor(), f[2])},
+                               {"kind", name(v1::SupportKind::Value_descriptor(), f[3])}});
+        break;
+      }
+      case CellKind::kClosure: {
+        const auto f = Fields(dim, 3);
+        count("closures", {{"outcome", name(v1::Outcome::Value_descriptor(), f[1])},
+                           {"referral", name(v1::Referral::Value_descriptor(), f[2])}});
+        break;
+      }
+      case CellKind::kSurvey:
+        count("surveys", {{"wave", name(v1::SurveyWave::Value_descriptor(), Fields(dim, 1)[0])}});
+        break;
+      case CellKind::kFirstAppointment:
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace pilotage::domain
