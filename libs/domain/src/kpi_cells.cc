@@ -78,6 +78,17 @@ Known KnownBefore(const sv1::Journey& j, int64_t before) {
   return out;
 }
 
+// The kPriced cells of a beneficiary, added to `out`.
+void AddPriced(const sv1::Journey& j, KpiCells& out) {
+  std::set<std::string_view> ids;
+  for (const auto& a : j.appointments()) {
+    if (!a.appointment_id().empty() && !ids.insert(a.appointment_id()).second) continue;
+    ++out[{CellKind::kPriced, DayOf(a.day()), RecordedDay(a.recorded_at()),
+           fmt::format("{}.{}.{}", static_cast<int>(a.level()), static_cast<int>(a.modality()),
+                       static_cast<int>(a.kind()))}];
+  }
+}
+
 // The dot-separated integer fields of a dimension; the text after the last
 // integer field wanted is left in `rest`.
 std::vector<int> Fields(std::string_view dim, size_t n, std::string_view* rest = nullptr) {
@@ -115,6 +126,7 @@ std::optional<CellKind> CellKindOf(char c) {
     case 'a':
     case 'c':
     case 's':
+    case 'p':
       return static_cast<CellKind>(c);
     default:
       return std::nullopt;
@@ -137,6 +149,7 @@ KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDa
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
   KpiCells out;
+  AddPriced(journey, out);
   if (days.empty()) return out;
   // Steps before `from` are the same for any facts recorded on or after it.
   Known previous = from ? KnownBefore(journey, ClosingInstant(*from)) : Known();
@@ -191,7 +204,7 @@ void AddFactsToContribution(sv1::Journey& journey, const sv1::Journey& added, Kp
 }
 
 void KnownCells::Add(const KpiCell& cell, int64_t n) {
-  if (cell.known < closing_day) counts[{cell.kind, cell.day, cell.dim}] += n;
+  (cell.known < closing_day ? counts : later)[{cell.kind, cell.day, cell.dim}] += n;
 }
 
 KpiObservation ObserveCells(const v1::KpiDefinition& kpi, const LotFacts& facts,
@@ -361,6 +374,7 @@ std::map<CounterKey, int64_t> CountActivityCells(const KnownCells& cells, const 
         count("surveys", {{"wave", name(v1::SurveyWave::Value_descriptor(), Fields(dim, 1)[0])}});
         break;
       case CellKind::kFirstAppointment:
+      case CellKind::kPriced:
         break;
     }
   }

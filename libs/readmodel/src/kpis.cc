@@ -48,9 +48,9 @@ absl::StatusOr<domain::KnownCells> ReadKnownCells(const store::Store& store,
   absl::Status bad;
   for (const domain::Period& month : period.Months()) {
     const std::string m = month.ToString();  // "YYYY-MM": the prefix of its days
-    for (auto kind :
-         {domain::CellKind::kRequest, domain::CellKind::kFirstAppointment,
-          domain::CellKind::kAppointment, domain::CellKind::kClosure, domain::CellKind::kSurvey}) {
+    for (auto kind : {domain::CellKind::kRequest, domain::CellKind::kFirstAppointment,
+                      domain::CellKind::kAppointment, domain::CellKind::kClosure,
+                      domain::CellKind::kSurvey, domain::CellKind::kPriced}) {
       absl::Status s = store.ForEach(layout::kKpiCells, layout::KpiCellPrefix(lot_id, kind, m),
                                      [&](std::string_view key, std::string_view value) {
                                        auto cell = layout::ParseKpiCellKey(key);

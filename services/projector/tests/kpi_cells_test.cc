@@ -16,6 +16,7 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/kpi_cells.h"
+#include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/projector/cep.h"
 #include "pilotage/readmodel/kpis.h"
@@ -316,6 +317,7 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
     ASSERT_GE(model->facts.journeys.size(), 50u);
 
     int compared = 0;
+    int64_t fees = 0;
     for (const Period& period : Periods()) {
       SCOPED_TRACE(period.ToString());
       const int step = period.Days() > 100 ? 5 : 1;
@@ -333,6 +335,28 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
             ++compared;
           }
         }
+        // The appointments a statement prices, as known on that day.
+        const auto appointments = domain::CountAppointments(model->facts, period, c);
+        const auto from_cells = domain::CountAppointmentsCells(*known, period);
+        ASSERT_EQ(appointments.late, from_cells.late);
+        ASSERT_EQ(appointments.counts.size(), from_cells.counts.size());
+        for (size_t i = 0; i < appointments.counts.size(); ++i) {
+          EXPECT_EQ(appointments.counts[i].level, from_cells.counts[i].level);
+          EXPECT_EQ(appointments.counts[i].modality, from_cells.counts[i].modality);
+          EXPECT_EQ(appointments.counts[i].kind, from_cells.counts[i].kind);
+          EXPECT_EQ(appointments.counts[i].appointments, from_cells.counts[i].appointments);
+        }
+      }
+      // The fees of the period under each version (its own closing day).
+      for (const auto& terms : versions) {
+        const absl::CivilDay closing = period.ClosingDay(terms.delays().closing_grace_days());
+        auto known = readmodel::ReadKnownCells(store, kLot, period, closing);
+        ASSERT_TRUE(known.ok());
+        auto expected = domain::PeriodFeesCents(model->facts, terms, period);
+        auto got = domain::PeriodFeesCentsCells(*known, terms, period);
+        ASSERT_TRUE(expected.ok() && got.ok());
+        EXPECT_EQ(*expected, *got);
+        fees += *got;
       }
       // The readers' evaluation under the stored terms, and the counters.
       auto expected = readmodel::EvaluateLotModel(*model, period, nullptr);
@@ -345,6 +369,7 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
       EXPECT_EQ(domain::CountActivity(model->facts, period), *counters);
     }
     EXPECT_GT(compared, 10000);
+    EXPECT_GT(fees, 0);
   }
 }
 
@@ -363,6 +388,8 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
 //                  returning beneficiary ("0")
 //   e6 appointment 2024-03-06 (Wed), recorded 2024-03-06: level 1, IN_PERSON
 //                  (1), ONE_OFF (1), "92"; 2 working days after its request
+// Each appointment is also priced ("p": level.modality.kind) from the day it
+// was recorded.
 TEST(KpiCells, AReturningBeneficiaryWorkedByHand) {
   auto day = [](int m, int d) { return absl::CivilDay(2024, m, d); };
   std::vector<v1::Event> e;
@@ -435,6 +462,8 @@ TEST(KpiCells, AReturningBeneficiaryWorkedByHand) {
       {key("r", "2024-03-04", "2024-03-04", "0"), 1},
       {key("a", "2024-03-06", "2024-03-06", "1.1.1.1.92"), 1},
       {key("f", "2024-03-04", "2024-03-06", "2"), 1},
+      {key("p", "2024-01-12", "2024-01-20", "2.2.2"), 1},
+      {key("p", "2024-03-06", "2024-03-06", "1.1.1"), 1},
   };
   EXPECT_EQ(StoredCells((*driver)->store()), expected);
 

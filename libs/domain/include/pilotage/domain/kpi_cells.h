@@ -38,6 +38,16 @@
 //                      formalised 1 when the journey reached level 2 with an
 //                      action plan
 //   kSurvey            the answer day; "<wave>.<satisfaction>.<useful>"
+//   kPriced            the appointment day; "<level>.<modality>.<kind>": the
+//                      appointments a statement prices, each appointment id
+//                      once, by its first fact (day, event id) among all the
+//                      beneficiary's facts, known from the day that fact was
+//                      recorded (a repeat recorded earlier does not count:
+//                      domain::CountAppointments' rule, not the KPIs')
+//
+// Every kind but kPriced is "as known": the cells of known day d depend only
+// on the facts recorded on or before d. kPriced cells are recomputed whole
+// for each beneficiary a batch touches (one pass over its appointments).
 //
 // Differences from the journey reading, both documented in decision 0034: an
 // appointment id repeated under two pseudonyms counts twice (once per
@@ -68,9 +78,10 @@ enum class CellKind : char {
   kAppointment = 'a',
   kClosure = 'c',
   kSurvey = 's',
+  kPriced = 'p',
 };
 
-// The kind of `c` ('r', 'f', 'a', 'c', 's'); nullopt for any other byte.
+// The kind of `c` ('r', 'f', 'a', 'c', 's', 'p'); nullopt for any other byte.
 std::optional<CellKind> CellKindOf(char c);
 
 struct KpiCell {
@@ -91,9 +102,10 @@ struct KpiCell {
 using KpiCells = std::map<KpiCell, int64_t>;
 
 // The contribution of one beneficiary, `journey` normalized
-// (NormalizeJourney). With `from`, only its cells of known day >= from: the
-// part that facts recorded on or after `from` can change (what a fold batch
-// recomputes when its facts were recorded on or after `from`).
+// (NormalizeJourney). With `from`, only its cells of known day >= from and
+// its kPriced cells: the part that facts recorded on or after `from` can
+// change (what a fold batch recomputes when its facts were recorded on or
+// after `from`).
 KpiCells ContributionOf(const pilotage::store::v1::Journey& journey,
                         std::optional<absl::CivilDay> from = std::nullopt);
 
@@ -117,8 +129,11 @@ struct KnownCells {
   // Cells known on this day count (known < closing_day).
   absl::CivilDay closing_day;
   std::map<std::tuple<CellKind, absl::CivilDay, std::string>, int64_t> counts;
+  // The same for the cells known on or after closing_day (what is late).
+  std::map<std::tuple<CellKind, absl::CivilDay, std::string>, int64_t> later;
 
-  // Counts `n` for `cell` when it is known before closing_day.
+  // Counts `n` for `cell` in `counts` when it is known before closing_day,
+  // else in `later`.
   void Add(const KpiCell& cell, int64_t n);
 };
 

@@ -30,7 +30,7 @@
 //                    the event type being the body's field name
 //   cep_kpi_cells    "<lot>\0<kind>\0<YYYY-MM-DD day>\0<YYYY-MM-DD known>\0<dim>"
 //                    -> count (8 bytes LE, signed): the KPI cells of
-//                    domain/kpi_cells.h (kind one byte: r f a c s). Invariants
+//                    domain/kpi_cells.h (kind one byte: r f a c s p). Invariants
 //                    (decision 0034): for every lot, the cells are the sum of
 //                    its beneficiaries' contributions (domain::ContributionOf
 //                    of each stored journey, normalized), so a function of the
