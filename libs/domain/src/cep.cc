@@ -259,11 +259,7 @@ KpiObservation Observe(const v1::KpiDefinition& kpi, const LotFacts& facts, cons
       }
       break;
     case v1::KpiFormula::REPORTING_TIMELINESS:
-      for (const auto& c : facts.reporting) {
-        if (!period.Contains(c.day) || c.day + c.delay_days >= closing_day) continue;
-        o.denominator += c.count;
-        if (c.delay_days <= kpi.reporting_delay_days()) o.numerator += c.count;
-      }
+      o = internal::ObserveReporting(kpi, facts, period, closing_day);
       break;
     case v1::KpiFormula::REMOTE_SHARE:
     case v1::KpiFormula::ONE_OFF_SHARE:
@@ -286,11 +282,8 @@ KpiObservation Observe(const v1::KpiDefinition& kpi, const LotFacts& facts, cons
           }
         }
       }
-      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE && facts.award) {
-        std::set<std::string> lot(facts.award->departements().begin(),
-                                  facts.award->departements().end());
-        o.denominator = static_cast<int64_t>(lot.size());
-        for (const auto& d : lot) o.numerator += covered.count(d);
+      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE) {
+        internal::ObserveCoverage(facts, covered, o);
       }
       break;
     }

@@ -105,4 +105,23 @@ int64_t ClosingInstant(absl::CivilDay closing_day) {
                     : absl::ToUnixSeconds(absl::FromCivil(closing_day, absl::UTCTimeZone()));
 }
 
+KpiObservation ObserveReporting(const v1::KpiDefinition& kpi, const LotFacts& facts,
+                                const Period& period, absl::CivilDay closing_day) {
+  KpiObservation o;
+  for (const auto& c : facts.reporting) {
+    if (!period.Contains(c.day) || c.day + c.delay_days >= closing_day) continue;
+    o.denominator += c.count;
+    if (c.delay_days <= kpi.reporting_delay_days()) o.numerator += c.count;
+  }
+  return o;
+}
+
+void ObserveCoverage(const LotFacts& facts, const std::set<std::string>& covered,
+                     KpiObservation& o) {
+  if (!facts.award) return;
+  std::set<std::string> lot(facts.award->departements().begin(), facts.award->departements().end());
+  o.denominator = static_cast<int64_t>(lot.size());
+  for (const auto& d : lot) o.numerator += covered.count(d);
+}
+
 }  // namespace pilotage::domain::internal

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,16 @@ bool IsPriority(const pilotage::v1::KpiDefinition& kpi, const pilotage::v1::Prof
 // The instant a closing day starts in Paris (Unix seconds): facts recorded
 // before it are known on that closing day.
 int64_t ClosingInstant(absl::CivilDay closing_day);
+
+// REPORTING_TIMELINESS for `period` as known on `closing_day`, from
+// facts.reporting: what both readings observe.
+KpiObservation ObserveReporting(const pilotage::v1::KpiDefinition& kpi, const LotFacts& facts,
+                                const Period& period, absl::CivilDay closing_day);
+
+// TERRITORIAL_COVERAGE: sets `o` to the départements of the lot's award
+// (none without an award: `o` unchanged) and those of them in `covered`.
+void ObserveCoverage(const LotFacts& facts, const std::set<std::string>& covered,
+                     KpiObservation& o);
 
 // EvaluateLot with the KPIs observed by `observe` (kpi, closing day): the
 // journeys' Observe or the cells' ObserveCells. With `expected_closing`,

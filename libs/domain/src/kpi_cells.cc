@@ -275,11 +275,7 @@ KpiObservation ObserveCells(const v1::KpiDefinition& kpi, const LotFacts& facts,
       });
       break;
     case v1::KpiFormula::REPORTING_TIMELINESS:
-      for (const auto& c : facts.reporting) {
-        if (!period.Contains(c.day) || c.day + c.delay_days >= closing_day) continue;
-        o.denominator += c.count;
-        if (c.delay_days <= kpi.reporting_delay_days()) o.numerator += c.count;
-      }
+      o = internal::ObserveReporting(kpi, facts, period, closing_day);
       break;
     case v1::KpiFormula::REMOTE_SHARE:
     case v1::KpiFormula::ONE_OFF_SHARE:
@@ -300,11 +296,8 @@ KpiObservation ObserveCells(const v1::KpiDefinition& kpi, const LotFacts& facts,
           o.numerator += n;
         }
       });
-      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE && facts.award) {
-        std::set<std::string> lot(facts.award->departements().begin(),
-                                  facts.award->departements().end());
-        o.denominator = static_cast<int64_t>(lot.size());
-        for (const auto& d : lot) o.numerator += covered.count(d);
+      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE) {
+        internal::ObserveCoverage(facts, covered, o);
       }
       break;
     }

@@ -29,14 +29,25 @@ absl::StatusOr<domain::Period> ParseLotPeriod(const std::string& text,
   return domain::Period::Parse(text);
 }
 
-absl::StatusOr<domain::LotEvaluation> EvaluateLotModel(const LotReadModel& model,
-                                                       const domain::Period& period,
-                                                       std::vector<std::string>* problems) {
+namespace {
+
+// The lot's terms history; its problems appended to `problems` (may be
+// null), prefixed by the lot id.
+domain::TermsHistory LotHistory(const LotReadModel& model, std::vector<std::string>* problems) {
   std::vector<std::string> lot_problems;
   domain::TermsHistory history = HistoryOf(model.terms, &lot_problems);
   if (problems) {
     for (auto& m : lot_problems) problems->push_back(fmt::format("{}: {}", model.facts.lot_id, m));
   }
+  return history;
+}
+
+}  // namespace
+
+absl::StatusOr<domain::LotEvaluation> EvaluateLotModel(const LotReadModel& model,
+                                                       const domain::Period& period,
+                                                       std::vector<std::string>* problems) {
+  domain::TermsHistory history = LotHistory(model, problems);
   return domain::EvaluateLot(model.facts, history, period);
 }
 
@@ -73,11 +84,7 @@ absl::StatusOr<domain::LotEvaluation> EvaluateLotCells(const store::Store& store
                                                        const LotReadModel& model,
                                                        const domain::Period& period,
                                                        std::vector<std::string>* problems) {
-  std::vector<std::string> lot_problems;
-  domain::TermsHistory history = HistoryOf(model.terms, &lot_problems);
-  if (problems) {
-    for (auto& m : lot_problems) problems->push_back(fmt::format("{}: {}", model.facts.lot_id, m));
-  }
+  domain::TermsHistory history = LotHistory(model, problems);
   auto closing = domain::ClosingDayFor(history, model.facts.lot_id, period);
   if (!closing.ok()) return closing.status();
   auto cells = ReadKnownCells(store, model.facts.lot_id, period, *closing);
