@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
 #include "api.h"
 #include "fmt/format.h"
@@ -315,37 +316,14 @@ class QueryService::Impl {
     // on both: a cross-site page cannot send one without a CORS preflight,
     // which this service never grants (CSRF), on top of SameSite=Strict.
     routes.Post("/api/v1/session", [this](const http::Request& req, http::Response& res) {
-      const absl::Time start = absl::Now();
-      if (req.header("X-Requested-With") != "pilotage") {
-        return Answer(res, "/api/v1/session", start,
-                      absl::PermissionDeniedError("X-Requested-With: pilotage required"));
-      }
-      const std::optional<std::string> token = http::BearerToken(req);
-      auto who = token ? tokens_.Find(*token) : std::nullopt;
-      if (!who) {
-        return Answer(res, "/api/v1/session", start,
-                      absl::UnauthenticatedError("Authorization: Bearer <token> required "
-                                                 "(unknown or missing token)"));
-      }
-      const std::string id = sessions_.Open(*who, absl::Now());
-      if (id.empty()) {
-        return Answer(res, "/api/v1/session", start, absl::InternalError("no random bytes"));
-      }
-      const int64_t max_age = absl::ToInt64Seconds(sessions_.lifetime());
-      res.set_header("Set-Cookie",
-                     fmt::format("{}={}; Path=/api/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
-                                 kSessionCookie, id, max_age));
-      spdlog::info("query: dashboard session opened for {}", who->id);
-      res.set_content(
-          json{{"principal", who->id},
-               {"role", who->role == access::Principal::Role::kPilot ? "pilot" : "operator"},
-               {"expires_in_s", max_age}}
-              .dump(),
-          "application/json");
-      Observe("/api/v1/session", 200, start);
+      std::optional<access::Principal> who;
+      OpenSession(req, res, who);
+      Audit(req, who, res.status, "session");
     });
     routes.Post("/api/v1/session/end", [this](const http::Request& req, http::Response& res) {
       const absl::Time start = absl::Now();
+      const std::optional<access::Principal> who = Authenticate(req);
+      const absl::Cleanup audit = [&] { Audit(req, who, res.status, "session-end"); };
       if (req.header("X-Requested-With") != "pilotage") {
         return Answer(res, "/api/v1/session/end", start,
                       absl::PermissionDeniedError("X-Requested-With: pilotage required"));
@@ -538,14 +516,51 @@ class QueryService::Impl {
     });
   }
 
+  // POST /api/v1/session: trades a bearer token for a session cookie; `who`
+  // is the token's principal when it is known (for the audit line).
+  void OpenSession(const http::Request& req, http::Response& res,
+                   std::optional<access::Principal>& who) {
+    const absl::Time start = absl::Now();
+    if (req.header("X-Requested-With") != "pilotage") {
+      return Answer(res, "/api/v1/session", start,
+                    absl::PermissionDeniedError("X-Requested-With: pilotage required"));
+    }
+    const std::optional<std::string> token = http::BearerToken(req);
+    who = token ? tokens_.Find(*token) : std::nullopt;
+    if (!who) {
+      return Answer(res, "/api/v1/session", start,
+                    absl::UnauthenticatedError("Authorization: Bearer <token> required "
+                                               "(unknown or missing token)"));
+    }
+    const std::string id = sessions_.Open(*who, absl::Now());
+    if (id.empty()) {
+      return Answer(res, "/api/v1/session", start, absl::InternalError("no random bytes"));
+    }
+    const int64_t max_age = absl::ToInt64Seconds(sessions_.lifetime());
+    res.set_header("Set-Cookie",
+                   fmt::format("{}={}; Path=/api/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
+                               kSessionCookie, id, max_age));
+    spdlog::info("query: dashboard session opened for {}", who->id);
+    res.set_content(
+        json{{"principal", who->id},
+             {"role", who->role == access::Principal::Role::kPilot ? "pilot" : "operator"},
+             {"expires_in_s", max_age}}
+            .dump(),
+        "application/json");
+    Observe("/api/v1/session", 200, start);
+  }
+
   // Every read of the API or of /metrics, answered or refused, as one
   // structured log line (who: the token's pilot_id or operator_id, "" when
-  // no known token; what: path and parameters; when: the line's time).
-  void Audit(const http::Request& req, const std::optional<access::Principal>& who, int status) {
+  // no known token; what: path and parameters; when: the line's time);
+  // `what` is "read", or "session"/"session-end" for the dashboard's
+  // sign-in and sign-out.
+  void Audit(const http::Request& req, const std::optional<access::Principal>& who, int status,
+             std::string_view what = "read") {
     std::string query;
     for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
     const service::ScopedLogFields fields{
-        {"audit", "read"},
+        {"audit", std::string(what)},
         {"who", who ? who->id : std::string()},
         {"role", !who                                           ? "none"
                  : who->role == access::Principal::Role::kPilot ? "pilot"
@@ -585,6 +600,8 @@ class QueryService::Impl {
     for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
     key += who->role == access::Principal::Role::kPilot ? "*" : "";
     for (const auto& lot : who->lots) key += lot + ",";
+    // The only answer that names who asks: never served to another principal.
+    if (endpoint == "/api/v1/meta") key += "@" + who->id;
     Call call{.lot = req.matches.size() > 1 ? req.matches[1] : "", .params = ParamsOf(req)};
     std::shared_ptr<const Remembered> answer;
     Freshness freshness;
@@ -700,8 +717,12 @@ class QueryService::Impl {
     const AnswerCacheStats cache = view_->answer_cache();
     cache_bytes_->Set(static_cast<double>(cache.bytes));
     cache_entries_->Set(static_cast<double>(cache.entries));
-    if (const uint64_t before = counted_evictions_.exchange(cache.evictions);
-        cache.evictions > before) {
+    // Two scrapes at once each add only what the other has not counted.
+    uint64_t before = counted_evictions_.load();
+    while (cache.evictions > before &&
+           !counted_evictions_.compare_exchange_weak(before, cache.evictions)) {
+    }
+    if (cache.evictions > before) {
       cache_evictions_->Increment(static_cast<double>(cache.evictions - before));
     }
     prometheus::Registry business;

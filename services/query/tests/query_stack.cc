@@ -77,7 +77,9 @@ QueryStack::QueryStack() {
   const fs::path tokens = dir_.path() / "tokens.json";
   std::ofstream(tokens) << nlohmann::json{{"pilots",
                                            {{{"pilot_id", "fc-pilotes"},
-                                             {"token_sha256", {access::TokenHash(kPilotToken)}}}}},
+                                             {"token_sha256", {access::TokenHash(kPilotToken)}}},
+                                            {{"pilot_id", "fc-pilote-2"},
+                                             {"token_sha256", {access::TokenHash(kPilot2Token)}}}}},
                                           {"operators",
                                            {{{"operator_id", "op-corse"},
                                              {"lots", {"LOT-94"}},

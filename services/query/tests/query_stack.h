@@ -20,6 +20,7 @@
 namespace pilotage::query_test {
 
 inline constexpr char kPilotToken[] = "pilot-token-for-tests";
+inline constexpr char kPilot2Token[] = "second-pilot-token-for-tests";
 inline constexpr char kCorseToken[] = "op-corse-token-for-tests";  // LOT-94 only
 
 class QueryStack {
