@@ -45,6 +45,13 @@ async function noPageScroll(page, name) {
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
   assert.ok(scroll <= width, `${name}: the page is ${scroll} px wide at ${width} px`);
 }
+// A page at 375 px: no page-level horizontal scrolling; its screenshot.
+async function atPhoneWidth(browser, url, shot) {
+  const { context, page } = await open(browser, PILOT_TOKEN, url, 375);
+  await noPageScroll(page, `${url} at 375 px`);
+  await page.screenshot({ path: path.join(SCREENSHOTS, shot), fullPage: true });
+  await context.close();
+}
 const count = (n) => new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 }).format(n);
 const percent = (s) => new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 }).format(s);
 // A count as an integer; a share as a percentage, or "—" when measured on nobody.
@@ -289,10 +296,7 @@ async function main() {
     assert.ok(csvLines.includes("Opérateur Bretagne (LOT-95);1 (01/01/2024 – 31/12/2024);30/06/2024;20000,00;630,00;3,15;1266,92;6,33;290,00;0;dans l'enveloppe"), csvLines.join('\n'));
     fs.writeFileSync(path.join(SCREENSHOTS, 'funds-table-2024-Q2.csv'), csv);
     await context.close();
-    ({ context, page } = await open(browser, PILOT_TOKEN, '/funds?period=2024-Q2', 375));
-    await noPageScroll(page, 'funds at 375 px');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'funds-2024-Q2-375.png'), fullPage: true });
-    await context.close();
+    await atPhoneWidth(browser, '/funds?period=2024-Q2', 'funds-2024-Q2-375.png');
 
     // Every table of the national page has its export; the lots table's
     // CSV has one line per lot and the same columns as its header.
@@ -329,6 +333,9 @@ async function main() {
     assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'bilan-national-2024-Q2-print.png'), fullPage: true });
     await context.close();
+    await atPhoneWidth(browser, '/bilan?period=2024-Q2', 'bilan-national-2024-Q2-375.png');
+    await atPhoneWidth(browser, '/bilan/LOT-94?period=2024-Q2', 'bilan-lot-LOT-94-2024-Q2-375.png');
+    await atPhoneWidth(browser, '/quality?period=2024-Q2', 'quality-2024-Q2-375.png');
     ({ context, page } = await open(browser, PILOT_TOKEN, '/bilan/LOT-94?period=2024-Q2', 1400));
     assert.equal(await page.locator('[data-testid=bilan-lot-kpis] tbody tr').count(), lot.kpis.length);
     assert.equal(await page.locator('[data-testid=bilan-penalties] tbody tr').count(), 2);
@@ -356,10 +363,7 @@ async function main() {
     await axeCheck(page, 'trends');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'trends-1400.png'), fullPage: true });
     await context.close();
-    ({ context, page } = await open(browser, PILOT_TOKEN, '/trends?period=2024-Q2', 375));
-    await noPageScroll(page, 'trends at 375 px');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'trends-375.png'), fullPage: true });
-    await context.close();
+    await atPhoneWidth(browser, '/trends?period=2024-Q2', 'trends-375.png');
 
     // The accessibility statement.
     ({ context, page } = await open(browser, PILOT_TOKEN, '/accessibilite', 1400));
@@ -367,10 +371,7 @@ async function main() {
     await axeCheck(page, 'accessibilité');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'accessibilite-1400.png'), fullPage: true });
     await context.close();
-    ({ context, page } = await open(browser, PILOT_TOKEN, '/accessibilite', 375));
-    await noPageScroll(page, 'accessibilité at 375 px');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'accessibilite-375.png'), fullPage: true });
-    await context.close();
+    await atPhoneWidth(browser, '/accessibilite', 'accessibilite-375.png');
 
     // An operator holding LOT-94: its lot opens, another lot does not.
     ({ context, page } = await open(browser, OPERATOR_TOKEN, '/lot/LOT-11?period=2024-05'));

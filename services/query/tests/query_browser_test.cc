@@ -55,7 +55,10 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
                            "trends-1400.png",
                            "trends-375.png",
                            "accessibilite-1400.png",
-                           "accessibilite-375.png"}) {
+                           "accessibilite-375.png",
+                           "bilan-national-2024-Q2-375.png",
+                           "bilan-lot-LOT-94-2024-Q2-375.png",
+                           "quality-2024-Q2-375.png"}) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(PILOTAGE_E2E_ARTIFACTS) / shot))
         << shot;
   }

@@ -34,14 +34,14 @@ function fundsTable(ctx, rows) {
   const { esc } = ctx;
   const computed = rows.filter((row) => !row.unavailable);
   if (!computed.length) return '<p class="state">Aucun lot avec une attribution.</p>';
-  return '<table data-testid="bilan-funds"><caption>Consommation des enveloppes (gagné par les rendez-vous tarifés)</caption><thead><tr>'
+  return '<div class="scroll"><table data-testid="bilan-funds"><caption>Consommation des enveloppes (gagné par les rendez-vous tarifés)</caption><thead><tr>'
     + '<th scope="col" class="name">Lot</th><th scope="col">Enveloppe</th><th scope="col">Gagné</th><th scope="col">%</th>'
     + '<th scope="col">Projection fin d\'année</th><th scope="col">%</th><th scope="col">Relevés émis</th></tr></thead><tbody>'
     + computed.map((row) => `<tr data-lot="${esc(row.lot)}"><th scope="row" class="name">${esc(ctx.lotText(row.lot))}</th>`
       + `<td>${esc(row.envelope_cents === null ? '—' : formatEuroCents(row.envelope_cents))}</td><td>${esc(formatEuroCents(row.earned_cents))}</td>`
       + `<td>${esc(share(row.earned_share))}</td><td>${esc(formatEuroCents(row.projected_cents))}</td><td>${esc(share(row.projected_share))}</td>`
       + `<td>${esc(formatEuroCents(row.issued_net_cents))}</td></tr>`).join('')
-    + '</tbody></table>';
+    + '</tbody></table></div>';
 }
 
 function kpiCell(ctx, k, col, closed) {
@@ -75,13 +75,13 @@ async function nationalBilan(ctx, r, meta) {
   }
   const cols = list.columns;
   html += '<section aria-labelledby="bilan-lots"><h2 id="bilan-lots">Indicateurs par lot</h2>'
-    + `<table class="bilan-wide" data-testid="bilan-lots-table"><caption class="sr-only">Indicateurs par lot, ${esc(list.period_label || '')}</caption><thead><tr><th scope="col" class="name">Lot</th>`
+    + `<div class="scroll"><table class="bilan-wide" data-testid="bilan-lots-table"><caption class="sr-only">Indicateurs par lot, ${esc(list.period_label || '')}</caption><thead><tr><th scope="col" class="name">Lot</th>`
     + cols.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('') + '</tr></thead><tbody>'
     + list.lots.map((row) => {
       const by = Object.fromEntries(row.kpis.map((k) => [k.id, k]));
       return `<tr data-lot="${esc(row.lot)}"><th scope="row" class="name">${esc(ctx.lotText(row.lot))}</th>${cols.map((c) => kpiCell(ctx, by[c.id], c, row.closed)).join('')}</tr>`;
     }).join('')
-    + '</tbody></table>'
+    + '</tbody></table></div>'
     + '<p class="note">Les cibles sont propres à chaque lot (volumes au prorata) : voir le bilan de chaque lot.</p></section>';
   const pen = pending.penalties || [];
   const act = pending.actions || [];
@@ -100,14 +100,14 @@ async function lotBilan(ctx, r) {
     ctx.api(`funds?period=${encodeURIComponent(r.period)}`),
   ]);
   let html = header(ctx, `Bilan du lot ${ctx.lotText(lot.lot)}`, lot.period_label, lot.closed !== false);
-  html += '<section aria-labelledby="bilan-kpis"><h2 id="bilan-kpis">Indicateurs</h2><table data-testid="bilan-lot-kpis"><thead><tr>'
+  html += '<section aria-labelledby="bilan-kpis"><h2 id="bilan-kpis">Indicateurs</h2><div class="scroll"><table data-testid="bilan-lot-kpis"><thead><tr>'
     + '<th scope="col" class="name">Indicateur</th><th scope="col">Valeur</th><th scope="col">Cible</th><th scope="col">Numérateur</th><th scope="col">Échantillon</th><th scope="col">Statut</th></tr></thead><tbody>'
     + lot.kpis.map((k) => {
       const status = shownStatus(k.status, lot.closed);
       return `<tr data-kpi="${esc(k.id)}"><th scope="row" class="name">${esc(k.label)}</th><td>${esc(formatKpi(k.formula, k.value, k.sample))}</td>`
         + `<td>${k.informational ? '—' : esc(formatTarget(k.formula, k.direction, k.target))}</td><td>${esc(formatCount(k.numerator))}</td><td>${esc(formatCount(k.sample))}</td>`
         + `<td class="status-${esc(status)}">${esc(`${STATUS_SIGNS[status]} ${STATUS_LABELS[status]}`)}</td></tr>`;
-    }).join('') + '</tbody></table></section>';
+    }).join('') + '</tbody></table></div></section>';
   const s = lot.steering;
   if (s) {
     const shown = periodRange(r.period);
@@ -117,8 +117,8 @@ async function lotBilan(ctx, r) {
     });
     html += '<section aria-labelledby="bilan-penalties"><h2 id="bilan-penalties">Pénalités</h2>'
       + (inPeriod.length
-        ? `<table data-testid="bilan-penalties"><thead><tr><th scope="col" class="name">Pénalité</th><th scope="col">Période</th><th scope="col">Montant</th><th scope="col">État</th></tr></thead><tbody>${
-          inPeriod.map((p) => `<tr><th scope="row" class="name">${esc(p.rule_label || p.penalty_id)}</th><td>${esc(periodLabel(p.period))}</td><td>${esc(formatEuroCents(p.amount_cents))}</td><td>${esc(p.state_label)}</td></tr>`).join('')}</tbody></table>`
+        ? `<div class="scroll"><table data-testid="bilan-penalties"><thead><tr><th scope="col" class="name">Pénalité</th><th scope="col">Période</th><th scope="col">Montant</th><th scope="col">État</th></tr></thead><tbody>${
+          inPeriod.map((p) => `<tr><th scope="row" class="name">${esc(p.rule_label || p.penalty_id)}</th><td>${esc(periodLabel(p.period))}</td><td>${esc(formatEuroCents(p.amount_cents))}</td><td>${esc(p.state_label)}</td></tr>`).join('')}</tbody></table></div>`
         : '<p class="state">Aucune pénalité.</p>')
       + '</section>';
     const st = s.statement;

@@ -51,12 +51,20 @@ function tableName(table) {
   return section?.querySelector('h2, h3')?.textContent.trim() || 'le tableau';
 }
 
-// Adds the export button after every table of `root` that has none yet.
+// Adds the export button after every table of `root` that has none yet,
+// and makes its scrolling box focusable.
 function addButtons(root) {
   for (const table of root.querySelectorAll('table')) {
     if (table.dataset.csvReady) continue;
     table.dataset.csvReady = 'true';
     const after = table.closest('.scroll') || table;
+    if (after !== table && !after.hasAttribute('tabindex')) {
+      // A table wider than the screen scrolls in its box: keyboard users
+      // reach it too (focusable region, named after the table).
+      after.tabIndex = 0;
+      after.setAttribute('role', 'region');
+      after.setAttribute('aria-label', tableName(table));
+    }
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'csv no-print';

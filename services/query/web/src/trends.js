@@ -45,10 +45,10 @@ export async function trendsPage(ctx, r, meta) {
         if (!k) return '<td>—</td>';
         const status = shownStatus(k.status, closed);
         return `<td class="status-${esc(status)}" data-period="${esc(quarters[j].period)}">${esc(formatKpi(kpi.formula, k.value, k.sample))}`
-          + `<br><span class="note">${esc(`${STATUS_SIGNS[status]} ${STATUS_LABELS[status]}`)}</span></td>`;
+          + `<br><span class="note">${esc(`${STATUS_SIGNS[status]} ${STATUS_LABELS[status]}`)}</span>`
+          + `<br><span class="note">cible ${esc(formatTarget(kpi.formula, kpi.direction, k.target))}</span></td>`;
       }).join('') + '</tr>').join('')
-    + '</tbody></table></div>'
-    + `<p class="note">Cible : ${esc(lists.map((l) => l.lots.map((row) => row.kpis.find((x) => x.id === kpiId)).find(Boolean)).filter(Boolean).map((k) => formatTarget(kpi.formula, kpi.direction, k.target)).pop() || '—')} (dernier trimestre mesuré).</p>`;
+    + '</tbody></table></div>';
   ctx.app.innerHTML = html;
   document.getElementById('trend-kpi').onchange = (e) => {
     url.searchParams.set('kpi', e.target.value);
