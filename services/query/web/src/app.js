@@ -325,7 +325,7 @@ async function nationalPage(r, meta) {
       + card('lots', formatCount(national.lots.length), 'total-lots')
       + card('pénalités confirmées', formatEuroCents(national.penalties.confirmed_cents), 'total-penalties-confirmed')
       + card('pénalités en attente de décision', formatEuroCents(national.penalties.undecided_cents), 'total-penalties-undecided')
-      + card('payé sur l\'année contractuelle', formatEuroCents(national.fund_usage.cumulative_cents), 'total-fund-usage')
+      + card('payé selon les relevés sur l\'année contractuelle', formatEuroCents(national.fund_usage.cumulative_cents), 'total-fund-usage')
       + card('enveloppes des lots', formatEuroCents(national.fund_usage.budget_envelope_cents), 'total-envelopes')
       + '</div>'
       + `<p><a data-nav href="${esc(href('funds', r.period))}">Consommation des enveloppes : gagné, pourcentages et projection de fin d'année</a> · <a data-nav href="${esc(href('bilan', r.period))}">Bilan trimestriel imprimable</a></p>`
@@ -467,7 +467,8 @@ function steeringSections(lot) {
       + ` sur une enveloppe de ${esc(formatEuroCents(f.budget_envelope_cents))}`
       + (f.budget_envelope_cents > 0 ? ` (${esc(formatPercent(f.cumulative_cents / f.budget_envelope_cents))})` : '')
       + ` ; projection à la fin de l'année : ${esc(formatEuroCents(f.projected_cents))}`
-      + ` (${esc(formatCount(f.elapsed_days))} jours écoulés sur ${esc(formatCount(f.year_days))}).</p>`
+      + ` (${esc(formatCount(f.elapsed_days))} jours écoulés sur ${esc(formatCount(f.year_days))}), d'après les relevés émis et celui de la période.`
+      + ` Ce que les rendez-vous ont gagné et sa projection : <a data-nav href="${esc(href('funds', lot.period))}">consommation des enveloppes</a>.</p>`
       + (f.projection_exceeds_envelope ? '<p class="error">La projection dépasse l\'enveloppe.</p>' : '')
       + (st.warnings.length ? `<p class="note">${st.warnings.map(esc).join('<br>')}</p>` : '');
   }
