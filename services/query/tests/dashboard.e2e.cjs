@@ -321,6 +321,8 @@ async function main() {
     assert.equal(await page.locator('[data-testid=bilan-lots-table] thead th').count(), 1 + q2.columns.length);
     assert.equal(await page.locator('[data-testid=bilan-lots-table] tbody tr').count(), q2.lots.length);
     await axeCheck(page, 'bilan national T2 2024');
+    await noPageScroll(page, 'bilan at 1400 px');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'bilan-national-2024-Q2-1400.png'), fullPage: true });
     await page.emulateMedia({ media: 'print' });
     await page.setViewportSize({ width: 1047, height: 740 });
     const fit = await page.evaluate(() => {

@@ -51,6 +51,7 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
                            "funds-table-2024-Q2.csv",
                            "bilan-national-2024-Q2.pdf",
                            "bilan-national-2024-Q2-print.png",
+                           "bilan-national-2024-Q2-1400.png",
                            "bilan-lot-LOT-94-2024-Q2.pdf",
                            "trends-1400.png",
                            "trends-375.png",
