@@ -17,6 +17,7 @@
 #include "api.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
+#include "funds.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/http/server.h"
@@ -312,6 +313,8 @@ class QueryService::Impl {
                                     const Call&) { return Pending(g, who, clock_); });
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
+    Route("/api/v1/funds", [this](Generation& g, const Freshness&, const access::Principal& who,
+                                  const Call& req) { return Funds(g, who, req.params, clock_); });
     // The dashboard's session (decision 0031). A custom header is required
     // on both: a cross-site page cannot send one without a CORS preflight,
     // which this service never grants (CSRF), on top of SameSite=Strict.
@@ -400,6 +403,12 @@ class QueryService::Impl {
       routes.Get("/", page);
       routes.Get("/national", page);
       routes.Get("/quality", page);
+      // Fund usage, trends, quarterly bilan (print), accessibility statement
+      // (decision 0038).
+      for (const char* path :
+           {"/funds", "/trends", "/bilan", R"(/bilan/[^/]+)", "/accessibilite"}) {
+        routes.Get(path, page);
+      }
       routes.Get(R"(/lot/[^/]+)", page);
       routes.Get(R"(/assets/([A-Za-z0-9._-]+))",
                  [this](const http::Request& req, http::Response& res) {

@@ -19,7 +19,7 @@ namespace pilotage::query_test {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-QueryStack::QueryStack() {
+QueryStack::QueryStack(const std::vector<std::string>& extra_scenarios) {
   const std::string bootstrap = testing::BrokerOrFail();
   if (bootstrap.empty()) return;
   auto admin = kafka::Admin::Create(bootstrap);
@@ -52,6 +52,14 @@ QueryStack::QueryStack() {
     for (const auto& e : s.activity) order.emplace_back(activity, &e);
   }
   for (const auto& e : steering) order.emplace_back(contract, &e);
+  std::vector<testing::CepScenario> extra;
+  for (const auto& name : extra_scenarios) {
+    extra.push_back(testing::LoadCepScenario(fs::path(PILOTAGE_QUERY_FIXTURES) / name));
+  }
+  for (const auto& s : extra) {
+    for (const auto& e : s.contract) order.emplace_back(contract, &e);
+    for (const auto& e : s.activity) order.emplace_back(activity, &e);
+  }
   for (const auto& [topic, e] : order) values.push_back(e->SerializeAsString());
   for (size_t i = 0; i < order.size(); ++i) {
     records.push_back({.topic = order[i].first,
@@ -206,7 +214,12 @@ int QueryStack::ResendAndFold() const {
 std::string QueryStack::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
 
 QueryStack::Answer QueryStack::Get(const std::string& path, const std::string& token) const {
-  httplib::Client client("127.0.0.1", port_);
+  return GetAt(base_url(), path, token);
+}
+
+QueryStack::Answer QueryStack::GetAt(const std::string& base, const std::string& path,
+                                     const std::string& token) const {
+  httplib::Client client(base);
   httplib::Headers headers;
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
   auto res = client.Get(path, headers);

@@ -26,7 +26,10 @@ inline constexpr char kCorseToken[] = "op-corse-token-for-tests";  // LOT-94 onl
 class QueryStack {
  public:
   // Starts everything; check ok() (failures are reported as test failures).
-  QueryStack();
+  // `extra_scenarios`: folders of fixtures/ laid out as tests/fixtures/cep
+  // scenarios (events.ndjson, contract.ndjson, terms/, expected.json),
+  // produced after the steering events, e.g. {"funds-lot-95"}.
+  explicit QueryStack(const std::vector<std::string>& extra_scenarios = {});
   ~QueryStack();
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
@@ -50,6 +53,9 @@ class QueryStack {
 
   // GET `path` (with query string) with `token` ("" for none).
   Answer Get(const std::string& path, const std::string& token = kPilotToken) const;
+  // The same from another pilotage-query of the stack (StartQueryOn's URL).
+  Answer GetAt(const std::string& base_url, const std::string& path,
+               const std::string& token = kPilotToken) const;
 
   // Starts another pilotage-query over the same store, judging closings and
   // deadlines as on `today` (YYYY-MM-DD, its --today); its base URL, "" when
