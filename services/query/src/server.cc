@@ -14,6 +14,7 @@
 
 #include "absl/time/clock.h"
 #include "api.h"
+#include "decisions.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "nlohmann/json.hpp"
@@ -282,6 +283,16 @@ class QueryService::Impl {
 
   absl::Status Bind() {
     http::Routes& routes = server_.routes();
+    if (!options_.bootstrap.empty()) {
+      // Decisions wait for their acknowledgement on a handler thread: a
+      // broker that does not answer fails them in 10 s (503), not 30.
+      auto producer = kafka::Producer::Create({.bootstrap = options_.bootstrap,
+                                               .client_id = "pilotage-query",
+                                               .delivery_timeout = std::chrono::seconds(10),
+                                               .enqueue_timeout = std::chrono::seconds(10)});
+      if (!producer.ok()) return producer.status();
+      producer_ = std::move(*producer);
+    }
     Route("/api/v1/meta", [this](Generation& g, const Freshness&, const access::Principal& who,
                                  const Call&) { return Meta(g, who, clock_); });
     Route("/api/v1/national",
@@ -319,6 +330,18 @@ class QueryService::Impl {
                                     const Call&) { return Pending(g, who, clock_); });
     Route("/api/v1/quality", [this](Generation& g, const Freshness& f, const access::Principal& who,
                                     const Call& req) { return Quality(g, f, who, req.params); });
+    // Decisions from the dashboard (decision 0037).
+    for (const auto& [pattern, kind] : std::vector<std::pair<std::string, DecisionKind>>{
+             {R"(/api/v1/lots/([^/]+)/penalties/([^/]+)/confirm)", DecisionKind::kConfirm},
+             {R"(/api/v1/lots/([^/]+)/penalties/([^/]+)/waive)", DecisionKind::kWaive},
+             {R"(/api/v1/lots/([^/]+)/penalties/([^/]+)/observations)",
+              DecisionKind::kObservations},
+             {R"(/api/v1/lots/([^/]+)/reviews)", DecisionKind::kReview},
+             {R"(/api/v1/lots/([^/]+)/actions/([^/]+)/close)", DecisionKind::kActionClose}}) {
+      routes.Post(pattern, [this, kind](const http::Request& req, http::Response& res) {
+        Decide(req, res, kind);
+      });
+    }
     // The dashboard's session (decision 0031). A custom header is required
     // on both: a cross-site page cannot send one without a CORS preflight,
     // which this service never grants (CSRF), on top of SameSite=Strict.
@@ -431,6 +454,7 @@ class QueryService::Impl {
       routes.Get("/national", page);
       routes.Get("/quality", page);
       routes.Get(R"(/lot/[^/]+)", page);
+      routes.Get(R"(/lot/[^/]+/penalties/[^/]+)", page);
       routes.Get(R"(/assets/([A-Za-z0-9._-]+))",
                  [this](const http::Request& req, http::Response& res) {
                    const fs::path file = options_.web_dir / "assets" / req.matches[1];
@@ -544,6 +568,115 @@ class QueryService::Impl {
       Handle(req, res, handler, endpoint, kind, who);
       Audit(req, who, res.status);
     });
+  }
+
+  // A decision from the dashboard (decision 0037): checked on the current
+  // view, written with the producer, answered 202 with its event id.
+  void Decide(const http::Request& req, http::Response& res, DecisionKind kind) {
+    const absl::Time start = absl::Now();
+    const std::string endpoint = DecisionEndpoint(kind);
+    const auto who = Authenticate(req);
+    std::string event_id;
+    const int status = [&]() -> int {
+      if (req.header("X-Requested-With") != "pilotage") {
+        return Refuse(res, endpoint, start,
+                      absl::PermissionDeniedError(
+                          "en-tête X-Requested-With: pilotage requis (protection contre les "
+                          "requêtes intersites, décision 0031)"));
+      }
+      if (!who) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
+        return Refuse(res, endpoint, start,
+                      absl::UnauthenticatedError("identifiez-vous : jeton ou session inconnus"));
+      }
+      kafka::Producer* producer = producer_.get();
+      if (producer == nullptr) {
+        return Refuse(
+            res, endpoint, start,
+            absl::UnavailableError("décisions indisponibles : le service n'est pas relié à Kafka "
+                                   "(--bootstrap)"));
+      }
+      const DecisionCall call{.kind = kind,
+                              .lot = req.matches.size() > 1 ? req.matches[1] : "",
+                              .item = req.matches.size() > 2 ? req.matches[2] : "",
+                              .body = req.body};
+      absl::StatusOr<PreparedDecision> prepared = absl::UnavailableError("no store read");
+      auto read = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
+        if (auto refused = RefuseDecision(f); !refused.ok()) {
+          return absl::UnavailableError(fmt::format(
+              "décision refusée : la base de lecture ne contient pas tout le journal des "
+              "événements ({}) ; réessayez dans un instant",
+              std::string(refused.message())));
+        }
+        auto today = clock_.Today();
+        if (!today.ok()) return today.status();
+        prepared = PrepareDecision(g, *who, call, *today, absl::Now());
+        return absl::OkStatus();
+      });
+      if (!read.ok()) return Refuse(res, endpoint, start, read);
+      if (!prepared.ok()) return Refuse(res, endpoint, start, prepared.status());
+      event_id = prepared->step.event.event_id();
+      if (prepared->already_recorded) {
+        res.set_content(json{{"event_id", event_id},
+                             {"already_recorded", true},
+                             {"message", prepared->step.what}}
+                            .dump(),
+                        "application/json");
+        Observe(endpoint, 200, start);
+        return 200;
+      }
+      const std::string value = prepared->step.event.SerializeAsString();
+      const kafka::Record record{
+          .topic = options_.contract_topic, .key = prepared->step.event.lot_id(), .value = value};
+      const auto deliveries = producer->SendAll({&record, 1});
+      if (deliveries.empty() || !deliveries[0].status.ok()) {
+        const absl::Status failed =
+            deliveries.empty() ? absl::InternalError("no delivery outcome") : deliveries[0].status;
+        spdlog::error("query: decision {} not written: {}", event_id, failed.ToString());
+        return Refuse(res, endpoint, start,
+                      absl::UnavailableError(
+                          fmt::format("décision non enregistrée : Kafka ne l'a pas acceptée ({}) ; "
+                                      "réessayez (la même décision ne sera comptée qu'une fois)",
+                                      std::string(failed.message()))));
+      }
+      res.status = 202;
+      res.set_content(json{{"event_id", event_id},
+                           {"already_recorded", false},
+                           {"message", prepared->step.what},
+                           {"topic", options_.contract_topic},
+                           {"partition", deliveries[0].partition},
+                           {"offset", deliveries[0].offset}}
+                          .dump(),
+                      "application/json");
+      Observe(endpoint, 202, start);
+      return 202;
+    }();
+    const service::ScopedLogFields fields{
+        {"audit", "decision"},
+        {"who", who ? who->id : std::string()},
+        {"role", !who                                           ? "none"
+                 : who->role == access::Principal::Role::kPilot ? "pilot"
+                                                                : "operator"},
+        {"path", req.path},
+        {"status", status},
+        {"event_id", event_id}};
+    spdlog::info("decision {}", req.path);
+  }
+
+  // A refused decision: the status of DecisionStatusToHttp, the message in
+  // `error.message` and `error.detail` (French, shown to the user).
+  int Refuse(http::Response& res, const std::string& endpoint, absl::Time start,
+             const absl::Status& status) {
+    const int http = DecisionStatusToHttp(status);
+    res.status = http;
+    if (http == 503) res.set_header("Retry-After", "1");
+    if (http == 500) spdlog::error("query: {}: {}", endpoint, status.ToString());
+    const std::string message(status.message());
+    res.set_content(
+        json{{"error", {{"status", http}, {"message", message}, {"detail", message}}}}.dump(),
+        "application/json");
+    Observe(endpoint, http, start);
+    return http;
   }
 
   // Every read of the API or of /metrics, answered or refused, as one
@@ -787,6 +920,9 @@ class QueryService::Impl {
   prometheus::Gauge* cache_entries_;
   prometheus::Counter* cache_evictions_;
   std::atomic<uint64_t> counted_evictions_{0};
+  // Writes decisions (with --bootstrap; set by Bind before anything is
+  // served). Declared before the server: destroyed after it.
+  std::unique_ptr<kafka::Producer> producer_;
   http::Server server_;
   Refresher refresher_;
   std::atomic<bool> warned_{false};
