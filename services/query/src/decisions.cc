@@ -1,5 +1,6 @@
 #include "decisions.h"
 
+#include "api.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/calendar.h"
@@ -93,23 +94,13 @@ std::string DecisionEndpoint(DecisionKind kind) {
 }
 
 int DecisionStatusToHttp(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      return 400;
-    case absl::StatusCode::kUnauthenticated:
-      return 401;
-    case absl::StatusCode::kPermissionDenied:
-      return 403;
-    case absl::StatusCode::kNotFound:
-      return 404;
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kAlreadyExists:
-      return 409;
-    case absl::StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
+  // The procedure refusing a step now is a conflict with the record's
+  // state, not a malformed request: 409 where reads answer 400.
+  if (status.code() == absl::StatusCode::kFailedPrecondition ||
+      status.code() == absl::StatusCode::kAlreadyExists) {
+    return 409;
   }
+  return StatusToHttp(status);
 }
 
 absl::StatusOr<PreparedDecision> PrepareDecision(Generation& view, const access::Principal& who,

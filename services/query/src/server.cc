@@ -652,14 +652,9 @@ class QueryService::Impl {
       return 202;
     }();
     const service::ScopedLogFields fields{
-        {"audit", "decision"},
-        {"who", who ? who->id : std::string()},
-        {"role", !who                                           ? "none"
-                 : who->role == access::Principal::Role::kPilot ? "pilot"
-                                                                : "operator"},
-        {"path", req.path},
-        {"status", status},
-        {"event_id", event_id}};
+        {"audit", "decision"},   {"who", who ? who->id : std::string()},
+        {"role", RoleName(who)}, {"path", req.path},
+        {"status", status},      {"event_id", event_id}};
     spdlog::info("decision {}", req.path);
   }
 
@@ -679,6 +674,12 @@ class QueryService::Impl {
     return http;
   }
 
+  // "pilot", "operator" or "none" (no known token), for audit lines.
+  static const char* RoleName(const std::optional<access::Principal>& who) {
+    if (!who) return "none";
+    return who->role == access::Principal::Role::kPilot ? "pilot" : "operator";
+  }
+
   // Every read of the API or of /metrics, answered or refused, as one
   // structured log line (who: the token's pilot_id or operator_id, "" when
   // no known token; what: path and parameters; when: the line's time).
@@ -686,14 +687,9 @@ class QueryService::Impl {
     std::string query;
     for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
     const service::ScopedLogFields fields{
-        {"audit", "read"},
-        {"who", who ? who->id : std::string()},
-        {"role", !who                                           ? "none"
-                 : who->role == access::Principal::Role::kPilot ? "pilot"
-                                                                : "operator"},
-        {"path", req.path},
-        {"query", query},
-        {"status", status}};
+        {"audit", "read"},       {"who", who ? who->id : std::string()},
+        {"role", RoleName(who)}, {"path", req.path},
+        {"query", query},        {"status", status}};
     spdlog::info("read {}", req.path);
   }
 
