@@ -12,13 +12,23 @@
 //
 // Env: BASE_URL, PILOT_TOKEN, OPERATOR_TOKEN (holds LOT-94 only),
 //      JULY_URL (the same store served with --today 2024-07-10),
+//      EARLY_URL (served with --today 2024-07-01), FOLD_ARGV (the
+//      projector's command that folds what the broker holds, JSON array),
 //      CHROMIUM (executable), SCREENSHOTS (directory).
 const { chromium } = require('playwright-core');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { BASE_URL, JULY_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS } = process.env;
+const { BASE_URL, JULY_URL, EARLY_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS, FOLD_ARGV } = process.env;
+const { execFileSync } = require('node:child_process');
+
+// Folds what the broker holds into the store (pilotage-projector run
+// --until-caught-up, FOLD_ARGV: a JSON array), as the running projector would.
+function fold() {
+  const [program, ...args] = JSON.parse(FOLD_ARGV);
+  execFileSync(program, args, { stdio: 'inherit' });
+}
 // Formatting expected on screen, written independently of the app's code:
 // whole euros without cents ("1 500 €"), others with them.
 const euros = (cents) => new Intl.NumberFormat('fr-FR', {
@@ -399,6 +409,54 @@ async function main() {
     await page.waitForSelector('#login[open] #login-error:not([hidden])');
     assert.equal(await page.locator('[data-testid=lots-table]').count(), 0);
     await axeCheck(page, 'login');
+    await context.close();
+
+    // A penalty explained, then decided from the page (decision 0037). Last:
+    // it changes the store the checks above read. The operator sends
+    // observations on 1 July 2024 (EARLY_URL), within the delay (5 July).
+    const penaltyUrl = '/lot/LOT-94/penalties/PEN-94-2024-05-TIMELINESS?period=2024-05';
+    ({ context, page } = await open(browser, OPERATOR_TOKEN, penaltyUrl, 1366, EARLY_URL));
+    assert.equal(await page.locator('[data-testid=decision-form]').count(), 0, 'operators do not decide');
+    await page.click('[data-testid=send-observations]');
+    assert.equal(await page.textContent('[data-testid=decision-status]'), 'Observations : champ obligatoire.');
+    await page.fill('#observations-text', 'Incident du logiciel de saisie du 20 au 24 mai.');
+    await page.click('[data-testid=send-observations]');
+    await page.waitForFunction(() => /Observations transmises/.test(document.querySelector('[data-testid=decision-status]').textContent));
+    fold();
+    await page.waitForSelector('[data-testid=trail-observations]', { timeout: 60000 });
+    assert.match(await page.textContent('[data-testid=trail-observations]'), /reçues le 01\/07\/2024 : « Incident du logiciel de saisie du 20 au 24 mai. »/);
+    await axeCheck(page, 'penalty, operator');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-operator-observations.png'), fullPage: true });
+    await context.close();
+
+    // The pilot reads the calculation: counts of the lot's KPI for May 2024
+    // (may-every-kpi's expected.json: 19 of 21, target 95 %), terms, formula.
+    ({ context, page } = await open(browser, PILOT_TOKEN, penaltyUrl, 1400));
+    const timeliness = (await apiGet('lots/LOT-94?period=2024-05', PILOT_TOKEN)).kpis.find((k) => k.id === 'reporting_timeliness');
+    assert.equal(await page.textContent('h1'), `Pénalité — ${timeliness.label}, mai 2024`, 'named by its KPI, not an id');
+    assert.equal(await page.textContent('[data-testid=penalty-counts]'), '19 sur 21');
+    assert.equal(await page.textContent('[data-testid=penalty-target]'), `≥ ${percent(0.95)}`);
+    assert.equal(await page.textContent('[data-testid=penalty-formula]'), '500 EUR forfaitaires');
+    assert.equal(await page.textContent('[data-testid=penalty-amount]'), euros(50000));
+    assert.match(await page.textContent('[data-testid=penalty-terms]'), /version F1\.1/);
+    assert.equal(await page.getAttribute('[data-testid=penalty-kpi-link]', 'href'), '/lot/LOT-94?period=2024-05');
+    assert.equal(await page.textContent('[data-testid=penalty-state]'), 'observations reçues');
+    await axeCheck(page, 'penalty, pilot');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-1400.png'), fullPage: true });
+    // A reason is required; then confirmed, and shown once folded.
+    await page.click('[data-testid=confirm]');
+    assert.equal(await page.textContent('[data-testid=decision-status]'), 'Motif : champ obligatoire.');
+    await page.fill('#decision-reason', 'Incident non justifié par une pièce.');
+    await page.click('[data-testid=confirm]');
+    await page.waitForFunction(() => /Confirmation transmise \(événement penalty-confirmed-[0-9a-f]{16}\)/.test(document.querySelector('[data-testid=decision-status]').textContent));
+    fold();
+    await page.waitForFunction(() => document.querySelector('[data-testid=penalty-state]')?.textContent === 'confirmée', null, { timeout: 60000 });
+    assert.match(await page.textContent('[data-testid=trail-decision]'), /Confirmée le .* par fc-pilotes : « Incident non justifié par une pièce. »/);
+    assert.equal(await page.locator('[data-testid=decision-form]').count(), 0, 'decided: no form');
+    await axeCheck(page, 'penalty confirmed');
+    await page.setViewportSize({ width: 375, height: 768 });
+    await noPageScroll(page, 'penalty at 375 px');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-confirmed-375.png'), fullPage: true });
     await context.close();
   } finally {
     await browser.close();

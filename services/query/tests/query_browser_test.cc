@@ -3,7 +3,10 @@
 // pilotage-query over a store the real projector folded from the real
 // broker, and checks that the numbers shown equal the API's, that a pilot
 // lands on the last closed quarter and finds the lots off target and what
-// awaits a decision, that an operator cannot open another lot, that
+// awaits a decision, that an operator cannot open another lot, that a
+// penalty's calculation is explained, an operator sends observations and a
+// pilot confirms it with a reason (written to the broker, shown once
+// folded), that
 // axe-core finds no serious or critical violation on any page and that
 // phone widths (375 and 360 px) need no page-level horizontal scrolling;
 // fund usage, CSV exports, the A4 bilan, trends and the accessibility
@@ -25,15 +28,18 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
   ASSERT_TRUE(stack.ok());
   const std::string july = stack.StartQueryOn("2024-07-10");
   ASSERT_FALSE(july.empty());
+  const std::string early = stack.StartQueryOn("2024-07-01");
+  ASSERT_FALSE(early.empty());
   std::filesystem::create_directories(PILOTAGE_E2E_ARTIFACTS);
   const std::filesystem::path log = stack.dir() / "e2e.log";
-  const pid_t pid =
-      testing::Spawn("/usr/bin/env",
-                     {"NODE_PATH=" PILOTAGE_NODE_MODULES, "BASE_URL=" + stack.base_url(),
-                      "JULY_URL=" + july, std::string("PILOT_TOKEN=") + kPilotToken,
-                      std::string("OPERATOR_TOKEN=") + kCorseToken, "CHROMIUM=" PILOTAGE_CHROMIUM,
-                      "SCREENSHOTS=" PILOTAGE_E2E_ARTIFACTS, PILOTAGE_NODE, PILOTAGE_E2E_SCRIPT},
-                     log);
+  const pid_t pid = testing::Spawn(
+      "/usr/bin/env",
+      {"NODE_PATH=" PILOTAGE_NODE_MODULES, "BASE_URL=" + stack.base_url(), "JULY_URL=" + july,
+       "EARLY_URL=" + early, "FOLD_ARGV=" + nlohmann::json(stack.FoldCommand()).dump(),
+       std::string("PILOT_TOKEN=") + kPilotToken, std::string("OPERATOR_TOKEN=") + kCorseToken,
+       "CHROMIUM=" PILOTAGE_CHROMIUM, "SCREENSHOTS=" PILOTAGE_E2E_ARTIFACTS, PILOTAGE_NODE,
+       PILOTAGE_E2E_SCRIPT},
+      log);
   EXPECT_EQ(testing::WaitExit(pid), 0) << testing::TailOf(log, 8000);
   std::cout << testing::TailOf(log, 2000);
   for (const char* shot : {"national-2024-Q2-1400.png",

@@ -5,7 +5,7 @@
 // with the steering events of fixtures/steering-lot-94.ndjson (README.md
 // there), then served by a real pilotage-query process with a pilot token and an
 // operator token holding LOT-94 only. The service logs JSON lines into
-// dir()/query.log.
+// dir()/query.log and writes decisions to the stack's contract topic.
 
 #include <sys/types.h>
 
@@ -16,6 +16,7 @@
 
 #include "nlohmann/json.hpp"
 #include "pilotage/testing/testing.h"
+#include "pilotage/v1/event.pb.h"
 
 namespace pilotage::query_test {
 
@@ -57,6 +58,23 @@ class QueryStack {
   Answer GetAt(const std::string& base_url, const std::string& path,
                const std::string& token = kPilotToken) const;
 
+  // POST `body` (JSON) to `path` of the service at `base_url` ("" for the
+  // stack's) with `token` ("" for none) and `headers` (the dashboard's
+  // X-Requested-With is not added: pass it).
+  Answer Post(const std::string& path, const std::string& body, const std::string& token,
+              const std::vector<std::pair<std::string, std::string>>& headers,
+              const std::string& base_url = "") const;
+
+  // Folds what the topics hold with `pilotage-projector run
+  // --until-caught-up` (decisions written by the service); its exit code.
+  int Fold() const;
+  // That command: the program, then its arguments.
+  std::vector<std::string> FoldCommand() const;
+
+  // The `written` events written to the contract topic after the stack's
+  // own (decisions), in order.
+  std::vector<v1::Event> WrittenContractEvents(size_t written) const;
+
   // Starts another pilotage-query over the same store, judging closings and
   // deadlines as on `today` (YYYY-MM-DD, its --today); its base URL, "" when
   // it did not become ready (a test failure is reported). Stopped with the
@@ -74,6 +92,7 @@ class QueryStack {
 
   testing::TempDir dir_;
   std::string bootstrap_, activity_, contract_, dead_;
+  size_t contract_records_ = 0;  // written by the stack itself
   std::filesystem::path tokens_;
   pid_t query_pid_ = -1;
   std::vector<pid_t> others_;

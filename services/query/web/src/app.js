@@ -11,6 +11,7 @@ import { accessibilityPage } from './accessibility.js';
 import { bilanPage } from './bilan.js';
 import { watchTables } from './export.js';
 import { fundsPage } from './funds.js';
+import { penaltyPage } from './penalty.js';
 import { qualityHistory } from './quality.js';
 import { trendsPage } from './trends.js';
 
@@ -48,6 +49,10 @@ async function api(path) {
 
 function route() {
   const url = new URL(window.location.href);
+  const penalty = /^\/lot\/([^/]+)\/penalties\/([^/]+)$/.exec(url.pathname);
+  if (penalty) {
+    return { page: 'penalty', lot: decodeURIComponent(penalty[1]), penalty: decodeURIComponent(penalty[2]), period: url.searchParams.get('period') };
+  }
   const lot = /^\/lot\/([^/]+)$/.exec(url.pathname);
   if (lot) return { page: 'lot', lot: decodeURIComponent(lot[1]), period: url.searchParams.get('period') };
   if (url.pathname === '/quality') return { page: 'quality', period: url.searchParams.get('period') };
@@ -58,10 +63,11 @@ function route() {
   return { page: 'national', period: url.searchParams.get('period') };
 }
 
-function href(page, period, lot) {
+function href(page, period, lot, penalty) {
   const q = period ? `?period=${encodeURIComponent(period)}` : '';
   if (page === 'lot') return `/lot/${encodeURIComponent(lot)}${q}`;
   if (page === 'bilan' && lot) return `/bilan/${encodeURIComponent(lot)}${q}`;
+  if (page === 'penalty') return `/lot/${encodeURIComponent(lot)}/penalties/${encodeURIComponent(penalty)}${q}`;
   return `/${page}${q}`;
 }
 
@@ -101,7 +107,7 @@ function setupPeriod(r, meta) {
   select.innerHTML = periodChoices(r.period, meta)
     .map((o) => `<option value="${esc(o.value)}"${o.value === r.period ? ' selected' : ''}>${esc(o.label)}</option>`)
     .join('');
-  select.onchange = () => go(href(r.page, select.value, r.lot));
+  select.onchange = () => go(href(r.page, select.value, r.lot, r.penalty));
   for (const [id, page] of NAV) {
     const a = document.getElementById(id);
     a.href = href(page, r.period);
@@ -416,7 +422,7 @@ function mixTable(mix, testid, base) {
 const PENALTY_COLOURS = { CONFIRMED: 'BREACHED', WAIVED: 'MET', PROPOSED: 'AT_RISK', OBSERVATIONS_RECEIVED: 'AT_RISK' };
 const ACTION_COLOURS = { OVERDUE: 'BREACHED', CLOSED_LATE: 'AT_RISK', CLOSED: 'MET', OPEN: '' };
 
-function steeringSections(lot) {
+function steeringSections(lot, period) {
   const s = lot.steering;
   const kpiLabels = Object.fromEntries(lot.kpis.map((k) => [k.id, k.label]));
   if (!s) return '';
@@ -435,6 +441,7 @@ function steeringSections(lot) {
       + (p.observations ? `<p class="note">Observations de l'opérateur (${esc(formatDay(p.observations_on))}) : ${esc(p.observations)}</p>` : '')
       + (p.decided_on ? `<p class="note">Décision le ${esc(formatDay(p.decided_on))} par ${esc(p.decided_by)}${p.decision_reason ? ` : ${esc(p.decision_reason)}` : ''}</p>` : '')
       + (p.past_deadline_undecided ? '<p class="error">Délai d\'observations échu : décision à prendre.</p>' : '')
+      + `<p><a data-nav data-testid="penalty-open" href="${esc(href('penalty', period, lot.lot, p.penalty_id))}">Calcul détaillé, historique et décision</a></p>`
       + '</div>';
   }
   if (s.penalties.length) {
@@ -507,7 +514,7 @@ async function lotPage(r) {
     + '</div></section>';
   html += `<section><h2>Sorties et orientations</h2><div class="grid2"><div><h3>Sorties</h3>${mixTable(lot.outcomes, 'outcomes')}</div>`
     + `<div><h3>Orientations</h3>${mixTable(lot.referrals, 'referrals')}</div></div></section>`;
-  html += steeringSections(lot);
+  html += steeringSections(lot, r.period);
   const q = lot.data_quality;
   html += `<section><h2>Qualité des données</h2><p>${esc(formatCount(q.events))} événements dans la période, dont `
     + `${esc(formatCount(q.late_events))} saisis après la clôture ; ${esc(formatCount(q.refused_events))} refusés. `
@@ -625,13 +632,14 @@ async function render() {
         return;
       }
       r.period = meta.default_period;
-      window.history.replaceState({}, '', href(r.page, r.period, r.lot));
+      window.history.replaceState({}, '', href(r.page, r.period, r.lot, r.penalty));
     }
     setupPeriod(r, meta);
     awards = Object.fromEntries(meta.lots.map((l) => [l.lot, l.award]));
     ctx.today = meta.today;
     document.body.classList.toggle('bilan', r.page === 'bilan');
     const pages = {
+      penalty: () => penaltyPage(r, meta, { app, api, esc, href, csrf: CSRF, refresh: render }),
       lot: () => lotPage(r),
       quality: () => qualityPage(r, meta),
       funds: () => fundsPage(ctx, r),
@@ -645,7 +653,7 @@ async function render() {
     showFreshness(freshness);
     // After a navigation inside the page, focus goes to the new title.
     if (navigated) app.querySelector('h1')?.focus();
-    document.title = `Pilotage CEP — ${r.page === 'lot' ? r.lot : PAGE_TITLES[r.page] || 'national'}${r.lot && r.page === 'bilan' ? ` ${r.lot}` : ''} — ${periodLabel(r.period)}`;
+    document.title = `Pilotage CEP — ${r.page === 'penalty' ? `pénalité ${r.penalty}` : r.page === 'lot' ? r.lot : PAGE_TITLES[r.page] || 'national'}${r.lot && r.page === 'bilan' ? ` ${r.lot}` : ''} — ${periodLabel(r.period)}`;
   } catch (e) {
     if (mine !== rendering) return;
     showError(e);
