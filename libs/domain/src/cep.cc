@@ -423,6 +423,7 @@ absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHist
     out.quality.timeliness[Bucket(c.delay_days)] += c.count;
   }
   out.quality.refused = facts.refused;
+  out.quality.conflicting_resends = facts.conflicting_resends;
   int64_t lines = 0;
   for (const auto& [day, n] : facts.imported_events_by_day) {
     if (period.Contains(day)) out.quality.imported += n;

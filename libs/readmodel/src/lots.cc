@@ -87,6 +87,17 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
                       return true;
                     });
   if (!s.ok()) return s;
+  s = store.ForEach(layout::kQuality, Key({lot_id, layout::kConflicting, ""}),
+                    [&](std::string_view, std::string_view v) {
+                      auto n = store::DecodeFixed64(v, "cep conflicting resends");
+                      if (!n.ok()) {
+                        bad = n.status();
+                        return false;
+                      }
+                      out.facts.conflicting_resends += *n;
+                      return true;
+                    });
+  if (!s.ok()) return s;
   s = store.ForEach(layout::kQuality, Key({lot_id, layout::kImported, ""}),
                     [&](std::string_view, std::string_view v) {
                       auto n = store::DecodeFixed64(v, "cep imported count");
