@@ -447,6 +447,7 @@ absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>&
     out.quality.events += lot.quality.events;
     out.quality.late += lot.quality.late;
     out.quality.refused += lot.quality.refused;
+    out.quality.conflicting_resends += lot.quality.conflicting_resends;
     out.quality.imported += lot.quality.imported;
     out.quality.imported_duplicates += lot.quality.imported_duplicates;
     for (const auto& [b, n] : lot.quality.timeliness) out.quality.timeliness[b] += n;
