@@ -872,14 +872,14 @@ std::vector<Response> AnswerBytes(const Routes& routes, const Limits& limits,
   // first (a connection would wait for more, then time out) or on an error.
   const auto feed = [&](auto done, beast::error_code& ec) {
     while (!done()) {
+      if (buffer.size() == 0) return false;
       const size_t used = parser->put(buffer.data(), ec);
       buffer.consume(used);
-      if (ec == bhttp::error::need_more) {
-        ec = {};
-        if (used == 0) return false;
-        continue;
-      }
+      if (ec == bhttp::error::need_more) ec = {};
       if (ec) return false;
+      // No progress: the parser wants bytes that are not there (as Beast's
+      // own reads do, which then read more).
+      if (used == 0) return false;
     }
     return true;
   };
