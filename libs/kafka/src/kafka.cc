@@ -653,8 +653,32 @@ class Consumer::Impl {
         rd_kafka_message_destroy(msg);
       }
     }
-    rd_kafka_consumer_close(rk_.get());
-    rk_.reset();
+    // Left in the background and served for a bounded time: with the broker
+    // gone, librdkafka 2.0's rd_kafka_consumer_close() waits for the group
+    // coordinator for good (seen: 16 minutes after SIGTERM). Our offsets live
+    // in the store, not in Kafka, so leaving without a goodbye only delays the
+    // group's rebalance by its session timeout.
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_.get());
+    if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_.get(), queue)) {
+      spdlog::warn("kafka: closing the consumer of group {}: {}", options_.group_id,
+                   rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    } else {
+      const auto close_deadline = Clock::now() + options_.session_timeout;
+      while (!rd_kafka_consumer_closed(rk_.get()) && Clock::now() < close_deadline) {
+        rd_kafka_queue_poll_callback(queue, 100);
+      }
+    }
+    rd_kafka_queue_destroy(queue);
+    if (rd_kafka_consumer_closed(rk_.get())) {
+      rk_.reset();
+      return;
+    }
+    spdlog::warn(
+        "kafka: the consumer of group {} could not leave it within {} ms (broker unreachable?): "
+        "closing without; its partitions move after the session timeout",
+        options_.group_id, options_.session_timeout.count());
+    rd_kafka_destroy_flags(rk_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   }
 
  private:

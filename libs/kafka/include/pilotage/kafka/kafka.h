@@ -275,7 +275,9 @@ class Consumer {
   // one before. kNotFound if not assigned or nothing was read yet.
   [[nodiscard]] absl::StatusOr<int64_t> Position(const TopicPartition& tp) const;
 
-  // Leaves the group (OnRevoked for what it held). Idempotent.
+  // Leaves the group (OnRevoked for what it held). Idempotent. Bounded by
+  // about twice the session timeout: when the group's coordinator cannot be
+  // reached (the broker is down) it gives up leaving and closes anyway.
   void Close();
 
   class Impl;
