@@ -653,31 +653,42 @@ class Consumer::Impl {
         rd_kafka_message_destroy(msg);
       }
     }
-    // Left in the background and served for a bounded time: with the broker
-    // gone, librdkafka 2.0's rd_kafka_consumer_close() waits for the group
-    // coordinator for good (seen: 16 minutes after SIGTERM). Our offsets live
-    // in the store, not in Kafka, so leaving without a goodbye only delays the
-    // group's rebalance by its session timeout.
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_.get());
-    if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_.get(), queue)) {
+    // The close runs in librdkafka's background and this thread serves its
+    // queue for a bounded time: with the broker gone, librdkafka 2.0's
+    // blocking rd_kafka_consumer_close() waited for the group coordinator for
+    // good (seen: 16 minutes after SIGTERM). Offsets live in the caller's
+    // store, not in Kafka, so a member that leaves without a goodbye only
+    // delays the group's next rebalance by its session timeout (decision 0035).
+    QueueHandle queue(rd_kafka_queue_new(rk_.get()));
+    if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_.get(), queue.get())) {
       spdlog::warn("kafka: closing the consumer of group {}: {}", options_.group_id,
                    rd_kafka_error_string(error));
       rd_kafka_error_destroy(error);
     } else {
-      const auto close_deadline = Clock::now() + options_.session_timeout;
+      const auto close_deadline = Clock::now() + options_.close_timeout;
       while (!rd_kafka_consumer_closed(rk_.get()) && Clock::now() < close_deadline) {
-        rd_kafka_queue_poll_callback(queue, 100);
+        // Served as events, not callbacks: the queue also carries fetched
+        // messages and results that no callback serves (librdkafka asserts
+        // on those with rd_kafka_queue_poll_callback).
+        EventHandle event(rd_kafka_queue_poll(queue.get(), 100));
+        if (event && rd_kafka_event_type(event.get()) == RD_KAFKA_EVENT_REBALANCE) {
+          Rebalance(rk_.get(), rd_kafka_event_error(event.get()),
+                    rd_kafka_event_topic_partition_list(event.get()));
+        }
+        // Anything else is dropped: a message fetched now was never handed
+        // over, so its offset was never stored and the next owner reads it.
       }
     }
-    rd_kafka_queue_destroy(queue);
+    queue.reset();
     if (rd_kafka_consumer_closed(rk_.get())) {
       rk_.reset();
       return;
     }
     spdlog::warn(
         "kafka: the consumer of group {} could not leave it within {} ms (broker unreachable?): "
-        "closing without; its partitions move after the session timeout",
-        options_.group_id, options_.session_timeout.count());
+        "closed without leaving; its partitions move to another member after the session "
+        "timeout ({} ms)",
+        options_.group_id, options_.close_timeout.count(), options_.session_timeout.count());
     rd_kafka_destroy_flags(rk_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   }
 

@@ -235,6 +235,10 @@ struct ConsumerOptions {
   std::chrono::milliseconds session_timeout{10000};
   // Poll interval bound: a member that does not call Poll for this long leaves.
   std::chrono::milliseconds max_poll_interval{300000};
+  // Bound of Close() (and of the destructor) once the first assignment is
+  // known: how long it waits to leave the group cleanly before closing
+  // without leaving, e.g. when the broker is down. Default 10 s.
+  std::chrono::milliseconds close_timeout{10000};
   // Any other librdkafka setting, applied last.
   std::map<std::string, std::string> extra;
 };
@@ -243,7 +247,7 @@ struct ConsumerOptions {
 // prefetched messages (queued.max.messages.kbytes; decision 0018), plus one
 // fetch response in flight.
 // Not thread-safe: one thread polls. Close() (or the destructor) leaves the
-// group cleanly, calling OnRevoked for what it held.
+// group cleanly, calling OnRevoked for what it held, within a bound (Close).
 class Consumer {
  public:
   using MessageHandler = std::function<void(const Message&)>;
@@ -275,9 +279,13 @@ class Consumer {
   // one before. kNotFound if not assigned or nothing was read yet.
   [[nodiscard]] absl::StatusOr<int64_t> Position(const TopicPartition& tp) const;
 
-  // Leaves the group (OnRevoked for what it held). Idempotent. Bounded by
-  // about twice the session timeout: when the group's coordinator cannot be
-  // reached (the broker is down) it gives up leaving and closes anyway.
+  // Leaves the group (OnRevoked for what it held, on this thread) and
+  // destroys the client. Idempotent. Bounded: it first waits at most
+  // session_timeout for a pending first assignment, then at most
+  // close_timeout to leave; past that (broker or group coordinator
+  // unreachable) it closes without leaving, logs a warning, and the group
+  // moves this member's partitions after session_timeout. Close commits no
+  // offset itself: they stay where the caller stored them.
   void Close();
 
   class Impl;
