@@ -25,6 +25,22 @@ using internal::MakeConf;
 using internal::Millis;
 using internal::QueueHandle;
 
+namespace {
+
+// The result of the admin request sent to `queue`, waited for at most
+// `timeout`: kUnavailable when none came, the request's error if it failed.
+absl::StatusOr<EventHandle> AwaitResult(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
+                                        std::string_view context) {
+  EventHandle event(rd_kafka_queue_poll(queue, Millis(timeout)));
+  if (!event) return absl::UnavailableError(fmt::format("kafka: {}: timed out", context));
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return FromKafkaError(rd_kafka_event_error(event.get()), context);
+  }
+  return event;
+}
+
+}  // namespace
+
 class Admin::Impl {
  public:
   explicit Impl(KafkaHandle rk) : rk_(std::move(rk)) {}
@@ -50,14 +66,11 @@ class Admin::Impl {
     QueueHandle queue(rd_kafka_queue_new(rk_.get()));
     rd_kafka_CreateTopics(rk_.get(), &nt, 1, nullptr, queue.get());
     rd_kafka_NewTopic_destroy(nt);
-    EventHandle event(rd_kafka_queue_poll(queue.get(), Millis(timeout)));
-    if (!event) return absl::UnavailableError(fmt::format("kafka: {}: timed out", context));
-    if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return FromKafkaError(rd_kafka_event_error(event.get()), context);
-    }
+    auto event = AwaitResult(queue.get(), timeout, context);
+    if (!event.ok()) return event.status();
     size_t count = 0;
     const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(
-        rd_kafka_event_CreateTopics_result(event.get()), &count);
+        rd_kafka_event_CreateTopics_result(event->get()), &count);
     for (size_t i = 0; i < count; ++i) {
       if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return FromKafkaError(rd_kafka_topic_result_error(results[i]), context);
@@ -108,14 +121,11 @@ class Admin::Impl {
     QueueHandle queue(rd_kafka_queue_new(rk_.get()));
     rd_kafka_DescribeConfigs(rk_.get(), &resource, 1, nullptr, queue.get());
     rd_kafka_ConfigResource_destroy(resource);
-    EventHandle event(rd_kafka_queue_poll(queue.get(), Millis(timeout)));
-    if (!event) return absl::UnavailableError(fmt::format("kafka: {}: timed out", context));
-    if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return FromKafkaError(rd_kafka_event_error(event.get()), context);
-    }
+    auto event = AwaitResult(queue.get(), timeout, context);
+    if (!event.ok()) return event.status();
     size_t count = 0;
     const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
-        rd_kafka_event_DescribeConfigs_result(event.get()), &count);
+        rd_kafka_event_DescribeConfigs_result(event->get()), &count);
     for (size_t i = 0; i < count; ++i) {
       if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return FromKafkaError(rd_kafka_ConfigResource_error(resources[i]), context);
