@@ -6,7 +6,6 @@
 // the store's totals are the log's distinct events, worked out by the
 // generator that wrote them.
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <fstream>
@@ -19,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/own_broker.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
@@ -31,25 +31,11 @@ using Clock = std::chrono::steady_clock;
 using pilotage::testing::RunProgram;
 using pilotage::testing::RunResult;
 using pilotage::testing::TailOf;
+using pilotage::testing::WaitExitWithin;
 
 constexpr char kTopic[] = "stop.activity";
 constexpr char kDeadLetters[] = "stop.activity.dead";
 constexpr char kGroup[] = "broker-gone-stop";
-
-// Waits for `pid` at most `limit`; the exit code (128 + signal when a signal
-// ended it), or -1 when it is still running then.
-int WaitExitWithin(pid_t pid, std::chrono::seconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (true) {
-    int status = 0;
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    if (done < 0 || Clock::now() >= deadline) return -1;
-    std::this_thread::sleep_for(100ms);
-  }
-}
 
 bool LogContains(const std::filesystem::path& log, std::string_view text) {
   std::ifstream in(log);
@@ -61,39 +47,24 @@ bool LogContains(const std::filesystem::path& log, std::string_view text) {
 class BrokerGoneStop : public ::testing::Test {
  protected:
   void SetUp() override {
-    kafka_dir_ = (dir_.path() / "kafka").string();
-    RunResult start = Kafka({"start", "--fresh"});
-    ASSERT_EQ(start.code, 0) << start.output;
-    auto pos = start.output.rfind("bootstrap=");
-    ASSERT_NE(pos, std::string::npos) << start.output;
-    std::istringstream line(start.output.substr(pos + 10));
-    line >> bootstrap_;
-    broker_running_ = true;
-    auto admin = kafka::Admin::Create(bootstrap_);
+    broker_.Start(/*fresh=*/true);
+    ASSERT_TRUE(broker_.running());
+    auto admin = kafka::Admin::Create(broker_.bootstrap());
     ASSERT_TRUE(admin.ok()) << admin.status();
     ASSERT_TRUE((*admin)->CreateTopic(kTopic, 4).ok());
     ASSERT_TRUE((*admin)->CreateTopic(kDeadLetters, 1).ok());
-    log_ = dir_.path() / "projector.log";
   }
 
   void TearDown() override {
-    if (projector_ > 0 && WaitExitWithin(projector_, 0s) < 0) {
+    if (WaitExitWithin(projector_, 0s) < 0 && projector_ > 0) {
       kill(projector_, SIGKILL);
       WaitExitWithin(projector_, 30s);
     }
-    if (broker_running_) Kafka({"stop"});
-  }
-
-  RunResult Kafka(std::vector<std::string> args) {
-    args.insert(args.begin(), PILOTAGE_SOURCE_DIR "/scripts/kafka");
-    args.push_back("--dir");
-    args.push_back(kafka_dir_);
-    return RunProgram("bash", args, /*with_stderr=*/true);
   }
 
   std::vector<std::string> Common() const {
-    return {"--bootstrap",         bootstrap_,   "--data",      data_.string(), "--topics", kTopic,
-            "--dead-letter-topic", kDeadLetters, "--log-level", "info"};
+    return {"--bootstrap", broker_.bootstrap(),   "--data",     data_.string(), "--topics",
+            kTopic,        "--dead-letter-topic", kDeadLetters, "--log-level",  "info"};
   }
 
   RunResult Projector(std::vector<std::string> extra) const {
@@ -103,15 +74,14 @@ class BrokerGoneStop : public ::testing::Test {
   }
 
   pilotage::testing::TempDir dir_;
+  pilotage::testing::OwnBroker broker_{PILOTAGE_SOURCE_DIR "/scripts/kafka", dir_.path() / "kafka"};
   std::filesystem::path data_ = dir_.path() / "projector";
-  std::filesystem::path log_;
-  std::string kafka_dir_, bootstrap_;
-  bool broker_running_ = false;
+  std::filesystem::path log_ = dir_.path() / "projector.log";
   pid_t projector_ = -1;
 };
 
 TEST_F(BrokerGoneStop, ExitsOnSigtermAndARestartFoldsEveryEventOnce) {
-  auto truth = pilotage::testing::ProduceSynthetic({.bootstrap = bootstrap_,
+  auto truth = pilotage::testing::ProduceSynthetic({.bootstrap = broker_.bootstrap(),
                                                     .topic = kTopic,
                                                     .events = 300000,
                                                     .resend_share = 0.02,
@@ -131,9 +101,8 @@ TEST_F(BrokerGoneStop, ExitsOnSigtermAndARestartFoldsEveryEventOnce) {
   }
   ASSERT_TRUE(LogContains(log_, "assigned")) << TailOf(log_);
 
-  RunResult stop = Kafka({"stop"});
-  broker_running_ = false;
-  ASSERT_EQ(stop.code, 0) << stop.output;
+  broker_.Stop();
+  ASSERT_FALSE(HasFailure());
   ASSERT_EQ(kill(projector_, SIGTERM), 0);
   const auto signalled = Clock::now();
   // "It exits" is the assertion; the bound only keeps a hung projector from
@@ -148,11 +117,8 @@ TEST_F(BrokerGoneStop, ExitsOnSigtermAndARestartFoldsEveryEventOnce) {
       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - signalled).count()
       << " ms after SIGTERM" << std::endl;
 
-  RunResult start = Kafka({"start"});
-  broker_running_ = start.code == 0;
-  ASSERT_EQ(start.code, 0) << start.output;
-  ASSERT_NE(start.output.find("bootstrap=" + bootstrap_), std::string::npos)
-      << "the broker came back on another port: " << start.output;
+  broker_.Start();
+  ASSERT_FALSE(HasFailure());
 
   // What the stopped projector had stored, for the record (not asserted: how
   // far it got depends on the machine).
@@ -168,8 +134,9 @@ TEST_F(BrokerGoneStop, ExitsOnSigtermAndARestartFoldsEveryEventOnce) {
 
   auto again = Common();
   again.insert(again.end(), {"--group", kGroup, "run", "--until-caught-up"});
-  pid_t last = pilotage::testing::Spawn(PILOTAGE_PROJECTOR_BIN, again, log_);
-  ASSERT_EQ(WaitExitWithin(last, 300s), 0) << TailOf(log_);
+  projector_ = pilotage::testing::Spawn(PILOTAGE_PROJECTOR_BIN, again, log_);
+  ASSERT_EQ(WaitExitWithin(projector_, 300s), 0) << TailOf(log_);
+  projector_ = -1;
 
   RunResult status = Projector({"status", "--json"});
   ASSERT_EQ(status.code, 0) << status.output;
