@@ -37,6 +37,7 @@
 #include "absl/time/civil_time.h"
 #include "pilotage/access/access.h"
 #include "pilotage/http/server.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::query {
 
@@ -65,7 +66,7 @@ struct QueryOptions {
   // Kafka bootstrap servers, to compute the projector's lag from end
   // offsets; empty: lag unknown (answers say so).
   std::string bootstrap;
-  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
+  std::vector<std::string> topics = {pilotage::topics::kActivity, pilotage::topics::kContract};
   // How often end offsets are asked for. Default 2 s.
   std::chrono::milliseconds end_offsets_interval{2000};
   // /readyz answers 503 when a partition lags more than this many events
