@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/money.h"
 #include "pilotage/domain/procedure.h"
 #include "pilotage/domain/terms.h"
@@ -69,18 +70,6 @@ std::string PenaltyId(std::string_view lot_id, std::string_view period, std::str
   mix(terms_version);
   mix(action_id);
   return fmt::format("PEN-{:016x}", h);
-}
-
-std::string FormatEuros(int64_t cents) {
-  const bool negative = cents < 0;
-  const uint64_t abs = negative ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
-  std::string euros = fmt::format("{}", abs / 100);
-  std::string grouped;
-  for (size_t i = 0; i < euros.size(); ++i) {
-    if (i > 0 && (euros.size() - i) % 3 == 0) grouped += ' ';
-    grouped += euros[i];
-  }
-  return fmt::format("{}{},{:02d} EUR", negative ? "-" : "", grouped, abs % 100);
 }
 
 absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyContext& ctx) {

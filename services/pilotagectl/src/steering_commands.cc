@@ -6,6 +6,7 @@
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/procedure.h"
 #include "steering_common.h"
 
@@ -95,7 +96,7 @@ absl::Status Decide(const DecisionOptions& o, domain::Decision decision, std::os
   }
   return Emit(o.common.emit, *event,
               fmt::format("{} de la pénalité {} ({})", confirm ? "confirmation" : "abandon",
-                          o.penalty_id, FrenchEuros(procedure->proposal.amount_cents())),
+                          o.penalty_id, domain::FrenchEuros(procedure->proposal.amount_cents())),
               out);
 }
 
@@ -295,7 +296,7 @@ absl::Status OpenAction(const ActionOpenOptions& o, std::ostream& out) {
       existing && !existing->opened_event_id().empty()) {
     return absl::AlreadyExistsError(fmt::format(
         "--id: l'action {} existe déjà pour le lot {} (échéance {}{}) ; choisissez un autre --id",
-        action.action_id(), o.common.lot, FrenchDay(existing->opened().due_date()),
+        action.action_id(), o.common.lot, domain::FrenchDay(existing->opened().due_date()),
         existing->closed_event_id().empty() ? ", ouverte" : ", clôturée"));
   }
   auto event = NewEvent(
@@ -321,9 +322,9 @@ absl::Status CloseAction(const ActionCloseOptions& o, std::ostream& out) {
         o.id, o.common.lot, o.common.lot));
   }
   if (!action->closed_event_id().empty()) {
-    return absl::FailedPreconditionError(fmt::format("--id: l'action {} est déjà clôturée (le {})",
-                                                     o.id,
-                                                     FrenchDay(action->closed().closed_on())));
+    return absl::FailedPreconditionError(
+        fmt::format("--id: l'action {} est déjà clôturée (le {})", o.id,
+                    domain::FrenchDay(action->closed().closed_on())));
   }
   auto closed_on =
       DayFlag("--closed-on", o.closed_on.empty() ? domain::FormatDay(*on) : o.closed_on, &*on);

@@ -11,13 +11,6 @@
 
 namespace pilotage::pilotagectl {
 
-std::string FrenchEuros(int64_t cents) {
-  const bool negative = cents < 0;
-  const uint64_t abs = negative ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
-  return fmt::format("{}{},{:02d} €", negative ? "-" : "",
-                     GroupThousands(fmt::format("{}", abs / 100)), abs % 100);
-}
-
 std::string ContentEventId(std::string_view prefix, const std::vector<std::string>& parts) {
   uint64_t h = 1469598103934665603ULL;
   for (const auto& part : parts) {
@@ -179,11 +172,6 @@ absl::Status Emit(const EmitOptions& options, const v1::Event& event, std::strin
                      what, event.event_id(), options.topic, deliveries[0].partition,
                      deliveries[0].offset);
   return absl::OkStatus();
-}
-
-std::string FrenchDay(const std::string& day) {
-  auto d = domain::ParseDay(day);
-  return d.ok() ? domain::FrenchDate(*d) : day;
 }
 
 }  // namespace pilotage::pilotagectl

@@ -182,9 +182,6 @@ struct StatementOptions {
 [[nodiscard]] absl::StatusOr<nlohmann::json> StatementJson(const StatementOptions& options);
 [[nodiscard]] absl::Status PrintStatement(const StatementOptions& options, std::ostream& out);
 
-// "12 345,67 €", the way pilots read an amount.
-std::string FrenchEuros(int64_t cents);
-
 // A deterministic event id: "<prefix>-" and 16 hex digits of a 64-bit
 // FNV-1a hash of `parts` (separated).
 std::string ContentEventId(std::string_view prefix, const std::vector<std::string>& parts);
