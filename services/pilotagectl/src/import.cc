@@ -18,6 +18,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/lot_file.h"
 #include "pilotage/intake/csv.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projection/dedup_cache.h"
@@ -319,35 +320,22 @@ absl::StatusOr<std::string> FormatOf(const ImportOptions& o) {
 
 absl::StatusOr<std::pair<intake::Sender, intake::LotCalendar>> LoadOperatorLots(
     const fs::path& lots_file, const std::string& operator_id) {
-  std::ifstream in(lots_file);
-  if (!in) return absl::NotFoundError(fmt::format("--lots: cannot read {}", lots_file.string()));
-  const auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("lots") || !doc["lots"].is_array()) {
-    return absl::InvalidArgumentError(
-        fmt::format("--lots: {} is not a lot file (JSON with \"lots\")", lots_file.string()));
+  auto file = domain::ReadLotFile(lots_file);
+  if (!file.ok()) {
+    return absl::Status(file.status().code(),
+                        fmt::format("--lots: {}", std::string(file.status().message())));
   }
   intake::Sender sender{.operator_id = operator_id, .lots = {}};
   intake::LotCalendar calendar;
-  for (size_t i = 0; i < doc["lots"].size(); ++i) {
-    const auto& lot = doc["lots"][i];
-    const auto text = [&](const char* key) {
-      return lot.is_object() && lot.contains(key) && lot[key].is_string()
-                 ? lot[key].get<std::string>()
-                 : std::string();
-    };
-    const std::string id = text("lot_id");
-    if (id.empty()) {
-      return absl::InvalidArgumentError(
-          fmt::format("--lots: {}: lots[{}].lot_id missing", lots_file.string(), i));
-    }
-    auto start = intake::ContractStart(text("start_date"));
+  for (const domain::LotFileEntry& lot : file->lots) {
+    auto start = intake::ContractStart(lot.start_date);
     if (!start.ok()) {
-      return absl::InvalidArgumentError(fmt::format("--lots: {}: lots[{}].start_date: {}",
-                                                    lots_file.string(), i,
+      return absl::InvalidArgumentError(fmt::format("--lots: {}: {}.start_date: {}",
+                                                    lots_file.string(), lot.lot_id,
                                                     std::string(start.status().message())));
     }
-    calendar.contract_start[id] = *start;
-    if (text("operator_id") == operator_id) sender.lots.insert(id);
+    calendar.contract_start[lot.lot_id] = *start;
+    if (lot.operator_id == operator_id) sender.lots.insert(lot.lot_id);
   }
   if (sender.lots.empty()) {
     return absl::NotFoundError(
