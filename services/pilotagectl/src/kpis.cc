@@ -10,6 +10,7 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/french.h"
+#include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/readmodel/json.h"
@@ -75,7 +76,7 @@ absl::StatusOr<KpisResult> Evaluate(const KpisOptions& options) {
     return absl::NotFoundError(fmt::format("--lot: no data for lot '{}' in {}", options.lot,
                                            (*view)->location().path.string()));
   }
-  auto period = readmodel::ParseLotPeriod(options.period, model->facts);
+  auto period = domain::ParseLotPeriod(options.period, model->facts);
   if (!period.ok()) return period.status();
   std::vector<std::string> problems;
   auto evaluation = readmodel::EvaluateLotModel(*model, *period, &problems);
