@@ -29,7 +29,7 @@ DEADLETTER=pilotage.deadletter.v1
 GROUP=${PILOTAGE_GROUP:-pilotage-projector}
 TXN_ID=${PILOTAGE_TRANSACTIONAL_ID:-pilotage-penalty-job}
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 die() { echo "acls: error: $*" >&2; exit 2; }
 
 BOOTSTRAP="" CONFIG="" DRY=0

@@ -124,20 +124,12 @@ std::string ContentType(const fs::path& path) {
 // "topic/partition"; nullopt when Kafka did not answer.
 std::optional<std::map<std::string, int64_t>> ReadEndOffsets(
     kafka::Admin& admin, const std::vector<std::string>& topics) {
-  std::map<std::string, int64_t> ends;
-  for (const auto& topic : topics) {
-    auto partitions = admin.PartitionCount(topic, std::chrono::milliseconds(2000));
-    if (!partitions.ok()) {
-      spdlog::debug("query: end offsets: {}", partitions.status().ToString());
-      return std::nullopt;
-    }
-    for (int p = 0; p < *partitions; ++p) {
-      auto marks = admin.QueryWatermarks({topic, p}, std::chrono::milliseconds(2000));
-      if (!marks.ok()) return std::nullopt;
-      ends[fmt::format("{}/{}", topic, p)] = marks->high;
-    }
+  auto ends = admin.EndOffsets(topics, std::chrono::milliseconds(2000));
+  if (!ends.ok()) {
+    spdlog::debug("query: end offsets: {}", ends.status().ToString());
+    return std::nullopt;
   }
-  return ends;
+  return *std::move(ends);
 }
 
 // Reads Kafka's end offsets every `interval` on a thread of its own and hands
