@@ -1,6 +1,8 @@
 #include "pilotage/simulator/lots.h"
 
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -11,15 +13,18 @@ namespace {
 
 std::string Message(const absl::Status& s) { return std::string(s.message()); }
 
-nlohmann::json ValidFile() {
-  return nlohmann::json::parse(R"({
-    "lots": [{
-      "lot_id": "LOT-94", "region": "Corse", "region_code": "94", "operator_id": "op-test",
-      "working_population_k": 135, "start_date": "2024-01-02", "end_date": "2028-01-01",
-      "annual_budget_cents": 40000000,
-      "departements": [{"code": "2A", "population_k": 158}, {"code": "2B", "population_k": 182}],
-      "profile": ["LATE_REPORTING"]
-    }]})");
+// The shipped file's Corse lot alone, with the profile `flags`.
+nlohmann::json CorseWith(const std::vector<std::string>& flags) {
+  std::ifstream in(PILOTAGE_LOTS_FILE);
+  const nlohmann::json shipped = nlohmann::json::parse(in);
+  for (nlohmann::json lot : shipped["lots"]) {
+    if (lot["lot_id"] == "LOT-94") {
+      lot["profile"] = flags;
+      return nlohmann::json{{"lots", nlohmann::json::array({lot})}};
+    }
+  }
+  ADD_FAILURE() << "no LOT-94 in " << PILOTAGE_LOTS_FILE;
+  return nlohmann::json::object();
 }
 
 TEST(Lots, ShippedFileHasTheFourteenRegionalLots) {
@@ -45,10 +50,10 @@ TEST(Lots, ShippedFileHasTheFourteenRegionalLots) {
 }
 
 TEST(Lots, ParsesAValidFile) {
-  auto lots = ParseLots(ValidFile().dump(), "test.json");
+  auto lots = ParseLots(CorseWith({"LATE_REPORTING"}).dump(), "test.json");
   ASSERT_TRUE(lots.ok()) << lots.status().ToString();
   const Lot& lot = lots->lots.at(0);
-  EXPECT_EQ(lot.operator_id, "op-test");
+  EXPECT_EQ(lot.operator_id, "op-cci-cor");
   EXPECT_EQ(lot.timezone, TimeZone::kEuropeParis);
   EXPECT_TRUE(lot.profile.late_reporting);
   EXPECT_FALSE(lot.profile.low_uptake);
@@ -58,8 +63,7 @@ TEST(Lots, ParsesAValidFile) {
 // The file itself is checked by domain::ParseLotFile (libs/domain's
 // lot_file_test); the simulator adds its profile flags.
 TEST(Lots, RefusesAnUnknownProfileFlagNamingIt) {
-  nlohmann::json file = ValidFile();
-  file["lots"][0]["profile"] = {"LATE_REPORTING", "LAZY"};
+  const nlohmann::json file = CorseWith({"LATE_REPORTING", "LAZY"});
   auto lots = ParseLots(file.dump(), "test.json");
   ASSERT_FALSE(lots.ok());
   EXPECT_EQ(lots.status().code(), absl::StatusCode::kInvalidArgument);
@@ -69,7 +73,7 @@ TEST(Lots, RefusesAnUnknownProfileFlagNamingIt) {
 }
 
 TEST(Lots, PassesOnTheReadersErrors) {
-  nlohmann::json file = ValidFile();
+  nlohmann::json file = CorseWith({});
   file["lots"][0].erase("operator_id");
   auto lots = ParseLots(file.dump(), "test.json");
   ASSERT_FALSE(lots.ok());
