@@ -545,9 +545,18 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
         }
       }
       const fs::path lots = dir_.path() / (dir.filename().string() + "-lots.json");
-      WriteFile(lots, json{{"lots",
-                            {{{"lot_id", lot}, {"operator_id", op}, {"start_date", "2024-01-02"}}}}}
-                          .dump());
+      // A whole lot file (domain/lot_file.h checks every field); only the
+      // lot, its operator and its start matter to the import.
+      json entry = {{"lot_id", lot},
+                    {"region", "test"},
+                    {"region_code", lot.substr(4)},
+                    {"operator_id", op},
+                    {"working_population_k", 1},
+                    {"start_date", "2024-01-02"},
+                    {"end_date", "2028-01-01"},
+                    {"annual_budget_cents", 0}};
+      entry["departements"] = json::array({json{{"code", "01"}, {"population_k", 1}}});
+      WriteFile(lots, json{{"lots", json::array({entry})}}.dump());
       // One command for the whole export (CSV: the type from each file's name).
       const fs::path report = dir_.path() / (format + "-report.json");
       std::vector<std::string> args = {"--operator", op, "--skip-invalid", "--report",

@@ -264,12 +264,6 @@ TEST(PenaltyTest, CorrectiveActionOverdue) {
   EXPECT_NE((*got)[0].penalty_id(), (*got)[1].penalty_id());
 }
 
-TEST(PenaltyTest, FormatEuros) {
-  EXPECT_EQ(FormatEuros(0), "0,00 EUR");
-  EXPECT_EQ(FormatEuros(123456), "1 234,56 EUR");
-  EXPECT_EQ(FormatEuros(100000000), "1 000 000,00 EUR");
-}
-
 TEST(PenaltyTest, DeterministicIds) {
   EXPECT_EQ(PenaltyId("LOT-11", "2024-Q2", "r", "2024.1"),
             PenaltyId("LOT-11", "2024-Q2", "r", "2024.1"));

@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "pilotage/projection/projection.h"
 #include "pilotage/store/store.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::projection {
 
@@ -76,9 +77,9 @@ struct EngineOptions {
   // Consumer group shared by the projectors that split the partitions.
   std::string group_id = "pilotage-projector";
   // Topics folded, in the order of their names (keys are lot ids).
-  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
+  std::vector<std::string> topics = {pilotage::topics::kActivity, pilotage::topics::kContract};
   // Where undecodable or impossible events go.
-  std::string dead_letter_topic = "pilotage.deadletter.v1";
+  std::string dead_letter_topic = pilotage::topics::kDeadLetter;
   // A batch is written when it holds this many events...
   size_t batch_max_events = 20000;
   // ...or when its first event has waited this long.
