@@ -3,7 +3,6 @@
 // then restarted. Every event answered "accepted" must be folded exactly once
 // by a projector; no event answered otherwise is counted as accepted, and the
 // client's resends (same event ids) change nothing.
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fmt/format.h"
 #include "gateway_client.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"

@@ -1,7 +1,6 @@
 // CSV layouts of the activity event types, and the decoding of one line.
 #include "pilotage/intake/csv.h"
 
-#include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <xxhash.h>
 
@@ -10,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::intake {
