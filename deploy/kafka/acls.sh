@@ -19,7 +19,8 @@
 #                refuses a store behind the log, decision 0028).
 #   pilot        Write contract (steering commands); Describe activity (statement --issue checks
 #                the store against the end offsets).
-#   query        Describe activity and contract (end offsets for the freshness shown).
+#   query        Describe activity (end offsets for the freshness shown); Write contract
+#                (decisions taken on the dashboard, decision 0037; Write implies Describe).
 set -euo pipefail
 
 ACTIVITY=pilotage.activity.v1
@@ -29,7 +30,7 @@ DEADLETTER=pilotage.deadletter.v1
 GROUP=${PILOTAGE_GROUP:-pilotage-projector}
 TXN_ID=${PILOTAGE_TRANSACTIONAL_ID:-pilotage-penalty-job}
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 die() { echo "acls: error: $*" >&2; exit 2; }
 
 BOOTSTRAP="" CONFIG="" DRY=0
@@ -77,7 +78,8 @@ allow "$PROJECTOR" --operation Write --topic "$DEADLETTER" & pids+=($!)
 allow "$PROJECTOR" --operation Read --resource-pattern-type prefixed --group "$GROUP" & pids+=($!)
 allow "$PENALTY" --operation Write --topic "$CONTRACT" --transactional-id "$TXN_ID" & pids+=($!)
 allow "$PENALTY" --operation Describe --topic "$ACTIVITY" & pids+=($!)
-allow "$QUERY" --operation Describe --topic "$ACTIVITY" --topic "$CONTRACT" & pids+=($!)
+allow "$QUERY" --operation Describe --topic "$ACTIVITY" & pids+=($!)
+allow "$QUERY" --operation Write --topic "$CONTRACT" & pids+=($!)
 for p in "${PILOTS[@]}"; do
   allow "$p" --operation Write --topic "$CONTRACT" & pids+=($!)
   allow "$p" --operation Describe --topic "$ACTIVITY" & pids+=($!)

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
       "7 the period is not closed yet; 9 fenced: another penalty job with the same "
       "transactional.id took over, this one sent nothing; 10 the store cannot be trusted "
       "(partitions missing or behind, named with by how much, or an awarded lot without "
-      "terms): nothing priced or sent."};
+      "terms): nothing priced or sent; 11 Kafka refused this program's principal "
+      "(credentials or ACLs to fix)."};
   app.set_config("--config", "", "read options from this TOML/INI file");
   job::JobOptions options;
   std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");

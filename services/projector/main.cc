@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
       "(e.g. a store to rebuild); 4 Kafka or the disk unavailable, retry later; 5 not found; "
       "6 already exists; 8 a source topic does not keep its whole log (compacted, or finite "
       "retention.ms / retention.bytes): set what the message says (docs/operations.md, "
-      "\"Retention guard\").");
+      "\"Retention guard\"); 11 Kafka refused this program's principal (credentials or "
+      "ACLs to fix).");
   app.require_subcommand(1);
   ProjectorOptions options;
   std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");

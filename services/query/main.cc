@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve
       ->add_option("--bootstrap", options.bootstrap,
-                   "Kafka bootstrap servers, to show the projector's lag (optional)")
+                   "Kafka bootstrap servers: the projector's lag, and decisions from the "
+                   "dashboard (written to --contract-topic); without it, decisions are refused")
       ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
   std::string kafka_config;
   serve->add_option("--kafka-config", kafka_config, pilotage::kafka::kClientConfigHelp)
@@ -79,6 +80,12 @@ int main(int argc, char** argv) {
                    "bound of the remembered answers, MiB (least recently used forgotten first)")
       ->envname("PILOTAGE_QUERY_ANSWER_CACHE_MIB")
       ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  serve
+      ->add_option("--contract-topic", options.contract_topic,
+                   "where decisions taken on the dashboard are written (the query service's "
+                   "Kafka principal needs Write on it)")
+      ->envname("PILOTAGE_CONTRACT_TOPIC")
       ->capture_default_str();
   serve->add_option("--topics", options.topics, "topics the projector folds (for its lag)")
       ->delimiter(',')

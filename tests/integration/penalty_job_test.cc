@@ -377,7 +377,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
     return testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/writes);
   };
   auto early = ctl({"penalty", "confirm", "--lot", "LOT-11", "--penalty", id, "--by",
-                    "pilote-national", "--on", "2024-09-04"});
+                    "pilote-national", "--reason", "x", "--on", "2024-09-04"});
   EXPECT_EQ(early.code, 3) << early.output;
   EXPECT_NE(early.output.find("jusqu'au 04/09/2024 inclus"), std::string::npos) << early.output;
   EXPECT_EQ(ContractMessages(5), 5);

@@ -244,7 +244,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
                      "--due", "2024-09-15", "--description", "x", "--on", "2024-07-20"}),
                 2, "--kpi");
   ExpectRefused(Ctl({"penalty", "confirm", "--lot", kLot, "--penalty", kPenalty, "--by", "pilote",
-                     "--on", "2024-07-20"}),
+                     "--reason", "x", "--on", "2024-07-20"}),
                 5, "--penalty");
   auto dry = Ctl({"action", "open", "--lot", kLot, "--id", "ACT-1", "--kpi", "satisfaction",
                   "--period", "2024-Q2", "--due", "2024-09-15", "--description",
@@ -290,8 +290,12 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
 
   // 4. Confirming before the deadline without observations is refused.
   ExpectRefused(Ctl({"penalty", "confirm", "--lot", kLot, "--penalty", kPenalty, "--by", "pilote",
-                     "--on", "2024-07-25"}),
+                     "--reason", "x", "--on", "2024-07-25"}),
                 3, "31/07/2024");
+  // A reason is required to confirm, as to waive (issue 18 point 9).
+  ExpectRefused(Ctl({"penalty", "confirm", "--lot", kLot, "--penalty", kPenalty, "--by", "pilote",
+                     "--on", "2024-08-01"}),
+                2, "--reason");
   ExpectRefused(Ctl({"penalty", "observations", "--lot", kLot, "--penalty", kPenalty, "--text", "x",
                      "--received-on", "26/07/2024", "--on", "2024-07-26"}),
                 2, "--received-on");
@@ -353,6 +357,22 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   const auto closed_actions = Json({"actions", "--lot", kLot, "--on", "2024-10-01", "--json"});
   EXPECT_EQ(closed_actions["actions"][0]["state"], "CLOSED_LATE");
   EXPECT_EQ(closed_actions["actions"][0]["days_late"], 5);  // due 15, closed 20 September
+
+  // --on D shows things as known on D (issue 18 point 9): nothing recorded
+  // after it. On 19 September the action was still open (closed on the 20th),
+  // 4 days late; on 30 July the penalty had observations (26 July) but no
+  // decision (1 August); on 15 July it was not notified yet (16 July).
+  const auto before_closing = Json({"actions", "--lot", kLot, "--on", "2024-09-19", "--json"});
+  ASSERT_EQ(before_closing["actions"].size(), 1u) << before_closing.dump(2);
+  EXPECT_EQ(before_closing["actions"][0]["state"], "OVERDUE");
+  EXPECT_EQ(before_closing["actions"][0]["days_late"], 4);
+  const auto before_decision = Json({"ledger", "--lot", kLot, "--on", "2024-07-30", "--json"});
+  ASSERT_EQ(before_decision["penalties"].size(), 1u) << before_decision.dump(2);
+  EXPECT_EQ(before_decision["penalties"][0]["state"], "OBSERVATIONS_RECEIVED");
+  EXPECT_EQ(before_decision["penalties"][0]["decided_on"], "");
+  EXPECT_EQ(before_decision["totals"]["confirmed_cents"], 0);
+  const auto before_notice = Json({"ledger", "--lot", kLot, "--on", "2024-07-15", "--json"});
+  EXPECT_TRUE(before_notice["penalties"].empty()) << before_notice.dump(2);
 
   // 6. The statement, by hand (see the top of the file).
   ExpectRefused(Ctl({"statement", "--lot", kLot, "--period", "2024-Q3", "--issue", "--by", "pilote",

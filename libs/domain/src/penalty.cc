@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/ids.h"
 #include "pilotage/domain/money.h"
 #include "pilotage/domain/procedure.h"
 #include "pilotage/domain/terms.h"
@@ -53,21 +54,7 @@ const KpiResult* FindKpi(const std::vector<KpiResult>& kpis, std::string_view id
 
 std::string PenaltyId(std::string_view lot_id, std::string_view period, std::string_view rule_id,
                       std::string_view terms_version, std::string_view action_id) {
-  uint64_t h = 1469598103934665603ULL;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0x1f;  // field separator
-    h *= 1099511628211ULL;
-  };
-  mix(lot_id);
-  mix(period);
-  mix(rule_id);
-  mix(terms_version);
-  mix(action_id);
-  return fmt::format("PEN-{:016x}", h);
+  return ContentId("PEN", {lot_id, period, rule_id, terms_version, action_id});
 }
 
 std::string FormatEuros(int64_t cents) {

@@ -138,6 +138,14 @@ absl::StatusOr<int64_t> PeriodFeesCents(const LotFacts& facts, const v1::Contrac
   return total;
 }
 
+std::optional<int64_t> EnvelopeCents(const pilotage::v1::LotAwarded& award, int contract_year) {
+  std::optional<int64_t> found;
+  for (const auto& b : award.budget()) {
+    if (b.contract_year() == contract_year) found = b.amount_cents();
+  }
+  return found;
+}
+
 std::string StatementId(std::string_view lot_id, const Period& period) {
   return fmt::format("STMT-{}-{}", lot_id, period.ToString());
 }
@@ -282,13 +290,9 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
   if (!cumulative.ok()) return cumulative.status();
   s.set_cumulative_fund_usage_cents(*cumulative);
   const int index = year->ContractYearIndex().value_or(0);
-  bool has_envelope = false;
-  for (const auto& b : in.award.budget()) {
-    if (b.contract_year() == index) {
-      s.set_budget_envelope_cents(b.amount_cents());
-      has_envelope = true;
-    }
-  }
+  const std::optional<int64_t> envelope = EnvelopeCents(in.award, index);
+  const bool has_envelope = envelope.has_value();
+  if (envelope) s.set_budget_envelope_cents(*envelope);
   out.year_days = year->Days();
   out.elapsed_days =
       static_cast<int>(std::min(in.period.LastDay(), year->LastDay()) - year->FirstDay()) + 1;

@@ -2,9 +2,12 @@
 // the one copy every client starts from.
 #include <librdkafka/rdkafka.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 
@@ -20,6 +23,15 @@ namespace {
 bool IsConnectionSetting(std::string_view key) {
   return key == "security.protocol" || key == "enable.ssl.certificate.verification" ||
          key.starts_with("sasl.") || key.starts_with("ssl.");
+}
+
+// Settings whose value may be quoted in a message: names, protocols and
+// paths. Any other value (passwords, keys, OAuth secrets and configs) never
+// is, whatever the setting is called.
+bool MayQuoteValue(std::string_view key) {
+  return key == "security.protocol" || key == "sasl.mechanism" || key == "sasl.mechanisms" ||
+         key == "sasl.username" || key == "enable.ssl.certificate.verification" ||
+         key == "ssl.endpoint.identification.algorithm" || key.ends_with(".location");
 }
 
 std::string_view Trim(std::string_view s) {
@@ -82,11 +94,12 @@ absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view text, std::strin
     char errstr[512];
     if (rd_kafka_conf_set(scratch.get(), key.c_str(), value.c_str(), errstr, sizeof errstr) !=
         RD_KAFKA_CONF_OK) {
-      // The message may quote the value: never for a secret.
-      const bool secret =
-          key.find("password") != std::string::npos || key.find("key.pem") != std::string::npos;
-      return fail(secret ? fmt::format("{}: refused by librdkafka", key)
-                         : fmt::format("{}={}: {}", key, value, errstr));
+      // librdkafka's message may quote the value: only for what is no secret.
+      if (MayQuoteValue(key)) return fail(fmt::format("{}={}: {}", key, value, errstr));
+      if (std::string_view(errstr).find(value) == std::string_view::npos) {
+        return fail(fmt::format("{}: {}", key, errstr));
+      }
+      return fail(fmt::format("{}: refused by librdkafka (its value is not shown)", key));
     }
     config.settings.emplace(key, value);
   }
@@ -97,28 +110,58 @@ absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view text, std::strin
                                                   has_user ? "sasl.username" : "sasl.password",
                                                   has_user ? "sasl.password" : "sasl.username"));
   }
-  if (config.settings.contains("sasl.mechanisms") && !has_user) {
-    const std::string& mechanism = config.settings.at("sasl.mechanisms");
+  // librdkafka takes sasl.mechanism as another name of sasl.mechanisms.
+  if (config.settings.contains("sasl.mechanism") && config.settings.contains("sasl.mechanisms")) {
+    return absl::InvalidArgumentError(fmt::format(
+        "kafka config {}: sasl.mechanism and sasl.mechanisms are one setting: give one (lines {} "
+        "and {})",
+        origin, line_of.at("sasl.mechanism"), line_of.at("sasl.mechanisms")));
+  }
+  const auto mechanism_setting = config.settings.contains("sasl.mechanism")
+                                     ? config.settings.find("sasl.mechanism")
+                                     : config.settings.find("sasl.mechanisms");
+  if (mechanism_setting != config.settings.end() && !has_user) {
+    const std::string& mechanism = mechanism_setting->second;
     if (mechanism.starts_with("SCRAM") || mechanism == "PLAIN") {
       return absl::InvalidArgumentError(
-          fmt::format("kafka config {}: sasl.mechanisms={} needs sasl.username and sasl.password",
-                      origin, mechanism));
+          fmt::format("kafka config {}: {}={} needs sasl.username and sasl.password", origin,
+                      mechanism_setting->first, mechanism));
     }
   }
   return config;
 }
 
 absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // open(2), not an ifstream: its errno is the reason, and a directory
+  // would read as an empty file, i.e. PLAINTEXT without a word.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     const int err = errno;
     const std::string message =
         fmt::format("kafka config {}: cannot read it: {}", path, std::strerror(err));
-    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
+    // Not kPermissionDenied: that is the broker refusing the principal.
+    return err == ENOENT ? absl::NotFoundError(message) : absl::FailedPreconditionError(message);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseClientConfig(text.str(), path);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return absl::InvalidArgumentError(
+        fmt::format("kafka config {}: not a regular file (a file of key=value lines)", path));
+  }
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return absl::FailedPreconditionError(
+          fmt::format("kafka config {}: cannot read it: {}", path, std::strerror(err)));
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return ParseClientConfig(text, path);
 }
 
 absl::Status InstallClientConfig(const std::string& path) {

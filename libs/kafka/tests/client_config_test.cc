@@ -57,7 +57,8 @@ TEST(ClientConfig, BadLinesSayFileLineAndWhat) {
       {"security.protocol=SSL\n#\nsecurity.protocol=SASL_SSL\n", "f:3",
        "security.protocol already given on line 1"},
       {"security.protocol=TLS_PLEASE\n", "f:1", "security.protocol=TLS_PLEASE"},
-      {"ssl.no.such.thing=1\n", "f:1", "ssl.no.such.thing=1"},
+      {"ssl.no.such.thing=1\n", "f:1", "ssl.no.such.thing: "},
+      {"sasl.mechanism=PLAIN\nsasl.mechanisms=PLAIN\n", "f", "lines 1 and 2"},
   };
   for (const auto& c : cases) {
     auto config = ParseClientConfig(c.text, "f");
@@ -75,6 +76,17 @@ TEST(ClientConfig, SaslNeedsBothUserAndPassword) {
   auto no_user = ParseClientConfig("sasl.mechanisms=SCRAM-SHA-512\n", "f");
   ASSERT_FALSE(no_user.ok());
   EXPECT_TRUE(Mentions(no_user.status(), "needs sasl.username"));
+  // librdkafka's other name for the same setting.
+  auto alias = ParseClientConfig("sasl.mechanism=SCRAM-SHA-512\n", "f");
+  ASSERT_FALSE(alias.ok());
+  EXPECT_TRUE(Mentions(alias.status(), "sasl.mechanism=SCRAM-SHA-512 needs sasl.username"));
+}
+
+TEST(ClientConfig, ADirectoryIsNoConfigurationRatherThanAnEmptyOne) {
+  auto config = LoadClientConfig(::testing::TempDir());
+  ASSERT_FALSE(config.ok()) << "a directory would read as no setting at all: PLAINTEXT";
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Mentions(config.status(), "not a regular file"));
 }
 
 TEST(ClientConfig, AMissingFileIsNotFoundAndNamed) {

@@ -6,6 +6,7 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/period.h"
+#include "pilotage/domain/procedure.h"
 #include "pilotage/readmodel/layout.h"
 
 namespace pilotage::readmodel {
@@ -258,6 +259,55 @@ absl::StatusOr<SteeringReadModel> ReadSteering(const store::Store& store, std::s
   if (auto s = ReadAll(store, *snapshot, lot_id, kAction, out.actions); !s.ok()) return s;
   if (auto s = ReadAll(store, *snapshot, lot_id, kPenalty, out.penalties); !s.ok()) return s;
   if (auto s = ReadAll(store, *snapshot, lot_id, kStatement, out.statements); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<SteeringReadModel> AsKnownOn(const SteeringReadModel& model, absl::CivilDay day) {
+  auto start = domain::ParisStartOfDay(day + 1);
+  if (!start.ok()) return start.status();
+  // Steps that occurred before the next day's start were known on `day`.
+  const int64_t before = absl::ToUnixSeconds(*start);
+  auto known = [before](int64_t at) { return at < before; };
+  SteeringReadModel out;
+  for (const auto& r : model.reviews) {
+    if (known(r.occurred_at())) out.reviews.push_back(r);
+  }
+  for (const auto& r : model.statements) {
+    if (known(r.occurred_at())) out.statements.push_back(r);
+  }
+  for (sv1::ActionRecord r : model.actions) {
+    if (!r.opened_event_id().empty() && !known(r.opened_at())) {
+      r.clear_opened();
+      r.clear_opened_at();
+      r.clear_opened_event_id();
+    }
+    if (!r.closed_event_id().empty() && !known(r.closed_at())) {
+      r.clear_closed();
+      r.clear_closed_at();
+      r.clear_closed_event_id();
+    }
+    if (!r.opened_event_id().empty() || !r.closed_event_id().empty()) {
+      out.actions.push_back(std::move(r));
+    }
+  }
+  for (sv1::PenaltyRecord r : model.penalties) {
+    if (r.proposed_event_id().empty()) continue;
+    auto notified = domain::NotificationDay(r.proposed(), r.proposed_at());
+    if (!notified.ok()) return notified.status();
+    if (*notified > day) continue;
+    if (!r.observations_event_id().empty() && !known(r.observations_at())) {
+      r.clear_observations();
+      r.clear_observations_at();
+      r.clear_observations_event_id();
+    }
+    if (!r.decision_event_id().empty() && !known(r.decided_at())) {
+      r.clear_confirmed();
+      r.clear_waived();
+      r.clear_decided_at();
+      r.clear_decision_event_id();
+    }
+    out.penalties.push_back(std::move(r));
+  }
   return out;
 }
 

@@ -28,6 +28,9 @@ int ExitCodeFor(const absl::Status& status) {
       return 5;
     case absl::StatusCode::kAlreadyExists:
       return 6;
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+      return kExitRefusedByBroker;
     default:
       return 1;
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/cord.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/ids.h"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/domain/procedure.h"
 #include "pilotage/domain/statement.h"
@@ -26,19 +27,6 @@ namespace v1 = ::pilotage::v1;
 // Marks the refusal of an open period, so that main can give it its own exit
 // code without parsing the message.
 constexpr char kPeriodNotClosedPayload[] = "type.pilotage/penalty_job.PeriodNotClosed";
-
-uint64_t Fnv1a(std::initializer_list<std::string_view> parts) {
-  uint64_t h = 1469598103934665603ULL;
-  for (std::string_view s : parts) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0x1f;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 const v1::KpiDefinition* FindKpi(const v1::ContractTerms& terms, std::string_view id) {
   for (const auto& k : terms.kpis()) {
@@ -141,7 +129,7 @@ int64_t LotPlan::total_cents() const {
 }
 
 std::string ActionId(std::string_view lot_id, std::string_view period, std::string_view kpi_id) {
-  return fmt::format("ACT-{:016x}", Fnv1a({lot_id, period, kpi_id}));
+  return domain::ContentId("ACT", {lot_id, period, kpi_id});
 }
 
 std::string ProposalEventId(std::string_view penalty_id) {
@@ -257,14 +245,9 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
   plan.contract_year = year->ToString();
   plan.contract_year_label = year->FrenchLabel();
   const int index = year->ContractYearIndex().value_or(0);
-  bool budget_found = false;
-  for (const auto& b : lot.facts.award->budget()) {
-    if (b.contract_year() == index) {
-      plan.annual_amount_cents = b.amount_cents();
-      budget_found = true;
-    }
-  }
-  if (!budget_found) {
+  const std::optional<int64_t> envelope = domain::EnvelopeCents(*lot.facts.award, index);
+  if (envelope) plan.annual_amount_cents = *envelope;
+  if (!envelope) {
     plan.skipped = fmt::format("aucune enveloppe budgétaire pour l'année contractuelle {}", index);
     return plan;
   }

@@ -1,11 +1,14 @@
 #include "pilotage/pilotagectl/cli.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <ostream>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/pilotagectl/contract.h"
 #include "pilotage/pilotagectl/counters.h"
@@ -30,7 +33,78 @@ int Failed(const absl::Status& status) {
   return readmodel::IsStoreNotTrusted(status) ? service::kExitStoreNotTrusted : code;
 }
 
+// Optimal string alignment distance (Damerau–Levenshtein without
+// repeated edits of a substring).
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The first word of the command line that is not an option, an option's
+// value or a known subcommand, where subcommands are expected; nullopt when
+// every word is known (CLI11 then reports what else is wrong).
+std::optional<std::string> UnknownSubcommandMessage(CLI::App& app, int argc, char** argv) {
+  CLI::App* level = &app;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--") return std::nullopt;
+    if (word.size() > 1 && word[0] == '-') {
+      if (word.find('=') != std::string::npos) continue;
+      const CLI::Option* option = level->get_option_no_throw(word);
+      if (option == nullptr) option = app.get_option_no_throw(word);
+      if (option != nullptr && option->get_items_expected_max() > 0) ++i;  // its value
+      continue;
+    }
+    const auto subcommands = level->get_subcommands([](CLI::App*) { return true; });
+    if (subcommands.empty()) return std::nullopt;  // positional arguments from here
+    CLI::App* next = nullptr;
+    std::vector<std::string> names;
+    for (CLI::App* sub : subcommands) {
+      names.push_back(sub->get_name());
+      if (sub->get_name() == word) next = sub;
+    }
+    if (next == nullptr) {
+      const auto closest = ClosestName(word, names);
+      return closest ? fmt::format(
+                           "pilotagectl : sous-commande inconnue « {} » ; voulez-vous dire "
+                           "« {} » ? (pilotagectl --help)",
+                           word, *closest)
+                     : fmt::format(
+                           "pilotagectl : sous-commande inconnue « {} » ; sous-commandes : "
+                           "{} (pilotagectl --help)",
+                           word, fmt::join(names, ", "));
+    }
+    level = next;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<std::string> ClosestName(std::string_view word,
+                                       const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
 
 int RunCli(int argc, char** argv, std::ostream& out) {
   CLI::App app{"pilotagectl: pilots' commands over pilotage's read models"};
@@ -88,6 +162,10 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   ImportOptions import;
   auto* import_cmd = AddImportCommand(app, import);
 
+  if (auto unknown = UnknownSubcommandMessage(app, argc, argv)) {
+    std::cerr << *unknown << "\n";
+    return 2;
+  }
   if (auto code = service::ParseCommandLine(app, argc, argv, logging, "pilotagectl")) return *code;
   if (auto s = kafka::InstallClientConfig(kafka_config); !s.ok()) {
     return service::Fail("pilotagectl", s);

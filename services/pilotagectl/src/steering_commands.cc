@@ -3,10 +3,12 @@
 #include <set>
 #include <sstream>
 
+#include "absl/time/clock.h"
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/procedure.h"
+#include "pilotage/steering/steering.h"
 #include "steering_common.h"
 
 namespace pilotage::pilotagectl {
@@ -34,13 +36,6 @@ absl::Status SetIfGiven(std::string* field, const std::string& flag_value) {
   return absl::OkStatus();
 }
 
-const sv1::PenaltyRecord* FindPenalty(const LotState& state, const std::string& id) {
-  for (const auto& r : state.steering.penalties) {
-    if (r.proposed().penalty_id() == id) return &r;
-  }
-  return nullptr;
-}
-
 const sv1::ActionRecord* FindAction(const LotState& state, const std::string& id) {
   for (const auto& r : state.steering.actions) {
     if (r.opened().action_id() == id || r.closed().action_id() == id) return &r;
@@ -48,55 +43,21 @@ const sv1::ActionRecord* FindAction(const LotState& state, const std::string& id
   return nullptr;
 }
 
-// The procedure of penalty `id`: kNotFound naming --penalty when the lot has
-// no such proposal.
-absl::StatusOr<domain::PenaltyProcedure> PenaltyProcedureOf(const LotState& state,
-                                                            const std::string& id) {
-  if (auto s = Required("--penalty", id); !s.ok()) return s;
-  const sv1::PenaltyRecord* record = FindPenalty(state, id);
-  if (record == nullptr) {
-    return absl::NotFoundError(fmt::format(
-        "--penalty: pénalité inconnue '{}' pour le lot {} (aucune proposition intégrée ; voir "
-        "pilotagectl ledger --lot {})",
-        id, state.lot_id, state.lot_id));
-  }
-  return domain::ProcedureOf(*record, state.history.Find(record->proposed().terms_version()));
-}
-
 absl::Status Decide(const DecisionOptions& o, domain::Decision decision, std::ostream& out) {
   auto on = OnDay(o.common);
   if (!on.ok()) return on.status();
   auto by = Author(o.by, /*required=*/true);
   if (!by.ok()) return by.status();
-  if (decision == domain::Decision::kWaive) {
-    if (auto s = Required("--reason", o.reason); !s.ok()) return s;
-  }
+  // A reason is required for both decisions (issue 18 point 9): checked
+  // before the store is read, as --by is.
+  if (o.reason.find_first_not_of(" \t\r\n") == std::string::npos) return Required("--reason", "");
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  auto procedure = PenaltyProcedureOf(*state, o.penalty_id);
-  if (!procedure.ok()) return procedure.status();
-  if (auto s = domain::CheckDecision(*procedure, decision, *on); !s.ok()) return s;
-  const bool confirm = decision == domain::Decision::kConfirm;
-  auto event = NewEvent(o.common,
-                        ContentEventId(confirm ? "penalty-confirmed" : "penalty-waived",
-                                       {o.common.lot, o.penalty_id}),
-                        *on);
-  if (!event.ok()) return event.status();
-  if (confirm) {
-    auto* c = event->mutable_penalty_confirmed();
-    c->set_penalty_id(o.penalty_id);
-    c->set_decided_by(*by);
-    c->set_reason(o.reason);
-  } else {
-    auto* w = event->mutable_penalty_waived();
-    w->set_penalty_id(o.penalty_id);
-    w->set_decided_by(*by);
-    w->set_reason(o.reason);
-  }
-  return Emit(o.common.emit, *event,
-              fmt::format("{} de la pénalité {} ({})", confirm ? "confirmation" : "abandon",
-                          o.penalty_id, FrenchEuros(procedure->proposal.amount_cents())),
-              out);
+  auto step = steering::PrepareDecision(
+      *state, decision, {.penalty_id = o.penalty_id, .author = *by, .reason = o.reason}, *on,
+      absl::Now(), steering::Naming::kFlags);
+  if (!step.ok()) return step.status();
+  return Emit(o.common.emit, step->event, step->what, out);
 }
 
 }  // namespace
@@ -207,29 +168,15 @@ absl::Status RecordReview(const ReviewOptions& o, std::ostream& out) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  auto period = PeriodFlag("--period", o.period, *state);
-  if (!period.ok()) return period.status();
-  auto held_on = DayFlag("--held-on", o.held_on.empty() ? domain::FormatDay(*on) : o.held_on, &*on);
-  if (!held_on.ok()) return held_on.status();
-  if (o.findings.empty() && o.decisions.empty()) {
-    return absl::InvalidArgumentError("--finding: give at least one finding or --decision");
-  }
-  v1::ReviewHeld review;
-  review.set_review_id(o.id.empty() ? fmt::format("REV-{}-{}-{}", o.common.lot, period->ToString(),
-                                                  domain::FormatDay(*held_on))
-                                    : o.id);
-  review.set_period(period->ToString());
-  review.set_held_on(domain::FormatDay(*held_on));
-  for (const auto& f : o.findings) review.add_findings(f);
-  for (const auto& d : o.decisions) review.add_decisions(d);
-  auto event =
-      NewEvent(o.common, ContentEventId("review", {o.common.lot, review.SerializeAsString()}), *on);
-  if (!event.ok()) return event.status();
-  *event->mutable_review_held() = review;
-  return Emit(o.common.emit, *event,
-              fmt::format("bilan {} ({}, tenu le {})", review.review_id(), period->FrenchLabel(),
-                          domain::FrenchDate(*held_on)),
-              out);
+  auto step = steering::PrepareReview(*state,
+                                      {.id = o.id,
+                                       .period = o.period,
+                                       .held_on = o.held_on,
+                                       .findings = o.findings,
+                                       .decisions = o.decisions},
+                                      *on, absl::Now(), steering::Naming::kFlags);
+  if (!step.ok()) return step.status();
+  return Emit(o.common.emit, step->event, step->what, out);
 }
 
 absl::Status OpenAction(const ActionOpenOptions& o, std::ostream& out) {
@@ -313,41 +260,13 @@ absl::Status CloseAction(const ActionCloseOptions& o, std::ostream& out) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  if (auto s = Required("--id", o.id); !s.ok()) return s;
-  const auto* action = FindAction(*state, o.id);
-  if (action == nullptr || action->opened_event_id().empty()) {
-    return absl::NotFoundError(fmt::format(
-        "--id: action corrective inconnue '{}' pour le lot {} (voir pilotagectl actions --lot {})",
-        o.id, o.common.lot, o.common.lot));
-  }
-  if (!action->closed_event_id().empty()) {
-    return absl::FailedPreconditionError(fmt::format("--id: l'action {} est déjà clôturée (le {})",
-                                                     o.id,
-                                                     FrenchDay(action->closed().closed_on())));
-  }
-  auto closed_on =
-      DayFlag("--closed-on", o.closed_on.empty() ? domain::FormatDay(*on) : o.closed_on, &*on);
-  if (!closed_on.ok()) return closed_on.status();
-  if (auto s = Required("--evidence", o.evidence); !s.ok()) return s;
   auto by = Author(o.by, /*required=*/false);
   if (!by.ok()) return by.status();
-  v1::CorrectiveActionClosed closed;
-  closed.set_action_id(o.id);
-  closed.set_closed_on(domain::FormatDay(*closed_on));
-  closed.set_evidence(o.evidence);
-  closed.set_closed_by(*by);
-  auto event = NewEvent(o.common, ContentEventId("action-closed", {o.common.lot, o.id}), *on);
-  if (!event.ok()) return event.status();
-  *event->mutable_corrective_action_closed() = closed;
-  auto due = domain::ParseDay(action->opened().due_date());
-  std::string late;
-  if (due.ok() && *closed_on > *due) {
-    late = fmt::format(", {} jour(s) après l'échéance", static_cast<int64_t>(*closed_on - *due));
-  }
-  return Emit(o.common.emit, *event,
-              fmt::format("clôture de l'action corrective {} le {}{}", o.id,
-                          domain::FrenchDate(*closed_on), late),
-              out);
+  auto step = steering::PrepareActionClose(
+      *state, {.id = o.id, .closed_on = o.closed_on, .evidence = o.evidence, .author = *by}, *on,
+      absl::Now(), steering::Naming::kFlags);
+  if (!step.ok()) return step.status();
+  return Emit(o.common.emit, step->event, step->what, out);
 }
 
 absl::Status RecordObservations(const ObservationsOptions& o, std::ostream& out) {
@@ -366,30 +285,13 @@ absl::Status RecordObservations(const ObservationsOptions& o, std::ostream& out)
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return absl::InvalidArgumentError("--text: missing (the operator's observations)");
   }
-  auto received_on = DayFlag("--received-on",
-                             o.received_on.empty() ? domain::FormatDay(*on) : o.received_on, &*on);
-  if (!received_on.ok()) return received_on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
-  auto procedure = PenaltyProcedureOf(*state, o.penalty_id);
-  if (!procedure.ok()) return procedure.status();
-  if (auto s = domain::CheckObservations(*procedure, *received_on); !s.ok()) return s;
-  v1::ObservationsReceived obs;
-  obs.set_penalty_id(o.penalty_id);
-  obs.set_text(text);
-  obs.set_received_on(domain::FormatDay(*received_on));
-  auto event = NewEvent(
-      o.common, ContentEventId("observations", {o.common.lot, obs.SerializeAsString()}), *on);
-  if (!event.ok()) return event.status();
-  *event->mutable_observations_received() = obs;
-  std::string late;
-  if (*received_on > procedure->deadline) {
-    late = fmt::format(" — hors délai (échéance le {})", domain::FrenchDate(procedure->deadline));
-  }
-  return Emit(o.common.emit, *event,
-              fmt::format("observations sur la pénalité {} reçues le {}{}", o.penalty_id,
-                          domain::FrenchDate(*received_on), late),
-              out);
+  auto step = steering::PrepareObservations(
+      *state, {.penalty_id = o.penalty_id, .text = text, .received_on = o.received_on}, *on,
+      absl::Now(), steering::Naming::kFlags);
+  if (!step.ok()) return step.status();
+  return Emit(o.common.emit, step->step.event, step->step.what, out);
 }
 
 absl::Status ConfirmPenalty(const DecisionOptions& o, std::ostream& out) {

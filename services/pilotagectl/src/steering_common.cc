@@ -5,30 +5,17 @@
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/ids.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/readmodel/open.h"
 #include "pilotage/readmodel/reports.h"
 
 namespace pilotage::pilotagectl {
 
-std::string FrenchEuros(int64_t cents) {
-  const bool negative = cents < 0;
-  const uint64_t abs = negative ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
-  return fmt::format("{}{},{:02d} €", negative ? "-" : "",
-                     GroupThousands(fmt::format("{}", abs / 100)), abs % 100);
-}
+std::string FrenchEuros(int64_t cents) { return steering::FrenchEuros(cents); }
 
 std::string ContentEventId(std::string_view prefix, const std::vector<std::string>& parts) {
-  uint64_t h = 1469598103934665603ULL;
-  for (const auto& part : parts) {
-    for (unsigned char c : part) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0x1f;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{}-{:016x}", prefix, h);
+  return domain::ContentId(prefix, parts);
 }
 
 absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_award) {
@@ -36,29 +23,15 @@ absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_awar
   auto view = readmodel::ReadStore::OpenReadOnly(common.data_dir);
   if (!view.ok()) return view.status();
   const store::Store& store = (*view)->store();
-  LotState state;
-  state.lot_id = common.lot;
-  state.store_path = (*view)->location().path;
-  state.input_offsets = readmodel::SourceOffsets((*view)->freshness());
   auto lot = readmodel::ReadLot(store, common.lot);
   if (!lot.ok()) return lot.status();
-  state.lot = std::move(*lot);
-  auto steering = readmodel::ReadSteering(store, common.lot);
-  if (!steering.ok()) return steering.status();
-  state.steering = std::move(*steering);
-  state.history = readmodel::HistoryOf(state.lot.terms, &state.problems);
-  if (state.lot.facts.award) {
-    auto start = domain::ParseDay(state.lot.facts.award->start_date());
-    if (start.ok()) {
-      state.start = *start;
-      state.awarded = true;
-    }
-  }
-  if (require_award && !state.awarded) {
-    return absl::NotFoundError(fmt::format(
-        "--lot: lot inconnu '{}' : aucune attribution (LotAwarded) dans {} ; attribuez-le "
-        "d'abord (pilotagectl lot award) et laissez le projecteur l'intégrer",
-        common.lot, state.store_path.string()));
+  auto read = readmodel::ReadSteering(store, common.lot);
+  if (!read.ok()) return read.status();
+  LotState state = steering::StateOf(common.lot, std::move(*lot), std::move(*read),
+                                     (*view)->location().path.string());
+  state.input_offsets = readmodel::SourceOffsets((*view)->freshness());
+  if (require_award) {
+    if (auto s = steering::RequireAward(state, steering::Naming::kFlags); !s.ok()) return s;
   }
   return state;
 }
@@ -77,34 +50,16 @@ absl::StatusOr<absl::CivilDay> OnDay(const SteeringCommon& common) {
 
 absl::StatusOr<absl::CivilDay> DayFlag(std::string_view flag, const std::string& text,
                                        const absl::CivilDay* not_after) {
-  if (text.empty()) return absl::InvalidArgumentError(fmt::format("{}: missing", flag));
-  auto day = domain::ParseDay(text);
-  if (!day.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}: {}", flag, std::string(day.status().message())));
-  }
-  if (not_after && *day > *not_after) {
-    return absl::InvalidArgumentError(fmt::format("{}: {} est dans le futur (après le {})", flag,
-                                                  text, domain::FrenchDate(*not_after)));
-  }
-  return day;
+  return steering::DayField(steering::Naming::kFlags, flag, text, not_after);
 }
 
 absl::StatusOr<domain::Period> PeriodFlag(std::string_view flag, const std::string& text,
                                           const LotState& state) {
-  if (text.empty()) return absl::InvalidArgumentError(fmt::format("{}: missing", flag));
-  auto period =
-      state.awarded ? domain::Period::Parse(text, state.start) : domain::Period::Parse(text);
-  if (!period.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}: {}", flag, std::string(period.status().message())));
-  }
-  return period;
+  return steering::PeriodField(steering::Naming::kFlags, flag, text, state);
 }
 
 absl::Status Required(std::string_view flag, const std::string& value) {
-  if (value.empty()) return absl::InvalidArgumentError(fmt::format("{}: missing", flag));
-  return absl::OkStatus();
+  return steering::Required(steering::Naming::kFlags, flag, value);
 }
 
 absl::StatusOr<std::string> Author(const std::string& by, bool required) {
@@ -128,22 +83,7 @@ absl::StatusOr<std::string> Author(const std::string& by, bool required) {
 
 absl::StatusOr<v1::Event> NewEvent(const SteeringCommon& common, std::string event_id,
                                    absl::CivilDay on) {
-  v1::Event e;
-  e.set_event_id(std::move(event_id));
-  e.set_lot_id(common.lot);
-  e.set_operator_id("france-competences");
-  const absl::Time now = absl::Now();
-  auto today = domain::ParisDay(now);
-  if (!today.ok()) return today.status();
-  absl::Time at = now;
-  if (on != *today) {
-    auto start = domain::ParisStartOfDay(on);
-    if (!start.ok()) return start.status();
-    at = *start + absl::Hours(12);
-  }
-  e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(at));
-  e.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(now));
-  return e;
+  return steering::NewEvent(common.lot, std::move(event_id), on, absl::Now());
 }
 
 absl::Status Emit(const EmitOptions& options, const v1::Event& event, std::string_view what,

@@ -17,28 +17,16 @@
 #include "pilotage/pilotagectl/steering.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/steering.h"
+#include "pilotage/steering/steering.h"
 #include "pilotage/store/store.h"
 #include "pilotage/v1/event.pb.h"
 #include "table_text.h"
 
 namespace pilotage::pilotagectl {
 
-// One lot as the projector's store holds it, read at one point in time.
-struct LotState {
-  std::string lot_id;
-  std::filesystem::path store_path;
-  readmodel::LotReadModel lot;
-  readmodel::SteeringReadModel steering;
-  domain::TermsHistory history;
-  // Terms versions left out of the history, and why.
-  std::vector<std::string> problems;
-  // Where the store read stood (readmodel::SourceOffsets): the provenance
-  // of what is decided from it.
-  std::vector<v1::SourceOffset> input_offsets;
-  // The award's start date (when there is an award).
-  absl::CivilDay start;
-  bool awarded = false;
-};
+// One lot as the projector's store holds it, read at one point in time
+// (libs/steering: the checks pilotagectl and the query service share).
+using LotState = steering::LotState;
 
 // Reads `common.lot` from the store under `common.data_dir`. kNotFound when
 // the store is missing, or (when `require_award`) when the lot has no

@@ -43,6 +43,16 @@ std::string KindLabel(const std::string& kind) {
   return kind == "UNSPECIFIED" ? "non précisé" : kind;
 }
 
+// With --on, what was known on that day: steps recorded after it are left
+// out (issue 18 point 9), as a pilot saw them then.
+absl::Status KnownOn(const SteeringCommon& common, absl::CivilDay on, LotState& state) {
+  if (common.on.empty()) return absl::OkStatus();
+  auto known = readmodel::AsKnownOn(state.steering, on);
+  if (!known.ok()) return known.status();
+  state.steering = std::move(*known);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<nlohmann::json> LedgerJson(const ReportOptions& o) {
@@ -50,6 +60,7 @@ absl::StatusOr<nlohmann::json> LedgerJson(const ReportOptions& o) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
+  if (auto s = KnownOn(o.common, *on, *state); !s.ok()) return s;
   return readmodel::PenaltyLedgerJson({.lot_id = o.common.lot,
                                        .lot = &state->lot,
                                        .steering = &state->steering,
@@ -139,6 +150,7 @@ absl::StatusOr<nlohmann::json> ActionsJson(const ReportOptions& o) {
   if (!on.ok()) return on.status();
   auto state = LoadLot(o.common, true);
   if (!state.ok()) return state.status();
+  if (auto s = KnownOn(o.common, *on, *state); !s.ok()) return s;
   return readmodel::ActionsReportJson({.lot_id = o.common.lot,
                                        .lot = &state->lot,
                                        .steering = &state->steering,

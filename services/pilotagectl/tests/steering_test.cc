@@ -117,6 +117,7 @@ TEST(SteeringCommands, AnUnknownStoreIsNotFoundAndSendsNothing) {
   o.common.emit.dry_run = true;
   o.penalty_id = "PEN-1";
   o.by = "pilote";
+  o.reason = "sans observations";
   std::ostringstream out;
   EXPECT_EQ(ConfirmPenalty(o, out).code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(out.str().empty());

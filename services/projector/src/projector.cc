@@ -134,16 +134,10 @@ int64_t PeakResidentMiB() {
 
 absl::StatusOr<int64_t> TotalEndOffsets(kafka::Admin& admin,
                                         const std::vector<std::string>& topics) {
+  auto ends = admin.EndOffsets(topics);
+  if (!ends.ok()) return ends.status();
   int64_t total = 0;
-  for (const auto& topic : topics) {
-    auto partitions = admin.PartitionCount(topic);
-    if (!partitions.ok()) return partitions.status();
-    for (int p = 0; p < *partitions; ++p) {
-      auto marks = admin.QueryWatermarks({topic, p});
-      if (!marks.ok()) return marks.status();
-      total += marks->high;
-    }
-  }
+  for (const auto& [partition, end] : *ends) total += end;
   return total;
 }
 

@@ -53,6 +53,8 @@ absl::Status SteeringDelta::CheckNotRepriced(const v1::Event& e, const std::stri
   if (auto it = penalties_.find(key);
       it != penalties_.end() && !it->second.proposed().penalty_id().empty()) {
     before = &it->second.proposed();
+  } else if (auto flushed = flushed_proposals_.find(key); flushed != flushed_proposals_.end()) {
+    before = &flushed->second;
   } else if (store_ != nullptr) {
     auto current = store_->Get(readmodel::layout::kContract, key);
     if (!current.ok()) return current.status();
@@ -160,7 +162,12 @@ absl::Status SteeringDelta::Flush(const store::Store& store, std::string_view fa
   if (auto s = FlushMap(store, family, batch, actions_); !s.ok()) return s;
   if (auto s = FlushMap(store, family, batch, penalties_); !s.ok()) return s;
   if (auto s = FlushMap(store, family, batch, statements_); !s.ok()) return s;
+  std::map<std::string, v1::PenaltyProposed> proposals;
+  for (const auto& [key, record] : penalties_) {
+    if (!record.proposed().penalty_id().empty()) proposals.emplace(key, record.proposed());
+  }
   Clear();
+  flushed_proposals_ = std::move(proposals);
   return absl::OkStatus();
 }
 

@@ -15,8 +15,12 @@ namespace pilotage::projector {
 
 class SteeringDelta {
  public:
-  // The store earlier batches were flushed to (not owned; may stay unset,
-  // then only the batch's own records are compared).
+  // The store earlier batches are written to (not owned; may stay unset,
+  // then only the delta's own records and the last flushed batch's are
+  // compared). The engine folds a batch while the writer thread still writes
+  // the one flushed before it (libs/projection engine.cc): that batch's
+  // proposals are kept here until the next Flush, which comes only once it
+  // is written, so a re-pricing is refused whatever the batching and timing.
   void Bind(const store::Store* store) { store_ = store; }
 
   // Folds a steering event (IsSteeringEvent) after CheckSteeringEvent;
@@ -28,10 +32,13 @@ class SteeringDelta {
   [[nodiscard]] absl::Status Fold(const v1::Event& event);
 
   // Merges the delta into the records stored in `family` of `store`, writes
-  // them to `batch` and clears the delta.
+  // them to `batch` and clears the delta. `store` must hold every batch
+  // flushed before (the engine waits for its writer first).
   [[nodiscard]] absl::Status Flush(const store::Store& store, std::string_view family,
                                    store::WriteBatch& batch);
 
+  // Forgets the delta. The last flushed batch's proposals stay: that batch
+  // is written (or the engine stops on the write's failure).
   void Clear();
 
   // Whether `status` is Fold's refusal of a re-priced proposal.
@@ -44,6 +51,8 @@ class SteeringDelta {
   std::map<std::string, store::v1::ReviewRecord> reviews_;
   std::map<std::string, store::v1::ActionRecord> actions_;
   std::map<std::string, store::v1::PenaltyRecord> penalties_;
+  // The proposals of the batch flushed last, by key: perhaps not written yet.
+  std::map<std::string, v1::PenaltyProposed> flushed_proposals_;
   std::map<std::string, store::v1::StatementRecord> statements_;
 };
 

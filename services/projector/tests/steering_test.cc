@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -145,6 +146,26 @@ class SteeringStore {
     return out;
   }
 
+  // Folds `events` as the engine does: while the batch flushed before is
+  // still being written (it is written only once these are folded), then
+  // flushes them as the batch the next call writes.
+  std::vector<absl::Status> FoldWhileThePreviousIsWritten(const std::vector<v1::Event>& events) {
+    std::vector<absl::Status> out;
+    for (const auto& e : events) out.push_back(cep_->Fold(e, {}));
+    WriteFlushed();
+    flushed_ = store_->NewWriteBatch();
+    EXPECT_TRUE(cep_->Flush(*store_, *flushed_).ok());
+    return out;
+  }
+
+  // Writes the batch FoldWhileThePreviousIsWritten flushed last, if any.
+  void WriteFlushed() {
+    if (flushed_.has_value()) {
+      EXPECT_TRUE(store_->Write(*flushed_).ok());
+    }
+    flushed_.reset();
+  }
+
   // Every key and value of cep_contract, in key order.
   std::vector<std::pair<std::string, std::string>> Contents() const {
     std::vector<std::pair<std::string, std::string>> out;
@@ -170,6 +191,7 @@ class SteeringStore {
   testing::TempDir dir_;
   std::unique_ptr<CepProjection> cep_;
   std::unique_ptr<store::Store> store_;
+  std::optional<store::WriteBatch> flushed_;
   int conflicts_ = 0;
 };
 
@@ -415,6 +437,22 @@ TEST(SteeringFold, RefusesAProposalRePricedInTheLedgerAndKeepsTheFirst) {
   EXPECT_EQ(model.penalties[0].proposed().amount_cents(), 490000);
   EXPECT_EQ(model.penalties[0].proposed_event_id(), "e5");
   EXPECT_EQ(model.penalties[1].proposed().amount_cents(), 100);
+}
+
+TEST(SteeringFold, RefusesARePricingFoldedWhileTheFirstPriceIsStillBeingWritten) {
+  SteeringStore s;
+  ASSERT_TRUE(
+      s.FoldWhileThePreviousIsWritten({Proposed("e1", "LOT-94", "PEN-1", kJuly1, 490000)})[0].ok());
+  auto later =
+      s.FoldWhileThePreviousIsWritten({Proposed("e2", "LOT-94", "PEN-1", kJuly1 + 60, 500000)});
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_TRUE(absl::IsFailedPrecondition(later[0])) << later[0].ToString();
+  s.WriteFlushed();
+  EXPECT_EQ(s.conflicts(), 1);
+  const auto model = s.Read("LOT-94");
+  ASSERT_EQ(model.penalties.size(), 1u);
+  EXPECT_EQ(model.penalties[0].proposed().amount_cents(), 490000);
+  EXPECT_EQ(model.penalties[0].proposed_event_id(), "e1");
 }
 
 TEST(SteeringFold, SameStateWhateverTheArrivalOrderAndBatching) {

@@ -1,20 +1,34 @@
 // The dashboard in Debian's headless Chromium, driven by playwright-core
 // (no browser download). Run by query_browser_test.cc, which started the
 // broker, projector and query service with the may-every-kpi and
-// closing-late scenarios and fixtures/steering-lot-94.ndjson. Exits non-zero
-// with a message on the first mismatch; screenshots go to $SCREENSHOTS.
+// closing-late scenarios, fixtures/steering-lot-94.ndjson and
+// fixtures/funds-lot-95. Exits non-zero with a message on the first
+// mismatch; screenshots go to $SCREENSHOTS.
 // Every page is checked by axe-core (0 serious or critical violations) and,
 // at phone widths, for page-level horizontal scrolling.
 //
+// Funds, CSV export, the A4 bilan (PDF), trends and the accessibility
+// statement (decision 0038) use fixtures/funds-lot-95 as well.
+//
 // Env: BASE_URL, PILOT_TOKEN, OPERATOR_TOKEN (holds LOT-94 only),
 //      JULY_URL (the same store served with --today 2024-07-10),
+//      EARLY_URL (served with --today 2024-07-01), FOLD_ARGV (the
+//      projector's command that folds what the broker holds, JSON array),
 //      CHROMIUM (executable), SCREENSHOTS (directory).
 const { chromium } = require('playwright-core');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { BASE_URL, JULY_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS } = process.env;
+const { BASE_URL, JULY_URL, EARLY_URL, PILOT_TOKEN, OPERATOR_TOKEN, CHROMIUM, SCREENSHOTS, FOLD_ARGV } = process.env;
+const { execFileSync } = require('node:child_process');
+
+// Folds what the broker holds into the store (pilotage-projector run
+// --until-caught-up, FOLD_ARGV: a JSON array), as the running projector would.
+function fold() {
+  const [program, ...args] = JSON.parse(FOLD_ARGV);
+  execFileSync(program, args, { stdio: 'inherit' });
+}
 // Formatting expected on screen, written independently of the app's code:
 // whole euros without cents ("1 500 €"), others with them.
 const euros = (cents) => new Intl.NumberFormat('fr-FR', {
@@ -40,6 +54,13 @@ async function axeCheck(page, name) {
 async function noPageScroll(page, name) {
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
   assert.ok(scroll <= width, `${name}: the page is ${scroll} px wide at ${width} px`);
+}
+// A page at 375 px: no page-level horizontal scrolling; its screenshot.
+async function atPhoneWidth(browser, url, shot) {
+  const { context, page } = await open(browser, PILOT_TOKEN, url, 375);
+  await noPageScroll(page, `${url} at 375 px`);
+  await page.screenshot({ path: path.join(SCREENSHOTS, shot), fullPage: true });
+  await context.close();
 }
 const count = (n) => new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 }).format(n);
 const percent = (s) => new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 }).format(s);
@@ -245,9 +266,124 @@ async function main() {
     ({ context, page } = await open(browser, PILOT_TOKEN, '/quality?period=2024-01'));
     assert.equal(await page.textContent('[data-testid=quality-late]'), count(quality.totals.late_events));
     assert.equal(await page.textContent('[data-testid=quality-dead-letters]'), count(quality.dead_letters));
+    // Imports and refusals per quarter, one row per quarter offered; where
+    // gateway refusals are counted.
+    const quarterly = await apiGet('quality?period=2024-Q1', PILOT_TOKEN);
+    assert.equal(await page.textContent('[data-testid=quality-history] tr[data-period="2024-Q1"] [data-testid=quality-imported]'), count(quarterly.totals.imported_events));
+    assert.match(await page.textContent('[data-testid=gateway-refusals]'), /pilotage_ingest_refusals_total/);
     await axeCheck(page, 'quality janvier 2024');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'quality-2024-01.png'), fullPage: true });
     await context.close();
+
+    // Fund usage, T2 2024 (fixtures/funds-lot-95/README.md, by hand):
+    // LOT-95 earned 630 € of 20 000 €, projection 1 266,92 €; Q1's statement
+    // issued, Q2's not; nationally LOT-94 + LOT-95.
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/funds?period=2024-Q2', 1400));
+    const f95 = page.locator('[data-testid=funds-table] tr[data-lot="LOT-95"]');
+    assert.equal(await f95.locator('[data-testid=funds-earned]').textContent(), '630\u00a0€');
+    assert.equal(await f95.locator('[data-testid=funds-projected]').textContent(), '1\u202f266,92\u00a0€');
+    assert.equal(await f95.locator('[data-testid=funds-envelope]').textContent(), '20\u202f000\u00a0€');
+    assert.equal(await page.textContent('[data-testid=funds-national] tr[data-year="1"] [data-testid=funds-national-earned]'), '630\u00a0€');
+    assert.equal(await page.textContent('[data-testid=funds-national] tr[data-year="1"] [data-testid=funds-national-projected]'), '1\u202f266,92\u00a0€');
+    assert.equal(await page.textContent('[data-testid=funds-quarters] tr[data-lot="LOT-95"][data-period="2024-Q1"] [data-testid=funds-statement]'), '✓ émis');
+    assert.equal(await page.textContent('[data-testid=funds-quarters] tr[data-lot="LOT-95"][data-period="2024-Q2"] [data-testid=funds-statement]'), '✗ non émis');
+    assert.match(await page.textContent('[data-testid=funds-rule]'), /gagné ÷ jours écoulés de l'année contractuelle × jours de l'année contractuelle/);
+    assert.equal(await page.locator('canvas#funds-chart[role=img][aria-label]').count(), 1);
+    await axeCheck(page, 'funds T2 2024');
+    await noPageScroll(page, 'funds at 1400 px');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'funds-2024-Q2-1400.png'), fullPage: true });
+    // CSV of the table, as the browser downloads it: BOM, ";", French
+    // decimals and dates, French headers; LOT-95's row written by hand.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button.csv[data-csv-for=funds-table]'),
+    ]);
+    assert.equal(download.suggestedFilename(), 'funds-funds-table-2024-Q2.csv');
+    const csv = fs.readFileSync(await download.path());
+    assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 byte order mark');
+    const csvLines = csv.toString('utf8').slice(1).split('\r\n');
+    assert.equal(csvLines[0], "Lot;Année contractuelle;Arrêté au;Enveloppe (€);Gagné (€);Gagné (% de l'enveloppe);Projection fin d'année (€);Projection (% de l'enveloppe);Relevés émis, nets (€);Rendez-vous non tarifés;Situation");
+    assert.ok(csvLines.includes("Opérateur Bretagne (LOT-95);1 (01/01/2024 – 31/12/2024);30/06/2024;20000,00;630,00;3,15;1266,92;6,33;290,00;0;dans l'enveloppe"), csvLines.join('\n'));
+    fs.writeFileSync(path.join(SCREENSHOTS, 'funds-table-2024-Q2.csv'), csv);
+    await context.close();
+    await atPhoneWidth(browser, '/funds?period=2024-Q2', 'funds-2024-Q2-375.png');
+
+    // Every table of the national page has its export; the lots table's
+    // CSV has one line per lot and the same columns as its header.
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/national?period=2024-Q2', 1400));
+    await page.waitForSelector('button.csv[data-csv-for=lots-table]');
+    assert.equal(await page.locator('main table').count(), await page.locator('main button.csv').count());
+    const [lotsDownload] = await Promise.all([page.waitForEvent('download'), page.click('button.csv[data-csv-for=lots-table]')]);
+    const lotsCsv = fs.readFileSync(await lotsDownload.path(), 'utf8').replace(/^\ufeff/, '').trimEnd().split('\r\n');
+    assert.equal(lotsCsv.length, 1 + q2.lots.length);
+    const lotsHeader = lotsCsv[0].split(';');
+    assert.equal(lotsHeader[0], 'Lot');
+    const corse = lotsCsv.find((l) => l.startsWith('Opérateur Corse'));
+    assert.ok(corse, lotsCsv.join('\n'));
+    assert.equal(corse.split(';').length, lotsHeader.length, corse);
+    await context.close();
+
+    // The quarterly bilan, national and per lot, printed on A4 by Chromium.
+    // The national table keeps every KPI column within the printable width
+    // of an A4 landscape page (277 mm = 1047 px at 96 dpi).
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/bilan?period=2024-Q2', 1400));
+    assert.equal(await page.textContent('[data-testid=period-label]'), 'T2 2024');
+    assert.equal(await page.locator('[data-testid=bilan-lots-table] thead th').count(), 1 + q2.columns.length);
+    assert.equal(await page.locator('[data-testid=bilan-lots-table] tbody tr').count(), q2.lots.length);
+    await axeCheck(page, 'bilan national T2 2024');
+    await noPageScroll(page, 'bilan at 1400 px');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'bilan-national-2024-Q2-1400.png'), fullPage: true });
+    await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 1047, height: 740 });
+    const fit = await page.evaluate(() => {
+      const t = document.querySelector('[data-testid=bilan-lots-table]');
+      const right = Math.max(...[...t.querySelectorAll('th, td')].map((c) => c.getBoundingClientRect().right));
+      return { right, width: document.documentElement.clientWidth, scroll: document.documentElement.scrollWidth };
+    });
+    assert.ok(fit.right <= fit.width && fit.scroll <= fit.width, `bilan table on A4: ${JSON.stringify(fit)}`);
+    const pdf = await page.pdf({ path: path.join(SCREENSHOTS, 'bilan-national-2024-Q2.pdf'), format: 'A4', landscape: true, printBackground: true });
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'bilan-national-2024-Q2-print.png'), fullPage: true });
+    await context.close();
+    await atPhoneWidth(browser, '/bilan?period=2024-Q2', 'bilan-national-2024-Q2-375.png');
+    await atPhoneWidth(browser, '/bilan/LOT-94?period=2024-Q2', 'bilan-lot-LOT-94-2024-Q2-375.png');
+    await atPhoneWidth(browser, '/quality?period=2024-Q2', 'quality-2024-Q2-375.png');
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/bilan/LOT-94?period=2024-Q2', 1400));
+    assert.equal(await page.locator('[data-testid=bilan-lot-kpis] tbody tr').count(), lot.kpis.length);
+    assert.equal(await page.locator('[data-testid=bilan-penalties] tbody tr').count(), 2);
+    await axeCheck(page, 'bilan LOT-94 T2 2024');
+    await page.emulateMedia({ media: 'print' });
+    const lotPdf = await page.pdf({ path: path.join(SCREENSHOTS, 'bilan-lot-LOT-94-2024-Q2.pdf'), format: 'A4', landscape: true, printBackground: true });
+    assert.equal(lotPdf.subarray(0, 5).toString(), '%PDF-');
+    await context.close();
+
+    // KPI trends by quarter: one small chart per lot and the same figures
+    // as a table (the charts' text alternative), equal to the API's.
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/trends?period=2024-Q2', 1400));
+    const trendKpi = await page.inputValue('#trend-kpi');
+    assert.equal(trendKpi, q2.columns.find((c) => !c.informational).id);
+    assert.equal(await page.locator('.multiple canvas[role=img][aria-label]').count(), q2.lots.length);
+    // The quarters offered up to T2 2024: T1 and T2 2024 (the fixtures start
+    // in January 2024).
+    assert.deepEqual(await page.locator('[data-testid=trends-table] thead th').allTextContents(), ['Lot', 'T1 2024', 'T2 2024']);
+    for (const row of q2.lots) {
+      const k = row.kpis.find((x) => x.id === trendKpi);
+      if (!k) continue;
+      const cell = page.locator(`[data-testid=trends-table] tr[data-lot="${row.lot}"] td[data-period="2024-Q2"]`);
+      assert.ok((await cell.textContent()).startsWith(shown(k)), `${row.lot} trend T2 2024`);
+    }
+    await axeCheck(page, 'trends');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'trends-1400.png'), fullPage: true });
+    await context.close();
+    await atPhoneWidth(browser, '/trends?period=2024-Q2', 'trends-375.png');
+
+    // The accessibility statement.
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/accessibilite', 1400));
+    assert.match(await page.textContent('[data-testid=a11y-state]'), /partiellement conforme/);
+    await axeCheck(page, 'accessibilité');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'accessibilite-1400.png'), fullPage: true });
+    await context.close();
+    await atPhoneWidth(browser, '/accessibilite', 'accessibilite-375.png');
 
     // An operator holding LOT-94: its lot opens, another lot does not.
     ({ context, page } = await open(browser, OPERATOR_TOKEN, '/lot/LOT-11?period=2024-05'));
@@ -273,6 +409,54 @@ async function main() {
     await page.waitForSelector('#login[open] #login-error:not([hidden])');
     assert.equal(await page.locator('[data-testid=lots-table]').count(), 0);
     await axeCheck(page, 'login');
+    await context.close();
+
+    // A penalty explained, then decided from the page (decision 0037). Last:
+    // it changes the store the checks above read. The operator sends
+    // observations on 1 July 2024 (EARLY_URL), within the delay (5 July).
+    const penaltyUrl = '/lot/LOT-94/penalties/PEN-94-2024-05-TIMELINESS?period=2024-05';
+    ({ context, page } = await open(browser, OPERATOR_TOKEN, penaltyUrl, 1366, EARLY_URL));
+    assert.equal(await page.locator('[data-testid=decision-form]').count(), 0, 'operators do not decide');
+    await page.click('[data-testid=send-observations]');
+    assert.equal(await page.textContent('[data-testid=decision-status]'), 'Observations : champ obligatoire.');
+    await page.fill('#observations-text', 'Incident du logiciel de saisie du 20 au 24 mai.');
+    await page.click('[data-testid=send-observations]');
+    await page.waitForFunction(() => /Observations transmises/.test(document.querySelector('[data-testid=decision-status]').textContent));
+    fold();
+    await page.waitForSelector('[data-testid=trail-observations]', { timeout: 60000 });
+    assert.match(await page.textContent('[data-testid=trail-observations]'), /reçues le 01\/07\/2024 : « Incident du logiciel de saisie du 20 au 24 mai. »/);
+    await axeCheck(page, 'penalty, operator');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-operator-observations.png'), fullPage: true });
+    await context.close();
+
+    // The pilot reads the calculation: counts of the lot's KPI for May 2024
+    // (may-every-kpi's expected.json: 19 of 21, target 95 %), terms, formula.
+    ({ context, page } = await open(browser, PILOT_TOKEN, penaltyUrl, 1400));
+    const timeliness = (await apiGet('lots/LOT-94?period=2024-05', PILOT_TOKEN)).kpis.find((k) => k.id === 'reporting_timeliness');
+    assert.equal(await page.textContent('h1'), `Pénalité — ${timeliness.label}, mai 2024`, 'named by its KPI, not an id');
+    assert.equal(await page.textContent('[data-testid=penalty-counts]'), '19 sur 21');
+    assert.equal(await page.textContent('[data-testid=penalty-target]'), `≥ ${percent(0.95)}`);
+    assert.equal(await page.textContent('[data-testid=penalty-formula]'), '500 EUR forfaitaires');
+    assert.equal(await page.textContent('[data-testid=penalty-amount]'), euros(50000));
+    assert.match(await page.textContent('[data-testid=penalty-terms]'), /version F1\.1/);
+    assert.equal(await page.getAttribute('[data-testid=penalty-kpi-link]', 'href'), '/lot/LOT-94?period=2024-05');
+    assert.equal(await page.textContent('[data-testid=penalty-state]'), 'observations reçues');
+    await axeCheck(page, 'penalty, pilot');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-1400.png'), fullPage: true });
+    // A reason is required; then confirmed, and shown once folded.
+    await page.click('[data-testid=confirm]');
+    assert.equal(await page.textContent('[data-testid=decision-status]'), 'Motif : champ obligatoire.');
+    await page.fill('#decision-reason', 'Incident non justifié par une pièce.');
+    await page.click('[data-testid=confirm]');
+    await page.waitForFunction(() => /Confirmation transmise \(événement penalty-confirmed-[0-9a-f]{16}\)/.test(document.querySelector('[data-testid=decision-status]').textContent));
+    fold();
+    await page.waitForFunction(() => document.querySelector('[data-testid=penalty-state]')?.textContent === 'confirmée', null, { timeout: 60000 });
+    assert.match(await page.textContent('[data-testid=trail-decision]'), /Confirmée le .* par fc-pilotes : « Incident non justifié par une pièce. »/);
+    assert.equal(await page.locator('[data-testid=decision-form]').count(), 0, 'decided: no form');
+    await axeCheck(page, 'penalty confirmed');
+    await page.setViewportSize({ width: 375, height: 768 });
+    await noPageScroll(page, 'penalty at 375 px');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-confirmed-375.png'), fullPage: true });
     await context.close();
   } finally {
     await browser.close();

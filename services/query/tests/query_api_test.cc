@@ -269,6 +269,17 @@ TEST_F(QueryApi, AnOperatorSeesOnlyItsLots) {
   EXPECT_EQ(meta.body["lots"].size(), 1u);
 }
 
+// Two pilots read the same lots: each is still told who they are, never the
+// other's name out of a remembered answer.
+TEST_F(QueryApi, MetaNamesWhoAsksEvenWhenAnotherWithTheSameRightsAskedFirst) {
+  auto first = Get("/api/v1/meta", kPilotToken);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body["principal"], (json{{"role", "pilot"}, {"id", "fc-pilotes"}}));
+  auto second = Get("/api/v1/meta", kPilot2Token);
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.body["principal"], (json{{"role", "pilot"}, {"id", "fc-pilote-2"}}));
+}
+
 TEST_F(QueryApi, BadParametersAreRefusedWithAMessage) {
   struct Case {
     std::string path;
@@ -551,6 +562,18 @@ TEST_F(QueryApi, ADashboardSessionCookieStandsForTheTokenUntilClosed) {
   const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
   EXPECT_EQ(cookie.size(), std::string("pilotage_session=").size() + 64) << "256 random bits";
   EXPECT_EQ(json::parse(opened->body)["principal"], "op-corse");
+  // Sign-ins are audited, refused ones included, never with the token.
+  std::vector<json> signins;
+  std::ifstream log(stack_->dir() / "query.log");
+  for (std::string line; std::getline(log, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("audit", "") == "session") signins.push_back(std::move(j));
+  }
+  ASSERT_GE(signins.size(), 3u);
+  EXPECT_EQ(signins.back()["who"], "op-corse");
+  EXPECT_EQ(signins.back()["status"], 200);
+  EXPECT_EQ(signins[signins.size() - 2]["who"], "");
+  EXPECT_EQ(signins[signins.size() - 2]["status"], 401);
 
   // The cookie alone reads what the operator's token reads, no more.
   auto mine = client.Get("/api/v1/lots/LOT-94?period=2024-05", {{"Cookie", cookie}});

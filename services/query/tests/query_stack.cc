@@ -19,7 +19,7 @@ namespace pilotage::query_test {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-QueryStack::QueryStack() {
+QueryStack::QueryStack(const std::vector<std::string>& extra_scenarios) {
   const std::string bootstrap = testing::BrokerOrFail();
   if (bootstrap.empty()) return;
   auto admin = kafka::Admin::Create(bootstrap);
@@ -52,7 +52,18 @@ QueryStack::QueryStack() {
     for (const auto& e : s.activity) order.emplace_back(activity, &e);
   }
   for (const auto& e : steering) order.emplace_back(contract, &e);
-  for (const auto& [topic, e] : order) values.push_back(e->SerializeAsString());
+  std::vector<testing::CepScenario> extra;
+  for (const auto& name : extra_scenarios) {
+    extra.push_back(testing::LoadCepScenario(fs::path(PILOTAGE_QUERY_FIXTURES) / name));
+  }
+  for (const auto& s : extra) {
+    for (const auto& e : s.contract) order.emplace_back(contract, &e);
+    for (const auto& e : s.activity) order.emplace_back(activity, &e);
+  }
+  for (const auto& [topic, e] : order) {
+    values.push_back(e->SerializeAsString());
+    if (topic == contract) ++contract_records_;
+  }
   for (size_t i = 0; i < order.size(); ++i) {
     records.push_back({.topic = order[i].first,
                        .key = order[i].second->lot_id(),
@@ -77,7 +88,9 @@ QueryStack::QueryStack() {
   const fs::path tokens = dir_.path() / "tokens.json";
   std::ofstream(tokens) << nlohmann::json{{"pilots",
                                            {{{"pilot_id", "fc-pilotes"},
-                                             {"token_sha256", {access::TokenHash(kPilotToken)}}}}},
+                                             {"token_sha256", {access::TokenHash(kPilotToken)}}},
+                                            {{"pilot_id", "fc-pilote-2"},
+                                             {"token_sha256", {access::TokenHash(kPilot2Token)}}}}},
                                           {"operators",
                                            {{{"operator_id", "op-corse"},
                                              {"lots", {"LOT-94"}},
@@ -109,6 +122,8 @@ QueryStack::Started QueryStack::StartQuery(const std::string& name,
                                    bootstrap_,
                                    "--topics",
                                    activity_ + "," + contract_,
+                                   "--contract-topic",
+                                   contract_,
                                    "--catch-up-ms",
                                    "100"};
 #ifdef PILOTAGE_QUERY_WEB_DIR
@@ -189,22 +204,80 @@ int QueryStack::ResendAndFold() const {
   for (const auto& d : (*producer)->SendAll(records)) {
     EXPECT_TRUE(d.status.ok()) << d.status.ToString();
   }
-  const fs::path log = dir_.path() / "projector-resend.log";
-  const pid_t pid = testing::Spawn(
-      PILOTAGE_PROJECTOR_BIN,
-      {"--bootstrap", bootstrap_, "--data", (dir_.path() / "data").string(), "--topics",
-       activity_ + "," + contract_, "--dead-letter-topic", dead_, "--group",
-       testing::UniqueTopic("query-fold"), "--log-level", "warn", "run", "--until-caught-up"},
-      log);
+  return Fold();
+}
+
+std::vector<std::string> QueryStack::FoldCommand() const {
+  return {PILOTAGE_PROJECTOR_BIN,
+          "--bootstrap",
+          bootstrap_,
+          "--data",
+          (dir_.path() / "data").string(),
+          "--topics",
+          activity_ + "," + contract_,
+          "--dead-letter-topic",
+          dead_,
+          "--group",
+          testing::UniqueTopic("query-fold"),
+          "--log-level",
+          "warn",
+          "run",
+          "--until-caught-up"};
+}
+
+int QueryStack::Fold() const {
+  const fs::path log = dir_.path() / "projector-fold.log";
+  std::vector<std::string> command = FoldCommand();
+  const std::string program = command.front();
+  command.erase(command.begin());
+  const pid_t pid = testing::Spawn(program, command, log);
   const int code = testing::WaitExit(pid);
   EXPECT_EQ(code, 0) << testing::TailOf(log);
   return code;
 }
 
+std::vector<v1::Event> QueryStack::WrittenContractEvents(size_t written) const {
+  std::vector<v1::Event> out;
+  const auto values = testing::ReadTopic(bootstrap_, contract_, contract_records_ + written);
+  EXPECT_EQ(values.size(), contract_records_ + written);
+  for (size_t i = contract_records_; i < values.size(); ++i) {
+    const std::string& value = values[i];
+    v1::Event e;
+    EXPECT_TRUE(e.ParseFromString(value));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+QueryStack::Answer QueryStack::Post(const std::string& path, const std::string& body,
+                                    const std::string& token,
+                                    const std::vector<std::pair<std::string, std::string>>& headers,
+                                    const std::string& base_url) const {
+  httplib::Client client(base_url.empty() ? this->base_url() : base_url);
+  httplib::Headers sent;
+  if (!token.empty()) sent.emplace("Authorization", "Bearer " + token);
+  for (const auto& [k, v] : headers) sent.emplace(k, v);
+  auto res = client.Post(path, sent, body, "application/json");
+  Answer out;
+  if (!res) {
+    ADD_FAILURE() << "POST " << path << ": " << httplib::to_string(res.error());
+    return out;
+  }
+  out.status = res->status;
+  out.text = res->body;
+  out.body = nlohmann::json::parse(res->body, nullptr, false);
+  return out;
+}
+
 std::string QueryStack::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
 
 QueryStack::Answer QueryStack::Get(const std::string& path, const std::string& token) const {
-  httplib::Client client("127.0.0.1", port_);
+  return GetAt(base_url(), path, token);
+}
+
+QueryStack::Answer QueryStack::GetAt(const std::string& base, const std::string& path,
+                                     const std::string& token) const {
+  httplib::Client client(base);
   httplib::Headers headers;
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
   auto res = client.Get(path, headers);

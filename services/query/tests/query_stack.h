@@ -5,7 +5,7 @@
 // with the steering events of fixtures/steering-lot-94.ndjson (README.md
 // there), then served by a real pilotage-query process with a pilot token and an
 // operator token holding LOT-94 only. The service logs JSON lines into
-// dir()/query.log.
+// dir()/query.log and writes decisions to the stack's contract topic.
 
 #include <sys/types.h>
 
@@ -16,16 +16,21 @@
 
 #include "nlohmann/json.hpp"
 #include "pilotage/testing/testing.h"
+#include "pilotage/v1/event.pb.h"
 
 namespace pilotage::query_test {
 
 inline constexpr char kPilotToken[] = "pilot-token-for-tests";
+inline constexpr char kPilot2Token[] = "second-pilot-token-for-tests";
 inline constexpr char kCorseToken[] = "op-corse-token-for-tests";  // LOT-94 only
 
 class QueryStack {
  public:
   // Starts everything; check ok() (failures are reported as test failures).
-  QueryStack();
+  // `extra_scenarios`: folders of fixtures/ laid out as tests/fixtures/cep
+  // scenarios (events.ndjson, contract.ndjson, terms/, expected.json),
+  // produced after the steering events, e.g. {"funds-lot-95"}.
+  explicit QueryStack(const std::vector<std::string>& extra_scenarios = {});
   ~QueryStack();
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
@@ -49,6 +54,26 @@ class QueryStack {
 
   // GET `path` (with query string) with `token` ("" for none).
   Answer Get(const std::string& path, const std::string& token = kPilotToken) const;
+  // The same from another pilotage-query of the stack (StartQueryOn's URL).
+  Answer GetAt(const std::string& base_url, const std::string& path,
+               const std::string& token = kPilotToken) const;
+
+  // POST `body` (JSON) to `path` of the service at `base_url` ("" for the
+  // stack's) with `token` ("" for none) and `headers` (the dashboard's
+  // X-Requested-With is not added: pass it).
+  Answer Post(const std::string& path, const std::string& body, const std::string& token,
+              const std::vector<std::pair<std::string, std::string>>& headers,
+              const std::string& base_url = "") const;
+
+  // Folds what the topics hold with `pilotage-projector run
+  // --until-caught-up` (decisions written by the service); its exit code.
+  int Fold() const;
+  // That command: the program, then its arguments.
+  std::vector<std::string> FoldCommand() const;
+
+  // The `written` events written to the contract topic after the stack's
+  // own (decisions), in order.
+  std::vector<v1::Event> WrittenContractEvents(size_t written) const;
 
   // Starts another pilotage-query over the same store, judging closings and
   // deadlines as on `today` (YYYY-MM-DD, its --today); its base URL, "" when
@@ -67,6 +92,7 @@ class QueryStack {
 
   testing::TempDir dir_;
   std::string bootstrap_, activity_, contract_, dead_;
+  size_t contract_records_ = 0;  // written by the stack itself
   std::filesystem::path tokens_;
   pid_t query_pid_ = -1;
   std::vector<pid_t> others_;

@@ -7,6 +7,13 @@ import {
   STATUS_LABELS, STATUS_SIGNS, capitalize, errorMessage, formatCount, formatDay, formatEuroCents,
   formatInstant, formatKpi, formatPercent, formatTarget, periodLabel, shownStatus, valueLabel,
 } from './format.js';
+import { accessibilityPage } from './accessibility.js';
+import { bilanPage } from './bilan.js';
+import { watchTables } from './export.js';
+import { fundsPage } from './funds.js';
+import { penaltyPage } from './penalty.js';
+import { qualityHistory } from './quality.js';
+import { trendsPage } from './trends.js';
 
 Chart.register(...registerables);
 Chart.defaults.animation = false;
@@ -42,15 +49,25 @@ async function api(path) {
 
 function route() {
   const url = new URL(window.location.href);
+  const penalty = /^\/lot\/([^/]+)\/penalties\/([^/]+)$/.exec(url.pathname);
+  if (penalty) {
+    return { page: 'penalty', lot: decodeURIComponent(penalty[1]), penalty: decodeURIComponent(penalty[2]), period: url.searchParams.get('period') };
+  }
   const lot = /^\/lot\/([^/]+)$/.exec(url.pathname);
   if (lot) return { page: 'lot', lot: decodeURIComponent(lot[1]), period: url.searchParams.get('period') };
   if (url.pathname === '/quality') return { page: 'quality', period: url.searchParams.get('period') };
+  const bilan = /^\/bilan(?:\/([^/]+))?$/.exec(url.pathname);
+  if (bilan) return { page: 'bilan', lot: bilan[1] && decodeURIComponent(bilan[1]), period: url.searchParams.get('period') };
+  const extra = { '/funds': 'funds', '/trends': 'trends', '/accessibilite': 'accessibilite' }[url.pathname];
+  if (extra) return { page: extra, period: url.searchParams.get('period') };
   return { page: 'national', period: url.searchParams.get('period') };
 }
 
-function href(page, period, lot) {
+function href(page, period, lot, penalty) {
   const q = period ? `?period=${encodeURIComponent(period)}` : '';
   if (page === 'lot') return `/lot/${encodeURIComponent(lot)}${q}`;
+  if (page === 'bilan' && lot) return `/bilan/${encodeURIComponent(lot)}${q}`;
+  if (page === 'penalty') return `/lot/${encodeURIComponent(lot)}/penalties/${encodeURIComponent(penalty)}${q}`;
   return `/${page}${q}`;
 }
 
@@ -81,18 +98,20 @@ function periodChoices(current, meta) {
   return out;
 }
 
+// The header's links and the page each opens.
+const NAV = [['nav-national', 'national'], ['nav-funds', 'funds'], ['nav-trends', 'trends'], ['nav-bilan', 'bilan'],
+  ['nav-quality', 'quality'], ['nav-a11y', 'accessibilite']];
+
 function setupPeriod(r, meta) {
   const select = document.getElementById('period');
   select.innerHTML = periodChoices(r.period, meta)
     .map((o) => `<option value="${esc(o.value)}"${o.value === r.period ? ' selected' : ''}>${esc(o.label)}</option>`)
     .join('');
-  select.onchange = () => go(href(r.page, select.value, r.lot));
-  document.getElementById('nav-national').href = href('national', r.period);
-  document.getElementById('nav-quality').href = href('quality', r.period);
-  document.getElementById('nav-national').dataset.nav = '';
-  document.getElementById('nav-quality').dataset.nav = '';
-  for (const [id, page] of [['nav-national', 'national'], ['nav-quality', 'quality']]) {
+  select.onchange = () => go(href(r.page, select.value, r.lot, r.penalty));
+  for (const [id, page] of NAV) {
     const a = document.getElementById(id);
+    a.href = href(page, r.period);
+    a.dataset.nav = '';
     if (page === r.page) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
 }
@@ -312,9 +331,10 @@ async function nationalPage(r, meta) {
       + card('lots', formatCount(national.lots.length), 'total-lots')
       + card('pénalités confirmées', formatEuroCents(national.penalties.confirmed_cents), 'total-penalties-confirmed')
       + card('pénalités en attente de décision', formatEuroCents(national.penalties.undecided_cents), 'total-penalties-undecided')
-      + card('payé sur l\'année contractuelle', formatEuroCents(national.fund_usage.cumulative_cents), 'total-fund-usage')
+      + card('payé selon les relevés sur l\'année contractuelle', formatEuroCents(national.fund_usage.cumulative_cents), 'total-fund-usage')
       + card('enveloppes des lots', formatEuroCents(national.fund_usage.budget_envelope_cents), 'total-envelopes')
       + '</div>'
+      + `<p><a data-nav href="${esc(href('funds', r.period))}">Consommation des enveloppes : gagné, pourcentages et projection de fin d'année</a> · <a data-nav href="${esc(href('bilan', r.period))}">Bilan trimestriel imprimable</a></p>`
       + (national.fund_usage.lots_projected_over_envelope.length
         ? `<p class="error">Projection au-delà de l'enveloppe : ${national.fund_usage.lots_projected_over_envelope.map((l) => esc(lotText(l))).join(', ')}</p>` : '')
       + (national.fund_usage.lots_without_statement.length
@@ -402,7 +422,7 @@ function mixTable(mix, testid, base) {
 const PENALTY_COLOURS = { CONFIRMED: 'BREACHED', WAIVED: 'MET', PROPOSED: 'AT_RISK', OBSERVATIONS_RECEIVED: 'AT_RISK' };
 const ACTION_COLOURS = { OVERDUE: 'BREACHED', CLOSED_LATE: 'AT_RISK', CLOSED: 'MET', OPEN: '' };
 
-function steeringSections(lot) {
+function steeringSections(lot, period) {
   const s = lot.steering;
   const kpiLabels = Object.fromEntries(lot.kpis.map((k) => [k.id, k.label]));
   if (!s) return '';
@@ -421,6 +441,7 @@ function steeringSections(lot) {
       + (p.observations ? `<p class="note">Observations de l'opérateur (${esc(formatDay(p.observations_on))}) : ${esc(p.observations)}</p>` : '')
       + (p.decided_on ? `<p class="note">Décision le ${esc(formatDay(p.decided_on))} par ${esc(p.decided_by)}${p.decision_reason ? ` : ${esc(p.decision_reason)}` : ''}</p>` : '')
       + (p.past_deadline_undecided ? '<p class="error">Délai d\'observations échu : décision à prendre.</p>' : '')
+      + `<p><a data-nav data-testid="penalty-open" href="${esc(href('penalty', period, lot.lot, p.penalty_id))}">Calcul détaillé, historique et décision</a></p>`
       + '</div>';
   }
   if (s.penalties.length) {
@@ -453,7 +474,8 @@ function steeringSections(lot) {
       + ` sur une enveloppe de ${esc(formatEuroCents(f.budget_envelope_cents))}`
       + (f.budget_envelope_cents > 0 ? ` (${esc(formatPercent(f.cumulative_cents / f.budget_envelope_cents))})` : '')
       + ` ; projection à la fin de l'année : ${esc(formatEuroCents(f.projected_cents))}`
-      + ` (${esc(formatCount(f.elapsed_days))} jours écoulés sur ${esc(formatCount(f.year_days))}).</p>`
+      + ` (${esc(formatCount(f.elapsed_days))} jours écoulés sur ${esc(formatCount(f.year_days))}), d'après les relevés émis et celui de la période.`
+      + ` Ce que les rendez-vous ont gagné et sa projection : <a data-nav href="${esc(href('funds', lot.period))}">consommation des enveloppes</a>.</p>`
       + (f.projection_exceeds_envelope ? '<p class="error">La projection dépasse l\'enveloppe.</p>' : '')
       + (st.warnings.length ? `<p class="note">${st.warnings.map(esc).join('<br>')}</p>` : '');
   }
@@ -467,7 +489,8 @@ async function lotPage(r) {
     + `${lot.closed === false ? ' <span class="badge status-PROVISIONAL" data-testid="provisional">provisoire</span>' : ''}</h1>`;
   html += provisionalNotice(lot.closed, lot.closing_day);
   html += `<p class="note">${award ? `Départements ${esc(award.departements.join(', '))} · ` : ''}`
-    + `conditions ${esc(lot.terms_version)} · clôture de la période le ${esc(formatDay(lot.closing_day))}</p>`;
+    + `conditions ${esc(lot.terms_version)} · clôture de la période le ${esc(formatDay(lot.closing_day))}</p>`
+    + `<p class="no-print"><a data-nav href="${esc(href('bilan', r.period, lot.lot))}">Bilan trimestriel imprimable du lot</a> · <a data-nav href="${esc(href('funds', r.period))}">Consommation des enveloppes</a></p>`;
   const v = lot.volume;
   html += `<div class="cards">${card('nouveaux bénéficiaires', formatCount(v.new_beneficiaries), 'lot-new-beneficiaries')}`
     + card('rendez-vous', formatCount(v.appointments), 'lot-appointments')
@@ -491,7 +514,7 @@ async function lotPage(r) {
     + '</div></section>';
   html += `<section><h2>Sorties et orientations</h2><div class="grid2"><div><h3>Sorties</h3>${mixTable(lot.outcomes, 'outcomes')}</div>`
     + `<div><h3>Orientations</h3>${mixTable(lot.referrals, 'referrals')}</div></div></section>`;
-  html += steeringSections(lot);
+  html += steeringSections(lot, r.period);
   const q = lot.data_quality;
   html += `<section><h2>Qualité des données</h2><p>${esc(formatCount(q.events))} événements dans la période, dont `
     + `${esc(formatCount(q.late_events))} saisis après la clôture ; ${esc(formatCount(q.refused_events))} refusés. `
@@ -531,8 +554,8 @@ async function qualityPage(r, meta) {
           + (t ? statusCell(t, t.formula, t.direction, l.closing_day <= meta.today) : '<td>—</td>') + '</tr>';
       }).join('') + '</tbody></table></div>';
   }
-  html += `<p class="note">${esc('Les refus à l\'entrée (passerelle des opérateurs), par motif, sont suivis sur les métriques de pilotage-ingest.')}</p>`;
   app.innerHTML = html;
+  await qualityHistory(ctx, r, meta);
   return q.freshness;
 }
 
@@ -574,6 +597,15 @@ document.getElementById('logout').onclick = async () => {
   render();
 };
 
+const PAGE_TITLES = {
+  quality: 'qualité des données', funds: 'enveloppes', trends: 'tendances', bilan: 'bilan trimestriel', accessibilite: 'accessibilité',
+};
+// What the pages of their own modules use of this one.
+const ctx = {
+  app, api, esc, href, lotName, lotText, card, Chart, go, today: null, addChart: (c) => charts.push(c),
+};
+watchTables(app);
+
 let rendering = 0;
 async function render() {
   const mine = ++rendering;
@@ -600,17 +632,28 @@ async function render() {
         return;
       }
       r.period = meta.default_period;
-      window.history.replaceState({}, '', href(r.page, r.period, r.lot));
+      window.history.replaceState({}, '', href(r.page, r.period, r.lot, r.penalty));
     }
     setupPeriod(r, meta);
     awards = Object.fromEntries(meta.lots.map((l) => [l.lot, l.award]));
-    const page = r.page === 'lot' ? lotPage(r) : r.page === 'quality' ? qualityPage(r, meta) : nationalPage(r, meta);
+    ctx.today = meta.today;
+    document.body.classList.toggle('bilan', r.page === 'bilan');
+    const pages = {
+      penalty: () => penaltyPage(r, meta, { app, api, esc, href, csrf: CSRF, refresh: render }),
+      lot: () => lotPage(r),
+      quality: () => qualityPage(r, meta),
+      funds: () => fundsPage(ctx, r),
+      trends: () => trendsPage(ctx, r, meta),
+      bilan: () => bilanPage(ctx, r, meta),
+      accessibilite: () => accessibilityPage(ctx),
+    };
+    const page = (pages[r.page] || (() => nationalPage(r, meta)))();
     const freshness = await page;
     if (mine !== rendering) return;
     showFreshness(freshness);
     // After a navigation inside the page, focus goes to the new title.
     if (navigated) app.querySelector('h1')?.focus();
-    document.title = `Pilotage CEP — ${r.page === 'lot' ? r.lot : r.page === 'quality' ? 'qualité des données' : 'national'} — ${periodLabel(r.period)}`;
+    document.title = `Pilotage CEP — ${r.page === 'penalty' ? `pénalité ${r.penalty}` : r.page === 'lot' ? r.lot : PAGE_TITLES[r.page] || 'national'}${r.lot && r.page === 'bilan' ? ` ${r.lot}` : ''} — ${periodLabel(r.period)}`;
   } catch (e) {
     if (mine !== rendering) return;
     showError(e);

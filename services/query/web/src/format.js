@@ -87,3 +87,20 @@ export const ERROR_MESSAGES = {
   503: 'Les données ne sont pas encore disponibles (le projecteur démarre ?). Réessayez dans un instant.',
 };
 export const errorMessage = (status) => ERROR_MESSAGES[status] || 'Erreur inattendue du service. Réessayez plus tard.';
+
+// The quarter ("YYYY-Qn") a period text falls in: a month's, a quarter
+// itself, a year's last; null for a contract year.
+export function quarterOf(text) {
+  let m = /^(\d{4})-Q([1-4])$/.exec(text || '');
+  if (m) return text;
+  m = /^(\d{4})-(\d{2})$/.exec(text || '');
+  if (m) return `${m[1]}-Q${Math.floor((Number(m[2]) - 1) / 3) + 1}`;
+  m = /^(\d{4})$/.exec(text || '');
+  return m ? `${m[1]}-Q4` : null;
+}
+// The quarters /meta offers up to the one of `period` (all when it names
+// none), at most `n`, oldest first.
+export function quartersUpTo(meta, period, n) {
+  const last = quarterOf(period);
+  return (meta.quarters || []).filter((q) => !last || q.period <= last).slice(0, n).reverse();
+}

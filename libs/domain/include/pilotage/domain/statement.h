@@ -109,6 +109,12 @@ std::optional<int64_t> UnitPriceFor(const pilotage::v1::ContractTerms& terms,
 // and period; a corrected statement keeps the id (the later one wins).
 std::string StatementId(std::string_view lot_id, const Period& period);
 
+// The budget envelope of contract year `contract_year` (1 = the lot's first)
+// in `award`: the LotAwarded.budget entry of that year (the last one when
+// given twice), nullopt when the award has none. The one lookup the
+// statement, the penalty job's plan and the readers share.
+std::optional<int64_t> EnvelopeCents(const pilotage::v1::LotAwarded& award, int contract_year);
+
 struct StatementInputs {
   std::string lot_id;
   Period period = Period::QuarterOf(absl::CivilDay(2024, 1, 1));

@@ -360,11 +360,14 @@ struct ClientConfig {
 // around key and value trimmed). kInvalidArgument naming "ORIGIN:LINE" and
 // what is wrong for: a line without '=', an empty key or value, a key given
 // twice, a key that is not a connection setting (see ClientConfig), a value
-// librdkafka refuses, or SASL without both `sasl.username` and
+// librdkafka refuses (its value quoted only for names, protocols and
+// paths, never for a secret), `sasl.mechanism` and its other name
+// `sasl.mechanisms` both given, or SASL without both `sasl.username` and
 // `sasl.password`.
 [[nodiscard]] absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view text,
                                                              std::string_view origin);
-// Reads and parses FILE; kNotFound / kPermissionDenied when it cannot be read.
+// Reads and parses FILE; kNotFound when it does not exist, kFailedPrecondition
+// when it cannot be read, kInvalidArgument when it is not a regular file.
 [[nodiscard]] absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path);
 
 // Loads FILE (`--kafka-config`, env PILOTAGE_KAFKA_CONFIG) and makes it the

@@ -53,6 +53,9 @@ class Projection {
   // (the engine's and the test driver's batch step, batch_fold.h): Fold may
   // read from it the state earlier batches flushed, e.g. to refuse an event
   // that contradicts it. The store outlives the projection's use of it.
+  // Caution: the engine folds a batch while its writer thread may still be
+  // writing the batch flushed just before (Flush itself comes only once that
+  // write is done): Fold must also look at what it flushed last.
   // Default: not kept.
   virtual void Bind(const store::Store& store) { (void)store; }
 

@@ -35,6 +35,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "pilotage/store/store.h"
 #include "pilotage/store/v1/readmodel.pb.h"
 #include "pilotage/v1/event.pb.h"
@@ -53,6 +54,17 @@ struct SteeringReadModel {
 // kDataLoss when a stored record does not parse.
 [[nodiscard]] absl::StatusOr<SteeringReadModel> ReadSteering(const store::Store& store,
                                                              std::string_view lot_id);
+
+// `model` as it was known on `day` (Europe/Paris), for "--on DAY" reports
+// (issue 18 point 9): every step whose event occurred after `day` is left
+// out. A proposal is known from its notification day (domain::
+// NotificationDay: the day the operator was told, whatever the event's
+// occurred_at); a penalty whose proposal was not known yet is left out
+// whole, as is any record left without a step. kInvalidArgument for a
+// stored day that does not parse; kFailedPrecondition without the
+// Europe/Paris zone.
+[[nodiscard]] absl::StatusOr<SteeringReadModel> AsKnownOn(const SteeringReadModel& model,
+                                                          absl::CivilDay day);
 
 // Whether `event` is one of the steering events folded here: ReviewHeld,
 // CorrectiveActionOpened/Closed, PenaltyProposed, ObservationsReceived,

@@ -21,7 +21,8 @@ namespace pilotage::service {
 //   3 a precondition is not met, fix state first (kFailedPrecondition,
 //     e.g. a period not closed, a store to rebuild); 4 a dependency is
 //     unavailable, retry later (kUnavailable: Kafka down);
-//   5 not found (kNotFound); 6 already exists (kAlreadyExists).
+//   5 not found (kNotFound); 6 already exists (kAlreadyExists);
+//   11 (kExitRefusedByBroker) for kPermissionDenied and kUnauthenticated.
 int ExitCodeFor(const absl::Status& status);
 
 // A sender was fenced: another instance with the same Kafka transactional.id
@@ -36,6 +37,12 @@ inline constexpr int kExitFencedOut = 9;
 // (the penalty job, `pilotagectl statement --issue`) return it instead of
 // ExitCodeFor's code; nothing was decided or sent.
 inline constexpr int kExitStoreNotTrusted = 10;
+
+// Kafka refused this program's principal: authentication failed, or an ACL
+// does not allow what it tried (kPermissionDenied, kUnauthenticated). A
+// configuration to fix (credentials, deploy/kafka/acls.sh), not a moment to
+// wait out: units do not restart on it.
+inline constexpr int kExitRefusedByBroker = 11;
 
 // Prints "<program>: <message>" on stderr and returns ExitCodeFor(status).
 int Fail(std::string_view program, const absl::Status& status);

@@ -19,6 +19,20 @@
 // once a store is open. Penalties and statements are 503 from a store that
 // does not hold every partition, or whose coverage cannot be checked.
 //
+// Decisions (decision 0037): POST /api/v1/lots/{lot}/penalties/{id}/confirm,
+// .../waive, .../observations, /api/v1/lots/{lot}/reviews and
+// /api/v1/lots/{lot}/actions/{id}/close check the step with libs/steering
+// (the checks of pilotagectl) on the current view, which must hold every
+// partition of the log (decision 0029), then write one contract event with
+// the idempotent producer to `contract_topic` and answer 202 with its
+// event_id (the store shows it once the projector folded it); 200 with
+// already_recorded when the store already holds that very event. They
+// require `X-Requested-With: pilotage` (CSRF, decision 0031) with either
+// credential. Refusals: 400, 401, 403, 404, 409 with a French
+// error.detail; 503 without Kafka or from an incomplete store. Each is one
+// info log line "decision <path>" with audit=decision, who, role, path,
+// status and event_id.
+//
 // Audit: every request to /api/* and /metrics, answered or refused, is one
 // info log line "read <path>" with the fields audit=read, who (the token's
 // pilot_id or operator_id; empty for none), role (pilot, operator, none),
@@ -54,17 +68,21 @@ struct QueryOptions {
   int threads = 32;
   // HTTP I/O threads (asynchronous). Default 2.
   int io_threads = 2;
-  // What a client may send and for how long (libs/http). The API takes no
-  // body: 4 KiB at most; idle keep-alive connections close after 2 s.
-  http::Limits http_limits = {.max_body_bytes = 4 * 1024,
+  // What a client may send and for how long (libs/http). Only decisions
+  // take a body (an operator's observations may be long): 64 KiB at most;
+  // idle keep-alive connections close after 2 s.
+  http::Limits http_limits = {.max_body_bytes = 64 * 1024,
                               .idle_timeout = std::chrono::milliseconds(2000)};
   // Certificate and key files: HTTPS instead of HTTP (libs/http).
   http::TlsOptions tls;
   // How often the view catches up with the projector's writes. Default 500 ms.
   std::chrono::milliseconds catch_up{500};
   // Kafka bootstrap servers, to compute the projector's lag from end
-  // offsets; empty: lag unknown (answers say so).
+  // offsets and to write decisions; empty: lag unknown (answers say so),
+  // decisions refused (503).
   std::string bootstrap;
+  // Where decisions taken on the dashboard are written (decision 0037).
+  std::string contract_topic = "pilotage.contract.v1";
   std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
   // How often end offsets are asked for. Default 2 s.
   std::chrono::milliseconds end_offsets_interval{2000};
