@@ -422,6 +422,7 @@ absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHist
     out.quality.timeliness[Bucket(c.delay_days)] += c.count;
   }
   out.quality.refused = facts.refused;
+  out.quality.conflicting_resends = facts.conflicting_resends;
   int64_t lines = 0;
   for (const auto& [day, n] : facts.imported_events_by_day) {
     if (period.Contains(day)) out.quality.imported += n;
@@ -445,6 +446,7 @@ absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>&
     out.quality.events += lot.quality.events;
     out.quality.late += lot.quality.late;
     out.quality.refused += lot.quality.refused;
+    out.quality.conflicting_resends += lot.quality.conflicting_resends;
     out.quality.imported += lot.quality.imported;
     out.quality.imported_duplicates += lot.quality.imported_duplicates;
     for (const auto& [b, n] : lot.quality.timeliness) out.quality.timeliness[b] += n;

@@ -148,6 +148,13 @@ absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {
       "(hors indicateurs) ; {} événements refusés (lettres mortes).\n",
       FrenchCount(static_cast<double>(q.events)), FrenchCount(static_cast<double>(q.late)),
       FrenchCount(static_cast<double>(q.refused)));
+  if (q.conflicting_resends > 0) {
+    out << fmt::format(
+        "Renvois contradictoires : {} (identifiant déjà reçu avec un autre contenu : le premier "
+        "envoi est retenu, les suivants vont aux lettres mortes ; une correction demande un "
+        "nouvel identifiant).\n",
+        FrenchCount(static_cast<double>(q.conflicting_resends)));
+  }
   if (q.imported > 0 || q.imported_duplicates > 0) {
     out << fmt::format(
         "Historique importé par fichier (pilotagectl import) : {} événements de la période, "

@@ -92,6 +92,11 @@ absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origi
   return counts_->Fold(event, origin);
 }
 
+absl::Status CepProjection::OnConflictingResend(const v1::Event& event, const projection::Origin&) {
+  ++conflicting_[Key({event.lot_id(), readmodel::layout::kConflicting, event.event_id()})];
+  return absl::OkStatus();
+}
+
 absl::Status CepProjection::FoldCep(const v1::Event& event) {
   if (domain::IsActivityEvent(event)) {
     if (auto s = domain::CheckActivityEvent(event); !s.ok()) return s;
@@ -182,6 +187,9 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   for (const auto& [key, n] : imported_days_) {
     if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
   }
+  for (const auto& [key, n] : conflicting_) {
+    if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
+  }
   for (const auto& [key, record] : terms_) {
     if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
   }
@@ -210,6 +218,7 @@ void CepProjection::Discard() {
   refused_.clear();
   imported_.clear();
   imported_days_.clear();
+  conflicting_.clear();
   terms_.clear();
   awards_.clear();
   steering_->Clear();

@@ -699,7 +699,7 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json rows = json::array();
-  int64_t events = 0, late = 0, refused = 0, imported = 0, duplicates = 0;
+  int64_t events = 0, late = 0, refused = 0, conflicting = 0, imported = 0, duplicates = 0;
   std::map<std::string, int64_t> buckets;
   for (const auto& lot : *lots) {
     auto e = QualityEvaluation(view, who, lot, *period_text);
@@ -713,6 +713,7 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
     events += e->quality.events;
     late += e->quality.late;
     refused += e->quality.refused;
+    conflicting += e->quality.conflicting_resends;
     imported += e->quality.imported;
     duplicates += e->quality.imported_duplicates;
     for (const auto& [b, n] : e->quality.timeliness) buckets[b] += n;
@@ -721,6 +722,7 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   json totals = {{"events", events},
                  {"late_events", late},
                  {"refused_events", refused},
+                 {"conflicting_resends", conflicting},
                  {"imported_events", imported},
                  {"imported_duplicates", duplicates},
                  {"reporting_delay_days", buckets}};

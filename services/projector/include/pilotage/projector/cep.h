@@ -29,6 +29,10 @@
 // in the ledger with a different amount (decision 0027: a decision is never
 // re-priced; the first one folded, in partition order, stands).
 //
+// An id already folded that comes again with other content is not folded
+// (the engine sends it to the dead letters, decision 0036): it is counted in
+// cep_quality, per lot and id, for the data-quality page.
+//
 // Version 2 added the steering records, version 3 appended journeys, version
 // 4 the imported counts per day (data quality per period); a store
 // of an earlier version is refused by the engine and rebuilt from the log
@@ -73,6 +77,9 @@ class CepProjection : public projection::Projection {
   std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
   void Bind(const store::Store& store) override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
+  // Counted in cep_quality, per lot and event id (decision 0036).
+  absl::Status OnConflictingResend(const v1::Event& event,
+                                   const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
   void Discard() override;
   // A journey's facts normalized (NormalizeJourney) and serialized: what a
@@ -99,6 +106,7 @@ class CepProjection : public projection::Projection {
   std::set<std::string> refused_;
   std::map<std::string, int64_t> imported_;
   std::map<std::string, int64_t> imported_days_;
+  std::map<std::string, int64_t> conflicting_;
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;
