@@ -279,7 +279,7 @@ TEST_F(Import, EveryCommittedExampleFileValidates) {
   const fs::path lots = kSource / "deploy/lots/cep-2024-lots.json";
   int files = 0;
   for (const auto& entry : fs::directory_iterator(kSource / "deploy/import-examples")) {
-    const fs::path p = entry.path();
+    const fs::path& p = entry.path();
     std::vector<std::string> args = {"import",      "--lots", lots.string(), "--operator",
                                      "op-cibc-idf", "--file", p.string(),    "--dry-run"};
     if (p.extension() == ".csv") {

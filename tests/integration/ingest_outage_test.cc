@@ -3,7 +3,6 @@
 // then restarted. Every event answered "accepted" must be folded exactly once
 // by a projector; no event answered otherwise is counted as accepted, and the
 // client's resends (same event ids) change nothing.
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -11,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "fmt/format.h"
 #include "gateway_client.h"
 #include "pilotage/testing/own_broker.h"
 #include "pilotage/testing/process.h"

@@ -1,12 +1,11 @@
 #include "pilotage/domain/cep.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <limits>
 #include <set>
 #include <vector>
 
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::domain {

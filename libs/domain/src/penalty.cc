@@ -1,7 +1,5 @@
 #include "pilotage/domain/penalty.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/french.h"
 #include "pilotage/domain/ids.h"

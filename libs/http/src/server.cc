@@ -1,12 +1,12 @@
 #include "pilotage/http/server.h"
 
-#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/status/statusor.h"
+#include "fmt/format.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>

@@ -2,7 +2,6 @@
 // layouts and the French aliases).
 #include "pilotage/intake/csv.h"
 
-#include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <xxhash.h>
 
@@ -12,6 +11,7 @@
 #include <utility>
 
 #include "csv_layout.h"
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::intake {

@@ -1,12 +1,11 @@
 #include "pilotage/ingest/config.h"
 
-#include <fmt/format.h>
-
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fmt/format.h"
 #include "pilotage/domain/lot_file.h"
 
 namespace pilotage::ingest {
