@@ -121,8 +121,9 @@ absl::StatusOr<BatchFold::Outcome> BatchFold::Add(const Origin& origin, std::str
   if (event_.body_case() == v1::Event::BODY_NOT_SET) {
     return dead("event has no body (unknown event type?)");
   }
-  auto entry = seen_.Check(event_.lot_id(), event_.occurred_at().seconds(), event_.event_id(),
-                           ContentFingerprint(event_, scratch_));
+  auto entry =
+      seen_.Check(event_.lot_id(), event_.occurred_at().seconds(), event_.event_id(),
+                  projection_->ComparesContent(event_) ? ContentFingerprint(event_, scratch_) : 0);
   if (!entry.ok()) return Lost(entry.status());
   if (entry->conflicting()) {
     if (absl::Status s = projection_->OnConflictingResend(event_, origin); !s.ok()) {

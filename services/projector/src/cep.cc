@@ -76,6 +76,10 @@ std::vector<store::ColumnFamilyOptions> CepProjection::StateColumnFamilies() con
 
 void CepProjection::Bind(const store::Store& store) { steering_->Bind(&store); }
 
+bool CepProjection::ComparesContent(const v1::Event& event) const {
+  return domain::IsActivityEvent(event);
+}
+
 absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origin& origin) {
   // Checked first for every event, so that an event refused here changes
   // neither the CEP state nor the activity counts.

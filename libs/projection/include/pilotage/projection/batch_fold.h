@@ -16,7 +16,8 @@
 //   * an id already folded for its lot and week of occurred_at is a duplicate:
 //     counted, not folded, when its content is the folded copy's (or the
 //     folded copy's content is unknown: folded before decision 0036);
-//   * with other content (ContentFingerprint differs), it is a conflicting
+//   * with other content (ContentFingerprint differs, for an event the
+//     projection's ComparesContent says yes to), it is a conflicting
 //     resend: a dead letter with reason kConflictingResendReason, counted per
 //     lot in the batch's report and told to Projection::OnConflictingResend,
 //     not folded;

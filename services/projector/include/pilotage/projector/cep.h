@@ -78,6 +78,10 @@ class CepProjection : public projection::Projection {
   void Bind(const store::Store& store) override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
   // Counted in cep_quality, per lot and event id (decision 0036).
+  // Activity events only: contract events carry ids derived from what they
+  // decide (a steering command retried, a file imported again, the web and
+  // pilotagectl confirming the same penalty) while their times may differ.
+  bool ComparesContent(const v1::Event& event) const override;
   absl::Status OnConflictingResend(const v1::Event& event,
                                    const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
