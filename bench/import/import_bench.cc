@@ -6,7 +6,6 @@
 // Checks that the topic holds exactly N events. Prints
 // `BENCH import lines_per_s=… peak_rss_mib=… lines=… seconds=…` last;
 // peak_rss_mib is the import process's maximum resident set (wait4).
-#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "fmt/format.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/service/service.h"
 

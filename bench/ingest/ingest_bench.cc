@@ -7,7 +7,6 @@
 // plaintext gateway and a TLS one (certificate made here) in the same
 // process, `--rounds` times each; prints
 // `BENCH ingest_tls plain_events_per_s=… tls_events_per_s=… ratio=…` (medians).
-#include <fmt/format.h>
 #include <httplib.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "fmt/format.h"
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/service/service.h"

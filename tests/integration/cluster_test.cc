@@ -6,7 +6,6 @@
 // and folded exactly once; the projector goes on through the loss; anything
 // not acknowledged is answered as an error, and its resend (same event id)
 // changes nothing.
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -21,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "fmt/format.h"
 #include "gateway_client.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/process.h"

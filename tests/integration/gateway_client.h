@@ -3,11 +3,11 @@
 // Kafka away under it (ingest_outage_test, cluster_test). Header-only, tests
 // only.
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include "absl/status/statusor.h"
+#include "fmt/format.h"
 #include "pilotage/ingest/gateway.h"
 
 #include <algorithm>

@@ -279,7 +279,7 @@ TEST_F(Import, EveryCommittedExampleFileValidates) {
   const fs::path lots = kSource / "deploy/lots/cep-2024-lots.json";
   int files = 0;
   for (const auto& entry : fs::directory_iterator(kSource / "deploy/import-examples")) {
-    const fs::path p = entry.path();
+    const fs::path& p = entry.path();
     std::vector<std::string> args = {"import",      "--lots", lots.string(), "--operator",
                                      "op-cibc-idf", "--file", p.string(),    "--dry-run"};
     if (p.extension() == ".csv") {
@@ -545,9 +545,18 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
         }
       }
       const fs::path lots = dir_.path() / (dir.filename().string() + "-lots.json");
-      WriteFile(lots, json{{"lots",
-                            {{{"lot_id", lot}, {"operator_id", op}, {"start_date", "2024-01-02"}}}}}
-                          .dump());
+      // A whole lot file (domain/lot_file.h checks every field); only the
+      // lot, its operator and its start matter to the import.
+      json entry = {{"lot_id", lot},
+                    {"region", "test"},
+                    {"region_code", lot.substr(4)},
+                    {"operator_id", op},
+                    {"working_population_k", 1},
+                    {"start_date", "2024-01-02"},
+                    {"end_date", "2028-01-01"},
+                    {"annual_budget_cents", 0}};
+      entry["departements"] = json::array({json{{"code", "01"}, {"population_k", 1}}});
+      WriteFile(lots, json{{"lots", json::array({entry})}}.dump());
       // One command for the whole export (CSV: the type from each file's name).
       const fs::path report = dir_.path() / (format + "-report.json");
       std::vector<std::string> args = {"--operator", op, "--skip-invalid", "--report",

@@ -3,16 +3,16 @@
 // then restarted. Every event answered "accepted" must be folded exactly once
 // by a projector; no event answered otherwise is counted as accepted, and the
 // client's resends (same event ids) change nothing.
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <thread>
 
+#include "fmt/format.h"
 #include "gateway_client.h"
+#include "pilotage/testing/own_broker.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 
@@ -40,30 +40,14 @@ std::string EventJson(int batch, int i) {
 class IngestOutage : public ::testing::Test {
  protected:
   void SetUp() override {
-    kafka_dir_ = (dir_.path() / "kafka").string();
-    RunResult start = Kafka({"start", "--fresh"});
-    ASSERT_EQ(start.code, 0) << start.output;
-    auto pos = start.output.rfind("bootstrap=");
-    ASSERT_NE(pos, std::string::npos) << start.output;
-    std::istringstream line(start.output.substr(pos + 10));
-    line >> bootstrap_;
-    broker_running_ = true;
-  }
-
-  void TearDown() override {
-    if (broker_running_) Kafka({"stop"});
-  }
-
-  RunResult Kafka(std::vector<std::string> args) {
-    args.insert(args.begin(), PILOTAGE_SOURCE_DIR "/scripts/kafka");
-    args.push_back("--dir");
-    args.push_back(kafka_dir_);
-    return RunProgram("bash", args, /*with_stderr=*/true);
+    broker_.Start(/*fresh=*/true);
+    ASSERT_TRUE(broker_.running());
+    bootstrap_ = broker_.bootstrap();
   }
 
   pilotage::testing::TempDir dir_;
-  std::string kafka_dir_, bootstrap_;
-  bool broker_running_ = false;
+  pilotage::testing::OwnBroker broker_{PILOTAGE_SOURCE_DIR "/scripts/kafka", dir_.path() / "kafka"};
+  std::string bootstrap_;
 };
 
 TEST_F(IngestOutage, EveryAcceptedEventIsFoldedExactlyOnceAcrossABrokerRestart) {
@@ -92,15 +76,9 @@ TEST_F(IngestOutage, EveryAcceptedEventIsFoldedExactlyOnceAcrossABrokerRestart) 
     return condition();
   };
   ASSERT_TRUE(wait_for([&] { return client.batches_done() >= 10; }, 120s)) << client.error();
-  RunResult stop = Kafka({"stop"});
-  broker_running_ = false;
-  EXPECT_EQ(stop.code, 0) << stop.output;
+  broker_.Stop();
   const bool saw_outage = wait_for([&] { return client.error_answers() >= 3; }, 120s);
-  RunResult start = Kafka({"start"});
-  broker_running_ = start.code == 0;
-  EXPECT_EQ(start.code, 0) << start.output;
-  EXPECT_NE(start.output.find("bootstrap=" + bootstrap_), std::string::npos)
-      << "the broker came back on another port: " << start.output;
+  broker_.Start();  // on the same address, or a failure
   const bool finished = wait_for([&] { return client.done(); }, 240s);
   client.Stop();
   ASSERT_TRUE(saw_outage) << "no refused answer while the broker was down";

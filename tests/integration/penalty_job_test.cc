@@ -231,9 +231,9 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsFromTheLedger)
                     "--metrics-textfile", textfile.string()});
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_EQ(ContractMessages(5), 5);  // + the action, the proposal, the commit marker
-  EXPECT_NE(
-      first.output.find("Formule : 1 000,00 EUR x 30 + 800,00 EUR x 1000 / 10000 = 30 080,00 EUR"),
-      std::string::npos)
+  EXPECT_NE(first.output.find(
+                "Formule : 1 000,00 EUR x 30 + 800,00 EUR x 1000 / 10000 = 30\u202f080,00\u00a0€"),
+            std::string::npos)
       << first.output;
   EXPECT_NE(first.output.find("5 premiers rendez-vous tenus sous 10 jours ouvrés sur 10"),
             std::string::npos)
@@ -321,8 +321,9 @@ TEST_F(PenaltyJobEndToEnd, ProposesOnceFoldsIntoTheLedgerAndRerunsFromTheLedger)
   std::ofstream(draft_file) << draft_text;
   auto what_if = Job({"--terms", draft_file.string(), "--what-if"});
   ASSERT_EQ(what_if.code, 0) << what_if.output;
-  EXPECT_NE(what_if.output.find("30 080,00 EUR → 15 080,00 EUR (-15 000,00 EUR)"),
-            std::string::npos)
+  EXPECT_NE(
+      what_if.output.find("30\u202f080,00\u00a0€ → 15\u202f080,00\u00a0€ (-15\u202f000,00\u00a0€)"),
+      std::string::npos)
       << what_if.output;
   EXPECT_EQ(ContractMessages(5), 5);
 }
@@ -337,7 +338,7 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   auto late = Job({"--today", "2024-08-20", "--report", (dir_.path() / "late.json").string()});
   ASSERT_EQ(late.code, 0) << late.output;
   EXPECT_EQ(ContractMessages(5), 5);  // + the action, the proposal, the commit marker
-  EXPECT_NE(late.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
+  EXPECT_NE(late.output.find("Proposé : 30\u202f080,00\u00a0€ ; observations jusqu'au 04/09/2024"),
             std::string::npos)
       << late.output;
   // The same day again: before the projector folded it, refused (the store
@@ -348,8 +349,9 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   auto folded = Job({"--today", "2024-08-20", "--report", (dir_.path() / "folded.json").string()});
   ASSERT_EQ(folded.code, 0) << folded.output;
   EXPECT_NE(folded.output.find("Période déjà tarifée"), std::string::npos) << folded.output;
-  EXPECT_NE(folded.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/09/2024"),
-            std::string::npos)
+  EXPECT_NE(
+      folded.output.find("Proposé : 30\u202f080,00\u00a0€ ; observations jusqu'au 04/09/2024"),
+      std::string::npos)
       << folded.output;
   EXPECT_EQ(ContractMessages(5), 5);
 
@@ -404,8 +406,8 @@ TEST_F(PenaltyJobEndToEnd, ALateRunGivesTheFullDelayThenTheConfirmedPenaltyIsDed
   auto text =
       ctl({"statement", "--lot", "LOT-11", "--period", "2024-Q2", "--on", "2024-09-06"}, false);
   ASSERT_EQ(text.code, 0) << text.output;
-  EXPECT_NE(text.output.find("-30 080,00 €"), std::string::npos) << text.output;
-  EXPECT_NE(text.output.find("-29 280,00 €"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("-30\u202f080,00\u00a0€"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("-29\u202f280,00\u00a0€"), std::string::npos) << text.output;
 }
 
 // Issue 16 point 3, decision 0026: two jobs at once, through their whole
@@ -524,7 +526,7 @@ TEST_F(PenaltyJobEndToEnd,
   auto later = Job({"--today", "2024-10-01"});
   ASSERT_EQ(later.code, 0) << later.output;
   EXPECT_NE(later.output.find("Période déjà tarifée"), std::string::npos) << later.output;
-  EXPECT_NE(later.output.find("Proposé : 30 080,00 EUR ; observations jusqu'au 04/08/2024"),
+  EXPECT_NE(later.output.find("Proposé : 30\u202f080,00\u00a0€ ; observations jusqu'au 04/08/2024"),
             std::string::npos)
       << later.output;
   EXPECT_EQ(ContractMessages(5), 5);

@@ -4,7 +4,6 @@
 // (but a resent copy in the same request as its original: written once,
 // answered accepted with repeat_of), nothing is refused, and each event keeps the Europe/Paris day
 // the simulator recorded it on (what late reporting and period closing rely on).
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/ingest/config.h"
 #include "pilotage/ingest/gateway.h"

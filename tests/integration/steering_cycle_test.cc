@@ -334,7 +334,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
   auto table = Ctl({"ledger", "--lot", kLot, "--on", "2024-08-02"}, false);
   ASSERT_EQ(table.code, 0) << table.output;
   EXPECT_NE(table.output.find("confirmée"), std::string::npos) << table.output;
-  EXPECT_NE(table.output.find("230,00 €"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("230,00\u00a0€"), std::string::npos) << table.output;
 
   // 16 days late on 1 October (due 15 September), still open.
   const auto actions = Json({"actions", "--lot", kLot, "--on", "2024-10-01", "--json"});
@@ -405,7 +405,7 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
                      "pilote-national", "--on", "2024-08-02", "--activity-topic", activity_});
   ASSERT_EQ(issued.code, 0) << issued.output;
   EXPECT_NE(issued.output.find("NET À PAYER"), std::string::npos) << issued.output;
-  EXPECT_NE(issued.output.find("735,00 €"), std::string::npos) << issued.output;
+  EXPECT_NE(issued.output.find("735,00\u00a0€"), std::string::npos) << issued.output;
   EXPECT_NE(issued.output.find("acks=all"), std::string::npos) << issued.output;
   written.push_back(v1::Event::kPaymentStatementIssued);
   ASSERT_NO_FATAL_FAILURE(CatchUp());

@@ -1,7 +1,5 @@
 #include "pilotage/domain/calendar.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -12,6 +10,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "fmt/format.h"
 #include "time_zone.h"
 
 namespace pilotage::domain {

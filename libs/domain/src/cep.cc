@@ -1,14 +1,12 @@
 #include "pilotage/domain/cep.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <limits>
 #include <set>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
-
+#include "fmt/format.h"
 #include "known_journey.h"
 #include "pilotage/domain/calendar.h"
 
@@ -321,6 +319,7 @@ absl::StatusOr<LotEvaluation> internal::EvaluateLotWith(
     out.quality.timeliness[Bucket(c.delay_days)] += c.count;
   }
   out.quality.refused = facts.refused;
+  out.quality.conflicting_resends = facts.conflicting_resends;
   int64_t lines = 0;
   for (const auto& [day, n] : facts.imported_events_by_day) {
     if (period.Contains(day)) out.quality.imported += n;
@@ -352,6 +351,7 @@ absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>&
     out.quality.events += lot.quality.events;
     out.quality.late += lot.quality.late;
     out.quality.refused += lot.quality.refused;
+    out.quality.conflicting_resends += lot.quality.conflicting_resends;
     out.quality.imported += lot.quality.imported;
     out.quality.imported_duplicates += lot.quality.imported_duplicates;
     for (const auto& [b, n] : lot.quality.timeliness) out.quality.timeliness[b] += n;

@@ -1,6 +1,6 @@
 #include "pilotage/domain/ids.h"
 
-#include <fmt/format.h>
+#include "fmt/format.h"
 
 namespace pilotage::domain {
 namespace {

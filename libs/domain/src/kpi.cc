@@ -1,11 +1,10 @@
 #include "pilotage/domain/kpi.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "absl/status/status.h"
+#include "fmt/format.h"
 #include "pilotage/domain/terms.h"
 
 namespace pilotage::domain {

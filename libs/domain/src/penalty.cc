@@ -1,7 +1,5 @@
 #include "pilotage/domain/penalty.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -10,7 +8,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/ids.h"
 #include "pilotage/domain/money.h"
 #include "pilotage/domain/procedure.h"
@@ -56,18 +56,6 @@ const KpiResult* FindKpi(const std::vector<KpiResult>& kpis, std::string_view id
 std::string PenaltyId(std::string_view lot_id, std::string_view period, std::string_view rule_id,
                       std::string_view terms_version, std::string_view action_id) {
   return ContentId("PEN", {lot_id, period, rule_id, terms_version, action_id});
-}
-
-std::string FormatEuros(int64_t cents) {
-  const bool negative = cents < 0;
-  const uint64_t abs = negative ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
-  std::string euros = fmt::format("{}", abs / 100);
-  std::string grouped;
-  for (size_t i = 0; i < euros.size(); ++i) {
-    if (i > 0 && (euros.size() - i) % 3 == 0) grouped += ' ';
-    grouped += euros[i];
-  }
-  return fmt::format("{}{},{:02d} EUR", negative ? "-" : "", grouped, abs % 100);
 }
 
 absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyContext& ctx) {

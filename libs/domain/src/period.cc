@@ -1,11 +1,10 @@
 #include "pilotage/domain/period.h"
 
-#include <fmt/format.h>
-
 #include <array>
 #include <string>
 
 #include "absl/status/status.h"
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::domain {

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/money.h"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/domain/terms.h"

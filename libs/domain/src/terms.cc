@@ -1,6 +1,5 @@
 #include "pilotage/domain/terms.h"
 
-#include <fmt/format.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
@@ -15,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::domain {

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "pilotage/testing/status.h"
 #include "time_zone.h"
 
 namespace pilotage::domain {
@@ -168,7 +169,7 @@ TEST(ParisDay, FollowsParisDaylightSavingTime) {
   };
   for (const Case& c : cases) {
     absl::StatusOr<CivilDay> day = ParisDay(c.instant);
-    ASSERT_TRUE(day.ok()) << day.status().ToString();
+    ASSERT_OK(day);
     EXPECT_EQ(*day, c.expected) << absl::FormatTime(c.instant, absl::UTCTimeZone()) << ": "
                                 << c.why;
   }
@@ -179,13 +180,13 @@ TEST(ParisDay, ReadsProtobufTimestamps) {
   instant.set_seconds(absl::ToUnixSeconds(Utc(2024, 3, 31, 21, 59, 59)));
   instant.set_nanos(999999999);
   absl::StatusOr<CivilDay> day = ParisDay(instant);
-  ASSERT_TRUE(day.ok()) << day.status().ToString();
+  ASSERT_OK(day);
   EXPECT_EQ(*day, CivilDay(2024, 3, 31));  // 23:59:59.999999999 CEST
 
   instant.set_seconds(instant.seconds() + 1);
   instant.set_nanos(0);
   day = ParisDay(instant);
-  ASSERT_TRUE(day.ok()) << day.status().ToString();
+  ASSERT_OK(day);
   EXPECT_EQ(*day, CivilDay(2024, 4, 1));
 }
 
@@ -201,12 +202,10 @@ TEST(ParisDay, RefusesTimestampsOutsideProtobufRange) {
 }
 
 TEST(ParisStartOfDay, IsParisMidnightInUtc) {
-  absl::StatusOr<absl::Time> spring = ParisStartOfDay(CivilDay(2024, 3, 31));
-  ASSERT_TRUE(spring.ok()) << spring.status().ToString();
-  EXPECT_EQ(*spring, Utc(2024, 3, 30, 23, 0));  // still CET at midnight
-  absl::StatusOr<absl::Time> summer = ParisStartOfDay(CivilDay(2024, 4, 1));
-  ASSERT_TRUE(summer.ok()) << summer.status().ToString();
-  EXPECT_EQ(*summer, Utc(2024, 3, 31, 22, 0));
+  ASSERT_OK_AND_ASSIGN(const absl::Time spring, ParisStartOfDay(CivilDay(2024, 3, 31)));
+  EXPECT_EQ(spring, Utc(2024, 3, 30, 23, 0));  // still CET at midnight
+  ASSERT_OK_AND_ASSIGN(const absl::Time summer, ParisStartOfDay(CivilDay(2024, 4, 1)));
+  EXPECT_EQ(summer, Utc(2024, 3, 31, 22, 0));
 }
 
 TEST(ParisTimeZone, SaysHowToFixAMissingZone) {

@@ -11,6 +11,7 @@
 #include "pilotage/domain/kpi.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -69,7 +70,7 @@ v1::ContractTerms Terms(const std::string& version, const std::string& from,
   terms.set_effective_from(from);
   terms.mutable_penalty_rules(0)->set_amount_per_point_cents(per_point_cents);
   terms.mutable_penalty_limits()->set_threshold_cents(threshold_cents);
-  EXPECT_TRUE(ValidateTerms(terms).ok()) << ValidateTerms(terms).ToString();
+  EXPECT_OK(ValidateTerms(terms));
   return terms;
 }
 
@@ -83,7 +84,7 @@ std::vector<KpiResult> Results(const v1::ContractTerms& terms, const Period& per
   for (const auto& kpi : terms.kpis()) {
     auto r = EvaluateKpi(kpi, "LOT-11", period,
                          kpi.id() == "first_appointment_delay" ? first : reporting);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_OK(r);
     out.push_back(*r);
   }
   return out;
@@ -107,7 +108,7 @@ TEST(PenaltyTest, TheObservationDelayRunsFromTheNotificationDay) {
   auto ctx = Context(terms, P("2024-Q2"), {74, 100}, {100, 100});
   ctx.notified_on = D("2024-08-20");
   auto got = ProposePenalties(ctx);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].notified_on(), "2024-08-20");
   EXPECT_EQ((*got)[0].observation_deadline(), "2024-09-04");
@@ -117,7 +118,7 @@ TEST(PenaltyTest, TheObservationDelayRunsFromTheNotificationDay) {
   zero.mutable_delays()->set_observation_days(0);
   ctx.terms = &zero;
   got = ProposePenalties(ctx);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   EXPECT_EQ((*got)[0].observation_deadline(), "2024-09-04");
 }
 
@@ -127,7 +128,7 @@ TEST(PenaltyTest, ShortfallAboveThreshold) {
   // Reporting 100 of 100: met.
   const auto terms = Terms("2024.1", "2024-01-01", 50000, 100000);
   auto got = ProposePenalties(Context(terms, P("2024-Q2"), {74, 100}, {100, 100}));
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ASSERT_EQ(got->size(), 1u);
   const auto& p = (*got)[0];
   EXPECT_EQ(p.rule_id(), "first_appointment_shortfall");
@@ -150,7 +151,7 @@ TEST(PenaltyTest, ThresholdZeroesThePeriod) {
   // shortfall rate here) = 1 000 EUR = threshold exactly: no penalty.
   const auto terms = Terms("2024.1", "2024-01-01", 20000, 100000);
   auto got = ProposePenalties(Context(terms, P("2024-Q2"), {75, 100}, {100, 100}));
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].computed_cents(), 100000);
   EXPECT_EQ((*got)[0].amount_cents(), 0);
@@ -163,7 +164,7 @@ TEST(PenaltyTest, LateReportingPricedLikeShortfall) {
   // = 5 000 EUR. Total 6 000 EUR > 1 000 EUR: both kept.
   const auto terms = Terms("2024.1", "2024-01-01", 50000, 100000);
   auto got = ProposePenalties(Context(terms, P("2024-Q2"), {70, 100}, {90, 100}));
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ASSERT_EQ(got->size(), 2u);
   EXPECT_EQ((*got)[0].amount_cents(), 500000);
   EXPECT_EQ((*got)[1].rule_id(), "late_reporting");
@@ -174,11 +175,11 @@ TEST(PenaltyTest, AtRiskAndNotEnoughDataNeverPriced) {
   const auto terms = Terms("2024.1", "2024-01-01", 50000, 0);
   // 82 of 100: 80 % <= 82 % < 85 %: AT_RISK, no penalty.
   auto at_risk = ProposePenalties(Context(terms, P("2024-Q2"), {82, 100}, {100, 100}));
-  ASSERT_TRUE(at_risk.ok());
+  ASSERT_OK(at_risk);
   EXPECT_TRUE(at_risk->empty());
   // 0 of 10 (below min_sample 30) and no reporting at all: NOT_ENOUGH_DATA.
   auto no_data = ProposePenalties(Context(terms, P("2024-Q2"), {0, 10}, {0, 0}));
-  ASSERT_TRUE(no_data.ok());
+  ASSERT_OK(no_data);
   EXPECT_TRUE(no_data->empty());
 }
 
@@ -192,7 +193,7 @@ TEST(PenaltyTest, CapReachedMidYear) {
   ctx.annual_amount_cents = 10'000'000;
   ctx.earlier_in_year_cents = 950'000;
   auto got = ProposePenalties(ctx);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ASSERT_EQ(got->size(), 2u);
   EXPECT_EQ((*got)[0].computed_cents(), 500000);
   EXPECT_EQ((*got)[0].amount_cents(), 50000);
@@ -207,20 +208,21 @@ TEST(PenaltyTest, AmendmentChangesTheRateMidYear) {
   // Q1 (2024.1): 10 x 500 = 5 000 EUR. Q2 (2024.2): 10 x 800 = 8 000 EUR;
   // cap 2 M EUR far away, so 8 000 EUR kept with Q1's 5 000 EUR counted.
   TermsHistory history;
-  ASSERT_TRUE(history.Add(Terms("2024.1", "2024-01-01", 50000, 100000)).ok());
-  ASSERT_TRUE(history.Add(Terms("2024.2", "2024-04-01", 80000, 100000)).ok());
+  ASSERT_OK(history.Add(Terms("2024.1", "2024-01-01", 50000, 100000)));
+  ASSERT_OK(history.Add(Terms("2024.2", "2024-04-01", 80000, 100000)));
   auto q1_terms = history.TermsFor("LOT-11", P("2024-Q1"));
   auto q2_terms = history.TermsFor("LOT-11", P("2024-Q2"));
-  ASSERT_TRUE(q1_terms.ok() && q2_terms.ok());
+  ASSERT_OK(q1_terms);
+  ASSERT_OK(q2_terms);
   auto q1 = ProposePenalties(Context(**q1_terms, P("2024-Q1"), {70, 100}, {100, 100}));
-  ASSERT_TRUE(q1.ok());
+  ASSERT_OK(q1);
   ASSERT_EQ(q1->size(), 1u);
   EXPECT_EQ((*q1)[0].terms_version(), "2024.1");
   EXPECT_EQ((*q1)[0].amount_cents(), 500000);
   auto ctx = Context(**q2_terms, P("2024-Q2"), {70, 100}, {100, 100});
   ctx.earlier_in_year_cents = 500000;
   auto q2 = ProposePenalties(ctx);
-  ASSERT_TRUE(q2.ok());
+  ASSERT_OK(q2);
   ASSERT_EQ(q2->size(), 1u);
   EXPECT_EQ((*q2)[0].terms_version(), "2024.2");
   EXPECT_EQ((*q2)[0].amount_cents(), 800000);
@@ -248,7 +250,7 @@ TEST(PenaltyTest, CorrectiveActionOverdue) {
       {"A-5", "", D("2024-03-01"), std::nullopt},
   };
   auto got = ProposePenalties(ctx);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ASSERT_EQ(got->size(), 4u);
   EXPECT_EQ((*got)[0].action_id(), "A-1");
   EXPECT_EQ((*got)[0].amount_cents(), 7000);
@@ -262,12 +264,6 @@ TEST(PenaltyTest, CorrectiveActionOverdue) {
   EXPECT_EQ((*got)[0].penalty_id(),
             PenaltyId("LOT-11", "2024-Q2", "corrective_action_overdue", "2024.1", "A-1"));
   EXPECT_NE((*got)[0].penalty_id(), (*got)[1].penalty_id());
-}
-
-TEST(PenaltyTest, FormatEuros) {
-  EXPECT_EQ(FormatEuros(0), "0,00 EUR");
-  EXPECT_EQ(FormatEuros(123456), "1 234,56 EUR");
-  EXPECT_EQ(FormatEuros(100000000), "1 000 000,00 EUR");
 }
 
 TEST(PenaltyTest, DeterministicIds) {

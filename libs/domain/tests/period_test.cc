@@ -10,6 +10,7 @@
 #include "absl/hash/hash_testing.h"
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -18,7 +19,7 @@ using absl::CivilDay;
 
 Period ParseOrDie(std::string_view text) {
   absl::StatusOr<Period> period = Period::Parse(text);
-  EXPECT_TRUE(period.ok()) << period.status().ToString();
+  EXPECT_OK(period);
   return period.ok() ? *period : Period::MonthOf(CivilDay(1970, 1, 1));
 }
 
@@ -48,7 +49,7 @@ TEST(PeriodParse, ReadsEveryKindAndWritesItBack) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
     absl::StatusOr<Period> period = Period::Parse(c.text);
-    ASSERT_TRUE(period.ok()) << period.status().ToString();
+    ASSERT_OK(period);
     EXPECT_EQ(period->kind(), c.kind);
     EXPECT_EQ(period->FirstDay(), c.first);
     EXPECT_EQ(period->LastDay(), c.last);
@@ -78,7 +79,7 @@ TEST(PeriodParse, RefusesBadTextNamingItAndTheAcceptedForms) {
 TEST(PeriodParse, ReadsABareContractYearGivenTheLotStart) {
   const CivilDay lot_start(2024, 1, 2);
   absl::StatusOr<Period> second = Period::Parse("CY2", lot_start);
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_OK(second);
   EXPECT_EQ(second->FirstDay(), CivilDay(2025, 1, 2));
   EXPECT_EQ(second->LastDay(), CivilDay(2026, 1, 1));
   EXPECT_EQ(second->ToString(), "CY2@2024-01-02");
@@ -92,7 +93,7 @@ TEST(PeriodParse, ReadsABareContractYearGivenTheLotStart) {
       << other_lot.status().ToString();
 
   absl::StatusOr<Period> month = Period::Parse("2024-03", lot_start);
-  ASSERT_TRUE(month.ok()) << month.status().ToString();
+  ASSERT_OK(month);
   EXPECT_EQ(*month, Period::MonthOf(CivilDay(2024, 3, 1)));
 }
 

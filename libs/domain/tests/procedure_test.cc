@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -18,7 +19,7 @@ constexpr int64_t kDay = 86400;
 
 absl::CivilDay Day(const char* text) {
   auto d = ParseDay(text);
-  EXPECT_TRUE(d.ok()) << text;
+  EXPECT_OK(d) << text;
   return d.ok() ? *d : absl::CivilDay();
 }
 
@@ -64,7 +65,7 @@ void Waive(sv1::PenaltyRecord& r, int64_t at) {
 
 PenaltyProcedure Procedure(const sv1::PenaltyRecord& r, const v1::ContractTerms* terms = nullptr) {
   auto p = ProcedureOf(r, terms);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_OK(p);
   return p.ok() ? *p : PenaltyProcedure{};
 }
 
@@ -113,7 +114,7 @@ TEST(ObservationDeadline, RunsFromTheNotificationDayNotTheEventsDay) {
   EXPECT_NE(early.message().find("avant la notification de la pénalité PEN-1 (le 20/08/2024)"),
             std::string_view::npos)
       << early.ToString();
-  EXPECT_TRUE(CheckObservations(p, Day("2024-08-20")).ok());
+  EXPECT_OK(CheckObservations(p, Day("2024-08-20")));
   auto bad = Proposed("PEN-1", "", kJuly1, "20/08/2024");
   EXPECT_EQ(ProcedureOf(bad, nullptr).status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -128,7 +129,7 @@ TEST(ObservationDeadline, AnEarlierJobsProposalGetsAtLeastTheFullDelayFromItsDay
   EXPECT_EQ(late_run.deadline, Day("2024-09-04"));
   EXPECT_EQ(CheckDecision(late_run, Decision::kConfirm, Day("2024-09-04")).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(CheckDecision(late_run, Decision::kConfirm, Day("2024-09-05")).ok());
+  EXPECT_OK(CheckDecision(late_run, Decision::kConfirm, Day("2024-09-05")));
   // A longer deadline it was given is kept: 1 July + 15 = 16 July < 29 August.
   EXPECT_EQ(Procedure(Proposed("PEN-1", "2024-08-29", kJuly1, "")).deadline, Day("2024-08-29"));
 }
@@ -191,15 +192,15 @@ TEST(CheckDecision, RefusesConfirmingOnOrBeforeTheDeadlineWithoutObservations) {
       << on_deadline.ToString();
   EXPECT_EQ(CheckDecision(p, Decision::kConfirm, Day("2024-07-02")).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(CheckDecision(p, Decision::kConfirm, Day("2024-07-17")).ok());
+  EXPECT_OK(CheckDecision(p, Decision::kConfirm, Day("2024-07-17")));
   // Waiving needs no wait.
-  EXPECT_TRUE(CheckDecision(p, Decision::kWaive, Day("2024-07-02")).ok());
+  EXPECT_OK(CheckDecision(p, Decision::kWaive, Day("2024-07-02")));
 }
 
 TEST(CheckDecision, AllowsConfirmingAsSoonAsObservationsAreIn) {
   auto r = Proposed("PEN-1", "2024-07-16");
   AddObservations(r, "2024-07-05");
-  EXPECT_TRUE(CheckDecision(Procedure(r), Decision::kConfirm, Day("2024-07-05")).ok());
+  EXPECT_OK(CheckDecision(Procedure(r), Decision::kConfirm, Day("2024-07-05")));
 }
 
 TEST(CheckDecision, RefusesASecondDecision) {
@@ -216,7 +217,7 @@ TEST(CheckDecision, RefusesASecondDecision) {
 
 TEST(CheckObservations, AcceptsLateOnesButNotAfterADecisionOrBeforeTheProposal) {
   auto r = Proposed("PEN-1", "2024-07-16");
-  EXPECT_TRUE(CheckObservations(Procedure(r), Day("2024-07-20")).ok());
+  EXPECT_OK(CheckObservations(Procedure(r), Day("2024-07-20")));
   EXPECT_EQ(CheckObservations(Procedure(r), Day("2024-06-30")).code(),
             absl::StatusCode::kFailedPrecondition);
   Waive(r, kJuly1 + 3 * kDay);

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -183,7 +184,7 @@ TEST(UnitPriceFor, TheMostSpecificMatchingPriceWins) {
       {Level::LEVEL_1_WELCOME, Modality::VIDEO, SupportKind::ONE_OFF, std::nullopt},
   };
   for (const auto& c : cases) {
-    SCOPED_TRACE(testing::Message() << c.l << "/" << c.m << "/" << c.k);
+    SCOPED_TRACE(::testing::Message() << c.l << "/" << c.m << "/" << c.k);
     EXPECT_EQ(UnitPriceFor(terms, c.l, c.m, c.k), c.price);
   }
 }
@@ -202,15 +203,15 @@ TEST(CountAppointments, CountsWhatWasKnownAtClosingOncePerAppointment) {
 
 TEST(PeriodFeesCents, PricesTheAppointmentsOfThePeriod) {
   // 2 x 80 EUR + 1 x 65 EUR + 1 x 220 EUR = 445 EUR.
-  auto fees = PeriodFeesCents(Facts(), Terms(), *Period::Parse("2024-Q2"));
-  ASSERT_TRUE(fees.ok()) << fees.status().ToString();
-  EXPECT_EQ(*fees, 44500);
+  ASSERT_OK_AND_ASSIGN(const int64_t fees,
+                       PeriodFeesCents(Facts(), Terms(), *Period::Parse("2024-Q2")));
+  EXPECT_EQ(fees, 44500);
 }
 
 TEST(ComputeStatement, FeesBonusesPenaltiesAndFundUsage) {
   const auto terms = Terms();
   auto result = ComputeStatement(Inputs(terms, 180000));
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_OK(result);
   const auto& s = result->statement;
   EXPECT_EQ(s.statement_id(), "STMT-LOT-11-2024-Q2");
   EXPECT_EQ(s.period(), "2024-Q2");
@@ -266,7 +267,7 @@ TEST(ComputeStatement, FeesBonusesPenaltiesAndFundUsage) {
 TEST(ComputeStatement, NoWarningWhenTheProjectionFitsTheEnvelope) {
   const auto terms = Terms();
   auto result = ComputeStatement(Inputs(terms, 189970));
-  ASSERT_TRUE(result.ok());
+  ASSERT_OK(result);
   EXPECT_FALSE(result->projection_exceeds_envelope);
   EXPECT_EQ(result->warnings.size(), 1u);  // the late appointments only
 }
@@ -276,7 +277,7 @@ TEST(ComputeStatement, WarnsWhenTheContractYearHasNoEnvelope) {
   auto in = Inputs(terms, 0);
   in.award.clear_budget();
   auto result = ComputeStatement(in);
-  ASSERT_TRUE(result.ok());
+  ASSERT_OK(result);
   EXPECT_EQ(result->statement.budget_envelope_cents(), 0);
   EXPECT_NE(result->warnings[0].find("aucune enveloppe"), std::string::npos);
 }
@@ -297,7 +298,7 @@ TEST(ComputeStatement, APeriodWithoutDataHasNoFeesAndNoShareBonus) {
   in.penalties.clear();
   in.issued.clear();
   auto result = ComputeStatement(in);
-  ASSERT_TRUE(result.ok());
+  ASSERT_OK(result);
   EXPECT_EQ(result->statement.fees_cents(), 0);
   // Fixed parts still earned on the KPIs given: 10000 + 2000.
   EXPECT_EQ(result->statement.variable_cents(), 12000);

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "pilotage/domain/period.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -113,7 +114,7 @@ v1::ContractTerms ValidTerms() {
 
 v1::ContractTerms LoadOrDie(const std::string& file) {
   absl::StatusOr<v1::ContractTerms> terms = LoadTermsFile(kTermsDir + "/" + file);
-  EXPECT_TRUE(terms.ok()) << terms.status().ToString();
+  EXPECT_OK(terms);
   return terms.ok() ? *terms : v1::ContractTerms();
 }
 
@@ -131,7 +132,7 @@ TEST(ExampleTerms, ParseAndValidate) {
     SCOPED_TRACE(file);
     const v1::ContractTerms terms = LoadOrDie(file);
     absl::Status valid = ValidateTerms(terms);
-    EXPECT_TRUE(valid.ok()) << valid.ToString();
+    EXPECT_OK(valid);
     EXPECT_EQ(terms.kpis_size(), 13);
     EXPECT_EQ(terms.penalty_limits().cap_share_of_annual_bp(), 1000);
     EXPECT_EQ(terms.penalty_limits().threshold_cents(), 100000);
@@ -192,7 +193,7 @@ TEST(LoadTermsFile, NamesAMissingFile) {
 
 TEST(ValidateTerms, AcceptsTheTestBase) {
   absl::Status valid = ValidateTerms(ValidTerms());
-  EXPECT_TRUE(valid.ok()) << valid.ToString();
+  EXPECT_OK(valid);
 }
 
 TEST(ValidateTerms, RefusesEachBrokenRuleNamingTheField) {
@@ -350,13 +351,13 @@ TEST(ValidateTerms, LetsInformationalKpisGoWithoutDirection) {
   ASSERT_EQ(terms.kpis(6).direction(), v1::Direction::UNSPECIFIED);
   ASSERT_TRUE(terms.kpis(6).informational());
   absl::Status valid = ValidateTerms(terms);
-  EXPECT_TRUE(valid.ok()) << valid.ToString();
+  EXPECT_OK(valid);
 }
 
 TEST(TermsHistory, ChoosesTheVersionInForceOnThePeriodsFirstDay) {
   TermsHistory history;
-  ASSERT_TRUE(history.Add(LoadOrDie("cep-2024-example.textproto")).ok());
-  ASSERT_TRUE(history.Add(LoadOrDie("cep-2024-amendment-example.textproto")).ok());
+  ASSERT_OK(history.Add(LoadOrDie("cep-2024-example.textproto")));
+  ASSERT_OK(history.Add(LoadOrDie("cep-2024-amendment-example.textproto")));
   struct Case {
     std::string period;
     std::string version;
@@ -370,16 +371,16 @@ TEST(TermsHistory, ChoosesTheVersionInForceOnThePeriodsFirstDay) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.period);
     absl::StatusOr<Period> period = Period::Parse(c.period);
-    ASSERT_TRUE(period.ok()) << period.status().ToString();
+    ASSERT_OK(period);
     absl::StatusOr<const v1::ContractTerms*> terms = history.TermsFor("LOT-84", *period);
-    ASSERT_TRUE(terms.ok()) << terms.status().ToString();
+    ASSERT_OK(terms);
     EXPECT_EQ((*terms)->version(), c.version);
   }
 }
 
 TEST(TermsHistory, SaysWhyNoVersionGovernsAPeriodBeforeTheContract) {
   TermsHistory history;
-  ASSERT_TRUE(history.Add(LoadOrDie("cep-2024-example.textproto")).ok());
+  ASSERT_OK(history.Add(LoadOrDie("cep-2024-example.textproto")));
   absl::StatusOr<const v1::ContractTerms*> terms =
       history.TermsFor("LOT-84", *Period::Parse("2023-12"));
   ASSERT_EQ(terms.status().code(), absl::StatusCode::kNotFound);
@@ -391,9 +392,9 @@ TEST(TermsHistory, SaysWhyNoVersionGovernsAPeriodBeforeTheContract) {
 TEST(TermsHistory, AppliesALotSpecificAmendmentToItsLotsOnly) {
   TermsHistory history;
   const v1::ContractTerms initial = LoadOrDie("cep-2024-example.textproto");
-  ASSERT_TRUE(history.Add(initial).ok());
+  ASSERT_OK(history.Add(initial));
   absl::Status added = history.Add(WithVersion(initial, "2024.3-IDF", "2024-09-01", {"LOT-11"}));
-  ASSERT_TRUE(added.ok()) << added.ToString();
+  ASSERT_OK(added);
   const Period september = *Period::Parse("2024-09");
   EXPECT_EQ((*history.TermsFor("LOT-11", september))->version(), "2024.3-IDF");
   EXPECT_EQ((*history.TermsFor("LOT-84", september))->version(), "2024.1");
@@ -402,8 +403,8 @@ TEST(TermsHistory, AppliesALotSpecificAmendmentToItsLotsOnly) {
 
 TEST(TermsHistory, GivesTheSameAnswersWhateverTheOrderOfAdding) {
   TermsHistory history;
-  ASSERT_TRUE(history.Add(LoadOrDie("cep-2024-amendment-example.textproto")).ok());
-  ASSERT_TRUE(history.Add(LoadOrDie("cep-2024-example.textproto")).ok());
+  ASSERT_OK(history.Add(LoadOrDie("cep-2024-amendment-example.textproto")));
+  ASSERT_OK(history.Add(LoadOrDie("cep-2024-example.textproto")));
   EXPECT_EQ((*history.TermsFor("LOT-11", *Period::Parse("2024-06")))->version(), "2024.1");
   EXPECT_EQ((*history.TermsFor("LOT-11", *Period::Parse("2024-07")))->version(), "2024.2");
   std::vector<std::string> versions;
@@ -414,10 +415,10 @@ TEST(TermsHistory, GivesTheSameAnswersWhateverTheOrderOfAdding) {
 TEST(TermsHistory, RefusesOverlappingVersions) {
   TermsHistory history;
   const v1::ContractTerms initial = LoadOrDie("cep-2024-example.textproto");
-  ASSERT_TRUE(history.Add(initial).ok());
-  ASSERT_TRUE(history.Add(WithVersion(initial, "2024.2", "2024-07-01")).ok());
-  ASSERT_TRUE(history.Add(WithVersion(initial, "2024.3-IDF", "2024-09-01", {"LOT-11"})).ok());
-  ASSERT_TRUE(history.Add(WithVersion(initial, "2024.3-ARA", "2024-09-01", {"LOT-84"})).ok());
+  ASSERT_OK(history.Add(initial));
+  ASSERT_OK(history.Add(WithVersion(initial, "2024.2", "2024-07-01")));
+  ASSERT_OK(history.Add(WithVersion(initial, "2024.3-IDF", "2024-09-01", {"LOT-11"})));
+  ASSERT_OK(history.Add(WithVersion(initial, "2024.3-ARA", "2024-09-01", {"LOT-84"})));
 
   struct Case {
     v1::ContractTerms terms;
@@ -446,7 +447,7 @@ TEST(TermsHistory, RefusesOverlappingVersions) {
 TEST(TermsHistory, RefusesADuplicateVersion) {
   TermsHistory history;
   const v1::ContractTerms initial = LoadOrDie("cep-2024-example.textproto");
-  ASSERT_TRUE(history.Add(initial).ok());
+  ASSERT_OK(history.Add(initial));
   absl::Status added = history.Add(WithVersion(initial, "2024.1", "2025-01-01"));
   EXPECT_EQ(added.code(), absl::StatusCode::kAlreadyExists) << added.ToString();
   EXPECT_EQ(history.size(), 1u);
@@ -470,7 +471,7 @@ TEST(TermsHistory, SaysWhenNoVersionListsTheLot) {
   EXPECT_EQ(std::string(history.TermsFor("LOT-11", january).status().message()),
             "no contract terms govern lot 'LOT-11' for period 2024-01 (from 2024-01-01): no "
             "version has been published");
-  ASSERT_TRUE(history.Add(WithVersion(ValidTerms(), "2024.1-IDF", "2024-01-02", {"LOT-11"})).ok());
+  ASSERT_OK(history.Add(WithVersion(ValidTerms(), "2024.1-IDF", "2024-01-02", {"LOT-11"})));
   absl::StatusOr<const v1::ContractTerms*> terms = history.TermsFor("LOT-84", january);
   EXPECT_EQ(terms.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(std::string(terms.status().message()),

@@ -1,12 +1,12 @@
 #include "pilotage/http/server.h"
 
-#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/status/statusor.h"
+#include "fmt/format.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -158,6 +158,150 @@ class WorkerPool {
   std::vector<std::thread> threads_;
   bool done_ = false;
 };
+
+using Parser = bhttp::request_parser<bhttp::string_body>;
+
+void NewParser(std::optional<Parser>& parser, const Limits& limits) {
+  parser.emplace();
+  parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser->body_limit(limits.max_body_bytes);
+}
+
+// The request as read so far: method, target, path, parameters and header.
+void FillHeader(const Parser& parser, Request& req) {
+  const auto& h = parser.get();
+  req.method = std::string(h.method_string());
+  req.target = std::string(h.target());
+  SplitTarget(req.target, req);
+  req.headers.clear();
+  for (const auto& field : h) {
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+}
+
+// The checks of a whole header that Beast does not make: the status to
+// refuse it with (and why), or 0.
+int CheckHeader(const Parser& parser, const Limits& limits, std::string& why) {
+  const auto& h = parser.get();
+  size_t count = 0;
+  for (auto it = h.begin(); it != h.end(); ++it) ++count;
+  if (count > limits.max_header_count) {
+    why = fmt::format("more than {} header fields (max_header_count)", limits.max_header_count);
+    return 431;
+  }
+  // RFC 9112 3.2: an HTTP/1.1 request has exactly one Host (two could be
+  // read differently by a proxy in front and by the service).
+  if (h.version() == 11 && h.count(bhttp::field::host) != 1) {
+    why = "an HTTP/1.1 request needs exactly one Host field";
+    return 400;
+  }
+  // RFC 9112 6.1 and 6.3: a message with both is a smuggling attempt, and
+  // a transfer coding the server does not know is 501.
+  const size_t te = h.count(bhttp::field::transfer_encoding);
+  if (te > 0 && h.count(bhttp::field::content_length) > 0) {
+    why = "both Transfer-Encoding and Content-Length";
+    return 400;
+  }
+  if (te > 1) {
+    why = "Transfer-Encoding given twice";
+    return 400;
+  }
+  if (te == 1) {
+    std::string_view value = h[bhttp::field::transfer_encoding];
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (!beast::iequals(value, "chunked")) {
+      // A list of known codings only ("chunked, chunked") is malformed (RFC
+      // 9112 7.1: chunked at most once, last); one unknown coding is 501.
+      bool known = true;
+      for (std::string_view rest = value; known && !rest.empty();) {
+        const size_t comma = rest.find(',');
+        std::string_view coding = rest.substr(0, comma);
+        while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) {
+          coding.remove_prefix(1);
+        }
+        while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) {
+          coding.remove_suffix(1);
+        }
+        known = beast::iequals(coding, "chunked");
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+      why = known ? "chunked Transfer-Encoding applied more than once"
+                  : "only the chunked Transfer-Encoding is supported";
+      return known ? 400 : 501;
+    }
+  }
+  return 0;
+}
+
+// The status to answer a parse error with (and why), or 0 when the
+// connection is to be closed without an answer: closed, reset, timed out
+// (Beast's stream closes the socket then: no 408 is possible), or the server
+// stops.
+int ReadErrorStatus(beast::error_code ec, const Limits& limits, std::string& why) {
+  if (ec == bhttp::error::header_limit) {
+    why = fmt::format("request line and header over {} bytes (max_header_bytes)",
+                      limits.max_header_bytes);
+    return 431;
+  }
+  if (ec == bhttp::error::body_limit) {
+    why = fmt::format("body over {} bytes (max_body_bytes)", limits.max_body_bytes);
+    return 413;
+  }
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+      ec.category() != bhttp::make_error_code(bhttp::error::header_limit).category()) {
+    return 0;
+  }
+  why = fmt::format("malformed request: {}", ec.message());
+  return 400;
+}
+
+// Answers `req` into `res`: a refusal by the server (`preset_status` not 0,
+// with `refusal`), or its route's handler (404, 405 when none); then the
+// error handler for any status >= 400.
+void Answer(const Routes& routes, Request& req, Response& res, int preset_status,
+            const std::string& refusal) {
+  if (preset_status != 0) {
+    res.status = preset_status;
+    res.reason = refusal;
+  } else {
+    const std::string& method = req.method == "HEAD" ? "GET" : req.method;
+    bool path_known = false;
+    const Routes::Route* route = nullptr;
+    std::smatch match;
+    for (const auto& r : routes.all()) {
+      if (!std::regex_match(req.path, match, r->pattern)) continue;
+      path_known = true;
+      if (r->method == method) {
+        route = r.get();
+        break;
+      }
+    }
+    if (route == nullptr) {
+      res.status = path_known ? 405 : 404;
+      res.reason = path_known ? fmt::format("{} is not served on {}", req.method, req.path)
+                              : fmt::format("{}: not found", req.path);
+    } else {
+      for (const auto& m : match) req.matches.push_back(m.str());
+      try {
+        route->handler(req, res);
+      } catch (const std::exception& e) {
+        spdlog::error("http: {} {}: {}", req.method, req.path, e.what());
+        res = Response{.status = 500, .reason = "internal error"};
+      }
+    }
+  }
+  if (res.status >= 400 && routes.error_handler()) {
+    try {
+      routes.error_handler()(req, res);
+    } catch (const std::exception& e) {
+      spdlog::error("http: error handler: {}", e.what());
+    }
+  }
+  if (res.status >= 400 && res.body.empty()) {
+    res.set_content(ErrorJson(res.status, res.reason.empty() ? "error" : res.reason),
+                    "application/json");
+  }
+}
 
 class SessionBase;
 
@@ -400,9 +544,7 @@ class Session : public SessionBase {
   void NextRequest() {
     state_ = State::kReading;
     if (server_.stopping) return Close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser_->body_limit(limits_.max_body_bytes);
+    NewParser(parser_, limits_);
     request_ = Request{};
     response_ = Response{};
     preset_status_ = 0;
@@ -428,30 +570,13 @@ class Session : public SessionBase {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
-    FillHeader();
-    const auto& h = parser_->get();
-    size_t count = 0;
-    for (auto it = h.begin(); it != h.end(); ++it) ++count;
-    if (count > limits_.max_header_count) {
-      return Refuse(431, fmt::format("more than {} header fields (max_header_count)",
-                                     limits_.max_header_count));
-    }
-    // RFC 9112 6.1 and 6.3: a message with both is a smuggling attempt, and
-    // a transfer coding the server does not know is 501.
-    const size_t te = h.count(bhttp::field::transfer_encoding);
-    if (te > 0 && h.count(bhttp::field::content_length) > 0) {
-      return Refuse(400, "both Transfer-Encoding and Content-Length");
-    }
-    if (te > 1) return Refuse(400, "Transfer-Encoding given twice");
-    if (te == 1) {
-      std::string_view value = h[bhttp::field::transfer_encoding];
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-        value.remove_suffix(1);
-      if (!beast::iequals(value, "chunked")) {
-        return Refuse(501, "only the chunked Transfer-Encoding is supported");
-      }
+    FillHeader(*parser_, request_);
+    std::string why;
+    if (const int status = CheckHeader(*parser_, limits_, why); status != 0) {
+      return Refuse(status, std::move(why));
     }
     if (parser_->is_done()) return Dispatch();
+    const auto& h = parser_->get();
     if (const auto& gate = server_.routes.body_gate(); gate && !gate(request_, response_)) {
       close_after_ = true;
       return Handled();
@@ -482,33 +607,11 @@ class Session : public SessionBase {
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == bhttp::error::header_limit) {
-      return Refuse(431, fmt::format("request line and header over {} bytes (max_header_bytes)",
-                                     limits_.max_header_bytes));
-    }
-    if (ec == bhttp::error::body_limit) {
-      FillHeader();
-      return Refuse(413,
-                    fmt::format("body over {} bytes (max_body_bytes)", limits_.max_body_bytes));
-    }
-    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
-        ec.category() != bhttp::make_error_code(bhttp::error::header_limit).category()) {
-      // Closed, reset, timed out (Beast's stream closes the socket then: no
-      // 408 is possible), or the server stops.
-      return Close();
-    }
-    Refuse(400, fmt::format("malformed request: {}", ec.message()));
-  }
-
-  void FillHeader() {
-    const auto& h = parser_->get();
-    request_.method = std::string(h.method_string());
-    request_.target = std::string(h.target());
-    SplitTarget(request_.target, request_);
-    request_.headers.clear();
-    for (const auto& field : h) {
-      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
+    std::string why;
+    const int status = ReadErrorStatus(ec, limits_, why);
+    if (status == 0) return Close();
+    if (status == 413) FillHeader(*parser_, request_);
+    Refuse(status, std::move(why));
   }
 
   // Answers `status` (through the error handler) and closes the connection.
@@ -530,51 +633,7 @@ class Session : public SessionBase {
   }
 
   // On a worker thread; the strand does not touch the request meanwhile.
-  void RunHandler() {
-    Response& res = response_;
-    if (preset_status_ != 0) {
-      res.status = preset_status_;
-      res.reason = refusal_;
-    } else {
-      const std::string& method = request_.method == "HEAD" ? "GET" : request_.method;
-      bool path_known = false;
-      const Routes::Route* route = nullptr;
-      std::smatch match;
-      for (const auto& r : server_.routes.all()) {
-        if (!std::regex_match(request_.path, match, r->pattern)) continue;
-        path_known = true;
-        if (r->method == method) {
-          route = r.get();
-          break;
-        }
-      }
-      if (route == nullptr) {
-        res.status = path_known ? 405 : 404;
-        res.reason = path_known
-                         ? fmt::format("{} is not served on {}", request_.method, request_.path)
-                         : fmt::format("{}: not found", request_.path);
-      } else {
-        for (const auto& m : match) request_.matches.push_back(m.str());
-        try {
-          route->handler(request_, res);
-        } catch (const std::exception& e) {
-          spdlog::error("http: {} {}: {}", request_.method, request_.path, e.what());
-          res = Response{.status = 500, .reason = "internal error"};
-        }
-      }
-    }
-    if (res.status >= 400 && server_.routes.error_handler()) {
-      try {
-        server_.routes.error_handler()(request_, res);
-      } catch (const std::exception& e) {
-        spdlog::error("http: error handler: {}", e.what());
-      }
-    }
-    if (res.status >= 400 && res.body.empty()) {
-      res.set_content(ErrorJson(res.status, res.reason.empty() ? "error" : res.reason),
-                      "application/json");
-    }
-  }
+  void RunHandler() { Answer(server_.routes, request_, response_, preset_status_, refusal_); }
 
   void Write() {
     state_ = State::kWriting;
@@ -801,6 +860,69 @@ void Server::Stop() {
   // On the acceptor's strand: closing it never races with an accept's
   // completion re-arming it on another I/O thread.
   net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->StopAll(); });
+}
+
+std::vector<Response> AnswerBytes(const Routes& routes, const Limits& limits,
+                                  std::string_view bytes) {
+  std::vector<Response> out;
+  beast::flat_buffer buffer;
+  buffer.commit(net::buffer_copy(buffer.prepare(bytes.size()), net::buffer(bytes)));
+  std::optional<Parser> parser;
+  // Feeds the parser what is buffered until `done`; false when the bytes end
+  // first (a connection would wait for more, then time out) or on an error.
+  const auto feed = [&](auto done, beast::error_code& ec) {
+    while (!done()) {
+      if (buffer.size() == 0) return false;
+      const size_t used = parser->put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == bhttp::error::need_more) ec = {};
+      if (ec) return false;
+      // No progress: the parser wants bytes that are not there (as Beast's
+      // own reads do, which then read more).
+      if (used == 0) return false;
+    }
+    return true;
+  };
+  for (int served = 0; served < limits.max_requests_per_connection; ++served) {
+    NewParser(parser, limits);
+    Request req;
+    Response res;
+    int preset = 0;
+    std::string why;
+    bool close = false;
+    beast::error_code ec;
+    if (!feed([&] { return parser->is_header_done(); }, ec)) {
+      if (!ec) return out;  // cut short: no answer
+      preset = ReadErrorStatus(ec, limits, why);
+      if (preset == 0) return out;
+      if (preset == 413) FillHeader(*parser, req);
+      close = true;
+    } else {
+      FillHeader(*parser, req);
+      preset = CheckHeader(*parser, limits, why);
+      close = preset != 0;
+      if (!close && !parser->is_done()) {
+        if (routes.body_gate() && !routes.body_gate()(req, res)) {
+          out.push_back(std::move(res));
+          return out;
+        }
+        if (!feed([&] { return parser->is_done(); }, ec)) {
+          if (!ec) return out;
+          preset = ReadErrorStatus(ec, limits, why);
+          if (preset == 0) return out;
+          close = true;
+        } else {
+          req.body = std::move(parser->get().body());
+        }
+      } else if (!close) {
+        req.body = std::move(parser->get().body());
+      }
+    }
+    Answer(routes, req, res, preset, why);
+    out.push_back(std::move(res));
+    if (close || !parser->is_header_done() || !parser->get().keep_alive()) return out;
+  }
+  return out;
 }
 
 std::optional<std::string> BearerToken(const Request& req) {

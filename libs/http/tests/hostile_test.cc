@@ -15,6 +15,7 @@
 
 #include "pilotage/http/server.h"
 #include "pilotage/testing/testing.h"
+#include "serving.h"
 
 namespace pilotage::http {
 namespace {
@@ -107,24 +108,11 @@ std::string BodyOf(const std::string& answer) {
 class HttpHostile : public ::testing::Test {
  protected:
   void Start(Limits limits, int threads = 2) {
-    server_ = std::make_unique<Server>(
-        ServerOptions{.host = "127.0.0.1", .port = 0, .threads = threads, .limits = limits});
-    server_->routes().Get("/hello", [this](const Request&, Response& res) {
-      ++handled_;
-      res.set_content("bonjour", "text/plain");
-    });
-    server_->routes().Post("/echo", [this](const Request& req, Response& res) {
-      ++handled_;
-      res.set_content(req.body, "text/plain");
-    });
-    ASSERT_TRUE(server_->Bind().ok());
-    serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
+    serving_.Create({.host = "127.0.0.1", .port = 0, .threads = threads, .limits = limits});
+    serving_.AddHelloAndEcho(&handled_);
+    serving_.Serve();
   }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    if (serving_.joinable()) serving_.join();
-  }
-  int port() const { return server_->port(); }
+  int port() const { return serving_.port(); }
 
   // Sends `request` on a fresh connection and ends it: the answer, and
   // whether the server then closed the connection.
@@ -141,9 +129,8 @@ class HttpHostile : public ::testing::Test {
 
   static constexpr char kHello[] = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
 
-  std::unique_ptr<Server> server_;
-  std::thread serving_;
-  std::atomic<int> handled_{0};
+  std::atomic<int> handled_{0};  // before serving_: outlives the server
+  Serving serving_;
 };
 
 TEST_F(HttpHostile, ANormalRequestWithABodyIsAnswered) {
@@ -379,6 +366,69 @@ TEST_F(HttpHostile, NulCrOrLfInAValueIs400) {
   EXPECT_EQ(handled_, 0);
 }
 
+// Requests a hostile client or a confused proxy may send, each on a fresh
+// connection with default limits: none may reach a handler (0 accepted),
+// none may get a 5xx, and each gets its answer, or a close, without waiting
+// for a timeout (Raw's reads are bounded: a hang fails instead of blocking).
+TEST_F(HttpHostile, ATableOfHostileRequestsIsNeverAcceptedNever5xxAndNeverHangs) {
+  Start({.max_body_bytes = 1000});
+  struct Case {
+    const char* name;
+    std::string request;
+  };
+  const std::string long_method(2000, 'G');
+  const std::vector<Case> cases = {
+      {"absolute-form target", "GET http://evil.example/hello HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"duplicate Host", "GET /hello HTTP/1.1\r\nHost: t\r\nHost: evil\r\n\r\n"},
+      {"no Host in HTTP/1.1", "GET /hello HTTP/1.1\r\nAccept: */*\r\n\r\n"},
+      {"Content-Length with a plus",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: +2\r\n\r\nab"},
+      {"Content-Length negative after a space",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length:  -2\r\n\r\nab"},
+      {"Content-Length in hexadecimal",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0x2\r\n\r\nab"},
+      {"two different Content-Lengths",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"},
+      {"HTTP/0.9 request line", "GET /hello\r\n\r\n"},
+      {"HTTP/2 connection preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"},
+      {"a 2000-byte method", long_method + " /hello HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"lower-case method", "get /hello HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"percent-encoded NUL in the path", "GET /hello%00 HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"percent-encoded traversal", "GET /%2e%2e/hello HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"raw NUL in the target", std::string("GET /hel") + '\0' + "lo HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"two spaces in the request line", "GET  /hello HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"bare CR ending the request line", "GET /hello HTTP/1.1\rHost: t\r\n\r\n"},
+      {"a field name with a slash", "GET /hello HTTP/1.1\r\nHost: t\r\nX/Y: z\r\n\r\n"},
+      {"Expect: 100-continue with a body over the limit",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"},
+      {"a chunk size that overflows",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "ffffffffffffffffff1\r\nab\r\n0\r\n\r\n"},
+      {"chunks over the body limit",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "3e8\r\n" +
+           std::string(1000, 'a') + "\r\n1\r\nb\r\n0\r\n\r\n"},
+      {"Transfer-Encoding: chunked, chunked",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"
+       "2\r\nab\r\n0\r\n\r\n"},
+      {"Transfer-Encoding in an HTTP/1.0 request with a length",
+       "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\nab"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto [answer, closed] = Once(c.request);
+    const int status = StatusOf(answer);
+    // An answer, and a refusal; or no answer at all, closed at once.
+    if (answer.empty()) {
+      EXPECT_TRUE(closed) << "no answer and not closed: the read timed out";
+    } else {
+      EXPECT_GE(status, 400) << answer;
+      EXPECT_LT(status, 500) << answer;
+    }
+  }
+  EXPECT_EQ(handled_, 0) << "a hostile request reached a handler";
+}
+
 TEST_F(HttpHostile, GarbageIs400) {
   Start({});
   for (const std::string& request : std::vector<std::string>{
@@ -394,19 +444,18 @@ TEST_F(HttpHostile, GarbageIs400) {
 }
 
 TEST_F(HttpHostile, TheBodyGateAnswersBeforeTheBodyIsRead) {
-  server_ = std::make_unique<Server>(ServerOptions{.port = 0, .threads = 1});
-  server_->routes().Post("/echo", [this](const Request& req, Response& res) {
+  serving_.Create(ServerOptions{.port = 0, .threads = 1});
+  serving_->routes().Post("/echo", [this](const Request& req, Response& res) {
     ++handled_;
     res.set_content(req.body, "text/plain");
   });
-  server_->routes().SetBodyGate([](const Request& req, Response& res) {
+  serving_->routes().SetBodyGate([](const Request& req, Response& res) {
     if (req.header("Authorization") == "Bearer good") return true;
     res.status = 401;
     res.set_content("{}", "application/json");
     return false;
   });
-  ASSERT_TRUE(server_->Bind().ok());
-  serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
+  serving_.Serve();
   // The refused client sends only its header: the answer does not wait for
   // the announced body.
   Raw refused(port());
@@ -420,12 +469,12 @@ TEST_F(HttpHostile, TheBodyGateAnswersBeforeTheBodyIsRead) {
 }
 
 TEST_F(HttpHostile, AHandlerThatThrowsIs500AndTheServerGoesOn) {
-  server_ = std::make_unique<Server>(ServerOptions{.port = 0, .threads = 1});
-  server_->routes().Get("/throw",
-                        [](const Request&, Response&) { throw std::runtime_error("boom"); });
-  server_->routes().Get("/hello", [](const Request&, Response& res) { res.set_content("hi", ""); });
-  ASSERT_TRUE(server_->Bind().ok());
-  serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
+  serving_.Create(ServerOptions{.port = 0, .threads = 1});
+  serving_->routes().Get("/throw",
+                         [](const Request&, Response&) { throw std::runtime_error("boom"); });
+  serving_->routes().Get("/hello",
+                         [](const Request&, Response& res) { res.set_content("hi", ""); });
+  serving_.Serve();
   Raw c(port());
   c.Send("GET /throw HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(StatusOf(c.ReadAnswer()), 500);
@@ -434,14 +483,13 @@ TEST_F(HttpHostile, AHandlerThatThrowsIs500AndTheServerGoesOn) {
 }
 
 TEST_F(HttpHostile, TheRequestSeesThePathParametersAndHeaders) {
-  server_ = std::make_unique<Server>(ServerOptions{.port = 0, .threads = 1});
+  serving_.Create(ServerOptions{.port = 0, .threads = 1});
   Request seen;
-  server_->routes().Get(R"(/lots/([^/]+))", [&seen](const Request& req, Response& res) {
+  serving_->routes().Get(R"(/lots/([^/]+))", [&seen](const Request& req, Response& res) {
     seen = req;
     res.set_content("ok", "text/plain");
   });
-  ASSERT_TRUE(server_->Bind().ok());
-  serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
+  serving_.Serve();
   EXPECT_EQ(StatusOf(Once("GET /lots/l%C3%A9?quarter=2024-Q1&q=a+b%26c&q=2 HTTP/1.1\r\nHost: t\r\n"
                           "x-Token: abc\r\n\r\n")
                          .first),
@@ -458,20 +506,19 @@ TEST_F(HttpHostile, TheRequestSeesThePathParametersAndHeaders) {
 }
 
 TEST_F(HttpHostile, StopAnswersTheRequestInAHandlerAndClosesIdleConnections) {
-  server_ = std::make_unique<Server>(ServerOptions{.port = 0, .threads = 1});
+  serving_.Create(ServerOptions{.port = 0, .threads = 1});
   std::promise<void> entered, release;
-  server_->routes().Get("/wait", [&](const Request&, Response& res) {
+  serving_->routes().Get("/wait", [&](const Request&, Response& res) {
     entered.set_value();
     release.get_future().wait();
     res.set_content("done", "text/plain");
   });
-  ASSERT_TRUE(server_->Bind().ok());
-  serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
+  serving_.Serve();
   Raw idle(port());
   Raw busy(port());
   busy.Send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
   entered.get_future().wait();
-  server_->Stop();
+  serving_->Stop();
   // The idle connection is closed by the stop, unanswered.
   bool closed = false;
   EXPECT_EQ(idle.ReadToEnd(&closed), "");
@@ -480,7 +527,7 @@ TEST_F(HttpHostile, StopAnswersTheRequestInAHandlerAndClosesIdleConnections) {
   const std::string answer = busy.ReadAnswer();
   EXPECT_EQ(BodyOf(answer), "done");
   EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
-  serving_.join();  // Serve() returns once that answer is written
+  serving_.Join();  // Serve() returns once that answer is written
 }
 
 }  // namespace

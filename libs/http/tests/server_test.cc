@@ -106,6 +106,31 @@ TEST(HttpServer, NoThreadsIsInvalid) {
   EXPECT_EQ(server.Bind().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// What http_fuzz relies on: the request path in memory answers as a
+// connection would.
+TEST(AnswerBytes, AnswersPipelinedRequestsInOrderAndStopsAtARefusalOrACutRequest) {
+  Routes routes;
+  routes.Get("/hello", [](const Request&, Response& res) { res.set_content("bonjour", ""); });
+  routes.Post("/echo", [](const Request& req, Response& res) { res.set_content(req.body, ""); });
+  auto answers = AnswerBytes(routes, {},
+                             "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+                             "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "2\r\nab\r\n0\r\n\r\n"
+                             "GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n"
+                             "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\nabc");
+  ASSERT_EQ(answers.size(), 3u) << "the last request is cut short: no answer";
+  EXPECT_EQ(answers[0].body, "bonjour");
+  EXPECT_EQ(answers[1].body, "ab");
+  EXPECT_EQ(answers[2].status, 404);
+  // A refusal closes the connection: what follows is not read.
+  answers = AnswerBytes(routes, {},
+                        "GET /hello HTTP/1.1\r\nHost: t\r\nHost: u\r\n\r\n"
+                        "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 400);
+  EXPECT_TRUE(AnswerBytes(routes, {}, "").empty());
+}
+
 TEST(BearerToken, TakesTheTokenOfTheBearerScheme) {
   Request req;
   EXPECT_EQ(BearerToken(req), std::nullopt);

@@ -16,6 +16,7 @@
 #include "pilotage/http/server.h"
 #include "pilotage/testing/certificates.h"
 #include "pilotage/testing/testing.h"
+#include "serving.h"
 
 namespace pilotage::http {
 namespace {
@@ -68,29 +69,19 @@ class HttpTls : public ::testing::Test {
   void SetUp() override { files_ = MakeCertificate(dir_.path(), "server"); }
 
   void Start(Limits limits = {}) {
-    server_ = std::make_unique<Server>(
-        ServerOptions{.host = "127.0.0.1",
-                      .port = 0,
-                      .threads = 2,
-                      .limits = limits,
-                      .tls = {.cert_file = files_.cert.string(), .key_file = files_.key.string()}});
-    server_->routes().Get(
-        "/hello", [](const Request&, Response& res) { res.set_content("bonjour", "text/plain"); });
-    server_->routes().Post("/echo", [](const Request& req, Response& res) {
-      res.set_content(req.body, "text/plain");
-    });
-    ASSERT_TRUE(server_->Bind().ok());
-    serving_ = std::thread([this] { EXPECT_TRUE(server_->Serve().ok()); });
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    if (serving_.joinable()) serving_.join();
+    serving_.Create({.host = "127.0.0.1",
+                     .port = 0,
+                     .threads = 2,
+                     .limits = limits,
+                     .tls = {.cert_file = files_.cert.string(), .key_file = files_.key.string()}});
+    serving_.AddHelloAndEcho();
+    serving_.Serve();
   }
 
   // A client that trusts only `ca` (a self-signed certificate file) and
   // checks the server's name (127.0.0.1 is in the certificates' SAN).
   std::unique_ptr<httplib::SSLClient> Client(const std::filesystem::path& ca) {
-    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", server_->port());
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", serving_->port());
     client->set_ca_cert_path(ca.c_str());
     client->enable_server_certificate_verification(true);
     client->set_keep_alive(false);
@@ -106,8 +97,7 @@ class HttpTls : public ::testing::Test {
 
   pilotage::testing::TempDir dir_;
   CertificateFiles files_;
-  std::unique_ptr<Server> server_;
-  std::thread serving_;
+  Serving serving_;
 };
 
 TEST_F(HttpTls, ATlsClientGetsAnswersWithSecurityHeaders) {
@@ -138,7 +128,7 @@ TEST_F(HttpTls, ATlsClientGetsAnswersWithSecurityHeaders) {
 
 TEST_F(HttpTls, PlainHttpToTheTlsPortGetsAPlain400AndIsClosed) {
   Start();
-  const int fd = pilotage::testing::ConnectLoopback(server_->port(), 20);
+  const int fd = pilotage::testing::ConnectLoopback(serving_->port(), 20);
   ASSERT_GE(fd, 0);
   const std::string request = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
   ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
@@ -159,29 +149,29 @@ TEST_F(HttpTls, PlainHttpToTheTlsPortGetsAPlain400AndIsClosed) {
 
 TEST_F(HttpTls, Tls11AndOlderAreRefusedTls12And13Accepted) {
   Start();
-  const Handshake tls11 = HandshakeWith(server_->port(), TLS1_VERSION, TLS1_1_VERSION);
+  const Handshake tls11 = HandshakeWith(serving_->port(), TLS1_VERSION, TLS1_1_VERSION);
   EXPECT_FALSE(tls11.ok);
   // The server's alert, not the client's own refusal to offer TLS 1.1.
   EXPECT_NE(tls11.error.find("protocol version"), std::string::npos) << tls11.error;
-  EXPECT_TRUE(HandshakeWith(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION).ok);
-  EXPECT_TRUE(HandshakeWith(server_->port(), TLS1_3_VERSION, TLS1_3_VERSION).ok);
+  EXPECT_TRUE(HandshakeWith(serving_->port(), TLS1_2_VERSION, TLS1_2_VERSION).ok);
+  EXPECT_TRUE(HandshakeWith(serving_->port(), TLS1_3_VERSION, TLS1_3_VERSION).ok);
 }
 
 TEST_F(HttpTls, Tls12CiphersWithoutForwardSecrecyOrAeadAreRefused) {
   Start();
   for (const char* weak : {"AES128-SHA", "AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-SHA"}) {
-    const Handshake h = HandshakeWith(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION, weak);
+    const Handshake h = HandshakeWith(serving_->port(), TLS1_2_VERSION, TLS1_2_VERSION, weak);
     EXPECT_FALSE(h.ok) << weak;
     EXPECT_NE(h.error.find("handshake failure"), std::string::npos) << weak << ": " << h.error;
   }
-  EXPECT_TRUE(HandshakeWith(server_->port(), TLS1_2_VERSION, TLS1_2_VERSION,
+  EXPECT_TRUE(HandshakeWith(serving_->port(), TLS1_2_VERSION, TLS1_2_VERSION,
                             "ECDHE-ECDSA-AES128-GCM-SHA256")
                   .ok);
 }
 
 TEST_F(HttpTls, AnUnfinishedHandshakeIsClosedAtTheHeaderTimeout) {
   Start({.header_timeout = milliseconds(300)});
-  const int fd = pilotage::testing::ConnectLoopback(server_->port(), 20);
+  const int fd = pilotage::testing::ConnectLoopback(serving_->port(), 20);
   ASSERT_GE(fd, 0);
   // The start of a TLS record, then nothing.
   ASSERT_EQ(::send(fd, "\x16\x03\x01", 3, MSG_NOSIGNAL), 3);
@@ -242,7 +232,7 @@ TEST_F(HttpTls, AfterAReloadNewConnectionsGetTheNewCertificate) {
                              std::filesystem::copy_options::overwrite_existing);
   // Until the reload, connections still get the old certificate.
   EXPECT_FALSE(Client(renewed.cert)->Get("/hello"));
-  ASSERT_TRUE(server_->ReloadTls().ok());
+  ASSERT_TRUE(serving_->ReloadTls().ok());
   auto res = Client(renewed.cert)->Get("/hello");
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200);
@@ -251,7 +241,7 @@ TEST_F(HttpTls, AfterAReloadNewConnectionsGetTheNewCertificate) {
   // A reload of broken files fails and keeps the working certificate.
   std::filesystem::copy_file(renewed.cert, files_.key,
                              std::filesystem::copy_options::overwrite_existing);
-  const absl::Status broken = server_->ReloadTls();
+  const absl::Status broken = serving_->ReloadTls();
   EXPECT_EQ(broken.code(), absl::StatusCode::kInvalidArgument) << broken;
   EXPECT_TRUE(Client(renewed.cert)->Get("/hello"));
 }

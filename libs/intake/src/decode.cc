@@ -1,6 +1,5 @@
 // Decoding of request bodies: JSON (canonical protobuf mapping), NDJSON and
 // binary EventBatch, into one item per event.
-#include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -9,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "fmt/format.h"
 #include "pilotage/intake/intake.h"
 
 namespace pilotage::intake {

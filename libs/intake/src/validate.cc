@@ -5,12 +5,12 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/intake/intake.h"
 

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pilotage/testing/status.h"
+
 namespace pilotage::intake {
 namespace {
 
@@ -478,7 +480,7 @@ TEST(Intake, MediaTypes) {
   for (const Case& c : cases) {
     auto format = FormatFromContentType(c.content_type);
     if (c.format) {
-      ASSERT_TRUE(format.ok()) << c.content_type << ": " << format.status();
+      ASSERT_OK(format) << c.content_type;
       EXPECT_EQ(*format, *c.format) << c.content_type;
     } else {
       EXPECT_FALSE(format.ok()) << c.content_type;

@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 
 #include "fmt/format.h"
-#include "pilotage/kafka/kafka.h"
+#include "pilotage/kafka/client_config.h"
 
 namespace pilotage::kafka {
 namespace {
@@ -180,6 +182,25 @@ void SetClientConfig(ClientConfig config) {
 ClientConfig CurrentClientConfig() {
   std::lock_guard lock(ConfigMutex());
   return ProcessConfig();
+}
+
+absl::StatusOr<std::string> BootstrapFromEnvironment() {
+  if (const char* direct = std::getenv("PILOTAGE_KAFKA_BOOTSTRAP"); direct && *direct) {
+    return std::string(direct);
+  }
+  const char* file = std::getenv("PILOTAGE_KAFKA_BOOTSTRAP_FILE");
+  if (file == nullptr || *file == '\0') {
+    return absl::NotFoundError(
+        "kafka: no broker: set PILOTAGE_KAFKA_BOOTSTRAP=host:port, or "
+        "PILOTAGE_KAFKA_BOOTSTRAP_FILE to the bootstrap file of `scripts/kafka start`");
+  }
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.empty()) {
+    return absl::NotFoundError(fmt::format(
+        "kafka: no broker address in {} (is the broker started? scripts/kafka start)", file));
+  }
+  return line;
 }
 
 }  // namespace pilotage::kafka

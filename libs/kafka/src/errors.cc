@@ -2,7 +2,7 @@
 
 #include "absl/strings/cord.h"
 #include "fmt/format.h"
-#include "pilotage/kafka/kafka.h"
+#include "pilotage/kafka/producer.h"
 
 namespace pilotage::kafka {
 namespace {

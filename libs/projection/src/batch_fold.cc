@@ -1,6 +1,9 @@
 #include "pilotage/projection/batch_fold.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
+#include <xxhash.h>
 
 #include <utility>
 
@@ -26,6 +29,26 @@ v1::DeadLetter MakeDeadLetter(const Origin& origin, std::string_view payload,
   letter.set_payload(std::string(payload));
   *letter.mutable_recorded_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   return letter;
+}
+
+uint64_t ContentFingerprint(v1::Event& event, std::string& scratch) {
+  // Set by the gateway each time the event is sent: a resend through it
+  // differs there only.
+  std::string operator_id = std::move(*event.mutable_operator_id());
+  event.clear_operator_id();
+  google::protobuf::Timestamp* recorded_at =
+      event.has_recorded_at() ? event.release_recorded_at() : nullptr;
+  scratch.clear();
+  {
+    google::protobuf::io::StringOutputStream raw(&scratch);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    if (!event.SerializeToCodedStream(&out)) scratch.clear();
+  }
+  *event.mutable_operator_id() = std::move(operator_id);
+  if (recorded_at != nullptr) event.set_allocated_recorded_at(recorded_at);
+  const uint64_t fingerprint = XXH3_64bits(scratch.data(), scratch.size());
+  return fingerprint == 0 ? 1 : fingerprint;
 }
 
 absl::StatusOr<int64_t> BatchFold::Assign(std::string_view topic, int32_t partition) {
@@ -98,8 +121,17 @@ absl::StatusOr<BatchFold::Outcome> BatchFold::Add(const Origin& origin, std::str
   if (event_.body_case() == v1::Event::BODY_NOT_SET) {
     return dead("event has no body (unknown event type?)");
   }
-  auto entry = seen_.Check(event_.lot_id(), event_.occurred_at().seconds(), event_.event_id());
+  auto entry =
+      seen_.Check(event_.lot_id(), event_.occurred_at().seconds(), event_.event_id(),
+                  projection_->ComparesContent(event_) ? ContentFingerprint(event_, scratch_) : 0);
   if (!entry.ok()) return Lost(entry.status());
+  if (entry->conflicting()) {
+    if (absl::Status s = projection_->OnConflictingResend(event_, origin); !s.ok()) {
+      return Lost(s);
+    }
+    ++report_.conflicting_resends[event_.lot_id()];
+    return dead(std::string(kConflictingResendReason));
+  }
   if (entry->seen) {
     ++part.progress.duplicates;
     ++report_.duplicates;
@@ -128,6 +160,7 @@ absl::StatusOr<SealedBatch> BatchFold::Seal() {
   sealed.report.folded = report_.folded;
   sealed.report.duplicates = report_.duplicates;
   sealed.report.dead_letters = report_.dead_letters;
+  sealed.report.conflicting_resends = std::move(report_.conflicting_resends);
   sealed.report.events = report_.folded + report_.duplicates + report_.dead_letters;
   report_ = {};
   events_ = 0;

@@ -13,6 +13,7 @@ namespace pilotage::projection {
 namespace {
 
 constexpr int64_t kWeekSeconds = 7 * 86400;
+constexpr std::string_view kContentSuffix{"\0content", 8};
 
 void AssignGroupKey(std::string& key, std::string_view lot_id, int64_t seconds) {
   const int64_t week =
@@ -35,9 +36,18 @@ uint64_t DedupCache::IdHash(std::string_view event_id) {
   return XXH3_64bits(event_id.data(), event_id.size());
 }
 
+std::string DedupCache::ContentKey(std::string_view group_key) {
+  std::string key(group_key);
+  key.append(kContentSuffix);
+  return key;
+}
+
+bool DedupCache::IsContentKey(std::string_view key) { return key.ends_with(kContentSuffix); }
+
 absl::StatusOr<DedupCache::Entry> DedupCache::Check(std::string_view lot_id,
                                                     int64_t occurred_at_seconds,
-                                                    std::string_view event_id) {
+                                                    std::string_view event_id,
+                                                    uint64_t fingerprint) {
   // A reused buffer: this runs once per event.
   thread_local std::string key;
   AssignGroupKey(key, lot_id, occurred_at_seconds);
@@ -60,9 +70,27 @@ absl::StatusOr<DedupCache::Entry> DedupCache::Check(std::string_view lot_id,
         }
         loaded.ids.reserve(bytes.size() / 8);
         for (size_t i = 0; i < bytes.size(); i += 8) {
-          loaded.ids.insert(static_cast<uint64_t>(store::ReadFixed64(bytes.data() + i)));
+          loaded.ids.emplace(static_cast<uint64_t>(store::ReadFixed64(bytes.data() + i)), 0);
         }
         cached_ids_ += loaded.ids.size();
+        // The fingerprints, of the ids folded since decision 0036.
+        auto content = store_.Get(kSeenFamily, ContentKey(key));
+        if (!content.ok()) return content.status();
+        if (content->has_value()) {
+          const std::string& pairs = **content;
+          if (pairs.size() % 16 != 0) {
+            return absl::DataLossError(fmt::format(
+                "projector: seen fingerprints of {} bytes, not a multiple of 16: rebuild the "
+                "store (pilotage-projector rebuild --into NEW_DIR)",
+                pairs.size()));
+          }
+          for (size_t i = 0; i < pairs.size(); i += 16) {
+            auto it = loaded.ids.find(static_cast<uint64_t>(store::ReadFixed64(pairs.data() + i)));
+            if (it != loaded.ids.end()) {
+              it->second = static_cast<uint64_t>(store::ReadFixed64(pairs.data() + i + 8));
+            }
+          }
+        }
       }
       it = groups_.emplace(key, std::move(loaded)).first;
     }
@@ -70,15 +98,24 @@ absl::StatusOr<DedupCache::Entry> DedupCache::Check(std::string_view lot_id,
     last_group_ = &*it;
   }
   const uint64_t id = IdHash(event_id);
-  return Entry{.seen = last_group_->second.ids.contains(id), .id = id, .group = last_group_};
+  Entry entry{.id = id, .fingerprint = fingerprint, .group = last_group_};
+  if (auto it = last_group_->second.ids.find(id); it != last_group_->second.ids.end()) {
+    entry.seen = true;
+    entry.known_fingerprint = it->second;
+  }
+  return entry;
 }
 
 void DedupCache::Add(const Entry& entry) {
   Group& group = entry.group->second;
-  if (!group.ids.insert(entry.id).second) return;
+  if (!group.ids.emplace(entry.id, entry.fingerprint).second) return;
   ++cached_ids_;
   if (group.pending.empty()) touched_.push_back(entry.group);
   store::AppendFixed64(group.pending, static_cast<int64_t>(entry.id));
+  if (entry.fingerprint != 0) {
+    store::AppendFixed64(group.pending_content, static_cast<int64_t>(entry.id));
+    store::AppendFixed64(group.pending_content, static_cast<int64_t>(entry.fingerprint));
+  }
   group.last_batch = batch_number_;
 }
 
@@ -86,6 +123,10 @@ void DedupCache::CloseBatch(store::WriteBatch& batch) {
   for (GroupMap::value_type* group : touched_) {
     batch.Append(kSeenFamily, group->first, group->second.pending);
     group->second.pending.clear();
+    if (!group->second.pending_content.empty()) {
+      batch.Append(kSeenFamily, ContentKey(group->first), group->second.pending_content);
+      group->second.pending_content.clear();
+    }
   }
   touched_.clear();
   Evict();

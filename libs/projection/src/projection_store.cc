@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "pilotage/projection/dedup_cache.h"
 #include "pilotage/store/coding.h"
 
 namespace pilotage::projection {
@@ -173,14 +174,22 @@ absl::StatusOr<std::string> StateDigest(const store::Store& store, const Project
         store.ForEach(*snapshot, family, "", [&](std::string_view k, std::string_view v) {
           feed(k);
           if (family == kSeenFamily) {
-            // The same ids whatever order they were folded in.
-            std::vector<uint64_t> ids;
-            for (size_t i = 0; i + 8 <= v.size(); i += 8) {
-              ids.push_back(static_cast<uint64_t>(store::ReadFixed64(v.data() + i)));
+            // The same ids (and (id, fingerprint) pairs) whatever order they
+            // were folded in.
+            // Records of one or two 8-byte numbers, sorted as numbers.
+            const size_t width = DedupCache::IsContentKey(k) ? 16 : 8;
+            std::vector<std::pair<uint64_t, uint64_t>> records;
+            for (size_t i = 0; i + width <= v.size(); i += width) {
+              records.emplace_back(
+                  static_cast<uint64_t>(store::ReadFixed64(v.data() + i)),
+                  width == 16 ? static_cast<uint64_t>(store::ReadFixed64(v.data() + i + 8)) : 0);
             }
-            std::sort(ids.begin(), ids.end());
+            std::sort(records.begin(), records.end());
             std::string sorted;
-            for (uint64_t id : ids) store::AppendFixed64(sorted, static_cast<int64_t>(id));
+            for (const auto& [first, second] : records) {
+              store::AppendFixed64(sorted, static_cast<int64_t>(first));
+              if (width == 16) store::AppendFixed64(sorted, static_cast<int64_t>(second));
+            }
             feed(sorted);
           } else {
             feed(projection.DigestForm(family, v));

@@ -65,9 +65,14 @@ class Tally : public Projection {
     delta_.clear();
     ++discards;
   }
+  absl::Status OnConflictingResend(const v1::Event& event, const Origin&) override {
+    conflicts.push_back(event.lot_id() + "/" + event.event_id());
+    return absl::OkStatus();
+  }
 
   bool fail_next_flush = false;
   int discards = 0;
+  std::vector<std::string> conflicts;  // "lot/id" of each conflicting resend told
 
  private:
   uint32_t version_;
@@ -153,6 +158,111 @@ TEST_F(BatchFoldTest, AResendInALaterBatchOrAfterARestartIsFoldedOnce) {
   EXPECT_EQ(p.next_offset, 9);  // offsets went on from the stored 5
   EXPECT_EQ(p.folded, 4);
   EXPECT_EQ(p.duplicates, 5);
+}
+
+// The same event as Event(id, lot) but for its beneficiary: other content.
+v1::Event Changed(std::string id, std::string lot = "LOT-11") {
+  v1::Event e = Event(std::move(id), std::move(lot));
+  e.mutable_request_received()->set_beneficiary("b2");
+  return e;
+}
+
+TEST_F(BatchFoldTest, AResendWithOtherContentIsADeadLetterCountedPerLotAndAPlainResendIsNot) {
+  auto driver = Driver({.batch_events = 3});
+  ASSERT_NE(driver, nullptr);
+  // What the gateway sets at each sending differs: still the same content.
+  v1::Event resent = Event("a", "LOT-11", "another-operator");
+  resent.mutable_recorded_at()->set_seconds(kFeb1Noon + 3600);
+  // Batches [a b a'] [a" b' c]: a' a plain resend, a" a with other content
+  // in a later batch, b' b's id in another lot (another event), c new.
+  ASSERT_TRUE(
+      driver
+          ->Pipe({Event("a"), Event("b"), resent, Changed("a"), Changed("b", "LOT-84"), Event("c")})
+          .ok());
+  // b was LOT-11's; LOT-84's b is another event (ids are per lot): folded.
+  EXPECT_EQ(TallyOf(*driver, "LOT-11"), 3);
+  EXPECT_EQ(TallyOf(*driver, "LOT-84"), 1);
+  const PartitionProgress p = ProgressOf(*driver);
+  EXPECT_EQ(p.folded, 4);
+  EXPECT_EQ(p.duplicates, 1);
+  EXPECT_EQ(p.dead_letters, 1);
+  ASSERT_EQ(driver->dead_letters().size(), 1u);
+  const v1::DeadLetter& letter = driver->dead_letters()[0];
+  EXPECT_EQ(letter.reason(), "event_id already known with other content");
+  EXPECT_EQ(letter.origin_offset(), 3);
+  EXPECT_EQ(letter.payload(), Changed("a").SerializeAsString()) << "the second copy, as read";
+  ASSERT_EQ(driver->batches().size(), 2u);
+  EXPECT_TRUE(driver->batches()[0].conflicting_resends.empty());
+  EXPECT_EQ(driver->batches()[1].conflicting_resends,
+            (std::map<std::string, int64_t>{{"LOT-11", 1}}));
+  EXPECT_EQ(tally_.conflicts, std::vector<std::string>{"LOT-11/a"});
+}
+
+TEST_F(BatchFoldTest, AResendWithOtherContentIsCaughtInItsOwnBatchAndAfterARestart) {
+  {
+    auto driver = Driver();
+    ASSERT_NE(driver, nullptr);
+    ASSERT_TRUE(driver->Pipe({Event("a"), Changed("a"), Event("a")}).ok());
+    EXPECT_EQ(ProgressOf(*driver).dead_letters, 1);
+    EXPECT_EQ(ProgressOf(*driver).duplicates, 1);
+  }
+  // The fingerprints were stored with the ids: a new driver, with a dedup
+  // memory too small to keep anything, reads them back.
+  auto driver = Driver({.seen_cache_ids = 1});
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->Pipe({Event("b")}).ok());
+  ASSERT_TRUE(driver->Pipe({Changed("a"), Event("a")}).ok());
+  EXPECT_EQ(TallyOf(*driver, "LOT-11"), 2);
+  const PartitionProgress p = ProgressOf(*driver);
+  EXPECT_EQ(p.dead_letters, 2);
+  EXPECT_EQ(p.duplicates, 2);
+  ASSERT_EQ(driver->dead_letters().size(), 1u);
+  EXPECT_EQ(driver->dead_letters()[0].origin_offset(), 4);
+  EXPECT_EQ(tally_.conflicts, (std::vector<std::string>{"LOT-11/a", "LOT-11/a"}));
+}
+
+TEST_F(BatchFoldTest, AnIdFoldedBeforeFingerprintsWereKeptIsNeverAConflict) {
+  {
+    // A store as an engine before decision 0036 left it: a's id in the seen
+    // group, no fingerprint beside it.
+    auto driver = Driver();
+    ASSERT_NE(driver, nullptr);
+  }
+  {
+    auto store = store::Store::Open(dir_.path().string(), ProjectionStoreOptions(tally_));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store::WriteBatch batch = (*store)->NewWriteBatch();
+    std::string ids;
+    store::AppendFixed64(ids, static_cast<int64_t>(DedupCache::IdHash("a")));
+    batch.Put(kSeenFamily, DedupCache::GroupKey("LOT-11", kFeb1Noon), ids);
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  auto driver = Driver();
+  ASSERT_NE(driver, nullptr);
+  ASSERT_TRUE(driver->Pipe({Changed("a"), Event("a")}).ok());
+  EXPECT_EQ(ProgressOf(*driver).duplicates, 2);
+  EXPECT_EQ(ProgressOf(*driver).dead_letters, 0);
+  EXPECT_EQ(TallyOf(*driver, "LOT-11"), 0);
+}
+
+TEST(ContentFingerprint, IgnoresWhatTheGatewaySetsAndRestoresTheEvent) {
+  std::string scratch;
+  v1::Event first = Event("a");
+  first.mutable_recorded_at()->set_seconds(kFeb1Noon);
+  v1::Event resent = Event("a", "LOT-11", "op2");
+  resent.mutable_recorded_at()->set_seconds(kFeb1Noon + 60);
+  const v1::Event before = resent;
+  const uint64_t f = ContentFingerprint(first, scratch);
+  EXPECT_EQ(ContentFingerprint(resent, scratch), f);
+  EXPECT_EQ(resent.SerializeAsString(), before.SerializeAsString()) << "restored";
+  v1::Event imported = Event("a");
+  imported.set_imported(true);
+  v1::Event later = Event("a");
+  later.mutable_occurred_at()->set_seconds(kFeb1Noon + 1);
+  v1::Event changed = Changed("a");
+  for (v1::Event* other : {&imported, &later, &changed}) {
+    EXPECT_NE(ContentFingerprint(*other, scratch), f) << other->ShortDebugString();
+  }
 }
 
 TEST_F(BatchFoldTest, RefusedAndUnusableEventsAreDeadLettersAndLeaveTheStateUnchanged) {

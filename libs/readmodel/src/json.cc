@@ -87,6 +87,7 @@ nlohmann::json DataQualityJson(const domain::DataQuality& q) {
   return {{"events", q.events},
           {"late_events", q.late},
           {"refused_events", q.refused},
+          {"conflicting_resends", q.conflicting_resends},
           {"imported_events", q.imported},
           {"imported_duplicates", q.imported_duplicates},
           {"reporting_delay_days", timeliness}};

@@ -5,6 +5,7 @@
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/store/coding.h"
@@ -12,22 +13,6 @@
 namespace pilotage::readmodel {
 
 namespace v1 = ::pilotage::v1;
-
-absl::StatusOr<domain::Period> ParseLotPeriod(const std::string& text,
-                                              const domain::LotFacts& facts) {
-  if (text.rfind("CY", 0) == 0 && text.find('@') == std::string::npos) {
-    if (!facts.award) {
-      return absl::FailedPreconditionError(
-          fmt::format("period {}: lot '{}' has no award (LotAwarded) giving its start date; write "
-                      "CYn@YYYY-MM-DD",
-                      text, facts.lot_id));
-    }
-    auto start = domain::ParseDay(facts.award->start_date());
-    if (!start.ok()) return start.status();
-    return domain::Period::Parse(text, *start);
-  }
-  return domain::Period::Parse(text);
-}
 
 namespace {
 
@@ -108,7 +93,7 @@ absl::Status NationalKpis::Add(const store::Store& store, const LotReadModel& mo
 }
 
 absl::Status NationalKpis::Add(const store::Store* store, const LotReadModel& model) {
-  auto p = ParseLotPeriod(period_text_, model.facts);
+  auto p = domain::ParseLotPeriod(period_text_, model.facts);
   if (!p.ok()) return p.status();
   if (!period_) period_ = *p;
   auto evaluation = store ? EvaluateLotCells(*store, model, *p, &problems_)

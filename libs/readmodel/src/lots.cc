@@ -90,16 +90,22 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
                       return true;
                     });
   if (!s.ok()) return s;
-  s = store.ForEach(layout::kQuality, Key({lot_id, layout::kImported, ""}),
-                    [&](std::string_view, std::string_view v) {
-                      auto n = store::DecodeFixed64(v, "cep imported count");
-                      if (!n.ok()) {
-                        bad = n.status();
-                        return false;
-                      }
-                      out.facts.imported += *n;
-                      return true;
-                    });
+  // Counts of one kind summed over the lot's keys.
+  const auto sum = [&](std::string_view kind, std::string_view what, int64_t& into) {
+    return store.ForEach(layout::kQuality, Key({lot_id, kind, ""}),
+                         [&](std::string_view, std::string_view v) {
+                           auto n = store::DecodeFixed64(v, what);
+                           if (!n.ok()) {
+                             bad = n.status();
+                             return false;
+                           }
+                           into += *n;
+                           return true;
+                         });
+  };
+  s = sum(layout::kConflicting, "cep conflicting resends", out.facts.conflicting_resends);
+  if (!s.ok()) return s;
+  s = sum(layout::kImported, "cep imported count", out.facts.imported);
   if (!s.ok()) return s;
   // Per day: distinct imported events folded, and lines written by imports.
   for (auto kind : {layout::kImportedDay, layout::kImportedLines}) {

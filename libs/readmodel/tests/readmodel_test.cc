@@ -20,6 +20,7 @@
 #include "pilotage/store/store.h"
 #include "pilotage/store/v1/readmodel.pb.h"
 #include "pilotage/testing/penalty_scenario.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::readmodel {
@@ -51,12 +52,12 @@ class HandWrittenStore {
     }
     for (auto& f : layout::CepFamilies()) options.column_families.push_back(f);
     auto store = store::Store::Open((data_ / "stores" / "initial").string(), options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_OK(store);
     store_ = std::move(*store);
     auto batch = store_->NewWriteBatch();
     batch.Put(projection::kMetaFamily, "projection", tag);
     batch.Put(projection::kMetaFamily, "layout", projection::kEngineLayout);
-    EXPECT_TRUE(store_->Write(batch).ok());
+    EXPECT_OK(store_->Write(batch));
   }
 
   // Writes `fill` and records `next_offset` for partition "activity/0", in
@@ -66,7 +67,7 @@ class HandWrittenStore {
     fill(batch);
     batch.Put(projection::kProgressFamily, "activity/0",
               projection::EncodeProgress({.next_offset = next_offset, .folded = next_offset}));
-    ASSERT_TRUE(store_->Write(batch).ok());
+    ASSERT_OK(store_->Write(batch));
   }
 
   // Records `next_offset` for `partition` ("topic/partition") alone.
@@ -74,7 +75,7 @@ class HandWrittenStore {
     auto batch = store_->NewWriteBatch();
     batch.Put(projection::kProgressFamily, partition,
               projection::EncodeProgress({.next_offset = next_offset, .folded = next_offset}));
-    ASSERT_TRUE(store_->Write(batch).ok());
+    ASSERT_OK(store_->Write(batch));
   }
 
   const fs::path& data() const { return data_; }
@@ -121,7 +122,7 @@ TEST(CurrentStore, SaysWhenThereIsNoStoreOrTheLinkIsNotOne) {
 TEST(CurrentStore, ResolvesTheLinkRelativeToTheDataDirectory) {
   HandWrittenStore written;
   auto where = CurrentStore(written.data());
-  ASSERT_TRUE(where.ok()) << where.status().ToString();
+  ASSERT_OK(where);
   EXPECT_EQ(where->path, written.data() / "stores" / "initial");
   EXPECT_EQ(where->name, "stores/initial");
 }
@@ -172,7 +173,7 @@ TEST(ReadStore, ReadsALotAndTheOffsetsStoredWithIt) {
     b.Put(layout::kQuality, layout::Key({"LOT-B", layout::kRefused, "e-3"}), "");
   });
   auto view = ReadStore::OpenReadOnly(written.data());
-  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_OK(view);
   EXPECT_EQ((*view)->location().name, "stores/initial");
   const Freshness& fresh = (*view)->freshness();
   ASSERT_EQ(fresh.progress.count("activity/0"), 1u);
@@ -181,11 +182,11 @@ TEST(ReadStore, ReadsALotAndTheOffsetsStoredWithIt) {
   EXPECT_EQ(fresh.caught_up_at, fresh.opened_at);
 
   auto lots = ListLots((*view)->store());
-  ASSERT_TRUE(lots.ok());
+  ASSERT_OK(lots);
   EXPECT_EQ(*lots, (std::vector<std::string>{"LOT-A", "LOT-B"}));
 
   auto lot = ReadLot((*view)->store(), "LOT-A");
-  ASSERT_TRUE(lot.ok()) << lot.status().ToString();
+  ASSERT_OK(lot);
   ASSERT_TRUE(lot->facts.award.has_value());
   EXPECT_EQ(lot->facts.award->region(), "Bretagne");
   ASSERT_EQ(lot->terms.size(), 1u);
@@ -204,7 +205,7 @@ TEST(ReadStore, ReadsALotAndTheOffsetsStoredWithIt) {
             (std::map<absl::CivilDay, int64_t>{{absl::CivilDay(2024, 3, 4), 4}}));
 
   auto other = ReadLot((*view)->store(), "LOT-B");
-  ASSERT_TRUE(other.ok());
+  ASSERT_OK(other);
   EXPECT_TRUE(other->facts.journeys.empty());
   EXPECT_EQ(other->facts.refused, 1);
 
@@ -218,9 +219,9 @@ TEST(ReadStore, SecondaryShowsLaterBatchesAfterACatchUp) {
     b.Put(layout::kQuality, layout::Key({"LOT-A", layout::kRefused, "e-1"}), "");
   });
   auto where = CurrentStore(written.data());
-  ASSERT_TRUE(where.ok());
+  ASSERT_OK(where);
   auto view = ReadStore::OpenSecondary(*where, written.root() / "secondary");
-  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_OK(view);
   EXPECT_EQ((*view)->freshness().progress.at("activity/0").next_offset, 10);
   const absl::Time opened = (*view)->freshness().caught_up_at;
 
@@ -228,14 +229,14 @@ TEST(ReadStore, SecondaryShowsLaterBatchesAfterACatchUp) {
     b.Put(layout::kQuality, layout::Key({"LOT-A", layout::kRefused, "e-2"}), "");
   });
   auto before = ReadLot((*view)->store(), "LOT-A");
-  ASSERT_TRUE(before.ok());
+  ASSERT_OK(before);
   EXPECT_EQ(before->facts.refused, 1);
-  ASSERT_TRUE((*view)->CatchUp().ok());
+  ASSERT_OK((*view)->CatchUp());
   EXPECT_EQ((*view)->freshness().progress.at("activity/0").next_offset, 11);
   EXPECT_GE((*view)->freshness().caught_up_at, opened);
   EXPECT_EQ((*view)->freshness().opened_at, opened);
   auto after = ReadLot((*view)->store(), "LOT-A");
-  ASSERT_TRUE(after.ok());
+  ASSERT_OK(after);
   EXPECT_EQ(after->facts.refused, 2);
 }
 
@@ -388,7 +389,7 @@ TEST(AddPending, ListsUndecidedPenaltiesAndOpenActionsWithTheirLabelsAndDeadline
   const LotSteering view{
       .lot_id = "LOT-A", .lot = &lot, .steering = &steering, .history = &history};
   PendingReport report;
-  ASSERT_TRUE(AddPending(view, absl::CivilDay(2024, 8, 6), &report).ok());
+  ASSERT_OK(AddPending(view, absl::CivilDay(2024, 8, 6), &report));
   // P-3 is decided; P-1 may be decided from the day after its deadline, P-2
   // from the day its observations came.
   ASSERT_EQ(report.penalties.size(), 2u);
@@ -432,10 +433,10 @@ TEST(NationalKpis, LeavesOutALotNoTermsGovernAndNamesIt) {
   governed.terms.push_back(GoodTerms("2024.1", "2024-01-02"));
   ungoverned.facts.lot_id = "LOT-B";
   NationalKpis national("2024-Q2");
-  ASSERT_TRUE(national.Add(governed).ok());
-  ASSERT_TRUE(national.Add(ungoverned).ok());
+  ASSERT_OK(national.Add(governed));
+  ASSERT_OK(national.Add(ungoverned));
   auto result = std::move(national).Finish();
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_OK(result);
   EXPECT_EQ(result->lots, std::vector<std::string>{"LOT-A"});
   ASSERT_EQ(result->problems.size(), 1u);
   EXPECT_EQ(result->problems[0].rfind("LOT-B: ", 0), 0u) << result->problems[0];
@@ -519,7 +520,7 @@ TEST(OpenTrusted, WaitsForTheProjectorReopeningTheSnapshot) {
         hand.Progress("activity/0", 10);
       }};
   auto view = OpenTrusted(hand.data(), {{"activity/0", 10}}, options);
-  ASSERT_TRUE(view.ok()) << view.status();
+  ASSERT_OK(view);
   EXPECT_EQ(retries, 1);
   EXPECT_EQ((*view)->freshness().progress.at("activity/0").next_offset, 10);
 }

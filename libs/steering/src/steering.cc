@@ -3,6 +3,7 @@
 #include "absl/strings/str_replace.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/ids.h"
 #include "pilotage/domain/penalty.h"
 
@@ -25,11 +26,6 @@ const sv1::ActionRecord* FindAction(const LotState& state, const std::string& id
   return nullptr;
 }
 
-std::string FrenchDay(const std::string& day) {
-  auto d = domain::ParseDay(day);
-  return d.ok() ? domain::FrenchDate(*d) : day;
-}
-
 // The event checked as the fold will check it.
 absl::StatusOr<Step> Checked(v1::Event event, std::string what) {
   if (auto s = readmodel::CheckSteeringEvent(event); !s.ok()) return s;
@@ -46,11 +42,6 @@ std::string FieldName(Naming naming, std::string_view flag) {
   std::string name(flag);
   while (!name.empty() && name.front() == '-') name.erase(name.begin());
   return absl::StrReplaceAll(name, {{"-", "_"}});
-}
-
-std::string FrenchEuros(int64_t cents) {
-  std::string text = domain::FormatEuros(cents);
-  return absl::StrReplaceAll(text, {{" EUR", " €"}});
 }
 
 LotState StateOf(std::string lot_id, readmodel::LotReadModel lot,
@@ -181,9 +172,10 @@ absl::StatusOr<Step> PrepareDecision(const LotState& state, domain::Decision dec
     w->set_decided_by(request.author);
     w->set_reason(request.reason);
   }
-  return Checked(std::move(*event),
-                 fmt::format("{} de la pénalité {} ({})", confirm ? "confirmation" : "abandon",
-                             request.penalty_id, FrenchEuros(procedure->proposal.amount_cents())));
+  return Checked(
+      std::move(*event),
+      fmt::format("{} de la pénalité {} ({})", confirm ? "confirmation" : "abandon",
+                  request.penalty_id, domain::FrenchEuros(procedure->proposal.amount_cents())));
 }
 
 absl::StatusOr<ObservationsStep> PrepareObservations(const LotState& state,
@@ -277,9 +269,9 @@ absl::StatusOr<Step> PrepareActionClose(const LotState& state, const ActionClose
                           state.lot_id));
   }
   if (!action->closed_event_id().empty()) {
-    return absl::FailedPreconditionError(fmt::format("{}: l'action {} est déjà clôturée (le {})",
-                                                     field, request.id,
-                                                     FrenchDay(action->closed().closed_on())));
+    return absl::FailedPreconditionError(
+        fmt::format("{}: l'action {} est déjà clôturée (le {})", field, request.id,
+                    domain::FrenchDay(action->closed().closed_on())));
   }
   auto closed_on =
       DayField(naming, "--closed-on",

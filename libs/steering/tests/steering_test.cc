@@ -76,7 +76,7 @@ TEST(PrepareDecision, BuildsTheConfirmationWithItsContentId) {
   EXPECT_EQ(s->event.penalty_confirmed().reason(), "fondée");
   // Noon in Paris (UTC+2 in summer) on 1 August 2024.
   EXPECT_EQ(s->event.occurred_at().seconds(), 1722506400);
-  EXPECT_EQ(s->what, "confirmation de la pénalité PEN-1 (230,00 €)");
+  EXPECT_EQ(s->what, "confirmation de la pénalité PEN-1 (230,00\u00a0€)");
 }
 
 TEST(PrepareDecision, NamesAnUnknownPenaltyOrLot) {

@@ -6,12 +6,14 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::store {
 namespace {
@@ -61,13 +63,13 @@ void PutOrFail(Store& store, std::string_view column_family, std::string_view ke
   WriteBatch batch = store.NewWriteBatch();
   batch.Put(column_family, key, value);
   absl::Status written = store.Write(batch);
-  EXPECT_TRUE(written.ok()) << written;
+  EXPECT_OK(written);
 }
 
 std::optional<std::string> GetOrFail(const Store& store, std::string_view column_family,
                                      std::string_view key) {
   absl::StatusOr<std::optional<std::string>> value = store.Get(column_family, key);
-  EXPECT_TRUE(value.ok()) << value.status();
+  EXPECT_OK(value);
   return value.ok() ? *std::move(value) : std::nullopt;
 }
 
@@ -78,7 +80,7 @@ Entries Collect(const Store& store, std::string_view column_family, std::string_
         entries.emplace_back(key, value);
         return true;
       });
-  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_OK(status);
   return entries;
 }
 
@@ -90,7 +92,7 @@ Entries Collect(const Store& store, const Snapshot& snapshot, std::string_view c
                                         entries.emplace_back(key, value);
                                         return true;
                                       });
-  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_OK(status);
   return entries;
 }
 
@@ -155,7 +157,7 @@ TEST(Store, DeleteMakesKeyMissing) {
   WriteBatch batch = store->NewWriteBatch();
   batch.Delete("journeys", "lot-1");
   batch.Delete("journeys", "never-written");
-  ASSERT_TRUE(store->Write(batch).ok());
+  ASSERT_OK(store->Write(batch));
 
   EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), std::nullopt);
 }
@@ -210,7 +212,7 @@ TEST(Store, BatchIsAppliedWholeAcrossColumnFamilies) {
   batch.Delete("counters", "lot-1");
   batch.Put("offsets", "partition-0", "42");
   std::shared_ptr<const Snapshot> before = store->GetSnapshot();
-  ASSERT_TRUE(store->Write(batch).ok());
+  ASSERT_OK(store->Write(batch));
 
   EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), "journey");
   EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), std::nullopt);
@@ -232,7 +234,7 @@ TEST(Store, ConcurrentReadersNeverSeeHalfABatch) {
       batch.Clear();
       batch.Put("journeys", "lot-1", absl::StrCat(i));
       batch.Put("offsets", "partition-0", absl::StrCat(i));
-      EXPECT_TRUE(store->Write(batch).ok());
+      EXPECT_OK(store->Write(batch));
     }
     done = true;
   });
@@ -267,7 +269,7 @@ TEST(Store, WrittenBatchSurvivesReopen) {
     WriteBatch batch = store->NewWriteBatch();
     batch.Put("journeys", "lot-1", "journey");
     batch.Put("offsets", "partition-0", "42");
-    ASSERT_TRUE(store->Write(batch).ok());
+    ASSERT_OK(store->Write(batch));
   }
 
   std::unique_ptr<Store> reopened = OpenOrFail(dir.Path("db"), options);
@@ -287,17 +289,17 @@ TEST(Store, AppendsConcatenateInWriteOrderAcrossBatchesReopenAndCheckpoint) {
     batch.Append("journeys", "missing-first", "x");
     batch.Append("journeys", "put-first", "e");
     EXPECT_EQ(batch.Count(), 3u);
-    ASSERT_TRUE(store->Write(batch).ok());
+    ASSERT_OK(store->Write(batch));
     EXPECT_EQ(GetOrFail(*store, "journeys", "put-first"), "abcde");
     EXPECT_EQ(GetOrFail(*store, "journeys", "missing-first"), "x");
     WriteBatch more = store->NewWriteBatch();
     more.Append("journeys", "missing-first", "yz");
-    ASSERT_TRUE(store->Write(more).ok());
+    ASSERT_OK(store->Write(more));
     // The checkpoint flushes the memtables: appends also combine in table files.
-    ASSERT_TRUE(store->CreateCheckpoint(dir.Path("copy")).ok());
+    ASSERT_OK(store->CreateCheckpoint(dir.Path("copy")));
     WriteBatch after = store->NewWriteBatch();
     after.Append("journeys", "put-first", "f");
-    ASSERT_TRUE(store->Write(after).ok());
+    ASSERT_OK(store->Write(after));
     EXPECT_EQ(Collect(*store, "journeys", ""),
               (Entries{{"missing-first", "xyz"}, {"put-first", "abcdef"}}));
   }
@@ -363,7 +365,7 @@ TEST(Store, ForEachVisitsExactlyThePrefixInKeyOrder) {
       batch.Put("plain", key, "v:" + key);
       batch.Put("prefixed", key, "v:" + key);
     }
-    ASSERT_TRUE(store->Write(batch).ok());
+    ASSERT_OK(store->Write(batch));
   }
   // Reopening replays the log into table files, so the second pass reads
   // through bloom filters and SST iterators rather than the memtable.
@@ -393,7 +395,7 @@ TEST(Store, ForEachStopsWhenVisitorReturnsFalse) {
     return seen.size() < 2;
   });
 
-  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_OK(status);
   EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
 }
 
@@ -409,7 +411,7 @@ TEST(Store, SnapshotDoesNotSeeLaterWrites) {
   PutOrFail(*store, "journeys", "lot-3", "v2");
   WriteBatch batch = store->NewWriteBatch();
   batch.Delete("journeys", "lot-2");
-  ASSERT_TRUE(store->Write(batch).ok());
+  ASSERT_OK(store->Write(batch));
 
   EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-1"), "v1");
   EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-2"), "v1");
@@ -474,8 +476,7 @@ TEST(Store, CheckpointOpensAsStoreWithSameContent) {
   PutOrFail(*store, "journeys", "lot-1", "journey");
   PutOrFail(*store, "offsets", "partition-0", "42");
 
-  absl::Status checkpointed = store->CreateCheckpoint(dir.Path("checkpoint"));
-  ASSERT_TRUE(checkpointed.ok()) << checkpointed;
+  ASSERT_OK(store->CreateCheckpoint(dir.Path("checkpoint")));
   PutOrFail(*store, "journeys", "lot-2", "after the checkpoint");
 
   std::unique_ptr<Store> copy = OpenOrFail(dir.Path("checkpoint"), ReadModelOptions());
@@ -617,10 +618,9 @@ TEST(Store, OpenReadOnlySeesDataAndRefusesWrites) {
   PutOrFail(*writer, "journeys", "lot-1", "journey");
 
   // The writer stays open: readers take no lock.
-  absl::StatusOr<std::unique_ptr<Store>> reader =
-      Store::OpenReadOnly(dir.Path("db"), ReadModelOptions());
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  Store& store = **reader;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> reader,
+                       Store::OpenReadOnly(dir.Path("db"), ReadModelOptions()));
+  Store& store = *reader;
 
   EXPECT_TRUE(store.read_only());
   EXPECT_EQ(GetOrFail(store, "journeys", "lot-1"), "journey");
@@ -704,7 +704,7 @@ TEST(Store, SecondarySeesThePrimarysWritesAfterCatchUpOnly) {
 
   absl::StatusOr<std::unique_ptr<Store>> follower =
       Store::OpenSecondary(dir.Path("db"), dir.Path("follower"), ReadModelOptions());
-  ASSERT_TRUE(follower.ok()) << follower.status();
+  ASSERT_OK(follower);
   Store& reader = **follower;
   EXPECT_TRUE(reader.read_only());
   EXPECT_EQ(GetOrFail(reader, "journeys", "lot-1"), "before");
@@ -714,10 +714,10 @@ TEST(Store, SecondarySeesThePrimarysWritesAfterCatchUpOnly) {
   WriteBatch batch = writer->NewWriteBatch();
   batch.Put("journeys", "lot-1", "after");
   batch.Put("counters", "lot-1", "1");
-  ASSERT_TRUE(writer->Write(batch).ok());
+  ASSERT_OK(writer->Write(batch));
   EXPECT_EQ(GetOrFail(reader, "journeys", "lot-1"), "before");
   EXPECT_EQ(GetOrFail(reader, "counters", "lot-1"), std::nullopt);
-  ASSERT_TRUE(reader.CatchUp().ok());
+  ASSERT_OK(reader.CatchUp());
   EXPECT_EQ(GetOrFail(reader, "journeys", "lot-1"), "after");
   EXPECT_EQ(GetOrFail(reader, "counters", "lot-1"), "1");
 
@@ -733,18 +733,17 @@ TEST(Store, ASecondarysSnapshotReadsItsCurrentView) {
   PutOrFail(*writer, "journeys", "lot-1", "before");
   absl::StatusOr<std::unique_ptr<Store>> follower =
       Store::OpenSecondary(dir.Path("db"), dir.Path("follower"), ReadModelOptions());
-  ASSERT_TRUE(follower.ok()) << follower.status();
+  ASSERT_OK(follower);
   Store& reader = **follower;
   auto snapshot = reader.GetSnapshot();
   PutOrFail(*writer, "journeys", "lot-2", "written later");
   // Readable (RocksDB secondaries refuse reads through a real snapshot), and
   // the view has not moved: no CatchUp ran.
-  auto got = reader.Get(*snapshot, "journeys", "lot-1");
-  ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(*got, "before");
+  ASSERT_OK_AND_ASSIGN(const std::optional<std::string> got,
+                       reader.Get(*snapshot, "journeys", "lot-1"));
+  EXPECT_EQ(got, "before");
   int keys = 0;
-  ASSERT_TRUE(
-      reader.ForEach(*snapshot, "journeys", "", [&](auto, auto) { return ++keys > 0; }).ok());
+  ASSERT_OK(reader.ForEach(*snapshot, "journeys", "", [&](auto, auto) { return ++keys > 0; }));
   EXPECT_EQ(keys, 1);
 }
 

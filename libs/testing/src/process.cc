@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -40,6 +41,21 @@ int WaitExit(pid_t pid) {
   int status = 0;
   if (pid <= 0 || waitpid(pid, &status, 0) != pid) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int WaitExitWithin(pid_t pid, std::chrono::milliseconds limit) {
+  if (pid <= 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    int status = 0;
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (done < 0 || std::chrono::steady_clock::now() >= deadline) return -1;
+    // A bounded wait for a process's end, which nothing else signals here.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 RunResult RunProgram(const std::string& program, const std::vector<std::string>& args,

@@ -1,11 +1,12 @@
 #include "pilotage/ingest/config.h"
 
-#include <fmt/format.h>
-
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "fmt/format.h"
+#include "pilotage/domain/lot_file.h"
 
 namespace pilotage::ingest {
 namespace {
@@ -71,13 +72,17 @@ absl::StatusOr<GatewayConfig> ParseConfig(std::string_view json_text, std::strin
     if (!doc["lots_file"].is_string()) return Bad(origin, "lots_file", "expected a path");
     std::filesystem::path path = doc["lots_file"].get<std::string>();
     if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
-    auto text = ReadFile(path.string());
-    if (!text.ok()) return Bad(origin, "lots_file", text.status().ToString());
-    json lots_doc = json::parse(*text, nullptr, false);
-    if (lots_doc.is_discarded() || !lots_doc.is_object() || !lots_doc.contains("lots")) {
-      return Bad(origin, "lots_file", fmt::format("{} has no \"lots\" array", path.string()));
+    auto lots = domain::ReadLotFile(path);
+    if (!lots.ok()) return Bad(origin, "lots_file", std::string(lots.status().message()));
+    for (const domain::LotFileEntry& lot : lots->lots) {
+      auto start = intake::ContractStart(lot.start_date);
+      if (!start.ok()) {
+        return Bad(origin, "lots_file",
+                   fmt::format("{}: {}: {}", path.string(), lot.lot_id,
+                               std::string(start.status().message())));
+      }
+      config.lots.contract_start[lot.lot_id] = *start;
     }
-    if (auto s = ReadLots(lots_doc["lots"], path.string(), "lots", config); !s.ok()) return s;
   }
   if (doc.contains("lots")) {
     if (auto s = ReadLots(doc["lots"], origin, "lots", config); !s.ok()) return s;

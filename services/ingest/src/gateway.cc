@@ -1,6 +1,5 @@
 #include "pilotage/ingest/gateway.h"
 
-#include <fmt/format.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
+#include "fmt/format.h"
 #include "pilotage/http/server.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/metrics/metrics.h"

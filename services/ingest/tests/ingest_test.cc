@@ -1,6 +1,5 @@
 // The gateway through real HTTP and a real broker: bad inputs get the right
 // status and reason and never reach the activity topic; good ones are there.
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <sys/socket.h>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "fmt/format.h"
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/testing.h"

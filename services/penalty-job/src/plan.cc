@@ -13,6 +13,7 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/ids.h"
 #include "pilotage/domain/penalty.h"
+#include "pilotage/domain/penalty_cap.h"
 #include "pilotage/domain/procedure.h"
 #include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
@@ -284,24 +285,12 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
   // The ledger: what the other periods of the contract year use of the cap,
   // and whether this period was priced already.
   const std::string period_text = period.ToString();
+  plan.earlier_in_year_cents =
+      domain::CapUsedByOtherPeriods(lot.steering.penalties, period, *year, &plan.problems);
   std::vector<const pilotage::store::v1::PenaltyRecord*> priced;
   for (const auto& rec : lot.steering.penalties) {
     const auto& p = rec.proposed();
-    if (p.penalty_id().empty()) continue;
-    if (p.period() == period_text) {
-      priced.push_back(&rec);
-      continue;
-    }
-    if (!rec.waived().penalty_id().empty()) continue;  // a waived penalty uses no cap
-    auto other = domain::Period::Parse(p.period());
-    if (!other.ok()) {
-      plan.problems.push_back(
-          fmt::format("pénalité {} : période illisible '{}'", p.penalty_id(), p.period()));
-      continue;
-    }
-    // Every other period of the year, later ones too: whatever the order of
-    // runs, the year's proposals not waived stay within the cap.
-    if (year->Contains(other->LastDay())) plan.earlier_in_year_cents += p.amount_cents();
+    if (!p.penalty_id().empty() && p.period() == period_text) priced.push_back(&rec);
   }
   std::map<std::string, std::string> rule_kpi;
   std::map<std::string, size_t> rule_order;

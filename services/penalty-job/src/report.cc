@@ -7,6 +7,7 @@
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/penalty.h"
 
 namespace pilotage::penalty_job {
@@ -22,18 +23,11 @@ std::vector<const LotPlan*> ByLot(const std::vector<LotPlan>& plans) {
   return out;
 }
 
-std::string Day(const Json& day) {
-  auto d = domain::ParseDay(day.get<std::string>());
-  return d.ok() ? domain::FrenchDate(*d) : day.get<std::string>();
-}
+std::string Day(const Json& day) { return domain::FrenchDay(day.get<std::string>()); }
 
-std::string Euros(const Json& cents) { return domain::FormatEuros(cents.get<int64_t>()); }
+std::string Euros(const Json& cents) { return domain::FrenchEuros(cents.get<int64_t>()); }
 
-std::string Bp(int64_t bp) {
-  std::string s = fmt::format("{:.2f} %", static_cast<double>(bp) / 100.0);
-  std::replace(s.begin(), s.end(), '.', ',');
-  return s;
-}
+std::string Bp(int64_t bp) { return domain::FrenchPercent(static_cast<double>(bp) / 10000.0, 2); }
 
 // Of any range of v1::SourceOffset (a repeated field or a vector).
 template <typename Offsets>
@@ -362,7 +356,7 @@ std::string RenderWhatIf(const Json& w) {
                   w["period_label"].get<std::string>(), w["period"].get<std::string>(),
                   w["draft_version"].get<std::string>());
   auto signed_euros = [](int64_t cents) {
-    return (cents > 0 ? "+" : "") + domain::FormatEuros(cents);
+    return (cents > 0 ? "+" : "") + domain::FrenchEuros(cents);
   };
   for (const auto& lot : w["lots"]) {
     out += fmt::format("\nLot {} — conditions {} → {}\n", lot["lot"].get<std::string>(),

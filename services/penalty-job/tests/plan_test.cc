@@ -385,7 +385,7 @@ TEST(PenaltyJobPlan, APricedPeriodReportsTheLedgerEachByItsIdAndSendsNothing) {
   EXPECT_TRUE(plan->actions[0].open_action_id.empty());
   EXPECT_TRUE(Emit({*plan}).empty());
   const std::string text = RenderReport(ReportJson(P("2024-Q2"), "run", {*plan}));
-  EXPECT_NE(text.find("Proposé : 4 900,00 EUR"), std::string::npos) << text;
+  EXPECT_NE(text.find("Proposé : 4\u202f900,00\u00a0€"), std::string::npos) << text;
   EXPECT_EQ(text.find("non ouverte"), std::string::npos) << text;
 }
 
@@ -523,7 +523,9 @@ TEST(PenaltyJobPlan, WhatIfShowsEachAmountInForceAndUnderTheDraft) {
   EXPECT_EQ(lot["proposals"][0]["difference_cents"], -1500000);
   EXPECT_EQ(diff["totals"]["difference_cents"], -1500000);
   const std::string text = RenderWhatIf(diff);
-  EXPECT_NE(text.find("30 000,00 EUR → 15 000,00 EUR (-15 000,00 EUR)"), std::string::npos) << text;
+  EXPECT_NE(text.find("30\u202f000,00\u00a0€ → 15\u202f000,00\u00a0€ (-15\u202f000,00\u00a0€)"),
+            std::string::npos)
+      << text;
 }
 
 TEST(PenaltyJobPlan, TheReportNamesTheCountersThePeriodAndTheFormula) {
@@ -542,7 +544,8 @@ TEST(PenaltyJobPlan, TheReportNamesTheCountersThePeriodAndTheFormula) {
   EXPECT_NE(text.find("5 premiers rendez-vous tenus sous 10 jours ouvrés sur 10"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("Formule : 1 000,00 EUR x 30 = 30 000,00 EUR"), std::string::npos) << text;
+  EXPECT_NE(text.find("Formule : 1 000,00 EUR x 30 = 30\u202f000,00\u00a0€"), std::string::npos)
+      << text;
 }
 
 TEST(PenaltyJobPeriod, PreviousQuarterAndMonthAreTheLastOnesEnded) {

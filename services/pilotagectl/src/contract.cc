@@ -1,11 +1,10 @@
 #include "pilotage/pilotagectl/contract.h"
 
 #include <chrono>
-#include <fstream>
 #include <ostream>
 
 #include "fmt/format.h"
-#include "nlohmann/json.hpp"
+#include "pilotage/domain/lot_file.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/v1/event.pb.h"
@@ -48,21 +47,17 @@ absl::Status PublishContract(const PublishOptions& options, std::ostream& out) {
   for (const auto& t : *terms) {
     if (auto s = history.Add(t); !s.ok()) return s;
   }
-  std::ifstream in(options.lots_file);
-  if (!in) {
-    return absl::NotFoundError(fmt::format("--lots: cannot read {}", options.lots_file.string()));
-  }
-  const auto lots = nlohmann::json::parse(in, nullptr, false);
-  if (lots.is_discarded() || !lots.contains("lots")) {
-    return absl::InvalidArgumentError(fmt::format(
-        "--lots: {} is not a lot file (JSON with \"lots\")", options.lots_file.string()));
+  auto lots = domain::ReadLotFile(options.lots_file);
+  if (!lots.ok()) {
+    return absl::Status(lots.status().code(),
+                        fmt::format("--lots: {}", std::string(lots.status().message())));
   }
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   std::vector<v1::Event> events;
-  for (const auto& lot : lots["lots"]) {
-    const std::string id = lot.value("lot_id", "");
+  for (const domain::LotFileEntry& lot : lots->lots) {
+    const std::string& id = lot.lot_id;
     if (!options.lots.empty() &&
         std::find(options.lots.begin(), options.lots.end(), id) == options.lots.end()) {
       continue;
@@ -74,21 +69,17 @@ absl::Status PublishContract(const PublishOptions& options, std::ostream& out) {
     award.mutable_occurred_at()->set_seconds(now);
     award.mutable_recorded_at()->set_seconds(now);
     auto* a = award.mutable_lot_awarded();
-    a->set_region(lot.value("region", ""));
-    a->set_region_code(lot.value("region_code", ""));
-    a->set_operator_id(lot.value("operator_id", ""));
-    a->set_operator_name(lot.value("operator_name", ""));
-    a->set_start_date(lot.value("start_date", ""));
-    a->set_end_date(lot.value("end_date", ""));
-    for (const auto& d : lot.value("departements", nlohmann::json::array())) {
-      a->add_departements(d.value("code", ""));
-    }
-    if (lot.contains("annual_budget_cents")) {
-      for (int year = 1; year <= 4; ++year) {
-        auto* b = a->add_budget();
-        b->set_contract_year(year);
-        b->set_amount_cents(lot["annual_budget_cents"].get<int64_t>());
-      }
+    a->set_region(lot.region);
+    a->set_region_code(lot.region_code);
+    a->set_operator_id(lot.operator_id);
+    a->set_operator_name(lot.operator_name);
+    a->set_start_date(lot.start_date);
+    a->set_end_date(lot.end_date);
+    for (const auto& d : lot.departements) a->add_departements(d.code);
+    for (int year = 1; year <= 4; ++year) {
+      auto* b = a->add_budget();
+      b->set_contract_year(year);
+      b->set_amount_cents(lot.annual_budget_cents);
     }
     events.push_back(std::move(award));
     for (const auto& t : *terms) {

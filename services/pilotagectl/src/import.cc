@@ -16,8 +16,11 @@
 #include "CLI/CLI.hpp"
 #include "absl/container/flat_hash_map.h"
 #include "fmt/format.h"
+#include "import_lines.h"
+#include "import_report.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/lot_file.h"
 #include "pilotage/intake/csv.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projection/dedup_cache.h"
@@ -30,241 +33,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// SHA-256 of what is fed, as lowercase hex.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
-  }
-  void Update(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
-  std::string Hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_.get(), md, &n);
-    std::string out;
-    for (unsigned int i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
-    return out;
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
-
-// Reads a file line by line, keeping its digest and its line numbers.
-class LineReader {
- public:
-  explicit LineReader(const fs::path& path) : buffer_(new char[kBufferBytes]) {
-    in_.rdbuf()->pubsetbuf(buffer_.get(), kBufferBytes);  // before open, to take effect
-    in_.open(path, std::ios::binary);
-  }
-  bool ok() const { return static_cast<bool>(in_); }
-  // The next line without its '\n'; false at the end of the file.
-  bool Next(std::string& line) {
-    if (!std::getline(in_, line)) return false;
-    ++number_;
-    at_end_without_newline_ = in_.eof();
-    bytes_ += line.size() + (at_end_without_newline_ ? 0 : 1);
-    sha_.Update(line);
-    if (!at_end_without_newline_) sha_.Update("\n");
-    return true;
-  }
-  int64_t number() const { return number_; }
-  int64_t bytes() const { return bytes_; }
-  bool at_end_without_newline() const { return at_end_without_newline_; }
-  std::string Digest() { return sha_.Hex(); }
-
- private:
-  static constexpr std::streamsize kBufferBytes = 1 << 20;
-  std::unique_ptr<char[]> buffer_;
-  std::ifstream in_;
-  int64_t number_ = 0;
-  int64_t bytes_ = 0;
-  bool at_end_without_newline_ = false;
-  Sha256 sha_;
-};
-
-bool Blank(std::string_view line) {
-  for (char c : line) {
-    if (c != ' ' && c != '\t' && c != '\r') return false;
-  }
-  return true;
-}
-
-std::string TypeOf(const v1::Event& e) {
-  if (e.body_case() == v1::Event::BODY_NOT_SET) return "unknown";
-  return v1::Event::descriptor()->FindFieldByNumber(e.body_case())->name();
-}
-
-// "events[0].appointment_held.level" -> "appointment_held.level".
-std::string WithoutIndex(const std::string& field) {
-  if (field.rfind("events[", 0) == 0) {
-    const size_t dot = field.find("].");
-    if (dot != std::string::npos) return field.substr(dot + 2);
-    const size_t close = field.find(']');
-    if (close != std::string::npos && close + 1 == field.size()) return "";
-  }
-  return field;
-}
-
-std::string ParisDay(int64_t seconds) {
-  return absl::FormatCivilTime(absl::ToCivilDay(absl::FromUnixSeconds(seconds), domain::Paris()));
-}
-
-// One line's outcome.
-struct Checked {
-  bool data = false;  // a data line (not blank, not the header)
-  std::optional<intake::Refusal> refusal;
-  v1::Event event;
-  std::string type;
-  bool recorded_from_file = false;
-};
-
-// Decodes and validates lines of one file; the same in both passes.
-class LineChecker {
- public:
-  LineChecker(const ImportOptions& options, bool csv, intake::Sender sender,
-              intake::LotCalendar lots, absl::Time now)
-      : options_(options),
-        csv_(csv),
-        sender_(std::move(sender)),
-        lots_(std::move(lots)),
-        now_(now) {
-    validation_.keep_recorded_at = true;
-  }
-
-  // Whole-file refusal (bad CSV header), for line 1.
-  std::optional<intake::Refusal> header_refusal;
-
-  Checked Check(std::string_view line, int64_t number, bool at_end) {
-    Checked c;
-    if (Blank(line)) return c;
-    if (csv_ && !decoder_ && !header_refusal) {
-      auto created = intake::CsvDecoder::Create(options_.type, line, options_.operator_id);
-      if (auto* r = std::get_if<intake::Refusal>(&created)) {
-        header_refusal = *r;
-      } else {
-        decoder_.emplace(std::move(std::get<intake::CsvDecoder>(created)));
-      }
-      return c;  // the header is not data
-    }
-    c.data = true;
-    if (header_refusal) return c;  // the file as a whole is refused
-    intake::Item item;
-    if (csv_) {
-      item = decoder_->Decode(line, at_end);
-      c.type = options_.type;
-    } else {
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!intake::IsValidUtf8(line)) {
-        c.refusal = intake::Refusal{intake::RefusalCode::kNotUtf8, "",
-                                    "not valid UTF-8 (export the file in UTF-8)"};
-        return c;
-      }
-      item = intake::DecodeEventJson(line, 0, validation_.limits);
-      if (item.refusal && at_end && item.refusal->code == intake::RefusalCode::kMalformedEvent) {
-        item.refusal = intake::Refusal{intake::RefusalCode::kTruncatedLine, "",
-                                       "the file ends inside this line (not a whole JSON "
-                                       "object): the export was cut"};
-      }
-      c.type = TypeOf(item.event);
-    }
-    if (!item.refusal) {
-      c.recorded_from_file = item.event.has_recorded_at();
-      item.refusal = intake::ValidateEvent(item.event, 0, sender_, lots_, now_, validation_);
-    }
-    if (item.refusal) {
-      item.refusal->field =
-          csv_ ? decoder_->ColumnFor(item.refusal->field) : WithoutIndex(item.refusal->field);
-      c.refusal = std::move(item.refusal);
-      (void)number;
-      return c;
-    }
-    c.event = std::move(item.event);
-    c.event.set_imported(true);
-    return c;
-  }
-
- private:
-  const ImportOptions& options_;
-  bool csv_;
-  intake::Sender sender_;
-  intake::LotCalendar lots_;
-  absl::Time now_;
-  intake::ValidationOptions validation_;
-  std::optional<intake::CsvDecoder> decoder_;
-};
-
-struct TypeCount {
-  int64_t valid = 0;
-  int64_t refused = 0;
-};
-
-struct LotStats {
-  std::map<std::string, int64_t> counts;
-  std::map<std::string, int64_t> days;  // Paris day of occurred_at -> events
-  int64_t events = 0;
-  int64_t recorded_from_file = 0;
-  int64_t first = INT64_MAX;
-  int64_t last = INT64_MIN;
-};
-
-// The report: refused lines as they are found (text on `out`, JSON into the
-// report file), then the totals.
-class Report {
- public:
-  Report(std::ostream& out, const fs::path& json_path) : out_(out) {
-    if (!json_path.empty()) {
-      json_.open(json_path, std::ios::trunc);
-      json_ << "{\"refusals\": [";
-    }
-  }
-  bool json_ok() const { return !json_.is_open() || json_.good(); }
-
-  void Refused(int64_t line, const intake::Refusal& r) {
-    out_ << fmt::format("ligne {}{} : {} — {}\n", line,
-                        r.field.empty() ? "" : fmt::format(", champ {}", r.field),
-                        intake::CodeName(r.code), r.message);
-    if (json_.is_open()) {
-      json_ << (first_ ? "\n  " : ",\n  ")
-            << nlohmann::json{{"line", line},
-                              {"field", r.field},
-                              {"code", intake::CodeName(r.code)},
-                              {"message", r.message}}
-                   .dump();
-      first_ = false;
-    }
-  }
-
-  // A line repeating an earlier one (same event id and content); the first
-  // kShownDuplicates are named.
-  void Duplicate(int64_t line, int64_t first_line) {
-    if (++duplicates_ <= kShownDuplicates) {
-      out_ << fmt::format(
-          "ligne {} : même événement que la ligne {} (event_id répété), compté une "
-          "fois\n",
-          line, first_line);
-    } else if (duplicates_ == kShownDuplicates + 1) {
-      out_ << "(autres lignes en double : voir le total)\n";
-    }
-  }
-
-  void Finish(const nlohmann::json& totals) {
-    if (!json_.is_open()) return;
-    json_ << "\n]";
-    for (const auto& [k, v] : totals.items())
-      json_ << ",\n" << nlohmann::json(k).dump() << ": " << v.dump();
-    json_ << "\n}\n";
-    json_.close();
-  }
-
- private:
-  static constexpr int64_t kShownDuplicates = 20;
-  std::ostream& out_;
-  std::ofstream json_;
-  bool first_ = true;
-  int64_t duplicates_ = 0;
-};
-
 // The dedup cache's bound; it applies only when a batch closes, which the
 // import never does (it adds nothing): the groups the file touches stay in
 // memory, their ids at about 16 bytes each.
@@ -276,21 +44,6 @@ struct FirstSeen {
   uint64_t content = 0;
   int64_t line = 0;
 };
-
-// "N événements écrits (n nouveaux, k déjà connus du projecteur) ; d lignes
-// en double dans le fichier, comptées une fois".
-std::string WrittenText(const ImportSummary& s) {
-  std::string out = fmt::format("{} événements écrits", s.written);
-  if (s.already_known >= 0) {
-    out += fmt::format(" ({} nouveaux, {} déjà connus du projecteur)", s.written - s.already_known,
-                       s.already_known);
-  }
-  if (s.duplicated_in_file > 0) {
-    out += fmt::format(" ; {} lignes en double dans le fichier, comptées une fois",
-                       s.duplicated_in_file);
-  }
-  return out;
-}
 
 absl::StatusOr<std::string> FormatOf(const ImportOptions& o) {
   std::string format = o.format;
@@ -319,35 +72,22 @@ absl::StatusOr<std::string> FormatOf(const ImportOptions& o) {
 
 absl::StatusOr<std::pair<intake::Sender, intake::LotCalendar>> LoadOperatorLots(
     const fs::path& lots_file, const std::string& operator_id) {
-  std::ifstream in(lots_file);
-  if (!in) return absl::NotFoundError(fmt::format("--lots: cannot read {}", lots_file.string()));
-  const auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("lots") || !doc["lots"].is_array()) {
-    return absl::InvalidArgumentError(
-        fmt::format("--lots: {} is not a lot file (JSON with \"lots\")", lots_file.string()));
+  auto file = domain::ReadLotFile(lots_file);
+  if (!file.ok()) {
+    return absl::Status(file.status().code(),
+                        fmt::format("--lots: {}", std::string(file.status().message())));
   }
   intake::Sender sender{.operator_id = operator_id, .lots = {}};
   intake::LotCalendar calendar;
-  for (size_t i = 0; i < doc["lots"].size(); ++i) {
-    const auto& lot = doc["lots"][i];
-    const auto text = [&](const char* key) {
-      return lot.is_object() && lot.contains(key) && lot[key].is_string()
-                 ? lot[key].get<std::string>()
-                 : std::string();
-    };
-    const std::string id = text("lot_id");
-    if (id.empty()) {
-      return absl::InvalidArgumentError(
-          fmt::format("--lots: {}: lots[{}].lot_id missing", lots_file.string(), i));
-    }
-    auto start = intake::ContractStart(text("start_date"));
+  for (const domain::LotFileEntry& lot : file->lots) {
+    auto start = intake::ContractStart(lot.start_date);
     if (!start.ok()) {
-      return absl::InvalidArgumentError(fmt::format("--lots: {}: lots[{}].start_date: {}",
-                                                    lots_file.string(), i,
+      return absl::InvalidArgumentError(fmt::format("--lots: {}: {}.start_date: {}",
+                                                    lots_file.string(), lot.lot_id,
                                                     std::string(start.status().message())));
     }
-    calendar.contract_start[id] = *start;
-    if (text("operator_id") == operator_id) sender.lots.insert(id);
+    calendar.contract_start[lot.lot_id] = *start;
+    if (lot.operator_id == operator_id) sender.lots.insert(lot.lot_id);
   }
   if (sender.lots.empty()) {
     return absl::NotFoundError(
@@ -462,7 +202,7 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
                      options.operator_id);
 
   // Pass 1: validate everything.
-  Report report(out, options.report);
+  ImportReport report(out, options.report);
   if (!report.json_ok()) {
     return absl::InvalidArgumentError(
         fmt::format("--report: cannot write {}", options.report.string()));
@@ -790,47 +530,6 @@ absl::StatusOr<ImportSummary> RunImport(const ImportOptions& options, std::ostre
                                                    summary.refused)
                                      : "");
   return summary;
-}
-
-CLI::App* AddImportCommand(CLI::App& app, ImportOptions& o) {
-  auto* cmd = app.add_subcommand(
-      "import",
-      "load an operator's file of activity events (NDJSON or CSV, docs/import.md) into the log; "
-      "with --data (before `import`), also count the events the projector already folded");
-  cmd->add_option("--operator", o.operator_id, "the operator whose events the file holds")
-      ->required();
-  cmd->add_option("--file", o.files,
-                  "the file (streamed; .csv, .ndjson or .jsonl); repeat it to import several "
-                  "files at once (all validated before anything is written)")
-      ->required();
-  cmd->add_option("--format", o.format, "ndjson or csv (default: from the file's extension)")
-      ->check(CLI::IsMember({"ndjson", "csv"}));
-  cmd->add_option("--type", o.type,
-                  "CSV only: the event type of every line (request_received, appointment_held, "
-                  "appointment_missed, deliverable_issued, journey_closed, survey_answered); "
-                  "default: the type the file's name ends with (2024-appointment_held.csv)");
-  cmd->add_flag("--skip-invalid", o.skip_invalid,
-                "write the valid lines even if some are refused (default: nothing is written "
-                "unless the whole file validates)");
-  cmd->add_option("--report", o.report, "also write the report to this file, as JSON");
-  cmd->add_flag("--dry-run", o.dry_run, "validate and report only, write nothing");
-  cmd->add_option("--lots", o.lots_file,
-                  "the lot file: which lots the operator holds, contract starts "
-                  "(deploy/lots/cep-2024-lots.json)")
-      ->envname("PILOTAGE_LOTS_FILE")
-      ->required();
-  cmd->add_option("--bootstrap", o.bootstrap, "Kafka bootstrap servers host:port")
-      ->envname("PILOTAGE_KAFKA_BOOTSTRAP");
-  cmd->add_option("--topic", o.activity_topic, "activity topic")->capture_default_str();
-  cmd->add_option("--contract-topic", o.contract_topic,
-                  "contract topic (the HistoryImported record)")
-      ->capture_default_str();
-  const char* user = std::getenv("USER");
-  o.imported_by = user && *user ? user : "unknown";
-  cmd->add_option("--by", o.imported_by, "who runs the import (recorded)")
-      ->envname("PILOTAGE_USER")
-      ->capture_default_str();
-  return cmd;
 }
 
 }  // namespace pilotage::pilotagectl

@@ -9,6 +9,8 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/french.h"
+#include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/readmodel/json.h"
@@ -37,24 +39,6 @@ std::string StatusLabel(domain::KpiStatus status) {
   }
   return "?";
 }
-
-}  // namespace
-
-std::string FrenchCount(double value) {
-  const auto rounded = static_cast<long long>(std::llround(value));
-  const std::string out = GroupThousands(std::to_string(rounded < 0 ? -rounded : rounded));
-  return rounded < 0 ? "-" + out : out;
-}
-
-std::string FrenchPercent(double share) {
-  std::string s = fmt::format("{:.1f}", share * 100.0);
-  for (auto& c : s) {
-    if (c == '.') c = ',';
-  }
-  return s + " %";
-}
-
-namespace {
 
 // What `kpis` shows, typed: a lot's evaluation or the national one.
 struct KpisResult {
@@ -93,7 +77,7 @@ absl::StatusOr<KpisResult> Evaluate(const KpisOptions& options) {
     return absl::NotFoundError(fmt::format("--lot: no data for lot '{}' in {}", options.lot,
                                            (*view)->location().path.string()));
   }
-  auto period = readmodel::ParseLotPeriod(options.period, model->facts);
+  auto period = domain::ParseLotPeriod(options.period, model->facts);
   if (!period.ok()) return period.status();
   std::vector<std::string> problems;
   auto evaluation = readmodel::EvaluateLotCells(store, *model, *period, &problems);
@@ -135,32 +119,40 @@ absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {
       << PadLeft("Échantillon", 13) << "  Statut\n";
   for (const auto& k : e.kpis) {
     const bool count = k.formula == v1::KpiFormula::NEW_BENEFICIARIES;
-    auto shown = [&](double v) { return count ? FrenchCount(v) : FrenchPercent(v); };
+    auto shown = [&](double v) {
+      return count ? domain::FrenchCount(v) : domain::FrenchPercent(v);
+    };
     const bool measured = count || k.sample > 0;
     std::string target = k.informational ? "—" : shown(k.target);
     if (!k.informational) target = (k.direction == v1::Direction::AT_MOST ? "≤ " : "≥ ") + target;
     out << Pad(k.label, width) << PadLeft(measured ? shown(k.value) : "—", 10)
-        << PadLeft(target, 10) << PadLeft(FrenchCount(static_cast<double>(k.sample)), 13) << "  "
+        << PadLeft(target, 10) << PadLeft(domain::FrenchInteger(k.sample), 13) << "  "
         << StatusLabel(k.status) << "\n";
   }
   const domain::DataQuality& q = e.quality;
   out << fmt::format(
       "\nQualité des données : {} événements de la période, dont {} saisis après la clôture "
       "(hors indicateurs) ; {} événements refusés (lettres mortes).\n",
-      FrenchCount(static_cast<double>(q.events)), FrenchCount(static_cast<double>(q.late)),
-      FrenchCount(static_cast<double>(q.refused)));
+      domain::FrenchInteger(q.events), domain::FrenchInteger(q.late),
+      domain::FrenchInteger(q.refused));
+  if (q.conflicting_resends > 0) {
+    out << fmt::format(
+        "Renvois contradictoires : {} (identifiant déjà reçu avec un autre contenu : le premier "
+        "envoi est retenu, les suivants vont aux lettres mortes ; une correction demande un "
+        "nouvel identifiant).\n",
+        domain::FrenchInteger(q.conflicting_resends));
+  }
   if (q.imported > 0 || q.imported_duplicates > 0) {
     out << fmt::format(
         "Historique importé par fichier (pilotagectl import) : {} événements de la période, "
         "et {} lignes importées en double (déjà connues).\n",
-        FrenchCount(static_cast<double>(q.imported)),
-        FrenchCount(static_cast<double>(q.imported_duplicates)));
+        domain::FrenchInteger(q.imported), domain::FrenchInteger(q.imported_duplicates));
   }
   out << "Délai de saisie (jours) :";
   for (const char* bucket : {"0-1", "2-5", "6-15", "16-30", "31+"}) {
     auto it = q.timeliness.find(bucket);
     const int64_t n = it == q.timeliness.end() ? 0 : it->second;
-    out << fmt::format("  {} j : {}", bucket, FrenchCount(static_cast<double>(n)));
+    out << fmt::format("  {} j : {}", bucket, domain::FrenchInteger(n));
   }
   out << "\n";
   for (const auto& p : result->problems) out << "Attention : " << p << "\n";

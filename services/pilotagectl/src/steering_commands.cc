@@ -7,6 +7,7 @@
 #include "fmt/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/procedure.h"
 #include "pilotage/steering/steering.h"
 #include "steering_common.h"
@@ -242,7 +243,7 @@ absl::Status OpenAction(const ActionOpenOptions& o, std::ostream& out) {
       existing && !existing->opened_event_id().empty()) {
     return absl::AlreadyExistsError(fmt::format(
         "--id: l'action {} existe déjà pour le lot {} (échéance {}{}) ; choisissez un autre --id",
-        action.action_id(), o.common.lot, FrenchDay(existing->opened().due_date()),
+        action.action_id(), o.common.lot, domain::FrenchDay(existing->opened().due_date()),
         existing->closed_event_id().empty() ? ", ouverte" : ", clôturée"));
   }
   auto event = NewEvent(

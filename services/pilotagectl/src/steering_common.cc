@@ -12,8 +12,6 @@
 
 namespace pilotage::pilotagectl {
 
-std::string FrenchEuros(int64_t cents) { return steering::FrenchEuros(cents); }
-
 std::string ContentEventId(std::string_view prefix, const std::vector<std::string>& parts) {
   return domain::ContentId(prefix, parts);
 }
@@ -119,11 +117,6 @@ absl::Status Emit(const EmitOptions& options, const v1::Event& event, std::strin
                      what, event.event_id(), options.topic, deliveries[0].partition,
                      deliveries[0].offset);
   return absl::OkStatus();
-}
-
-std::string FrenchDay(const std::string& day) {
-  auto d = domain::ParseDay(day);
-  return d.ok() ? domain::FrenchDate(*d) : day;
 }
 
 }  // namespace pilotage::pilotagectl

@@ -74,7 +74,4 @@ using LotState = steering::LotState;
 [[nodiscard]] absl::Status Emit(const EmitOptions& options, const v1::Event& event,
                                 std::string_view what, std::ostream& out);
 
-// "2024-03-05" -> the French date for tables (the text itself when not a day).
-std::string FrenchDay(const std::string& day);
-
 }  // namespace pilotage::pilotagectl

@@ -6,6 +6,7 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/french.h"
 #include "pilotage/domain/penalty.h"
 #include "pilotage/domain/statement.h"
 #include "pilotage/kafka/kafka.h"
@@ -20,8 +21,9 @@ namespace {
 namespace sv1 = ::pilotage::store::v1;
 
 std::string French(const nlohmann::json& day) {
-  return day.is_string() && !day.get<std::string>().empty() ? FrenchDay(day.get<std::string>())
-                                                            : "—";
+  return day.is_string() && !day.get<std::string>().empty()
+             ? domain::FrenchDay(day.get<std::string>())
+             : "—";
 }
 
 std::string LevelLabel(const std::string& level) {
@@ -102,8 +104,8 @@ absl::Status PrintLedger(const ReportOptions& o, std::ostream& out) {
       out << Pad(p["penalty_id"].get<std::string>(), id_width)
           << Pad(p["period"].get<std::string>(), 9)
           << Pad(p["rule_id"].get<std::string>(), rule_width)
-          << PadLeft(FrenchEuros(p["amount_cents"].get<int64_t>()), 14) << "  " << Pad(state, 21)
-          << Pad(French(p["observation_deadline"]), 23) << decision << "\n";
+          << PadLeft(domain::FrenchEuros(p["amount_cents"].get<int64_t>()), 14) << "  "
+          << Pad(state, 21) << Pad(French(p["observation_deadline"]), 23) << decision << "\n";
       if (!p["observations_on"].get<std::string>().empty()) {
         out << fmt::format("    observations du {}{} : {}\n", French(p["observations_on"]),
                            p["observations_late"].get<bool>() ? " (hors délai)" : "",
@@ -119,10 +121,10 @@ absl::Status PrintLedger(const ReportOptions& o, std::ostream& out) {
     const auto& t = j["totals"];
     out << fmt::format(
         "\nTotal proposé : {} — confirmé : {} — abandonné : {} — en attente de décision : {}\n",
-        FrenchEuros(t["proposed_cents"].get<int64_t>()),
-        FrenchEuros(t["confirmed_cents"].get<int64_t>()),
-        FrenchEuros(t["waived_cents"].get<int64_t>()),
-        FrenchEuros(t["undecided_cents"].get<int64_t>()));
+        domain::FrenchEuros(t["proposed_cents"].get<int64_t>()),
+        domain::FrenchEuros(t["confirmed_cents"].get<int64_t>()),
+        domain::FrenchEuros(t["waived_cents"].get<int64_t>()),
+        domain::FrenchEuros(t["undecided_cents"].get<int64_t>()));
   }
   if (j["past_deadline_undecided"].empty()) {
     out << "\nAucune pénalité en attente de décision après l'échéance des observations.\n";
@@ -132,7 +134,7 @@ absl::Status PrintLedger(const ReportOptions& o, std::ostream& out) {
       for (const auto& p : j["penalties"]) {
         if (p["penalty_id"] != id) continue;
         out << fmt::format("  {} — {} — échéance le {} — {}\n", id.get<std::string>(),
-                           FrenchEuros(p["amount_cents"].get<int64_t>()),
+                           domain::FrenchEuros(p["amount_cents"].get<int64_t>()),
                            French(p["observation_deadline"]), p["state_label"].get<std::string>());
       }
     }
@@ -225,12 +227,13 @@ absl::Status PrintStatements(const ReportOptions& o, std::ostream& out) {
         "{} — {} — net {} (forfaits {}, part variable {}, pénalités {}) — cumul {} "
         "sur {} — émis par {}\n",
         s["statement_id"].get<std::string>(), s["period"].get<std::string>(),
-        FrenchEuros(s["net_amount_cents"].get<int64_t>()),
-        FrenchEuros(s["fees_cents"].get<int64_t>()),
-        FrenchEuros(s["variable_cents"].get<int64_t>()),
-        FrenchEuros(s["penalties_cents"].get<int64_t>()),
-        FrenchEuros(s["cumulative_fund_usage_cents"].get<int64_t>()),
-        FrenchEuros(s["budget_envelope_cents"].get<int64_t>()), s["issued_by"].get<std::string>());
+        domain::FrenchEuros(s["net_amount_cents"].get<int64_t>()),
+        domain::FrenchEuros(s["fees_cents"].get<int64_t>()),
+        domain::FrenchEuros(s["variable_cents"].get<int64_t>()),
+        domain::FrenchEuros(s["penalties_cents"].get<int64_t>()),
+        domain::FrenchEuros(s["cumulative_fund_usage_cents"].get<int64_t>()),
+        domain::FrenchEuros(s["budget_envelope_cents"].get<int64_t>()),
+        s["issued_by"].get<std::string>());
   }
   return absl::OkStatus();
 }
@@ -351,41 +354,45 @@ absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
           << Pad(fmt::format("{}, {}, {}", LevelLabel(f.level()), ModalityLabel(f.modality()),
                              KindLabel(f.kind())),
                  54)
-          << PadLeft(fmt::format("{} x {}", f.appointments(), FrenchEuros(f.unit_price_cents())),
+          << PadLeft(fmt::format("{} x {}", f.appointments(),
+                                 domain::FrenchEuros(f.unit_price_cents())),
                      20)
-          << PadLeft(FrenchEuros(f.amount_cents()), 16) << "\n";
+          << PadLeft(domain::FrenchEuros(f.amount_cents()), 16) << "\n";
     }
-    out << "  " << Pad("Total des forfaits", 74) << PadLeft(FrenchEuros(s.fees_cents()), 16)
+    out << "  " << Pad("Total des forfaits", 74) << PadLeft(domain::FrenchEuros(s.fees_cents()), 16)
         << "\n";
     out << "\nPart variable\n";
     if (s.variable_payments().empty()) out << "  aucune règle de part variable\n";
     for (const auto& v : s.variable_payments()) {
-      out << "  " << Pad(v.rule_id(), 74) << PadLeft(FrenchEuros(v.amount_cents()), 16) << "\n"
+      out << "  " << Pad(v.rule_id(), 74) << PadLeft(domain::FrenchEuros(v.amount_cents()), 16)
+          << "\n"
           << "    " << v.basis() << "\n";
     }
     out << "  " << Pad("Total de la part variable", 74)
-        << PadLeft(FrenchEuros(s.variable_cents()), 16) << "\n";
+        << PadLeft(domain::FrenchEuros(s.variable_cents()), 16) << "\n";
     out << "\nPénalités confirmées de la période\n";
     if (s.penalties().empty()) out << "  aucune\n";
     for (const auto& p : s.penalties()) {
-      out << "  " << Pad(p.penalty_id(), 74) << PadLeft(FrenchEuros(-p.amount_cents()), 16) << "\n";
+      out << "  " << Pad(p.penalty_id(), 74) << PadLeft(domain::FrenchEuros(-p.amount_cents()), 16)
+          << "\n";
     }
-    out << "  " << Pad("Total des pénalités", 74) << PadLeft(FrenchEuros(-s.penalties_cents()), 16)
-        << "\n";
-    out << "\n  " << Pad("NET À PAYER", 74) << PadLeft(FrenchEuros(s.net_amount_cents()), 16)
-        << "\n";
+    out << "  " << Pad("Total des pénalités", 74)
+        << PadLeft(domain::FrenchEuros(-s.penalties_cents()), 16) << "\n";
+    out << "\n  " << Pad("NET À PAYER", 74)
+        << PadLeft(domain::FrenchEuros(s.net_amount_cents()), 16) << "\n";
     const auto& y = c->statement;
     out << fmt::format(
         "\nUsage des fonds — {} :\n  payé sur les périodes antérieures {} ; cumul avec ce "
         "relevé {} sur une enveloppe de {}\n  projection linéaire à la fin de l'année "
         "contractuelle ({} jours écoulés sur {}) : {}\n",
-        y.contract_year.FrenchLabel(), FrenchEuros(y.earlier_usage_cents),
-        FrenchEuros(s.cumulative_fund_usage_cents()), FrenchEuros(s.budget_envelope_cents()),
-        y.elapsed_days, y.year_days, FrenchEuros(y.projected_usage_cents));
+        y.contract_year.FrenchLabel(), domain::FrenchEuros(y.earlier_usage_cents),
+        domain::FrenchEuros(s.cumulative_fund_usage_cents()),
+        domain::FrenchEuros(s.budget_envelope_cents()), y.elapsed_days, y.year_days,
+        domain::FrenchEuros(y.projected_usage_cents));
     for (const auto& w : y.warnings) out << "Attention : " << w << "\n";
     if (c->issued) {
       out << fmt::format("Un relevé a déjà été émis pour cette période (net {}){}.\n",
-                         FrenchEuros(c->issued->statement().net_amount_cents()),
+                         domain::FrenchEuros(c->issued->statement().net_amount_cents()),
                          c->issued->statement().net_amount_cents() == s.net_amount_cents()
                              ? ""
                              : " : il diffère de celui-ci");
@@ -406,7 +413,7 @@ absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
   std::ostream& say = o.json ? std::cerr : out;
   return Emit(o.common.emit, *event,
               fmt::format("relevé {} (net {})", issued.statement_id(),
-                          FrenchEuros(issued.net_amount_cents())),
+                          domain::FrenchEuros(issued.net_amount_cents())),
               say);
 }
 

@@ -18,14 +18,4 @@ std::string PadLeft(const std::string& s, size_t width) {
   return n >= width ? s : std::string(width - n, ' ') + s;
 }
 
-std::string GroupThousands(const std::string& digits) {
-  std::string out;
-  out.reserve(digits.size() + digits.size() / 3);
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(' ');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
 }  // namespace pilotage::pilotagectl

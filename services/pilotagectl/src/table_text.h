@@ -1,7 +1,7 @@
 #pragma once
 // Text for the French tables pilotagectl prints for pilots: column padding
-// by display width (UTF-8 accents count as one column) and digit grouping
-// with a space ("13 500").
+// by display width (UTF-8 accents count as one column). Figures come from
+// domain/french.h.
 
 #include <cstddef>
 #include <string>
@@ -14,7 +14,5 @@ size_t DisplayWidth(const std::string& s);
 // columns; unchanged when already as wide.
 std::string Pad(const std::string& s, size_t width);
 std::string PadLeft(const std::string& s, size_t width);
-// Decimal digits grouped by three with a space: "1234567" -> "1 234 567".
-std::string GroupThousands(const std::string& digits);
 
 }  // namespace pilotage::pilotagectl

@@ -1,5 +1,5 @@
 // Parts of the steering commands that need neither a store nor a broker:
-// formatting, event ids, and the award's input checks (--dry-run).
+// event ids, and the award's input checks (--dry-run).
 #include <fstream>
 #include <sstream>
 
@@ -9,13 +9,6 @@
 
 namespace pilotage::pilotagectl {
 namespace {
-
-TEST(FrenchEuros, GroupsThousandsAndUsesADecimalComma) {
-  EXPECT_EQ(FrenchEuros(73500), "735,00 €");
-  EXPECT_EQ(FrenchEuros(148624), "1 486,24 €");
-  EXPECT_EQ(FrenchEuros(-23000), "-230,00 €");
-  EXPECT_EQ(FrenchEuros(5), "0,05 €");
-}
 
 TEST(ContentEventId, IsStableForTheSameContentAndDiffersOtherwise) {
   const auto a = ContentEventId("penalty-confirmed", {"LOT-11", "PEN-1"});

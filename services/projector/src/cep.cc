@@ -76,6 +76,10 @@ std::vector<store::ColumnFamilyOptions> CepProjection::StateColumnFamilies() con
 
 void CepProjection::Bind(const store::Store& store) { steering_->Bind(&store); }
 
+bool CepProjection::ComparesContent(const v1::Event& event) const {
+  return domain::IsActivityEvent(event);
+}
+
 absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origin& origin) {
   // Checked first for every event, so that an event refused here changes
   // neither the CEP state nor the activity counts.
@@ -90,6 +94,11 @@ absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origi
   }
   if (!s.ok()) return s;
   return counts_->Fold(event, origin);
+}
+
+absl::Status CepProjection::OnConflictingResend(const v1::Event& event, const projection::Origin&) {
+  ++conflicting_[Key({event.lot_id(), readmodel::layout::kConflicting, event.event_id()})];
+  return absl::OkStatus();
 }
 
 absl::Status CepProjection::FoldCep(const v1::Event& event) {
@@ -202,6 +211,9 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   for (const auto& [key, n] : imported_days_) {
     if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
   }
+  for (const auto& [key, n] : conflicting_) {
+    if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
+  }
   for (const auto& [key, record] : terms_) {
     if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
   }
@@ -254,6 +266,7 @@ void CepProjection::Discard() {
   refused_.clear();
   imported_.clear();
   imported_days_.clear();
+  conflicting_.clear();
   terms_.clear();
   awards_.clear();
   steering_->Clear();

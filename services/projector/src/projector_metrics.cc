@@ -31,6 +31,12 @@ ProjectorMetrics::ProjectorMetrics(prometheus::Registry& registry)
           NewCounter(registry, "pilotage_projector_penalty_conflicts_total",
                      "PenaltyProposed refused (dead-lettered): their penalty id is already in "
                      "the ledger with another amount (a decision re-priced)")),
+      conflicting_resends_(
+          prometheus::BuildCounter()
+              .Name("pilotage_projector_conflicting_resends_total")
+              .Help("Events dead-lettered because their id was already folded for the lot with "
+                    "other content (a conflicting resend), by lot")
+              .Register(registry)),
       batches_(NewCounter(registry, "pilotage_projector_batches_total",
                           "Atomic batches written to the store")),
       batch_events_(prometheus::BuildHistogram()
@@ -109,6 +115,9 @@ void ProjectorMetrics::OnBatchWritten(const projection::BatchReport& report) {
   batches_.Increment();
   batch_events_.Observe(static_cast<double>(report.events));
   batch_write_seconds_.Observe(std::chrono::duration<double>(report.write_time).count());
+  for (const auto& [lot, n] : report.conflicting_resends) {
+    conflicting_resends_.Add({{"lot", lot}}).Increment(static_cast<double>(n));
+  }
   std::lock_guard lock(mu_);
   for (const auto& [tp, next] : report.next_offsets) {
     Partition& p = PartitionLocked(tp.first, tp.second);

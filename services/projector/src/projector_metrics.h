@@ -62,6 +62,7 @@ class ProjectorMetrics : public projection::BatchObserver {
   prometheus::Counter& duplicates_;
   prometheus::Counter& dead_letters_;
   prometheus::Counter& penalty_conflicts_;
+  prometheus::Family<prometheus::Counter>& conflicting_resends_;
   prometheus::Counter& batches_;
   prometheus::Histogram& batch_events_;
   prometheus::Histogram& batch_write_seconds_;

@@ -1,7 +1,12 @@
 #include "pilotage/projector/cep.h"
 
+#include <string>
+
 #include "gtest/gtest.h"
 #include "pilotage/domain/terms.h"
+#include "pilotage/readmodel/lots.h"
+#include "pilotage/testing/projection_driver.h"
+#include "pilotage/testing/testing.h"
 
 namespace pilotage::projector {
 namespace {
@@ -70,6 +75,45 @@ TEST(CepProjection, AcceptsGoodTerms) {
   auto cep = CepProjection::Create();
   ASSERT_TRUE(cep.ok());
   EXPECT_TRUE((*cep)->Fold(Published(GoodTerms("2024.1", "2024-01-02")), {}).ok());
+}
+
+// A request received on LOT-11 on 3 June 2024, reported the same day.
+v1::Event Received(std::string id, std::string beneficiary) {
+  v1::Event e;
+  e.set_event_id(std::move(id));
+  e.set_lot_id("LOT-11");
+  e.set_operator_id("op-cibc-idf");
+  e.mutable_occurred_at()->set_seconds(1717405200);  // 2024-06-03T09:00:00Z
+  e.mutable_recorded_at()->set_seconds(1717408800);
+  e.mutable_request_received()->set_beneficiary(std::move(beneficiary));
+  return e;
+}
+
+TEST(CepProjection, CountsConflictingResendsPerLotInTheQualityFamily) {
+  auto cep = CepProjection::Create();
+  ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+  pilotage::testing::TempDir dir;
+  auto driver = pilotage::testing::ProjectionDriver::Create(cep->get(), dir.path());
+  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  // e1 folded; resent as it was (a retry: another recorded_at), then twice
+  // with another beneficiary, in a later batch; e2 new.
+  v1::Event retry = Received("e1", "ben-aaaa1111");
+  retry.mutable_recorded_at()->set_seconds(1717412400);
+  ASSERT_TRUE((*driver)->Pipe({Received("e1", "ben-aaaa1111")}).ok());
+  ASSERT_TRUE((*driver)
+                  ->Pipe({retry, Received("e1", "ben-bbbb2222"), Received("e2", "ben-cccc3333"),
+                          Received("e1", "ben-dddd4444")})
+                  .ok());
+  ASSERT_EQ((*driver)->dead_letters().size(), 2u);
+  for (const auto& letter : (*driver)->dead_letters()) {
+    EXPECT_EQ(letter.reason(), "event_id already known with other content");
+  }
+  auto lot = readmodel::ReadLot((*driver)->store(), "LOT-11");
+  ASSERT_TRUE(lot.ok()) << lot.status().ToString();
+  EXPECT_EQ(lot->facts.conflicting_resends, 2);
+  EXPECT_EQ(lot->facts.refused, 0) << "a conflicting resend is not a refused event";
+  // Two journeys (e1's first copy, e2): nothing of the conflicting copies.
+  EXPECT_EQ(lot->facts.journeys.size(), 2u);
 }
 
 }  // namespace

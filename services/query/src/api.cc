@@ -9,6 +9,8 @@
 #include "fmt/ranges.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/funnel.h"
+#include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/readmodel/json.h"
 #include "pilotage/readmodel/kpis.h"
@@ -76,7 +78,7 @@ absl::StatusOr<std::vector<std::string>> ReadableLots(Generation& view,
 }
 
 absl::StatusOr<domain::Period> LotPeriod(const std::string& text, const domain::LotFacts& facts) {
-  auto p = readmodel::ParseLotPeriod(text, facts);
+  auto p = domain::ParseLotPeriod(text, facts);
   if (!p.ok()) {
     return absl::Status(p.status().code() == absl::StatusCode::kFailedPrecondition
                             ? absl::StatusCode::kFailedPrecondition
@@ -133,31 +135,13 @@ int64_t Total(const std::map<std::string, std::map<std::string, int64_t>>& count
   return all == it->second.end() ? 0 : all->second;
 }
 
-// The journeys funnel of the beneficiaries whose first request falls in the
-// period: how many of them reached each step, on every fact known.
 json Funnel(const domain::LotFacts& facts, const domain::Period& period) {
-  int64_t requests = 0, level1 = 0, level2 = 0, plan = 0, closure = 0;
-  for (const auto& j : facts.journeys) {
-    if (j.requests().empty()) continue;
-    auto day = domain::ParseDay(j.requests(0).day());
-    if (!day.ok() || !period.Contains(*day)) continue;
-    ++requests;
-    bool l1 = false, l2 = false;
-    for (const auto& a : j.appointments()) {
-      l1 |= a.level() == v1::Level::LEVEL_1_WELCOME;
-      l2 |= a.level() == v1::Level::LEVEL_2_SUPPORT;
-    }
-    level1 += l1;
-    level2 += l2;
-    plan += std::any_of(j.deliverables().begin(), j.deliverables().end(),
-                        [](const auto& d) { return d.type() == v1::DeliverableType::ACTION_PLAN; });
-    closure += !j.closures().empty();
-  }
-  return {{"requests", requests},
-          {"level_1", level1},
-          {"level_2", level2},
-          {"action_plan", plan},
-          {"closure", closure}};
+  const domain::JourneyFunnel f = domain::CountFunnel(facts, period);
+  return {{"requests", f.requests},
+          {"level_1", f.level_1},
+          {"level_2", f.level_2},
+          {"action_plan", f.action_plan},
+          {"closure", f.closure}};
 }
 
 json CompactKpis(const domain::LotEvaluation& e) {
@@ -699,7 +683,7 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json rows = json::array();
-  int64_t events = 0, late = 0, refused = 0, imported = 0, duplicates = 0;
+  int64_t events = 0, late = 0, refused = 0, conflicting = 0, imported = 0, duplicates = 0;
   std::map<std::string, int64_t> buckets;
   for (const auto& lot : *lots) {
     auto e = QualityEvaluation(view, who, lot, *period_text);
@@ -713,6 +697,7 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
     events += e->quality.events;
     late += e->quality.late;
     refused += e->quality.refused;
+    conflicting += e->quality.conflicting_resends;
     imported += e->quality.imported;
     duplicates += e->quality.imported_duplicates;
     for (const auto& [b, n] : e->quality.timeliness) buckets[b] += n;
@@ -721,6 +706,7 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   json totals = {{"events", events},
                  {"late_events", late},
                  {"refused_events", refused},
+                 {"conflicting_resends", conflicting},
                  {"imported_events", imported},
                  {"imported_duplicates", duplicates},
                  {"reporting_delay_days", buckets}};

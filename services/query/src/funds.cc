@@ -5,6 +5,7 @@
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/readmodel/funds.h"
 #include "pilotage/readmodel/kpis.h"
@@ -91,7 +92,7 @@ absl::StatusOr<json> Funds(Generation& view, const access::Principal& who, const
     if (!steering.ok()) return steering.status();
     const auto& award = (*model)->facts.award;
     json row = {{"lot", lot}, {"operator_name", award ? json(award->operator_name()) : json()}};
-    auto period = readmodel::ParseLotPeriod(param->second, (*model)->facts);
+    auto period = domain::ParseLotPeriod(param->second, (*model)->facts);
     if (absl::IsInvalidArgument(period.status())) {
       return absl::InvalidArgumentError(
           fmt::format("period: {}", std::string(period.status().message())));

@@ -581,398 +581,395 @@ class QueryService::Impl {
             .dump(),
         "application/json");
     Observe("/api/v1/session", 200, start);
-
-    // A decision from the dashboard (decision 0037): checked on the current
-    // view, written with the producer, answered 202 with its event id.
-    void Decide(const http::Request& req, http::Response& res, DecisionKind kind) {
-      const absl::Time start = absl::Now();
-      const std::string endpoint = DecisionEndpoint(kind);
-      const auto who = Authenticate(req);
-      std::string event_id;
-      const int status = [&]() -> int {
-        if (req.header("X-Requested-With") != "pilotage") {
-          return Refuse(res, endpoint, start,
-                        absl::PermissionDeniedError(
-                            "en-tête X-Requested-With: pilotage requis (protection contre les "
-                            "requêtes intersites, décision 0031)"));
-        }
-        if (!who) {
-          res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
-          return Refuse(res, endpoint, start,
-                        absl::UnauthenticatedError("identifiez-vous : jeton ou session inconnus"));
-        }
-        kafka::Producer* producer = producer_.get();
-        if (producer == nullptr) {
-          return Refuse(
-              res, endpoint, start,
-              absl::UnavailableError("décisions indisponibles : le service n'est pas relié à Kafka "
-                                     "(--bootstrap)"));
-        }
-        const DecisionCall call{.kind = kind,
-                                .lot = req.matches.size() > 1 ? req.matches[1] : "",
-                                .item = req.matches.size() > 2 ? req.matches[2] : "",
-                                .body = req.body};
-        absl::StatusOr<PreparedDecision> prepared = absl::UnavailableError("no store read");
-        auto read = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
-          if (auto refused = RefuseDecision(f); !refused.ok()) {
-            return absl::UnavailableError(fmt::format(
-                "décision refusée : la base de lecture ne contient pas tout le journal des "
-                "événements ({}) ; réessayez dans un instant",
-                std::string(refused.message())));
-          }
-          auto today = clock_.Today();
-          if (!today.ok()) return today.status();
-          prepared = PrepareDecision(g, *who, call, *today, absl::Now());
-          return absl::OkStatus();
-        });
-        if (!read.ok()) return Refuse(res, endpoint, start, read);
-        if (!prepared.ok()) return Refuse(res, endpoint, start, prepared.status());
-        event_id = prepared->step.event.event_id();
-        if (prepared->already_recorded) {
-          res.set_content(json{{"event_id", event_id},
-                               {"already_recorded", true},
-                               {"message", prepared->step.what}}
-                              .dump(),
-                          "application/json");
-          Observe(endpoint, 200, start);
-          return 200;
-        }
-        const std::string value = prepared->step.event.SerializeAsString();
-        const kafka::Record record{
-            .topic = options_.contract_topic, .key = prepared->step.event.lot_id(), .value = value};
-        const auto deliveries = producer->SendAll({&record, 1});
-        if (deliveries.empty() || !deliveries[0].status.ok()) {
-          const absl::Status failed = deliveries.empty()
-                                          ? absl::InternalError("no delivery outcome")
-                                          : deliveries[0].status;
-          spdlog::error("query: decision {} not written: {}", event_id, failed.ToString());
-          return Refuse(res, endpoint, start,
-                        absl::UnavailableError(fmt::format(
-                            "décision non enregistrée : Kafka ne l'a pas acceptée ({}) ; "
-                            "réessayez (la même décision ne sera comptée qu'une fois)",
-                            std::string(failed.message()))));
-        }
-        res.status = 202;
-        res.set_content(json{{"event_id", event_id},
-                             {"already_recorded", false},
-                             {"message", prepared->step.what},
-                             {"topic", options_.contract_topic},
-                             {"partition", deliveries[0].partition},
-                             {"offset", deliveries[0].offset}}
-                            .dump(),
-                        "application/json");
-        Observe(endpoint, 202, start);
-        return 202;
-      }();
-      const service::ScopedLogFields fields{
-          {"audit", "decision"},   {"who", who ? who->id : std::string()},
-          {"role", RoleName(who)}, {"path", req.path},
-          {"status", status},      {"event_id", event_id}};
-      spdlog::info("decision {}", req.path);
-    }
-
-    // A refused decision: the status of DecisionStatusToHttp, the message in
-    // `error.message` and `error.detail` (French, shown to the user).
-    int Refuse(http::Response & res, const std::string& endpoint, absl::Time start,
-               const absl::Status& status) {
-      const int http = DecisionStatusToHttp(status);
-      res.status = http;
-      if (http == 503) res.set_header("Retry-After", "1");
-      if (http == 500) spdlog::error("query: {}: {}", endpoint, status.ToString());
-      const std::string message(status.message());
-      res.set_content(
-          json{{"error", {{"status", http}, {"message", message}, {"detail", message}}}}.dump(),
-          "application/json");
-      Observe(endpoint, http, start);
-      return http;
-    }
-
-    // "pilot", "operator" or "none" (no known token), for audit lines.
-    static const char* RoleName(const std::optional<access::Principal>& who) {
-      if (!who) return "none";
-      return who->role == access::Principal::Role::kPilot ? "pilot" : "operator";
-    }
-
-    // Every read of the API or of /metrics, answered or refused, as one
-    // structured log line (who: the token's pilot_id or operator_id, "" when
-    // no known token; what: path and parameters; when: the line's time);
-    // `what` is "read", or "session"/"session-end" for the dashboard's
-    // sign-in and sign-out.
-    void Audit(const http::Request& req, const std::optional<access::Principal>& who, int status,
-               std::string_view what = "read") {
-      std::string query;
-      for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
-      const service::ScopedLogFields fields{{"audit", std::string(what)},
-                                            {"who", who ? who->id : std::string()},
-                                            {"role", RoleName(who)},
-                                            {"path", req.path},
-                                            {"query", query},
-                                            {"status", status}};
-      spdlog::info("read {}", req.path);
-    }
-
-    void Handle(const http::Request& req, http::Response& res, const Handler& handler,
-                const std::string& endpoint, Kind kind,
-                const std::optional<access::Principal>& who) {
-      const absl::Time start = absl::Now();
-      if (!who) {
-        res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
-        Answer(res, endpoint, start,
-               absl::UnauthenticatedError("Authorization: Bearer <token> required (unknown or "
-                                          "missing token)"));
-        return;
-      }
-      if (kind == Kind::kDecision) {
-        // Before computing: an incomplete store may not even know the lot.
-        absl::Status refused;
-        auto read = view_->Read([&](Generation&, const Freshness& f) {
-          refused = RefuseDecision(f);
-          return absl::OkStatus();
-        });
-        if (read.ok() && !refused.ok()) {
-          Answer(res, endpoint, start, refused);
-          return;
-        }
-      }
-      // One answer per URL and readable lots, remembered with the view and
-      // the Paris day (deadlines) it was computed on.
-      const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
-      std::string key = req.path + "?";
-      for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
-      key += who->role == access::Principal::Role::kPilot ? "*" : "";
-      for (const auto& lot : who->lots) key += lot + ",";
-      // The only answer that names who asks: never served to another principal.
-      if (endpoint == "/api/v1/meta") key += "@" + who->id;
-      Call call{.lot = req.matches.size() > 1 ? req.matches[1] : "", .params = ParamsOf(req)};
-      std::shared_ptr<const Remembered> answer;
-      Freshness freshness;
-      if (auto served = view_->Find(key)) {
-        // The newest answer at once, with the freshness of the view it was
-        // computed on; if the view moved (or the day changed) since, the
-        // background worker computes the new one.
-        answer = std::move(served->answer);
-        freshness = std::move(served->freshness);
-        if (served->outdated || answer->day != day) {
-          refresher_.Submit(key, [this, key, handler, who = *who, call] {
-            auto s = Compute(key, handler, who, call);
-            if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.status().ToString());
-          });
-        }
-      } else {
-        // Never computed on this store: there is nothing else to show.
-        auto computed = Compute(key, handler, *who, call);
-        if (!computed.ok()) {
-          Answer(res, endpoint, start, computed.status());
-          return;
-        }
-        answer = std::move(computed->first);
-        freshness = std::move(computed->second);
-      }
-      if (kind == Kind::kDecision) {
-        // Judged on the view the answer was computed on, with the newest
-        // end offsets: a remembered answer is no better than its store.
-        if (auto refused = RefuseDecision(freshness); !refused.ok()) {
-          Answer(res, endpoint, start, refused);
-          return;
-        }
-      }
-      std::string body;
-      body.reserve(answer->body.size() + 1024);
-      body += answer->body;
-      body += ",\"freshness\":" + FreshnessJson(freshness, absl::Now()).dump() + "}";
-      res.set_content(std::move(body), "application/json");
-      Observe(endpoint, 200, start);
-    }
-
-    // The answer for `key` on the current view (with that view's freshness),
-    // remembered: computed once per generation and Paris day (single flight),
-    // unless a computation of this generation already remembered it.
-    absl::StatusOr<std::pair<std::shared_ptr<const Remembered>, Freshness>> Compute(
-        const std::string& key, const Handler& handler, const access::Principal& who,
-        const Call& call) {
-      std::pair<std::shared_ptr<const Remembered>, Freshness> out;
-      auto s = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
-        auto computing = g.KeyMutex(key);
-        const absl::Status status = [&]() -> absl::Status {
-          std::lock_guard once(*computing);
-          const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
-          if (auto served = view_->Find(key); served &&
-                                              served->answer->view->generation >= g.number() &&
-                                              served->answer->day == day) {
-            out = {std::move(served->answer), std::move(served->freshness)};
-            return absl::OkStatus();
-          }
-          auto answer = handler(g, f, who, call);
-          if (!answer.ok()) return answer.status();
-          (*answer)["view_generation"] = g.number();
-          std::string text = answer->dump();
-          text.pop_back();  // the closing brace: freshness goes after
-          out = {std::make_shared<const Remembered>(
-                     Remembered{.body = std::move(text), .day = day, .view = g.view()}),
-                 f};
-          view_->Remember(key, out.first);
-          return absl::OkStatus();
-        }();
-        g.ReleaseKey(key, std::move(computing));
-        return status;
-      });
-      if (!s.ok()) return s;
-      return out;
-    }
-
-    // Programs send the token (Bearer); the dashboard its session cookie.
-    std::optional<access::Principal> Authenticate(const http::Request& req) {
-      if (const std::optional<std::string> token = http::BearerToken(req)) {
-        return tokens_.Find(*token);
-      }
-      if (auto id = CookieValue(req, kSessionCookie)) return sessions_.Find(*id, absl::Now());
-      return std::nullopt;
-    }
-
-    void Answer(http::Response & res, const std::string& endpoint, absl::Time start,
-                const absl::Status& status) {
-      const int http = StatusToHttp(status);
-      res.status = http;
-      if (http == 503) res.set_header("Retry-After", "1");
-      if (http == 500) spdlog::error("query: {}: {}", endpoint, status.ToString());
-      res.set_content(
-          json{{"error", {{"status", http}, {"message", std::string(status.message())}}}}.dump(),
-          "application/json");
-      Observe(endpoint, http, start);
-    }
-
-    void Observe(const std::string& endpoint, int http, absl::Time start) {
-      requests_->Add({{"endpoint", endpoint}, {"status", std::to_string(http)}}).Increment();
-      latency_
-          ->Add({{"endpoint", endpoint}},
-                prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                        0.05, 0.1, 0.25, 0.5, 1, 2.5})
-          .Observe(absl::ToDoubleSeconds(absl::Now() - start));
-    }
-
-    // The service's own metrics, then the business gauges of the current view
-    // (a registry of their own, rebuilt at each scrape so that lots and
-    // periods no longer shown leave no stale series).
-    std::string MetricsText() {
-      generation_->Set(static_cast<double>(view_->generation()));
-      const AnswerCacheStats cache = view_->answer_cache();
-      cache_bytes_->Set(static_cast<double>(cache.bytes));
-      cache_entries_->Set(static_cast<double>(cache.entries));
-      // Two scrapes at once each add only what the other has not counted.
-      uint64_t before = counted_evictions_.load();
-      while (cache.evictions > before &&
-             !counted_evictions_.compare_exchange_weak(before, cache.evictions)) {
-      }
-      if (cache.evictions > before) {
-        cache_evictions_->Increment(static_cast<double>(cache.evictions - before));
-      }
-      prometheus::Registry business;
-      auto& kpi_value = prometheus::BuildGauge()
-                            .Name("pilotage_kpi_value")
-                            .Help("KPI value per lot for the current quarter (share 0-1 or count)")
-                            .Register(business);
-      auto& kpi_target = prometheus::BuildGauge()
-                             .Name("pilotage_kpi_target")
-                             .Help("KPI target per lot for the current quarter")
-                             .Register(business);
-      auto& penalties = prometheus::BuildGauge()
-                            .Name("pilotage_penalties_euros")
-                            .Help("Penalties of a lot by procedure state, all periods (euros)")
-                            .Register(business);
-      auto& fund_used = prometheus::BuildGauge()
-                            .Name("pilotage_fund_usage_euros")
-                            .Help(
-                                "Paid in the lot's contract year up to the current quarter's "
-                                "statement (euros)")
-                            .Register(business);
-      auto& fund_projected =
-          prometheus::BuildGauge()
-              .Name("pilotage_fund_usage_projected_euros")
-              .Help("Linear projection of the contract year's fund usage (euros)")
-              .Register(business);
-      auto& envelope = prometheus::BuildGauge()
-                           .Name("pilotage_budget_envelope_euros")
-                           .Help("The lot's budget envelope for the contract year (euros)")
-                           .Register(business);
-      auto s = view_->Read([&](Generation& g, const Freshness& f) {
-        auto steering = SteeringGauges(g, clock_);
-        if (!steering.ok()) return steering.status();
-        for (const auto& sg : *steering) {
-          for (const auto& [state, cents] : sg.penalties_cents) {
-            penalties.Add({{"lot", sg.lot}, {"state", state}})
-                .Set(static_cast<double>(cents) / 100);
-          }
-          if (!sg.has_statement) continue;
-          const std::map<std::string, std::string> labels = {{"lot", sg.lot},
-                                                             {"contract_year", sg.contract_year}};
-          fund_used.Add(labels).Set(static_cast<double>(sg.cumulative_cents) / 100);
-          fund_projected.Add(labels).Set(static_cast<double>(sg.projected_cents) / 100);
-          envelope.Add(labels).Set(static_cast<double>(sg.envelope_cents) / 100);
-        }
-        auto lag = f.LagEvents();
-        lag_->Set(lag ? static_cast<double>(*lag) : -1);
-        catch_up_age_->Set(absl::ToDoubleSeconds(absl::Now() - f.caught_up_at));
-        auto gauges = KpiGauges(g, clock_);
-        if (!gauges.ok()) return gauges.status();
-        for (const auto& k : *gauges) {
-          const std::map<std::string, std::string> labels = {
-              {"lot", k.lot}, {"kpi", k.kpi}, {"period", k.period}};
-          if (k.measured) kpi_value.Add(labels).Set(k.value);
-          kpi_target.Add(labels).Set(k.target);
-        }
-        return absl::OkStatus();
-      });
-      if (!s.ok()) spdlog::debug("query: business gauges: {}", s.ToString());
-      return metrics::Serialize(*registry_) + metrics::Serialize(business);
-    }
-
-    QueryOptions options_;
-    // --today, or the day of each answer.
-    const Clock clock_{.fixed = options_.today};
-    const access::AccessTable tokens_;
-    Sessions sessions_;
-    bool remove_secondary_ = false;
-    std::unique_ptr<StoreView> view_;
-    std::shared_ptr<prometheus::Registry> registry_;
-    prometheus::Family<prometheus::Counter>* requests_;
-    prometheus::Family<prometheus::Histogram>* latency_;
-    prometheus::Gauge* generation_;
-    prometheus::Gauge* lag_;
-    prometheus::Gauge* catch_up_age_;
-    prometheus::Gauge* cache_bytes_;
-    prometheus::Gauge* cache_entries_;
-    prometheus::Counter* cache_evictions_;
-    std::atomic<uint64_t> counted_evictions_{0};
-    // Writes decisions (with --bootstrap; set by Bind before anything is
-    // served). Declared before the server: destroyed after it.
-    std::unique_ptr<kafka::Producer> producer_;
-    http::Server server_;
-    Refresher refresher_;
-    std::atomic<bool> warned_{false};
-  };
-
-  absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Create(QueryOptions options,
-                                                                     access::AccessTable tokens) {
-    if (options.data_dir.empty()) return absl::InvalidArgumentError("--data: required");
-    if (auto zone = domain::ParisTimeZone(); !zone.ok()) return zone.status();
-    if (options.threads < 1) return absl::InvalidArgumentError("--threads: at least 1");
-    if (options.catch_up.count() < 10) {
-      return absl::InvalidArgumentError("--catch-up-ms: at least 10");
-    }
-    if (options.ready_max_lag < 1) {
-      return absl::InvalidArgumentError(
-          "--ready-max-lag: at least 1 (a trailing transaction marker counts 1)");
-    }
-    auto impl = std::make_unique<Impl>(std::move(options), std::move(tokens));
-    if (auto s = impl->Bind(); !s.ok()) return s;
-    return std::unique_ptr<QueryService>(new QueryService(std::move(impl)));
   }
 
-  QueryService::QueryService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-  QueryService::~QueryService() = default;
-  int QueryService::port() const { return impl_->server().port(); }
-  absl::Status QueryService::Serve() { return impl_->Serve(); }
-  void QueryService::Stop() { impl_->server().Stop(); }
-  absl::Status QueryService::ReloadTls() { return impl_->server().ReloadTls(); }
+  // A decision from the dashboard (decision 0037): checked on the current
+  // view, written with the producer, answered 202 with its event id.
+  void Decide(const http::Request& req, http::Response& res, DecisionKind kind) {
+    const absl::Time start = absl::Now();
+    const std::string endpoint = DecisionEndpoint(kind);
+    const auto who = Authenticate(req);
+    std::string event_id;
+    const int status = [&]() -> int {
+      if (req.header("X-Requested-With") != "pilotage") {
+        return Refuse(res, endpoint, start,
+                      absl::PermissionDeniedError(
+                          "en-tête X-Requested-With: pilotage requis (protection contre les "
+                          "requêtes intersites, décision 0031)"));
+      }
+      if (!who) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
+        return Refuse(res, endpoint, start,
+                      absl::UnauthenticatedError("identifiez-vous : jeton ou session inconnus"));
+      }
+      kafka::Producer* producer = producer_.get();
+      if (producer == nullptr) {
+        return Refuse(
+            res, endpoint, start,
+            absl::UnavailableError("décisions indisponibles : le service n'est pas relié à Kafka "
+                                   "(--bootstrap)"));
+      }
+      const DecisionCall call{.kind = kind,
+                              .lot = req.matches.size() > 1 ? req.matches[1] : "",
+                              .item = req.matches.size() > 2 ? req.matches[2] : "",
+                              .body = req.body};
+      absl::StatusOr<PreparedDecision> prepared = absl::UnavailableError("no store read");
+      auto read = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
+        if (auto refused = RefuseDecision(f); !refused.ok()) {
+          return absl::UnavailableError(fmt::format(
+              "décision refusée : la base de lecture ne contient pas tout le journal des "
+              "événements ({}) ; réessayez dans un instant",
+              std::string(refused.message())));
+        }
+        auto today = clock_.Today();
+        if (!today.ok()) return today.status();
+        prepared = PrepareDecision(g, *who, call, *today, absl::Now());
+        return absl::OkStatus();
+      });
+      if (!read.ok()) return Refuse(res, endpoint, start, read);
+      if (!prepared.ok()) return Refuse(res, endpoint, start, prepared.status());
+      event_id = prepared->step.event.event_id();
+      if (prepared->already_recorded) {
+        res.set_content(json{{"event_id", event_id},
+                             {"already_recorded", true},
+                             {"message", prepared->step.what}}
+                            .dump(),
+                        "application/json");
+        Observe(endpoint, 200, start);
+        return 200;
+      }
+      const std::string value = prepared->step.event.SerializeAsString();
+      const kafka::Record record{
+          .topic = options_.contract_topic, .key = prepared->step.event.lot_id(), .value = value};
+      const auto deliveries = producer->SendAll({&record, 1});
+      if (deliveries.empty() || !deliveries[0].status.ok()) {
+        const absl::Status failed =
+            deliveries.empty() ? absl::InternalError("no delivery outcome") : deliveries[0].status;
+        spdlog::error("query: decision {} not written: {}", event_id, failed.ToString());
+        return Refuse(res, endpoint, start,
+                      absl::UnavailableError(
+                          fmt::format("décision non enregistrée : Kafka ne l'a pas acceptée ({}) ; "
+                                      "réessayez (la même décision ne sera comptée qu'une fois)",
+                                      std::string(failed.message()))));
+      }
+      res.status = 202;
+      res.set_content(json{{"event_id", event_id},
+                           {"already_recorded", false},
+                           {"message", prepared->step.what},
+                           {"topic", options_.contract_topic},
+                           {"partition", deliveries[0].partition},
+                           {"offset", deliveries[0].offset}}
+                          .dump(),
+                      "application/json");
+      Observe(endpoint, 202, start);
+      return 202;
+    }();
+    const service::ScopedLogFields fields{
+        {"audit", "decision"},   {"who", who ? who->id : std::string()},
+        {"role", RoleName(who)}, {"path", req.path},
+        {"status", status},      {"event_id", event_id}};
+    spdlog::info("decision {}", req.path);
+  }
+
+  // A refused decision: the status of DecisionStatusToHttp, the message in
+  // `error.message` and `error.detail` (French, shown to the user).
+  int Refuse(http::Response& res, const std::string& endpoint, absl::Time start,
+             const absl::Status& status) {
+    const int http = DecisionStatusToHttp(status);
+    res.status = http;
+    if (http == 503) res.set_header("Retry-After", "1");
+    if (http == 500) spdlog::error("query: {}: {}", endpoint, status.ToString());
+    const std::string message(status.message());
+    res.set_content(
+        json{{"error", {{"status", http}, {"message", message}, {"detail", message}}}}.dump(),
+        "application/json");
+    Observe(endpoint, http, start);
+    return http;
+  }
+
+  // "pilot", "operator" or "none" (no known token), for audit lines.
+  static const char* RoleName(const std::optional<access::Principal>& who) {
+    if (!who) return "none";
+    return who->role == access::Principal::Role::kPilot ? "pilot" : "operator";
+  }
+
+  // Every read of the API or of /metrics, answered or refused, as one
+  // structured log line (who: the token's pilot_id or operator_id, "" when
+  // no known token; what: path and parameters; when: the line's time);
+  // `what` is "read", or "session"/"session-end" for the dashboard's
+  // sign-in and sign-out.
+  void Audit(const http::Request& req, const std::optional<access::Principal>& who, int status,
+             std::string_view what = "read") {
+    std::string query;
+    for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
+    const service::ScopedLogFields fields{{"audit", std::string(what)},
+                                          {"who", who ? who->id : std::string()},
+                                          {"role", RoleName(who)},
+                                          {"path", req.path},
+                                          {"query", query},
+                                          {"status", status}};
+    spdlog::info("read {}", req.path);
+  }
+
+  void Handle(const http::Request& req, http::Response& res, const Handler& handler,
+              const std::string& endpoint, Kind kind, const std::optional<access::Principal>& who) {
+    const absl::Time start = absl::Now();
+    if (!who) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"pilotage\"");
+      Answer(res, endpoint, start,
+             absl::UnauthenticatedError("Authorization: Bearer <token> required (unknown or "
+                                        "missing token)"));
+      return;
+    }
+    if (kind == Kind::kDecision) {
+      // Before computing: an incomplete store may not even know the lot.
+      absl::Status refused;
+      auto read = view_->Read([&](Generation&, const Freshness& f) {
+        refused = RefuseDecision(f);
+        return absl::OkStatus();
+      });
+      if (read.ok() && !refused.ok()) {
+        Answer(res, endpoint, start, refused);
+        return;
+      }
+    }
+    // One answer per URL and readable lots, remembered with the view and
+    // the Paris day (deadlines) it was computed on.
+    const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
+    std::string key = req.path + "?";
+    for (const auto& [k, v] : req.params) key += k + "=" + v + "&";
+    key += who->role == access::Principal::Role::kPilot ? "*" : "";
+    for (const auto& lot : who->lots) key += lot + ",";
+    // The only answer that names who asks: never served to another principal.
+    if (endpoint == "/api/v1/meta") key += "@" + who->id;
+    Call call{.lot = req.matches.size() > 1 ? req.matches[1] : "", .params = ParamsOf(req)};
+    std::shared_ptr<const Remembered> answer;
+    Freshness freshness;
+    if (auto served = view_->Find(key)) {
+      // The newest answer at once, with the freshness of the view it was
+      // computed on; if the view moved (or the day changed) since, the
+      // background worker computes the new one.
+      answer = std::move(served->answer);
+      freshness = std::move(served->freshness);
+      if (served->outdated || answer->day != day) {
+        refresher_.Submit(key, [this, key, handler, who = *who, call] {
+          auto s = Compute(key, handler, who, call);
+          if (!s.ok()) spdlog::debug("query: refreshing {}: {}", key, s.status().ToString());
+        });
+      }
+    } else {
+      // Never computed on this store: there is nothing else to show.
+      auto computed = Compute(key, handler, *who, call);
+      if (!computed.ok()) {
+        Answer(res, endpoint, start, computed.status());
+        return;
+      }
+      answer = std::move(computed->first);
+      freshness = std::move(computed->second);
+    }
+    if (kind == Kind::kDecision) {
+      // Judged on the view the answer was computed on, with the newest
+      // end offsets: a remembered answer is no better than its store.
+      if (auto refused = RefuseDecision(freshness); !refused.ok()) {
+        Answer(res, endpoint, start, refused);
+        return;
+      }
+    }
+    std::string body;
+    body.reserve(answer->body.size() + 1024);
+    body += answer->body;
+    body += ",\"freshness\":" + FreshnessJson(freshness, absl::Now()).dump() + "}";
+    res.set_content(std::move(body), "application/json");
+    Observe(endpoint, 200, start);
+  }
+
+  // The answer for `key` on the current view (with that view's freshness),
+  // remembered: computed once per generation and Paris day (single flight),
+  // unless a computation of this generation already remembered it.
+  absl::StatusOr<std::pair<std::shared_ptr<const Remembered>, Freshness>> Compute(
+      const std::string& key, const Handler& handler, const access::Principal& who,
+      const Call& call) {
+    std::pair<std::shared_ptr<const Remembered>, Freshness> out;
+    auto s = view_->Read([&](Generation& g, const Freshness& f) -> absl::Status {
+      auto computing = g.KeyMutex(key);
+      const absl::Status status = [&]() -> absl::Status {
+        std::lock_guard once(*computing);
+        const std::string day = absl::FormatTime("%Y-%m-%d", absl::Now(), domain::Paris());
+        if (auto served = view_->Find(key); served &&
+                                            served->answer->view->generation >= g.number() &&
+                                            served->answer->day == day) {
+          out = {std::move(served->answer), std::move(served->freshness)};
+          return absl::OkStatus();
+        }
+        auto answer = handler(g, f, who, call);
+        if (!answer.ok()) return answer.status();
+        (*answer)["view_generation"] = g.number();
+        std::string text = answer->dump();
+        text.pop_back();  // the closing brace: freshness goes after
+        out = {std::make_shared<const Remembered>(
+                   Remembered{.body = std::move(text), .day = day, .view = g.view()}),
+               f};
+        view_->Remember(key, out.first);
+        return absl::OkStatus();
+      }();
+      g.ReleaseKey(key, std::move(computing));
+      return status;
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  // Programs send the token (Bearer); the dashboard its session cookie.
+  std::optional<access::Principal> Authenticate(const http::Request& req) {
+    if (const std::optional<std::string> token = http::BearerToken(req)) {
+      return tokens_.Find(*token);
+    }
+    if (auto id = CookieValue(req, kSessionCookie)) return sessions_.Find(*id, absl::Now());
+    return std::nullopt;
+  }
+
+  void Answer(http::Response& res, const std::string& endpoint, absl::Time start,
+              const absl::Status& status) {
+    const int http = StatusToHttp(status);
+    res.status = http;
+    if (http == 503) res.set_header("Retry-After", "1");
+    if (http == 500) spdlog::error("query: {}: {}", endpoint, status.ToString());
+    res.set_content(
+        json{{"error", {{"status", http}, {"message", std::string(status.message())}}}}.dump(),
+        "application/json");
+    Observe(endpoint, http, start);
+  }
+
+  void Observe(const std::string& endpoint, int http, absl::Time start) {
+    requests_->Add({{"endpoint", endpoint}, {"status", std::to_string(http)}}).Increment();
+    latency_
+        ->Add({{"endpoint", endpoint}},
+              prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05, 0.1, 0.25, 0.5, 1, 2.5})
+        .Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  }
+
+  // The service's own metrics, then the business gauges of the current view
+  // (a registry of their own, rebuilt at each scrape so that lots and
+  // periods no longer shown leave no stale series).
+  std::string MetricsText() {
+    generation_->Set(static_cast<double>(view_->generation()));
+    const AnswerCacheStats cache = view_->answer_cache();
+    cache_bytes_->Set(static_cast<double>(cache.bytes));
+    cache_entries_->Set(static_cast<double>(cache.entries));
+    // Two scrapes at once each add only what the other has not counted.
+    uint64_t before = counted_evictions_.load();
+    while (cache.evictions > before &&
+           !counted_evictions_.compare_exchange_weak(before, cache.evictions)) {
+    }
+    if (cache.evictions > before) {
+      cache_evictions_->Increment(static_cast<double>(cache.evictions - before));
+    }
+    prometheus::Registry business;
+    auto& kpi_value = prometheus::BuildGauge()
+                          .Name("pilotage_kpi_value")
+                          .Help("KPI value per lot for the current quarter (share 0-1 or count)")
+                          .Register(business);
+    auto& kpi_target = prometheus::BuildGauge()
+                           .Name("pilotage_kpi_target")
+                           .Help("KPI target per lot for the current quarter")
+                           .Register(business);
+    auto& penalties = prometheus::BuildGauge()
+                          .Name("pilotage_penalties_euros")
+                          .Help("Penalties of a lot by procedure state, all periods (euros)")
+                          .Register(business);
+    auto& fund_used = prometheus::BuildGauge()
+                          .Name("pilotage_fund_usage_euros")
+                          .Help(
+                              "Paid in the lot's contract year up to the current quarter's "
+                              "statement (euros)")
+                          .Register(business);
+    auto& fund_projected = prometheus::BuildGauge()
+                               .Name("pilotage_fund_usage_projected_euros")
+                               .Help("Linear projection of the contract year's fund usage (euros)")
+                               .Register(business);
+    auto& envelope = prometheus::BuildGauge()
+                         .Name("pilotage_budget_envelope_euros")
+                         .Help("The lot's budget envelope for the contract year (euros)")
+                         .Register(business);
+    auto s = view_->Read([&](Generation& g, const Freshness& f) {
+      auto steering = SteeringGauges(g, clock_);
+      if (!steering.ok()) return steering.status();
+      for (const auto& sg : *steering) {
+        for (const auto& [state, cents] : sg.penalties_cents) {
+          penalties.Add({{"lot", sg.lot}, {"state", state}}).Set(static_cast<double>(cents) / 100);
+        }
+        if (!sg.has_statement) continue;
+        const std::map<std::string, std::string> labels = {{"lot", sg.lot},
+                                                           {"contract_year", sg.contract_year}};
+        fund_used.Add(labels).Set(static_cast<double>(sg.cumulative_cents) / 100);
+        fund_projected.Add(labels).Set(static_cast<double>(sg.projected_cents) / 100);
+        envelope.Add(labels).Set(static_cast<double>(sg.envelope_cents) / 100);
+      }
+      auto lag = f.LagEvents();
+      lag_->Set(lag ? static_cast<double>(*lag) : -1);
+      catch_up_age_->Set(absl::ToDoubleSeconds(absl::Now() - f.caught_up_at));
+      auto gauges = KpiGauges(g, clock_);
+      if (!gauges.ok()) return gauges.status();
+      for (const auto& k : *gauges) {
+        const std::map<std::string, std::string> labels = {
+            {"lot", k.lot}, {"kpi", k.kpi}, {"period", k.period}};
+        if (k.measured) kpi_value.Add(labels).Set(k.value);
+        kpi_target.Add(labels).Set(k.target);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) spdlog::debug("query: business gauges: {}", s.ToString());
+    return metrics::Serialize(*registry_) + metrics::Serialize(business);
+  }
+
+  QueryOptions options_;
+  // --today, or the day of each answer.
+  const Clock clock_{.fixed = options_.today};
+  const access::AccessTable tokens_;
+  Sessions sessions_;
+  bool remove_secondary_ = false;
+  std::unique_ptr<StoreView> view_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* latency_;
+  prometheus::Gauge* generation_;
+  prometheus::Gauge* lag_;
+  prometheus::Gauge* catch_up_age_;
+  prometheus::Gauge* cache_bytes_;
+  prometheus::Gauge* cache_entries_;
+  prometheus::Counter* cache_evictions_;
+  std::atomic<uint64_t> counted_evictions_{0};
+  // Writes decisions (with --bootstrap; set by Bind before anything is
+  // served). Declared before the server: destroyed after it.
+  std::unique_ptr<kafka::Producer> producer_;
+  http::Server server_;
+  Refresher refresher_;
+  std::atomic<bool> warned_{false};
+};
+
+absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Create(QueryOptions options,
+                                                                   access::AccessTable tokens) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("--data: required");
+  if (auto zone = domain::ParisTimeZone(); !zone.ok()) return zone.status();
+  if (options.threads < 1) return absl::InvalidArgumentError("--threads: at least 1");
+  if (options.catch_up.count() < 10) {
+    return absl::InvalidArgumentError("--catch-up-ms: at least 10");
+  }
+  if (options.ready_max_lag < 1) {
+    return absl::InvalidArgumentError(
+        "--ready-max-lag: at least 1 (a trailing transaction marker counts 1)");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(tokens));
+  if (auto s = impl->Bind(); !s.ok()) return s;
+  return std::unique_ptr<QueryService>(new QueryService(std::move(impl)));
+}
+
+QueryService::QueryService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+QueryService::~QueryService() = default;
+int QueryService::port() const { return impl_->server().port(); }
+absl::Status QueryService::Serve() { return impl_->Serve(); }
+void QueryService::Stop() { impl_->server().Stop(); }
+absl::Status QueryService::ReloadTls() { return impl_->server().ReloadTls(); }
 
 }  // namespace pilotage::query

@@ -230,6 +230,7 @@ TEST_F(QueryApi, DataQualityShowsLateEventsTimelinessAndRefusals) {
   ASSERT_EQ(a.status, 200) << a.text;
   EXPECT_EQ(a.body["data_quality"],
             (json{{"events", 14},
+                  {"conflicting_resends", 0},
                   {"imported_duplicates", 0},
                   {"imported_events", 0},  // live reporting only, no historical import
                   {"late_events", 3},

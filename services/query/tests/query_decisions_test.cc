@@ -103,7 +103,7 @@ TEST(QueryDecisions, TheProcedureFromTheDashboardThroughTheBroker) {
   EXPECT_EQ(confirmed.body["event_id"], expected_id);
   EXPECT_EQ(confirmed.body["message"],
             "confirmation de la pénalité PEN-94-2024-05-TIMELINESS "
-            "(500,00 €)");
+            "(500,00\u00a0€)");
   const auto retried = stack.Post(confirm, reason.dump(), kPilotToken, kDashboard);
   ASSERT_EQ(retried.status, 202) << retried.text;
   EXPECT_EQ(retried.body["event_id"], expected_id);

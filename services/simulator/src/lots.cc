@@ -1,112 +1,13 @@
 #include "pilotage/simulator/lots.h"
 
-#include <algorithm>
-#include <cctype>
-#include <fstream>
-#include <set>
-#include <sstream>
+#include <utility>
 
-#include "calendar.h"
 #include "fmt/format.h"
-#include "nlohmann/json.hpp"
+#include "pilotage/domain/lot_file.h"
 
 namespace pilotage::simulator {
 
 namespace {
-
-using Json = nlohmann::json;
-
-// Assigns the value of a StatusOr expression, or returns its error.
-#define ASSIGN_OR_RETURN(lhs, expr)           \
-  do {                                        \
-    auto assign_or_return_value = (expr);     \
-    if (!assign_or_return_value.ok()) {       \
-      return assign_or_return_value.status(); \
-    }                                         \
-    lhs = std::move(*assign_or_return_value); \
-  } while (false)
-
-// Reads the fields of one JSON object, naming the path of the one at fault.
-class FieldReader {
- public:
-  FieldReader(const Json& object, std::string path, std::string_view origin)
-      : object_(object), path_(std::move(path)), origin_(origin) {}
-
-  absl::Status Error(std::string_view field, std::string_view what) const {
-    return absl::InvalidArgumentError(
-        fmt::format("{}: {}{}{}: {}", origin_, path_, path_.empty() ? "" : ".", field, what));
-  }
-
-  // Refuses fields not in `known` (a misspelt optional field would otherwise
-  // be silently ignored).
-  absl::Status OnlyKnown(std::initializer_list<std::string_view> known) const {
-    for (const auto& [key, value] : object_.items()) {
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        return Error(key, "unknown field");
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<std::string> String(std::string_view field, bool required = true) const {
-    const auto it = object_.find(std::string(field));
-    if (it == object_.end()) {
-      if (required) return Error(field, "missing");
-      return std::string();
-    }
-    if (!it->is_string()) return Error(field, "must be a string");
-    std::string value = it->get<std::string>();
-    if (required && value.empty()) return Error(field, "must not be empty");
-    return value;
-  }
-
-  absl::StatusOr<double> Positive(std::string_view field) const {
-    const auto it = object_.find(std::string(field));
-    if (it == object_.end()) return Error(field, "missing");
-    if (!it->is_number()) return Error(field, "must be a number");
-    const double value = it->get<double>();
-    if (!(value > 0)) return Error(field, fmt::format("must be positive, got {}", value));
-    return value;
-  }
-
-  absl::StatusOr<int64_t> Cents(std::string_view field) const {
-    const auto it = object_.find(std::string(field));
-    if (it == object_.end()) return Error(field, "missing");
-    if (!it->is_number_integer()) return Error(field, "must be an integer (euro cents)");
-    const int64_t value = it->get<int64_t>();
-    if (value < 0) return Error(field, fmt::format("must not be negative, got {}", value));
-    return value;
-  }
-
-  const Json* Array(std::string_view field) const {
-    const auto it = object_.find(std::string(field));
-    return it == object_.end() || !it->is_array() ? nullptr : &*it;
-  }
-
-  bool Has(std::string_view field) const { return object_.contains(std::string(field)); }
-  const std::string& path() const { return path_; }
-
- private:
-  const Json& object_;
-  std::string path_;
-  std::string_view origin_;
-};
-
-bool IsDepartementCode(std::string_view code) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (code == "2A" || code == "2B") return true;
-  if (code.size() == 2 && digit(code[0]) && digit(code[1])) {
-    return code != "00" && code != "20" && code <= "95";
-  }
-  return code.size() == 3 && code.substr(0, 2) == "97" && code[2] >= '1' && code[2] <= '6';
-}
-
-bool IsOperatorId(std::string_view id) {
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return !id.empty();
-}
 
 constexpr std::string_view kProfileFlags =
     "SLOW_FIRST_APPOINTMENT, LOW_SATISFACTION, LATE_REPORTING, LOW_PRIORITY_PUBLICS, LOW_UPTAKE";
@@ -123,109 +24,39 @@ bool SetProfileFlag(std::string_view flag, LotProfile* profile) {
   return field != nullptr;
 }
 
-absl::StatusOr<Lot> ParseLot(const Json& json, const std::string& path, std::string_view origin,
-                             std::set<std::string>* departements_seen) {
-  if (!json.is_object()) {
-    return absl::InvalidArgumentError(fmt::format("{}: {}: must be an object", origin, path));
-  }
-  const FieldReader f(json, path, origin);
-  if (absl::Status s =
-          f.OnlyKnown({"lot_id", "region", "region_code", "operator_id", "operator_name",
-                       "timezone", "working_population_k", "start_date", "end_date",
-                       "annual_budget_cents", "departements", "profile"});
-      !s.ok()) {
-    return s;
-  }
-  Lot lot;
-  ASSIGN_OR_RETURN(lot.lot_id, f.String("lot_id"));
-  ASSIGN_OR_RETURN(lot.region, f.String("region"));
-  ASSIGN_OR_RETURN(lot.region_code, f.String("region_code"));
-  ASSIGN_OR_RETURN(lot.operator_id, f.String("operator_id"));
-  ASSIGN_OR_RETURN(lot.operator_name, f.String("operator_name", /*required=*/false));
-  ASSIGN_OR_RETURN(lot.working_population_k, f.Positive("working_population_k"));
-  ASSIGN_OR_RETURN(lot.start_date, f.String("start_date"));
-  ASSIGN_OR_RETURN(lot.end_date, f.String("end_date"));
-  ASSIGN_OR_RETURN(lot.annual_budget_cents, f.Cents("annual_budget_cents"));
-  std::string timezone;
-  ASSIGN_OR_RETURN(timezone, f.String("timezone", /*required=*/false));
-
-  if (lot.region_code.size() != 2 ||
-      !std::isdigit(static_cast<unsigned char>(lot.region_code[0])) ||
-      !std::isdigit(static_cast<unsigned char>(lot.region_code[1]))) {
-    return f.Error("region_code",
-                   fmt::format("must be a two-digit INSEE region code, got '{}'", lot.region_code));
-  }
-  if (lot.lot_id != "LOT-" + lot.region_code) {
-    return f.Error("lot_id", fmt::format("must be 'LOT-{}' (LOT- and the region code), got '{}'",
-                                         lot.region_code, lot.lot_id));
-  }
-  if (!IsOperatorId(lot.operator_id)) {
-    return f.Error("operator_id",
-                   fmt::format("must use a-z, 0-9 and '-' only, got '{}'", lot.operator_id));
-  }
-  if (timezone.empty() || timezone == "Europe/Paris") {
-    lot.timezone = TimeZone::kEuropeParis;
-  } else if (timezone == "Indian/Reunion") {
-    lot.timezone = TimeZone::kIndianReunion;
-  } else {
-    return f.Error("timezone",
-                   fmt::format("must be Europe/Paris or Indian/Reunion, got '{}'", timezone));
-  }
-  const auto start = ParseDate(lot.start_date);
-  if (!start)
-    return f.Error("start_date", fmt::format("must be YYYY-MM-DD, got '{}'", lot.start_date));
-  const auto end = ParseDate(lot.end_date);
-  if (!end) return f.Error("end_date", fmt::format("must be YYYY-MM-DD, got '{}'", lot.end_date));
-  if (*end < *start) {
-    return f.Error("end_date",
-                   fmt::format("{} is before start_date {}", lot.end_date, lot.start_date));
-  }
-
-  const Json* departements = f.Array("departements");
-  if (departements == nullptr) {
-    return f.Error("departements", f.Has("departements") ? "must be an array" : "missing");
-  }
-  if (departements->empty() || departements->size() > 255) {
-    return f.Error("departements", "must list 1 to 255 départements");
-  }
-  for (size_t i = 0; i < departements->size(); ++i) {
-    const Json& d = (*departements)[i];
-    const std::string dpath = fmt::format("{}.departements[{}]", path, i);
-    if (!d.is_object()) {
-      return absl::InvalidArgumentError(fmt::format("{}: {}: must be an object", origin, dpath));
-    }
-    const FieldReader df(d, dpath, origin);
-    if (absl::Status s = df.OnlyKnown({"code", "population_k"}); !s.ok()) return s;
-    Departement dep;
-    auto code = df.String("code");
-    if (!code.ok()) return code.status();
-    if (!IsDepartementCode(*code)) {
-      return df.Error("code", fmt::format("not an INSEE département code: '{}'", *code));
-    }
-    if (!departements_seen->insert(*code).second) {
-      return df.Error("code", fmt::format("département {} belongs to two lots", *code));
-    }
-    auto population = df.Positive("population_k");
-    if (!population.ok()) return population.status();
-    dep.code = std::move(*code);
-    dep.population_k = *population;
-    lot.departements.push_back(std::move(dep));
-  }
-
-  if (f.Has("profile")) {
-    const Json* flags = f.Array("profile");
-    if (flags == nullptr) return f.Error("profile", "must be an array of flag names");
-    for (size_t i = 0; i < flags->size(); ++i) {
-      const Json& flag = (*flags)[i];
-      const std::string field = fmt::format("profile[{}]", i);
-      if (!flag.is_string()) return f.Error(field, "must be a string");
-      if (!SetProfileFlag(flag.get<std::string>(), &lot.profile)) {
-        return f.Error(field, fmt::format("unknown flag '{}' (known: {})", flag.get<std::string>(),
-                                          kProfileFlags));
+// The simulator's view of a lot the shared reader has checked: the time zone
+// as an enum, the profile flags known.
+absl::StatusOr<LotCatalogue> FromLotFile(domain::LotFile file, std::string_view origin) {
+  LotCatalogue catalogue;
+  catalogue.contract = std::move(file.contract);
+  catalogue.note = std::move(file.note);
+  for (size_t i = 0; i < file.lots.size(); ++i) {
+    domain::LotFileEntry& entry = file.lots[i];
+    Lot lot;
+    lot.timezone =
+        entry.timezone == "Indian/Reunion" ? TimeZone::kIndianReunion : TimeZone::kEuropeParis;
+    for (size_t j = 0; j < entry.profile.size(); ++j) {
+      if (!SetProfileFlag(entry.profile[j], &lot.profile)) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}: lots[{}].profile[{}]: unknown flag '{}' (known: {})", origin, i, j,
+                        entry.profile[j], kProfileFlags));
       }
     }
+    lot.lot_id = std::move(entry.lot_id);
+    lot.region = std::move(entry.region);
+    lot.region_code = std::move(entry.region_code);
+    lot.operator_id = std::move(entry.operator_id);
+    lot.operator_name = std::move(entry.operator_name);
+    lot.working_population_k = entry.working_population_k;
+    lot.start_date = std::move(entry.start_date);
+    lot.end_date = std::move(entry.end_date);
+    lot.annual_budget_cents = entry.annual_budget_cents;
+    for (auto& d : entry.departements) {
+      lot.departements.push_back({.code = std::move(d.code), .population_k = d.population_k});
+    }
+    catalogue.lots.push_back(std::move(lot));
   }
-  return lot;
+  return catalogue;
 }
 
 }  // namespace
@@ -238,51 +69,15 @@ const Lot* LotCatalogue::Find(std::string_view lot_id) const {
 }
 
 absl::StatusOr<LotCatalogue> ParseLots(std::string_view json_text, std::string_view origin) {
-  Json json;
-  try {
-    json = Json::parse(json_text.begin(), json_text.end());
-  } catch (const Json::parse_error& e) {
-    return absl::InvalidArgumentError(fmt::format("{}: not valid JSON: {}", origin, e.what()));
-  }
-  if (!json.is_object()) {
-    return absl::InvalidArgumentError(fmt::format("{}: must be a JSON object", origin));
-  }
-  const FieldReader top(json, "", origin);
-  if (absl::Status s = top.OnlyKnown({"lots", "contract", "note"}); !s.ok()) return s;
-  LotCatalogue catalogue;
-  {
-    auto contract = top.String("contract", /*required=*/false);
-    if (!contract.ok()) return contract.status();
-    catalogue.contract = std::move(*contract);
-    auto note = top.String("note", /*required=*/false);
-    if (!note.ok()) return note.status();
-    catalogue.note = std::move(*note);
-  }
-  const Json* lots = top.Array("lots");
-  if (lots == nullptr) return top.Error("lots", top.Has("lots") ? "must be an array" : "missing");
-  if (lots->empty()) return top.Error("lots", "must list at least one lot");
-  std::set<std::string> departements_seen;
-  for (size_t i = 0; i < lots->size(); ++i) {
-    auto lot = ParseLot((*lots)[i], fmt::format("lots[{}]", i), origin, &departements_seen);
-    if (!lot.ok()) return lot.status();
-    if (catalogue.Find(lot->lot_id) != nullptr) {
-      return absl::InvalidArgumentError(
-          fmt::format("{}: lots[{}].lot_id: {} appears twice", origin, i, lot->lot_id));
-    }
-    catalogue.lots.push_back(std::move(*lot));
-  }
-  return catalogue;
+  auto file = domain::ParseLotFile(json_text, origin);
+  if (!file.ok()) return file.status();
+  return FromLotFile(std::move(*file), origin);
 }
 
 absl::StatusOr<LotCatalogue> LoadLots(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        fmt::format("lot file {}: cannot open it (missing or unreadable)", path));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseLots(text.str(), path);
+  auto file = domain::ReadLotFile(path);
+  if (!file.ok()) return file.status();
+  return FromLotFile(std::move(*file), path);
 }
 
 }  // namespace pilotage::simulator

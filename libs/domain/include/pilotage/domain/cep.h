@@ -104,6 +104,9 @@ struct LotFacts {
   std::optional<pilotage::v1::LotAwarded> award;
   // Events of the lot the projection refused (sent to dead letters).
   int64_t refused = 0;
+  // Copies of an event id already folded that came with other content (sent
+  // to dead letters, decision 0036), all periods.
+  int64_t conflicting_resends = 0;
   // Events of the lot written by historical imports (HistoryImported), all periods.
   int64_t imported = 0;
   // Distinct activity events whose first copy in the log came from a
@@ -127,6 +130,9 @@ struct DataQuality {
   std::map<std::string, int64_t> timeliness;
   // Events of the lot refused by the projection (all periods).
   int64_t refused = 0;
+  // Resends of an event id already folded with other content, dead-lettered
+  // (all periods): "renvois contradictoires".
+  int64_t conflicting_resends = 0;
   // Of `events`, those loaded from files by historical imports rather than
   // reported live: distinct events whose first copy in the log was imported.
   int64_t imported = 0;

@@ -87,9 +87,6 @@ struct PenaltyContext {
 std::string PenaltyId(std::string_view lot_id, std::string_view period, std::string_view rule_id,
                       std::string_view terms_version, std::string_view action_id = "");
 
-// "1 234,56 EUR".
-std::string FormatEuros(int64_t cents);
-
 // The proposals for the context, as described above. kInvalidArgument when
 // terms is null, a rule prices a KPI absent from kpis, or an amount is
 // negative; kOutOfRange when an amount overflows int64.

@@ -14,7 +14,8 @@
 // Refused before any handler (the connection is then closed): request line
 // and header over `max_header_bytes` or more than `max_header_count` fields
 // (431), body over `max_body_bytes` (413), both Content-Length and
-// Transfer-Encoding (400), a Transfer-Encoding other than `chunked` (501),
+// Transfer-Encoding (400), a Transfer-Encoding other than `chunked` (501), an
+// HTTP/1.1 request without exactly one Host field (400),
 // whitespace before a field's colon, a NUL, CR or LF inside a value and any
 // other malformed syntax (400). A header not complete within
 // `header_timeout`, a body not complete within `body_timeout`, or no new
@@ -171,6 +172,17 @@ class Server {
   int port_ = -1;
   std::unique_ptr<Impl> impl_;
 };
+
+// Answers the requests in `bytes` as one connection of a server with
+// `routes` and `limits` would, in memory and on the calling thread (no
+// socket, no timeouts): the same parsing under the limits, framing checks,
+// body gate, routing, handlers and error handler. Stops after an answer that
+// closes the connection, after `max_requests_per_connection` answers, or when
+// the bytes end (a request cut short gets no answer: a connection would wait
+// for the rest, then close). The answers in order, as the handlers and error
+// handler left them (before the security headers). For fuzzing and tests.
+std::vector<Response> AnswerBytes(const Routes& routes, const Limits& limits,
+                                  std::string_view bytes);
 
 // The token of an `Authorization: Bearer <token>` header; nullopt when the
 // header is missing, has another scheme or an empty token.

@@ -14,7 +14,13 @@
 //     dead letter: counted in its partition's progress, with a reason, and
 //     not folded;
 //   * an id already folded for its lot and week of occurred_at is a duplicate:
-//     counted, not folded;
+//     counted, not folded, when its content is the folded copy's (or the
+//     folded copy's content is unknown: folded before decision 0036);
+//   * with other content (ContentFingerprint differs, for an event the
+//     projection's ComparesContent says yes to), it is a conflicting
+//     resend: a dead letter with reason kConflictingResendReason, counted per
+//     lot in the batch's report and told to Projection::OnConflictingResend,
+//     not folded;
 //   * otherwise the projection folds it.
 // Every event moves its partition's next offset to its offset + 1.
 //
@@ -68,8 +74,19 @@ struct SealedBatch {
 v1::DeadLetter MakeDeadLetter(const Origin& origin, std::string_view payload,
                               std::string_view reason);
 
+// The reason of a conflicting resend's dead letter.
+inline constexpr std::string_view kConflictingResendReason =
+    "event_id already known with other content";
+
+// The content fingerprint of `event` (decision 0036): XXH3-64 of its
+// deterministic serialization with operator_id and recorded_at cleared (set
+// by the gateway at each sending), never 0. `event` is changed during the
+// call and restored before it returns; `scratch` is a reusable buffer.
+uint64_t ContentFingerprint(v1::Event& event, std::string& scratch);
+
 class BatchFold {
  public:
+  // A conflicting resend is a kDeadLetter.
   enum class Outcome { kFolded, kDuplicate, kDeadLetter };
 
   BatchFold(Projection* projection, store::Store* store, size_t seen_cache_ids)
@@ -123,6 +140,7 @@ class BatchFold {
   bool skipped_ = false;  // SkipTo moved an offset since the last Seal
   BatchReport report_;
   v1::Event event_;
+  std::string scratch_;  // ContentFingerprint's buffer
 };
 
 }  // namespace pilotage::projection

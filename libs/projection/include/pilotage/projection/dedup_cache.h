@@ -1,16 +1,22 @@
 #pragma once
 // The dedup memory of a projection store (decision 0015): which event ids
-// were already folded, so that a resent event is skipped whenever it comes.
+// were already folded, so that a resent event is skipped whenever it comes,
+// and with what content (decision 0036), so that a resend of an id with other
+// content is told apart from a plain resend.
 //
 // Ids are grouped by lot and week of occurred_at (a resend is the same event:
 // same lot, id and occurred_at, so it lands in the same group). In the store,
 // a group is one value of the seen family, under GroupKey(); it holds IdHash()
 // of every id folded in it, 8 bytes each, grown by one append per batch.
-// In memory, the cache keeps some groups as hash sets:
+// Beside it, under ContentKey() of the group key, the pairs (IdHash, content
+// fingerprint), 16 bytes each, of the ids folded with a known fingerprint
+// (stores written before decision 0036 have none: their ids' content is
+// unknown, and a resend of them is never judged a conflict).
+// In memory, the cache keeps some groups as hash maps (id -> fingerprint):
 //
 //   * Check() reads a group from the store the first time one of its events
-//     comes (one Get), and says whether the event's id is in it or was Add()ed
-//     to the open batch, so a resend inside one batch is caught too.
+//     comes (two Gets: ids and fingerprints), and says whether the event's id is in it or was
+//     Add()ed to the open batch, so a resend inside one batch is caught too.
 //   * CloseBatch() appends, per group the open batch added to, the ids it
 //     added, to the caller's WriteBatch; the caller writes that WriteBatch
 //     before the next CloseBatch (and before a cache built on the same store
@@ -31,7 +37,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "pilotage/store/store.h"
@@ -41,9 +47,12 @@ namespace pilotage::projection {
 class DedupCache {
  private:
   struct Group {
-    absl::flat_hash_set<uint64_t> ids;  // stored or added in the open batch
-    std::string pending;                // ids the open batch added, encoded
-    uint64_t last_batch = 0;            // the last batch that added some
+    // Stored or added in the open batch, with their content fingerprint
+    // (0: unknown).
+    absl::flat_hash_map<uint64_t, uint64_t> ids;
+    std::string pending;          // ids the open batch added, encoded
+    std::string pending_content;  // their (id, fingerprint) pairs, encoded
+    uint64_t last_batch = 0;      // the last batch that added some
   };
   using GroupMap = absl::node_hash_map<std::string, Group>;
 
@@ -53,7 +62,14 @@ class DedupCache {
   struct Entry {
     bool seen = false;  // the id was folded already: the event is a resend
     uint64_t id = 0;
+    uint64_t fingerprint = 0;        // the checked event's content (0: unknown)
+    uint64_t known_fingerprint = 0;  // when seen: the folded copy's (0: unknown)
     GroupMap::value_type* group = nullptr;
+
+    // A resend whose content differs from the copy folded, both known.
+    bool conflicting() const {
+      return seen && fingerprint != 0 && known_fingerprint != 0 && fingerprint != known_fingerprint;
+    }
   };
 
   // `store` holds the seen family (kSeenFamily); `max_ids` is the bound.
@@ -67,19 +83,28 @@ class DedupCache {
   static std::string GroupKey(std::string_view lot_id, int64_t occurred_at_seconds);
   // The XXH3-64 of an event id, as stored.
   static uint64_t IdHash(std::string_view event_id);
+  // The seen key of the fingerprints of the group `group_key`: the group key,
+  // a NUL, then "content" (no group key of a lot id without NUL is one).
+  static std::string ContentKey(std::string_view group_key);
+  // Whether `key` of the seen family is a ContentKey.
+  static bool IsContentKey(std::string_view key);
 
   // Whether the event (`event_id` of `lot_id`, occurred at
-  // `occurred_at_seconds`) was folded already. Errors: the store's read error;
-  // kDataLoss when the stored group is not a whole number of 8-byte ids (the
-  // message says to rebuild). After an error the cache must not be used.
+  // `occurred_at_seconds`) was folded already, and with which fingerprint;
+  // `fingerprint` is the event's content fingerprint (ContentFingerprint in
+  // batch_fold.h; 0: unknown, never a conflict), recorded by Add. Errors: the
+  // store's read error; kDataLoss when the stored group is not a whole number
+  // of 8-byte ids or its fingerprints of 16-byte pairs (the message says to
+  // rebuild). After an error the cache must not be used.
   [[nodiscard]] absl::StatusOr<Entry> Check(std::string_view lot_id, int64_t occurred_at_seconds,
-                                            std::string_view event_id);
+                                            std::string_view event_id, uint64_t fingerprint = 0);
 
   // Records the event Check returned `entry` for (not seen) as folded in the
   // open batch.
   void Add(const Entry& entry);
 
-  // Closes the open batch: one Append per group it added to, into `batch`;
+  // Closes the open batch: one Append per group it added to (two when some
+  // fingerprints are known), into `batch`;
   // then applies the bound. The next batch opens.
   void CloseBatch(store::WriteBatch& batch);
 

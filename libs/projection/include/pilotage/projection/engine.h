@@ -18,7 +18,9 @@
 // and skipped. An event id already folded for its lot is skipped and counted
 // as a duplicate, whenever the resend arrives (a resend is the same event:
 // same lot, id and occurred_at; the ids are grouped by lot and week of
-// occurred_at, decision 0015). Broker errors are retried,
+// occurred_at, decision 0015); sent again with other content, it is a
+// dead letter, "event_id already known with other content" (decision 0036).
+// Broker errors are retried,
 // never dead-lettered: the batch is written only once its dead letters are
 // acknowledged.
 //
@@ -38,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "pilotage/projection/projection.h"
 #include "pilotage/store/store.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::projection {
 
@@ -48,6 +51,9 @@ struct BatchReport {
   int64_t folded = 0;
   int64_t duplicates = 0;
   int64_t dead_letters = 0;
+  // Of the dead letters, the conflicting resends (an id already folded, sent
+  // again with other content: decision 0036), per lot id.
+  std::map<std::string, int64_t> conflicting_resends;
   // How long the store took to write the batch (WAL, and fsync if `sync`).
   std::chrono::nanoseconds write_time{0};
   // The next offset to read, per "topic" and partition the batch moved.
@@ -71,9 +77,9 @@ struct EngineOptions {
   // Consumer group shared by the projectors that split the partitions.
   std::string group_id = "pilotage-projector";
   // Topics folded, in the order of their names (keys are lot ids).
-  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
+  std::vector<std::string> topics = {pilotage::topics::kActivity, pilotage::topics::kContract};
   // Where undecodable or impossible events go.
-  std::string dead_letter_topic = "pilotage.deadletter.v1";
+  std::string dead_letter_topic = pilotage::topics::kDeadLetter;
   // A batch is written when it holds this many events...
   size_t batch_max_events = 20000;
   // ...or when its first event has waited this long.
@@ -88,11 +94,10 @@ struct EngineOptions {
   // session timeout. Empty: dynamic membership. Give each projector process a
   // distinct, stable id (e.g. the host name and a slot number).
   std::string instance_id;
-  // Dedup memory: the most ids of folded events kept in memory (about 20
-  // bytes each), by seen group (lot and week of occurred_at); beyond it, the
-  // groups least recently folded into are forgotten and read again from the
-  // store when an event of theirs comes. The groups of the batch being
-  // written are always kept.
+  // Dedup memory: the most ids of folded events kept in memory (about 36
+  // bytes each, with their content fingerprint), by seen group (lot and week of occurred_at);
+  // beyond it, the groups least recently folded into are forgotten and read again from the store
+  // when an event of theirs comes. The groups of the batch being written are always kept.
   size_t seen_cache_ids = 2'000'000;
   // Told about every written batch; not owned, must outlive the engine.
   // Null: nobody is told.

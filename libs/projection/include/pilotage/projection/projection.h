@@ -64,6 +64,27 @@ class Projection {
   // message as reason, and folding goes on. Any other error stops the engine.
   [[nodiscard]] virtual absl::Status Fold(const v1::Event& event, const Origin& origin) = 0;
 
+  // Whether a copy of `event` resent with other content is a conflicting
+  // resend (decision 0036). A projection answers false for events whose id
+  // is derived from their content on purpose while other fields may differ
+  // between sendings (e.g. the time a command ran): their resends are plain
+  // duplicates. Default: true.
+  virtual bool ComparesContent(const v1::Event& event) const {
+    (void)event;
+    return true;
+  }
+
+  // Called instead of Fold for an event whose id was already folded with
+  // other content (a conflicting resend, sent to the dead letters: decision
+  // 0036), e.g. to record it in the delta for the operator to see. An error
+  // stops the engine, as one of Fold's would. Default: nothing.
+  [[nodiscard]] virtual absl::Status OnConflictingResend(const v1::Event& event,
+                                                         const Origin& origin) {
+    (void)event;
+    (void)origin;
+    return absl::OkStatus();
+  }
+
   // Writes the delta into `batch` and clears it.
   [[nodiscard]] virtual absl::Status Flush(const store::Store& store, store::WriteBatch& batch) = 0;
 

@@ -9,6 +9,10 @@
 //             XXH3-64 of the event_id of every event of that lot and week
 //             folded, 8 bytes each (little-endian), in fold order; grown by
 //             appends (dedup, decision 0015)
+//             the same key + "\0content" -> (that XXH3-64, the content
+//             fingerprint of the event folded), 16 bytes each, in fold order;
+//             absent in stores written before decision 0036 (the content of
+//             their ids is unknown: a resend of them is never a conflict)
 //   progress  "<topic>/<partition>" -> PartitionProgress: the next offset to
 //             read and cumulative counters
 //

@@ -32,8 +32,8 @@ nlohmann::json EvaluationJson(const domain::LotEvaluation& evaluation,
 // "status", "informational"} (min_sample from the evaluation's terms).
 nlohmann::json KpiJson(const domain::LotEvaluation& evaluation, const domain::KpiResult& kpi);
 
-// {"events", "late_events", "refused_events", "imported_events",
-//  "imported_duplicates", "reporting_delay_days": {"0-1": n, ...}}
+// {"events", "late_events", "refused_events", "conflicting_resends",
+//  "imported_events", "imported_duplicates", "reporting_delay_days": {"0-1": n, ...}}
 nlohmann::json DataQualityJson(const domain::DataQuality& quality);
 
 // EvaluationJson of the national evaluation, plus "lots": the lots

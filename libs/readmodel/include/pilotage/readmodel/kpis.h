@@ -24,13 +24,6 @@
 
 namespace pilotage::readmodel {
 
-// Parses `text` as a period for the lot of `facts`: "2024-01", "2024-Q1",
-// "2024", "CYn@YYYY-MM-DD", or "CYn" (contract year n from the lot's award;
-// kFailedPrecondition when the lot has no award). kInvalidArgument for a
-// malformed period, with the accepted forms.
-[[nodiscard]] absl::StatusOr<domain::Period> ParseLotPeriod(const std::string& text,
-                                                            const domain::LotFacts& facts);
-
 // Evaluates `model` for `period`; problems of its terms history (versions
 // left out) are appended to `problems` (may be null), prefixed by the lot id.
 // kNotFound when no terms govern it.
@@ -81,7 +74,7 @@ class NationalKpis {
 
   // Evaluates `model`: from its journeys, or, with `store`, from the KPI
   // cells of `store` (EvaluateLotCells). A lot no terms govern is left out
-  // and named in the problems (OK). Errors: ParseLotPeriod's
+  // and named in the problems (OK). Errors: domain::ParseLotPeriod's
   // (kInvalidArgument, kFailedPrecondition), EvaluateLotModel's or
   // EvaluateLotCells' other than kNotFound.
   [[nodiscard]] absl::Status Add(const LotReadModel& model);

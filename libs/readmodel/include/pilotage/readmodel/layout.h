@@ -26,6 +26,10 @@
 //                    events marked `imported` folded (the engine folds an id
 //                    once: the log's first copy came from an import) that
 //                    occurred that day (decision 0024)
+//                    "<lot>\0conflicting\0<event_id>" -> count (8 bytes LE):
+//                    copies of an id already folded that came with other
+//                    content, sent to the dead letters (decision 0036; a new
+//                    key that readers of version 4 ignore, so not a version)
 //   activity_counts  "<lot>\0<YYYY-MM>\0<event type>" -> count (8 bytes LE),
 //                    the event type being the body's field name
 //   cep_kpi_cells    "<lot>\0<kind>\0<YYYY-MM-DD day>\0<YYYY-MM-DD known>\0<dim>"
@@ -88,6 +92,7 @@ inline constexpr std::string_view kRefused = "refused";
 inline constexpr std::string_view kImported = "imported";
 inline constexpr std::string_view kImportedDay = "imported-day";
 inline constexpr std::string_view kImportedLines = "imported-lines";
+inline constexpr std::string_view kConflicting = "conflicting";
 
 // Reporting delays above this are stored as this.
 inline constexpr int kMaxDelayDays = 9999;

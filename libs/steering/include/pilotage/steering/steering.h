@@ -185,7 +185,4 @@ struct ActionCloseRequest {
 // "<flag>: missing"; kJson: "<field> : obligatoire").
 [[nodiscard]] absl::Status Required(Naming naming, std::string_view flag, const std::string& value);
 
-// "12 345,67 €", the way pilots read an amount.
-std::string FrenchEuros(int64_t cents);
-
 }  // namespace pilotage::steering

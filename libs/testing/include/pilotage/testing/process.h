@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -18,6 +19,10 @@ pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
 
 // Waits for `pid`: its exit code, or 128 + signal if a signal ended it.
 int WaitExit(pid_t pid);
+
+// The same, waiting at most `limit` (0: only checks): -1 when `pid` still
+// runs then (it is left running), or is not a child of this process.
+int WaitExitWithin(pid_t pid, std::chrono::milliseconds limit);
 
 struct RunResult {
   int code = -1;

@@ -44,13 +44,14 @@
 #include "pilotage/projection/projection.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/store/store.h"
+#include "pilotage/topics/topics.h"
 #include "pilotage/v1/event.pb.h"
 
 namespace pilotage::testing {
 
 struct ProjectionDriverOptions {
   // The topic events are taken to come from when no partition is named.
-  std::string topic = "pilotage.activity.v1";
+  std::string topic = pilotage::topics::kActivity;
   // Events per written batch (at least 1).
   size_t batch_events = 20000;
   // The engine's dedup memory bound (EngineOptions::seen_cache_ids).

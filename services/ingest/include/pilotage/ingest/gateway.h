@@ -37,6 +37,7 @@
 #include "pilotage/http/server.h"
 #include "pilotage/ingest/config.h"
 #include "pilotage/intake/intake.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::ingest {
 
@@ -55,8 +56,8 @@ struct GatewayOptions {
   http::Limits http_limits;
   // Certificate and key files: HTTPS instead of HTTP (libs/http).
   http::TlsOptions tls;
-  std::string activity_topic = "pilotage.activity.v1";
-  std::string rejected_topic = "pilotage.rejected.v1";
+  std::string activity_topic = pilotage::topics::kActivity;
+  std::string rejected_topic = pilotage::topics::kRejected;
   intake::ValidationOptions validation;
   // How long a request waits for Kafka before answering 503. Default 10 s.
   std::chrono::milliseconds delivery_timeout{10000};

@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::penalty_job {
 
@@ -51,9 +52,9 @@ struct JobOptions {
   std::vector<std::string> lots;
   // Kafka: the end offsets checked against the store, and the sending.
   std::string bootstrap;
-  std::string topic = "pilotage.contract.v1";
+  std::string topic = pilotage::topics::kContract;
   // The activity topic, which the store must have folded too.
-  std::string activity_topic = "pilotage.activity.v1";
+  std::string activity_topic = pilotage::topics::kActivity;
   // How long to wait for the projector to fold both topics up to the end
   // offsets read when the job starts, reopening the store; then refuse.
   absl::Duration catch_up_wait = absl::Seconds(60);

@@ -46,7 +46,7 @@ Json WhatIfJson(const domain::Period& period, const std::string& draft_version,
 // The French text of a WhatIfJson.
 std::string RenderWhatIf(const Json& what_if);
 
-// "1 234,56 EUR" (domain::FormatEuros), or "—" for null.
+// "1 234,56 €" (domain::FrenchEuros), or "—" for null.
 std::string EurosOrDash(const Json& cents);
 
 }  // namespace pilotage::penalty_job

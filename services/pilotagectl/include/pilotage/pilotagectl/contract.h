@@ -15,12 +15,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::pilotagectl {
 
 struct PublishOptions {
   std::string bootstrap;
-  std::string topic = "pilotage.contract.v1";
+  std::string topic = pilotage::topics::kContract;
   // The lot file (deploy/lots/cep-2024-lots.json).
   std::filesystem::path lots_file;
   // Only these lots of the file; empty: every lot.

@@ -51,6 +51,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pilotage/intake/intake.h"
+#include "pilotage/topics/topics.h"
 
 namespace CLI {
 class App;
@@ -79,8 +80,8 @@ struct ImportOptions {
   bool dry_run = false;
   // The lot file (deploy/lots/cep-2024-lots.json): lots, operators, starts.
   std::filesystem::path lots_file;
-  std::string activity_topic = "pilotage.activity.v1";
-  std::string contract_topic = "pilotage.contract.v1";
+  std::string activity_topic = pilotage::topics::kActivity;
+  std::string contract_topic = pilotage::topics::kContract;
   // Who runs the import, recorded in HistoryImported.
   std::string imported_by;
   // Internal (set by the several-files import for its validation round):

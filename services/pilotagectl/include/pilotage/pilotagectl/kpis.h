@@ -39,8 +39,4 @@ struct KpisOptions {
 // Prints the table or the JSON to `out`.
 [[nodiscard]] absl::Status PrintKpis(const KpisOptions& options, std::ostream& out);
 
-// French formatting for pilots: 13500 -> "13 500"; 0.825 -> "82,5 %".
-std::string FrenchCount(double value);
-std::string FrenchPercent(double share);
-
 }  // namespace pilotage::pilotagectl

@@ -47,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::pilotagectl {
 
@@ -54,7 +55,7 @@ namespace pilotage::pilotagectl {
 struct EmitOptions {
   // Kafka bootstrap servers; required unless dry_run.
   std::string bootstrap;
-  std::string topic = "pilotage.contract.v1";
+  std::string topic = pilotage::topics::kContract;
   // Print the event as JSON instead of sending it.
   bool dry_run = false;
 };
@@ -146,7 +147,7 @@ struct StatementOptions {
   // service::kExitStoreNotTrusted. Needs Kafka even with --dry-run.
   bool issue = false;
   std::string by;
-  std::string activity_topic = "pilotage.activity.v1";
+  std::string activity_topic = pilotage::topics::kActivity;
   absl::Duration catch_up_wait = absl::ZeroDuration();
 };
 
@@ -180,9 +181,6 @@ struct StatementOptions {
 // also emits it (kFailedPrecondition while the period is not closed on `on`).
 [[nodiscard]] absl::StatusOr<nlohmann::json> StatementJson(const StatementOptions& options);
 [[nodiscard]] absl::Status PrintStatement(const StatementOptions& options, std::ostream& out);
-
-// "12 345,67 €", the way pilots read an amount.
-std::string FrenchEuros(int64_t cents);
 
 // A deterministic event id: "<prefix>-" and 16 hex digits of a 64-bit
 // FNV-1a hash of `parts` (separated).

@@ -35,6 +35,10 @@
 // a cell whose sum is 0 is deleted). The cells are thus the sum of the
 // contributions of the stored journeys, whatever the batching.
 //
+// An id already folded that comes again with other content is not folded
+// (the engine sends it to the dead letters, decision 0036): it is counted in
+// cep_quality, per lot and id, for the data-quality page.
+//
 // Version 2 added the steering records, version 3 appended journeys, version
 // 4 the imported counts per day (data quality per period), version 5 the KPI
 // cells; a store
@@ -81,6 +85,13 @@ class CepProjection : public projection::Projection {
   std::vector<store::ColumnFamilyOptions> StateColumnFamilies() const override;
   void Bind(const store::Store& store) override;
   absl::Status Fold(const v1::Event& event, const projection::Origin& origin) override;
+  // Counted in cep_quality, per lot and event id (decision 0036).
+  // Activity events only: contract events carry ids derived from what they
+  // decide (a steering command retried, a file imported again, the web and
+  // pilotagectl confirming the same penalty) while their times may differ.
+  bool ComparesContent(const v1::Event& event) const override;
+  absl::Status OnConflictingResend(const v1::Event& event,
+                                   const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
   void Discard() override;
   // A journey's facts normalized (NormalizeJourney) and serialized: what a
@@ -116,6 +127,7 @@ class CepProjection : public projection::Projection {
   std::set<std::string> refused_;
   std::map<std::string, int64_t> imported_;
   std::map<std::string, int64_t> imported_days_;
+  std::map<std::string, int64_t> conflicting_;
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;

@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pilotage/projection/projection.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::projector {
 
@@ -41,8 +42,8 @@ struct ProjectorOptions {
   std::string group_id = "pilotage-projector";
   // Static group membership id (see projection::EngineOptions::instance_id).
   std::string instance_id;
-  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
-  std::string dead_letter_topic = "pilotage.deadletter.v1";
+  std::vector<std::string> topics = {pilotage::topics::kActivity, pilotage::topics::kContract};
+  std::string dead_letter_topic = pilotage::topics::kDeadLetter;
   size_t batch_events = 20000;
   std::chrono::milliseconds batch_wait{250};
   // fsync the WAL on every batch (the WAL is always on).

@@ -51,6 +51,7 @@
 #include "absl/time/civil_time.h"
 #include "pilotage/access/access.h"
 #include "pilotage/http/server.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::query {
 
@@ -82,8 +83,8 @@ struct QueryOptions {
   // decisions refused (503).
   std::string bootstrap;
   // Where decisions taken on the dashboard are written (decision 0037).
-  std::string contract_topic = "pilotage.contract.v1";
-  std::vector<std::string> topics = {"pilotage.activity.v1", "pilotage.contract.v1"};
+  std::string contract_topic = pilotage::topics::kContract;
+  std::vector<std::string> topics = {pilotage::topics::kActivity, pilotage::topics::kContract};
   // How often end offsets are asked for. Default 2 s.
   std::chrono::milliseconds end_offsets_interval{2000};
   // /readyz answers 503 when a partition lags more than this many events

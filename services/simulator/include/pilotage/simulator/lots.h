@@ -1,23 +1,10 @@
 #pragma once
-// The regional lots the simulator generates activity for, read from a JSON
-// configuration file (deploy/lots/cep-2024-lots.json is the shipped example).
-//
-// A lot file looks like
-//   {"lots": [{"lot_id": "LOT-11", "region": "Île-de-France", "region_code": "11",
-//              "operator_id": "op-cibc-idf", "operator_name": "...",
-//              "timezone": "Europe/Paris", "working_population_k": 5650,
-//              "start_date": "2024-01-02", "end_date": "2028-01-01",
-//              "annual_budget_cents": 1701600000,
-//              "departements": [{"code": "75", "population_k": 2133}, ...],
-//              "profile": ["SLOW_FIRST_APPOINTMENT"]}, ...],
-//    "contract": "...", "note": "..."}
-// Every field of a lot is required except "operator_name", "timezone"
-// (default Europe/Paris) and "profile" (default none). Unknown fields are
-// refused, so that a misspelt flag or field cannot pass silently.
-//
-// Errors are kInvalidArgument (a bad file: fix it, never retry) or kNotFound
-// (no such file); the message names the file and the field at fault as a JSON
-// path, e.g. "lots[3].departements[0].code".
+// The regional lots the simulator generates activity for: the lot file
+// (deploy/lots/cep-2024-lots.json is the shipped example), read and checked by
+// the one reader, domain/lot_file.h, which says its format and errors. Here
+// the simulator's view of it: the time zone as an enum and the "profile" flags
+// below, checked (an unknown flag is kInvalidArgument naming
+// "lots[i].profile[j]").
 
 #include <cstdint>
 #include <string>

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "pilotage/simulator/simulator.h"
+#include "pilotage/topics/topics.h"
 
 namespace pilotage::simulator {
 
@@ -49,7 +50,7 @@ struct KafkaSinkOptions {
   // "host:port[,host:port]".
   std::string bootstrap;
   // Default: the activity topic (docs/events.md).
-  std::string topic = "pilotage.activity.v1";
+  std::string topic = pilotage::topics::kActivity;
   // How long Finish waits for the last acknowledgements. Default: 2 minutes.
   std::chrono::milliseconds flush_timeout{120'000};
 };
