@@ -1,6 +1,7 @@
 #include "known_journey.h"
 
 #include <algorithm>
+#include <array>
 
 #include "pilotage/domain/calendar.h"
 
@@ -17,8 +18,36 @@ bool Lists(const google::protobuf::RepeatedField<int>& list, T value) {
 }  // namespace
 
 absl::CivilDay DayOf(const std::string& text) {
-  auto day = ParseDay(text);
-  return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
+  // Asked several times for every fact the fold touches: a stored day is
+  // "YYYY-MM-DD" (FormatDay), remembered by its digits in a small
+  // per-thread table, so that it is not parsed and normalised every time.
+  int64_t digits = 0;
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  for (size_t i = 0; shaped && i < text.size(); ++i) {
+    if (i == 4 || i == 7) continue;
+    const char c = text[i];
+    if (c < '0' || c > '9') {
+      digits = -1;
+      break;
+    }
+    digits = digits * 10 + (c - '0');
+  }
+  auto parse = [&] {
+    auto day = ParseDay(text);
+    return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
+  };
+  if (!shaped || digits < 0) return parse();
+  struct Slot {
+    int64_t digits = -1;
+    absl::CivilDay day;
+  };
+  thread_local std::array<Slot, 1024> cache;
+  Slot& slot = cache[static_cast<uint64_t>(digits) % cache.size()];
+  if (slot.digits != digits) {
+    slot.day = parse();
+    slot.digits = digits;
+  }
+  return slot.day;
 }
 
 // The successive journeys of one stored Journey (every fact of a

@@ -1,13 +1,13 @@
 #include "pilotage/domain/kpi_cells.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <set>
 #include <string_view>
 #include <vector>
 
+#include "fmt/format.h"
 #include "known_journey.h"
 #include "pilotage/domain/calendar.h"
 
@@ -26,20 +26,58 @@ using internal::SplitKnown;
 // without their known day.
 using Known = std::map<std::tuple<CellKind, absl::CivilDay, std::string>, int64_t>;
 
-// The Paris day an instant (Unix seconds) falls on: the known day of a fact
-// recorded then. ClosingInstant(day + 1) is after it, ClosingInstant(day) not.
-absl::CivilDay RecordedDay(int64_t recorded_at) {
+absl::CivilDay RecordedDaySlow(int64_t recorded_at) {
   auto day = ParisDay(absl::FromUnixSeconds(recorded_at));
   if (day.ok()) return *day;
   return absl::ToCivilDay(absl::FromUnixSeconds(recorded_at), absl::UTCTimeZone());
 }
 
+// The Paris day an instant (Unix seconds) falls on: the known day of a fact
+// recorded then. ClosingInstant(day + 1) is after it, ClosingInstant(day) not.
+// The fold asks it several times for every fact it touches: since 1970
+// Paris's offsets are whole hours, so its day changes only on a whole UTC
+// hour and is remembered per hour (a small per-thread table).
+absl::CivilDay RecordedDay(int64_t recorded_at) {
+  if (recorded_at < 0) return RecordedDaySlow(recorded_at);
+  struct Slot {
+    int64_t hour = -1;
+    absl::CivilDay day;
+  };
+  thread_local std::array<Slot, 512> cache;
+  const int64_t hour = recorded_at / 3600;
+  Slot& slot = cache[static_cast<uint64_t>(hour) % cache.size()];
+  if (slot.hour != hour) {
+    slot.day = RecordedDaySlow(hour * 3600);
+    slot.hour = hour;
+  }
+  return slot.day;
+}
+
+// Appends the decimal form of `v` to `out`.
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  out.append(buf, end);
+}
+
+// "<a>.<b>...": a dimension of integer fields (fmt::format cost more than
+// the rest of the fold of a fact).
+std::string Dim(std::initializer_list<int64_t> fields) {
+  std::string out;
+  out.reserve(24);
+  bool first = true;
+  for (const int64_t f : fields) {
+    if (!first) out.push_back('.');
+    first = false;
+    AppendInt(out, f);
+  }
+  return out;
+}
+
 std::string RequestDim(const sv1::RequestFact& r) {
   const auto& p = r.profile();
-  return fmt::format("1.{}.{}.{}.{}.{}.{}", static_cast<int>(p.qualification()),
-                     static_cast<int>(p.age_band()), static_cast<int>(p.status()),
-                     static_cast<int>(p.company_size()), static_cast<int>(p.sex()),
-                     static_cast<int>(r.channel()));
+  return Dim(
+      {1, p.qualification(), p.age_band(), p.status(), p.company_size(), p.sex(), r.channel()});
 }
 
 Known KnownBefore(const sv1::Journey& j, int64_t before) {
@@ -55,25 +93,23 @@ Known KnownBefore(const sv1::Journey& j, int64_t before) {
     }
     if (k.closure != nullptr) {
       ++out[{CellKind::kClosure, DayOf(k.closure->day()),
-             fmt::format("{}.{}.{}", (k.level2 && k.action_plan) ? 1 : 0,
-                         static_cast<int>(k.closure->outcome()),
-                         static_cast<int>(k.closure->referred_to()))}];
+             Dim({(k.level2 && k.action_plan) ? 1 : 0, k.closure->outcome(),
+                  k.closure->referred_to()})}];
     }
   }
   std::set<std::string_view> ids;
   for (const auto& a : j.appointments()) {
     if (a.recorded_at() >= before) continue;
     const bool counted = a.appointment_id().empty() || ids.insert(a.appointment_id()).second;
-    ++out[{
-        CellKind::kAppointment, DayOf(a.day()),
-        fmt::format("{}.{}.{}.{}.{}", counted ? 1 : 0, static_cast<int>(a.level()),
-                    static_cast<int>(a.modality()), static_cast<int>(a.kind()), a.departement())}];
+    std::string dim = Dim({counted ? 1 : 0, a.level(), a.modality(), a.kind()});
+    dim.push_back('.');
+    dim.append(a.departement());
+    ++out[{CellKind::kAppointment, DayOf(a.day()), std::move(dim)}];
   }
   for (const auto& s : j.surveys()) {
     if (s.recorded_at() >= before) continue;
-    ++out[{
-        CellKind::kSurvey, DayOf(s.day()),
-        fmt::format("{}.{}.{}", static_cast<int>(s.wave()), s.satisfaction(), s.useful() ? 1 : 0)}];
+    ++out[{CellKind::kSurvey, DayOf(s.day()),
+           Dim({s.wave(), s.satisfaction(), s.useful() ? 1 : 0})}];
   }
   return out;
 }
@@ -84,10 +120,13 @@ void AddPriced(const sv1::Journey& j, KpiCells& out) {
   for (const auto& a : j.appointments()) {
     if (!a.appointment_id().empty() && !ids.insert(a.appointment_id()).second) continue;
     ++out[{CellKind::kPriced, DayOf(a.day()), RecordedDay(a.recorded_at()),
-           fmt::format("{}.{}.{}", static_cast<int>(a.level()), static_cast<int>(a.modality()),
-                       static_cast<int>(a.kind()))}];
+           Dim({a.level(), a.modality(), a.kind()})}];
   }
 }
+
+// ContributionOf, its kPriced cells only `with_priced`.
+KpiCells Contribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
+                      bool with_priced);
 
 // The dot-separated integer fields of a dimension; the text after the last
 // integer field wanted is left in `rest`.
@@ -134,6 +173,13 @@ std::optional<CellKind> CellKindOf(char c) {
 }
 
 KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDay> from) {
+  return Contribution(journey, from, true);
+}
+
+namespace {
+
+KpiCells Contribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
+                      bool with_priced) {
   std::vector<absl::CivilDay> days;
   auto add = [&](const auto& list) {
     for (const auto& f : list) {
@@ -149,7 +195,7 @@ KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDa
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
   KpiCells out;
-  AddPriced(journey, out);
+  if (with_priced) AddPriced(journey, out);
   if (days.empty()) return out;
   // Steps before `from` are the same for any facts recorded on or after it.
   Known previous = from ? KnownBefore(journey, ClosingInstant(*from)) : Known();
@@ -170,6 +216,8 @@ KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDa
   }
   return out;
 }
+
+}  // namespace
 
 void AddDifference(const KpiCells& before, const KpiCells& after, KpiCells& deltas) {
   auto add = [&](const KpiCell& cell, int64_t n) {
@@ -197,10 +245,13 @@ void AddFactsToContribution(sv1::Journey& journey, const sv1::Journey& added, Kp
   earliest(added.closures());
   earliest(added.surveys());
   if (!from) return;
-  const KpiCells before = ContributionOf(journey, from);
+  // The kPriced cells depend on the appointments only: without one added,
+  // they are the same before and after.
+  const bool priced = added.appointments_size() > 0;
+  const KpiCells before = Contribution(journey, from, priced);
   journey.MergeFrom(added);
   NormalizeJourney(journey);
-  AddDifference(before, ContributionOf(journey, from), deltas);
+  AddDifference(before, Contribution(journey, from, priced), deltas);
 }
 
 void KnownCells::Add(const KpiCell& cell, int64_t n) {

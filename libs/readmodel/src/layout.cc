@@ -9,9 +9,12 @@
 namespace pilotage::readmodel::layout {
 
 std::vector<store::ColumnFamilyOptions> CepFamilies() {
-  return {{.name = std::string(kJourneys)},       {.name = std::string(kReporting)},
-          {.name = std::string(kContract)},       {.name = std::string(kQuality)},
-          {.name = std::string(kActivityCounts)}, {.name = std::string(kKpiCells)}};
+  return {{.name = std::string(kJourneys)},
+          {.name = std::string(kReporting)},
+          {.name = std::string(kContract)},
+          {.name = std::string(kQuality)},
+          {.name = std::string(kActivityCounts)},
+          {.name = std::string(kKpiCells), .merge = store::MergeKind::kAddFixed64}};
 }
 
 std::vector<store::ColumnFamilyOptions> ActivityCountsFamilies() {

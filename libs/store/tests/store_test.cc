@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "pilotage/store/coding.h"
 #include "pilotage/testing/status.h"
 
 namespace pilotage::store {
@@ -321,6 +322,77 @@ TEST(Store, AppendToUnknownColumnFamilyFailsTheBatch) {
   batch.Append("nope", "k", "v");
   EXPECT_EQ(store->Write(batch).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(GetOrFail(*store, "journeys", "k"), std::nullopt);
+}
+
+StoreOptions CountersOptions() {
+  StoreOptions options;
+  options.column_families = {{.name = "journeys"},
+                             {.name = "cells", .merge = MergeKind::kAddFixed64}};
+  return options;
+}
+
+TEST(Store, AddsSumDeltasWithoutReadingAcrossBatchesReopenAndCheckpoint) {
+  TempDir dir;
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), CountersOptions());
+    ASSERT_NE(store, nullptr);
+    PutOrFail(*store, "cells", "put-first", EncodeFixed64(40));
+    WriteBatch batch = store->NewWriteBatch();
+    batch.Add("cells", "put-first", 3);
+    batch.Add("cells", "missing-first", -2);
+    batch.Add("cells", "put-first", -1);
+    EXPECT_EQ(batch.Count(), 3u);
+    ASSERT_OK(store->Write(batch));
+    EXPECT_EQ(GetOrFail(*store, "cells", "put-first"), EncodeFixed64(42));
+    EXPECT_EQ(GetOrFail(*store, "cells", "missing-first"), EncodeFixed64(-2));
+    WriteBatch more = store->NewWriteBatch();
+    more.Add("cells", "missing-first", 2);
+    ASSERT_OK(store->Write(more));
+    // The checkpoint flushes the memtables: deltas also combine in table files.
+    ASSERT_OK(store->CreateCheckpoint(dir.Path("copy")));
+    WriteBatch after = store->NewWriteBatch();
+    after.Add("cells", "put-first", 1000);
+    after.Add("cells", "missing-first", 5);
+    ASSERT_OK(store->Write(after));
+    // A sum back to 0 stays stored as 0.
+    EXPECT_EQ(Collect(*store, "cells", ""),
+              (Entries{{"missing-first", EncodeFixed64(5)}, {"put-first", EncodeFixed64(1042)}}));
+    std::unique_ptr<Store> copy = OpenOrFail(dir.Path("copy"), CountersOptions());
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(Collect(*copy, "cells", ""),
+              (Entries{{"missing-first", EncodeFixed64(0)}, {"put-first", EncodeFixed64(42)}}));
+  }
+  std::unique_ptr<Store> reopened = OpenOrFail(dir.Path("db"), CountersOptions());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(GetOrFail(*reopened, "cells", "put-first"), EncodeFixed64(1042));
+  EXPECT_EQ(GetOrFail(*reopened, "cells", "missing-first"), EncodeFixed64(5));
+}
+
+TEST(Store, AddAndAppendOnlyInTheirKindOfColumnFamily) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), CountersOptions());
+  ASSERT_NE(store, nullptr);
+  WriteBatch add = store->NewWriteBatch();
+  add.Put("cells", "k", EncodeFixed64(1));
+  add.Add("journeys", "k", 1);
+  EXPECT_EQ(store->Write(add).code(), absl::StatusCode::kFailedPrecondition);
+  WriteBatch append = store->NewWriteBatch();
+  append.Put("journeys", "k", "v");
+  append.Append("cells", "k", "v");
+  EXPECT_EQ(store->Write(append).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GetOrFail(*store, "cells", "k"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store, "journeys", "k"), std::nullopt);
+}
+
+TEST(Store, AddOnAValueThatIsNotEightBytesFailsTheRead) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), CountersOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "cells", "k", "abc");
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Add("cells", "k", 1);
+  ASSERT_OK(store->Write(batch));
+  EXPECT_EQ(store->Get("cells", "k").status().code(), absl::StatusCode::kDataLoss);
 }
 
 struct PrefixCase {

@@ -31,9 +31,11 @@
 //
 // KPI cells (decision 0034, domain/kpi_cells.h): for each beneficiary a
 // batch touches, Flush reads its stored journey, adds the batch's facts and
-// adds the change of its contribution to cep_kpi_cells (read, add, write;
-// a cell whose sum is 0 is deleted). The cells are thus the sum of the
-// contributions of the stored journeys, whatever the batching.
+// adds the change of its contribution to cep_kpi_cells (WriteBatch::Add:
+// deltas summed by the store, no cell read; a cell summed back to 0 stays
+// stored as 0, which readers and the state digest take as absent). The
+// cells are thus the sum of the contributions of the stored journeys,
+// whatever the batching.
 //
 // An id already folded that comes again with other content is not folded
 // (the engine sends it to the dead letters, decision 0036): it is counted in
@@ -96,7 +98,8 @@ class CepProjection : public projection::Projection {
   void Discard() override;
   // A journey's facts normalized (NormalizeJourney) and serialized: what a
   // store that rewrote each journey whole held.
-  std::string DigestForm(std::string_view family, std::string_view value) const override;
+  std::optional<std::string> DigestForm(std::string_view family,
+                                        std::string_view value) const override;
 
   // Called on the folding thread for each PenaltyProposed refused as a
   // re-pricing, e.g. to count it in a metric. Set before folding starts.
