@@ -195,7 +195,7 @@ function lotsTable(list, period, onlyOff) {
 // What a period not closed yet says above its figures.
 function provisionalNotice(closed, closingDay) {
   if (closed !== false) return '';
-  return '<div class="fr-alert fr-alert--info fr-alert--sm notice" data-testid="provisional-notice"><p><strong>Période provisoire.</strong> '
+  return '<div class="fr-alert fr-alert--info fr-alert--sm" data-testid="provisional-notice"><p><strong>Période provisoire.</strong> '
     + `Elle sera close le ${esc(formatDay(closingDay))} : les indicateurs sont affichés sans être jugés.</p></div>`;
 }
 
