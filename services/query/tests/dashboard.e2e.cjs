@@ -108,6 +108,8 @@ async function phoneMenu(page) {
   assert.equal(await page.isVisible('#nav-funds'), false, 'the menu is closed');
   await page.click('.fr-header__navbar .fr-btn--menu');
   await page.waitForSelector('#header-menu.fr-modal--opened #nav-funds', { state: 'visible' });
+  await axeCheck(page, 'national at 360 px, menu open');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'national-360-menu.png') });
   await page.click('#nav-funds');
   await page.waitForFunction(() => window.location.pathname === '/funds' && document.body.dataset.ready === 'true');
   await page.waitForSelector('#header-menu:not(.fr-modal--opened) #nav-funds', { state: 'hidden' });
