@@ -10,6 +10,8 @@
 function frame(box) {
   const outer = document.createElement('div');
   outer.className = 'fr-table fr-table--multiline';
+  // A caption for screen readers only: the DSFR then keeps no room for it.
+  if (box.querySelector(':scope > table > caption.sr-only')) outer.classList.add('fr-table--no-caption');
   const wrapper = document.createElement('div');
   wrapper.className = 'fr-table__wrapper';
   const content = document.createElement('div');
