@@ -34,12 +34,15 @@
 //                    the event type being the body's field name
 //   cep_kpi_cells    "<lot>\0<kind>\0<YYYY-MM-DD day>\0<YYYY-MM-DD known>\0<dim>"
 //                    -> count (8 bytes LE, signed): the KPI cells of
-//                    domain/kpi_cells.h (kind one byte: r f a c s p). Invariants
+//                    domain/kpi_cells.h (kind one byte: r f a c s p), written
+//                    as deltas the store sums (store::MergeKind::kAddFixed64,
+//                    which CepFamilies gives the family). Invariants
 //                    (decision 0034): for every lot, the cells are the sum of
 //                    its beneficiaries' contributions (domain::ContributionOf
 //                    of each stored journey, normalized), so a function of the
 //                    journeys alone, whatever the arrival order and batching;
-//                    a cell whose sum is 0 is absent; a cell's count may be
+//                    a cell stored as 0 counts as absent (whether one is
+//                    stored depends on the batching); a cell's count may be
 //                    negative (a retraction at a later known day), but the sum
 //                    of a (kind, day, dim) over known days before any closing
 //                    day is >= 0
