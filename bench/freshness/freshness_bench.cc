@@ -43,12 +43,11 @@ constexpr char kOccurredAt[] = "2024-05-31T09:15:00+02:00";  // in 2024-Q2
 std::string Appointment(const std::string& id, const std::string& lot,
                         const std::string& beneficiary, const std::string& appointment,
                         const std::string& departement) {
-  return fmt::format(
-      R"({{"event_id":"{}","lot_id":"{}","occurred_at":"{}",)"
-      R"("appointment_held":{{"beneficiary":"{}","appointment_id":"{}",)"
-      R"("level":"LEVEL_2_SUPPORT","modality":"VIDEO","kind":"LONG_TERM",)"
-      R"("duration_minutes":60,"departement":"{}"}}}})",
-      id, lot, kOccurredAt, beneficiary, appointment, departement);
+  return fmt::format(R"({{"event_id":"{}","lot_id":"{}","occurred_at":"{}",)"
+                     R"("appointment_held":{{"beneficiary":"{}","appointment_id":"{}",)"
+                     R"("level":"LEVEL_2_SUPPORT","modality":"VIDEO","kind":"LONG_TERM",)"
+                     R"("duration_minutes":60,"departement":"{}"}}}})",
+                     id, lot, kOccurredAt, beneficiary, appointment, departement);
 }
 
 double Percentile(const std::vector<double>& sorted, double p) {
@@ -139,8 +138,8 @@ int main(int argc, char** argv) {
                  "--query-token are required (try --help)\n";
     return 2;
   }
-  if (o.rate <= 0 || o.seconds <= 0 || o.batch < 1 || o.clients < 1 ||
-      o.marker_interval_ms < 1 || o.poll_ms < 1 || o.drain_s < 0) {
+  if (o.rate <= 0 || o.seconds <= 0 || o.batch < 1 || o.clients < 1 || o.marker_interval_ms < 1 ||
+      o.poll_ms < 1 || o.drain_s < 0) {
     std::cerr << "bench-freshness: --rate, --seconds, --batch, --clients, --marker-interval-ms "
                  "and --poll-ms must be positive\n";
     return 2;
@@ -163,8 +162,8 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> load_accepted{0}, load_failed{0}, marker_failed{0};
 
   const auto start = Clock::now() + std::chrono::milliseconds(100);
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(o.seconds));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
   std::vector<std::thread> threads;
   // Load: client c sends its k-th batch at start + (k * clients + c) * batch / rate.
   for (int c = 0; c < o.clients; ++c) {
@@ -174,9 +173,9 @@ int main(int argc, char** argv) {
       client.set_read_timeout(60, 0);
       const httplib::Headers headers{{"Authorization", "Bearer " + o.load_token}};
       for (int64_t k = 0;; ++k) {
-        const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(
-                                         static_cast<double>(k * o.clients + c) * o.batch / o.rate));
+        const auto due =
+            start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                        static_cast<double>(k * o.clients + c) * o.batch / o.rate));
         if (due >= end || stop) break;
         std::this_thread::sleep_until(due);
         std::string body = "[";
@@ -234,8 +233,8 @@ int main(int argc, char** argv) {
   // or --drain-s after the end.
   size_t seen_count = 0;
   int64_t polls = 0, poll_failures = 0;
-  const auto drain_end = end + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(o.drain_s));
+  const auto drain_end =
+      end + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.drain_s));
   for (auto next = start;; next += std::chrono::milliseconds(o.poll_ms)) {
     std::this_thread::sleep_until(next);
     const bool done = sending_done.load();
