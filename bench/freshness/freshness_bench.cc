@@ -64,14 +64,24 @@ struct Options {
   int batch = 100, clients = 2, marker_interval_ms = 100, poll_ms = 10;
 };
 
-// The marker lot's `events` counter for the period, or nullopt (and why on
-// stderr once) when the query API did not answer it.
-std::optional<int64_t> ReadCounter(httplib::Client& client, const Options& o) {
+// The marker lot's `events` counter for the period, or nullopt when the query
+// API did not answer it (`why` says how it answered).
+std::optional<int64_t> ReadCounter(httplib::Client& client, const Options& o,
+                                   std::string* why = nullptr) {
   auto res = client.Get(fmt::format("/api/v1/lots/{}/quality?period={}", o.marker_lot, o.period),
                         {{"Authorization", "Bearer " + o.query_token}});
-  if (!res || res->status != 200) return std::nullopt;
+  if (!res || res->status != 200) {
+    if (why != nullptr) {
+      *why = res ? fmt::format("HTTP {} {}", res->status, res->body.substr(0, 300))
+                 : httplib::to_string(res.error());
+    }
+    return std::nullopt;
+  }
   const auto json = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object() || !json.contains("data_quality")) return std::nullopt;
+  if (!json.is_object() || !json.contains("data_quality")) {
+    if (why != nullptr) *why = "no data_quality in " + res->body.substr(0, 300);
+    return std::nullopt;
+  }
   return json["data_quality"].value("events", int64_t{-1});
 }
 
@@ -147,10 +157,19 @@ int main(int argc, char** argv) {
 
   httplib::Client poll_client(o.query);
   poll_client.set_keep_alive(true);
-  const std::optional<int64_t> base = ReadCounter(poll_client, o);
+  // The service answers once its view has opened the store and read the
+  // contract: on a loaded machine, a few seconds after it listens.
+  std::optional<int64_t> base;
+  std::string why;
+  for (const auto give_up = Clock::now() + std::chrono::seconds(60); !base;) {
+    base = ReadCounter(poll_client, o, &why);
+    if (base || Clock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   if (!base || *base < 0) {
-    std::cerr << fmt::format("bench-freshness: cannot read {}'s data quality for {} at {}\n",
-                             o.marker_lot, o.period, o.query);
+    std::cerr << fmt::format(
+        "bench-freshness: cannot read {}'s data quality for {} at {} within 60 s: {}\n",
+        o.marker_lot, o.period, o.query, why);
     return 1;
   }
   const std::string run = std::to_string(::getpid());
