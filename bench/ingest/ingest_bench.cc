@@ -6,7 +6,9 @@
 // With --tls-compare: the throughput phase only, alternately against a
 // plaintext gateway and a TLS one (certificate made here) in the same
 // process, `--rounds` times each; prints
-// `BENCH ingest_tls plain_events_per_s=… tls_events_per_s=… ratio=…` (medians).
+// `BENCH ingest_tls plain_events_per_s=… tls_events_per_s=… ratio=…` and the
+// CPU per accepted event of the gateway and of the clients in each mode
+// (`plain_gateway_cpu_us=…` …; getrusage), all medians.
 #include <httplib.h>
 #include <sys/resource.h>
 
