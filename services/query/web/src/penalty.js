@@ -14,7 +14,7 @@ const STATE_CLASSES = { CONFIRMED: 'BREACHED', WAIVED: 'MET', PROPOSED: 'AT_RISK
 const inputsOf = (p) => (p.inputs || []).flatMap((i) => Object.entries(i));
 
 // POSTs a decision; resolves to { ok, status, body }.
-async function postDecision(path, body, csrf) {
+export async function postDecision(path, body, csrf) {
   const res = await fetch(`/api/v1/${path}`, {
     method: 'POST',
     credentials: 'same-origin',
