@@ -467,6 +467,7 @@ async function main() {
     assert.match(await page.textContent('[data-testid=penalty-terms]'), /version F1\.1/);
     assert.equal(await page.getAttribute('[data-testid=penalty-kpi-link]', 'href'), '/lot/LOT-94?period=2024-05');
     assert.equal(await page.textContent('[data-testid=penalty-state]'), 'observations reçues');
+    assert.match(await page.textContent('main'), /Retour au lot Opérateur Corse \(LOT-94\)/, 'the operator named, not only the lot id');
     await axeCheck(page, 'penalty, pilot');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-1400.png'), fullPage: true });
     // A reason is required; then confirmed, and shown once folded.
@@ -506,6 +507,7 @@ async function main() {
     await context.close();
 
     ({ context, page } = await open(browser, PILOT_TOKEN, lotUrl, 1400));
+    assert.equal(await page.title(), 'Pilotage CEP — Opérateur Corse (LOT-94) — T2 2024');
     assert.equal(await page.locator('[data-testid=no-reviews]').count(), 1);
     await axeCheck(page, 'lot with its forms');
     await page.click('[data-testid=review-submit]');

@@ -647,7 +647,7 @@ async function render() {
     ctx.today = meta.today;
     document.body.classList.toggle('bilan', r.page === 'bilan');
     const pages = {
-      penalty: () => penaltyPage(r, meta, { app, api, esc, href, csrf: CSRF, refresh: render }),
+      penalty: () => penaltyPage(r, meta, { app, api, esc, href, lotText, csrf: CSRF, refresh: render }),
       lot: () => lotPage(r, meta),
       quality: () => qualityPage(r, meta),
       funds: () => fundsPage(ctx, r),
@@ -661,7 +661,7 @@ async function render() {
     showFreshness(freshness);
     // After a navigation inside the page, focus goes to the new title.
     if (navigated) app.querySelector('h1')?.focus();
-    document.title = `Pilotage CEP — ${r.page === 'penalty' ? `pénalité ${r.penalty}` : r.page === 'lot' ? r.lot : PAGE_TITLES[r.page] || 'national'}${r.lot && r.page === 'bilan' ? ` ${r.lot}` : ''} — ${periodLabel(r.period)}`;
+    document.title = `Pilotage CEP — ${r.page === 'penalty' ? `pénalité ${r.penalty}` : r.page === 'lot' ? lotText(r.lot) : PAGE_TITLES[r.page] || 'national'}${r.lot && r.page === 'bilan' ? ` ${lotText(r.lot)}` : ''} — ${periodLabel(r.period)}`;
   } catch (e) {
     if (mine !== rendering) return;
     showError(e);
