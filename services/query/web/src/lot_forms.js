@@ -26,14 +26,14 @@ export function reviewsSection(lot, meta, esc) {
   }
   html += '<form id="review-form" data-testid="review-form" novalidate>'
     + `<h3>Enregistrer un bilan de ${esc(lot.period_label)}</h3>`
-    + '<p><label for="review-held-on">Tenu le</label> '
-    + `<input type="date" id="review-held-on" name="held_on" value="${esc(meta.today)}" max="${esc(meta.today)}" required></p>`
-    + '<p><label for="review-findings">Constats (un par ligne)</label>'
-    + '<textarea id="review-findings" name="findings" rows="3" aria-describedby="review-help"></textarea></p>'
-    + '<p><label for="review-decisions">Décisions (une par ligne)</label>'
-    + '<textarea id="review-decisions" name="decisions" rows="3" aria-describedby="review-help"></textarea></p>'
-    + '<p id="review-help" class="note">Au moins un constat ou une décision. Le bilan est conservé avec votre identité.</p>'
-    + '<p class="actions"><button type="submit" data-testid="review-submit">Enregistrer le bilan</button></p>'
+    + '<div class="fr-input-group"><label class="fr-label" for="review-held-on">Tenu le</label>'
+    + `<input class="fr-input" type="date" id="review-held-on" name="held_on" value="${esc(meta.today)}" max="${esc(meta.today)}" required></div>`
+    + '<div class="fr-input-group"><label class="fr-label" for="review-findings">Constats (un par ligne)'
+    + '<span class="fr-hint-text" id="review-help">Au moins un constat ou une décision. Le bilan est conservé avec votre identité.</span></label>'
+    + '<textarea class="fr-input" id="review-findings" name="findings" rows="3" aria-describedby="review-help"></textarea></div>'
+    + '<div class="fr-input-group"><label class="fr-label" for="review-decisions">Décisions (une par ligne)</label>'
+    + '<textarea class="fr-input" id="review-decisions" name="decisions" rows="3"></textarea></div>'
+    + '<ul class="fr-btns-group fr-btns-group--inline-sm actions"><li><button class="fr-btn" type="submit" data-testid="review-submit">Enregistrer le bilan</button></li></ul>'
     + '</form><p id="review-status" role="status" tabindex="-1" data-testid="review-status"></p>';
   return `${html}</section>`;
 }
@@ -44,14 +44,14 @@ export function closeActionForm(lot, meta, kpiLabels, esc) {
   if (meta.principal.role !== 'pilot' || !open.length) return '';
   return '<form id="close-form" data-testid="close-form" novalidate>'
     + '<h3>Clôturer une action corrective</h3>'
-    + '<p><label for="close-action">Action</label> <select id="close-action" name="action">'
+    + '<div class="fr-select-group"><label class="fr-label" for="close-action">Action</label><select class="fr-select" id="close-action" name="action">'
     + open.map((a) => `<option value="${esc(a.action_id)}">${esc(a.description || kpiLabels[a.kpi_id] || a.action_id)} — échéance ${esc(formatDay(a.due_date))}</option>`).join('')
-    + '</select></p>'
-    + '<p><label for="close-evidence">Preuve de réalisation (obligatoire)</label>'
-    + '<textarea id="close-evidence" name="evidence" rows="3" required></textarea></p>'
-    + '<p><label for="close-on">Clôturée le</label> '
-    + `<input type="date" id="close-on" name="closed_on" value="${esc(meta.today)}" max="${esc(meta.today)}" required></p>`
-    + '<p class="actions"><button type="submit" data-testid="close-submit">Clôturer l\'action</button></p>'
+    + '</select></div>'
+    + '<div class="fr-input-group"><label class="fr-label" for="close-evidence">Preuve de réalisation (obligatoire)</label>'
+    + '<textarea class="fr-input" id="close-evidence" name="evidence" rows="3" required></textarea></div>'
+    + '<div class="fr-input-group"><label class="fr-label" for="close-on">Clôturée le</label>'
+    + `<input class="fr-input" type="date" id="close-on" name="closed_on" value="${esc(meta.today)}" max="${esc(meta.today)}" required></div>`
+    + '<ul class="fr-btns-group fr-btns-group--inline-sm actions"><li><button class="fr-btn" type="submit" data-testid="close-submit">Clôturer l\'action</button></li></ul>'
     + '</form><p id="close-status" role="status" tabindex="-1" data-testid="close-status"></p>';
 }
 
