@@ -61,6 +61,17 @@ std::string PeriodLabel(const std::string& text) {
 }
 
 }  // namespace
+// Of any range of v1::SourceOffset (a repeated field or a vector).
+template <typename Offsets>
+nlohmann::json OffsetsArray(const Offsets& offsets) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : offsets) {
+    out.push_back(
+        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
+  }
+  return out;
+}
+
 
 nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& r) {
   const v1::KpiDefinition* def = nullptr;
@@ -230,12 +241,11 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
 
 nlohmann::json SourceOffsetsJson(
     const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& o : offsets) {
-    out.push_back(
-        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
-  }
-  return out;
+  return OffsetsArray(offsets);
+}
+
+nlohmann::json SourceOffsetsJson(const std::vector<v1::SourceOffset>& offsets) {
+  return OffsetsArray(offsets);
 }
 
 nlohmann::json QuarterCalendarJson(const QuarterCalendar& calendar) {
