@@ -44,13 +44,6 @@ void AddInput(v1::PenaltyProposed& p, std::string name, std::string value) {
   input->set_value(std::move(value));
 }
 
-const KpiResult* FindKpi(const std::vector<KpiResult>& kpis, std::string_view id) {
-  for (const auto& k : kpis) {
-    if (k.kpi_id == id) return &k;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 std::string PenaltyId(std::string_view lot_id, std::string_view period, std::string_view rule_id,
@@ -88,7 +81,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
   for (const auto& rule : terms.penalty_rules()) {
     if (rule.trigger() == v1::PenaltyTrigger::KPI_SHORTFALL ||
         rule.trigger() == v1::PenaltyTrigger::LATE_REPORTING) {
-      const KpiResult* kpi = FindKpi(ctx.kpis, rule.kpi_id());
+      const KpiResult* kpi = FindKpiResult(ctx.kpis, rule.kpi_id());
       if (kpi == nullptr) {
         return absl::InvalidArgumentError(
             fmt::format("penalty rule '{}' prices KPI '{}', which has no result for {}", rule.id(),

@@ -5,6 +5,7 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/terms.h"
 
 namespace pilotage::readmodel {
 namespace {
@@ -60,7 +61,6 @@ std::string PeriodLabel(const std::string& text) {
   return p.ok() ? p->FrenchLabel() : text;
 }
 
-}  // namespace
 // Of any range of v1::SourceOffset (a repeated field or a vector).
 template <typename Offsets>
 nlohmann::json OffsetsArray(const Offsets& offsets) {
@@ -72,12 +72,10 @@ nlohmann::json OffsetsArray(const Offsets& offsets) {
   return out;
 }
 
+}  // namespace
 
 nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& r) {
-  const v1::KpiDefinition* def = nullptr;
-  for (const auto& k : e.terms.kpis()) {
-    if (k.id() == r.kpi_id) def = &k;
-  }
+  const v1::KpiDefinition* def = domain::FindKpi(e.terms, r.kpi_id);
   return {{"id", r.kpi_id},
           {"label", r.label},
           {"formula", v1::KpiFormula::Value_Name(r.formula)},
