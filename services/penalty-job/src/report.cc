@@ -78,7 +78,7 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
     lot["cap_cents"] = plan->annual_amount_cents / 10000 * plan->cap_share_of_annual_bp +
                        plan->annual_amount_cents % 10000 * plan->cap_share_of_annual_bp / 10000;
     lot["threshold_cents"] = plan->threshold_cents;
-    lot["earlier_in_year_cents"] = plan->earlier_in_year_cents;
+    lot["cap_used_by_other_periods_cents"] = plan->cap_used_by_other_periods_cents;
     lot["fees_cents"] = plan->fees_cents ? Json(*plan->fees_cents) : Json(nullptr);
     lot["events_in_period"] = plan->events_in_period;
     lot["late_events"] = plan->late_events;
@@ -178,10 +178,12 @@ std::string RenderReport(const Json& r) {
                        lot["terms_version"].get<std::string>(), Day(lot["closing_day"]),
                        lot["contract_year_label"].get<std::string>());
     out += fmt::format(
-        "  Montant annuel {} ; plafond {} soit {} ; déjà proposé dans l'année {} ; seuil {} ; "
+        "  Montant annuel {} ; plafond {} soit {} ; proposé sur les autres périodes de l'année {} "
+        "; seuil {} ; "
         "honoraires de la période {}\n",
         Euros(lot["annual_amount_cents"]), Bp(lot["cap_share_of_annual_bp"].get<int64_t>()),
-        Euros(lot["cap_cents"]), Euros(lot["earlier_in_year_cents"]), Euros(lot["threshold_cents"]),
+        Euros(lot["cap_cents"]), Euros(lot["cap_used_by_other_periods_cents"]),
+        Euros(lot["threshold_cents"]),
         lot["fees_cents"].is_null() ? std::string("non disponibles") : Euros(lot["fees_cents"]));
     out += fmt::format(
         "  Activité de la période : {} événements, dont {} saisis après la clôture (hors "
