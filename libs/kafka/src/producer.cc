@@ -31,12 +31,10 @@ class Producer::Impl {
   ~Impl() {
     if (!rk_) return;
     rd_kafka_flush(rk_.get(), Millis(options_.delivery_timeout));
-    // What is still queued fails now, so that every callback is called once.
-    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     stop_ = true;
     if (poller_.joinable()) poller_.join();
-    rd_kafka_poll(rk_.get(), 0);
-    topics_.Clear();
+    // What is still queued fails now, so that every callback is called once.
+    internal::PurgeAndServeReports(rk_.get(), topics_);
   }
 
   absl::Status Start() {
