@@ -19,10 +19,7 @@
 namespace pilotage::kafka {
 
 using internal::Clock;
-using internal::KafkaHandle;
-using internal::MakeProducer;
 using internal::Millis;
-using internal::TopicCache;
 
 class Producer::Impl {
  public:
@@ -49,7 +46,7 @@ class Producer::Impl {
         {"queue.buffering.max.messages", std::to_string(options_.max_queued_messages)},
         {"partitioner", "murmur2_random"},
     };
-    auto rk = MakeProducer(settings, options_.extra, &Impl::OnDelivery);
+    auto rk = internal::MakeProducer(settings, options_.extra, &Impl::OnDelivery);
     if (!rk.ok()) return rk.status();
     rk_ = std::move(*rk);
     poller_ = std::thread([this] {
@@ -107,10 +104,10 @@ class Producer::Impl {
   }
 
   ProducerOptions options_;
-  KafkaHandle rk_;
+  internal::KafkaHandle rk_;
   std::atomic<bool> stop_{false};
   std::thread poller_;
-  TopicCache topics_;
+  internal::TopicCache topics_;
 };
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& options) {
