@@ -63,9 +63,13 @@ absl::StatusOr<LotCatalogue> ParseLots(std::string_view json_text, std::string_v
   return FromLotFile(std::move(*file), origin);
 }
 
-absl::StatusOr<LotCatalogue> LoadLots(const std::string& path) {
+absl::StatusOr<LotCatalogue> LoadLots(const std::string& path, int times) {
   auto file = domain::ReadLotFile(path);
   if (!file.ok()) return file.status();
+  if (times != 1) {
+    file = domain::MultiplyLots(*file, times);
+    if (!file.ok()) return file.status();
+  }
   return FromLotFile(std::move(*file), path);
 }
 

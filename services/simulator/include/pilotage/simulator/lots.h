@@ -68,7 +68,8 @@ struct LotCatalogue {
 [[nodiscard]] absl::StatusOr<LotCatalogue> ParseLots(std::string_view json_text,
                                                      std::string_view origin);
 
-// Reads and parses a lot file.
-[[nodiscard]] absl::StatusOr<LotCatalogue> LoadLots(const std::string& path);
+// Reads and parses a lot file; `times` > 1 makes the contract that many
+// times larger (domain::MultiplyLots: copies of each lot with new ids).
+[[nodiscard]] absl::StatusOr<LotCatalogue> LoadLots(const std::string& path, int times = 1);
 
 }  // namespace pilotage::simulator
