@@ -96,6 +96,8 @@ std::string_view FrenchLabel(RefusalCode code) {
       return "envoi sans aucun événement";
     case RefusalCode::kMalformedEvent:
       return "événement illisible";
+    case RefusalCode::kDuplicateKey:
+      return "clé répétée dans un objet JSON";
     case RefusalCode::kUnknownField:
       return "champ inconnu";
     case RefusalCode::kWrongType:

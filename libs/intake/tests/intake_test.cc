@@ -627,7 +627,7 @@ TEST(RefusalCode, EveryCodeHasItsOwnFrenchLabel) {
       EXPECT_TRUE(labels.insert(label).second) << code << ": " << label;
     }
   }
-  EXPECT_EQ(codes, 35u);
+  EXPECT_EQ(codes, 36u);
   EXPECT_EQ(FrenchLabel(RefusalCode::kPersonalData), "donnée personnelle détectée");
 }
 
