@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
   app.add_option("--topics", options.topics, "topics to fold")
       ->delimiter(',')
       ->capture_default_str();
+  app.add_option("--rejected-topic", options.rejected_topic,
+                 "which of --topics holds the gateway's refusals, counted for the data-quality "
+                 "page and not held to the retention guard (empty: none)")
+      ->capture_default_str();
   app.add_option("--dead-letter-topic", options.dead_letter_topic)->capture_default_str();
   pilotage::service::AddLoggingOptions(app, logging);
   int end_offsets_ms = static_cast<int>(options.end_offsets_interval.count());

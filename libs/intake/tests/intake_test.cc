@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <span>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "pilotage/testing/status.h"
@@ -605,6 +609,26 @@ TEST(PersonalData, PseudonymRule) {
   EXPECT_FALSE(IsValidPseudonym("12345678"));  // no letter
   EXPECT_FALSE(IsValidPseudonym("short"));
   EXPECT_FALSE(IsValidPseudonym(std::string(65, 'a')));
+}
+
+// The quality page names refusals by these (decision 0045): each code has
+// its own French label, none a copy of another's nor the code itself.
+TEST(RefusalCode, EveryCodeHasItsOwnFrenchLabel) {
+  std::set<std::string_view> labels;
+  size_t codes = 0;
+  for (const auto& group : {std::span<const RefusalCode>(kRequestAndEventCodes),
+                            std::span<const RefusalCode>(kFileLineCodes),
+                            std::span<const RefusalCode>(kGatewayCodes)}) {
+    for (RefusalCode code : group) {
+      ++codes;
+      const std::string_view label = FrenchLabel(code);
+      EXPECT_FALSE(label.empty()) << code;
+      EXPECT_NE(label, CodeName(code));
+      EXPECT_TRUE(labels.insert(label).second) << code << ": " << label;
+    }
+  }
+  EXPECT_EQ(codes, 36u);
+  EXPECT_EQ(FrenchLabel(RefusalCode::kPersonalData), "donnée personnelle détectée");
 }
 
 }  // namespace

@@ -93,10 +93,14 @@ nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& 
 nlohmann::json DataQualityJson(const domain::DataQuality& q) {
   nlohmann::json timeliness = nlohmann::json::object();
   for (const auto& [bucket, n] : q.timeliness) timeliness[bucket] = n;
+  nlohmann::json refusals = nlohmann::json::object();
+  for (const auto& [code, n] : q.gateway_refusals) refusals[code] = n;
   return {{"events", q.events},
           {"late_events", q.late},
           {"refused_events", q.refused},
           {"conflicting_resends", q.conflicting_resends},
+          {"conflicting_resends_in_period", q.conflicting_resends_in_period},
+          {"gateway_refusals", refusals},
           {"imported_events", q.imported},
           {"imported_duplicates", q.imported_duplicates},
           {"reporting_delay_days", timeliness}};

@@ -8,11 +8,9 @@
 namespace pilotage::readmodel::layout {
 
 std::vector<store::ColumnFamilyOptions> CepFamilies() {
-  return {{.name = std::string(kJourneys)},
-          {.name = std::string(kReporting)},
-          {.name = std::string(kContract)},
-          {.name = std::string(kQuality)},
-          {.name = std::string(kActivityCounts)}};
+  return {{.name = std::string(kJourneys)}, {.name = std::string(kReporting)},
+          {.name = std::string(kContract)}, {.name = std::string(kQuality)},
+          {.name = std::string(kRefusals)}, {.name = std::string(kActivityCounts)}};
 }
 
 std::vector<store::ColumnFamilyOptions> ActivityCountsFamilies() {

@@ -437,6 +437,11 @@ class Gateway::Impl {
       if (refusal.field.find(".lot_id") == std::string::npos) {
         rejection.set_lot_id(event->lot_id());
       }
+    } else if (event != nullptr && config_.lots.contract_start.contains(event->lot_id())) {
+      // A lot of the configuration is no refused value (it cannot hold
+      // personal data): the quality page counts the refusal under its lot
+      // (decision 0045).
+      rejection.set_lot_id(event->lot_id());
     }
     rejection.set_reason(std::string(intake::CodeName(refusal.code)));
     rejection.set_field(refusal.field);

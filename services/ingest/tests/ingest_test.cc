@@ -453,6 +453,17 @@ TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivit
     ASSERT_TRUE(rejections.emplace_back().ParseFromString(value));
   }
   ASSERT_EQ(static_cast<int64_t>(rejections.size()), event_refusals);
+  // A personal-data refusal names the event's lot when it is a lot of the
+  // configuration (never a refused value): the quality page counts it there
+  // (decision 0045). Never its event id.
+  int personal_with_lot = 0;
+  for (const auto& r : rejections) {
+    if (r.reason() != "PERSONAL_DATA") continue;
+    EXPECT_TRUE(r.lot_id().empty() || r.lot_id() == "LOT-11") << r.lot_id();
+    EXPECT_TRUE(r.event_id().empty()) << r.event_id();
+    personal_with_lot += r.lot_id() == "LOT-11";
+  }
+  EXPECT_GT(personal_with_lot, 0);
   for (const auto& r : rejections) {
     EXPECT_FALSE(r.reason().empty());
     EXPECT_TRUE(r.operator_id() == "op-a" || r.operator_id() == "op-b" ||

@@ -56,7 +56,13 @@ struct Plans {
 };
 absl::StatusOr<Plans> PlanLots(const JobOptions& job, PlanOptions options,
                                const v1::ContractTerms* draft, const readmodel::ReadStore& view) {
-  options.input_offsets = readmodel::SourceOffsets(view.freshness());
+  // What the penalties are computed on: the activity and contract topics,
+  // not the gateway's refusals the store also counts (decision 0045).
+  for (auto& o : readmodel::SourceOffsets(view.freshness())) {
+    if (o.topic() == job.activity_topic || o.topic() == job.topic) {
+      options.input_offsets.push_back(std::move(o));
+    }
+  }
   auto lots = LotsToPlan(job, view);
   if (!lots.ok()) return lots.status();
   Plans out;

@@ -39,7 +39,7 @@ projection::EngineOptions EngineOptionsFor(const ProjectorOptions& o,
                                            projection::BatchObserver* observer) {
   return {.bootstrap = o.bootstrap,
           .group_id = o.group_id,
-          .topics = o.topics,
+          .topics = FoldedTopics(o),
           .dead_letter_topic = o.dead_letter_topic,
           .batch_max_events = o.batch_events,
           .batch_max_wait = o.batch_wait,
@@ -159,9 +159,10 @@ absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::string_view name) {
+absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(
+    std::string_view name, std::string_view rejected_topic) {
   if (name == "cep") {
-    auto cep = CepProjection::Create();
+    auto cep = CepProjection::Create(std::string(rejected_topic));
     if (!cep.ok()) return cep.status();
     return std::unique_ptr<projection::Projection>(std::move(*cep));
   }
@@ -172,6 +173,21 @@ absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::stri
   }
   return absl::InvalidArgumentError(
       fmt::format("--projection: unknown projection '{}' (cep or activity_counts)", name));
+}
+
+std::vector<std::string> FoldedTopics(const ProjectorOptions& options) {
+  // Only the cep projection counts refusals: activity_counts would
+  // dead-letter every one.
+  if (options.projection == "cep") return options.topics;
+  return RecordTopics(options);
+}
+
+std::vector<std::string> RecordTopics(const ProjectorOptions& options) {
+  std::vector<std::string> out;
+  for (const auto& topic : options.topics) {
+    if (topic != options.rejected_topic) out.push_back(topic);
+  }
+  return out;
 }
 
 absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir) {
@@ -201,7 +217,7 @@ absl::Status CreateStoreAt(const ProjectorOptions& options, const fs::path& path
   fs::remove_all(partial, ec);
   if (ec) return FromFilesystem(ec, "removing", partial);
   {
-    auto projection = MakeProjection(options.projection);
+    auto projection = MakeProjection(options.projection, options.rejected_topic);
     if (!projection.ok()) return projection.status();
     auto store = projection::OpenProjectionStore(partial.string(), **projection,
                                                  store::StoreOptions{.sync = true});
@@ -262,12 +278,12 @@ absl::Status RetentionRefusal(std::string message) {
 absl::Status CheckSourceRetentionPatiently(const ProjectorOptions& options,
                                            const std::atomic<bool>& stop) {
   for (int attempt = 1;; ++attempt) {
-    absl::Status s = CheckSourceRetention(options.bootstrap, options.topics);
+    absl::Status s = CheckSourceRetention(options.bootstrap, RecordTopics(options));
     if (stop) return absl::OkStatus();  // asked to stop while waiting: not an error
     if (s.code() != absl::StatusCode::kUnavailable) return s;
     if (attempt == 1 || attempt % 30 == 0) {
       spdlog::warn("projector: waiting for Kafka to check the retention of {}: {}",
-                   fmt::join(options.topics, ","), std::string(s.message()));
+                   fmt::join(RecordTopics(options), ","), std::string(s.message()));
     }
     std::this_thread::sleep_for(1s);  // retry delay while Kafka is down
   }
@@ -343,7 +359,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
   while (!stop) {
     auto path = CurrentStore(options.data_dir);
     if (!path.ok()) return path.status();
-    auto counts = MakeProjection(options.projection);
+    auto counts = MakeProjection(options.projection, options.rejected_topic);
     if (!counts.ok()) return counts.status();
     CountPenaltyConflicts(**counts, metrics);
     // Never created here: a store that vanished is an error, not a new store.
@@ -355,7 +371,8 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
     auto engine =
         projection::Engine::Create(EngineOptionsFor(options, metrics), counts->get(), store->get());
     if (!engine.ok()) return engine.status();
-    spdlog::info("projector: folding {} into {}", fmt::join(options.topics, ","), path->string());
+    spdlog::info("projector: folding {} into {}", fmt::join(FoldedTopics(options), ","),
+                 path->string());
 
     std::atomic<bool> switched{false};
     absl::Status result;
@@ -380,9 +397,9 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
       });
       std::optional<Ticker> end_offsets;
       if (metrics != nullptr) {
-        ExportEndOffsets(*admin, options.topics, *metrics);
+        ExportEndOffsets(*admin, FoldedTopics(options), *metrics);
         end_offsets.emplace(options.end_offsets_interval,
-                            [&] { ExportEndOffsets(*admin, options.topics, *metrics); });
+                            [&] { ExportEndOffsets(*admin, FoldedTopics(options), *metrics); });
       }
       std::optional<Ticker> backups;
       if (backups_on) {
@@ -418,7 +435,7 @@ absl::Status PrintStatus(const ProjectorOptions& options, bool json, std::ostrea
   if (!admin.ok()) return admin.status();
 
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& topic : options.topics) {
+  for (const auto& topic : FoldedTopics(options)) {
     auto partitions = (*admin)->PartitionCount(topic);
     if (!partitions.ok()) return partitions.status();
     for (int p = 0; p < *partitions; ++p) {
@@ -460,16 +477,17 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     return absl::AlreadyExistsError(
         fmt::format("{} already exists: rebuild needs a new directory", into.string()));
   }
-  if (absl::Status s = CheckSourceRetention(options.bootstrap, options.topics); !s.ok()) return s;
+  if (absl::Status s = CheckSourceRetention(options.bootstrap, RecordTopics(options)); !s.ok())
+    return s;
   auto admin = kafka::Admin::Create(options.bootstrap);
   if (!admin.ok()) return admin.status();
-  auto total = TotalEndOffsets(**admin, options.topics);
+  auto total = TotalEndOffsets(**admin, FoldedTopics(options));
   if (!total.ok()) return total.status();
 
   auto exported = StartMetrics(options);
   if (!exported.ok()) return exported.status();
   ProjectorMetrics* metrics = exported->metrics.get();
-  auto counts = MakeProjection(options.projection);
+  auto counts = MakeProjection(options.projection, options.rejected_topic);
   if (!counts.ok()) return counts.status();
   CountPenaltyConflicts(**counts, metrics);
   {
@@ -525,7 +543,7 @@ absl::Status Checkpoint(const ProjectorOptions& options, const std::filesystem::
                         std::ostream& out) {
   auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
-  auto projection = MakeProjection(options.projection);
+  auto projection = MakeProjection(options.projection, options.rejected_topic);
   if (!projection.ok()) return projection.status();
   auto store = projection::OpenProjectionStore(path->string(), **projection);
   if (!store.ok()) {
@@ -565,7 +583,7 @@ absl::Status Restore(const ProjectorOptions& options, const fs::path& from, std:
         options.data_dir.string(), current.ok() ? current->string() : link.string(),
         options.data_dir.string()));
   }
-  auto projection = MakeProjection(options.projection);
+  auto projection = MakeProjection(options.projection, options.rejected_topic);
   if (!projection.ok()) return projection.status();
   std::map<std::string, projection::PartitionProgress> progress;
   {
@@ -604,7 +622,7 @@ namespace {
 absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options) {
   auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
-  auto projection = MakeProjection(options.projection);
+  auto projection = MakeProjection(options.projection, options.rejected_topic);
   if (!projection.ok()) return projection.status();
   auto store = projection::OpenProjectionStoreReadOnly(path->string(), **projection);
   if (!store.ok()) return store.status();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <span>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
@@ -12,6 +14,7 @@
 #include "pilotage/domain/funnel.h"
 #include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/period.h"
+#include "pilotage/intake/refusal.h"
 #include "pilotage/readmodel/json.h"
 #include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/reports.h"
@@ -193,6 +196,28 @@ struct SteeringInputs {
     return {.lot_id = lot_id, .lot = lot.get(), .steering = steering.get(), .history = &history};
   }
 };
+
+// The lot's reviews (bilans), the latest held first: {"review_id",
+// "period", "period_label", "held_on", "findings", "decisions"}.
+json ReviewsJson(const readmodel::SteeringReadModel& steering) {
+  std::vector<const v1::ReviewHeld*> reviews;
+  for (const auto& r : steering.reviews) reviews.push_back(&r.review());
+  std::sort(reviews.begin(), reviews.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->held_on(), a->review_id()) > std::tie(b->held_on(), b->review_id());
+  });
+  json out = json::array();
+  for (const auto* r : reviews) {
+    auto period = domain::Period::Parse(r->period());
+    out.push_back(
+        {{"review_id", r->review_id()},
+         {"period", r->period()},
+         {"period_label", period.ok() ? period->FrenchLabel() : r->period()},
+         {"held_on", r->held_on()},
+         {"findings", std::vector<std::string>(r->findings().begin(), r->findings().end())},
+         {"decisions", std::vector<std::string>(r->decisions().begin(), r->decisions().end())}});
+  }
+  return out;
+}
 
 absl::StatusOr<SteeringInputs> ReadSteeringInputs(Generation& view, const std::string& lot_id) {
   SteeringInputs in;
@@ -571,6 +596,7 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
       {"penalty_totals", readmodel::PenaltyTotalsJson(*ledger)},
       {"past_deadline_undecided", ledger->past_deadline_undecided},
       {"actions", readmodel::ActionRowsJson(readmodel::ReportActions(*in->steering, *today))},
+      {"reviews", ReviewsJson(*in->steering)},
       {"statement", StatementOrNoteJson(*statement, lot)}};
   return out;
 }
@@ -679,8 +705,10 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json rows = json::array();
-  int64_t events = 0, late = 0, refused = 0, conflicting = 0, imported = 0, duplicates = 0;
+  int64_t events = 0, late = 0, refused = 0, conflicting = 0, conflicting_in_period = 0,
+          imported = 0, duplicates = 0;
   std::map<std::string, int64_t> buckets;
+  std::map<std::string, int64_t> gateway_refusals;
   for (const auto& lot : *lots) {
     auto e = QualityEvaluation(view, who, lot, *period_text);
     if (!e.ok()) {
@@ -694,22 +722,46 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
     late += e->quality.late;
     refused += e->quality.refused;
     conflicting += e->quality.conflicting_resends;
+    conflicting_in_period += e->quality.conflicting_resends_in_period;
+    for (const auto& [code, n] : e->quality.gateway_refusals) gateway_refusals[code] += n;
     imported += e->quality.imported;
     duplicates += e->quality.imported_duplicates;
     for (const auto& [b, n] : e->quality.timeliness) buckets[b] += n;
     rows.push_back(LotQualityJson(lot, *e));
   }
+  // The gateway's refusals that name no lot (a body that does not parse, a
+  // lot at fault): national, so pilots only, and for a calendar period (a
+  // contract year is a lot's).
+  json without_lot = nullptr;
+  const auto calendar_period = domain::Period::Parse(*period_text);
+  if (who.role == access::Principal::Role::kPilot && calendar_period.ok()) {
+    auto by_day = view.RefusalsWithoutLot();
+    if (!by_day.ok()) return by_day.status();
+    without_lot = json::object();
+    for (const auto& [day, codes] : *by_day) {
+      if (!calendar_period->Contains(day)) continue;
+      for (const auto& [code, n] : codes) {
+        without_lot[code] = without_lot.value(code, int64_t{0}) + n;
+        gateway_refusals[code] += n;
+      }
+    }
+  }
   json totals = {{"events", events},
                  {"late_events", late},
                  {"refused_events", refused},
                  {"conflicting_resends", conflicting},
+                 {"conflicting_resends_in_period", conflicting_in_period},
+                 {"gateway_refusals", gateway_refusals},
                  {"imported_events", imported},
                  {"imported_duplicates", duplicates},
                  {"reporting_delay_days", buckets}};
-  json out = {{"period", *period_text}, {"lots", rows}, {"totals", totals}};
-  if (auto p = domain::Period::Parse(*period_text); p.ok()) {
-    out["period"] = p->ToString();
-    out["period_label"] = p->FrenchLabel();
+  json out = {{"period", *period_text},
+              {"lots", rows},
+              {"totals", totals},
+              {"gateway_refusals_without_lot", without_lot}};
+  if (calendar_period.ok()) {
+    out["period"] = calendar_period->ToString();
+    out["period_label"] = calendar_period->FrenchLabel();
   }
   if (who.role == access::Principal::Role::kPilot) {
     int64_t dead = 0;
@@ -718,9 +770,19 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   } else {
     out["dead_letters"] = nullptr;
   }
+  json labels = json::object();
+  for (const auto& codes : {std::span<const intake::RefusalCode>(intake::kRequestAndEventCodes),
+                            std::span<const intake::RefusalCode>(intake::kFileLineCodes),
+                            std::span<const intake::RefusalCode>(intake::kGatewayCodes)}) {
+    for (auto code : codes) {
+      labels[std::string(intake::CodeName(code))] = std::string(intake::FrenchLabel(code));
+    }
+  }
+  out["refusal_labels"] = labels;
   out["refusals_note"] =
-      "refusals at the gateway, by reason, are counted on pilotage-ingest's /metrics "
-      "(pilotage_ingest_refusals_total); events the projector refused are the dead letters";
+      "gateway_refusals: the ingest gateway's refusals (pilotage.rejected.v1) on the period's "
+      "days, by intake code, folded by the projector (decision 0045); refused_events: events "
+      "the projector refused (dead letters)";
   return out;
 }
 

@@ -55,6 +55,10 @@ enum class RefusalCode : std::uint8_t {
 
 // The code's stable string, e.g. "MISSING_FIELD".
 std::string_view CodeName(RefusalCode code);
+// What the code means, in French, for the pilots' screens (the quality
+// page's gateway refusals, decision 0045), e.g. "donnée personnelle
+// détectée" for PERSONAL_DATA.
+std::string_view FrenchLabel(RefusalCode code);
 // For test failure messages and logs: the code's name.
 std::ostream& operator<<(std::ostream& out, RefusalCode code);
 
