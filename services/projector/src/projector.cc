@@ -6,7 +6,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
+
+#include <unistd.h>
 
 #include "absl/strings/cord.h"
 #include "backups.h"
@@ -18,6 +21,7 @@
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/activity_counts.h"
 #include "pilotage/projector/cep.h"
+#include "pilotage/readmodel/coverage.h"
 #include "pilotage/service/service.h"
 #include "pilotage/service/ticker.h"
 #include "projector_metrics.h"
@@ -130,15 +134,6 @@ int64_t PeakResidentMiB() {
     }
   }
   return -1;
-}
-
-absl::StatusOr<int64_t> TotalEndOffsets(kafka::Admin& admin,
-                                        const std::vector<std::string>& topics) {
-  auto ends = admin.EndOffsets(topics);
-  if (!ends.ok()) return ends.status();
-  int64_t total = 0;
-  for (const auto& [partition, end] : *ends) total += end;
-  return total;
 }
 
 // The current store, read-only, with the projection that reads it.
@@ -483,6 +478,10 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   if (!admin.ok()) return admin.status();
   auto total = TotalEndOffsets(**admin, FoldedTopics(options));
   if (!total.ok()) return total.status();
+  // The event topics' ends, to check the new store against before `current`
+  // moves (refusals are counted, not judged: as the readers' coverage).
+  auto ends = (*admin)->EndOffsets(RecordTopics(options));
+  if (!ends.ok()) return ends.status();
 
   auto exported = StartMetrics(options);
   if (!exported.ok()) return exported.status();
@@ -494,10 +493,13 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     auto store = projection::OpenProjectionStore(into.string(), **counts);
     if (!store.ok()) return store.status();
     ProjectorOptions rebuild = options;
-    rebuild.group_id = fmt::format("{}-rebuild-{}", options.group_id,
+    // A group of its own: two rebuilds started in the same second (or a rebuild
+    // named like another) must not split the partitions between their stores.
+    rebuild.group_id = fmt::format("{}-rebuild-{}-{}-{}", options.group_id,
                                    std::chrono::duration_cast<std::chrono::seconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
-                                       .count());
+                                       .count(),
+                                   ::getpid(), std::random_device{}());
     rebuild.until_caught_up = true;
     rebuild.instance_id.clear();
     auto engine =
@@ -519,6 +521,18 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     progress.Finish(done);
     if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
     if (!result.ok()) return result;
+    // `current` moves only to a store that holds every partition up to the
+    // end the log had when the rebuild started (decision 0028's comparison).
+    auto progress_stored = projection::ReadProgress(**store);
+    if (!progress_stored.ok()) return progress_stored.status();
+    readmodel::Freshness freshness;
+    freshness.progress = *std::move(progress_stored);
+    const readmodel::Coverage coverage = readmodel::CompareWithLog(freshness, *ends);
+    if (!coverage.Complete()) {
+      return absl::DataLossError(fmt::format(
+          "rebuild: {} does not hold the whole log ({}); {} left unchanged", into.string(),
+          coverage.DescribeEnglish(), (options.data_dir / "current").string()));
+    }
     out << fmt::format(
         "rebuild: {} events ({} folded, {} duplicates, {} dead letters) in {:.1f} s, peak "
         "memory {} MiB\n",
