@@ -30,6 +30,8 @@ std::string ContentType(const fs::path& path) {
   if (ext == ".css") return "text/css; charset=utf-8";
   if (ext == ".html") return "text/html; charset=utf-8";
   if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".woff") return "font/woff";
   if (ext == ".map") return "application/json";
   return "application/octet-stream";
 }
@@ -58,7 +60,10 @@ absl::Status AddDashboardRoutes(http::Routes& routes, const fs::path& web_dir) {
   }
   routes.Get(R"(/lot/[^/]+)", page);
   routes.Get(R"(/lot/[^/]+/penalties/[^/]+)", page);
-  routes.Get(R"(/assets/([A-Za-z0-9._-]+))",
+  // The State's design system (decision 0044) lives in assets/dsfr/ with
+  // its fonts and icons in subfolders: paths of several segments, none
+  // starting with a dot (no "..", no hidden file).
+  routes.Get(R"(/assets/((?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*))",
              [web_dir](const http::Request& req, http::Response& res) {
                const fs::path file = web_dir / "assets" / req.matches[1];
                if (!fs::is_regular_file(file)) {

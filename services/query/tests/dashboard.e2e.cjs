@@ -50,18 +50,72 @@ async function axeCheck(page, name) {
 }
 
 // No page-level horizontal scrolling at the viewport's width (wide tables
-// scroll inside their own box).
+// scroll inside their own box, the DSFR's fr-table).
 async function noPageScroll(page, name) {
-  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.scrollingElement.scrollWidth, width: window.innerWidth }));
   assert.ok(scroll <= width, `${name}: the page is ${scroll} px wide at ${width} px`);
 }
-// A page at 375 px: no page-level horizontal scrolling; its screenshot.
+// A page at 375 px (its screenshot) and at 360 px, the narrowest width
+// supported: no page-level horizontal scrolling at either.
 async function atPhoneWidth(browser, url, shot) {
-  const { context, page } = await open(browser, PILOT_TOKEN, url, 375);
-  await noPageScroll(page, `${url} at 375 px`);
-  await page.screenshot({ path: path.join(SCREENSHOTS, shot), fullPage: true });
-  await context.close();
+  for (const width of [375, 360]) {
+    const { context, page } = await open(browser, PILOT_TOKEN, url, width);
+    await noPageScroll(page, `${url} at ${width} px`);
+    if (width === 375) await page.screenshot({ path: path.join(SCREENSHOTS, shot), fullPage: true });
+    await context.close();
+  }
 }
+// A DSFR checkbox is drawn by its label, which takes the click (as a
+// user's): click it, then the box has the state wanted.
+async function tick(page, id, checked) {
+  await page.click(`label[for="${id}"]`);
+  assert.equal(await page.isChecked(`#${id}`), checked, `#${id}`);
+}
+
+// The State's design system (decision 0044), served from the dashboard's
+// origin: its stylesheet and Marianne font in use, its script started
+// (data-fr-js), the header's Marianne block, service and operator, the
+// skip links and the footer's accessibility link.
+async function designSystem(page) {
+  const seen = await page.evaluate(async () => {
+    await document.fonts.ready;
+    return {
+      js: document.documentElement.dataset.frJs,
+      font: getComputedStyle(document.body).fontFamily,
+      marianne: document.fonts.check('1rem Marianne'),
+      logo: document.querySelector('.fr-header .fr-logo')?.textContent.replace(/\s+/g, ' ').trim(),
+      service: document.querySelector('.fr-header__service-title')?.textContent.trim(),
+      operator: document.querySelector('.fr-header__operator')?.textContent.replace(/\s+/g, ' ').trim(),
+      skip: [...document.querySelectorAll('.fr-skiplinks a')].map((a) => a.getAttribute('href')),
+      a11y: document.querySelector('.fr-footer a[href^="/accessibilite"]')?.textContent.trim(),
+      foreign: performance.getEntriesByType('resource').map((e) => new URL(e.name).origin).filter((o) => o !== location.origin),
+    };
+  });
+  assert.equal(seen.js, 'true', 'the DSFR script runs under the page\'s CSP');
+  assert.match(seen.font, /^Marianne/);
+  assert.ok(seen.marianne, 'the Marianne font is loaded');
+  assert.equal(seen.logo, 'République Française');
+  assert.equal(seen.service, 'Pilotage CEP');
+  assert.equal(seen.operator, 'France compétences');
+  assert.deepEqual(seen.skip, ['#app', '#navigation', '#footer']);
+  assert.equal(seen.a11y, 'Accessibilité : partiellement conforme');
+  assert.deepEqual(seen.foreign, [], 'nothing loaded from another origin');
+}
+
+// At 360 px the pages are behind the header's "Menu" button (a DSFR modal):
+// it opens, a page link navigates inside the page and closes it.
+async function phoneMenu(page) {
+  assert.equal(await page.isVisible('#nav-funds'), false, 'the menu is closed');
+  await page.click('.fr-header__navbar .fr-btn--menu');
+  await page.waitForSelector('#header-menu.fr-modal--opened #nav-funds', { state: 'visible' });
+  await axeCheck(page, 'national at 360 px, menu open');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'national-360-menu.png') });
+  await page.click('#nav-funds');
+  await page.waitForFunction(() => window.location.pathname === '/funds' && document.body.dataset.ready === 'true');
+  await page.waitForSelector('#header-menu:not(.fr-modal--opened) #nav-funds', { state: 'hidden' });
+  await noPageScroll(page, 'funds at 360 px, from the menu');
+}
+
 const count = (n) => new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 }).format(n);
 const percent = (s) => new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 }).format(s);
 // A count as an integer; a share as a percentage, or "—" when measured on nobody.
@@ -125,7 +179,7 @@ async function main() {
     const listed = await page.locator('[data-testid=off-target-summary] a[data-off-target]').evaluateAll((as) => as.map((a) => a.dataset.offTarget));
     assert.deepEqual(listed.sort(), off);
     assert.match(await page.textContent('[data-testid=off-target-summary]'), /Opérateur Corse \(LOT-94\)/);
-    await page.check('#only-off');
+    await tick(page, 'only-off', true);
     const kept = await page.locator('[data-testid=lots-table] tr[data-lot]').evaluateAll((rows) => rows.map((r) => r.dataset.lot));
     assert.deepEqual(kept.sort(), off);
     for (const lot of off) {
@@ -148,17 +202,19 @@ async function main() {
     assert.equal(await page.getAttribute('[data-testid=pending-table] th[aria-sort]', 'aria-sort'), 'descending');
     await page.selectOption('#pending-lot', 'LOT-94');
     assert.equal((await pendingRows()).length, 2);
-    await page.check('#pending-off');
+    await tick(page, 'pending-off', true);
     assert.equal((await pendingRows()).length, off.includes('LOT-94') ? 2 : 0);
-    await page.uncheck('#pending-off');
+    await tick(page, 'pending-off', false);
     assert.match(await page.textContent('[data-testid=pending-count]'), /^2 éléments affichés sur 2\.$/);
     await axeCheck(page, 'national T2 2024');
     await noPageScroll(page, 'national at 1400 px');
+    await designSystem(page);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-Q2-1400.png'), fullPage: true });
     await context.close();
     for (const width of [375, 360]) {
       ({ context, page } = await open(browser, PILOT_TOKEN, '/national?period=2024-Q2', width));
       await noPageScroll(page, `national at ${width} px`);
+      if (width === 360) await phoneMenu(page);
       if (width === 375) await page.screenshot({ path: path.join(SCREENSHOTS, 'national-2024-Q2-375.png'), fullPage: true });
       await context.close();
       ({ context, page } = await open(browser, PILOT_TOKEN, '/lot/LOT-94?period=2024-Q2', width));
@@ -389,7 +445,7 @@ async function main() {
     ({ context, page } = await open(browser, OPERATOR_TOKEN, '/lot/LOT-11?period=2024-05'));
     assert.equal(await page.getAttribute('[data-testid=error]', 'data-status'), '403');
     assert.equal(await page.locator('[data-testid=lot-kpis]').count(), 0);
-    assert.equal(await page.textContent('[data-testid=error] strong'), 'Ce jeton ne donne pas accès à cette page.');
+    assert.equal(await page.textContent('[data-testid=error] .fr-alert__title'), 'Ce jeton ne donne pas accès à cette page.');
     await axeCheck(page, 'operator refused LOT-11');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'operator-forbidden-LOT-11.png'), fullPage: true });
     await page.goto(`${BASE_URL}/national?period=2024-05`);
@@ -457,6 +513,8 @@ async function main() {
     await page.setViewportSize({ width: 375, height: 768 });
     await noPageScroll(page, 'penalty at 375 px');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-confirmed-375.png'), fullPage: true });
+    await page.setViewportSize({ width: 360, height: 768 });
+    await noPageScroll(page, 'penalty at 360 px');
     await context.close();
   } finally {
     await browser.close();

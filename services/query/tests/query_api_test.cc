@@ -624,6 +624,42 @@ TEST_F(QueryApi, ApiAnswersCarrySecurityHeadersAndAreNotCached) {
   }
 }
 
+#ifdef PILOTAGE_QUERY_WEB_DIR
+// The State's design system is served from the dashboard's own origin
+// (decision 0044): its stylesheet, and the fonts and icons that stylesheet
+// names in subfolders, with types a browser accepts under nosniff; no path
+// leaves assets/.
+TEST_F(QueryApi, ServesTheDesignSystemsStylesheetFontsAndIconsFromItsOwnOrigin) {
+  httplib::Client client("127.0.0.1", stack_->port());
+  for (const auto& [path, type] :
+       {std::pair<std::string, std::string>{"/assets/dsfr/dsfr.min.css", "text/css; charset=utf-8"},
+        {"/assets/dsfr/dsfr.module.min.js", "text/javascript; charset=utf-8"},
+        {"/assets/dsfr/fonts/Marianne-Regular.woff2", "font/woff2"},
+        {"/assets/dsfr/fonts/Marianne-Bold.woff", "font/woff"},
+        {"/assets/dsfr/icons/system/close-line.svg", "image/svg+xml"}}) {
+    SCOPED_TRACE(path);
+    auto res = client.Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), type);
+    EXPECT_FALSE(res->body.empty());
+  }
+  // What dsfr.min.css refers to resolves from /assets/dsfr/.
+  auto css = client.Get("/assets/dsfr/dsfr.min.css");
+  ASSERT_TRUE(css);
+  EXPECT_NE(css->body.find("url(fonts/Marianne-Regular.woff2)"), std::string::npos);
+  EXPECT_NE(css->body.find("url(icons/system/close-line.svg)"), std::string::npos);
+  for (const char* path :
+       {"/assets/dsfr/../../index.html", "/assets/dsfr/%2e%2e/app.js", "/assets/.dsfr.yml",
+        "/assets/dsfr/fonts/", "/assets/dsfr/no-such.css"}) {
+    SCOPED_TRACE(path);
+    auto res = client.Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404);
+  }
+}
+#endif
+
 TEST_F(QueryApi, MetaOffersTheQuartersFromTheFirstActivityToTodaysNotLater) {
   auto a = Get("/api/v1/meta");
   ASSERT_EQ(a.status, 200) << a.text;

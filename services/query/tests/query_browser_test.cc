@@ -44,6 +44,7 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
   std::cout << testing::TailOf(log, 2000);
   for (const char* shot : {"national-2024-Q2-1400.png",
                            "national-2024-Q2-375.png",
+                           "national-360-menu.png",
                            "lot-LOT-94-2024-Q2-1400.png",
                            "lot-LOT-94-2024-Q2-375.png",
                            "national-2024-Q2-provisional.png",

@@ -16,7 +16,8 @@ non sur un taux de conformité mesuré.</p></section>
 <ul>
 <li>À chaque version, des tests automatisés ouvrent chaque page dans Chromium et y exécutent axe-core : aucune violation grave ou
 critique n'est acceptée.</li>
-<li>Aux largeurs de téléphone (375 et 360 pixels), aucune page ne défile horizontalement ; les tableaux larges défilent dans leur cadre.</li>
+<li>Aux largeurs de téléphone (375 et 360 pixels), aucune page ne défile horizontalement ; les tableaux larges défilent dans leur cadre.
+Sur un téléphone, les pages s'ouvrent depuis le bouton « Menu » de l'en-tête.</li>
 <li>Les statuts sont donnés par un signe et des mots, jamais par la couleur seule ; chaque graphique a un tableau de données ou un
 texte équivalent ; un lien d'évitement mène au contenu ; le focus va au titre de la page après une navigation.</li>
 <li>Chaque tableau peut être exporté en CSV et chaque bilan trimestriel imprimé ou enregistré en PDF.</li>
@@ -27,10 +28,10 @@ texte équivalent ; un lien d'évitement mène au contenu ; le focus va au titre
 lecteurs d'écran et pertinence des alternatives n'ont pas été évaluées par un audit.</li>
 <li>Les graphiques sont des images (canvas) : leurs valeurs ne sont accessibles que par les tableaux et textes qui les accompagnent.</li>
 <li>Le bilan enregistré en PDF par le navigateur n'est pas un PDF balisé.</li>
-<li>Le système de design de l'État (DSFR) n'est pas utilisé : ses conditions d'utilisation doivent d'abord être acceptées.</li>
 </ul></section>
 <section aria-labelledby="a11y-env"><h2 id="a11y-env">Technologies utilisées</h2>
-<p>HTML5, CSS, JavaScript (Chart.js pour les graphiques). Vérifications faites avec Chromium et axe-core.</p></section>
+<p>HTML5, CSS, JavaScript ; système de design de l'État (DSFR) pour l'en-tête, le pied de page, les liens d'évitement, les
+tableaux, boutons et champs ; Chart.js pour les graphiques. Vérifications faites avec Chromium et axe-core.</p></section>
 <section aria-labelledby="a11y-contact"><h2 id="a11y-contact">Retour d'information et contact</h2>
 <p>Si vous n'arrivez pas à accéder à un contenu ou à un service, contactez l'équipe nationale de pilotage pour être orienté vers une
 alternative accessible ou obtenir le contenu sous une autre forme.</p></section>

@@ -10,6 +10,7 @@ import {
 import { accessibilityPage } from './accessibility.js';
 import { bilanPage } from './bilan.js';
 import { watchTables } from './export.js';
+import { closeMenu, frameTables } from './layout.js';
 import { fundsPage } from './funds.js';
 import { penaltyPage } from './penalty.js';
 import { qualityHistory } from './quality.js';
@@ -76,6 +77,7 @@ let navigated = false;
 function go(url) {
   window.history.pushState({}, '', url);
   navigated = true;
+  closeMenu();
   render();
 }
 
@@ -154,7 +156,7 @@ function statusCell(k, formula, direction, closed) {
 // The statuses a table may show: a period not closed shows none but "Provisoire".
 const legend = (closed) => `<p class="legend">${Object.keys(STATUS_LABELS)
   .filter((s) => (closed ? s !== 'PROVISIONAL' : s === 'PROVISIONAL'))
-  .map((s) => `<span class="badge status-${s}">${esc(statusText(s))}</span>`).join('')}</p>`;
+  .map((s) => `<span class="fr-badge fr-badge--sm badge status-${s}">${esc(statusText(s))}</span>`).join('')}</p>`;
 
 function kpiTable(kpis, testid, closed) {
   return `<div class="scroll"><table data-testid="${testid}"><thead><tr><th scope="col" class="name">Indicateur</th><th scope="col">Valeur</th><th scope="col">Cible</th>`
@@ -193,8 +195,8 @@ function lotsTable(list, period, onlyOff) {
 // What a period not closed yet says above its figures.
 function provisionalNotice(closed, closingDay) {
   if (closed !== false) return '';
-  return '<p class="notice" data-testid="provisional-notice"><strong>Période provisoire.</strong> '
-    + `Elle sera close le ${esc(formatDay(closingDay))} : les indicateurs sont affichés sans être jugés.</p>`;
+  return '<div class="fr-alert fr-alert--info fr-alert--sm" data-testid="provisional-notice"><p><strong>Période provisoire.</strong> '
+    + `Elle sera close le ${esc(formatDay(closingDay))} : les indicateurs sont affichés sans être jugés.</p></div>`;
 }
 
 function card(label, value, testid) {
@@ -284,10 +286,10 @@ function pendingSection(pending, list) {
   const html = '<section aria-labelledby="pending-title"><h2 id="pending-title">Pénalités et actions correctives en attente</h2>'
     + `<p class="note">Au ${esc(formatDay(pending.on))}, tous lots confondus : pénalités en attente de décision, actions correctives non closes.</p>`
     + '<form class="filters" id="pending-filters">'
-    + `<div><label for="pending-lot">Lot</label><select id="pending-lot"><option value="">Tous les lots</option>${lots.map((l) => `<option value="${esc(l)}">${esc(lotText(l))}</option>`).join('')}</select></div>`
-    + `<div><label for="pending-kpi">Indicateur</label><select id="pending-kpi"><option value="">Tous les indicateurs</option>${kpis.map(([id, label]) => `<option value="${esc(id)}">${esc(label)}</option>`).join('')}</select></div>`
-    + '<div class="check"><input type="checkbox" id="pending-off"><label for="pending-off">Lots hors cible sur la période seulement</label></div>'
-    + '<div class="check"><input type="checkbox" id="pending-late"><label for="pending-late">Échéance dépassée seulement</label></div>'
+    + `<div class="fr-select-group"><label class="fr-label" for="pending-lot">Lot</label><select class="fr-select" id="pending-lot"><option value="">Tous les lots</option>${lots.map((l) => `<option value="${esc(l)}">${esc(lotText(l))}</option>`).join('')}</select></div>`
+    + `<div class="fr-select-group"><label class="fr-label" for="pending-kpi">Indicateur</label><select class="fr-select" id="pending-kpi"><option value="">Tous les indicateurs</option>${kpis.map(([id, label]) => `<option value="${esc(id)}">${esc(label)}</option>`).join('')}</select></div>`
+    + '<div class="fr-checkbox-group fr-checkbox-group--sm check"><input type="checkbox" id="pending-off"><label class="fr-label" for="pending-off">Lots hors cible sur la période seulement</label></div>'
+    + '<div class="fr-checkbox-group fr-checkbox-group--sm check"><input type="checkbox" id="pending-late"><label class="fr-label" for="pending-late">Échéance dépassée seulement</label></div>'
     + '</form><p id="pending-count" class="note" role="status" data-testid="pending-count"></p><div id="pending-list"></div></section>';
   const wire = () => {
     const draw = () => { document.getElementById('pending-list').innerHTML = pendingTable(rows, offLots); };
@@ -320,7 +322,7 @@ async function nationalPage(r, meta) {
   const closingDay = list.lots.map((l) => l.closing_day).filter(Boolean).sort().pop();
   const title = national ? 'Vue nationale' : `Mes lots (${esc(meta.principal.id)})`;
   let html = `<h1 tabindex="-1">${title} — <span data-testid="period-label">${esc(list.period_label || periodLabel(r.period))}</span>`
-    + `${closed ? '' : ' <span class="badge status-PROVISIONAL" data-testid="provisional">provisoire</span>'}</h1>`
+    + `${closed ? '' : ' <span class="fr-badge fr-badge--sm badge status-PROVISIONAL" data-testid="provisional">provisoire</span>'}</h1>`
     + provisionalNotice(closed, closingDay);
   if (national) {
     const v = national.volume;
@@ -348,7 +350,7 @@ async function nationalPage(r, meta) {
       ? `<strong>${esc(formatCount(off.length))} lot${off.length > 1 ? 's' : ''} hors cible</strong> sur ${esc(formatCount(list.lots.length))} : `
         + off.map((l) => `<a data-nav data-off-target="${esc(l.lot)}" href="${esc(href('lot', r.period, l.lot))}">${esc(lotText(l.lot))}</a>`).join(', ')
       : 'Aucun lot hors cible sur la période.'}</p>`
-      + '<div class="check"><input type="checkbox" id="only-off"><label for="only-off">Afficher seulement les lots hors cible</label></div>';
+      + '<div class="fr-checkbox-group fr-checkbox-group--sm check"><input type="checkbox" id="only-off"><label class="fr-label" for="only-off">Afficher seulement les lots hors cible</label></div>';
   }
   html += `${legend(closed)}<div id="lots-list">${lotsTable(list, r.period, false)}</div></section>`;
   const pendingPart = pendingSection(pending, list);
@@ -431,7 +433,7 @@ function steeringSections(lot, period) {
   for (const p of s.penalties) {
     html += `<div class="explain" data-testid="penalty" data-penalty="${esc(p.penalty_id)}">`
       + `<strong>${p.rule_label ? `${esc(p.rule_label)}, ` : ''}${esc(periodLabel(p.period))} — <span data-testid="penalty-amount">${esc(formatEuroCents(p.amount_cents))}</span></strong> `
-      + `<span class="badge status-${PENALTY_COLOURS[p.state] || ''}" data-testid="penalty-state">${esc(p.state_label)}</span>`
+      + `<span class="fr-badge fr-badge--sm badge status-${PENALTY_COLOURS[p.state] || ''}" data-testid="penalty-state">${esc(p.state_label)}</span>`
       + ` <span class="note">${esc(p.penalty_id)} · notifiée le ${esc(formatDay(p.proposed_on))} · observations jusqu'au ${esc(formatDay(p.observation_deadline))}</span>`
       + `<p data-testid="penalty-explanation">${esc(p.explanation)}</p>`
       + (p.formula ? `<p class="note">Calcul : ${esc(p.formula)}${p.limit_applied ? ` — ${esc(p.limit_applied)}` : ''}</p>` : '')
@@ -486,7 +488,7 @@ async function lotPage(r) {
   const lot = await api(`lots/${encodeURIComponent(r.lot)}?period=${encodeURIComponent(r.period)}`);
   const award = lot.award;
   let html = `<h1 tabindex="-1">${award?.operator_name ? `${esc(award.operator_name)} — ` : ''}lot <span data-testid="lot-id">${esc(lot.lot)}</span>${award ? ` (${esc(award.region)})` : ''} — <span data-testid="period-label">${esc(lot.period_label)}</span>`
-    + `${lot.closed === false ? ' <span class="badge status-PROVISIONAL" data-testid="provisional">provisoire</span>' : ''}</h1>`;
+    + `${lot.closed === false ? ' <span class="fr-badge fr-badge--sm badge status-PROVISIONAL" data-testid="provisional">provisoire</span>' : ''}</h1>`;
   html += provisionalNotice(lot.closed, lot.closing_day);
   html += `<p class="note">${award ? `Départements ${esc(award.departements.join(', '))} · ` : ''}`
     + `conditions ${esc(lot.terms_version)} · clôture de la période le ${esc(formatDay(lot.closing_day))}</p>`
@@ -561,7 +563,7 @@ async function qualityPage(r, meta) {
 
 function showError(err) {
   const detail = err.message ? `<details><summary>Détail technique (en anglais)</summary><p lang="en">${esc(err.message)}</p></details>` : '';
-  app.innerHTML = `<div class="state error" role="alert" data-testid="error" data-status="${err.status || 0}"><strong>${esc(errorMessage(err.status))}</strong>${detail}</div>`;
+  app.innerHTML = `<div class="fr-alert fr-alert--error" role="alert" data-testid="error" data-status="${err.status || 0}"><p class="fr-alert__title">${esc(errorMessage(err.status))}</p>${detail}</div>`;
 }
 
 async function login(message) {
@@ -569,6 +571,7 @@ async function login(message) {
   const error = document.getElementById('login-error');
   error.hidden = !message;
   error.textContent = message || '';
+  document.getElementById('token-group').classList.toggle('fr-input-group--error', Boolean(message));
   if (!dialog.open) dialog.showModal();
   return new Promise((resolve) => {
     document.getElementById('login-form').onsubmit = async (e) => {
@@ -583,6 +586,7 @@ async function login(message) {
       if (!res.ok) {
         error.hidden = false;
         error.textContent = 'Jeton refusé : vérifiez-le.';
+        document.getElementById('token-group').classList.add('fr-input-group--error');
         return;
       }
       dialog.close();
@@ -591,11 +595,15 @@ async function login(message) {
   });
 }
 
-document.getElementById('logout').onclick = async () => {
+// The button is in the header's tools, and the DSFR copies those into the
+// phone menu: one listener for both.
+document.addEventListener('click', async (e) => {
+  if (!e.target.closest('[data-logout]')) return;
+  closeMenu();
   await fetch('/api/v1/session/end', { method: 'POST', credentials: 'same-origin', headers: CSRF });
   await login();
   render();
-};
+});
 
 const PAGE_TITLES = {
   quality: 'qualité des données', funds: 'enveloppes', trends: 'tendances', bilan: 'bilan trimestriel', accessibilite: 'accessibilité',
@@ -604,6 +612,7 @@ const PAGE_TITLES = {
 const ctx = {
   app, api, esc, href, lotName, lotText, card, Chart, go, today: null, addChart: (c) => charts.push(c),
 };
+frameTables(app);
 watchTables(app);
 
 let rendering = 0;

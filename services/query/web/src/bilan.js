@@ -25,9 +25,9 @@ const share = (s) => (s === null || s === undefined ? '—' : formatPercent(s));
 function header(ctx, title, label, closed) {
   const { esc } = ctx;
   return `<h1 tabindex="-1">${esc(title)} — <span data-testid="period-label">${esc(label)}</span>`
-    + `${closed ? '' : ' <span class="badge status-PROVISIONAL" data-testid="provisional">provisoire</span>'}</h1>`
+    + `${closed ? '' : ' <span class="fr-badge fr-badge--sm badge status-PROVISIONAL" data-testid="provisional">provisoire</span>'}</h1>`
     + `<p class="note">Bilan trimestriel édité le ${esc(formatDay(ctx.today))}.${closed ? '' : ' Période non close : chiffres provisoires, non jugés.'}</p>`
-    + '<p class="no-print"><button type="button" id="print-bilan">Imprimer ou enregistrer en PDF</button></p>';
+    + '<p class="no-print"><button type="button" class="fr-btn fr-btn--secondary" id="print-bilan">Imprimer ou enregistrer en PDF</button></p>';
 }
 
 function fundsTable(ctx, rows) {

@@ -57,17 +57,19 @@ function addButtons(root) {
   for (const table of root.querySelectorAll('table')) {
     if (table.dataset.csvReady) continue;
     table.dataset.csvReady = 'true';
-    const after = table.closest('.scroll') || table;
-    if (after !== table && !after.hasAttribute('tabindex')) {
+    const box = table.closest('.scroll');
+    if (box && !box.hasAttribute('tabindex')) {
       // A table wider than the screen scrolls in its box: keyboard users
       // reach it too (focusable region, named after the table).
-      after.tabIndex = 0;
-      after.setAttribute('role', 'region');
-      after.setAttribute('aria-label', tableName(table));
+      box.tabIndex = 0;
+      box.setAttribute('role', 'region');
+      box.setAttribute('aria-label', tableName(table));
     }
+    // After the DSFR frame when layout.js gave the table one.
+    const after = table.closest('.fr-table') || box || table;
     const button = document.createElement('button');
     button.type = 'button';
-    button.className = 'csv no-print';
+    button.className = 'fr-btn fr-btn--tertiary fr-btn--sm csv no-print';
     button.dataset.csvFor = table.dataset.testid || '';
     button.textContent = 'Exporter en CSV';
     const hidden = document.createElement('span');

@@ -69,11 +69,11 @@ function forms(p, meta, esc) {
   if (meta.principal.role === 'pilot') {
     return '<form id="decision-form" data-testid="decision-form" novalidate>'
       + '<h2>Décider</h2>'
-      + '<label for="decision-reason">Motif de la décision (obligatoire)</label>'
-      + '<textarea id="decision-reason" name="reason" rows="3" required aria-describedby="decision-help"></textarea>'
-      + '<p id="decision-help" class="note">Le motif est communiqué à l\'opérateur et conservé avec la décision.</p>'
-      + '<p class="actions"><button type="submit" name="decision" value="confirm" data-testid="confirm">Confirmer la pénalité</button> '
-      + '<button type="submit" name="decision" value="waive" data-testid="waive">Abandonner la pénalité</button></p>'
+      + '<div class="fr-input-group"><label class="fr-label" for="decision-reason">Motif de la décision (obligatoire)'
+      + '<span class="fr-hint-text" id="decision-help">Le motif est communiqué à l\'opérateur et conservé avec la décision.</span></label>'
+      + '<textarea class="fr-input" id="decision-reason" name="reason" rows="3" required aria-describedby="decision-help"></textarea></div>'
+      + '<ul class="fr-btns-group fr-btns-group--inline-sm actions"><li><button class="fr-btn" type="submit" name="decision" value="confirm" data-testid="confirm">Confirmer la pénalité</button></li>'
+      + '<li><button class="fr-btn fr-btn--secondary" type="submit" name="decision" value="waive" data-testid="waive">Abandonner la pénalité</button></li></ul>'
       + '</form>';
   }
   if (meta.today > p.observation_deadline) {
@@ -81,10 +81,10 @@ function forms(p, meta, esc) {
   }
   return '<form id="observations-form" data-testid="observations-form" novalidate>'
     + '<h2>Adresser des observations</h2>'
-    + '<label for="observations-text">Vos observations (obligatoire)</label>'
-    + '<textarea id="observations-text" name="text" rows="5" required></textarea>'
-    + `<p class="note">Possible jusqu'au ${esc(formatDay(p.observation_deadline))} inclus.</p>`
-    + '<p class="actions"><button type="submit" data-testid="send-observations">Envoyer les observations</button></p>'
+    + '<div class="fr-input-group"><label class="fr-label" for="observations-text">Vos observations (obligatoire)'
+    + `<span class="fr-hint-text" id="observations-help">Possible jusqu'au ${esc(formatDay(p.observation_deadline))} inclus.</span></label>`
+    + '<textarea class="fr-input" id="observations-text" name="text" rows="5" required aria-describedby="observations-help"></textarea></div>'
+    + '<ul class="fr-btns-group fr-btns-group--inline-sm actions"><li><button class="fr-btn" type="submit" data-testid="send-observations">Envoyer les observations</button></li></ul>'
     + '</form>';
 }
 
@@ -109,7 +109,7 @@ export async function penaltyPage(r, meta, ctx) {
   const subject = p.rule_label || kpi?.label || p.rule_id;
   app.innerHTML = `<h1 tabindex="-1">Pénalité — ${esc(subject)}, ${esc(periodLabel(p.period))}</h1>`
     + `<p><a data-nav href="${esc(lotHref)}">Retour au lot ${esc(r.lot)}</a> · <span class="note">${esc(p.penalty_id)}</span></p>`
-    + `<p>État : <span class="badge status-${STATE_CLASSES[p.state] || ''}" data-testid="penalty-state">${esc(p.state_label)}</span></p>`
+    + `<p>État : <span class="fr-badge fr-badge--sm badge status-${STATE_CLASSES[p.state] || ''}" data-testid="penalty-state">${esc(p.state_label)}</span></p>`
     + `<section><h2>Explication</h2><p data-testid="penalty-explanation">${esc(p.explanation)}</p>${calculation(p, kpi, esc, lotHref)}</section>`
     + `<section><h2>Historique</h2>${trail(p, esc)}</section>`
     + `<section>${forms(p, meta, esc)}<p id="decision-status" role="status" data-testid="decision-status"></p></section>`;

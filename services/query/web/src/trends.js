@@ -30,9 +30,9 @@ export async function trendsPage(ctx, r, meta) {
     ctx.app.innerHTML = `${html}<p class="state">Aucun indicateur à suivre pour le moment.</p>`;
     return lists[0]?.freshness;
   }
-  html += '<form class="filters" id="trend-form"><label for="trend-kpi">Indicateur</label> <select id="trend-kpi">'
+  html += '<form class="filters" id="trend-form"><div class="fr-select-group"><label class="fr-label" for="trend-kpi">Indicateur</label><select class="fr-select" id="trend-kpi">'
     + [...columns.values()].map((c) => `<option value="${esc(c.id)}"${c.id === kpiId ? ' selected' : ''}>${esc(c.label)}</option>`).join('')
-    + '</select></form>'
+    + '</select></div></form>'
     + `<p class="note">${esc(kpi.label)}, trimestre par trimestre (${esc(quarters.map(qLabel).join(', '))}). Un trimestre non clos est provisoire : ses valeurs ne sont pas jugées.</p>`
     + '<div class="multiples">'
     + lots.map((lot, i) => `<figure class="multiple" data-lot="${esc(lot)}"><figcaption>${esc(ctx.lotText(lot))}</figcaption>`
