@@ -1,7 +1,6 @@
 // The pilotage-penalty-job command line (include/pilotage/penalty_job/cli.h).
 #include "pilotage/penalty_job/cli.h"
 
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -11,17 +10,10 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/penalty_job/job.h"
+#include "pilotage/service/env.h"
 #include "pilotage/service/service.h"
 
 namespace pilotage::penalty_job {
-namespace {
-
-std::string Env(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-}  // namespace
 
 int RunCli(int argc, const char* const* argv) {
   CLI::App app{
@@ -46,7 +38,7 @@ int RunCli(int argc, const char* const* argv) {
       "(credentials or ACLs to fix)."};
   app.set_config("--config", "", "read options from this TOML/INI file");
   JobOptions options;
-  std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
+  std::string data_dir = service::EnvOr("PILOTAGE_PROJECTOR_DATA", "data/projector");
   std::string report, draft, textfile, today, catch_up_wait = "60s";
   service::LoggingOptions logging{.level = "warn"};
   app.add_option("--period", options.period,

@@ -2,7 +2,6 @@
 #include "pilotage/projector/cli.h"
 
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -11,17 +10,10 @@
 #include "fmt/format.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/projector/projector.h"
+#include "pilotage/service/env.h"
 #include "pilotage/service/service.h"
 
 namespace pilotage::projector {
-namespace {
-
-std::string Env(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-}  // namespace
 
 int RunCli(int argc, const char* const* argv) {
   service::StopSignal stop_signal;
@@ -39,7 +31,7 @@ int RunCli(int argc, const char* const* argv) {
       "ACLs to fix).");
   app.require_subcommand(1);
   ProjectorOptions options;
-  std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
+  std::string data_dir = service::EnvOr("PILOTAGE_PROJECTOR_DATA", "data/projector");
   service::LoggingOptions logging;
   int batch_ms = static_cast<int>(options.batch_wait.count());
   app.add_option("--bootstrap", options.bootstrap, "Kafka bootstrap servers host:port")

@@ -2,9 +2,7 @@
 #include "pilotage/query/cli.h"
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -154,12 +152,7 @@ int RunCli(int argc, const char* const* argv) {
     reload_signal.OnReload(service::LoggedReload("TLS certificate and key (for new connections)",
                                                  [s = service->get()] { return s->ReloadTls(); }));
   }
-  if (!port_file.empty()) {
-    std::ofstream out(port_file + ".tmp");
-    out << (*service)->port() << "\n";
-    out.close();
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  }
+  if (!port_file.empty()) http::WritePortFile(port_file, (*service)->port());
   auto result = (*service)->Serve();
   stop_signal.OnStop(nullptr);  // a stop in progress ends before the service goes
   reload_signal.OnReload(nullptr);
