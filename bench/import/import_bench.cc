@@ -76,7 +76,15 @@ int main(int argc, char** argv) {
   const fs::path lots = work_dir / "import-bench-lots.json";
   {
     std::ofstream out(lots, std::ios::trunc);
-    out << R"({"lots": [{"lot_id": "LOT-11", "operator_id": "op-bench", "start_date": "2024-01-02"}]})"
+    // A whole lot entry: pilotagectl reads it with the one lot-file reader
+    // (libs/domain/lot_file.h), which checks every field.
+    out << R"({"lots": [{"lot_id": "LOT-11", "region": "Île-de-France", "region_code": "11",
+      "operator_id": "op-bench", "working_population_k": 5650, "start_date": "2024-01-02",
+      "end_date": "2028-01-01", "annual_budget_cents": 1701600000, "departements": [
+      {"code": "75", "population_k": 2133}, {"code": "77", "population_k": 1421},
+      {"code": "78", "population_k": 1448}, {"code": "91", "population_k": 1306},
+      {"code": "92", "population_k": 1624}, {"code": "93", "population_k": 1655},
+      {"code": "94", "population_k": 1407}, {"code": "95", "population_k": 1249}]}]})"
         << "\n";
   }
   const auto gen_start = std::chrono::steady_clock::now();

@@ -6,8 +6,11 @@
 // With --tls-compare: the throughput phase only, alternately against a
 // plaintext gateway and a TLS one (certificate made here) in the same
 // process, `--rounds` times each; prints
-// `BENCH ingest_tls plain_events_per_s=… tls_events_per_s=… ratio=…` (medians).
+// `BENCH ingest_tls plain_events_per_s=… tls_events_per_s=… ratio=…` and the
+// CPU per accepted event of the gateway and of the clients in each mode
+// (`plain_gateway_cpu_us=…` …; getrusage), all medians.
 #include <httplib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -53,7 +56,30 @@ struct PhaseResult {
   int64_t failed_requests = 0;
   double seconds = 0;
   std::vector<double> latencies_ms;
+  // User + system CPU of the client threads, and of the whole process (the
+  // gateway, its Kafka producer and the clients) over the phase.
+  double client_cpu_s = 0;
+  double process_cpu_s = 0;
+
+  // Per accepted event, in µs: the gateway's share (the process without the
+  // clients) and the clients'.
+  double GatewayCpuUs() const {
+    return accepted > 0 ? (process_cpu_s - client_cpu_s) * 1e6 / static_cast<double>(accepted) : 0;
+  }
+  double ClientCpuUs() const {
+    return accepted > 0 ? client_cpu_s * 1e6 / static_cast<double>(accepted) : 0;
+  }
 };
+
+// User + system CPU of the calling thread (RUSAGE_THREAD) or of the process.
+double CpuSeconds(int who) {
+  rusage usage{};
+  ::getrusage(who, &usage);
+  const auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 // Each client posts batches until `seconds` elapsed; `rate` > 0 paces the
 // whole set of clients to that many events per second.
@@ -65,11 +91,13 @@ PhaseResult RunPhase(const std::string& url, const std::string& ca, int clients,
   PhaseResult result;
   std::mutex mu;
   std::vector<std::thread> threads;
+  const double process_cpu_start = CpuSeconds(RUSAGE_SELF);
   const auto start = Clock::now();
   const auto end =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
+      const double cpu_start = CpuSeconds(RUSAGE_THREAD);
       httplib::Client client(url);
       if (!ca.empty()) {
         client.set_ca_cert_path(ca.c_str());
@@ -109,7 +137,9 @@ PhaseResult RunPhase(const std::string& url, const std::string& ca, int clients,
           }
         }
       }
+      const double cpu = CpuSeconds(RUSAGE_THREAD) - cpu_start;
       std::lock_guard lock(mu);
+      result.client_cpu_s += cpu;
       result.accepted += accepted;
       result.failed_requests += failed;
       result.latencies_ms.insert(result.latencies_ms.end(), lat.begin(), lat.end());
@@ -117,6 +147,7 @@ PhaseResult RunPhase(const std::string& url, const std::string& ca, int clients,
   }
   for (auto& t : threads) t.join();
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.process_cpu_s = CpuSeconds(RUSAGE_SELF) - process_cpu_start;
   std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
   return result;
 }
@@ -200,19 +231,24 @@ int main(int argc, char** argv) {
     const std::string ca = certificate.cert.string();
     RunPhase(url, "", clients, batch, 1.0, 0);  // warm-up of both
     RunPhase(tls_url, ca, clients, batch, 1.0, 0);
-    std::vector<double> plain_rates, tls_rates;
+    std::vector<double> plain_rates, tls_rates, plain_gateway_cpu, tls_gateway_cpu,
+        plain_client_cpu, tls_client_cpu;
     int64_t failed = 0;
     for (int r = 0; r < rounds; ++r) {
       for (const bool tls : {false, true}) {
         PhaseResult run = RunPhase(tls ? tls_url : url, tls ? ca : "", clients, batch, seconds, 0);
         const double rate = static_cast<double>(run.accepted) / run.seconds;
         (tls ? tls_rates : plain_rates).push_back(rate);
+        (tls ? tls_gateway_cpu : plain_gateway_cpu).push_back(run.GatewayCpuUs());
+        (tls ? tls_client_cpu : plain_client_cpu).push_back(run.ClientCpuUs());
         failed += run.failed_requests;
         std::cout << fmt::format(
             "round {} {}: {} clients x {} events/batch, {:.1f} s: {:.0f} events/s, p50 {:.1f} "
-            "ms, {} failed requests\n",
+            "ms, p99 {:.1f} ms, CPU per event: gateway {:.2f} us, clients {:.2f} us, {} failed "
+            "requests\n",
             r + 1, tls ? "TLS" : "plaintext", clients, batch, run.seconds, rate,
-            Percentile(run.latencies_ms, 0.5), run.failed_requests);
+            Percentile(run.latencies_ms, 0.5), Percentile(run.latencies_ms, 0.99),
+            run.GatewayCpuUs(), run.ClientCpuUs(), run.failed_requests);
       }
     }
     (*secure)->Stop();
@@ -221,8 +257,11 @@ int main(int argc, char** argv) {
     server.join();
     const double plain = Median(plain_rates), secured = Median(tls_rates);
     std::cout << fmt::format(
-        "BENCH ingest_tls plain_events_per_s={:.0f} tls_events_per_s={:.0f} ratio={:.3f}\n", plain,
-        secured, plain > 0 ? secured / plain : 0);
+        "BENCH ingest_tls plain_events_per_s={:.0f} tls_events_per_s={:.0f} ratio={:.3f} "
+        "plain_gateway_cpu_us={:.2f} tls_gateway_cpu_us={:.2f} plain_client_cpu_us={:.2f} "
+        "tls_client_cpu_us={:.2f}\n",
+        plain, secured, plain > 0 ? secured / plain : 0, Median(plain_gateway_cpu),
+        Median(tls_gateway_cpu), Median(plain_client_cpu), Median(tls_client_cpu));
     return failed > 0 ? 1 : 0;
   }
 

@@ -258,4 +258,21 @@ absl::StatusOr<LotFile> ReadLotFile(const std::filesystem::path& path) {
   return ParseLotFile(text.str(), path.string());
 }
 
+absl::StatusOr<LotFile> MultiplyLots(const LotFile& file, int times) {
+  if (times < 1 || times > 100) {
+    return absl::InvalidArgumentError(
+        fmt::format("lots multiplier must be in [1, 100], got {}", times));
+  }
+  LotFile out{.contract = file.contract, .note = file.note};
+  out.lots.reserve(file.lots.size() * static_cast<size_t>(times));
+  for (const LotFileEntry& lot : file.lots) {
+    out.lots.push_back(lot);
+    for (int k = 2; k <= times; ++k) {
+      out.lots.push_back(lot);
+      out.lots.back().lot_id = fmt::format("{}-{}", lot.lot_id, k);
+    }
+  }
+  return out;
+}
+
 }  // namespace pilotage::domain

@@ -134,5 +134,44 @@ TEST(LotFile, SaysWhichFileCannotBeRead) {
             "lot file " + missing.string() + ": cannot open it (missing or unreadable)");
 }
 
+// The shipped file ten times larger: 140 lots, each regional lot followed by
+// its nine copies, every field but the id kept.
+TEST(LotFile, MultipliesTheShippedFileIntoAContractTenTimesLarger) {
+  auto file = ReadLotFile(PILOTAGE_LOTS_FILE);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto larger = MultiplyLots(*file, 10);
+  ASSERT_TRUE(larger.ok()) << larger.status().ToString();
+  ASSERT_EQ(larger->lots.size(), 140u);
+  EXPECT_EQ(larger->lots[0].lot_id, "LOT-11");
+  EXPECT_EQ(larger->lots[1].lot_id, "LOT-11-2");
+  EXPECT_EQ(larger->lots[9].lot_id, "LOT-11-10");
+  EXPECT_EQ(larger->lots[10].lot_id, "LOT-24");
+  const LotFileEntry* copy = larger->Find("LOT-94-7");
+  ASSERT_NE(copy, nullptr);
+  const LotFileEntry* corse = file->Find("LOT-94");
+  EXPECT_EQ(copy->region, corse->region);
+  EXPECT_EQ(copy->operator_id, corse->operator_id);
+  EXPECT_EQ(copy->annual_budget_cents, corse->annual_budget_cents);
+  EXPECT_EQ(copy->departements.size(), corse->departements.size());
+  EXPECT_EQ(copy->profile, corse->profile);
+  EXPECT_EQ(larger->Find("LOT-94-11"), nullptr);
+}
+
+TEST(LotFile, MultipliesByOneIntoTheSameLotsAndRefusesOtherFactors) {
+  auto file = ParseLotFile(ValidFile().dump(), "test.json");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto same = MultiplyLots(*file, 1);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  ASSERT_EQ(same->lots.size(), 1u);
+  EXPECT_EQ(same->lots[0].lot_id, "LOT-94");
+  for (int bad : {0, -1, 101}) {
+    auto refused = MultiplyLots(*file, bad);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(refused.status().message().find("[1, 100]"), std::string::npos)
+        << refused.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace pilotage::domain

@@ -1,5 +1,7 @@
 #include "pilotage/http/server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -8,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "fmt/format.h"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -464,8 +467,46 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   Server::Impl& server_;
 };
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// Beast's TCP stream, acknowledging at once what each read took.
+//
+// Why: once the server has answered on a keep-alive connection, Linux deems
+// it interactive ("pingpong") and delays its ACKs (40 ms and more) hoping to
+// send them with the next answer. A client that keeps Nagle's algorithm on
+// (cpp-httplib's default, for one) sends a small segment only when all it
+// sent before is acknowledged, so each small segment of its next request
+// waits for that timer. Over TLS every 16 KiB record is such a segment on
+// loopback (and the tail of each on a network): a 165 KiB request could
+// wait several times. TCP_QUICKACK after a read leaves that mode and sends
+// the ACK now if one is due; the kernel re-enters it at the next answer,
+// hence after every read. One setsockopt per read (a few per request).
+class AckingTcpStream : public beast::tcp_stream {
+ public:
+  using beast::tcp_stream::tcp_stream;
+
+  template <class MutableBuffers, class Handler>
+  auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    // The caller's executor (the connection's strand) stays the handler's.
+    auto executor = net::get_associated_executor(handler, get_executor());
+    return beast::tcp_stream::async_read_some(
+        buffers,
+        net::bind_executor(std::move(executor), [this, handler = std::forward<Handler>(handler)](
+                                                    beast::error_code ec, size_t n) mutable {
+          if (!ec) AckNow();
+          std::move(handler)(ec, n);
+        }));
+  }
+
+ private:
+  void AckNow() {
+#ifdef TCP_QUICKACK
+    const int on = 1;
+    (void)::setsockopt(socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+#endif
+  }
+};
+
+using PlainStream = AckingTcpStream;
+using TlsStream = beast::ssl_stream<AckingTcpStream>;
 
 // One connection: (TLS handshake,) reads a request under the limits, runs its
 // handler on the worker pool, writes the answer, and waits for the next one.
@@ -739,6 +780,15 @@ void Server::Impl::OnAccept(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   if (stopping) return;
   if (connections.load() >= options.limits.max_connections) {
+    if (CurrentTls()) {
+      // A TLS client reads plain bytes as a corrupt record (garbage, or an
+      // alert it cannot explain); a handshake to say 503 would spend the CPU
+      // the cap is there to bound. Closed at once: the client sees the
+      // connection end before the handshake, and retries.
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      return;
+    }
     // Refused at once, without reading: a canned answer fits in the socket's
     // send buffer, so the write does not block.
     static const std::string kBusy = [] {

@@ -52,6 +52,8 @@ std::string_view CodeName(RefusalCode code) {
       return "EVENT_TYPE_NOT_ALLOWED";
     case RefusalCode::kPersonalData:
       return "PERSONAL_DATA";
+    case RefusalCode::kDuplicateKey:
+      return "DUPLICATE_KEY";
     case RefusalCode::kConflictingEventId:
       return "CONFLICTING_EVENT_ID";
     case RefusalCode::kDuplicateHeader:

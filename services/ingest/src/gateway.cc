@@ -376,9 +376,10 @@ class Gateway::Impl {
         ++unavailable;
         fmt::format_to(std::back_inserter(outcomes),
                        R"({{"index":{},"event_id":{},"status":"unavailable","error":)"
-                       R"({{"code":"UNAVAILABLE","field":"","message":"Kafka did not )"
+                       R"({{"code":{},"field":"","message":"Kafka did not )"
                        R"(acknowledge this event: send it again"}}}})",
-                       i, Quote(item.event.event_id()));
+                       i, Quote(item.event.event_id()),
+                       Quote(intake::CodeName(intake::RefusalCode::kUnavailable)));
       }
     }
     events_->Add({{"operator", operator_id}, {"outcome", "accepted"}})

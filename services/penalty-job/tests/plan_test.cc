@@ -350,7 +350,7 @@ TEST(PenaltyJobPlan, TheCapCountsTheOtherPeriodsNonWaivedProposalsOfTheContractY
   auto plan = PlanLot(lot, Options());
   ASSERT_OK(plan);
   EXPECT_FALSE(plan->already_priced);
-  EXPECT_EQ(plan->earlier_in_year_cents, 9000000);
+  EXPECT_EQ(plan->cap_used_by_other_periods_cents, 9000000);
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_EQ(plan->proposals[0].proposal.computed_cents(), 3000000);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 1000000);
@@ -499,7 +499,7 @@ TEST(PenaltyJobPlan, AProposalUnderAnotherTermsVersionIsNotPricedTwice) {
   EXPECT_TRUE(plan->proposals[0].in_ledger);
   EXPECT_EQ(plan->proposals[0].proposal.penalty_id(), "PEN-older");
   // Same period: it does not count toward the cap of the period itself.
-  EXPECT_EQ(plan->earlier_in_year_cents, 0);
+  EXPECT_EQ(plan->cap_used_by_other_periods_cents, 0);
   EXPECT_TRUE(Emit({*plan}).empty());
 }
 

@@ -151,6 +151,12 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   publish_cmd->add_option("--lots", publish.lots_file, "lot file (deploy/lots/cep-2024-lots.json)")
       ->required();
   publish_cmd->add_option("--lot", publish.lots, "only this lot (repeatable)");
+  publish_cmd
+      ->add_option("--lots-multiplier", publish.lots_multiplier,
+                   "benchmarks: a contract N times larger, each lot and N-1 copies (LOT-11-2, …), "
+                   "as pilotage-simulator --lots-multiplier N makes")
+      ->type_name("N")
+      ->capture_default_str();
   publish_cmd->add_option("--terms", publish.terms_files, "terms file (repeatable)")->required();
 
   SteeringCli steering;

@@ -52,6 +52,13 @@ absl::Status PublishContract(const PublishOptions& options, std::ostream& out) {
     return absl::Status(lots.status().code(),
                         fmt::format("--lots: {}", std::string(lots.status().message())));
   }
+  if (options.lots_multiplier != 1) {
+    lots = domain::MultiplyLots(*lots, options.lots_multiplier);
+    if (!lots.ok()) {
+      return absl::Status(lots.status().code(), fmt::format("--lots-multiplier: {}",
+                                                            std::string(lots.status().message())));
+    }
+  }
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -122,12 +122,8 @@ bool PenaltyInPeriod(const std::string& text, const domain::Period& period) {
 // ("rule_label", empty when its terms version or rule is unknown).
 json WithRuleLabels(json penalties, const domain::TermsHistory& history) {
   for (auto& row : penalties) {
-    row["rule_label"] = "";
-    const auto* terms = history.Find(row["terms_version"].get<std::string>());
-    if (!terms) continue;
-    for (const auto& rule : terms->penalty_rules()) {
-      if (rule.id() == row["rule_id"]) row["rule_label"] = rule.label();
-    }
+    row["rule_label"] = history.RuleLabel(row["terms_version"].get<std::string>(),
+                                          row["rule_id"].get<std::string>());
   }
   return penalties;
 }

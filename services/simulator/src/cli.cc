@@ -55,6 +55,13 @@ int RunCli(int argc, const char* const* argv) {
   app.add_option("--lots", lots_path, "Lot file (JSON): lots, operators, départements, profiles")
       ->type_name("FILE")
       ->capture_default_str();
+  int lots_multiplier = 1;
+  app.add_option("--lots-multiplier", lots_multiplier,
+                 "A contract N times larger (benchmarks): each lot and N-1 copies (LOT-11-2, …), "
+                 "each with its lot's volume (--beneficiaries is multiplied by N); award them with "
+                 "`pilotagectl contract publish --lots-multiplier N`")
+      ->type_name("N")
+      ->capture_default_str();
   app.add_option("--lot", options.only_lots,
                  "Generate only this lot (repeatable); a lot's events do not depend on the others")
       ->type_name("LOT-ID");
@@ -142,8 +149,10 @@ int RunCli(int argc, const char* const* argv) {
                 "--to-gateway URL (try --help)");
   }
 
-  auto lots = LoadLots(lots_path);
+  auto lots = LoadLots(lots_path, lots_multiplier);
   if (!lots.ok()) return Fail(kUsage, lots.status().ToString());
+  // Beneficiaries are split by working population: each copy keeps its lot's volume.
+  options.beneficiaries_per_year *= lots_multiplier;
   if (absl::Status s = ValidateOptions(options, *lots); !s.ok()) return Fail(kUsage, s.ToString());
 
   std::ofstream summary_file;

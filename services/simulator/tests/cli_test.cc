@@ -31,7 +31,7 @@ TEST(Cli, HelpListsEveryOption) {
   EXPECT_EQ(r.code, 0);
   for (const char* option : {"--lots", "--lot", "--seed", "--years", "--beneficiaries", "--scale",
                              "--to-kafka", "--topic", "--ndjson", "--dry-run", "--summary-json",
-                             "--late-rate", "--resend-rate", "--quiet"}) {
+                             "--late-rate", "--resend-rate", "--quiet", "--lots-multiplier"}) {
     EXPECT_NE(r.out.find(option), std::string::npos) << option;
   }
 }
@@ -81,6 +81,36 @@ TEST(Cli, WritesEventsAndASummaryThatAgree) {
   EXPECT_EQ(json["seed"].get<int64_t>(), 5);
   EXPECT_EQ(json["lots"].size(), 14u);
   EXPECT_GT(json["lots"]["LOT-11"]["events"]["appointment_held"].get<int64_t>(), 0);
+}
+
+// A contract three times larger: 42 lots, each copy with its lot's number of
+// beneficiaries, and the original lots exactly as in a run without copies
+// (their events depend on their own id and the seed only).
+TEST(Cli, LotsMultiplierAddsCopiesThatKeepTheirLotsVolume) {
+  testing::TempDir dir;
+  const auto plain_path = dir.path() / "plain.json";
+  const auto tripled_path = dir.path() / "tripled.json";
+  const Outcome plain = RunSimulator({"--scale", "0.01", "--seed", "5", "--dry-run",
+                                      "--summary-json", plain_path.string(), "--quiet"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  const Outcome tripled =
+      RunSimulator({"--scale", "0.01", "--seed", "5", "--dry-run", "--lots-multiplier", "3",
+                    "--summary-json", tripled_path.string(), "--quiet"});
+  ASSERT_EQ(tripled.code, 0) << tripled.err;
+  const auto one = nlohmann::json::parse(Slurp(plain_path))["lots"];
+  const auto three = nlohmann::json::parse(Slurp(tripled_path))["lots"];
+  ASSERT_EQ(one.size(), 14u);
+  ASSERT_EQ(three.size(), 42u);
+  for (const auto& [lot, figures] : one.items()) {
+    EXPECT_EQ(three[lot], figures) << lot;
+    for (const char* copy : {"-2", "-3"}) {
+      ASSERT_TRUE(three.contains(lot + copy)) << lot << copy;
+      EXPECT_EQ(three[lot + copy]["beneficiaries"], figures["beneficiaries"]) << lot << copy;
+    }
+  }
+  const Outcome bad = RunSimulator({"--dry-run", "--lots-multiplier", "0"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("[1, 100]"), std::string::npos) << bad.err;
 }
 
 }  // namespace

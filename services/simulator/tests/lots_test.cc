@@ -37,9 +37,9 @@ TEST(Lots, ShippedFileHasTheFourteenRegionalLots) {
     EXPECT_NE(lots->Find(id), nullptr) << id;
   }
   const Lot* idf = lots->Find("LOT-11");
-  EXPECT_EQ(idf->region, "Île-de-France");
-  EXPECT_EQ(idf->departements.size(), 8u);
-  EXPECT_EQ(idf->start_date, "2024-01-02");
+  EXPECT_EQ(idf->entry.region, "Île-de-France");
+  EXPECT_EQ(idf->entry.departements.size(), 8u);
+  EXPECT_EQ(idf->entry.start_date, "2024-01-02");
   EXPECT_EQ(lots->Find("LOT-04")->timezone, TimeZone::kIndianReunion);
   int flagged = 0;
   for (const Lot& lot : lots->lots) {
@@ -54,11 +54,11 @@ TEST(Lots, ParsesAValidFile) {
   auto lots = ParseLots(CorseWith({"LATE_REPORTING"}).dump(), "test.json");
   ASSERT_OK(lots);
   const Lot& lot = lots->lots.at(0);
-  EXPECT_EQ(lot.operator_id, "op-cci-cor");
+  EXPECT_EQ(lot.entry.operator_id, "op-cci-cor");
   EXPECT_EQ(lot.timezone, TimeZone::kEuropeParis);
   EXPECT_TRUE(lot.profile.late_reporting);
   EXPECT_FALSE(lot.profile.low_uptake);
-  EXPECT_EQ(lot.departements[1].code, "2B");
+  EXPECT_EQ(lot.entry.departements[1].code, "2B");
 }
 
 // The file itself is checked by domain::ParseLotFile (libs/domain's

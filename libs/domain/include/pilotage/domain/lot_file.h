@@ -90,4 +90,12 @@ struct LotFile {
 // messages). kNotFound when it cannot be opened.
 [[nodiscard]] absl::StatusOr<LotFile> ReadLotFile(const std::filesystem::path& path);
 
+// A contract `times` times larger, for simulated load (benchmarks): each lot
+// followed by times - 1 copies whose lot_id is "<lot_id>-<k>", k = 2..times
+// (LOT-11-2, LOT-11-3, …), with the same region, operator, départements,
+// budget and profile. The copies break two rules of a lot file (lot_id is
+// "LOT-" and the region code; a département belongs to one lot): never for
+// a real contract. kInvalidArgument unless 1 <= times <= 100.
+[[nodiscard]] absl::StatusOr<LotFile> MultiplyLots(const LotFile& file, int times);
+
 }  // namespace pilotage::domain

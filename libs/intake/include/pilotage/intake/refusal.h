@@ -19,6 +19,7 @@ enum class RefusalCode : std::uint8_t {
   kEmptyBatch,
   // One event.
   kMalformedEvent,
+  kDuplicateKey,  // a key twice in one JSON object: which value counts is ambiguous
   kUnknownField,
   kWrongType,
   kUnknownEnum,
@@ -60,18 +61,19 @@ std::ostream& operator<<(std::ostream& out, RefusalCode code);
 // Every code libs/intake produces when it decodes and validates a request
 // (the first two groups above).
 inline constexpr RefusalCode kRequestAndEventCodes[] = {
-    RefusalCode::kMalformedBody,    RefusalCode::kUnsupportedMediaType,
-    RefusalCode::kBodyTooLarge,     RefusalCode::kBatchTooLarge,
-    RefusalCode::kEmptyBatch,       RefusalCode::kMalformedEvent,
-    RefusalCode::kUnknownField,     RefusalCode::kWrongType,
-    RefusalCode::kUnknownEnum,      RefusalCode::kBadTimestamp,
-    RefusalCode::kMultipleBodies,   RefusalCode::kStringTooLong,
-    RefusalCode::kMissingField,     RefusalCode::kBadFormat,
-    RefusalCode::kBadPseudonym,     RefusalCode::kOutOfRange,
-    RefusalCode::kFutureTimestamp,  RefusalCode::kBeforeContractStart,
-    RefusalCode::kUnknownLot,       RefusalCode::kLotNotAllowed,
-    RefusalCode::kOperatorMismatch, RefusalCode::kEventTypeNotAllowed,
-    RefusalCode::kPersonalData,     RefusalCode::kConflictingEventId};
+    RefusalCode::kMalformedBody,       RefusalCode::kUnsupportedMediaType,
+    RefusalCode::kBodyTooLarge,        RefusalCode::kBatchTooLarge,
+    RefusalCode::kEmptyBatch,          RefusalCode::kMalformedEvent,
+    RefusalCode::kDuplicateKey,        RefusalCode::kUnknownField,
+    RefusalCode::kWrongType,           RefusalCode::kUnknownEnum,
+    RefusalCode::kBadTimestamp,        RefusalCode::kMultipleBodies,
+    RefusalCode::kStringTooLong,       RefusalCode::kMissingField,
+    RefusalCode::kBadFormat,           RefusalCode::kBadPseudonym,
+    RefusalCode::kOutOfRange,          RefusalCode::kFutureTimestamp,
+    RefusalCode::kBeforeContractStart, RefusalCode::kUnknownLot,
+    RefusalCode::kLotNotAllowed,       RefusalCode::kOperatorMismatch,
+    RefusalCode::kEventTypeNotAllowed, RefusalCode::kPersonalData,
+    RefusalCode::kConflictingEventId};
 // The codes only a CSV or NDJSON file produces (the third group).
 inline constexpr RefusalCode kFileLineCodes[] = {RefusalCode::kDuplicateHeader,
                                                  RefusalCode::kTruncatedLine, RefusalCode::kNotUtf8,

@@ -77,6 +77,8 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
 // (PenaltyProposed / PaymentStatementIssued input_offsets, decision 0027).
 nlohmann::json SourceOffsetsJson(
     const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets);
+// The same of offsets held in a vector (e.g. where a store read stood).
+nlohmann::json SourceOffsetsJson(const std::vector<v1::SourceOffset>& offsets);
 
 // [{"period", "period_label", "closing_day", "closed"}], newest first.
 nlohmann::json QuarterCalendarJson(const QuarterCalendar& calendar);

@@ -26,6 +26,9 @@ struct PublishOptions {
   std::filesystem::path lots_file;
   // Only these lots of the file; empty: every lot.
   std::vector<std::string> lots;
+  // > 1: a contract that many times larger, for simulated load
+  // (domain::MultiplyLots; pilotage-simulator --lots-multiplier).
+  int lots_multiplier = 1;
   // Terms files (text format), e.g. deploy/terms/cep-2024-example.textproto.
   std::vector<std::filesystem::path> terms_files;
 };
