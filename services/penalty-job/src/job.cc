@@ -147,18 +147,15 @@ absl::Status WriteFile(const std::filesystem::path& path, const std::string& tex
   return absl::OkStatus();
 }
 
+// Kafka is known here: OpenTrustedStore refused a run without --bootstrap.
 absl::Status Send(const JobOptions& options, const std::vector<v1::Event>& events,
                   std::ostream& err) {
   if (events.empty()) {
-    err << "pilotage-penalty-job: nothing new to send (every proposal and action is in the "
-           "ledger already)\n";
+    // Also when the period prices nothing at all: not only when a run
+    // before this one sent it.
+    err << "pilotage-penalty-job: nothing new to send (no proposal or action that the ledger "
+           "does not hold already)\n";
     return absl::OkStatus();
-  }
-  if (options.bootstrap.empty()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{} event(s) to send but no Kafka: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP (or "
-        "--dry-run)",
-        events.size()));
   }
   std::vector<std::string> values;
   for (const auto& e : events) values.push_back(e.SerializeAsString());
@@ -204,7 +201,7 @@ absl::Status Send(const JobOptions& options, const std::vector<v1::Event>& event
 }
 
 absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err,
-                 absl::CivilDay today, absl::Time now, RunMetrics& metrics) {
+                 absl::CivilDay today, RunMetrics& metrics) {
   auto period_text = ResolvePeriod(options.period, today);
   if (!period_text.ok()) return period_text.status();
   auto period = domain::Period::Parse(*period_text);
@@ -307,7 +304,7 @@ absl::Status RunJob(const JobOptions& options, std::ostream& out, std::ostream& 
     today = *day;
   }
   RunMetrics metrics{.run_at = now};
-  absl::Status result = Run(options, out, err, today, now, metrics);
+  absl::Status result = Run(options, out, err, today, metrics);
   metrics.success = result.ok();
   const bool real_run = !options.dry_run && !options.what_if;
   if (!options.metrics_textfile.empty()) {

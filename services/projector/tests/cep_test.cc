@@ -7,6 +7,7 @@
 #include "pilotage/domain/terms.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/testing/projection_driver.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::projector {
@@ -63,7 +64,7 @@ TEST(CepProjection, RefusesBadTermsWithAMessageNamingTheField) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
     auto cep = CepProjection::Create();
-    ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+    ASSERT_OK(cep);
     v1::ContractTerms terms = GoodTerms("2024.1", "2024-01-02");
     c.spoil(terms);
     const absl::Status s = (*cep)->Fold(Published(terms), {});
@@ -74,8 +75,8 @@ TEST(CepProjection, RefusesBadTermsWithAMessageNamingTheField) {
 
 TEST(CepProjection, AcceptsGoodTerms) {
   auto cep = CepProjection::Create();
-  ASSERT_TRUE(cep.ok());
-  EXPECT_TRUE((*cep)->Fold(Published(GoodTerms("2024.1", "2024-01-02")), {}).ok());
+  ASSERT_OK(cep);
+  EXPECT_OK((*cep)->Fold(Published(GoodTerms("2024.1", "2024-01-02")), {}));
 }
 
 // A request received on LOT-11 on 3 June 2024, reported the same day.
@@ -92,25 +93,23 @@ v1::Event Received(std::string id, std::string beneficiary) {
 
 TEST(CepProjection, CountsConflictingResendsPerLotInTheQualityFamily) {
   auto cep = CepProjection::Create();
-  ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+  ASSERT_OK(cep);
   pilotage::testing::TempDir dir;
   auto driver = pilotage::testing::ProjectionDriver::Create(cep->get(), dir.path());
-  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  ASSERT_OK(driver);
   // e1 folded; resent as it was (a retry: another recorded_at), then twice
   // with another beneficiary, in a later batch; e2 new.
   v1::Event retry = Received("e1", "ben-aaaa1111");
   retry.mutable_recorded_at()->set_seconds(1717412400);
-  ASSERT_TRUE((*driver)->Pipe({Received("e1", "ben-aaaa1111")}).ok());
-  ASSERT_TRUE((*driver)
-                  ->Pipe({retry, Received("e1", "ben-bbbb2222"), Received("e2", "ben-cccc3333"),
-                          Received("e1", "ben-dddd4444")})
-                  .ok());
+  ASSERT_OK((*driver)->Pipe({Received("e1", "ben-aaaa1111")}));
+  ASSERT_OK((*driver)->Pipe({retry, Received("e1", "ben-bbbb2222"), Received("e2", "ben-cccc3333"),
+                             Received("e1", "ben-dddd4444")}));
   ASSERT_EQ((*driver)->dead_letters().size(), 2u);
   for (const auto& letter : (*driver)->dead_letters()) {
     EXPECT_EQ(letter.reason(), "event_id already known with other content");
   }
   auto lot = readmodel::ReadLot((*driver)->store(), "LOT-11");
-  ASSERT_TRUE(lot.ok()) << lot.status().ToString();
+  ASSERT_OK(lot);
   EXPECT_EQ(lot->facts.conflicting_resends, 2);
   // Both copies occurred on 3 June 2024 (09:00 UTC, 11:00 in Paris).
   const std::map<absl::CivilDay, int64_t> by_day = {{absl::CivilDay(2024, 6, 3), 2}};

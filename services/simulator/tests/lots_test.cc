@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::simulator {
 namespace {
@@ -29,7 +30,7 @@ nlohmann::json CorseWith(const std::vector<std::string>& flags) {
 
 TEST(Lots, ShippedFileHasTheFourteenRegionalLots) {
   auto lots = LoadLots(PILOTAGE_LOTS_FILE);
-  ASSERT_TRUE(lots.ok()) << lots.status().ToString();
+  ASSERT_OK(lots);
   ASSERT_EQ(lots->lots.size(), 14u);
   for (const char* id : {"LOT-11", "LOT-24", "LOT-27", "LOT-28", "LOT-32", "LOT-44", "LOT-52",
                          "LOT-53", "LOT-75", "LOT-76", "LOT-84", "LOT-93", "LOT-94", "LOT-04"}) {
@@ -51,7 +52,7 @@ TEST(Lots, ShippedFileHasTheFourteenRegionalLots) {
 
 TEST(Lots, ParsesAValidFile) {
   auto lots = ParseLots(CorseWith({"LATE_REPORTING"}).dump(), "test.json");
-  ASSERT_TRUE(lots.ok()) << lots.status().ToString();
+  ASSERT_OK(lots);
   const Lot& lot = lots->lots.at(0);
   EXPECT_EQ(lot.entry.operator_id, "op-cci-cor");
   EXPECT_EQ(lot.timezone, TimeZone::kEuropeParis);
