@@ -476,8 +476,10 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     return s;
   auto admin = kafka::Admin::Create(options.bootstrap);
   if (!admin.ok()) return admin.status();
-  auto total = TotalEndOffsets(**admin, FoldedTopics(options));
-  if (!total.ok()) return total.status();
+  auto folded_ends = (*admin)->EndOffsets(FoldedTopics(options));
+  if (!folded_ends.ok()) return folded_ends.status();
+  int64_t total = 0;
+  for (const auto& [partition, end] : *folded_ends) total += end;
   // The event topics' ends, to check the new store against before `current`
   // moves (refusals are counted, not judged: as the readers' coverage).
   auto ends = (*admin)->EndOffsets(RecordTopics(options));
@@ -506,20 +508,20 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
         projection::Engine::Create(EngineOptionsFor(rebuild, metrics), counts->get(), store->get());
     if (!engine.ok()) return engine.status();
     const auto& stats = (*engine)->stats();
-    service::Progress progress("rebuild", *total);
+    service::Progress progress("rebuild", total);
     const auto started = std::chrono::steady_clock::now();
     absl::Status result;
     {
       Ticker tick(200ms, [&] {
         const int64_t done = stats.folded + stats.duplicates + stats.dead_letters;
         progress.Update(done);
-        if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
+        if (metrics != nullptr) metrics->SetRebuildProgress(done, total);
       });
       result = (*engine)->Run();
     }
     const int64_t done = stats.folded + stats.duplicates + stats.dead_letters;
     progress.Finish(done);
-    if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
+    if (metrics != nullptr) metrics->SetRebuildProgress(done, total);
     if (!result.ok()) return result;
     // `current` moves only to a store that holds every partition up to the
     // end the log had when the rebuild started (decision 0028's comparison).
