@@ -13,7 +13,8 @@
 #
 # What each principal may do:
 #   gateway      Write activity and rejected (idempotent producer: Write implies Describe).
-#   projector    Read + DescribeConfigs activity and contract (the retention guard), Read its
+#   projector    Read + DescribeConfigs activity and contract (the retention guard), Read
+#                rejected (the gateway's refusals on the quality page, decision 0045), Read its
 #                groups (prefix), Write dead letters.
 #   penalty-job  Write contract, Write its transactional id; Describe activity (end offsets: it
 #                refuses a store behind the log, decision 0028).
@@ -74,6 +75,7 @@ pids=()
 allow "$GATEWAY" --operation Write --topic "$ACTIVITY" --topic "$REJECTED" & pids+=($!)
 allow "$PROJECTOR" --operation Read --operation DescribeConfigs \
   --topic "$ACTIVITY" --topic "$CONTRACT" & pids+=($!)
+allow "$PROJECTOR" --operation Read --topic "$REJECTED" & pids+=($!)
 allow "$PROJECTOR" --operation Write --topic "$DEADLETTER" & pids+=($!)
 allow "$PROJECTOR" --operation Read --resource-pattern-type prefixed --group "$GROUP" & pids+=($!)
 allow "$PENALTY" --operation Write --topic "$CONTRACT" --transactional-id "$TXN_ID" & pids+=($!)

@@ -320,6 +320,13 @@ absl::StatusOr<LotEvaluation> internal::EvaluateLotWith(
   }
   out.quality.refused = facts.refused;
   out.quality.conflicting_resends = facts.conflicting_resends;
+  for (const auto& [day, n] : facts.conflicting_resends_by_day) {
+    if (period.Contains(day)) out.quality.conflicting_resends_in_period += n;
+  }
+  for (const auto& [day, codes] : facts.gateway_refusals_by_day) {
+    if (!period.Contains(day)) continue;
+    for (const auto& [code, n] : codes) out.quality.gateway_refusals[code] += n;
+  }
   int64_t lines = 0;
   for (const auto& [day, n] : facts.imported_events_by_day) {
     if (period.Contains(day)) out.quality.imported += n;
@@ -352,6 +359,9 @@ absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>&
     out.quality.late += lot.quality.late;
     out.quality.refused += lot.quality.refused;
     out.quality.conflicting_resends += lot.quality.conflicting_resends;
+    out.quality.conflicting_resends_in_period += lot.quality.conflicting_resends_in_period;
+    for (const auto& [code, n] : lot.quality.gateway_refusals)
+      out.quality.gateway_refusals[code] += n;
     out.quality.imported += lot.quality.imported;
     out.quality.imported_duplicates += lot.quality.imported_duplicates;
     for (const auto& [b, n] : lot.quality.timeliness) out.quality.timeliness[b] += n;

@@ -58,6 +58,23 @@ std::string FrenchDay(std::string_view iso_day) {
   return day.ok() ? FrenchDate(*day) : std::string(iso_day);
 }
 
+std::string FrenchCapitalized(std::string_view text) {
+  std::string out(text);
+  if (out.empty()) return out;
+  if (out[0] >= 'a' && out[0] <= 'z') {
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+    return out;
+  }
+  // U+00E0..U+00FE is C3 A0..C3 BE in UTF-8; its capital is 0x20 lower,
+  // except U+00F7 (the division sign), which has none.
+  const auto second = out.size() > 1 ? static_cast<unsigned char>(out[1]) : 0;
+  if (static_cast<unsigned char>(out[0]) == 0xC3 && second >= 0xA0 && second <= 0xBE &&
+      second != 0xB7) {
+    out[1] = static_cast<char>(second - 0x20);
+  }
+  return out;
+}
+
 std::string FormatEuros(int64_t cents) { return Euros(cents, " ", " EUR"); }
 
 }  // namespace pilotage::domain

@@ -63,6 +63,13 @@ std::string_view KpiStatusFrenchLabel(KpiStatus status) {
   return "inconnu";
 }
 
+const KpiResult* FindKpiResult(const std::vector<KpiResult>& kpis, std::string_view id) {
+  for (const auto& k : kpis) {
+    if (k.kpi_id == id) return &k;
+  }
+  return nullptr;
+}
+
 absl::StatusOr<KpiResult> EvaluateKpi(const v1::KpiDefinition& kpi, std::string_view lot_id,
                                       const Period& period, const KpiObservation& observed) {
   if (kpi.formula() == v1::KpiFormula::UNSPECIFIED ||

@@ -44,13 +44,6 @@ void AddInput(v1::PenaltyProposed& p, std::string name, std::string value) {
   input->set_value(std::move(value));
 }
 
-const KpiResult* FindKpi(const std::vector<KpiResult>& kpis, std::string_view id) {
-  for (const auto& k : kpis) {
-    if (k.kpi_id == id) return &k;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 std::string PenaltyId(std::string_view lot_id, std::string_view period, std::string_view rule_id,
@@ -60,7 +53,7 @@ std::string PenaltyId(std::string_view lot_id, std::string_view period, std::str
 
 absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyContext& ctx) {
   if (ctx.terms == nullptr) return absl::InvalidArgumentError("no terms for the period");
-  if (ctx.annual_amount_cents < 0 || ctx.earlier_in_year_cents < 0 ||
+  if (ctx.annual_amount_cents < 0 || ctx.cap_used_by_other_periods_cents < 0 ||
       (ctx.period_fees_cents && *ctx.period_fees_cents < 0)) {
     return absl::InvalidArgumentError("negative amount in the penalty context");
   }
@@ -88,7 +81,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
   for (const auto& rule : terms.penalty_rules()) {
     if (rule.trigger() == v1::PenaltyTrigger::KPI_SHORTFALL ||
         rule.trigger() == v1::PenaltyTrigger::LATE_REPORTING) {
-      const KpiResult* kpi = FindKpi(ctx.kpis, rule.kpi_id());
+      const KpiResult* kpi = FindKpiResult(ctx.kpis, rule.kpi_id());
       if (kpi == nullptr) {
         return absl::InvalidArgumentError(
             fmt::format("penalty rule '{}' prices KPI '{}', which has no result for {}", rule.id(),
@@ -212,7 +205,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
   auto cap_product = MulCents(ctx.annual_amount_cents, limits.cap_share_of_annual_bp());
   if (!cap_product.ok()) return cap_product.status();
   const int64_t cap = *cap_product / 10000;
-  int64_t room = std::max<int64_t>(0, cap - ctx.earlier_in_year_cents);
+  int64_t room = std::max<int64_t>(0, cap - ctx.cap_used_by_other_periods_cents);
   for (auto& p : out) {
     const int64_t amount = std::min(p.computed_cents(), room);
     room -= amount;
@@ -222,7 +215,7 @@ absl::StatusOr<std::vector<v1::PenaltyProposed>> ProposePenalties(const PenaltyC
           "plafond : {} points de base du montant annuel ({}) soit {}, dont {} déjà proposés "
           "dans l'année contractuelle ; montant ramené à {}",
           limits.cap_share_of_annual_bp(), FormatEuros(ctx.annual_amount_cents), FormatEuros(cap),
-          FormatEuros(ctx.earlier_in_year_cents), FormatEuros(amount)));
+          FormatEuros(ctx.cap_used_by_other_periods_cents), FormatEuros(amount)));
       p.set_explanation(p.explanation() + " " + p.limit_applied() + ".");
     } else {
       p.set_explanation(p.explanation() +

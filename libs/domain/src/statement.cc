@@ -49,13 +49,6 @@ std::string Shown(const KpiResult& kpi, double x) {
   return s;
 }
 
-const KpiResult* FindKpi(const std::vector<KpiResult>& kpis, std::string_view id) {
-  for (const auto& k : kpis) {
-    if (k.kpi_id == id) return &k;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 PeriodAppointments CountAppointments(const LotFacts& facts, const Period& period,
@@ -245,7 +238,7 @@ absl::StatusOr<Statement> ComputeStatement(const StatementInputs& in) {
   for (const auto& rule : terms.bonus_rules()) {
     v1::VariablePayment* v = s.add_variable_payments();
     v->set_rule_id(rule.id());
-    const KpiResult* kpi = FindKpi(in.kpis, rule.kpi_id());
+    const KpiResult* kpi = FindKpiResult(in.kpis, rule.kpi_id());
     if (kpi == nullptr) {
       v->set_basis(fmt::format("{} : indicateur {} non évalué pour {}, non acquis", rule.label(),
                                rule.kpi_id(), in.period.FrenchLabel()));

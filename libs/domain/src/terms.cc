@@ -505,6 +505,34 @@ std::vector<const v1::ContractTerms*> TermsHistory::Versions() const {
   return versions;
 }
 
+std::string TermsHistory::RuleLabel(std::string_view version, std::string_view rule_id) const {
+  const v1::ContractTerms* terms = Find(version);
+  const v1::PenaltyRule* rule = terms ? FindPenaltyRule(*terms, rule_id) : nullptr;
+  return rule ? rule->label() : std::string();
+}
+
+std::string TermsHistory::KpiLabel(std::string_view kpi_id) const {
+  if (kpi_id.empty()) return "";
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (const v1::KpiDefinition* kpi = FindKpi((*it)->terms, kpi_id)) return kpi->label();
+  }
+  return "";
+}
+
 std::size_t TermsHistory::size() const { return entries_.size(); }
+
+const v1::KpiDefinition* FindKpi(const v1::ContractTerms& terms, std::string_view id) {
+  for (const auto& k : terms.kpis()) {
+    if (k.id() == id) return &k;
+  }
+  return nullptr;
+}
+
+const v1::PenaltyRule* FindPenaltyRule(const v1::ContractTerms& terms, std::string_view id) {
+  for (const auto& r : terms.penalty_rules()) {
+    if (r.id() == id) return &r;
+  }
+  return nullptr;
+}
 
 }  // namespace pilotage::domain

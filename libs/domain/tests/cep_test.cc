@@ -1,6 +1,7 @@
 #include "pilotage/domain/cep.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -274,6 +275,49 @@ TEST_F(Journeys, ARequestAndAClosureOfTheSameDayAreOneJourney) {
   Add(Request("r2", At(2024, 3, 20), At(2024, 3, 20)));
   EXPECT_EQ(See(v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY, march_), Pair(0, 1));
   EXPECT_EQ(See(v1::KpiFormula::FORMALISED_OUTCOMES, march_), Pair(0, 1));
+}
+
+}  // namespace
+}  // namespace pilotage::domain
+
+namespace pilotage::domain {
+namespace {
+
+TEST(DataQuality, CountsConflictingResendsAndGatewayRefusalsOfThePeriodsDaysOnly) {
+  v1::ContractTerms terms;
+  terms.set_version("2024.1");
+  terms.set_effective_from("2024-01-01");
+  *terms.add_kpis() = Delay();
+  terms.mutable_kpis(0)->set_target(0.8);
+  terms.mutable_delays()->set_closing_grace_days(15);
+  TermsHistory history;
+  ASSERT_TRUE(history.Add(terms).ok());
+  LotFacts facts;
+  facts.lot_id = "LOT-T";
+  // Five conflicting copies, one folded before they were counted per day.
+  facts.conflicting_resends = 5;
+  facts.conflicting_resends_by_day = {{absl::CivilDay(2024, 3, 31), 1},
+                                      {absl::CivilDay(2024, 4, 1), 2},
+                                      {absl::CivilDay(2024, 6, 30), 1}};
+  facts.gateway_refusals_by_day = {
+      {absl::CivilDay(2024, 3, 31), {{"PERSONAL_DATA", 5}}},
+      {absl::CivilDay(2024, 4, 1), {{"PERSONAL_DATA", 1}, {"UNKNOWN_ENUM", 2}}},
+      {absl::CivilDay(2024, 6, 30), {{"PERSONAL_DATA", 3}}},
+      {absl::CivilDay(2024, 7, 1), {{"MISSING_FIELD", 7}}}};
+  auto q2 = Period::Parse("2024-Q2");
+  ASSERT_TRUE(q2.ok());
+  auto e = EvaluateLot(facts, history, *q2);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->quality.conflicting_resends, 5) << "all periods";
+  EXPECT_EQ(e->quality.conflicting_resends_in_period, 3) << "1 April and 30 June";
+  const std::map<std::string, int64_t> q2_refusals = {{"PERSONAL_DATA", 4}, {"UNKNOWN_ENUM", 2}};
+  EXPECT_EQ(e->quality.gateway_refusals, q2_refusals);
+  // Nationally, two such lots: twice each.
+  auto national = EvaluateNational({*e, *e}, *q2);
+  ASSERT_TRUE(national.ok());
+  EXPECT_EQ(national->quality.conflicting_resends_in_period, 6);
+  const std::map<std::string, int64_t> doubled = {{"PERSONAL_DATA", 8}, {"UNKNOWN_ENUM", 4}};
+  EXPECT_EQ(national->quality.gateway_refusals, doubled);
 }
 
 }  // namespace

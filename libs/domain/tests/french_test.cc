@@ -63,6 +63,16 @@ TEST(FrenchDay, LeavesTextThatIsNotADayAsItIs) {
   EXPECT_EQ(FrenchDay("demain"), "demain");
 }
 
+TEST(FrenchCapitalized, CapitalizesTheFirstLetterAccentedOrNot) {
+  EXPECT_EQ(FrenchCapitalized("atteint"), "Atteint");
+  EXPECT_EQ(FrenchCapitalized("\u00e0 risque"), "\u00c0 risque");
+  EXPECT_EQ(FrenchCapitalized("\u00e9cart"), "\u00c9cart");
+  EXPECT_EQ(FrenchCapitalized("D\u00e9j\u00e0"), "D\u00e9j\u00e0");
+  EXPECT_EQ(FrenchCapitalized("\u00f7 2"), "\u00f7 2");
+  EXPECT_EQ(FrenchCapitalized("2 lots"), "2 lots");
+  EXPECT_EQ(FrenchCapitalized(""), "");
+}
+
 TEST(FormatEuros, KeepsTheAsciiFormatOfRecordedText) {
   EXPECT_EQ(FormatEuros(0), "0,00 EUR");
   EXPECT_EQ(FormatEuros(123456), "1 234,56 EUR");

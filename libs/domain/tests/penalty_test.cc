@@ -191,7 +191,7 @@ TEST(PenaltyTest, CapReachedMidYear) {
   const auto terms = Terms("2024.1", "2024-01-01", 50000, 100000);
   auto ctx = Context(terms, P("2024-Q3"), {70, 100}, {90, 100});
   ctx.annual_amount_cents = 10'000'000;
-  ctx.earlier_in_year_cents = 950'000;
+  ctx.cap_used_by_other_periods_cents = 950'000;
   auto got = ProposePenalties(ctx);
   ASSERT_OK(got);
   ASSERT_EQ(got->size(), 2u);
@@ -220,7 +220,7 @@ TEST(PenaltyTest, AmendmentChangesTheRateMidYear) {
   EXPECT_EQ((*q1)[0].terms_version(), "2024.1");
   EXPECT_EQ((*q1)[0].amount_cents(), 500000);
   auto ctx = Context(**q2_terms, P("2024-Q2"), {70, 100}, {100, 100});
-  ctx.earlier_in_year_cents = 500000;
+  ctx.cap_used_by_other_periods_cents = 500000;
   auto q2 = ProposePenalties(ctx);
   ASSERT_OK(q2);
   ASSERT_EQ(q2->size(), 1u);

@@ -412,6 +412,35 @@ TEST(TermsHistory, GivesTheSameAnswersWhateverTheOrderOfAdding) {
   EXPECT_EQ(versions, std::vector<std::string>({"2024.1", "2024.2"}));
 }
 
+TEST(TermsHistory, LooksUpRuleLabelsByVersionAndKpiLabelsInTheLatestVersion) {
+  v1::ContractTerms initial = ValidTerms();
+  initial.mutable_penalty_rules(0)->set_label("Retard au premier rendez-vous");
+  v1::ContractTerms amended = WithVersion(ValidTerms(), "2024.2", "2024-07-01");
+  amended.mutable_penalty_rules(0)->set_label("Premier rendez-vous tardif");
+  amended.mutable_kpis(1)->set_label("Premier rendez-vous sous 8 jours ouvrés");
+  amended.mutable_kpis()->erase(amended.mutable_kpis()->begin() + 6);  // "remote_share"
+  TermsHistory history;
+  ASSERT_OK(history.Add(amended));  // the later version first: order must not matter
+  ASSERT_OK(history.Add(initial));
+
+  EXPECT_EQ(history.RuleLabel("2024.1", "first_appointment_shortfall"),
+            "Retard au premier rendez-vous");
+  EXPECT_EQ(history.RuleLabel("2024.2", "first_appointment_shortfall"),
+            "Premier rendez-vous tardif");
+  EXPECT_EQ(history.RuleLabel("2024.9", "first_appointment_shortfall"), "");
+  EXPECT_EQ(history.RuleLabel("2024.1", "no_such_rule"), "");
+
+  EXPECT_EQ(history.KpiLabel("first_appointment_delay"), "Premier rendez-vous sous 8 jours ouvrés");
+  EXPECT_EQ(history.KpiLabel("remote_share"), "Part à distance");  // only 2024.1 defines it
+  EXPECT_EQ(history.KpiLabel("no_such_kpi"), "");
+  EXPECT_EQ(history.KpiLabel(""), "");
+
+  EXPECT_EQ(FindKpi(initial, "referral_cpf")->label(), "Orientations vers le CPF");
+  EXPECT_EQ(FindKpi(initial, "nothing"), nullptr);
+  EXPECT_EQ(FindPenaltyRule(initial, "late_reporting")->kpi_id(), "reporting_timeliness");
+  EXPECT_EQ(FindPenaltyRule(initial, "nothing"), nullptr);
+}
+
 TEST(TermsHistory, RefusesOverlappingVersions) {
   TermsHistory history;
   const v1::ContractTerms initial = LoadOrDie("cep-2024-example.textproto");

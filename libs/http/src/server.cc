@@ -780,6 +780,15 @@ void Server::Impl::OnAccept(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   if (stopping) return;
   if (connections.load() >= options.limits.max_connections) {
+    if (CurrentTls()) {
+      // A TLS client reads plain bytes as a corrupt record (garbage, or an
+      // alert it cannot explain); a handshake to say 503 would spend the CPU
+      // the cap is there to bound. Closed at once: the client sees the
+      // connection end before the handshake, and retries.
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      return;
+    }
     // Refused at once, without reading: a canned answer fits in the socket's
     // send buffer, so the write does not block.
     static const std::string kBusy = [] {

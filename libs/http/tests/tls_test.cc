@@ -147,6 +147,35 @@ TEST_F(HttpTls, PlainHttpToTheTlsPortGetsAPlain400AndIsClosed) {
   EXPECT_EQ(res->status, 200);
 }
 
+TEST_F(HttpTls, OverTheConnectionCapATlsClientIsClosedWithoutPlainBytes) {
+  Start({.max_connections = 2});
+  // Two keep-alive TLS connections, each served once: both are counted.
+  auto a = Client(files_.cert);
+  auto b = Client(files_.cert);
+  a->set_keep_alive(true);
+  b->set_keep_alive(true);
+  for (auto* client : {a.get(), b.get()}) {
+    auto res = client->Get("/hello");
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    ASSERT_EQ(res->status, 200);
+  }
+  // A third connection: closed before any byte. A plain "HTTP/1.1 503"
+  // would reach a TLS client as a corrupt record.
+  const int fd = pilotage::testing::ConnectLoopback(serving_->port(), 20);
+  ASSERT_GE(fd, 0);
+  std::string received;
+  char buffer[256];
+  ssize_t n;
+  while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) received.append(buffer, n);
+  ::close(fd);
+  EXPECT_EQ(n, 0) << "closed by the server (-1 would be the 20 s receive timeout)";
+  EXPECT_EQ(received, "");
+  // The connections within the cap still work.
+  auto again = a->Get("/hello");
+  ASSERT_TRUE(again) << httplib::to_string(again.error());
+  EXPECT_EQ(again->status, 200);
+}
+
 TEST_F(HttpTls, Tls11AndOlderAreRefusedTls12And13Accepted) {
   Start();
   const Handshake tls11 = HandshakeWith(serving_->port(), TLS1_VERSION, TLS1_1_VERSION);

@@ -5,8 +5,12 @@
 
 #include <cctype>
 #include <charconv>
+#include <functional>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 #include "fmt/format.h"
 #include "pilotage/intake/intake.h"
@@ -103,6 +107,93 @@ int JsonDepth(std::string_view text) {
   }
   return deepest;
 }
+
+// A key written twice in one object is the event's sender saying two things;
+// nlohmann keeps the last copy silently, other parsers the first. Refused:
+// an operator's record must mean one thing. Found while parsing (a callback
+// that sees every key), with the path of the first duplicate of each event.
+class DuplicateKeys {
+ public:
+  // The callback for json::parse. Top-level: an event object (events[0]) or
+  // an array of events; `first_index` numbers them (an NDJSON line's index).
+  explicit DuplicateKeys(size_t first_index) : first_index_(first_index) {}
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        stack_.push_back({.object = event == json::parse_event_t::object_start});
+        break;
+      case json::parse_event_t::key: {
+        Frame& frame = stack_.back();
+        frame.key = parsed.get<std::string>();
+        if (!frame.keys.insert(frame.key).second) Found();
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack_.pop_back();
+        if (!stack_.empty() && !stack_.back().object) ++stack_.back().index;
+        break;
+      case json::parse_event_t::value:
+        if (!stack_.empty() && !stack_.back().object) ++stack_.back().index;
+        break;
+    }
+    return true;
+  }
+
+  // Event index -> the duplicated key's path, e.g. "events[2].request_received.channel".
+  const std::map<size_t, std::string>& found() const { return found_; }
+
+ private:
+  struct Frame {
+    bool object = false;
+    std::set<std::string> keys;
+    std::string key;   // in an object: the key being read
+    size_t index = 0;  // in an array: the element being read
+  };
+
+  static std::string_view Shown(const std::string& key) {
+    // The name only, and only if printable as is (never a value).
+    return ValidUtf8(key) && key.size() <= 64 ? std::string_view(key) : "?";
+  }
+
+  void Found() {
+    // The root is the event (an object) or the batch (an array of events).
+    const bool batch = !stack_.front().object;
+    if (batch && stack_.size() < 2) return;  // not reached: arrays have no keys
+    const size_t event = first_index_ + (batch ? stack_.front().index : 0);
+    if (found_.contains(event)) return;
+    std::string path = fmt::format("events[{}]", event);
+    for (size_t i = batch ? 1 : 0; i < stack_.size(); ++i) {
+      const Frame& f = stack_[i];
+      if (f.object) {
+        path += '.';
+        path += Shown(f.key);
+      } else if (i + 1 < stack_.size()) {
+        path += fmt::format("[{}]", f.index);
+      }
+    }
+    found_.emplace(event, std::move(path));
+  }
+
+  size_t first_index_;
+  std::vector<Frame> stack_;
+  std::map<size_t, std::string> found_;
+};
+
+Refusal DuplicateKeyRefusal(std::string path) {
+  return Refusal{RefusalCode::kDuplicateKey, std::move(path),
+                 "this key appears twice in one object: send each key once (which copy "
+                 "would count is ambiguous)"};
+}
+
+// RFC 8259 8.1: a JSON text is not sent with a byte order mark; nlohmann
+// would skip it silently.
+bool StartsWithBom(std::string_view text) { return text.starts_with("\xEF\xBB\xBF"); }
+
+constexpr char kBomMessage[] =
+    "the body starts with a byte order mark (U+FEFF): send UTF-8 JSON without one";
 
 std::string Join(const std::string& path, std::string_view name) {
   return path.empty() ? std::string(name) : fmt::format("{}.{}", path, name);
@@ -387,11 +478,17 @@ Decoded DecodeJson(std::string_view body, const Limits& limits) {
                                       "max_json_depth={}",
                                       limits.max_json_depth));
   }
-  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (StartsWithBom(body)) return RequestRefusal(RefusalCode::kMalformedBody, kBomMessage);
+  DuplicateKeys duplicates(0);
+  json doc =
+      json::parse(body.begin(), body.end(), std::ref(duplicates), /*allow_exceptions=*/false);
   if (doc.is_discarded()) return RequestRefusal(RefusalCode::kMalformedBody, "not valid JSON");
   Decoded d;
   if (doc.is_object()) {
     d.items.push_back(ReadEvent(doc, 0, limits));
+    if (auto it = duplicates.found().find(0); it != duplicates.found().end()) {
+      d.items[0].refusal = DuplicateKeyRefusal(it->second);
+    }
     return d;
   }
   if (!doc.is_array()) {
@@ -402,6 +499,9 @@ Decoded DecodeJson(std::string_view body, const Limits& limits) {
   if (doc.size() > limits.max_events) return TooMany(limits);
   d.items.reserve(doc.size());
   for (size_t i = 0; i < doc.size(); ++i) d.items.push_back(ReadEvent(doc[i], i, limits));
+  for (const auto& [index, path] : duplicates.found()) {
+    d.items[index].refusal = DuplicateKeyRefusal(path);
+  }
   return d;
 }
 
@@ -415,15 +515,27 @@ Item DecodeLine(std::string_view line, size_t index, const Limits& limits) {
                                     "deeper than max_json_depth={})",
                                     index + 1, limits.max_json_depth)}};
   }
-  json doc = json::parse(line.begin(), line.end(), nullptr, false);
+  if (StartsWithBom(line)) {
+    return Item{{},
+                Refusal{RefusalCode::kMalformedEvent, EventPath(index),
+                        fmt::format("line {} starts with a byte order mark (U+FEFF)", index + 1)}};
+  }
+  DuplicateKeys duplicates(index);
+  json doc = json::parse(line.begin(), line.end(), std::ref(duplicates), false);
   if (doc.is_discarded()) {
     return Item{
         {}, Refusal{RefusalCode::kMalformedEvent, EventPath(index), "this line is not valid JSON"}};
   }
-  return ReadEvent(doc, index, limits);
+  Item item = ReadEvent(doc, index, limits);
+  // A line is one event: a duplicate found inside is this event's.
+  if (doc.is_object() && !duplicates.found().empty()) {
+    item.refusal = DuplicateKeyRefusal(duplicates.found().begin()->second);
+  }
+  return item;
 }
 
 Decoded DecodeNdjson(std::string_view body, const Limits& limits) {
+  if (StartsWithBom(body)) return RequestRefusal(RefusalCode::kMalformedBody, kBomMessage);
   Decoded d;
   size_t pos = 0;
   while (pos < body.size()) {

@@ -52,6 +52,8 @@ std::string_view CodeName(RefusalCode code) {
       return "EVENT_TYPE_NOT_ALLOWED";
     case RefusalCode::kPersonalData:
       return "PERSONAL_DATA";
+    case RefusalCode::kDuplicateKey:
+      return "DUPLICATE_KEY";
     case RefusalCode::kConflictingEventId:
       return "CONFLICTING_EVENT_ID";
     case RefusalCode::kDuplicateHeader:
@@ -78,6 +80,84 @@ std::string_view CodeName(RefusalCode code) {
       return "HTTP_ERROR";
   }
   return "UNKNOWN_REFUSAL";  // not reached: the switch covers every code (-Wswitch)
+}
+
+std::string_view FrenchLabel(RefusalCode code) {
+  switch (code) {
+    case RefusalCode::kMalformedBody:
+      return "corps de requête illisible (JSON, NDJSON ou protobuf invalide)";
+    case RefusalCode::kUnsupportedMediaType:
+      return "type de contenu non pris en charge";
+    case RefusalCode::kBodyTooLarge:
+      return "requête trop volumineuse";
+    case RefusalCode::kBatchTooLarge:
+      return "lot d'événements trop grand";
+    case RefusalCode::kEmptyBatch:
+      return "envoi sans aucun événement";
+    case RefusalCode::kMalformedEvent:
+      return "événement illisible";
+    case RefusalCode::kDuplicateKey:
+      return "clé répétée dans un objet JSON";
+    case RefusalCode::kUnknownField:
+      return "champ inconnu";
+    case RefusalCode::kWrongType:
+      return "champ d'un mauvais type";
+    case RefusalCode::kUnknownEnum:
+      return "valeur de liste inconnue";
+    case RefusalCode::kBadTimestamp:
+      return "date ou heure illisible";
+    case RefusalCode::kMultipleBodies:
+      return "plusieurs types d'événement dans un seul événement";
+    case RefusalCode::kStringTooLong:
+      return "texte trop long";
+    case RefusalCode::kMissingField:
+      return "champ obligatoire manquant";
+    case RefusalCode::kBadFormat:
+      return "format de champ invalide";
+    case RefusalCode::kBadPseudonym:
+      return "pseudonyme de bénéficiaire invalide";
+    case RefusalCode::kOutOfRange:
+      return "valeur hors des bornes";
+    case RefusalCode::kFutureTimestamp:
+      return "date dans le futur";
+    case RefusalCode::kBeforeContractStart:
+      return "date antérieure au début du marché";
+    case RefusalCode::kUnknownLot:
+      return "lot inconnu";
+    case RefusalCode::kLotNotAllowed:
+      return "lot non attribué à l'opérateur";
+    case RefusalCode::kOperatorMismatch:
+      return "opérateur différent de celui du jeton";
+    case RefusalCode::kEventTypeNotAllowed:
+      return "type d'événement non autorisé à l'opérateur";
+    case RefusalCode::kPersonalData:
+      return "donnée personnelle détectée";
+    case RefusalCode::kConflictingEventId:
+      return "même identifiant d'événement avec un autre contenu dans l'envoi";
+    case RefusalCode::kDuplicateHeader:
+      return "ligne d'en-tête répétée";
+    case RefusalCode::kTruncatedLine:
+      return "ligne tronquée";
+    case RefusalCode::kNotUtf8:
+      return "texte qui n'est pas en UTF-8";
+    case RefusalCode::kBadHeader:
+      return "ligne d'en-tête invalide";
+    case RefusalCode::kUnauthenticated:
+      return "jeton absent ou inconnu";
+    case RefusalCode::kBadReplayTime:
+      return "horloge de rejeu illisible";
+    case RefusalCode::kRateLimited:
+      return "débit autorisé dépassé";
+    case RefusalCode::kBatchOverBurst:
+      return "envoi plus grand que la rafale autorisée";
+    case RefusalCode::kUnavailable:
+      return "écriture non confirmée par Kafka";
+    case RefusalCode::kNotFound:
+      return "adresse inconnue";
+    case RefusalCode::kHttpError:
+      return "requête HTTP refusée";
+  }
+  return "refus";  // not reached: the switch covers every code (-Wswitch)
 }
 
 std::ostream& operator<<(std::ostream& out, RefusalCode code) { return out << CodeName(code); }

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <span>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "pilotage/testing/status.h"
@@ -246,6 +250,116 @@ TEST(Intake, RefusesEachBadInputWithItsCodeAndField) {
     EXPECT_EQ(d.items[0].refusal->field, c.field);
   }
   EXPECT_GE(BadCases().size(), 30u);
+}
+
+// Strict JSON (RFC 8259): what nlohmann would otherwise take silently or
+// read one way among several.
+struct StrictCase {
+  std::string name;
+  std::string body;
+  Format format;
+  std::string code;
+  std::string field;  // empty: the whole request is refused
+};
+
+std::vector<StrictCase> StrictCases() {
+  const std::string r = ValidRequest().dump();  // keys sorted: {"event_id":...
+  const std::string a = ValidAppointment().dump();
+  auto replaced = [](std::string text, const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  const std::string duration = "\"duration_minutes\":60";
+  return {
+      {"a key twice", "{\"lot_id\":\"LOT-24\"," + r.substr(1), Format::kJson, "DUPLICATE_KEY",
+       "events[0].lot_id"},
+      {"a key twice with the same value", "{\"lot_id\":\"LOT-11\"," + r.substr(1), Format::kJson,
+       "DUPLICATE_KEY", "events[0].lot_id"},
+      {"a nested key twice", replaced(r, "\"profile\":{", "\"profile\":{\"sex\":\"MALE\","),
+       Format::kJson, "DUPLICATE_KEY", "events[0].request_received.profile.sex"},
+      {"a key twice in the second event of a batch",
+       "[" + r + ",{\"event_id\":\"x\"," + a.substr(1) + "]", Format::kJson, "DUPLICATE_KEY",
+       "events[1].event_id"},
+      {"a key twice on an ndjson line", r + "\n{\"lot_id\":\"LOT-11\"," + a.substr(1) + "\n",
+       Format::kNdjson, "DUPLICATE_KEY", "events[1].lot_id"},
+      {"a byte order mark", "\xEF\xBB\xBF" + r, Format::kJson, "MALFORMED_BODY", ""},
+      {"a byte order mark in ndjson", "\xEF\xBB\xBF" + r + "\n", Format::kNdjson, "MALFORMED_BODY",
+       ""},
+      {"a byte order mark on a later ndjson line", r + "\n\xEF\xBB\xBF" + a + "\n", Format::kNdjson,
+       "MALFORMED_EVENT", "events[1]"},
+      {"NaN", replaced(a, duration, "\"duration_minutes\":NaN"), Format::kJson, "MALFORMED_BODY",
+       ""},
+      {"Infinity", replaced(a, duration, "\"duration_minutes\":Infinity"), Format::kJson,
+       "MALFORMED_BODY", ""},
+      {"-Infinity", replaced(a, duration, "\"duration_minutes\":-Infinity"), Format::kJson,
+       "MALFORMED_BODY", ""},
+      {"a number beyond a double", replaced(a, duration, "\"duration_minutes\":1e400"),
+       Format::kJson, "MALFORMED_BODY", ""},
+      {"an integer beyond uint64 (read as a decimal)",
+       replaced(a, duration, "\"duration_minutes\":18446744073709551616"), Format::kJson,
+       "WRONG_TYPE", "events[0].appointment_held.duration_minutes"},
+      {"an integer beyond int64", replaced(a, duration, "\"duration_minutes\":9223372036854775808"),
+       Format::kJson, "OUT_OF_RANGE", "events[0].appointment_held.duration_minutes"},
+      {"a whole number written as a decimal", replaced(a, duration, "\"duration_minutes\":60.0"),
+       Format::kJson, "WRONG_TYPE", "events[0].appointment_held.duration_minutes"},
+      {"an exponent where an integer goes", replaced(a, duration, "\"duration_minutes\":6e1"),
+       Format::kJson, "WRONG_TYPE", "events[0].appointment_held.duration_minutes"},
+      {"a lone surrogate escape", replaced(r, "\"ben-7f3a9c2d\"", "\"ben-\\ud800-7f3a9c2d\""),
+       Format::kJson, "MALFORMED_BODY", ""},
+      {"an overlong UTF-8 sequence", replaced(r, "\"ben-7f3a9c2d\"", "\"ben-\xC0\xAF-7f3a9c2d\""),
+       Format::kJson, "MALFORMED_BODY", ""},
+      {"objects nested 40 deep",
+       [] {
+         std::string deep;
+         for (int i = 0; i < 40; ++i) deep += "{\"a\":";
+         deep += "1";
+         for (int i = 0; i < 40; ++i) deep += "}";
+         return deep;
+       }(),
+       Format::kJson, "MALFORMED_BODY", ""},
+      {"trailing garbage", r + " x", Format::kJson, "MALFORMED_BODY", ""},
+      {"a second document", r + r, Format::kJson, "MALFORMED_BODY", ""},
+      {"a closing bracket too many", "[" + r + "]]", Format::kJson, "MALFORMED_BODY", ""},
+      {"a top-level string", "\"events\"", Format::kJson, "MALFORMED_BODY", ""},
+      {"a top-level number", "42", Format::kJson, "MALFORMED_BODY", ""},
+      {"a top-level true", "true", Format::kJson, "MALFORMED_BODY", ""},
+      {"an empty array", "[]", Format::kJson, "EMPTY_BATCH", ""},
+      {"a string of 100 000 bytes",
+       replaced(r, "\"ben-7f3a9c2d\"", "\"" + std::string(100000, 'b') + "\""), Format::kJson,
+       "STRING_TOO_LONG", "events[0].request_received.beneficiary"},
+  };
+}
+
+TEST(Intake, StrictJsonRefusesWhatAParserWouldTakeSilently) {
+  for (const auto& c : StrictCases()) {
+    SCOPED_TRACE(c.name);
+    auto d = Review(c.body, c.format, Idf(), Lots(), kNow);
+    if (c.field.empty()) {
+      ASSERT_TRUE(d.request_refusal.has_value());
+      EXPECT_EQ(CodeName(d.request_refusal->code), c.code) << d.request_refusal->message;
+      EXPECT_FALSE(d.request_refusal->message.empty());
+      continue;
+    }
+    ASSERT_FALSE(d.request_refusal)
+        << d.request_refusal->code << ": " << d.request_refusal->message;
+    ASSERT_FALSE(d.items.empty());
+    const auto& refused = d.items.back();
+    ASSERT_TRUE(refused.refusal.has_value());
+    EXPECT_EQ(CodeName(refused.refusal->code), c.code) << refused.refusal->message;
+    EXPECT_EQ(refused.refusal->field, c.field);
+    // Only the event at fault: the others of the request pass.
+    for (size_t i = 0; i + 1 < d.items.size(); ++i) EXPECT_FALSE(d.items[i].refusal) << i;
+  }
+}
+
+TEST(Intake, TheSameKeysInSeveralObjectsAreNotDuplicates) {
+  // Events with the same keys: a key is unique within its own object only.
+  json other = ValidAppointment();
+  other["event_id"] = "apt-0002-abcdef";
+  auto d = ReviewJson(json::array({ValidAppointment(), other, ValidRequest()}).dump());
+  ASSERT_FALSE(d.request_refusal);
+  ASSERT_EQ(d.items.size(), 3u);
+  for (const auto& item : d.items) EXPECT_FALSE(item.refusal) << item.refusal->message;
 }
 
 TEST(Intake, RefusalsNeverEchoTheValue) {
@@ -495,6 +609,26 @@ TEST(PersonalData, PseudonymRule) {
   EXPECT_FALSE(IsValidPseudonym("12345678"));  // no letter
   EXPECT_FALSE(IsValidPseudonym("short"));
   EXPECT_FALSE(IsValidPseudonym(std::string(65, 'a')));
+}
+
+// The quality page names refusals by these (decision 0045): each code has
+// its own French label, none a copy of another's nor the code itself.
+TEST(RefusalCode, EveryCodeHasItsOwnFrenchLabel) {
+  std::set<std::string_view> labels;
+  size_t codes = 0;
+  for (const auto& group : {std::span<const RefusalCode>(kRequestAndEventCodes),
+                            std::span<const RefusalCode>(kFileLineCodes),
+                            std::span<const RefusalCode>(kGatewayCodes)}) {
+    for (RefusalCode code : group) {
+      ++codes;
+      const std::string_view label = FrenchLabel(code);
+      EXPECT_FALSE(label.empty()) << code;
+      EXPECT_NE(label, CodeName(code));
+      EXPECT_TRUE(labels.insert(label).second) << code << ": " << label;
+    }
+  }
+  EXPECT_EQ(codes, 36u);
+  EXPECT_EQ(FrenchLabel(RefusalCode::kPersonalData), "donnée personnelle détectée");
 }
 
 }  // namespace

@@ -78,6 +78,14 @@ void TopicCache::Clear() {
   topics_.clear();
 }
 
+void PurgeAndServeReports(rd_kafka_t* rk, TopicCache& topics) {
+  // rd_kafka_purge returns once the purged messages' reports are queued;
+  // one poll serves them all.
+  rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk, 0);
+  topics.Clear();
+}
+
 absl::StatusOr<KafkaHandle> MakeProducer(std::map<std::string, std::string> settings,
                                          const std::map<std::string, std::string>& extra,
                                          DeliveryReport on_delivery) {

@@ -81,4 +81,10 @@ class TopicCache {
   std::map<std::string, rd_kafka_topic_t*, std::less<>> topics_;
 };
 
+// The end of a producer's life: fails what is still queued or in flight
+// (after whatever flushing the caller chose to do), serves the delivery
+// reports of `rk` so that every callback has run exactly once, then clears
+// `topics`. Call it with no other thread polling `rk`, before destroying it.
+void PurgeAndServeReports(rd_kafka_t* rk, TopicCache& topics);
+
 }  // namespace pilotage::kafka::internal

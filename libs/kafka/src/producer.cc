@@ -19,10 +19,7 @@
 namespace pilotage::kafka {
 
 using internal::Clock;
-using internal::KafkaHandle;
-using internal::MakeProducer;
 using internal::Millis;
-using internal::TopicCache;
 
 class Producer::Impl {
  public:
@@ -31,12 +28,10 @@ class Producer::Impl {
   ~Impl() {
     if (!rk_) return;
     rd_kafka_flush(rk_.get(), Millis(options_.delivery_timeout));
-    // What is still queued fails now, so that every callback is called once.
-    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     stop_ = true;
     if (poller_.joinable()) poller_.join();
-    rd_kafka_poll(rk_.get(), 0);
-    topics_.Clear();
+    // What is still queued fails now, so that every callback is called once.
+    internal::PurgeAndServeReports(rk_.get(), topics_);
   }
 
   absl::Status Start() {
@@ -51,7 +46,7 @@ class Producer::Impl {
         {"queue.buffering.max.messages", std::to_string(options_.max_queued_messages)},
         {"partitioner", "murmur2_random"},
     };
-    auto rk = MakeProducer(settings, options_.extra, &Impl::OnDelivery);
+    auto rk = internal::MakeProducer(settings, options_.extra, &Impl::OnDelivery);
     if (!rk.ok()) return rk.status();
     rk_ = std::move(*rk);
     poller_ = std::thread([this] {
@@ -109,10 +104,10 @@ class Producer::Impl {
   }
 
   ProducerOptions options_;
-  KafkaHandle rk_;
+  internal::KafkaHandle rk_;
   std::atomic<bool> stop_{false};
   std::thread poller_;
-  TopicCache topics_;
+  internal::TopicCache topics_;
 };
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& options) {

@@ -34,9 +34,7 @@ class TransactionalProducer::Impl {
       if (!s.ok()) spdlog::warn("{}", s.ToString());
     }
     // Serve the reports of anything left, so that every Slot is freed.
-    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(rk_.get(), 0);
-    topics_.Clear();
+    internal::PurgeAndServeReports(rk_.get(), topics_);
   }
 
   absl::Status Start() {

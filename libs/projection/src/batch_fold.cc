@@ -112,6 +112,14 @@ absl::StatusOr<BatchFold::Outcome> BatchFold::Add(const Origin& origin, std::str
     ++report_.dead_letters;
     return Outcome::kDeadLetter;
   };
+  if (projection_->FoldsRecords(origin.topic)) {
+    absl::Status s = projection_->FoldRecord(payload, origin);
+    if (RefusedByProjection(s)) return dead(std::string(s.message()));
+    if (!s.ok()) return Lost(s);
+    ++part.progress.folded;
+    ++report_.folded;
+    return Outcome::kFolded;
+  }
   event_.Clear();
   if (!event_.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return dead("payload does not decode as pilotage.v1.Event");

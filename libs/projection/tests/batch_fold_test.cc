@@ -15,6 +15,7 @@
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/store/coding.h"
 #include "pilotage/testing/projection_driver.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 
@@ -92,13 +93,13 @@ v1::Event Event(std::string id, std::string lot = "LOT-11", std::string op = "op
 
 int64_t TallyOf(const ProjectionDriver& driver, const std::string& lot) {
   auto stored = driver.store().Get("tally", lot);
-  EXPECT_TRUE(stored.ok()) << stored.status();
+  EXPECT_OK(stored);
   return stored.ok() && stored->has_value() ? store::ReadFixed64((*stored)->data()) : 0;
 }
 
 PartitionProgress ProgressOf(const ProjectionDriver& driver, int32_t partition = 0) {
   auto progress = driver.Progress();
-  EXPECT_TRUE(progress.ok()) << progress.status();
+  EXPECT_OK(progress);
   if (!progress.ok()) return {};
   auto it = progress->find("pilotage.activity.v1/" + std::to_string(partition));
   return it == progress->end() ? PartitionProgress{} : it->second;
@@ -107,7 +108,7 @@ PartitionProgress ProgressOf(const ProjectionDriver& driver, int32_t partition =
 // The ids stored in LOT-11's seen group for February 1st's week.
 size_t StoredIds(const ProjectionDriver& driver) {
   auto stored = driver.store().Get(kSeenFamily, DedupCache::GroupKey("LOT-11", kFeb1Noon));
-  EXPECT_TRUE(stored.ok()) << stored.status();
+  EXPECT_OK(stored);
   return stored.ok() && stored->has_value() ? (*stored)->size() / 8 : 0;
 }
 
@@ -115,7 +116,7 @@ class BatchFoldTest : public ::testing::Test {
  protected:
   std::unique_ptr<ProjectionDriver> Driver(ProjectionDriverOptions options = {}) {
     auto driver = ProjectionDriver::Create(&tally_, dir_.path(), options);
-    EXPECT_TRUE(driver.ok()) << driver.status();
+    EXPECT_OK(driver);
     return driver.ok() ? std::move(*driver) : nullptr;
   }
 
@@ -126,7 +127,7 @@ class BatchFoldTest : public ::testing::Test {
 TEST_F(BatchFoldTest, AResendInTheSameBatchIsFoldedOnce) {
   auto driver = Driver();
   ASSERT_NE(driver, nullptr);
-  ASSERT_TRUE(driver->Pipe({Event("a"), Event("b"), Event("a"), Event("c"), Event("b")}).ok());
+  ASSERT_OK(driver->Pipe({Event("a"), Event("b"), Event("a"), Event("c"), Event("b")}));
   EXPECT_EQ(TallyOf(*driver, "LOT-11"), 3);
   ASSERT_EQ(driver->batches().size(), 1u);
   EXPECT_EQ(driver->batches()[0].folded, 3);
@@ -143,7 +144,7 @@ TEST_F(BatchFoldTest, AResendInALaterBatchOrAfterARestartIsFoldedOnce) {
     auto driver = Driver({.batch_events = 2});
     ASSERT_NE(driver, nullptr);
     // Batches [a b] [a c] [b].
-    ASSERT_TRUE(driver->Pipe({Event("a"), Event("b"), Event("a"), Event("c"), Event("b")}).ok());
+    ASSERT_OK(driver->Pipe({Event("a"), Event("b"), Event("a"), Event("c"), Event("b")}));
     EXPECT_EQ(driver->batches().size(), 3u);
     EXPECT_EQ(TallyOf(*driver, "LOT-11"), 3);
   }
@@ -151,8 +152,8 @@ TEST_F(BatchFoldTest, AResendInALaterBatchOrAfterARestartIsFoldedOnce) {
   // anything: the groups are read back from the store.
   auto driver = Driver({.seen_cache_ids = 1});
   ASSERT_NE(driver, nullptr);
-  ASSERT_TRUE(driver->Pipe({Event("c"), Event("d")}).ok());
-  ASSERT_TRUE(driver->Pipe({Event("a"), Event("d")}).ok());
+  ASSERT_OK(driver->Pipe({Event("c"), Event("d")}));
+  ASSERT_OK(driver->Pipe({Event("a"), Event("d")}));
   EXPECT_EQ(TallyOf(*driver, "LOT-11"), 4);
   const PartitionProgress p = ProgressOf(*driver);
   EXPECT_EQ(p.next_offset, 9);  // offsets went on from the stored 5
@@ -175,10 +176,8 @@ TEST_F(BatchFoldTest, AResendWithOtherContentIsADeadLetterCountedPerLotAndAPlain
   resent.mutable_recorded_at()->set_seconds(kFeb1Noon + 3600);
   // Batches [a b a'] [a" b' c]: a' a plain resend, a" a with other content
   // in a later batch, b' b's id in another lot (another event), c new.
-  ASSERT_TRUE(
-      driver
-          ->Pipe({Event("a"), Event("b"), resent, Changed("a"), Changed("b", "LOT-84"), Event("c")})
-          .ok());
+  ASSERT_OK(driver->Pipe(
+      {Event("a"), Event("b"), resent, Changed("a"), Changed("b", "LOT-84"), Event("c")}));
   // b was LOT-11's; LOT-84's b is another event (ids are per lot): folded.
   EXPECT_EQ(TallyOf(*driver, "LOT-11"), 3);
   EXPECT_EQ(TallyOf(*driver, "LOT-84"), 1);
@@ -202,7 +201,7 @@ TEST_F(BatchFoldTest, AResendWithOtherContentIsCaughtInItsOwnBatchAndAfterAResta
   {
     auto driver = Driver();
     ASSERT_NE(driver, nullptr);
-    ASSERT_TRUE(driver->Pipe({Event("a"), Changed("a"), Event("a")}).ok());
+    ASSERT_OK(driver->Pipe({Event("a"), Changed("a"), Event("a")}));
     EXPECT_EQ(ProgressOf(*driver).dead_letters, 1);
     EXPECT_EQ(ProgressOf(*driver).duplicates, 1);
   }
@@ -210,8 +209,8 @@ TEST_F(BatchFoldTest, AResendWithOtherContentIsCaughtInItsOwnBatchAndAfterAResta
   // memory too small to keep anything, reads them back.
   auto driver = Driver({.seen_cache_ids = 1});
   ASSERT_NE(driver, nullptr);
-  ASSERT_TRUE(driver->Pipe({Event("b")}).ok());
-  ASSERT_TRUE(driver->Pipe({Changed("a"), Event("a")}).ok());
+  ASSERT_OK(driver->Pipe({Event("b")}));
+  ASSERT_OK(driver->Pipe({Changed("a"), Event("a")}));
   EXPECT_EQ(TallyOf(*driver, "LOT-11"), 2);
   const PartitionProgress p = ProgressOf(*driver);
   EXPECT_EQ(p.dead_letters, 2);
@@ -230,16 +229,16 @@ TEST_F(BatchFoldTest, AnIdFoldedBeforeFingerprintsWereKeptIsNeverAConflict) {
   }
   {
     auto store = store::Store::Open(dir_.path().string(), ProjectionStoreOptions(tally_));
-    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_OK(store);
     store::WriteBatch batch = (*store)->NewWriteBatch();
     std::string ids;
     store::AppendFixed64(ids, static_cast<int64_t>(DedupCache::IdHash("a")));
     batch.Put(kSeenFamily, DedupCache::GroupKey("LOT-11", kFeb1Noon), ids);
-    ASSERT_TRUE((*store)->Write(batch).ok());
+    ASSERT_OK((*store)->Write(batch));
   }
   auto driver = Driver();
   ASSERT_NE(driver, nullptr);
-  ASSERT_TRUE(driver->Pipe({Changed("a"), Event("a")}).ok());
+  ASSERT_OK(driver->Pipe({Changed("a"), Event("a")}));
   EXPECT_EQ(ProgressOf(*driver).duplicates, 2);
   EXPECT_EQ(ProgressOf(*driver).dead_letters, 0);
   EXPECT_EQ(TallyOf(*driver, "LOT-11"), 0);
@@ -268,9 +267,9 @@ TEST(ContentFingerprint, IgnoresWhatTheGatewaySetsAndRestoresTheEvent) {
 TEST_F(BatchFoldTest, RefusedAndUnusableEventsAreDeadLettersAndLeaveTheStateUnchanged) {
   auto driver = Driver();
   ASSERT_NE(driver, nullptr);
-  ASSERT_TRUE(driver->Pipe({Event("a")}).ok());
+  ASSERT_OK(driver->Pipe({Event("a")}));
   auto before = driver->Digest();
-  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_OK(before);
 
   v1::Event no_lot = Event("n1");
   no_lot.clear_lot_id();
@@ -279,12 +278,12 @@ TEST_F(BatchFoldTest, RefusedAndUnusableEventsAreDeadLettersAndLeaveTheStateUnch
   const std::vector<std::string> payloads = {Event("r1", "LOT-11", "refuse").SerializeAsString(),
                                              "\xff\xff garbage", no_lot.SerializeAsString(),
                                              no_body.SerializeAsString()};
-  ASSERT_TRUE(driver->PipePayloads(payloads, "pilotage.activity.v1").ok());
+  ASSERT_OK(driver->PipePayloads(payloads, "pilotage.activity.v1"));
 
   EXPECT_EQ(TallyOf(*driver, "LOT-11"), 1);
   EXPECT_EQ(StoredIds(*driver), 1u);
   auto after = driver->Digest();
-  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_OK(after);
   EXPECT_EQ(*after, *before);
   ASSERT_EQ(driver->dead_letters().size(), 4u);
   const std::string reasons[] = {"tally refuses", "does not decode", "no lot_id", "no body"};
@@ -303,7 +302,7 @@ TEST_F(BatchFoldTest, RefusedAndUnusableEventsAreDeadLettersAndLeaveTheStateUnch
 
   // A refused event is not remembered as folded: sent again, it is refused
   // again, not skipped as a duplicate.
-  ASSERT_TRUE(driver->Pipe({Event("r1", "LOT-11", "refuse")}).ok());
+  ASSERT_OK(driver->Pipe({Event("r1", "LOT-11", "refuse")}));
   EXPECT_EQ(driver->dead_letters().size(), 5u);
   EXPECT_EQ(ProgressOf(*driver).duplicates, 0);
 }
@@ -311,8 +310,8 @@ TEST_F(BatchFoldTest, RefusedAndUnusableEventsAreDeadLettersAndLeaveTheStateUnch
 TEST_F(BatchFoldTest, EachBatchWritesTheOffsetsOfThePartitionsItMovedWithTheState) {
   auto driver = Driver({.batch_events = 3});
   ASSERT_NE(driver, nullptr);
-  ASSERT_TRUE(driver->Pipe({Event("a"), Event("b"), Event("c"), Event("d")}, 0).ok());
-  ASSERT_TRUE(driver->Pipe({Event("p", "LOT-84"), Event("q", "LOT-84")}, 1).ok());
+  ASSERT_OK(driver->Pipe({Event("a"), Event("b"), Event("c"), Event("d")}, 0));
+  ASSERT_OK(driver->Pipe({Event("p", "LOT-84"), Event("q", "LOT-84")}, 1));
   // Batches [a b c] [d] from partition 0, then [p q] from partition 1.
   ASSERT_EQ(driver->batches().size(), 3u);
   using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
@@ -331,7 +330,7 @@ TEST_F(BatchFoldTest, EachBatchWritesTheOffsetsOfThePartitionsItMovedWithTheStat
 // moves nothing.
 TEST_F(BatchFoldTest, SkipToRecordsAPositionPastTransactionMarkersWithoutCountingAnEvent) {
   auto store = OpenProjectionStore((dir_.path() / "store").string(), tally_);
-  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_OK(store);
   BatchFold fold(&tally_, store->get(), 1000);
   ASSERT_EQ(fold.Assign("pilotage.contract.v1", 0).value_or(-1), 0);
   std::string reason;
@@ -341,8 +340,8 @@ TEST_F(BatchFoldTest, SkipToRecordsAPositionPastTransactionMarkersWithoutCountin
     ASSERT_EQ(added.value_or(BatchFold::Outcome::kDeadLetter), BatchFold::Outcome::kFolded);
   }
   auto first = fold.Seal();
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE((*store)->Write(first->batch).ok());
+  ASSERT_OK(first);
+  ASSERT_OK((*store)->Write(first->batch));
   EXPECT_FALSE(fold.pending());
 
   EXPECT_FALSE(fold.SkipTo("pilotage.contract.v1", 0, 2));  // not ahead of 2
@@ -352,15 +351,15 @@ TEST_F(BatchFoldTest, SkipToRecordsAPositionPastTransactionMarkersWithoutCountin
   EXPECT_TRUE(fold.pending());
   EXPECT_EQ(fold.events(), 0u);
   auto second = fold.Seal();
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_OK(second);
   EXPECT_EQ(second->report.events, 0);
   using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
   EXPECT_EQ(second->report.next_offsets, (Offsets{{{"pilotage.contract.v1", 0}, 3}}));
-  ASSERT_TRUE((*store)->Write(second->batch).ok());
+  ASSERT_OK((*store)->Write(second->batch));
   EXPECT_FALSE(fold.pending());
 
   auto progress = ReadProgress(**store);
-  ASSERT_TRUE(progress.ok()) << progress.status();
+  ASSERT_OK(progress);
   const PartitionProgress& p = progress->at("pilotage.contract.v1/0");
   EXPECT_EQ(p.next_offset, 3);
   EXPECT_EQ(p.folded, 2);
@@ -371,9 +370,9 @@ TEST_F(BatchFoldTest, ABatchThatFailsWritesNothingAndAReplayFoldsItOnce) {
   {
     auto driver = Driver({.batch_events = 2});
     ASSERT_NE(driver, nullptr);
-    ASSERT_TRUE(driver->Pipe({Event("a"), Event("b")}).ok());
+    ASSERT_OK(driver->Pipe({Event("a"), Event("b")}));
     auto digest = driver->Digest();
-    ASSERT_TRUE(digest.ok()) << digest.status();
+    ASSERT_OK(digest);
 
     tally_.fail_next_flush = true;
     const absl::Status failed = driver->Pipe({Event("c"), Event("d")});
@@ -401,7 +400,7 @@ TEST_F(BatchFoldTest, ABatchThatFailsWritesNothingAndAReplayFoldsItOnce) {
   // A restart replays from the stored offsets: c and d are folded once.
   auto driver = Driver();
   ASSERT_NE(driver, nullptr);
-  ASSERT_TRUE(driver->Pipe({Event("c"), Event("d")}).ok());
+  ASSERT_OK(driver->Pipe({Event("c"), Event("d")}));
   EXPECT_EQ(TallyOf(*driver, "LOT-11"), 4);
   const PartitionProgress p = ProgressOf(*driver);
   EXPECT_EQ(p.next_offset, 4);
@@ -432,11 +431,11 @@ TEST_F(BatchFoldTest, AStoreOfTheOneKeyPerEventLayoutIsRefusedWithTheMessageToRe
   const std::string path = dir_.path().string();
   {
     auto old = store::Store::Open(path, ProjectionStoreOptions(tally_));
-    ASSERT_TRUE(old.ok()) << old.status();
+    ASSERT_OK(old);
     store::WriteBatch batch = (*old)->NewWriteBatch();
     batch.Put(kMetaFamily, "projection", ProjectionTag(tally_));
     batch.Put(kSeenFamily, std::string(16, 'x'), "");
-    ASSERT_TRUE((*old)->Write(batch).ok());
+    ASSERT_OK((*old)->Write(batch));
   }
   auto opened = OpenProjectionStore(path, tally_);
   ASSERT_FALSE(opened.ok());
@@ -458,10 +457,10 @@ TEST_F(BatchFoldTest, TheStateDoesNotDependOnHowEventsAreCutIntoBatches) {
   for (int k = 0; k < 2; ++k) {
     testing::TempDir dir;
     auto driver = ProjectionDriver::Create(&tally_, dir.path(), {.batch_events = sizes[k]});
-    ASSERT_TRUE(driver.ok()) << driver.status();
-    ASSERT_TRUE((*driver)->Pipe(events).ok());
+    ASSERT_OK(driver);
+    ASSERT_OK((*driver)->Pipe(events));
     auto digest = (*driver)->Digest();
-    ASSERT_TRUE(digest.ok()) << digest.status();
+    ASSERT_OK(digest);
     digests[k] = *digest;
   }
   EXPECT_EQ(digests[0], digests[1]);

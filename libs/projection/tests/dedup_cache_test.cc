@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/store/store.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::projection {
@@ -24,14 +25,14 @@ class DedupCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto store = store::Store::Open(dir_.path().string(), {.column_families = {{.name = "seen"}}});
-    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_OK(store);
     store_ = std::move(*store);
   }
 
   // Checks, and adds if not seen; returns whether it was seen.
   bool CheckAndAdd(DedupCache& cache, const std::string& lot, int64_t at, const std::string& id) {
     auto entry = cache.Check(lot, at, id);
-    EXPECT_TRUE(entry.ok()) << entry.status();
+    EXPECT_OK(entry);
     if (!entry.ok()) return false;
     if (!entry->seen) cache.Add(*entry);
     return entry->seen;
@@ -41,7 +42,7 @@ class DedupCacheTest : public ::testing::Test {
   void CloseAndWrite(DedupCache& cache) {
     store::WriteBatch batch = store_->NewWriteBatch();
     cache.CloseBatch(batch);
-    ASSERT_TRUE(store_->Write(batch).ok());
+    ASSERT_OK(store_->Write(batch));
   }
 
   testing::TempDir dir_;
@@ -92,7 +93,7 @@ TEST_F(DedupCacheTest, IdsReachTheStoreThroughTheClosedBatchOnly) {
   }
   // One value per group: the two ids, 8 bytes each, in fold order.
   auto stored = store_->Get(kSeenFamily, DedupCache::GroupKey("LOT-11", kFeb1Noon));
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_OK(stored);
   ASSERT_TRUE(stored->has_value());
   EXPECT_EQ((*stored)->size(), 16u);
 
@@ -104,7 +105,7 @@ TEST_F(DedupCacheTest, IdsReachTheStoreThroughTheClosedBatchOnly) {
   // A second batch appends to the group rather than rewriting it.
   CloseAndWrite(restarted);
   stored = store_->Get(kSeenFamily, DedupCache::GroupKey("LOT-11", kFeb1Noon));
-  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_OK(stored);
   EXPECT_EQ((*stored)->size(), 24u);
 }
 
@@ -160,7 +161,7 @@ TEST_F(DedupCacheTest, AfterEachBatchItHoldsNoMoreThanTheBound) {
 TEST_F(DedupCacheTest, AGroupThatIsNotWholeIdsIsDataLossWithTheMessageToRebuild) {
   store::WriteBatch batch = store_->NewWriteBatch();
   batch.Put(kSeenFamily, DedupCache::GroupKey("LOT-11", 0), "12345");
-  ASSERT_TRUE(store_->Write(batch).ok());
+  ASSERT_OK(store_->Write(batch));
   DedupCache cache(*store_, 1000);
   auto entry = cache.Check("LOT-11", 0, "e1");
   ASSERT_FALSE(entry.ok());

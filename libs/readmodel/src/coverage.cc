@@ -72,11 +72,16 @@ std::string Coverage::DescribeEnglish() const {
 }
 
 Coverage CompareWithLog(const Freshness& freshness, const EndOffsets& end_offsets) {
+  return CompareWithLog(freshness.progress, end_offsets);
+}
+
+Coverage CompareWithLog(const std::map<std::string, projection::PartitionProgress>& progress,
+                        const EndOffsets& end_offsets) {
   Coverage out;
   out.partitions = static_cast<int>(end_offsets.size());
   for (const auto& [partition, end] : end_offsets) {
-    auto folded = freshness.progress.find(partition);
-    if (folded == freshness.progress.end()) {
+    auto folded = progress.find(partition);
+    if (folded == progress.end()) {
       if (end > 0) out.missing.push_back(partition);
       continue;
     }

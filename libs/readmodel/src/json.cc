@@ -5,6 +5,7 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/terms.h"
 
 namespace pilotage::readmodel {
 namespace {
@@ -60,13 +61,21 @@ std::string PeriodLabel(const std::string& text) {
   return p.ok() ? p->FrenchLabel() : text;
 }
 
+// Of any range of v1::SourceOffset (a repeated field or a vector).
+template <typename Offsets>
+nlohmann::json OffsetsArray(const Offsets& offsets) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : offsets) {
+    out.push_back(
+        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& r) {
-  const v1::KpiDefinition* def = nullptr;
-  for (const auto& k : e.terms.kpis()) {
-    if (k.id() == r.kpi_id) def = &k;
-  }
+  const v1::KpiDefinition* def = domain::FindKpi(e.terms, r.kpi_id);
   return {{"id", r.kpi_id},
           {"label", r.label},
           {"formula", v1::KpiFormula::Value_Name(r.formula)},
@@ -84,10 +93,14 @@ nlohmann::json KpiJson(const domain::LotEvaluation& e, const domain::KpiResult& 
 nlohmann::json DataQualityJson(const domain::DataQuality& q) {
   nlohmann::json timeliness = nlohmann::json::object();
   for (const auto& [bucket, n] : q.timeliness) timeliness[bucket] = n;
+  nlohmann::json refusals = nlohmann::json::object();
+  for (const auto& [code, n] : q.gateway_refusals) refusals[code] = n;
   return {{"events", q.events},
           {"late_events", q.late},
           {"refused_events", q.refused},
           {"conflicting_resends", q.conflicting_resends},
+          {"conflicting_resends_in_period", q.conflicting_resends_in_period},
+          {"gateway_refusals", refusals},
           {"imported_events", q.imported},
           {"imported_duplicates", q.imported_duplicates},
           {"reporting_delay_days", timeliness}};
@@ -230,12 +243,11 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
 
 nlohmann::json SourceOffsetsJson(
     const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& o : offsets) {
-    out.push_back(
-        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
-  }
-  return out;
+  return OffsetsArray(offsets);
+}
+
+nlohmann::json SourceOffsetsJson(const std::vector<v1::SourceOffset>& offsets) {
+  return OffsetsArray(offsets);
 }
 
 nlohmann::json QuarterCalendarJson(const QuarterCalendar& calendar) {

@@ -13,6 +13,7 @@ std::vector<store::ColumnFamilyOptions> CepFamilies() {
           {.name = std::string(kReporting)},
           {.name = std::string(kContract)},
           {.name = std::string(kQuality)},
+          {.name = std::string(kRefusals)},
           {.name = std::string(kActivityCounts)},
           {.name = std::string(kKpiCells), .merge = store::MergeKind::kAddFixed64}};
 }

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/store/coding.h"
@@ -107,8 +108,12 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
   if (!s.ok()) return s;
   s = sum(layout::kImported, "cep imported count", out.facts.imported);
   if (!s.ok()) return s;
-  // Per day: distinct imported events folded, and lines written by imports.
-  for (auto kind : {layout::kImportedDay, layout::kImportedLines}) {
+  auto refusals = ReadGatewayRefusals(store, lot_id);
+  if (!refusals.ok()) return refusals.status();
+  out.facts.gateway_refusals_by_day = std::move(*refusals);
+  // Per day: distinct imported events folded, lines written by imports, and
+  // conflicting resends.
+  for (auto kind : {layout::kImportedDay, layout::kImportedLines, layout::kConflictingDay}) {
     s = store.ForEach(
         layout::kQuality, Key({lot_id, kind, ""}), [&](std::string_view key, std::string_view v) {
           auto parts = Parts(key);
@@ -117,16 +122,40 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
                          : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
           auto n = store::DecodeFixed64(v, "cep imported count");
           if (!day.ok() || !n.ok()) {
-            bad = absl::DataLossError("bad imported count in the store");
+            bad = absl::DataLossError(fmt::format("bad {} count in the store", kind));
             return false;
           }
-          auto& by_day = kind == layout::kImportedDay ? out.facts.imported_events_by_day
-                                                      : out.facts.imported_lines_by_day;
+          auto& by_day = kind == layout::kImportedDay     ? out.facts.imported_events_by_day
+                         : kind == layout::kImportedLines ? out.facts.imported_lines_by_day
+                                                          : out.facts.conflicting_resends_by_day;
           by_day[*day] += *n;
           return true;
         });
     if (!s.ok()) return s;
   }
+  if (!bad.ok()) return bad;
+  return out;
+}
+
+absl::StatusOr<std::map<absl::CivilDay, std::map<std::string, int64_t>>> ReadGatewayRefusals(
+    const store::Store& store, std::string_view lot_id) {
+  std::map<absl::CivilDay, std::map<std::string, int64_t>> out;
+  absl::Status bad;
+  absl::Status s = store.ForEach(
+      layout::kRefusals, Key({lot_id, ""}), [&](std::string_view key, std::string_view v) {
+        auto parts = Parts(key);
+        auto day = parts.size() == 3
+                       ? domain::ParseDay(parts[1])
+                       : absl::StatusOr<absl::CivilDay>(absl::DataLossError("bad key"));
+        auto n = store::DecodeFixed64(v, "cep refusal count");
+        if (!day.ok() || !n.ok()) {
+          bad = absl::DataLossError("bad gateway refusal count in the store");
+          return false;
+        }
+        out[*day][std::string(parts[2])] += *n;
+        return true;
+      });
+  if (!s.ok()) return s;
   if (!bad.ok()) return bad;
   return out;
 }

@@ -5,6 +5,7 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/terms.h"
 
 namespace pilotage::readmodel {
 namespace {
@@ -25,18 +26,6 @@ void ActivitySpan(const domain::LotFacts& facts, std::optional<absl::CivilDay>* 
     for (const auto& r : j.requests()) fold(r.day());
     for (const auto& a : j.appointments()) fold(a.day());
   }
-}
-
-// The label of KPI `id` in the latest version of `terms` defining it.
-std::string KpiLabel(const domain::TermsHistory& history, const std::string& id) {
-  if (id.empty()) return "";
-  auto versions = history.Versions();
-  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    for (const auto& k : (*it)->kpis()) {
-      if (k.id() == id) return k.label();
-    }
-  }
-  return "";
 }
 
 }  // namespace
@@ -192,13 +181,10 @@ absl::Status AddPending(const LotSteering& lot, absl::CivilDay on, PendingReport
     PendingPenalty row{.lot_id = lot.lot_id, .decision_from = p.deadline + 1};
     if (p.observations_on) row.decision_from = std::min(row.decision_from, *p.observations_on);
     if (const auto* terms = lot.history->Find(p.proposal.terms_version())) {
-      for (const auto& rule : terms->penalty_rules()) {
-        if (rule.id() != p.proposal.rule_id()) continue;
-        row.rule_label = rule.label();
-        row.kpi_id = rule.kpi_id();
-        for (const auto& k : terms->kpis()) {
-          if (k.id() == rule.kpi_id()) row.kpi_label = k.label();
-        }
+      if (const auto* rule = domain::FindPenaltyRule(*terms, p.proposal.rule_id())) {
+        row.rule_label = rule->label();
+        row.kpi_id = rule->kpi_id();
+        if (const auto* kpi = domain::FindKpi(*terms, rule->kpi_id())) row.kpi_label = kpi->label();
       }
     }
     row.procedure = std::move(p);
@@ -206,7 +192,7 @@ absl::Status AddPending(const LotSteering& lot, absl::CivilDay on, PendingReport
   }
   for (auto& a : ReportActions(*lot.steering, on).actions) {
     if (a.state != ActionState::kOpen && a.state != ActionState::kOverdue) continue;
-    std::string label = KpiLabel(*lot.history, a.record.opened().kpi_id());
+    std::string label = lot.history->KpiLabel(a.record.opened().kpi_id());
     report->actions.push_back(
         {.lot_id = lot.lot_id, .action = std::move(a), .kpi_label = std::move(label)});
   }

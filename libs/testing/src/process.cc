@@ -92,4 +92,17 @@ nlohmann::json RunJson(const std::string& program, const std::vector<std::string
   return json;
 }
 
+CliOutcome CallCli(int (*run_cli)(int, const char* const*), const std::string& program,
+                   const std::vector<std::string>& args) {
+  std::vector<const char*> argv = {program.c_str()};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  CliOutcome outcome;
+  outcome.code = run_cli(static_cast<int>(argv.size()), argv.data());
+  outcome.out = ::testing::internal::GetCapturedStdout();
+  outcome.err = ::testing::internal::GetCapturedStderr();
+  return outcome;
+}
+
 }  // namespace pilotage::testing

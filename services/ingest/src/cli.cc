@@ -1,8 +1,6 @@
 // The pilotage-ingest command line (include/pilotage/ingest/cli.h).
 #include "pilotage/ingest/cli.h"
 
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -94,12 +92,7 @@ int RunCli(int argc, char** argv) {
     reload_signal.OnReload(service::LoggedReload("TLS certificate and key (for new connections)",
                                                  [g = gateway->get()] { return g->ReloadTls(); }));
   }
-  if (!port_file.empty()) {
-    std::ofstream out(port_file + ".tmp");
-    out << (*gateway)->port() << "\n";
-    out.close();
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  }
+  if (!port_file.empty()) http::WritePortFile(port_file, (*gateway)->port());
   if (options.replay_clock) {
     spdlog::warn("replay clock on: recorded_at comes from X-Pilotage-Replay-Time (demo only)");
   }

@@ -376,9 +376,10 @@ class Gateway::Impl {
         ++unavailable;
         fmt::format_to(std::back_inserter(outcomes),
                        R"({{"index":{},"event_id":{},"status":"unavailable","error":)"
-                       R"({{"code":"UNAVAILABLE","field":"","message":"Kafka did not )"
+                       R"({{"code":{},"field":"","message":"Kafka did not )"
                        R"(acknowledge this event: send it again"}}}})",
-                       i, Quote(item.event.event_id()));
+                       i, Quote(item.event.event_id()),
+                       Quote(intake::CodeName(intake::RefusalCode::kUnavailable)));
       }
     }
     events_->Add({{"operator", operator_id}, {"outcome", "accepted"}})
@@ -436,6 +437,11 @@ class Gateway::Impl {
       if (refusal.field.find(".lot_id") == std::string::npos) {
         rejection.set_lot_id(event->lot_id());
       }
+    } else if (event != nullptr && config_.lots.contract_start.contains(event->lot_id())) {
+      // A lot of the configuration is no refused value (it cannot hold
+      // personal data): the quality page counts the refusal under its lot
+      // (decision 0045).
+      rejection.set_lot_id(event->lot_id());
     }
     rejection.set_reason(std::string(intake::CodeName(refusal.code)));
     rejection.set_field(refusal.field);

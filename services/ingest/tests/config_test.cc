@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "pilotage/ingest/config.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::ingest {
 namespace {
@@ -28,7 +29,7 @@ TEST(GatewayConfig, ExampleFileHasNoTokenAndLoadsOnceTokensAreAdded) {
   }
   auto config = ParseConfig(doc.dump(), "example with tokens",
                             std::filesystem::path(PILOTAGE_EXAMPLE_CONFIG).parent_path().string());
-  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_OK(config);
   EXPECT_EQ(config->lots.contract_start.size(), 14u);
   EXPECT_EQ(config->operators.size(), 14u);
   auto it = config->token_hashes.find(TokenHash("t-op-cibc-idf"));

@@ -165,6 +165,15 @@ std::string Array(std::initializer_list<std::string> events) {
   return a.dump();
 }
 
+// `text` with its first `from` replaced by `to` (for bodies nlohmann would
+// not write: duplicate keys, NaN, numbers beyond its types).
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
 std::vector<HttpCase> Cases() {
   const std::string a = fmt::format("Bearer {}", kTokenA);
   const json e = ValidEvent("evt-bad-0001");
@@ -338,6 +347,52 @@ std::vector<HttpCase> Cases() {
          return lines;
        }(),
        413, "BATCH_TOO_LARGE"},
+      // Strict JSON (RFC 8259): nothing a parser would take silently or read
+      // one way among several.
+      {"a key twice in an event", a, js, "{\"lot_id\":\"LOT-24\"," + ok.substr(1), 400,
+       "DUPLICATE_KEY"},
+      {"a key twice in the profile", a, js,
+       Replaced(ok, "\"profile\":{", "\"profile\":{\"sex\":\"MALE\","), 400, "DUPLICATE_KEY"},
+      {"a key twice on an ndjson line", a, nd, "{\"event_id\":\"x\"," + ok.substr(1) + "\n", 400,
+       "DUPLICATE_KEY"},
+      {"a byte order mark", a, js, "\xEF\xBB\xBF" + ok, 400, "MALFORMED_BODY"},
+      {"a byte order mark in ndjson", a, nd, "\xEF\xBB\xBF" + ok + "\n", 400, "MALFORMED_BODY"},
+      {"NaN", a, js, Replaced(appt.dump(), "\"duration_minutes\":60", "\"duration_minutes\":NaN"),
+       400, "MALFORMED_BODY"},
+      {"Infinity", a, js,
+       Replaced(appt.dump(), "\"duration_minutes\":60", "\"duration_minutes\":Infinity"), 400,
+       "MALFORMED_BODY"},
+      {"a number beyond a double", a, js,
+       Replaced(appt.dump(), "\"duration_minutes\":60", "\"duration_minutes\":1e400"), 400,
+       "MALFORMED_BODY"},
+      {"an integer beyond uint64", a, js,
+       Replaced(appt.dump(), "\"duration_minutes\":60",
+                "\"duration_minutes\":18446744073709551616"),
+       400, "WRONG_TYPE"},
+      {"an integer beyond int64", a, js,
+       Replaced(appt.dump(), "\"duration_minutes\":60", "\"duration_minutes\":9223372036854775808"),
+       400, "OUT_OF_RANGE"},
+      {"a whole number as a decimal", a, js, With(appt, "/appointment_held/duration_minutes", 60.0),
+       400, "WRONG_TYPE"},
+      {"a lone surrogate escape", a, js, Replaced(ok, "evt-bad-0001", "evt-\\ud800"), 400,
+       "MALFORMED_BODY"},
+      {"an overlong UTF-8 slash", a, js, Replaced(ok, "evt-bad-0001", "evt-\xC0\xAF"), 400,
+       "MALFORMED_BODY"},
+      {"objects nested 40 deep", a, js,
+       [] {
+         std::string deep;
+         for (int i = 0; i < 40; ++i) deep += "{\"event_id\":";
+         deep += "1";
+         for (int i = 0; i < 40; ++i) deep += "}";
+         return deep;
+       }(),
+       400, "MALFORMED_BODY"},
+      {"trailing garbage", a, js, ok + " x", 400, "MALFORMED_BODY"},
+      {"two documents", a, js, ok + ok, 400, "MALFORMED_BODY"},
+      {"a top-level string", a, js, "\"events\"", 400, "MALFORMED_BODY"},
+      {"a top-level number", a, js, "42", 400, "MALFORMED_BODY"},
+      {"a string of 100 000 bytes", a, js,
+       With(e, "/request_received/beneficiary", std::string(100000, 'b')), 400, "STRING_TOO_LONG"},
       {"token with trailing junk", fmt::format("Bearer {} x", kTokenA), js, ok, 401,
        "UNAUTHENTICATED"},
       {"token twice", fmt::format("Bearer {} Bearer {}", kTokenA, kTokenA), js, ok, 401,
@@ -398,6 +453,17 @@ TEST_F(IngestTest, EachBadInputGetsItsStatusAndReasonAndNothingReachesTheActivit
     ASSERT_TRUE(rejections.emplace_back().ParseFromString(value));
   }
   ASSERT_EQ(static_cast<int64_t>(rejections.size()), event_refusals);
+  // A personal-data refusal names the event's lot when it is a lot of the
+  // configuration (never a refused value): the quality page counts it there
+  // (decision 0045). Never its event id.
+  int personal_with_lot = 0;
+  for (const auto& r : rejections) {
+    if (r.reason() != "PERSONAL_DATA") continue;
+    EXPECT_TRUE(r.lot_id().empty() || r.lot_id() == "LOT-11") << r.lot_id();
+    EXPECT_TRUE(r.event_id().empty()) << r.event_id();
+    personal_with_lot += r.lot_id() == "LOT-11";
+  }
+  EXPECT_GT(personal_with_lot, 0);
   for (const auto& r : rejections) {
     EXPECT_FALSE(r.reason().empty());
     EXPECT_TRUE(r.operator_id() == "op-a" || r.operator_id() == "op-b" ||

@@ -57,7 +57,13 @@ struct Plans {
 };
 absl::StatusOr<Plans> PlanLots(const JobOptions& job, PlanOptions options,
                                const v1::ContractTerms* draft, const readmodel::ReadStore& view) {
-  options.input_offsets = readmodel::SourceOffsets(view.freshness());
+  // What the penalties are computed on: the activity and contract topics,
+  // not the gateway's refusals the store also counts (decision 0045).
+  for (auto& o : readmodel::SourceOffsets(view.freshness())) {
+    if (o.topic() == job.activity_topic || o.topic() == job.topic) {
+      options.input_offsets.push_back(std::move(o));
+    }
+  }
   auto lots = LotsToPlan(job, view);
   if (!lots.ok()) return lots.status();
   Plans out;
@@ -148,18 +154,15 @@ absl::Status WriteFile(const std::filesystem::path& path, const std::string& tex
   return absl::OkStatus();
 }
 
+// Kafka is known here: OpenTrustedStore refused a run without --bootstrap.
 absl::Status Send(const JobOptions& options, const std::vector<v1::Event>& events,
                   std::ostream& err) {
   if (events.empty()) {
-    err << "pilotage-penalty-job: nothing new to send (every proposal and action is in the "
-           "ledger already)\n";
+    // Also when the period prices nothing at all: not only when a run
+    // before this one sent it.
+    err << "pilotage-penalty-job: nothing new to send (no proposal or action that the ledger "
+           "does not hold already)\n";
     return absl::OkStatus();
-  }
-  if (options.bootstrap.empty()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{} event(s) to send but no Kafka: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP (or "
-        "--dry-run)",
-        events.size()));
   }
   std::vector<std::string> values;
   for (const auto& e : events) values.push_back(e.SerializeAsString());
@@ -205,7 +208,7 @@ absl::Status Send(const JobOptions& options, const std::vector<v1::Event>& event
 }
 
 absl::Status Run(const JobOptions& options, std::ostream& out, std::ostream& err,
-                 absl::CivilDay today, absl::Time now, RunMetrics& metrics) {
+                 absl::CivilDay today, RunMetrics& metrics) {
   auto period_text = ResolvePeriod(options.period, today);
   if (!period_text.ok()) return period_text.status();
   auto period = domain::Period::Parse(*period_text);
@@ -308,7 +311,7 @@ absl::Status RunJob(const JobOptions& options, std::ostream& out, std::ostream& 
     today = *day;
   }
   RunMetrics metrics{.run_at = now};
-  absl::Status result = Run(options, out, err, today, now, metrics);
+  absl::Status result = Run(options, out, err, today, metrics);
   metrics.success = result.ok();
   const bool real_run = !options.dry_run && !options.what_if;
   if (!options.metrics_textfile.empty()) {

@@ -285,7 +285,7 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
   // The ledger: what the other periods of the contract year use of the cap,
   // and whether this period was priced already.
   const std::string period_text = period.ToString();
-  plan.earlier_in_year_cents =
+  plan.cap_used_by_other_periods_cents =
       domain::CapUsedByOtherPeriods(lot.steering.penalties, period, *year, &plan.problems);
   std::vector<const pilotage::store::v1::PenaltyRecord*> priced;
   for (const auto& rec : lot.steering.penalties) {
@@ -343,15 +343,16 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
     actions.push_back(std::move(state));
   }
 
-  domain::PenaltyContext context{.lot_id = lot.lot_id,
-                                 .period = period,
-                                 .terms = terms,
-                                 .kpis = evaluation->kpis,
-                                 .actions = std::move(actions),
-                                 .annual_amount_cents = plan.annual_amount_cents,
-                                 .period_fees_cents = plan.fees_cents,
-                                 .earlier_in_year_cents = plan.earlier_in_year_cents,
-                                 .notified_on = options.today};
+  domain::PenaltyContext context{
+      .lot_id = lot.lot_id,
+      .period = period,
+      .terms = terms,
+      .kpis = evaluation->kpis,
+      .actions = std::move(actions),
+      .annual_amount_cents = plan.annual_amount_cents,
+      .period_fees_cents = plan.fees_cents,
+      .cap_used_by_other_periods_cents = plan.cap_used_by_other_periods_cents,
+      .notified_on = options.today};
   auto proposals = domain::ProposePenalties(context);
   if (!proposals.ok()) return proposals.status();
   for (auto& p : *proposals) {

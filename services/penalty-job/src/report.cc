@@ -9,6 +9,7 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/french.h"
 #include "pilotage/domain/penalty.h"
+#include "pilotage/readmodel/json.h"
 
 namespace pilotage::penalty_job {
 namespace {
@@ -28,17 +29,6 @@ std::string Day(const Json& day) { return domain::FrenchDay(day.get<std::string>
 std::string Euros(const Json& cents) { return domain::FrenchEuros(cents.get<int64_t>()); }
 
 std::string Bp(int64_t bp) { return domain::FrenchPercent(static_cast<double>(bp) / 10000.0, 2); }
-
-// Of any range of v1::SourceOffset (a repeated field or a vector).
-template <typename Offsets>
-Json OffsetsJson(const Offsets& offsets) {
-  Json out = Json::array();
-  for (const auto& o : offsets) {
-    out.push_back(
-        {{"topic", o.topic()}, {"partition", o.partition()}, {"next_offset", o.next_offset()}});
-  }
-  return out;
-}
 
 // "pilotage.activity.v1/0 < 1 234, pilotage.contract.v1/0 < 56": every
 // event below each offset was read.
@@ -88,7 +78,7 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
     lot["cap_cents"] = plan->annual_amount_cents / 10000 * plan->cap_share_of_annual_bp +
                        plan->annual_amount_cents % 10000 * plan->cap_share_of_annual_bp / 10000;
     lot["threshold_cents"] = plan->threshold_cents;
-    lot["earlier_in_year_cents"] = plan->earlier_in_year_cents;
+    lot["cap_used_by_other_periods_cents"] = plan->cap_used_by_other_periods_cents;
     lot["fees_cents"] = plan->fees_cents ? Json(*plan->fees_cents) : Json(nullptr);
     lot["events_in_period"] = plan->events_in_period;
     lot["late_events"] = plan->late_events;
@@ -134,7 +124,7 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
       j["explanation"] = p.explanation();
       j["notify"] = p.amount_cents() > 0;
       j["in_ledger"] = pp.in_ledger;
-      j["input_offsets"] = OffsetsJson(p.input_offsets());
+      j["input_offsets"] = readmodel::SourceOffsetsJson(p.input_offsets());
       ps.push_back(std::move(j));
     }
     lot["proposals"] = std::move(ps);
@@ -160,7 +150,7 @@ Json ReportJson(const domain::Period& period, const std::string& mode,
   out["period"] = period.ToString();
   out["period_label"] = period.FrenchLabel();
   out["mode"] = mode;
-  out["input_offsets"] = OffsetsJson(input_offsets);
+  out["input_offsets"] = readmodel::SourceOffsetsJson(input_offsets);
   out["lots"] = std::move(lots);
   out["totals"] = {{"lots_evaluated", evaluated},  {"lots_skipped", skipped},
                    {"breaches", breaches},         {"proposals", proposals},
@@ -188,10 +178,12 @@ std::string RenderReport(const Json& r) {
                        lot["terms_version"].get<std::string>(), Day(lot["closing_day"]),
                        lot["contract_year_label"].get<std::string>());
     out += fmt::format(
-        "  Montant annuel {} ; plafond {} soit {} ; déjà proposé dans l'année {} ; seuil {} ; "
+        "  Montant annuel {} ; plafond {} soit {} ; proposé sur les autres périodes de l'année {} "
+        "; seuil {} ; "
         "honoraires de la période {}\n",
         Euros(lot["annual_amount_cents"]), Bp(lot["cap_share_of_annual_bp"].get<int64_t>()),
-        Euros(lot["cap_cents"]), Euros(lot["earlier_in_year_cents"]), Euros(lot["threshold_cents"]),
+        Euros(lot["cap_cents"]), Euros(lot["cap_used_by_other_periods_cents"]),
+        Euros(lot["threshold_cents"]),
         lot["fees_cents"].is_null() ? std::string("non disponibles") : Euros(lot["fees_cents"]));
     out += fmt::format(
         "  Activité de la période : {} événements, dont {} saisis après la clôture (hors "

@@ -33,6 +33,7 @@
 #include "pilotage/readmodel/steering.h"
 #include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/projection_driver.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::penalty_job {
@@ -130,12 +131,12 @@ class Ledger {
  public:
   Ledger() {
     auto cep = projector::CepProjection::Create();
-    EXPECT_TRUE(cep.ok()) << cep.status().ToString();
+    EXPECT_OK(cep);
     cep_ = std::move(*cep);
     auto driver = testing::ProjectionDriver::Create(cep_.get(), dir_.path());
-    EXPECT_TRUE(driver.ok()) << driver.status().ToString();
+    EXPECT_OK(driver);
     driver_ = std::move(*driver);
-    EXPECT_TRUE(driver_->Pipe(Activity()).ok());
+    EXPECT_OK(driver_->Pipe(Activity()));
     Contract(ContractSetup());
   }
 
@@ -143,23 +144,23 @@ class Ledger {
     std::vector<std::string> payloads;
     for (const auto& e : events) payloads.push_back(e.SerializeAsString());
     absl::Status s = driver_->PipePayloads(payloads, kContractTopic);
-    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_OK(s);
   }
 
   // The job for `period` on `today`: plans from the store, sends (folds) its
   // events; returns them.
   std::vector<v1::Event> Run(const std::string& period, absl::CivilDay today) {
     auto model = readmodel::ReadLot(driver_->store(), kLot);
-    EXPECT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_OK(model);
     auto steering = readmodel::ReadSteering(driver_->store(), kLot);
-    EXPECT_TRUE(steering.ok()) << steering.status().ToString();
+    EXPECT_OK(steering);
     if (!model.ok() || !steering.ok()) return {};
     const LotSnapshot lot{.lot_id = kLot,
                           .facts = std::move(model->facts),
                           .terms = std::move(model->terms),
                           .steering = std::move(*steering)};
     auto plan = PlanLot(lot, {.period = *domain::Period::Parse(period), .today = today});
-    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_OK(plan);
     if (!plan.ok()) return {};
     // What the job does: the same plan from the KPI cells, without journeys.
     LotSnapshot lean = lot;
@@ -176,7 +177,7 @@ class Ledger {
     EXPECT_TRUE(plan->skipped.empty()) << plan->skipped;
     last_plan_ = *plan;
     auto events = EventsToEmit({*plan});
-    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    EXPECT_OK(events);
     if (!events.ok()) return {};
     Contract(*events);
     return *events;
@@ -184,7 +185,7 @@ class Ledger {
 
   readmodel::SteeringReadModel Steering() const {
     auto steering = readmodel::ReadSteering(driver_->store(), kLot);
-    EXPECT_TRUE(steering.ok()) << steering.status().ToString();
+    EXPECT_OK(steering);
     return steering.ok() ? *steering : readmodel::SteeringReadModel{};
   }
 

@@ -14,6 +14,7 @@
 #include "pilotage/penalty_job/report.h"
 #include "pilotage/penalty_job/textfile.h"
 #include "pilotage/testing/penalty_scenario.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::penalty_job {
 namespace {
@@ -32,7 +33,7 @@ domain::Period P(std::string_view text) { return *domain::Period::Parse(text); }
 v1::ContractTerms Terms(int64_t per_point_cents = 100000, std::string version = "2024.1") {
   v1::ContractTerms terms = testing::FirstAppointmentTerms(per_point_cents);
   terms.set_version(version);
-  EXPECT_TRUE(domain::ValidateTerms(terms).ok()) << domain::ValidateTerms(terms).ToString();
+  EXPECT_OK(domain::ValidateTerms(terms));
   return terms;
 }
 
@@ -61,14 +62,14 @@ LotSnapshot Lot(int64_t annual_cents = 100000000) {
     sv1::Journey j;
     v1::Event request = Activity("req-" + who, who, "2024-04-02");
     request.mutable_request_received()->set_beneficiary(who);
-    EXPECT_TRUE(domain::AddToJourney(request, j).ok());
+    EXPECT_OK(domain::AddToJourney(request, j));
     v1::Event seen = Activity("app-" + who, who, i < 5 ? "2024-04-03" : "2024-05-30");
     auto* a = seen.mutable_appointment_held();
     a->set_beneficiary(who);
     a->set_appointment_id("a-" + who);
     a->set_level(v1::Level::LEVEL_1_WELCOME);
     a->set_modality(v1::Modality::IN_PERSON);
-    EXPECT_TRUE(domain::AddToJourney(seen, j).ok());
+    EXPECT_OK(domain::AddToJourney(seen, j));
     lot.facts.journeys.push_back(j);
   }
   lot.facts.reporting = {{.day = D("2024-04-02"), .delay_days = 0, .count = 10},
@@ -87,7 +88,7 @@ LotSnapshot Lot(int64_t annual_cents = 100000000) {
 // EventsToEmit, which fails only without a time zone database.
 std::vector<v1::Event> Emit(const std::vector<LotPlan>& plans) {
   auto events = EventsToEmit(plans);
-  EXPECT_TRUE(events.ok()) << events.status().ToString();
+  EXPECT_OK(events);
   return events.ok() ? *events : std::vector<v1::Event>{};
 }
 
@@ -115,7 +116,7 @@ void AddOverdueRule(v1::ContractTerms& terms, int64_t late_base_value_cents) {
   rule->set_id("action_overdue");
   rule->set_trigger(v1::PenaltyTrigger::CORRECTIVE_ACTION_OVERDUE);
   rule->set_late_base_value_cents(late_base_value_cents);
-  EXPECT_TRUE(domain::ValidateTerms(terms).ok()) << domain::ValidateTerms(terms).ToString();
+  EXPECT_OK(domain::ValidateTerms(terms));
 }
 
 // An action of the first-appointment KPI in the ledger; closed on `closed`
@@ -142,12 +143,12 @@ TEST(PenaltyJobPlan, RefusesAPeriodNotClosedYetWithItsClosingDay) {
   EXPECT_NE(plan.status().message().find("closes on 2024-07-15"), std::string::npos)
       << plan.status().ToString();
   EXPECT_FALSE(IsPeriodNotClosed(absl::FailedPreconditionError("other")));
-  EXPECT_TRUE(PlanLot(Lot(), Options("2024-Q2", "2024-07-15")).ok());
+  EXPECT_OK(PlanLot(Lot(), Options("2024-Q2", "2024-07-15")));
 }
 
 TEST(PenaltyJobPlan, PricesTheShortfallAndRequiresTheCorrectiveAction) {
   auto plan = PlanLot(Lot(), Options());
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_OK(plan);
   EXPECT_TRUE(plan->skipped.empty()) << plan->skipped;
   EXPECT_EQ(plan->closing_day, D("2024-07-15"));
   EXPECT_EQ(plan->contract_year, "CY1@2024-01-02");
@@ -185,9 +186,9 @@ TEST(PenaltyJobPlan, PricesTheShortfallAndRequiresTheCorrectiveAction) {
 
 TEST(PenaltyJobPlan, IdsAreStableAndASecondRunAfterFoldingEmitsNothingWithTheSameReport) {
   auto first = PlanLot(Lot(), Options());
-  ASSERT_TRUE(first.ok());
+  ASSERT_OK(first);
   auto again = PlanLot(Lot(), Options());
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   const auto sent = Emit({*first});
   const auto resent = Emit({*again});
   ASSERT_EQ(sent.size(), 2u);
@@ -203,7 +204,7 @@ TEST(PenaltyJobPlan, IdsAreStableAndASecondRunAfterFoldingEmitsNothingWithTheSam
   *penalty.mutable_proposed() = sent[1].penalty_proposed();
   folded.steering.penalties.push_back(penalty);
   auto second = PlanLot(folded, Options());
-  ASSERT_TRUE(second.ok());
+  ASSERT_OK(second);
   EXPECT_TRUE(Emit({*second}).empty());
   // The period is priced: the rerun reports the ledger's proposal and action,
   // which are what the first run computed.
@@ -243,7 +244,7 @@ TEST(PenaltyJobPlan, TheSameNotificationDayGivesByteIdenticalEventsStampedWithTh
   // ids nor occurred_at: the fold's dedup (same lot, id and week) drops a
   // resend.
   auto later = PlanLot(Lot(), Options("2024-Q2", "2024-09-02"));
-  ASSERT_TRUE(later.ok());
+  ASSERT_OK(later);
   const auto c = Emit({*later});
   ASSERT_EQ(c.size(), 2u);
   for (size_t i = 0; i < a.size(); ++i) {
@@ -256,7 +257,7 @@ TEST(PenaltyJobPlan, ALateRunGivesTheOperatorTheFullDelayFromItsDay) {
   // Run on Tuesday 20 August 2024, 36 days after the closing day (15 July):
   // notified that day, observations until 20 August + 15 = 4 September.
   auto late = PlanLot(Lot(), Options("2024-Q2", "2024-08-20"));
-  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  ASSERT_OK(late);
   ASSERT_EQ(late->proposals.size(), 1u);
   EXPECT_EQ(late->proposals[0].proposal.notified_on(), "2024-08-20");
   EXPECT_EQ(late->proposals[0].proposal.observation_deadline(), "2024-09-04");
@@ -279,7 +280,7 @@ TEST(PenaltyJobPlan, ALateRunGivesTheOperatorTheFullDelayFromItsDay) {
   penalty.set_proposed_event_id(sent[1].event_id());
   folded.steering.penalties.push_back(penalty);
   auto later = PlanLot(folded, Options("2024-Q2", "2024-09-10"));
-  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  ASSERT_OK(later);
   EXPECT_TRUE(later->problems.empty());
   EXPECT_TRUE(later->proposals[0].in_ledger);
   EXPECT_EQ(later->proposals[0].proposal.notified_on(), "2024-08-20");
@@ -298,7 +299,7 @@ TEST(PenaltyJobPlan, ASilentPeriodIsEvaluatedAndItsOverdueActionsArePriced) {
   AddOverdueRule(lot.terms[0], 5000000);
   lot.steering.actions.push_back(LedgerAction("ACT-q2", "2024-Q2", "2024-08-14"));
   auto plan = PlanLot(lot, Options("2024-Q3", "2024-10-15"));
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_OK(plan);
   EXPECT_TRUE(plan->skipped.empty()) << plan->skipped;
   EXPECT_TRUE(plan->silent);
   EXPECT_EQ(plan->events_in_period, 0);
@@ -320,12 +321,12 @@ TEST(PenaltyJobPlan, ALotWithoutTermsOrAwardIsSkippedWithTheReason) {
   LotSnapshot no_terms = Lot();
   no_terms.terms.clear();
   auto plan = PlanLot(no_terms, Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   EXPECT_NE(plan->skipped.find("aucune condition"), std::string::npos) << plan->skipped;
   LotSnapshot no_award = Lot();
   no_award.facts.award.reset();
   plan = PlanLot(no_award, Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   EXPECT_NE(plan->skipped.find("LotAwarded"), std::string::npos) << plan->skipped;
 }
 
@@ -347,9 +348,9 @@ TEST(PenaltyJobPlan, TheCapCountsTheOtherPeriodsNonWaivedProposalsOfTheContractY
                             Ledger("PEN-q3", "2024-Q3", 1000000, "other_rule"),
                             Ledger("PEN-2025", "2025-Q1", 7000000, "other_rule")};
   auto plan = PlanLot(lot, Options());
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_OK(plan);
   EXPECT_FALSE(plan->already_priced);
-  EXPECT_EQ(plan->earlier_in_year_cents, 9000000);
+  EXPECT_EQ(plan->cap_used_by_other_periods_cents, 9000000);
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_EQ(plan->proposals[0].proposal.computed_cents(), 3000000);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 1000000);
@@ -371,7 +372,7 @@ TEST(PenaltyJobPlan, APricedPeriodReportsTheLedgerEachByItsIdAndSendsNothing) {
   lot.steering.actions = {LedgerAction("ACT-0-later", "2024-Q3", "2024-12-01"),
                           LedgerAction(own, "2024-Q2", "2024-12-01")};
   auto plan = PlanLot(lot, Options("2024-Q2", "2024-10-20"));
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_OK(plan);
   EXPECT_TRUE(plan->already_priced);
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 490000);
@@ -398,18 +399,18 @@ TEST(PenaltyJobPlan, TheShareOfFeesComesFromTheStatementFees) {
   price->set_modality(v1::Modality::IN_PERSON);
   price->set_amount_cents(8000);
   lot.terms[0].mutable_penalty_rules(0)->set_share_of_fees_bp(1000);
-  ASSERT_TRUE(domain::ValidateTerms(lot.terms[0]).ok());
+  ASSERT_OK(domain::ValidateTerms(lot.terms[0]));
   PlanOptions options = Options();
   options.fees = StatementFees();
   auto plan = PlanLot(lot, options);
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_OK(plan);
   ASSERT_EQ(plan->fees_cents, std::optional<int64_t>(80000));
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 3008000);
   EXPECT_EQ(plan->proposals[0].proposal.formula(), "1 000,00 EUR x 30 + 800,00 EUR x 1000 / 10000");
   // Without the fees the share is left out, and the inputs say so.
   plan = PlanLot(lot, Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 3000000);
   bool said = false;
   for (const auto& in : plan->proposals[0].proposal.inputs()) {
@@ -424,7 +425,7 @@ TEST(PenaltyJobPlan, ProposalsAtZeroAreReportedButNotSent) {
   LotSnapshot lot = Lot();
   lot.terms = {Terms(/*per_point_cents=*/30)};
   auto plan = PlanLot(lot, Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_EQ(plan->proposals[0].proposal.computed_cents(), 900);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 0);
@@ -441,7 +442,7 @@ TEST(PenaltyJobPlan, AnActionAlreadyOpenForTheKpiIsNotOpenedAgain) {
   open.mutable_opened()->set_due_date("2024-09-30");
   lot.steering.actions.push_back(open);
   auto plan = PlanLot(lot, Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   ASSERT_EQ(plan->actions.size(), 1u);
   EXPECT_EQ(plan->actions[0].open_action_id, "ACT-by-a-pilot");
   const auto events = Emit({*plan});
@@ -451,7 +452,7 @@ TEST(PenaltyJobPlan, AnActionAlreadyOpenForTheKpiIsNotOpenedAgain) {
   lot.steering.actions[0].mutable_closed()->set_action_id("ACT-by-a-pilot");
   lot.steering.actions[0].mutable_closed()->set_closed_on("2024-07-01");
   plan = PlanLot(lot, Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   EXPECT_EQ(plan->actions[0].open_action_id, "");
   EXPECT_EQ(Emit({*plan}).size(), 2u);
 }
@@ -472,7 +473,7 @@ TEST(PenaltyJobPlan, OverdueActionsOfTheLedgerArePricedWithTheCcagFormula) {
                           LedgerAction("ACT-c", "2024-Q1", "2024-07-20"),
                           LedgerAction("ACT-d", "2024-Q1", "20/06/2024")};
   auto plan = PlanLot(lot, Options());
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_OK(plan);
   ASSERT_EQ(plan->proposals.size(), 3u);
   EXPECT_EQ(plan->proposals[0].proposal.amount_cents(), 3000000);
   EXPECT_EQ(plan->proposals[1].proposal.action_id(), "ACT-a");
@@ -492,13 +493,13 @@ TEST(PenaltyJobPlan, AProposalUnderAnotherTermsVersionIsNotPricedTwice) {
   lot.steering.penalties = {
       Ledger("PEN-older", "2024-Q2", 3000000, "first_appointment_shortfall", "2023.9")};
   auto plan = PlanLot(lot, Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   EXPECT_TRUE(plan->already_priced);
   ASSERT_EQ(plan->proposals.size(), 1u);
   EXPECT_TRUE(plan->proposals[0].in_ledger);
   EXPECT_EQ(plan->proposals[0].proposal.penalty_id(), "PEN-older");
   // Same period: it does not count toward the cap of the period itself.
-  EXPECT_EQ(plan->earlier_in_year_cents, 0);
+  EXPECT_EQ(plan->cap_used_by_other_periods_cents, 0);
   EXPECT_TRUE(Emit({*plan}).empty());
 }
 
@@ -510,8 +511,8 @@ TEST(PenaltyJobPlan, WhatIfShowsEachAmountInForceAndUnderTheDraft) {
   PlanOptions with_draft = Options();
   with_draft.draft = &draft;
   auto drafted = PlanLot(Lot(), with_draft);
-  ASSERT_TRUE(in_force.ok());
-  ASSERT_TRUE(drafted.ok()) << drafted.status().ToString();
+  ASSERT_OK(in_force);
+  ASSERT_OK(drafted);
   EXPECT_EQ(drafted->terms_version, "2024.2-draft");
   const Json diff = WhatIfJson(P("2024-Q2"), "2024.2-draft", {*in_force}, {*drafted});
   ASSERT_EQ(diff["lots"].size(), 1u);
@@ -530,7 +531,7 @@ TEST(PenaltyJobPlan, WhatIfShowsEachAmountInForceAndUnderTheDraft) {
 
 TEST(PenaltyJobPlan, TheReportNamesTheCountersThePeriodAndTheFormula) {
   auto plan = PlanLot(Lot(), Options());
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   const Json report = ReportJson(P("2024-Q2"), "run", {*plan});
   const auto& lot = report["lots"][0];
   EXPECT_EQ(lot["counters_command"], "pilotagectl counters --lot LOT-11 --period 2024-Q2");

@@ -15,16 +15,12 @@
 #include "pilotage/pilotagectl/import.h"
 #include "pilotage/pilotagectl/kpis.h"
 #include "pilotage/readmodel/coverage.h"
+#include "pilotage/service/env.h"
 #include "pilotage/service/service.h"
 #include "steering_cli.h"
 
 namespace pilotage::pilotagectl {
 namespace {
-
-std::string Env(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 
 // service::Fail's message; the exit code of a store that cannot be trusted
 // for a decision is its own (decision 0028).
@@ -109,7 +105,7 @@ std::optional<std::string> ClosestName(std::string_view word,
 int RunCli(int argc, char** argv, std::ostream& out) {
   CLI::App app{"pilotagectl: pilots' commands over pilotage's read models"};
   app.require_subcommand(1);
-  std::string data_dir = Env("PILOTAGE_PROJECTOR_DATA", "data/projector");
+  std::string data_dir = service::EnvOr("PILOTAGE_PROJECTOR_DATA", "data/projector");
   app.add_option("--data", data_dir, "the projector's data directory (holds current -> store)")
       ->envname("PILOTAGE_PROJECTOR_DATA")
       ->capture_default_str();
@@ -188,7 +184,8 @@ int RunCli(int argc, char** argv, std::ostream& out) {
   counters.data_dir = data_dir;
   if (import_cmd->parsed()) {
     // Already known events are looked up only in a store named on purpose.
-    if (app.get_option("--data")->count() > 0 || !Env("PILOTAGE_PROJECTOR_DATA", "").empty()) {
+    if (app.get_option("--data")->count() > 0 ||
+        !service::EnvOr("PILOTAGE_PROJECTOR_DATA", "").empty()) {
       import.data_dir = data_dir;
     }
     result = RunImport(import, out).status();

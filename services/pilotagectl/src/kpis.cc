@@ -10,6 +10,7 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/french.h"
+#include "pilotage/domain/kpi.h"
 #include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
@@ -23,22 +24,6 @@ namespace pilotage::pilotagectl {
 namespace {
 
 namespace v1 = ::pilotage::v1;
-
-std::string StatusLabel(domain::KpiStatus status) {
-  switch (status) {
-    case domain::KpiStatus::kMet:
-      return "Atteint";
-    case domain::KpiStatus::kAtRisk:
-      return "À risque";
-    case domain::KpiStatus::kBreached:
-      return "Non atteint";
-    case domain::KpiStatus::kNotEnoughData:
-      return "Données insuffisantes";
-    case domain::KpiStatus::kInformational:
-      return "Informatif";
-  }
-  return "?";
-}
 
 // What `kpis` shows, typed: a lot's evaluation or the national one.
 struct KpisResult {
@@ -127,7 +112,7 @@ absl::Status PrintKpis(const KpisOptions& options, std::ostream& out) {
     if (!k.informational) target = (k.direction == v1::Direction::AT_MOST ? "≤ " : "≥ ") + target;
     out << Pad(k.label, width) << PadLeft(measured ? shown(k.value) : "—", 10)
         << PadLeft(target, 10) << PadLeft(domain::FrenchInteger(k.sample), 13) << "  "
-        << StatusLabel(k.status) << "\n";
+        << domain::FrenchCapitalized(domain::KpiStatusFrenchLabel(k.status)) << "\n";
   }
   const domain::DataQuality& q = e.quality;
   out << fmt::format(

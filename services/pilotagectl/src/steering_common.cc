@@ -20,14 +20,20 @@ absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_awar
   if (auto s = Required("--lot", common.lot); !s.ok()) return s;
   auto view = readmodel::ReadStore::OpenReadOnly(common.data_dir);
   if (!view.ok()) return view.status();
-  const store::Store& store = (*view)->store();
+  return LoadLot(common, **view, require_award);
+}
+
+absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, const readmodel::ReadStore& view,
+                                 bool require_award) {
+  if (auto s = Required("--lot", common.lot); !s.ok()) return s;
+  const store::Store& store = view.store();
   auto lot = readmodel::ReadLot(store, common.lot);
   if (!lot.ok()) return lot.status();
   auto read = readmodel::ReadSteering(store, common.lot);
   if (!read.ok()) return read.status();
   LotState state = steering::StateOf(common.lot, std::move(*lot), std::move(*read),
-                                     (*view)->location().path.string());
-  state.input_offsets = readmodel::SourceOffsets((*view)->freshness());
+                                     view.location().path.string());
+  state.input_offsets = readmodel::SourceOffsets(view.freshness());
   if (require_award) {
     if (auto s = steering::RequireAward(state, steering::Naming::kFlags); !s.ok()) return s;
   }

@@ -16,6 +16,7 @@
 #include "pilotage/domain/terms.h"
 #include "pilotage/pilotagectl/steering.h"
 #include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/open.h"
 #include "pilotage/readmodel/steering.h"
 #include "pilotage/steering/steering.h"
 #include "pilotage/store/store.h"
@@ -32,6 +33,11 @@ using LotState = steering::LotState;
 // the store is missing, or (when `require_award`) when the lot has no
 // LotAwarded: "--lot: lot inconnu".
 [[nodiscard]] absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_award);
+// The same from the snapshot `view` already open (e.g. the one
+// readmodel::OpenTrusted checked): what is decided is what was checked.
+[[nodiscard]] absl::StatusOr<LotState> LoadLot(const SteeringCommon& common,
+                                               const readmodel::ReadStore& view,
+                                               bool require_award);
 
 // Every penalty of the lot with its procedure; `incomplete` (may be null)
 // receives the ids of records holding steps without their proposal.

@@ -1,6 +1,7 @@
 // The steering reports: a lot's penalty ledger, its corrective actions, a
 // period's payment statement (printed, and issued on demand).
 #include <algorithm>
+#include <memory>
 #include <ostream>
 
 #include "fmt/format.h"
@@ -276,10 +277,13 @@ namespace {
 
 using ComputedStatement = readmodel::StatementReport;
 
-absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o) {
+// From `view` when given (the snapshot checked for --issue), otherwise
+// from a snapshot opened here.
+absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o,
+                                          const readmodel::ReadStore* view = nullptr) {
   auto on = OnDay(o.common);
   if (!on.ok()) return on.status();
-  auto state = LoadLot(o.common, true);
+  auto state = view ? LoadLot(o.common, *view, true) : LoadLot(o.common, true);
   if (!state.ok()) return state.status();
   auto period = PeriodFlag("--period", o.period, *state);
   if (!period.ok()) return period.status();
@@ -306,9 +310,9 @@ absl::StatusOr<nlohmann::json> StatementJson(const StatementOptions& o) {
 }
 
 // Issuing decides a payment: only from a store that has folded the whole log
-// (decision 0028). The statement is then computed from a snapshot opened
-// later, which the projector can only have moved further.
-absl::Status CheckStoreForIssue(const StatementOptions& o) {
+// (decision 0028). The statement is computed from the very snapshot checked
+// here, so its figures and input_offsets are those of the checked store.
+absl::StatusOr<std::unique_ptr<readmodel::ReadStore>> OpenStoreForIssue(const StatementOptions& o) {
   if (o.common.emit.bootstrap.empty()) {
     return absl::InvalidArgumentError(
         "--issue: give --bootstrap or PILOTAGE_KAFKA_BOOTSTRAP (even with --dry-run: the store "
@@ -318,18 +322,21 @@ absl::Status CheckStoreForIssue(const StatementOptions& o) {
   if (!admin.ok()) return admin.status();
   auto ends = (*admin)->EndOffsets({o.activity_topic, o.common.emit.topic});
   if (!ends.ok()) return ends.status();
-  return readmodel::OpenTrusted(o.common.data_dir, *ends, {.wait = o.catch_up_wait}).status();
+  return readmodel::OpenTrusted(o.common.data_dir, *ends, {.wait = o.catch_up_wait});
 }
 
 absl::Status PrintStatement(const StatementOptions& o, std::ostream& out) {
   std::string by;
+  std::unique_ptr<readmodel::ReadStore> trusted;
   if (o.issue) {
     auto author = Author(o.by, /*required=*/true);
     if (!author.ok()) return author.status();
     by = *std::move(author);
-    if (auto s = CheckStoreForIssue(o); !s.ok()) return s;
+    auto view = OpenStoreForIssue(o);
+    if (!view.ok()) return view.status();
+    trusted = *std::move(view);
   }
-  auto c = Compute(o);
+  auto c = Compute(o, trusted.get());
   if (!c.ok()) return c.status();
   if (o.issue && !c->closed) {
     return absl::FailedPreconditionError(fmt::format(

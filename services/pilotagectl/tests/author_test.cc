@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/status.h"
 #include "steering_common.h"
 
 namespace pilotage::pilotagectl {
@@ -17,7 +18,7 @@ class Author : public ::testing::Test {
         "security.protocol=SASL_SSL\nsasl.mechanisms=SCRAM-SHA-512\nsasl.username=" + user +
             "\nsasl.password=secret\n",
         "pilot.properties");
-    ASSERT_TRUE(config.ok()) << config.status();
+    ASSERT_OK(config);
     kafka::SetClientConfig(*config);
   }
 };
@@ -25,11 +26,11 @@ class Author : public ::testing::Test {
 TEST_F(Author, IsThePrincipalWhenKafkaAuthenticates) {
   AuthenticateAs("alice");
   auto by = pilotagectl::Author("", /*required=*/true);
-  ASSERT_TRUE(by.ok()) << by.status();
+  ASSERT_OK(by);
   EXPECT_EQ(*by, "alice");
   // --by may repeat it.
   by = pilotagectl::Author("alice", /*required=*/true);
-  ASSERT_TRUE(by.ok()) << by.status();
+  ASSERT_OK(by);
   EXPECT_EQ(*by, "alice");
 }
 
@@ -44,13 +45,13 @@ TEST_F(Author, AnyOtherByIsRefusedUnderAPrincipal) {
 
 TEST_F(Author, WithoutSaslByIsRecordedAsGivenAndRequiredForDecisions) {
   auto by = pilotagectl::Author("bruno", /*required=*/true);
-  ASSERT_TRUE(by.ok()) << by.status();
+  ASSERT_OK(by);
   EXPECT_EQ(*by, "bruno");
   auto missing = pilotagectl::Author("", /*required=*/true);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(std::string(missing.status().message()).find("--by: missing"), std::string::npos);
   auto optional = pilotagectl::Author("", /*required=*/false);
-  ASSERT_TRUE(optional.ok());
+  ASSERT_OK(optional);
   EXPECT_EQ(*optional, "");
 }
 

@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/pilotagectl/steering.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::pilotagectl {
@@ -36,7 +37,7 @@ TEST(AwardLot, DryRunPrintsTheEventWithAnEnvelopePerContractYear) {
   testing::TempDir dir;
   std::ostringstream out;
   const absl::Status s = AwardLot(GoodAward(dir), out);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_OK(s);
   // 2024-01-02 .. 2027-12-31 spans contract years 1 to 4.
   EXPECT_NE(out.str().find("\"contract_year\": 4"), std::string::npos) << out.str();
   EXPECT_EQ(out.str().find("\"contract_year\": 5"), std::string::npos) << out.str();
@@ -59,7 +60,7 @@ TEST(AwardLot, ReadsAJsonFileThatFlagsOverride) {
   o.operator_id = "op-flag";
   std::ostringstream out;
   const absl::Status s = AwardLot(o, out);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_OK(s);
   EXPECT_NE(out.str().find("\"operator_id\": \"op-flag\""), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("\"77\""), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("\"1500000000\""), std::string::npos) << out.str();

@@ -58,16 +58,19 @@ absl::Status KeepLatest(const store::Store& store, store::WriteBatch& batch, con
 
 }  // namespace
 
-CepProjection::CepProjection(std::unique_ptr<ActivityCounts> counts)
-    : counts_(std::move(counts)), steering_(std::make_unique<SteeringDelta>()) {}
+CepProjection::CepProjection(std::unique_ptr<ActivityCounts> counts, std::string rejected_topic)
+    : counts_(std::move(counts)),
+      rejected_topic_(std::move(rejected_topic)),
+      steering_(std::make_unique<SteeringDelta>()) {}
 
 CepProjection::~CepProjection() = default;
 
-absl::StatusOr<std::unique_ptr<CepProjection>> CepProjection::Create() {
+absl::StatusOr<std::unique_ptr<CepProjection>> CepProjection::Create(std::string rejected_topic) {
   auto counts = ActivityCounts::Create();
   if (!counts.ok()) return counts.status();
   if (auto zone = domain::ParisTimeZone(); !zone.ok()) return zone.status();
-  return std::unique_ptr<CepProjection>(new CepProjection(std::move(*counts)));
+  return std::unique_ptr<CepProjection>(
+      new CepProjection(std::move(*counts), std::move(rejected_topic)));
 }
 
 std::vector<store::ColumnFamilyOptions> CepProjection::StateColumnFamilies() const {
@@ -98,6 +101,36 @@ absl::Status CepProjection::Fold(const v1::Event& event, const projection::Origi
 
 absl::Status CepProjection::OnConflictingResend(const v1::Event& event, const projection::Origin&) {
   ++conflicting_[Key({event.lot_id(), readmodel::layout::kConflicting, event.event_id()})];
+  // The folded copy had a valid occurred_at; this one may not (it differs):
+  // then it is counted in the total only.
+  if (event.has_occurred_at()) {
+    if (auto day = domain::ParisDay(event.occurred_at()); day.ok()) {
+      ++conflicting_days_[Key(
+          {event.lot_id(), readmodel::layout::kConflictingDay, domain::FormatDay(*day)})];
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool CepProjection::FoldsRecords(std::string_view topic) const {
+  return !rejected_topic_.empty() && topic == rejected_topic_;
+}
+
+absl::Status CepProjection::FoldRecord(std::string_view payload, const projection::Origin&) {
+  rejection_.Clear();
+  if (!rejection_.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return absl::InvalidArgumentError("payload does not decode as pilotage.v1.Rejection");
+  }
+  if (rejection_.reason().empty()) return absl::InvalidArgumentError("rejection has no reason");
+  if (!rejection_.has_recorded_at()) {
+    return absl::InvalidArgumentError("rejection has no recorded_at");
+  }
+  auto day = domain::ParisDay(rejection_.recorded_at());
+  if (!day.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("rejection recorded_at: {}", std::string(day.status().message())));
+  }
+  ++refusals_[Key({rejection_.lot_id(), domain::FormatDay(*day), rejection_.reason()})];
   return absl::OkStatus();
 }
 
@@ -202,6 +235,12 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   for (const auto& [key, n] : conflicting_) {
     if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
   }
+  for (const auto& [key, n] : conflicting_days_) {
+    if (auto s = AddCount(store, batch, kQuality, key, n); !s.ok()) return s;
+  }
+  for (const auto& [key, n] : refusals_) {
+    if (auto s = AddCount(store, batch, kRefusals, key, n); !s.ok()) return s;
+  }
   for (const auto& [key, record] : terms_) {
     if (auto s = KeepLatest(store, batch, key, record); !s.ok()) return s;
   }
@@ -262,6 +301,8 @@ void CepProjection::Discard() {
   imported_.clear();
   imported_days_.clear();
   conflicting_.clear();
+  conflicting_days_.clear();
+  refusals_.clear();
   terms_.clear();
   awards_.clear();
   steering_->Clear();

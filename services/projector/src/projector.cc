@@ -6,7 +6,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
+
+#include <unistd.h>
 
 #include "absl/strings/cord.h"
 #include "backups.h"
@@ -18,6 +21,7 @@
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/activity_counts.h"
 #include "pilotage/projector/cep.h"
+#include "pilotage/readmodel/coverage.h"
 #include "pilotage/service/service.h"
 #include "pilotage/service/ticker.h"
 #include "projector_metrics.h"
@@ -39,7 +43,7 @@ projection::EngineOptions EngineOptionsFor(const ProjectorOptions& o,
                                            projection::BatchObserver* observer) {
   return {.bootstrap = o.bootstrap,
           .group_id = o.group_id,
-          .topics = o.topics,
+          .topics = FoldedTopics(o),
           .dead_letter_topic = o.dead_letter_topic,
           .batch_max_events = o.batch_events,
           .batch_max_wait = o.batch_wait,
@@ -132,15 +136,6 @@ int64_t PeakResidentMiB() {
   return -1;
 }
 
-absl::StatusOr<int64_t> TotalEndOffsets(kafka::Admin& admin,
-                                        const std::vector<std::string>& topics) {
-  auto ends = admin.EndOffsets(topics);
-  if (!ends.ok()) return ends.status();
-  int64_t total = 0;
-  for (const auto& [partition, end] : *ends) total += end;
-  return total;
-}
-
 // The current store, read-only, with the projection that reads it.
 struct ReadOnlyView {
   fs::path path;
@@ -159,9 +154,10 @@ absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::string_view name) {
+absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(
+    std::string_view name, std::string_view rejected_topic) {
   if (name == "cep") {
-    auto cep = CepProjection::Create();
+    auto cep = CepProjection::Create(std::string(rejected_topic));
     if (!cep.ok()) return cep.status();
     return std::unique_ptr<projection::Projection>(std::move(*cep));
   }
@@ -172,6 +168,21 @@ absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(std::stri
   }
   return absl::InvalidArgumentError(
       fmt::format("--projection: unknown projection '{}' (cep or activity_counts)", name));
+}
+
+std::vector<std::string> FoldedTopics(const ProjectorOptions& options) {
+  // Only the cep projection counts refusals: activity_counts would
+  // dead-letter every one.
+  if (options.projection == "cep") return options.topics;
+  return RecordTopics(options);
+}
+
+std::vector<std::string> RecordTopics(const ProjectorOptions& options) {
+  std::vector<std::string> out;
+  for (const auto& topic : options.topics) {
+    if (topic != options.rejected_topic) out.push_back(topic);
+  }
+  return out;
 }
 
 absl::StatusOr<fs::path> CurrentStore(const fs::path& data_dir) {
@@ -201,7 +212,7 @@ absl::Status CreateStoreAt(const ProjectorOptions& options, const fs::path& path
   fs::remove_all(partial, ec);
   if (ec) return FromFilesystem(ec, "removing", partial);
   {
-    auto projection = MakeProjection(options.projection);
+    auto projection = MakeProjection(options.projection, options.rejected_topic);
     if (!projection.ok()) return projection.status();
     auto store = projection::OpenProjectionStore(partial.string(), **projection,
                                                  store::StoreOptions{.sync = true});
@@ -262,12 +273,12 @@ absl::Status RetentionRefusal(std::string message) {
 absl::Status CheckSourceRetentionPatiently(const ProjectorOptions& options,
                                            const std::atomic<bool>& stop) {
   for (int attempt = 1;; ++attempt) {
-    absl::Status s = CheckSourceRetention(options.bootstrap, options.topics);
+    absl::Status s = CheckSourceRetention(options.bootstrap, RecordTopics(options));
     if (stop) return absl::OkStatus();  // asked to stop while waiting: not an error
     if (s.code() != absl::StatusCode::kUnavailable) return s;
     if (attempt == 1 || attempt % 30 == 0) {
       spdlog::warn("projector: waiting for Kafka to check the retention of {}: {}",
-                   fmt::join(options.topics, ","), std::string(s.message()));
+                   fmt::join(RecordTopics(options), ","), std::string(s.message()));
     }
     std::this_thread::sleep_for(1s);  // retry delay while Kafka is down
   }
@@ -343,7 +354,7 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
   while (!stop) {
     auto path = CurrentStore(options.data_dir);
     if (!path.ok()) return path.status();
-    auto counts = MakeProjection(options.projection);
+    auto counts = MakeProjection(options.projection, options.rejected_topic);
     if (!counts.ok()) return counts.status();
     CountPenaltyConflicts(**counts, metrics);
     // Never created here: a store that vanished is an error, not a new store.
@@ -355,7 +366,8 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
     auto engine =
         projection::Engine::Create(EngineOptionsFor(options, metrics), counts->get(), store->get());
     if (!engine.ok()) return engine.status();
-    spdlog::info("projector: folding {} into {}", fmt::join(options.topics, ","), path->string());
+    spdlog::info("projector: folding {} into {}", fmt::join(FoldedTopics(options), ","),
+                 path->string());
 
     std::atomic<bool> switched{false};
     absl::Status result;
@@ -380,9 +392,9 @@ absl::Status Run(const ProjectorOptions& options, const std::atomic<bool>& stop)
       });
       std::optional<Ticker> end_offsets;
       if (metrics != nullptr) {
-        ExportEndOffsets(*admin, options.topics, *metrics);
+        ExportEndOffsets(*admin, FoldedTopics(options), *metrics);
         end_offsets.emplace(options.end_offsets_interval,
-                            [&] { ExportEndOffsets(*admin, options.topics, *metrics); });
+                            [&] { ExportEndOffsets(*admin, FoldedTopics(options), *metrics); });
       }
       std::optional<Ticker> backups;
       if (backups_on) {
@@ -418,7 +430,7 @@ absl::Status PrintStatus(const ProjectorOptions& options, bool json, std::ostrea
   if (!admin.ok()) return admin.status();
 
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& topic : options.topics) {
+  for (const auto& topic : FoldedTopics(options)) {
     auto partitions = (*admin)->PartitionCount(topic);
     if (!partitions.ok()) return partitions.status();
     for (int p = 0; p < *partitions; ++p) {
@@ -460,47 +472,69 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     return absl::AlreadyExistsError(
         fmt::format("{} already exists: rebuild needs a new directory", into.string()));
   }
-  if (absl::Status s = CheckSourceRetention(options.bootstrap, options.topics); !s.ok()) return s;
+  if (absl::Status s = CheckSourceRetention(options.bootstrap, RecordTopics(options)); !s.ok())
+    return s;
   auto admin = kafka::Admin::Create(options.bootstrap);
   if (!admin.ok()) return admin.status();
-  auto total = TotalEndOffsets(**admin, options.topics);
-  if (!total.ok()) return total.status();
+  auto folded_ends = (*admin)->EndOffsets(FoldedTopics(options));
+  if (!folded_ends.ok()) return folded_ends.status();
+  int64_t total = 0;
+  for (const auto& [partition, end] : *folded_ends) total += end;
+  // The event topics' ends, to check the new store against before `current`
+  // moves (refusals are counted, not judged: as the readers' coverage).
+  auto ends = (*admin)->EndOffsets(RecordTopics(options));
+  if (!ends.ok()) return ends.status();
 
   auto exported = StartMetrics(options);
   if (!exported.ok()) return exported.status();
   ProjectorMetrics* metrics = exported->metrics.get();
-  auto counts = MakeProjection(options.projection);
+  auto counts = MakeProjection(options.projection, options.rejected_topic);
   if (!counts.ok()) return counts.status();
   CountPenaltyConflicts(**counts, metrics);
   {
     auto store = projection::OpenProjectionStore(into.string(), **counts);
     if (!store.ok()) return store.status();
     ProjectorOptions rebuild = options;
-    rebuild.group_id = fmt::format("{}-rebuild-{}", options.group_id,
+    // A group of its own: two rebuilds started in the same second (or a rebuild
+    // named like another) must not split the partitions between their stores.
+    rebuild.group_id = fmt::format("{}-rebuild-{}-{}-{}", options.group_id,
                                    std::chrono::duration_cast<std::chrono::seconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
-                                       .count());
+                                       .count(),
+                                   ::getpid(), std::random_device{}());
     rebuild.until_caught_up = true;
     rebuild.instance_id.clear();
     auto engine =
         projection::Engine::Create(EngineOptionsFor(rebuild, metrics), counts->get(), store->get());
     if (!engine.ok()) return engine.status();
     const auto& stats = (*engine)->stats();
-    service::Progress progress("rebuild", *total);
+    service::Progress progress("rebuild", total);
     const auto started = std::chrono::steady_clock::now();
     absl::Status result;
     {
       Ticker tick(200ms, [&] {
         const int64_t done = stats.folded + stats.duplicates + stats.dead_letters;
         progress.Update(done);
-        if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
+        if (metrics != nullptr) metrics->SetRebuildProgress(done, total);
       });
       result = (*engine)->Run();
     }
     const int64_t done = stats.folded + stats.duplicates + stats.dead_letters;
     progress.Finish(done);
-    if (metrics != nullptr) metrics->SetRebuildProgress(done, *total);
+    if (metrics != nullptr) metrics->SetRebuildProgress(done, total);
     if (!result.ok()) return result;
+    // `current` moves only to a store that holds every partition up to the
+    // end the log had when the rebuild started (decision 0028's comparison).
+    auto progress_stored = projection::ReadProgress(**store);
+    if (!progress_stored.ok()) return progress_stored.status();
+    readmodel::Freshness freshness;
+    freshness.progress = *std::move(progress_stored);
+    const readmodel::Coverage coverage = readmodel::CompareWithLog(freshness, *ends);
+    if (!coverage.Complete()) {
+      return absl::DataLossError(fmt::format(
+          "rebuild: {} does not hold the whole log ({}); {} left unchanged", into.string(),
+          coverage.DescribeEnglish(), (options.data_dir / "current").string()));
+    }
     out << fmt::format(
         "rebuild: {} events ({} folded, {} duplicates, {} dead letters) in {:.1f} s, peak "
         "memory {} MiB\n",
@@ -525,7 +559,7 @@ absl::Status Checkpoint(const ProjectorOptions& options, const std::filesystem::
                         std::ostream& out) {
   auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
-  auto projection = MakeProjection(options.projection);
+  auto projection = MakeProjection(options.projection, options.rejected_topic);
   if (!projection.ok()) return projection.status();
   auto store = projection::OpenProjectionStore(path->string(), **projection);
   if (!store.ok()) {
@@ -565,7 +599,7 @@ absl::Status Restore(const ProjectorOptions& options, const fs::path& from, std:
         options.data_dir.string(), current.ok() ? current->string() : link.string(),
         options.data_dir.string()));
   }
-  auto projection = MakeProjection(options.projection);
+  auto projection = MakeProjection(options.projection, options.rejected_topic);
   if (!projection.ok()) return projection.status();
   std::map<std::string, projection::PartitionProgress> progress;
   {
@@ -604,7 +638,7 @@ namespace {
 absl::StatusOr<ReadOnlyView> OpenCurrentReadOnly(const ProjectorOptions& options) {
   auto path = CurrentStore(options.data_dir);
   if (!path.ok()) return path.status();
-  auto projection = MakeProjection(options.projection);
+  auto projection = MakeProjection(options.projection, options.rejected_topic);
   if (!projection.ok()) return projection.status();
   auto store = projection::OpenProjectionStoreReadOnly(path->string(), **projection);
   if (!store.ok()) return store.status();

@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/testing/projection_driver.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -27,23 +28,23 @@ Folded FoldAll(const std::vector<std::string>& payloads, const std::filesystem::
                size_t batch_events, size_t seen_cache_ids) {
   Folded out;
   auto counts = ActivityCounts::Create();
-  EXPECT_TRUE(counts.ok()) << counts.status();
+  EXPECT_OK(counts);
   if (!counts.ok()) return out;
   auto driver = testing::ProjectionDriver::Create(
       counts->get(), dir, {.batch_events = batch_events, .seen_cache_ids = seen_cache_ids});
-  EXPECT_TRUE(driver.ok()) << driver.status();
+  EXPECT_OK(driver);
   if (!driver.ok()) return out;
   absl::Status piped = (*driver)->PipePayloads(payloads, "pilotage.activity.v1");
-  EXPECT_TRUE(piped.ok()) << piped;
+  EXPECT_OK(piped);
   for (const auto& batch : (*driver)->batches()) {
     out.folded += batch.folded;
     out.duplicates += batch.duplicates;
   }
   auto digest = (*driver)->Digest();
-  EXPECT_TRUE(digest.ok()) << digest.status();
+  EXPECT_OK(digest);
   if (digest.ok()) out.digest = *digest;
   auto read = ActivityCounts::ReadAll((*driver)->store());
-  EXPECT_TRUE(read.ok()) << read.status();
+  EXPECT_OK(read);
   if (read.ok()) out.counts = *read;
   return out;
 }
@@ -59,7 +60,7 @@ TEST(ActivityCountsFold, ASmallDedupMemoryReadsGroupsBackAndStillSkipsEveryResen
                                             payloads.push_back(value);
                                             return absl::OkStatus();
                                           });
-  ASSERT_TRUE(truth.ok()) << truth.status();
+  ASSERT_OK(truth);
   ASSERT_GT(truth->resends, 2000);
 
   testing::TempDir dir;

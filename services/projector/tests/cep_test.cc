@@ -1,11 +1,13 @@
 #include "pilotage/projector/cep.h"
 
+#include <map>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/testing/projection_driver.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::projector {
@@ -62,7 +64,7 @@ TEST(CepProjection, RefusesBadTermsWithAMessageNamingTheField) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
     auto cep = CepProjection::Create();
-    ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+    ASSERT_OK(cep);
     v1::ContractTerms terms = GoodTerms("2024.1", "2024-01-02");
     c.spoil(terms);
     const absl::Status s = (*cep)->Fold(Published(terms), {});
@@ -73,8 +75,8 @@ TEST(CepProjection, RefusesBadTermsWithAMessageNamingTheField) {
 
 TEST(CepProjection, AcceptsGoodTerms) {
   auto cep = CepProjection::Create();
-  ASSERT_TRUE(cep.ok());
-  EXPECT_TRUE((*cep)->Fold(Published(GoodTerms("2024.1", "2024-01-02")), {}).ok());
+  ASSERT_OK(cep);
+  EXPECT_OK((*cep)->Fold(Published(GoodTerms("2024.1", "2024-01-02")), {}));
 }
 
 // A request received on LOT-11 on 3 June 2024, reported the same day.
@@ -91,29 +93,104 @@ v1::Event Received(std::string id, std::string beneficiary) {
 
 TEST(CepProjection, CountsConflictingResendsPerLotInTheQualityFamily) {
   auto cep = CepProjection::Create();
-  ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+  ASSERT_OK(cep);
   pilotage::testing::TempDir dir;
   auto driver = pilotage::testing::ProjectionDriver::Create(cep->get(), dir.path());
-  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  ASSERT_OK(driver);
   // e1 folded; resent as it was (a retry: another recorded_at), then twice
   // with another beneficiary, in a later batch; e2 new.
   v1::Event retry = Received("e1", "ben-aaaa1111");
   retry.mutable_recorded_at()->set_seconds(1717412400);
-  ASSERT_TRUE((*driver)->Pipe({Received("e1", "ben-aaaa1111")}).ok());
-  ASSERT_TRUE((*driver)
-                  ->Pipe({retry, Received("e1", "ben-bbbb2222"), Received("e2", "ben-cccc3333"),
-                          Received("e1", "ben-dddd4444")})
-                  .ok());
+  ASSERT_OK((*driver)->Pipe({Received("e1", "ben-aaaa1111")}));
+  ASSERT_OK((*driver)->Pipe({retry, Received("e1", "ben-bbbb2222"), Received("e2", "ben-cccc3333"),
+                             Received("e1", "ben-dddd4444")}));
   ASSERT_EQ((*driver)->dead_letters().size(), 2u);
   for (const auto& letter : (*driver)->dead_letters()) {
     EXPECT_EQ(letter.reason(), "event_id already known with other content");
   }
   auto lot = readmodel::ReadLot((*driver)->store(), "LOT-11");
-  ASSERT_TRUE(lot.ok()) << lot.status().ToString();
+  ASSERT_OK(lot);
   EXPECT_EQ(lot->facts.conflicting_resends, 2);
+  // Both copies occurred on 3 June 2024 (09:00 UTC, 11:00 in Paris).
+  const std::map<absl::CivilDay, int64_t> by_day = {{absl::CivilDay(2024, 6, 3), 2}};
+  EXPECT_EQ(lot->facts.conflicting_resends_by_day, by_day);
   EXPECT_EQ(lot->facts.refused, 0) << "a conflicting resend is not a refused event";
   // Two journeys (e1's first copy, e2): nothing of the conflicting copies.
   EXPECT_EQ(lot->facts.journeys.size(), 2u);
+}
+
+v1::Rejection Refusal(std::string lot, std::string reason, int64_t recorded_at) {
+  v1::Rejection r;
+  r.set_operator_id("op-cibc-idf");
+  r.set_lot_id(std::move(lot));
+  r.set_reason(std::move(reason));
+  r.set_field("events[0]");
+  r.set_message("refused");
+  r.mutable_recorded_at()->set_seconds(recorded_at);
+  return r;
+}
+
+TEST(CepProjection, CountsTheGatewaysRefusalsPerLotParisDayAndReason) {
+  auto cep = CepProjection::Create("rejected");
+  ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+  pilotage::testing::TempDir dir;
+  auto driver = pilotage::testing::ProjectionDriver::Create(cep->get(), dir.path());
+  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  // 2024-06-30T21:30:00Z is 23:30 in Paris (CEST): still 30 June;
+  // 2024-06-30T22:30:00Z is 00:30 on 1 July there.
+  const int64_t june30_late = 1719783000, july1_early = 1719786600;
+  // Two partitions of the rejected topic (keyed by operator): both count
+  // into the same keys; a refusal naming no lot counts under the empty lot.
+  ASSERT_TRUE(
+      (*driver)
+          ->PipePayloads({Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
+                          Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
+                          Refusal("LOT-11", "UNKNOWN_ENUM", july1_early).SerializeAsString(),
+                          Refusal("", "MALFORMED_BODY", june30_late).SerializeAsString()},
+                         "rejected", 0)
+          .ok());
+  ASSERT_TRUE(
+      (*driver)
+          ->PipePayloads(
+              {Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
+               Refusal("", "MALFORMED_BODY", july1_early).SerializeAsString(),
+               "\xff\xff not a rejection", Refusal("LOT-11", "", june30_late).SerializeAsString()},
+              "rejected", 1)
+          .ok());
+  // The undecodable record and the one without a reason: dead letters.
+  ASSERT_EQ((*driver)->dead_letters().size(), 2u);
+  EXPECT_EQ((*driver)->dead_letters()[0].reason(),
+            "payload does not decode as pilotage.v1.Rejection");
+  EXPECT_EQ((*driver)->dead_letters()[1].reason(), "rejection has no reason");
+
+  using Counts = std::map<absl::CivilDay, std::map<std::string, int64_t>>;
+  auto lot = readmodel::ReadGatewayRefusals((*driver)->store(), "LOT-11");
+  ASSERT_TRUE(lot.ok()) << lot.status().ToString();
+  EXPECT_EQ(*lot, (Counts{{absl::CivilDay(2024, 6, 30), {{"PERSONAL_DATA", 3}}},
+                          {absl::CivilDay(2024, 7, 1), {{"UNKNOWN_ENUM", 1}}}}));
+  auto none = readmodel::ReadGatewayRefusals((*driver)->store(), "");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, (Counts{{absl::CivilDay(2024, 6, 30), {{"MALFORMED_BODY", 1}}},
+                           {absl::CivilDay(2024, 7, 1), {{"MALFORMED_BODY", 1}}}}));
+  // A lot only refusals name is not a lot of the store.
+  auto lots = readmodel::ListLots((*driver)->store());
+  ASSERT_TRUE(lots.ok());
+  EXPECT_TRUE(lots->empty());
+  // ReadLot carries them, and the period's data quality keeps its days.
+  auto model = readmodel::ReadLot((*driver)->store(), "LOT-11");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(model->facts.gateway_refusals_by_day, *lot);
+}
+
+TEST(CepProjection, FoldsNoRefusalsWithoutARejectedTopic) {
+  auto cep = CepProjection::Create("");
+  ASSERT_TRUE(cep.ok());
+  EXPECT_FALSE((*cep)->FoldsRecords(""));
+  EXPECT_FALSE((*cep)->FoldsRecords("pilotage.rejected.v1"));
+  auto defaulted = CepProjection::Create();
+  ASSERT_TRUE(defaulted.ok());
+  EXPECT_TRUE((*defaulted)->FoldsRecords("pilotage.rejected.v1"));
+  EXPECT_FALSE((*defaulted)->FoldsRecords("pilotage.activity.v1"));
 }
 
 }  // namespace

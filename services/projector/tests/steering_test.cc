@@ -15,6 +15,7 @@
 #include "pilotage/projector/cep.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/store/store.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::projector {
@@ -123,11 +124,11 @@ class SteeringStore {
  public:
   SteeringStore() {
     auto cep = CepProjection::Create();
-    EXPECT_TRUE(cep.ok()) << cep.status().ToString();
+    EXPECT_OK(cep);
     cep_ = std::move(*cep);
     auto store =
         store::Store::Open(dir_.path().string(), {.column_families = cep_->StateColumnFamilies()});
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_OK(store);
     store_ = std::move(*store);
     cep_->Bind(*store_);
     cep_->OnPenaltyConflict([this] { ++conflicts_; });
@@ -141,8 +142,8 @@ class SteeringStore {
     std::vector<absl::Status> out;
     for (const auto& e : events) out.push_back(cep_->Fold(e, {}));
     auto batch = store_->NewWriteBatch();
-    EXPECT_TRUE(cep_->Flush(*store_, batch).ok());
-    EXPECT_TRUE(store_->Write(batch).ok());
+    EXPECT_OK(cep_->Flush(*store_, batch));
+    EXPECT_OK(store_->Write(batch));
     return out;
   }
 
@@ -154,14 +155,14 @@ class SteeringStore {
     for (const auto& e : events) out.push_back(cep_->Fold(e, {}));
     WriteFlushed();
     flushed_ = store_->NewWriteBatch();
-    EXPECT_TRUE(cep_->Flush(*store_, *flushed_).ok());
+    EXPECT_OK(cep_->Flush(*store_, *flushed_));
     return out;
   }
 
   // Writes the batch FoldWhileThePreviousIsWritten flushed last, if any.
   void WriteFlushed() {
     if (flushed_.has_value()) {
-      EXPECT_TRUE(store_->Write(*flushed_).ok());
+      EXPECT_OK(store_->Write(*flushed_));
     }
     flushed_.reset();
   }
@@ -169,19 +170,17 @@ class SteeringStore {
   // Every key and value of cep_contract, in key order.
   std::vector<std::pair<std::string, std::string>> Contents() const {
     std::vector<std::pair<std::string, std::string>> out;
-    EXPECT_TRUE(store_
-                    ->ForEach(CepProjection::kContract, "",
-                              [&](std::string_view k, std::string_view v) {
-                                out.emplace_back(std::string(k), std::string(v));
-                                return true;
-                              })
-                    .ok());
+    EXPECT_OK(
+        store_->ForEach(CepProjection::kContract, "", [&](std::string_view k, std::string_view v) {
+          out.emplace_back(std::string(k), std::string(v));
+          return true;
+        }));
     return out;
   }
 
   SteeringReadModel Read(std::string_view lot) const {
     auto model = ReadSteering(*store_, lot);
-    EXPECT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_OK(model);
     return model.ok() ? *model : SteeringReadModel{};
   }
 
@@ -303,7 +302,7 @@ TEST(SteeringFold, LeavesTheLotsAwardAndTermsReadable) {
   s.FoldBatch({award, Review("r1", "LOT-11", "REV-1", kJuly1, "a"),
                Proposed("p1", "LOT-11", "PEN-1", kJuly1, 5)});
   auto lot = ReadLot(s.store(), "LOT-11");
-  ASSERT_TRUE(lot.ok()) << lot.status().ToString();
+  ASSERT_OK(lot);
   ASSERT_TRUE(lot->facts.award.has_value());
   EXPECT_EQ(lot->facts.award->start_date(), "2024-01-02");
   EXPECT_TRUE(lot->terms.empty());
@@ -416,7 +415,7 @@ TEST(SteeringFold, RefusesMalformedEventsNamingTheFieldAndStoresNothing) {
 // events, cut into batches anywhere, gives byte-identical stored records.
 TEST(SteeringFold, RefusesAProposalRePricedInTheLedgerAndKeepsTheFirst) {
   SteeringStore s;
-  ASSERT_TRUE(s.FoldBatch({Proposed("e1", "LOT-94", "PEN-1", kJuly1, 490000)})[0].ok());
+  ASSERT_OK(s.FoldBatch({Proposed("e1", "LOT-94", "PEN-1", kJuly1, 490000)})[0]);
   // A later batch: same penalty id, another amount (a stale run's 500 000).
   auto later = s.FoldBatch({Proposed("e2", "LOT-94", "PEN-1", kJuly1 + 60, 500000)});
   ASSERT_EQ(later.size(), 1u);
@@ -428,9 +427,9 @@ TEST(SteeringFold, RefusesAProposalRePricedInTheLedgerAndKeepsTheFirst) {
   auto same_batch = s.FoldBatch({Proposed("e3", "LOT-94", "PEN-2", kJuly1, 100),
                                  Proposed("e4", "LOT-94", "PEN-2", kJuly1 + 1, 200),
                                  Proposed("e5", "LOT-94", "PEN-1", kJuly1 + 2, 490000)});
-  EXPECT_TRUE(same_batch[0].ok());
+  EXPECT_OK(same_batch[0]);
   EXPECT_TRUE(absl::IsFailedPrecondition(same_batch[1])) << same_batch[1].ToString();
-  EXPECT_TRUE(same_batch[2].ok()) << same_batch[2].ToString();
+  EXPECT_OK(same_batch[2]);
   EXPECT_EQ(s.conflicts(), 2);
   const auto model = s.Read("LOT-94");
   ASSERT_EQ(model.penalties.size(), 2u);
@@ -441,8 +440,8 @@ TEST(SteeringFold, RefusesAProposalRePricedInTheLedgerAndKeepsTheFirst) {
 
 TEST(SteeringFold, RefusesARePricingFoldedWhileTheFirstPriceIsStillBeingWritten) {
   SteeringStore s;
-  ASSERT_TRUE(
-      s.FoldWhileThePreviousIsWritten({Proposed("e1", "LOT-94", "PEN-1", kJuly1, 490000)})[0].ok());
+  ASSERT_OK(
+      s.FoldWhileThePreviousIsWritten({Proposed("e1", "LOT-94", "PEN-1", kJuly1, 490000)})[0]);
   auto later =
       s.FoldWhileThePreviousIsWritten({Proposed("e2", "LOT-94", "PEN-1", kJuly1 + 60, 500000)});
   ASSERT_EQ(later.size(), 1u);
@@ -487,7 +486,7 @@ TEST(SteeringFold, SameStateWhateverTheArrivalOrderAndBatching) {
   std::vector<std::pair<std::string, std::string>> reference;
   {
     SteeringStore s;
-    for (const auto& status : s.FoldBatch(events)) ASSERT_TRUE(status.ok()) << status.ToString();
+    for (const auto& status : s.FoldBatch(events)) ASSERT_OK(status);
     reference = s.Contents();
     // What the merge must give, worked out from the events above: the later
     // proposal, the later observations, and the later decision (penalty 1:
@@ -521,7 +520,7 @@ TEST(SteeringFold, SameStateWhateverTheArrivalOrderAndBatching) {
     while (at < shuffled.size()) {
       const size_t n = std::min<size_t>(shuffled.size() - at, 1 + random() % 7);
       std::vector<v1::Event> batch(shuffled.begin() + at, shuffled.begin() + at + n);
-      for (const auto& status : s.FoldBatch(batch)) ASSERT_TRUE(status.ok());
+      for (const auto& status : s.FoldBatch(batch)) ASSERT_OK(status);
       at += n;
     }
     EXPECT_EQ(s.Contents(), reference);

@@ -1,92 +1,28 @@
+// The figure answers (api.h).
 #include "api.h"
 
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <span>
+#include <tuple>
 
-#include "absl/strings/numbers.h"
 #include "fmt/format.h"
-#include "fmt/ranges.h"
+#include "lot_inputs.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/funnel.h"
-#include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/period.h"
+#include "pilotage/intake/refusal.h"
 #include "pilotage/readmodel/json.h"
 #include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/reports.h"
-#include "readiness.h"
 
 namespace pilotage::query {
-
-std::string Rfc3339(absl::Time t) {
-  if (t == absl::InfinitePast()) return "";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
-}
-
 namespace {
 
 using nlohmann::json;
 namespace v1 = ::pilotage::v1;
-
-// The period parameter, checked before any lot is read: "CYn" needs each
-// lot's award and is checked per lot.
-absl::StatusOr<std::string> PeriodParam(const Params& params) {
-  auto it = params.find("period");
-  if (it == params.end() || it->second.empty()) {
-    return absl::InvalidArgumentError(
-        "period: required, e.g. period=2024-Q2 (also 2024-05, 2024, CY1)");
-  }
-  const std::string& text = it->second;
-  if (text.rfind("CY", 0) == 0 && text.find('@') == std::string::npos) {
-    int n = 0;
-    if (text.size() < 3 || !absl::SimpleAtoi(text.substr(2), &n) || n < 1) {
-      return absl::InvalidArgumentError(fmt::format(
-          "period: '{}' is not a period (2024-05, 2024-Q2, 2024, CY1, CY1@2024-01-02)", text));
-    }
-    return text;
-  }
-  auto p = domain::Period::Parse(text);
-  if (!p.ok())
-    return absl::InvalidArgumentError(fmt::format("period: {}", std::string(p.status().message())));
-  return text;
-}
-
-absl::Status CheckLot(Generation& view, const access::Principal& who, const std::string& lot) {
-  if (!who.MayRead(lot)) {
-    return absl::PermissionDeniedError(
-        fmt::format("lot '{}': this token may read only lots {}", lot,
-                    fmt::join(who.lots.begin(), who.lots.end(), ", ")));
-  }
-  auto lots = view.Lots();
-  if (!lots.ok()) return lots.status();
-  if (!std::binary_search(lots->begin(), lots->end(), lot)) {
-    return absl::NotFoundError(fmt::format("lot '{}': no such lot in the store", lot));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<std::string>> ReadableLots(Generation& view,
-                                                      const access::Principal& who) {
-  auto lots = view.Lots();
-  if (!lots.ok()) return lots.status();
-  std::vector<std::string> out;
-  for (const auto& lot : *lots) {
-    if (who.MayRead(lot)) out.push_back(lot);
-  }
-  return out;
-}
-
-absl::StatusOr<domain::Period> LotPeriod(const std::string& text, const domain::LotFacts& facts) {
-  auto p = domain::ParseLotPeriod(text, facts);
-  if (!p.ok()) {
-    return absl::Status(p.status().code() == absl::StatusCode::kFailedPrecondition
-                            ? absl::StatusCode::kFailedPrecondition
-                            : absl::StatusCode::kInvalidArgument,
-                        fmt::format("period: {}", std::string(p.status().message())));
-  }
-  return p;
-}
 
 json AwardJson(const readmodel::LotReadModel& model) {
   if (!model.facts.award) return nullptr;
@@ -157,70 +93,26 @@ json CompactKpis(const domain::LotEvaluation& e) {
   return out;
 }
 
-// The quarters of `lots` as they stand on `today` (readmodel::QuartersOn).
-absl::StatusOr<readmodel::QuarterCalendar> Quarters(Generation& view,
-                                                    const std::vector<std::string>& lots,
-                                                    absl::CivilDay today) {
-  std::vector<std::shared_ptr<const readmodel::LotReadModel>> models;
-  std::vector<const readmodel::LotReadModel*> read;
-  for (const auto& lot : lots) {
-    auto model = view.Lot(lot);
-    if (!model.ok()) return model.status();
-    read.push_back(model->get());
-    models.push_back(std::move(*model));
+// The lot's reviews (bilans), the latest held first: {"review_id",
+// "period", "period_label", "held_on", "findings", "decisions"}.
+json ReviewsJson(const readmodel::SteeringReadModel& steering) {
+  std::vector<const v1::ReviewHeld*> reviews;
+  for (const auto& r : steering.reviews) reviews.push_back(&r.review());
+  std::sort(reviews.begin(), reviews.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->held_on(), a->review_id()) > std::tie(b->held_on(), b->review_id());
+  });
+  json out = json::array();
+  for (const auto* r : reviews) {
+    auto period = domain::Period::Parse(r->period());
+    out.push_back(
+        {{"review_id", r->review_id()},
+         {"period", r->period()},
+         {"period_label", period.ok() ? period->FrenchLabel() : r->period()},
+         {"held_on", r->held_on()},
+         {"findings", std::vector<std::string>(r->findings().begin(), r->findings().end())},
+         {"decisions", std::vector<std::string>(r->decisions().begin(), r->decisions().end())}});
   }
-  return readmodel::QuartersOn(read, today);
-}
-
-// The quarter pages open on: the last closed quarter with activity
-// (readmodel::QuarterCalendar::landing), if any.
-absl::StatusOr<std::optional<domain::Period>> DefaultPeriod(Generation& view,
-                                                            const std::vector<std::string>& lots,
-                                                            const Clock& clock) {
-  auto today = clock.Today();
-  if (!today.ok()) return today.status();
-  auto quarters = Quarters(view, lots, *today);
-  if (!quarters.ok()) return quarters.status();
-  return quarters->landing;
-}
-
-// What steering reports need of a lot, read from one view and kept alive.
-struct SteeringInputs {
-  std::shared_ptr<const readmodel::LotReadModel> lot;
-  std::shared_ptr<const readmodel::SteeringReadModel> steering;
-  domain::TermsHistory history;
-  readmodel::LotSteering View(const std::string& lot_id) const {
-    return {.lot_id = lot_id, .lot = lot.get(), .steering = steering.get(), .history = &history};
-  }
-};
-
-absl::StatusOr<SteeringInputs> ReadSteeringInputs(Generation& view, const std::string& lot_id) {
-  SteeringInputs in;
-  auto lot = view.Lot(lot_id);
-  if (!lot.ok()) return lot.status();
-  in.lot = *lot;
-  auto steering = view.Steering(lot_id);
-  if (!steering.ok()) return steering.status();
-  in.steering = *steering;
-  in.history = readmodel::HistoryOf(in.lot->terms, nullptr);
-  return in;
-}
-
-// A lot's steering inputs and the Paris day its deadlines are judged on,
-// once `who` may read the lot and it exists.
-struct CheckedSteering : SteeringInputs {
-  absl::CivilDay today;
-};
-absl::StatusOr<CheckedSteering> CheckedSteeringInputs(Generation& view,
-                                                      const access::Principal& who,
-                                                      const std::string& lot_id,
-                                                      const Clock& clock) {
-  if (auto s = CheckLot(view, who, lot_id); !s.ok()) return s;
-  auto today = clock.Today();
-  if (!today.ok()) return today.status();
-  auto in = ReadSteeringInputs(view, lot_id);
-  if (!in.ok()) return in.status();
-  return CheckedSteering{std::move(*in), *today};
+  return out;
 }
 
 // The statement of `period` for a lot, or why there is none (a lot without
@@ -255,78 +147,41 @@ bool PenaltyInPeriod(const std::string& text, const domain::Period& period) {
 // ("rule_label", empty when its terms version or rule is unknown).
 json WithRuleLabels(json penalties, const domain::TermsHistory& history) {
   for (auto& row : penalties) {
-    row["rule_label"] = "";
-    const auto* terms = history.Find(row["terms_version"].get<std::string>());
-    if (!terms) continue;
-    for (const auto& rule : terms->penalty_rules()) {
-      if (rule.id() == row["rule_id"]) row["rule_label"] = rule.label();
-    }
+    row["rule_label"] = history.RuleLabel(row["terms_version"].get<std::string>(),
+                                          row["rule_id"].get<std::string>());
   }
   return penalties;
 }
 
-}  // namespace
-
-absl::StatusOr<absl::CivilDay> Clock::Today() const {
-  if (fixed) return *fixed;
-  return domain::ParisDay(absl::Now());
+// A lot's evaluation for the period asked, once `who` may read the lot and
+// it exists (what the quality pages show of it).
+absl::StatusOr<domain::LotEvaluation> QualityEvaluation(Generation& view,
+                                                        const access::Principal& who,
+                                                        const std::string& lot,
+                                                        const std::string& period_text) {
+  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
+  auto model = view.Lot(lot);
+  if (!model.ok()) return model.status();
+  auto period = LotPeriod(period_text, (*model)->facts);
+  if (!period.ok()) return period.status();
+  return readmodel::EvaluateLotModel(**model, *period, nullptr);
 }
 
-int StatusToHttp(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kOk:
-      return 200;
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-      return 400;
-    case absl::StatusCode::kUnauthenticated:
-      return 401;
-    case absl::StatusCode::kPermissionDenied:
-      return 403;
-    case absl::StatusCode::kNotFound:
-      return 404;
-    case absl::StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
-json FreshnessJson(const Freshness& f, absl::Time computed_at) {
-  json partitions = json::array();
-  int64_t folded = 0, dead = 0;
-  for (const auto& [key, p] : f.progress) {
-    json row = {{"partition", key},
-                {"stored_offset", p.next_offset},
-                {"folded", p.folded},
-                {"dead_letters", p.dead_letters}};
-    if (auto it = f.end_offsets.find(key); it != f.end_offsets.end()) {
-      row["end_offset"] = it->second;
-      row["lag"] = std::max<int64_t>(0, it->second - p.next_offset);
+json LotQualityJson(const std::string& lot, const domain::LotEvaluation& e) {
+  json out = {{"lot", lot},
+              {"period", e.period.ToString()},
+              {"period_label", e.period.FrenchLabel()},
+              {"closing_day", domain::FormatDay(e.closing_day)},
+              {"data_quality", readmodel::DataQualityJson(e.quality)}};
+  for (const auto& k : e.kpis) {
+    if (k.formula == v1::KpiFormula::REPORTING_TIMELINESS) {
+      out["reporting_timeliness"] = readmodel::KpiJson(e, k);
     }
-    partitions.push_back(row);
-    folded += p.folded;
-    dead += p.dead_letters;
   }
-  auto lag = f.LagEvents();
-  // Whether the store holds every partition (the threshold plays no part).
-  const Coverage coverage = CompareCoverage(f.progress, f.end_offsets, 0);
-  return {
-      {"computed_at", Rfc3339(computed_at)},
-      {"caught_up_at", Rfc3339(f.caught_up_at)},
-      {"store", f.store},
-      {"folded_events", folded},
-      {"dead_letters", dead},
-      {"lag_events", lag ? json(*lag) : json(nullptr)},
-      {"end_offsets_at", f.end_offsets.empty() ? json(nullptr) : json(Rfc3339(f.end_offsets_at))},
-      {"lag_source", f.end_offsets.empty()
-                         ? "unknown: no answer from Kafka (stored offsets only)"
-                         : "Kafka end offsets minus the offsets stored with the view"},
-      {"complete", coverage.known ? json(coverage.complete()) : json(nullptr)},
-      {"missing_partitions", coverage.missing},
-      {"partitions", partitions}};
+  return out;
 }
+
+}  // namespace
 
 absl::StatusOr<json> Meta(Generation& view, const access::Principal& who, const Clock& clock) {
   auto lots = ReadableLots(view, who);
@@ -575,97 +430,10 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
       {"penalty_totals", readmodel::PenaltyTotalsJson(*ledger)},
       {"past_deadline_undecided", ledger->past_deadline_undecided},
       {"actions", readmodel::ActionRowsJson(readmodel::ReportActions(*in->steering, *today))},
+      {"reviews", ReviewsJson(*in->steering)},
       {"statement", StatementOrNoteJson(*statement, lot)}};
   return out;
 }
-
-absl::StatusOr<json> LotPenalties(Generation& view, const access::Principal& who,
-                                  const std::string& lot, const Clock& clock) {
-  auto in = CheckedSteeringInputs(view, who, lot, clock);
-  if (!in.ok()) return in.status();
-  return readmodel::PenaltyLedgerJson(in->View(lot), in->today);
-}
-
-absl::StatusOr<json> LotActions(Generation& view, const access::Principal& who,
-                                const std::string& lot, const Clock& clock) {
-  auto in = CheckedSteeringInputs(view, who, lot, clock);
-  if (!in.ok()) return in.status();
-  return readmodel::ActionsReportJson(in->View(lot), in->today);
-}
-
-absl::StatusOr<json> Pending(Generation& view, const access::Principal& who, const Clock& clock) {
-  auto lots = ReadableLots(view, who);
-  if (!lots.ok()) return lots.status();
-  auto today = clock.Today();
-  if (!today.ok()) return today.status();
-  readmodel::PendingReport report;
-  std::map<std::string, json> operators;
-  for (const auto& lot : *lots) {
-    auto in = ReadSteeringInputs(view, lot);
-    if (!in.ok()) return in.status();
-    if (auto s = readmodel::AddPending(in->View(lot), *today, &report); !s.ok()) return s;
-    const auto& award = in->lot->facts.award;
-    operators[lot] = award ? json(award->operator_name()) : json(nullptr);
-  }
-  json out = readmodel::PendingReportJson(report, *today);
-  for (const char* list : {"penalties", "actions"}) {
-    for (auto& row : out[list]) row["operator_name"] = operators[row["lot"].get<std::string>()];
-  }
-  return out;
-}
-
-absl::StatusOr<json> LotStatement(Generation& view, const access::Principal& who,
-                                  const std::string& lot, const Params& params,
-                                  const Clock& clock) {
-  auto period_text = PeriodParam(params);
-  if (!period_text.ok()) return period_text.status();
-  auto in = CheckedSteeringInputs(view, who, lot, clock);
-  if (!in.ok()) return in.status();
-  auto period = LotPeriod(*period_text, in->lot->facts);
-  if (!period.ok()) return period.status();
-  auto report = readmodel::ComputeStatementReport(in->View(lot), *period, in->today);
-  if (!report.ok()) {
-    if (absl::IsFailedPrecondition(report.status()) || absl::IsNotFound(report.status())) {
-      return absl::FailedPreconditionError(fmt::format("statement of {} for {}: {}", lot,
-                                                       period->ToString(),
-                                                       std::string(report.status().message())));
-    }
-    return report.status();
-  }
-  return readmodel::StatementReportJson(lot, *report);
-}
-
-namespace {
-
-// A lot's evaluation for the period asked, once `who` may read the lot and
-// it exists (what the quality pages show of it).
-absl::StatusOr<domain::LotEvaluation> QualityEvaluation(Generation& view,
-                                                        const access::Principal& who,
-                                                        const std::string& lot,
-                                                        const std::string& period_text) {
-  if (auto s = CheckLot(view, who, lot); !s.ok()) return s;
-  auto model = view.Lot(lot);
-  if (!model.ok()) return model.status();
-  auto period = LotPeriod(period_text, (*model)->facts);
-  if (!period.ok()) return period.status();
-  return readmodel::EvaluateLotModel(**model, *period, nullptr);
-}
-
-json LotQualityJson(const std::string& lot, const domain::LotEvaluation& e) {
-  json out = {{"lot", lot},
-              {"period", e.period.ToString()},
-              {"period_label", e.period.FrenchLabel()},
-              {"closing_day", domain::FormatDay(e.closing_day)},
-              {"data_quality", readmodel::DataQualityJson(e.quality)}};
-  for (const auto& k : e.kpis) {
-    if (k.formula == v1::KpiFormula::REPORTING_TIMELINESS) {
-      out["reporting_timeliness"] = readmodel::KpiJson(e, k);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<json> LotQuality(Generation& view, const access::Principal& who,
                                 const std::string& lot, const Params& params) {
@@ -683,8 +451,10 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   auto lots = ReadableLots(view, who);
   if (!lots.ok()) return lots.status();
   json rows = json::array();
-  int64_t events = 0, late = 0, refused = 0, conflicting = 0, imported = 0, duplicates = 0;
+  int64_t events = 0, late = 0, refused = 0, conflicting = 0, conflicting_in_period = 0,
+          imported = 0, duplicates = 0;
   std::map<std::string, int64_t> buckets;
+  std::map<std::string, int64_t> gateway_refusals;
   for (const auto& lot : *lots) {
     auto e = QualityEvaluation(view, who, lot, *period_text);
     if (!e.ok()) {
@@ -698,22 +468,46 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
     late += e->quality.late;
     refused += e->quality.refused;
     conflicting += e->quality.conflicting_resends;
+    conflicting_in_period += e->quality.conflicting_resends_in_period;
+    for (const auto& [code, n] : e->quality.gateway_refusals) gateway_refusals[code] += n;
     imported += e->quality.imported;
     duplicates += e->quality.imported_duplicates;
     for (const auto& [b, n] : e->quality.timeliness) buckets[b] += n;
     rows.push_back(LotQualityJson(lot, *e));
   }
+  // The gateway's refusals that name no lot (a body that does not parse, a
+  // lot at fault): national, so pilots only, and for a calendar period (a
+  // contract year is a lot's).
+  json without_lot = nullptr;
+  const auto calendar_period = domain::Period::Parse(*period_text);
+  if (who.role == access::Principal::Role::kPilot && calendar_period.ok()) {
+    auto by_day = view.RefusalsWithoutLot();
+    if (!by_day.ok()) return by_day.status();
+    without_lot = json::object();
+    for (const auto& [day, codes] : *by_day) {
+      if (!calendar_period->Contains(day)) continue;
+      for (const auto& [code, n] : codes) {
+        without_lot[code] = without_lot.value(code, int64_t{0}) + n;
+        gateway_refusals[code] += n;
+      }
+    }
+  }
   json totals = {{"events", events},
                  {"late_events", late},
                  {"refused_events", refused},
                  {"conflicting_resends", conflicting},
+                 {"conflicting_resends_in_period", conflicting_in_period},
+                 {"gateway_refusals", gateway_refusals},
                  {"imported_events", imported},
                  {"imported_duplicates", duplicates},
                  {"reporting_delay_days", buckets}};
-  json out = {{"period", *period_text}, {"lots", rows}, {"totals", totals}};
-  if (auto p = domain::Period::Parse(*period_text); p.ok()) {
-    out["period"] = p->ToString();
-    out["period_label"] = p->FrenchLabel();
+  json out = {{"period", *period_text},
+              {"lots", rows},
+              {"totals", totals},
+              {"gateway_refusals_without_lot", without_lot}};
+  if (calendar_period.ok()) {
+    out["period"] = calendar_period->ToString();
+    out["period_label"] = calendar_period->FrenchLabel();
   }
   if (who.role == access::Principal::Role::kPilot) {
     int64_t dead = 0;
@@ -722,73 +516,19 @@ absl::StatusOr<json> Quality(Generation& view, const Freshness& freshness,
   } else {
     out["dead_letters"] = nullptr;
   }
+  json labels = json::object();
+  for (const auto& codes : {std::span<const intake::RefusalCode>(intake::kRequestAndEventCodes),
+                            std::span<const intake::RefusalCode>(intake::kFileLineCodes),
+                            std::span<const intake::RefusalCode>(intake::kGatewayCodes)}) {
+    for (auto code : codes) {
+      labels[std::string(intake::CodeName(code))] = std::string(intake::FrenchLabel(code));
+    }
+  }
+  out["refusal_labels"] = labels;
   out["refusals_note"] =
-      "refusals at the gateway, by reason, are counted on pilotage-ingest's /metrics "
-      "(pilotage_ingest_refusals_total); events the projector refused are the dead letters";
-  return out;
-}
-
-absl::StatusOr<std::vector<KpiGauge>> KpiGauges(Generation& view, const Clock& clock) {
-  auto lots = view.Lots();  // a pilot's view: every lot
-  if (!lots.ok()) return lots.status();
-  auto period = DefaultPeriod(view, *lots, clock);
-  if (!period.ok()) return period.status();
-  std::vector<KpiGauge> out;
-  if (!*period) return out;
-  const std::string period_text = (*period)->ToString();
-  for (const auto& lot : *lots) {
-    auto model = view.Lot(lot);
-    if (!model.ok()) return model.status();
-    auto e = readmodel::EvaluateLotModel(**model, **period, nullptr);
-    if (!e.ok()) {
-      if (absl::IsNotFound(e.status())) continue;  // no terms: no gauge
-      return e.status();
-    }
-    for (const auto& k : e->kpis) {
-      out.push_back({.lot = lot,
-                     .kpi = k.kpi_id,
-                     .period = period_text,
-                     .value = k.value,
-                     .target = k.target,
-                     .measured = k.status != domain::KpiStatus::kNotEnoughData});
-    }
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<SteeringGauge>> SteeringGauges(Generation& view, const Clock& clock) {
-  auto lots = view.Lots();  // a pilot's view: every lot
-  if (!lots.ok()) return lots.status();
-  auto period = DefaultPeriod(view, *lots, clock);
-  if (!period.ok()) return period.status();
-  auto today = clock.Today();
-  if (!today.ok()) return today.status();
-  std::vector<SteeringGauge> out;
-  for (const auto& lot : *lots) {
-    auto in = ReadSteeringInputs(view, lot);
-    if (!in.ok()) return in.status();
-    SteeringGauge g{.lot = lot};
-    for (const char* state : {"PROPOSED", "OBSERVATIONS_RECEIVED", "CONFIRMED", "WAIVED"}) {
-      g.penalties_cents[state] = 0;
-    }
-    auto procedures = readmodel::PenaltyProcedures(*in->steering, in->history, nullptr);
-    if (!procedures.ok()) return procedures.status();
-    for (const auto& p : *procedures) {
-      g.penalties_cents[std::string(domain::PenaltyStateName(p.state))] +=
-          p.proposal.amount_cents();
-    }
-    if (*period) {
-      auto report = readmodel::ComputeStatementReport(in->View(lot), **period, *today);
-      if (report.ok()) {
-        g.has_statement = true;
-        g.contract_year = report->statement.contract_year.ToString();
-        g.cumulative_cents = report->statement.statement.cumulative_fund_usage_cents();
-        g.projected_cents = report->statement.projected_usage_cents;
-        g.envelope_cents = report->statement.statement.budget_envelope_cents();
-      }
-    }
-    out.push_back(std::move(g));
-  }
+      "gateway_refusals: the ingest gateway's refusals (pilotage.rejected.v1) on the period's "
+      "days, by intake code, folded by the projector (decision 0045); refused_events: events "
+      "the projector refused (dead letters)";
   return out;
 }
 

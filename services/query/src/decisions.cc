@@ -1,6 +1,6 @@
 #include "decisions.h"
 
-#include "api.h"
+#include "api_common.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/calendar.h"

@@ -10,9 +10,9 @@ Coverage CompareCoverage(const std::map<std::string, projection::PartitionProgre
                          const std::map<std::string, int64_t>& end_offsets, int64_t max_lag) {
   // The one comparison of a store with the log (decision 0028); readiness
   // adds the threshold.
-  readmodel::Freshness freshness;
-  freshness.progress = progress;
-  const readmodel::Coverage shared = readmodel::CompareWithLog(freshness, end_offsets);
+  // Compared in place, the progress map not copied: every answer's
+  // freshness block comes here.
+  const readmodel::Coverage shared = readmodel::CompareWithLog(progress, end_offsets);
   Coverage out;
   out.known = !end_offsets.empty();
   out.missing = shared.missing;

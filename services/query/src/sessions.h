@@ -23,12 +23,21 @@ inline constexpr std::string_view kSessionCookie = "pilotage_session";
 // Open sessions in memory (a restart logs every browser out). Thread-safe.
 class Sessions {
  public:
-  explicit Sessions(absl::Duration lifetime = absl::Hours(12), size_t max_sessions = 10000)
-      : lifetime_(lifetime), max_sessions_(max_sessions) {}
+  // `max_sessions` in all, `max_per_principal` for one principal (a role
+  // and an id): one holder of a valid token cannot evict everyone else's.
+  explicit Sessions(absl::Duration lifetime = absl::Hours(12), size_t max_sessions = 10000,
+                    size_t max_per_principal = 32)
+      : lifetime_(lifetime),
+        max_sessions_(max_sessions),
+        max_per_principal_(max_per_principal < 1 ? 1 : max_per_principal) {}
 
-  // A new session for `who`: its id, 256 random bits as 64 hex digits. At
-  // the cap, expired sessions go first, then the one closest to expiry.
+  // A new session for `who`: its id, 256 random bits as 64 hex digits.
+  // Expired sessions of `who` go first; then, at `who`'s own cap, `who`'s
+  // oldest session. At the overall cap, expired sessions go, then the one
+  // closest to expiry.
   std::string Open(const access::Principal& who, absl::Time now);
+  // Open sessions of `who` (expired ones not yet forgotten included).
+  size_t CountOf(const access::Principal& who);
   // The principal of a session not expired at `now`.
   std::optional<access::Principal> Find(std::string_view id, absl::Time now);
   void Close(std::string_view id);
@@ -42,6 +51,7 @@ class Sessions {
   };
   const absl::Duration lifetime_;
   const size_t max_sessions_;
+  const size_t max_per_principal_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> by_id_;
 };

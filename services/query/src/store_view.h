@@ -101,6 +101,13 @@ class Generation {
   // per generation.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const readmodel::SteeringReadModel>> Steering(
       const std::string& lot_id);
+  // The ingest gateway's refusals that name no lot, by day and code
+  // (readmodel::ReadGatewayRefusals of the empty lot), read on each call
+  // (the answer cache keeps what is built from them).
+  [[nodiscard]] absl::StatusOr<std::map<absl::CivilDay, std::map<std::string, int64_t>>>
+  RefusalsWithoutLot() const {
+    return readmodel::ReadGatewayRefusals(store(), "");
+  }
   // One mutex per key: concurrent computations of the same answer on this
   // generation run once (the others wait, then find it remembered).
   std::shared_ptr<std::mutex> KeyMutex(const std::string& key);

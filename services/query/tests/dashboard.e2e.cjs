@@ -322,13 +322,39 @@ async function main() {
     ({ context, page } = await open(browser, PILOT_TOKEN, '/quality?period=2024-01'));
     assert.equal(await page.textContent('[data-testid=quality-late]'), count(quality.totals.late_events));
     assert.equal(await page.textContent('[data-testid=quality-dead-letters]'), count(quality.dead_letters));
-    // Imports and refusals per quarter, one row per quarter offered; where
-    // gateway refusals are counted.
+    // Imports and refusals per quarter, one row per quarter offered.
     const quarterly = await apiGet('quality?period=2024-Q1', PILOT_TOKEN);
     assert.equal(await page.textContent('[data-testid=quality-history] tr[data-period="2024-Q1"] [data-testid=quality-imported]'), count(quarterly.totals.imported_events));
-    assert.match(await page.textContent('[data-testid=gateway-refusals]'), /pilotage_ingest_refusals_total/);
     await axeCheck(page, 'quality janvier 2024');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'quality-2024-01.png'), fullPage: true });
+    await context.close();
+
+    // The gateway's refusals by reason, T2 2024 (fixtures/README.md, "Gateway
+    // refusals", by hand): LOT-94 2 personal data and 1 unknown value; 2
+    // unreadable bodies naming no lot, "lot inconnu"; 5 in all. T1: 1 (LOT-11).
+    ({ context, page } = await open(browser, PILOT_TOKEN, '/quality?period=2024-Q2', 1400));
+    const byReason = (code) => page.textContent(`[data-testid=gateway-refusals-by-reason] tr[data-code="${code}"] td`);
+    assert.equal(await byReason('PERSONAL_DATA'), '2');
+    assert.equal(await byReason('MALFORMED_BODY'), '2');
+    assert.equal(await byReason('UNKNOWN_ENUM'), '1');
+    assert.match(await page.textContent('[data-testid=gateway-refusals-by-reason] tr[data-code="PERSONAL_DATA"] th'), /^donnée personnelle détectée/);
+    assert.equal(await page.textContent('[data-testid=gateway-refusals-total]'), '5');
+    assert.equal(await page.textContent('[data-testid=quality-gateway-refusals]'), '5');
+    assert.equal(await page.textContent('[data-testid=gateway-refusals-by-lot] tr[data-lot=""][data-code="MALFORMED_BODY"] th'), 'lot inconnu');
+    const corseRefusals = page.locator('[data-testid=gateway-refusals-by-lot] tr[data-lot="LOT-94"][data-code="PERSONAL_DATA"]');
+    assert.match(await corseRefusals.textContent(), /^Opérateur Corse.*donnée personnelle détectée.*2$/);
+    assert.equal(await page.textContent('[data-testid=quality-table] tr[data-lot="LOT-94"] [data-testid=quality-lot-gateway]'), '3');
+    assert.equal(await page.textContent('[data-testid=quality-table] tr[data-lot="LOT-94"] [data-testid=quality-lot-conflicting]'), '0');
+    assert.equal(await page.textContent('[data-testid=quality-history] tr[data-period="2024-Q2"] [data-testid=quality-history-gateway]'), '5');
+    assert.equal(await page.textContent('[data-testid=quality-history] tr[data-period="2024-Q1"] [data-testid=quality-history-gateway]'), '1');
+    await axeCheck(page, 'quality T2 2024');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'quality-2024-Q2-1400.png'), fullPage: true });
+    await context.close();
+    // The operator of LOT-94: its lot's 3, no "lot inconnu" (national).
+    ({ context, page } = await open(browser, OPERATOR_TOKEN, '/quality?period=2024-Q2', 1400));
+    assert.equal(await page.textContent('[data-testid=gateway-refusals-total]'), '3');
+    assert.equal(await page.locator('[data-testid=gateway-refusals-by-lot] tr[data-lot=""]').count(), 0);
+    await axeCheck(page, 'quality T2 2024, operator');
     await context.close();
 
     // Fund usage, T2 2024 (fixtures/funds-lot-95/README.md, by hand):
@@ -497,6 +523,7 @@ async function main() {
     assert.match(await page.textContent('[data-testid=penalty-terms]'), /version F1\.1/);
     assert.equal(await page.getAttribute('[data-testid=penalty-kpi-link]', 'href'), '/lot/LOT-94?period=2024-05');
     assert.equal(await page.textContent('[data-testid=penalty-state]'), 'observations reçues');
+    assert.match(await page.textContent('main'), /Retour au lot Opérateur Corse \(LOT-94\)/, 'the operator named, not only the lot id');
     await axeCheck(page, 'penalty, pilot');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-1400.png'), fullPage: true });
     // A reason is required; then confirmed, and shown once folded.
@@ -515,6 +542,63 @@ async function main() {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'penalty-confirmed-375.png'), fullPage: true });
     await page.setViewportSize({ width: 360, height: 768 });
     await noPageScroll(page, 'penalty at 360 px');
+    await context.close();
+
+    // A review (bilan) and the closing of a corrective action from the lot
+    // page (decision 0037's endpoints). An operator has no form and the
+    // service refuses it; a pilot records both, shown once folded.
+    const lotUrl = '/lot/LOT-94?period=2024-Q2';
+    ({ context, page } = await open(browser, OPERATOR_TOKEN, lotUrl, 1400));
+    assert.equal(await page.locator('#review-form, #close-form').count(), 0, 'operators record no review');
+    assert.match(await page.textContent('[data-testid=decisions-pilots-only]'), /réservés aux pilotes/);
+    const refused = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/lots/LOT-94/reviews', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'X-Requested-With': 'pilotage', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ period: '2024-Q2', findings: ['essai'] }),
+      });
+      return { status: res.status, body: await res.json() };
+    });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error.detail, /enregistrer un bilan : réservé aux pilotes/);
+    await axeCheck(page, 'lot, operator');
+    await context.close();
+
+    ({ context, page } = await open(browser, PILOT_TOKEN, lotUrl, 1400));
+    assert.equal(await page.title(), 'Pilotage CEP — Opérateur Corse (LOT-94) — T2 2024');
+    assert.equal(await page.locator('[data-testid=no-reviews]').count(), 1);
+    await axeCheck(page, 'lot with its forms');
+    await page.click('[data-testid=review-submit]');
+    assert.equal(await page.textContent('[data-testid=review-status]'), 'Constats ou décisions : écrivez au moins un constat ou une décision.');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'review-findings');
+    await page.fill('#review-findings', 'Saisie tardive en mai.\nDélais tenus en juin.');
+    await page.fill('#review-decisions', 'Point mensuel avec l\'opérateur.');
+    await page.fill('#review-held-on', '2024-07-20');
+    await page.click('[data-testid=review-submit]');
+    await page.waitForFunction(() => /^Bilan transmis \(événement /.test(document.querySelector('[data-testid=review-status]').textContent));
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'review-status', 'focus on the result');
+    fold();
+    await page.waitForSelector('li[data-review="REV-LOT-94-2024-Q2-2024-07-20"]', { timeout: 60000 });
+    assert.equal(await page.textContent('li[data-review="REV-LOT-94-2024-Q2-2024-07-20"]'),
+      "Bilan de T2 2024, tenu le 20/07/2024Constats : Saisie tardive en mai. ; Délais tenus en juin.Décisions : Point mensuel avec l'opérateur.");
+    await page.waitForFunction(() => document.activeElement?.id === 'reviews-title');
+
+    // ACT-94-2, due 30 September 2024, closed on 15 October: closed late.
+    await page.selectOption('#close-action', 'ACT-94-2');
+    await page.click('[data-testid=close-submit]');
+    assert.equal(await page.textContent('[data-testid=close-status]'), 'Preuve de réalisation : champ obligatoire.');
+    await page.fill('#close-evidence', 'Compte rendu du comité du 15 octobre.');
+    await page.fill('#close-on', '2024-10-15');
+    await page.click('[data-testid=close-submit]');
+    await page.waitForFunction(() => /^Clôture transmise \(événement /.test(document.querySelector('[data-testid=close-status]').textContent));
+    fold();
+    await page.waitForSelector('[data-testid=actions] tr[data-action="ACT-94-2"] td.status-AT_RISK', { timeout: 60000 });
+    const closed = (await apiGet('lots/LOT-94/actions', PILOT_TOKEN)).actions.find((a) => a.action_id === 'ACT-94-2');
+    assert.equal(closed.state, 'CLOSED_LATE');
+    assert.equal(await page.textContent('[data-testid=actions] tr[data-action="ACT-94-2"] td:last-child'), closed.state_label);
+    assert.equal(await page.locator('#close-form').count(), 0, 'no action left open');
+    await axeCheck(page, 'lot after a review and a closing');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lot-LOT-94-2024-Q2-decisions.png'), fullPage: true });
     await context.close();
   } finally {
     await browser.close();

@@ -71,10 +71,12 @@ TEST_F(QueryApi, EveryAnswerSaysHowFreshItIs) {
   EXPECT_FALSE(f["computed_at"].get<std::string>().empty());
   EXPECT_FALSE(f["caught_up_at"].get<std::string>().empty());
   // 25 + 16 activity events, 1 award + 1 terms (LOT-94) + 2 terms (LOT-11),
-  // 8 steering events.
+  // 8 steering events; 7 gateway refusals on the rejected topic's two
+  // partitions (fixtures/README.md), whose progress the store holds too.
   int64_t stored = 0;
   for (const auto& p : f["partitions"]) stored += p["stored_offset"].get<int64_t>();
-  EXPECT_EQ(stored, 25 + 16 + 4 + 8);
+  EXPECT_EQ(stored, 25 + 16 + 4 + 8 + 7);
+  EXPECT_EQ(f["partitions"].size(), 4u);
 }
 
 // Decision 0029: one projector folded both topics' only partition: the
@@ -231,6 +233,8 @@ TEST_F(QueryApi, DataQualityShowsLateEventsTimelinessAndRefusals) {
   EXPECT_EQ(a.body["data_quality"],
             (json{{"events", 14},
                   {"conflicting_resends", 0},
+                  {"conflicting_resends_in_period", 0},
+                  {"gateway_refusals", json::object()},  // LOT-11's is on 31 March
                   {"imported_duplicates", 0},
                   {"imported_events", 0},  // live reporting only, no historical import
                   {"late_events", 3},
@@ -246,6 +250,44 @@ TEST_F(QueryApi, DataQualityShowsLateEventsTimelinessAndRefusals) {
   // LOT-94 had no activity in January.
   EXPECT_EQ(all.body["totals"]["events"], 14);
   EXPECT_EQ(all.body["totals"]["late_events"], 3);
+}
+
+// fixtures/README.md, "Gateway refusals": counted by Paris day of refusal,
+// per lot and code, those naming no lot nationally for pilots only.
+TEST_F(QueryApi, DataQualityShowsTheGatewaysRefusalsByLotPeriodAndReason) {
+  auto q2 = Get("/api/v1/quality?period=2024-Q2");
+  ASSERT_EQ(q2.status, 200) << q2.text;
+  std::map<std::string, json> by_lot;
+  for (const auto& row : q2.body["lots"])
+    by_lot[row["lot"].get<std::string>()] = row["data_quality"];
+  EXPECT_EQ(by_lot["LOT-94"]["gateway_refusals"],
+            (json{{"PERSONAL_DATA", 2}, {"UNKNOWN_ENUM", 1}}));
+  EXPECT_EQ(by_lot["LOT-11"]["gateway_refusals"], json::object());
+  EXPECT_EQ(q2.body["gateway_refusals_without_lot"], (json{{"MALFORMED_BODY", 2}}));
+  EXPECT_EQ(q2.body["totals"]["gateway_refusals"],
+            (json{{"MALFORMED_BODY", 2}, {"PERSONAL_DATA", 2}, {"UNKNOWN_ENUM", 1}}));
+  EXPECT_EQ(q2.body["refusal_labels"]["PERSONAL_DATA"], "donnée personnelle détectée");
+  EXPECT_EQ(q2.body["totals"]["conflicting_resends_in_period"], 0);
+
+  auto q1 = Get("/api/v1/quality?period=2024-Q1");
+  ASSERT_EQ(q1.status, 200) << q1.text;
+  EXPECT_EQ(q1.body["totals"]["gateway_refusals"], (json{{"FUTURE_TIMESTAMP", 1}}));
+  EXPECT_EQ(q1.body["gateway_refusals_without_lot"], json::object());
+  auto q3 = Get("/api/v1/quality?period=2024-Q3");
+  ASSERT_EQ(q3.status, 200) << q3.text;
+  EXPECT_EQ(q3.body["totals"]["gateway_refusals"], (json{{"MISSING_FIELD", 1}}));
+  auto may = Get("/api/v1/lots/LOT-94/quality?period=2024-05");
+  ASSERT_EQ(may.status, 200) << may.text;
+  EXPECT_EQ(may.body["data_quality"]["gateway_refusals"], (json{{"PERSONAL_DATA", 2}}));
+
+  // The operator of LOT-94: its lot's, not the national ones.
+  auto corse = Get("/api/v1/quality?period=2024-Q2", kCorseToken);
+  ASSERT_EQ(corse.status, 200) << corse.text;
+  EXPECT_TRUE(corse.body["gateway_refusals_without_lot"].is_null());
+  EXPECT_EQ(corse.body["totals"]["gateway_refusals"],
+            (json{{"PERSONAL_DATA", 2}, {"UNKNOWN_ENUM", 1}}));
+  // Every fixture refusal decoded: none became a dead letter.
+  EXPECT_EQ(q2.body["dead_letters"], 2);
 }
 
 TEST_F(QueryApi, AnOperatorSeesOnlyItsLots) {

@@ -10,7 +10,9 @@
 // axe-core finds no serious or critical violation on any page and that
 // phone widths (375 and 360 px) need no page-level horizontal scrolling;
 // fund usage, CSV exports, the A4 bilan, trends and the accessibility
-// statement (decision 0038, with fixtures/funds-lot-95).
+// statement (decision 0038, with fixtures/funds-lot-95); the gateway's
+// refusals by reason on the quality page, a review recorded and an action
+// closed from the lot page by a pilot, refused to an operator (decision 0045).
 // Screenshots at 1,400 and 375 px: PILOTAGE_E2E_ARTIFACTS (build tree).
 #include <filesystem>
 
@@ -66,7 +68,9 @@ TEST(QueryDashboard, ShowsTheApisNumbersInChromiumAndKeepsOperatorsToTheirLots) 
                            "accessibilite-375.png",
                            "bilan-national-2024-Q2-375.png",
                            "bilan-lot-LOT-94-2024-Q2-375.png",
-                           "quality-2024-Q2-375.png"}) {
+                           "quality-2024-Q2-375.png",
+                           "quality-2024-Q2-1400.png",
+                           "lot-LOT-94-2024-Q2-decisions.png"}) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(PILOTAGE_E2E_ARTIFACTS) / shot))
         << shot;
   }

@@ -1,10 +1,12 @@
 #include "query_stack.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 #include <signal.h>
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "fmt/format.h"
@@ -13,6 +15,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/cep_scenario.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/v1/event.pb.h"
 
 namespace pilotage::query_test {
 
@@ -28,13 +31,17 @@ QueryStack::QueryStack(const std::vector<std::string>& extra_scenarios) {
   const std::string activity = testing::UniqueTopic("query.activity");
   const std::string contract = testing::UniqueTopic("query.contract");
   const std::string dead = testing::UniqueTopic("query.dead");
+  const std::string rejected = testing::UniqueTopic("query.rejected");
   bootstrap_ = bootstrap;
   activity_ = activity;
   contract_ = contract;
   dead_ = dead;
+  rejected_ = rejected;
   for (const auto& t : {activity, contract, dead}) {
     EXPECT_TRUE((*admin)->CreateTopic(t, 1).ok()) << t;
   }
+  // Keyed by operator, as the gateway writes it: two partitions.
+  EXPECT_TRUE((*admin)->CreateTopic(rejected, 2).ok()) << rejected;
   auto producer = kafka::Producer::Create({.bootstrap = bootstrap});
   EXPECT_TRUE(producer.ok()) << producer.status().ToString();
   if (!producer.ok()) return;
@@ -70,17 +77,36 @@ QueryStack::QueryStack(const std::vector<std::string>& extra_scenarios) {
                        .value = values[i],
                        .partition = 0});
   }
+  // The gateway's refusals (fixtures/README.md), one partition per operator.
+  std::ifstream refusals(fs::path(PILOTAGE_QUERY_FIXTURES) / "rejections.ndjson");
+  std::vector<v1::Rejection> rejections;
+  for (std::string line; std::getline(refusals, line);) {
+    const auto parsed =
+        google::protobuf::util::JsonStringToMessage(line, &rejections.emplace_back());
+    EXPECT_TRUE(parsed.ok()) << line;
+  }
+  std::vector<std::string> refusal_values;
+  for (const auto& r : rejections) refusal_values.push_back(r.SerializeAsString());
+  std::map<std::string, int32_t> partition_of;
+  for (size_t i = 0; i < rejections.size(); ++i) {
+    const std::string& op = rejections[i].operator_id();
+    const int32_t partition =
+        partition_of.emplace(op, static_cast<int32_t>(partition_of.size() % 2)).first->second;
+    records.push_back(
+        {.topic = rejected, .key = op, .value = refusal_values[i], .partition = partition});
+  }
   for (const auto& d : (*producer)->SendAll(records)) {
     EXPECT_TRUE(d.status.ok()) << d.status.ToString();
   }
   const fs::path data = dir_.path() / "data";
   const fs::path fold_log = dir_.path() / "projector.log";
-  const pid_t fold = testing::Spawn(
-      PILOTAGE_PROJECTOR_BIN,
-      {"--bootstrap", bootstrap, "--data", data.string(), "--topics", activity + "," + contract,
-       "--dead-letter-topic", dead, "--group", testing::UniqueTopic("query-fold"), "--log-level",
-       "warn", "run", "--until-caught-up"},
-      fold_log);
+  const pid_t fold =
+      testing::Spawn(PILOTAGE_PROJECTOR_BIN,
+                     {"--bootstrap", bootstrap, "--data", data.string(), "--topics",
+                      activity + "," + contract + "," + rejected, "--rejected-topic", rejected,
+                      "--dead-letter-topic", dead, "--group", testing::UniqueTopic("query-fold"),
+                      "--log-level", "warn", "run", "--until-caught-up"},
+                     fold_log);
   const int code = testing::WaitExit(fold);
   EXPECT_EQ(code, 0) << testing::TailOf(fold_log);
   if (code != 0) return;
@@ -179,9 +205,10 @@ int QueryStack::Rebuild(const std::string& name) const {
   const pid_t pid =
       testing::Spawn(PILOTAGE_PROJECTOR_BIN,
                      {"--bootstrap", bootstrap_, "--data", (dir_.path() / "data").string(),
-                      "--topics", activity_ + "," + contract_, "--dead-letter-topic", dead_,
-                      "--group", testing::UniqueTopic("query-rebuild"), "--log-level", "warn",
-                      "rebuild", "--into", (dir_.path() / "data" / "stores" / name).string()},
+                      "--topics", activity_ + "," + contract_ + "," + rejected_, "--rejected-topic",
+                      rejected_, "--dead-letter-topic", dead_, "--group",
+                      testing::UniqueTopic("query-rebuild"), "--log-level", "warn", "rebuild",
+                      "--into", (dir_.path() / "data" / "stores" / name).string()},
                      log);
   const int code = testing::WaitExit(pid);
   EXPECT_EQ(code, 0) << testing::TailOf(log);
@@ -214,7 +241,9 @@ std::vector<std::string> QueryStack::FoldCommand() const {
           "--data",
           (dir_.path() / "data").string(),
           "--topics",
-          activity_ + "," + contract_,
+          activity_ + "," + contract_ + "," + rejected_,
+          "--rejected-topic",
+          rejected_,
           "--dead-letter-topic",
           dead_,
           "--group",

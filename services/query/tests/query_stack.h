@@ -91,7 +91,7 @@ class QueryStack {
   Started StartQuery(const std::string& name, const std::vector<std::string>& extra) const;
 
   testing::TempDir dir_;
-  std::string bootstrap_, activity_, contract_, dead_;
+  std::string bootstrap_, activity_, contract_, dead_, rejected_;
   size_t contract_records_ = 0;  // written by the stack itself
   std::filesystem::path tokens_;
   pid_t query_pid_ = -1;

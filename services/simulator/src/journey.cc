@@ -276,10 +276,10 @@ class JourneyPlanner {
       held.kind = kind_;
       held.duration_minutes = (welcome ? kLevel1Minutes : kLevel2Minutes).Sample(rng_);
       uint8_t venue = residence_;
-      if (held.modality == U8(v1::Modality::IN_PERSON) && in_.lot->departements.size() > 1 &&
+      if (held.modality == U8(v1::Modality::IN_PERSON) && in_.lot->entry.departements.size() > 1 &&
           rng_.Chance(0.08)) {
         venue = static_cast<uint8_t>(
-            rng_.Between(0, static_cast<int64_t>(in_.lot->departements.size()) - 1));
+            rng_.Between(0, static_cast<int64_t>(in_.lot->entry.departements.size()) - 1));
       }
       PlannedEvent& ev = Emit(ActivityType::kAppointmentHeld, slot);
       ev.appointment = number;

@@ -70,7 +70,7 @@ struct JourneyInput {
   // Probabilities per event (the lot's profile may raise the late rate).
   double late_rate = 0;
   double resend_rate = 0;
-  // Residence, over indices of lot->departements.
+  // Residence, over indices of lot->entry.departements.
   const Weighted<uint8_t>* residence = nullptr;
 };
 

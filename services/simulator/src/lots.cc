@@ -42,18 +42,7 @@ absl::StatusOr<LotCatalogue> FromLotFile(domain::LotFile file, std::string_view 
                         entry.profile[j], kProfileFlags));
       }
     }
-    lot.lot_id = std::move(entry.lot_id);
-    lot.region = std::move(entry.region);
-    lot.region_code = std::move(entry.region_code);
-    lot.operator_id = std::move(entry.operator_id);
-    lot.operator_name = std::move(entry.operator_name);
-    lot.working_population_k = entry.working_population_k;
-    lot.start_date = std::move(entry.start_date);
-    lot.end_date = std::move(entry.end_date);
-    lot.annual_budget_cents = entry.annual_budget_cents;
-    for (auto& d : entry.departements) {
-      lot.departements.push_back({.code = std::move(d.code), .population_k = d.population_k});
-    }
+    lot.entry = std::move(entry);
     catalogue.lots.push_back(std::move(lot));
   }
   return catalogue;
@@ -63,7 +52,7 @@ absl::StatusOr<LotCatalogue> FromLotFile(domain::LotFile file, std::string_view 
 
 const Lot* LotCatalogue::Find(std::string_view lot_id) const {
   for (const Lot& lot : lots) {
-    if (lot.lot_id == lot_id) return &lot;
+    if (lot.entry.lot_id == lot_id) return &lot;
   }
   return nullptr;
 }

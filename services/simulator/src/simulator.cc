@@ -115,11 +115,11 @@ void Materialise(const PlannedEvent& p, const LotState& state, uint64_t seed, v1
   event->Clear();
   const Lot& lot = *state.lot;
   event->set_event_id(EventId(seed, state.hash, p.beneficiary, p.seq));
-  event->set_lot_id(lot.lot_id);
-  event->set_operator_id(lot.operator_id);
+  event->set_lot_id(lot.entry.lot_id);
+  event->set_operator_id(lot.entry.operator_id);
   SetTimestamp(p.occurred_ms, event->mutable_occurred_at());
   SetTimestamp(p.recorded_ms, event->mutable_recorded_at());
-  const std::string beneficiary = BeneficiaryToken(seed, lot.lot_id, p.beneficiary);
+  const std::string beneficiary = BeneficiaryToken(seed, lot.entry.lot_id, p.beneficiary);
   switch (p.type) {
     case ActivityType::kRequestReceived: {
       const RequestBody& b = p.body.request;
@@ -220,7 +220,7 @@ absl::Status ValidateOptions(const SimulationOptions& options, const LotCatalogu
   for (const std::string& id : options.only_lots) {
     if (lots.Find(id) == nullptr) {
       std::string known;
-      for (const Lot& lot : lots.lots) known += (known.empty() ? "" : ", ") + lot.lot_id;
+      for (const Lot& lot : lots.lots) known += (known.empty() ? "" : ", ") + lot.entry.lot_id;
       return absl::InvalidArgumentError(
           fmt::format("--lot {}: no such lot in the lot file (known: {})", id, known));
     }
@@ -240,26 +240,27 @@ absl::StatusOr<Summary> Simulate(const LotCatalogue& lots, const SimulationOptio
   std::vector<LotState> states(lots.lots.size());
   double total_weight = 0;
   for (const Lot& lot : lots.lots) {
-    total_weight += lot.working_population_k * (lot.profile.low_uptake ? kLowUptake : 1.0);
+    total_weight += lot.entry.working_population_k * (lot.profile.low_uptake ? kLowUptake : 1.0);
   }
   for (size_t i = 0; i < lots.lots.size(); ++i) {
     const Lot& lot = lots.lots[i];
     LotState& s = states[i];
     s.lot = &lot;
     s.selected = options.only_lots.empty() ||
-                 std::find(options.only_lots.begin(), options.only_lots.end(), lot.lot_id) !=
+                 std::find(options.only_lots.begin(), options.only_lots.end(), lot.entry.lot_id) !=
                      options.only_lots.end();
-    s.hash = HashText(lot.lot_id);
-    s.share = lot.working_population_k * (lot.profile.low_uptake ? kLowUptake : 1.0) / total_weight;
-    s.contract_start = *ParseDate(lot.start_date);
-    s.contract_end = *ParseDate(lot.end_date);
+    s.hash = HashText(lot.entry.lot_id);
+    s.share =
+        lot.entry.working_population_k * (lot.profile.low_uptake ? kLowUptake : 1.0) / total_weight;
+    s.contract_start = *ParseDate(lot.entry.start_date);
+    s.contract_end = *ParseDate(lot.entry.end_date);
     s.cutoff_ms =
         LocalToUtcMillis(window_end + std::chrono::days{options.run_on_days}, 0, lot.timezone);
     s.late_rate =
         lot.profile.late_reporting ? std::max(0.25, options.late_rate) : options.late_rate;
-    for (size_t d = 0; d < lot.departements.size(); ++d) {
-      s.residence.Add(static_cast<uint8_t>(d), lot.departements[d].population_k);
-      s.departements.push_back(lot.departements[d].code);
+    for (size_t d = 0; d < lot.entry.departements.size(); ++d) {
+      s.residence.Add(static_cast<uint8_t>(d), lot.entry.departements[d].population_k);
+      s.departements.push_back(lot.entry.departements[d].code);
     }
   }
 
@@ -290,8 +291,8 @@ absl::StatusOr<Summary> Simulate(const LotCatalogue& lots, const SimulationOptio
   summary.window_end = FormatDate(window_end);
   std::vector<LotSummary> per_lot(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
-    per_lot[i].lot_id = states[i].lot->lot_id;
-    per_lot[i].operator_id = states[i].lot->operator_id;
+    per_lot[i].lot_id = states[i].lot->entry.lot_id;
+    per_lot[i].operator_id = states[i].lot->entry.operator_id;
   }
 
   Progress report;

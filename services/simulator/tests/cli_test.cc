@@ -7,26 +7,16 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::simulator {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
+using Outcome = testing::CliOutcome;
 
-Outcome RunSimulator(std::vector<std::string> args) {
-  args.insert(args.begin(), "pilotage-simulator");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  const int code = RunCli(static_cast<int>(argv.size()), argv.data());
-  std::string out = ::testing::internal::GetCapturedStdout();
-  std::string err = ::testing::internal::GetCapturedStderr();
-  return {code, std::move(out), std::move(err)};
+Outcome RunSimulator(const std::vector<std::string>& args) {
+  return testing::CallCli(RunCli, "pilotage-simulator", args);
 }
 
 std::string Slurp(const std::filesystem::path& path) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::simulator {
 namespace {
@@ -29,16 +30,16 @@ nlohmann::json CorseWith(const std::vector<std::string>& flags) {
 
 TEST(Lots, ShippedFileHasTheFourteenRegionalLots) {
   auto lots = LoadLots(PILOTAGE_LOTS_FILE);
-  ASSERT_TRUE(lots.ok()) << lots.status().ToString();
+  ASSERT_OK(lots);
   ASSERT_EQ(lots->lots.size(), 14u);
   for (const char* id : {"LOT-11", "LOT-24", "LOT-27", "LOT-28", "LOT-32", "LOT-44", "LOT-52",
                          "LOT-53", "LOT-75", "LOT-76", "LOT-84", "LOT-93", "LOT-94", "LOT-04"}) {
     EXPECT_NE(lots->Find(id), nullptr) << id;
   }
   const Lot* idf = lots->Find("LOT-11");
-  EXPECT_EQ(idf->region, "Île-de-France");
-  EXPECT_EQ(idf->departements.size(), 8u);
-  EXPECT_EQ(idf->start_date, "2024-01-02");
+  EXPECT_EQ(idf->entry.region, "Île-de-France");
+  EXPECT_EQ(idf->entry.departements.size(), 8u);
+  EXPECT_EQ(idf->entry.start_date, "2024-01-02");
   EXPECT_EQ(lots->Find("LOT-04")->timezone, TimeZone::kIndianReunion);
   int flagged = 0;
   for (const Lot& lot : lots->lots) {
@@ -51,13 +52,13 @@ TEST(Lots, ShippedFileHasTheFourteenRegionalLots) {
 
 TEST(Lots, ParsesAValidFile) {
   auto lots = ParseLots(CorseWith({"LATE_REPORTING"}).dump(), "test.json");
-  ASSERT_TRUE(lots.ok()) << lots.status().ToString();
+  ASSERT_OK(lots);
   const Lot& lot = lots->lots.at(0);
-  EXPECT_EQ(lot.operator_id, "op-cci-cor");
+  EXPECT_EQ(lot.entry.operator_id, "op-cci-cor");
   EXPECT_EQ(lot.timezone, TimeZone::kEuropeParis);
   EXPECT_TRUE(lot.profile.late_reporting);
   EXPECT_FALSE(lot.profile.low_uptake);
-  EXPECT_EQ(lot.departements[1].code, "2B");
+  EXPECT_EQ(lot.entry.departements[1].code, "2B");
 }
 
 // The file itself is checked by domain::ParseLotFile (libs/domain's

@@ -10,6 +10,7 @@
 #include "calendar.h"
 #include "gtest/gtest.h"
 #include "pilotage/simulator/sinks.h"
+#include "pilotage/testing/status.h"
 #include "random.h"
 
 namespace pilotage::simulator {
@@ -30,7 +31,7 @@ class CollectingSink : public EventSink {
 
 LotCatalogue ShippedLots() {
   auto lots = LoadLots(PILOTAGE_LOTS_FILE);
-  EXPECT_TRUE(lots.ok()) << lots.status().ToString();
+  EXPECT_OK(lots);
   return lots.ok() ? *lots : LotCatalogue{};
 }
 
@@ -42,7 +43,7 @@ struct Generated {
 Generated Generate(const SimulationOptions& options) {
   CollectingSink sink;
   auto summary = Simulate(ShippedLots(), options, sink);
-  EXPECT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_OK(summary);
   return {summary.ok() ? *summary : Summary{}, std::move(sink.events)};
 }
 
@@ -51,8 +52,8 @@ std::pair<std::string, uint64_t> Ndjson(const SimulationOptions& options) {
   std::ostringstream out;
   NdjsonSink sink(&out);
   auto summary = Simulate(ShippedLots(), options, sink);
-  EXPECT_TRUE(summary.ok()) << summary.status().ToString();
-  EXPECT_TRUE(sink.Finish().ok());
+  EXPECT_OK(summary);
+  EXPECT_OK(sink.Finish());
   std::string text = out.str();
   const uint64_t digest = HashText(text);
   return {std::move(text), digest};

@@ -12,8 +12,9 @@ import { bilanPage } from './bilan.js';
 import { watchTables } from './export.js';
 import { closeMenu, frameTables } from './layout.js';
 import { fundsPage } from './funds.js';
+import { closeActionForm, reviewsSection, wireLotForms } from './lot_forms.js';
 import { penaltyPage } from './penalty.js';
-import { qualityHistory } from './quality.js';
+import { gatewayRefusals, qualityHistory } from './quality.js';
 import { trendsPage } from './trends.js';
 
 Chart.register(...registerables);
@@ -424,7 +425,7 @@ function mixTable(mix, testid, base) {
 const PENALTY_COLOURS = { CONFIRMED: 'BREACHED', WAIVED: 'MET', PROPOSED: 'AT_RISK', OBSERVATIONS_RECEIVED: 'AT_RISK' };
 const ACTION_COLOURS = { OVERDUE: 'BREACHED', CLOSED_LATE: 'AT_RISK', CLOSED: 'MET', OPEN: '' };
 
-function steeringSections(lot, period) {
+function steeringSections(lot, period, meta) {
   const s = lot.steering;
   const kpiLabels = Object.fromEntries(lot.kpis.map((k) => [k.id, k.label]));
   if (!s) return '';
@@ -451,7 +452,7 @@ function steeringSections(lot, period) {
     html += `<p class="note">Total proposé ${esc(formatEuroCents(t.proposed_cents))} · confirmé ${esc(formatEuroCents(t.confirmed_cents))}`
       + ` · abandonné ${esc(formatEuroCents(t.waived_cents))} · en attente de décision ${esc(formatEuroCents(t.undecided_cents))}</p>`;
   }
-  html += '</section><section><h2>Actions correctives</h2>';
+  html += '</section><section aria-labelledby="actions-title"><h2 id="actions-title" tabindex="-1">Actions correctives</h2>';
   if (!s.actions.length) html += '<p class="state">Aucune action corrective.</p>';
   else {
     html += '<div class="scroll"><table data-testid="actions"><thead><tr><th scope="col" class="name">Action</th><th scope="col" class="name">Indicateur</th><th scope="col">Échéance</th><th scope="col">État</th></tr></thead><tbody>'
@@ -459,7 +460,8 @@ function steeringSections(lot, period) {
         + `<td>${esc(formatDay(a.due_date))}</td><td class="status-${ACTION_COLOURS[a.state] || ''}">${esc(a.state_label)}</td></tr>`).join('')
       + '</tbody></table></div>';
   }
-  html += '</section><section><h2>Relevé de paiement et usage des fonds</h2>';
+  html += closeActionForm(lot, meta, kpiLabels, esc);
+  html += `</section>${reviewsSection(lot, meta, esc)}<section><h2>Relevé de paiement et usage des fonds</h2>`;
   const st = s.statement;
   if (!st || st.unavailable) {
     html += `<p class="state">Pas de relevé pour cette période${st ? ` : ${esc(st.unavailable)}` : ''}.</p>`;
@@ -484,7 +486,7 @@ function steeringSections(lot, period) {
   return `${html}</section>`;
 }
 
-async function lotPage(r) {
+async function lotPage(r, meta) {
   const lot = await api(`lots/${encodeURIComponent(r.lot)}?period=${encodeURIComponent(r.period)}`);
   const award = lot.award;
   let html = `<h1 tabindex="-1">${award?.operator_name ? `${esc(award.operator_name)} — ` : ''}lot <span data-testid="lot-id">${esc(lot.lot)}</span>${award ? ` (${esc(award.region)})` : ''} — <span data-testid="period-label">${esc(lot.period_label)}</span>`
@@ -516,7 +518,7 @@ async function lotPage(r) {
     + '</div></section>';
   html += `<section><h2>Sorties et orientations</h2><div class="grid2"><div><h3>Sorties</h3>${mixTable(lot.outcomes, 'outcomes')}</div>`
     + `<div><h3>Orientations</h3>${mixTable(lot.referrals, 'referrals')}</div></div></section>`;
-  html += steeringSections(lot, r.period);
+  html += steeringSections(lot, r.period, meta);
   const q = lot.data_quality;
   html += `<section><h2>Qualité des données</h2><p>${esc(formatCount(q.events))} événements dans la période, dont `
     + `${esc(formatCount(q.late_events))} saisis après la clôture ; ${esc(formatCount(q.refused_events))} refusés. `
@@ -530,6 +532,7 @@ async function lotPage(r) {
   charts.push(barChart(document.getElementById('mix-age'), Object.entries(lot.profile_mix.age_band)));
   charts.push(barChart(document.getElementById('mix-qualification'), Object.entries(lot.profile_mix.qualification)));
   charts.push(barChart(document.getElementById('mix-modality'), Object.entries(lot.modality_mix.modality)));
+  wireLotForms(r, { api, csrf: CSRF, refresh: render });
   return lot.freshness;
 }
 
@@ -540,22 +543,27 @@ async function qualityPage(r, meta) {
   html += `<div class="cards">${card('événements de la période', formatCount(q.totals.events), 'quality-events')}`
     + card('saisis après la clôture', formatCount(q.totals.late_events), 'quality-late')
     + card('refusés par le projecteur (lots)', formatCount(q.totals.refused_events), 'quality-refused')
+    + card('renvois contradictoires', formatCount(q.totals.conflicting_resends_in_period), 'quality-conflicting')
+    + card('refus à l\'entrée (passerelle)', formatCount(Object.values(q.totals.gateway_refusals).reduce((a, n) => a + n, 0)), 'quality-gateway-refusals')
     + (q.dead_letters === null ? '' : card('lettres mortes (toutes sources)', formatCount(q.dead_letters), 'quality-dead-letters'))
     + '</div>';
   if (!q.lots.length) html += '<p class="state">Aucun lot.</p>';
   else {
-    html += '<h2>Par lot</h2><div class="scroll"><table data-testid="quality-table"><thead><tr><th scope="col" class="name">Lot</th><th scope="col">Événements</th><th scope="col">Saisis après clôture</th><th scope="col">Refusés</th>'
+    html += '<h2>Par lot</h2><div class="scroll"><table data-testid="quality-table"><thead><tr><th scope="col" class="name">Lot</th><th scope="col">Événements</th><th scope="col">Saisis après clôture</th><th scope="col">Refusés</th><th scope="col">Renvois contradictoires</th><th scope="col">Refus à l\'entrée</th>'
       + buckets.map((b) => `<th scope="col">saisis en ${esc(b)} j</th>`).join('') + '<th scope="col">Saisie sous délai</th></tr></thead><tbody>'
       + q.lots.map((l) => {
-        if (l.problem) return `<tr><th scope="row" class="name">${lotName(l.lot)}</th><td colspan="${buckets.length + 4}" class="note">${esc(l.problem)}</td></tr>`;
+        if (l.problem) return `<tr><th scope="row" class="name">${lotName(l.lot)}</th><td colspan="${buckets.length + 6}" class="note">${esc(l.problem)}</td></tr>`;
         const d = l.data_quality;
         const t = l.reporting_timeliness;
         return `<tr data-lot="${esc(l.lot)}"><th scope="row" class="name"><a data-nav href="${esc(href('lot', r.period, l.lot))}">${lotName(l.lot)}</a></th>`
           + `<td>${esc(formatCount(d.events))}</td><td>${esc(formatCount(d.late_events))}</td><td>${esc(formatCount(d.refused_events))}</td>`
+          + `<td data-testid="quality-lot-conflicting">${esc(formatCount(d.conflicting_resends_in_period))}</td>`
+          + `<td data-testid="quality-lot-gateway">${esc(formatCount(Object.values(d.gateway_refusals).reduce((a, n) => a + n, 0)))}</td>`
           + buckets.map((b) => `<td>${esc(formatCount(d.reporting_delay_days[b] || 0))}</td>`).join('')
           + (t ? statusCell(t, t.formula, t.direction, l.closing_day <= meta.today) : '<td>—</td>') + '</tr>';
       }).join('') + '</tbody></table></div>';
   }
+  html += gatewayRefusals(ctx, q);
   app.innerHTML = html;
   await qualityHistory(ctx, r, meta);
   return q.freshness;
@@ -648,8 +656,8 @@ async function render() {
     ctx.today = meta.today;
     document.body.classList.toggle('bilan', r.page === 'bilan');
     const pages = {
-      penalty: () => penaltyPage(r, meta, { app, api, esc, href, csrf: CSRF, refresh: render }),
-      lot: () => lotPage(r),
+      penalty: () => penaltyPage(r, meta, { app, api, esc, href, lotText, csrf: CSRF, refresh: render }),
+      lot: () => lotPage(r, meta),
       quality: () => qualityPage(r, meta),
       funds: () => fundsPage(ctx, r),
       trends: () => trendsPage(ctx, r, meta),
@@ -662,7 +670,7 @@ async function render() {
     showFreshness(freshness);
     // After a navigation inside the page, focus goes to the new title.
     if (navigated) app.querySelector('h1')?.focus();
-    document.title = `Pilotage CEP — ${r.page === 'penalty' ? `pénalité ${r.penalty}` : r.page === 'lot' ? r.lot : PAGE_TITLES[r.page] || 'national'}${r.lot && r.page === 'bilan' ? ` ${r.lot}` : ''} — ${periodLabel(r.period)}`;
+    document.title = `Pilotage CEP — ${r.page === 'penalty' ? `pénalité ${r.penalty}` : r.page === 'lot' ? lotText(r.lot) : PAGE_TITLES[r.page] || 'national'}${r.lot && r.page === 'bilan' ? ` ${lotText(r.lot)}` : ''} — ${periodLabel(r.period)}`;
   } catch (e) {
     if (mine !== rendering) return;
     showError(e);

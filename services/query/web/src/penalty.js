@@ -14,7 +14,7 @@ const STATE_CLASSES = { CONFIRMED: 'BREACHED', WAIVED: 'MET', PROPOSED: 'AT_RISK
 const inputsOf = (p) => (p.inputs || []).flatMap((i) => Object.entries(i));
 
 // POSTs a decision; resolves to { ok, status, body }.
-async function postDecision(path, body, csrf) {
+export async function postDecision(path, body, csrf) {
   const res = await fetch(`/api/v1/${path}`, {
     method: 'POST',
     credentials: 'same-origin',
@@ -89,13 +89,13 @@ function forms(p, meta, esc) {
 }
 
 // Renders the page into `app`; resolves to the answer's freshness.
-// `ctx`: { app, api, esc, href, csrf, refresh } from app.js.
+// `ctx`: { app, api, esc, href, lotText, csrf, refresh } from app.js.
 export async function penaltyPage(r, meta, ctx) {
   const { app, api, esc, href, csrf } = ctx;
   const ledger = await api(`lots/${encodeURIComponent(r.lot)}/penalties`);
   const p = ledger.penalties.find((x) => x.penalty_id === r.penalty);
   if (!p) {
-    app.innerHTML = `<h1 tabindex="-1">Pénalité ${esc(r.penalty)}</h1><p class="state" data-testid="penalty-unknown">Pénalité inconnue pour le lot ${esc(r.lot)}.</p>`;
+    app.innerHTML = `<h1 tabindex="-1">Pénalité ${esc(r.penalty)}</h1><p class="state" data-testid="penalty-unknown">Pénalité inconnue pour le lot ${esc(ctx.lotText(r.lot))}.</p>`;
     return ledger.freshness;
   }
   const kpiId = inputsOf(p).find(([name]) => name === 'kpi')?.[1];
@@ -108,7 +108,7 @@ export async function penaltyPage(r, meta, ctx) {
   // Named by its rule's label, else its KPI's: not by an id.
   const subject = p.rule_label || kpi?.label || p.rule_id;
   app.innerHTML = `<h1 tabindex="-1">Pénalité — ${esc(subject)}, ${esc(periodLabel(p.period))}</h1>`
-    + `<p><a data-nav href="${esc(lotHref)}">Retour au lot ${esc(r.lot)}</a> · <span class="note">${esc(p.penalty_id)}</span></p>`
+    + `<p><a data-nav href="${esc(lotHref)}">Retour au lot ${esc(ctx.lotText(r.lot))}</a> · <span class="note">${esc(p.penalty_id)}</span></p>`
     + `<p>État : <span class="fr-badge fr-badge--sm badge status-${STATE_CLASSES[p.state] || ''}" data-testid="penalty-state">${esc(p.state_label)}</span></p>`
     + `<section><h2>Explication</h2><p data-testid="penalty-explanation">${esc(p.explanation)}</p>${calculation(p, kpi, esc, lotHref)}</section>`
     + `<section><h2>Historique</h2>${trail(p, esc)}</section>`

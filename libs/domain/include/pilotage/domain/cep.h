@@ -107,6 +107,12 @@ struct LotFacts {
   // Copies of an event id already folded that came with other content (sent
   // to dead letters, decision 0036), all periods.
   int64_t conflicting_resends = 0;
+  // The same, by Paris day of the copy's occurred_at (counted from decision
+  // 0045 on: a store folded before has them in the total only).
+  std::map<absl::CivilDay, int64_t> conflicting_resends_by_day;
+  // Refusals of the ingest gateway naming the lot, by Paris day of refusal
+  // and intake code (e.g. "PERSONAL_DATA"), decision 0045.
+  std::map<absl::CivilDay, std::map<std::string, int64_t>> gateway_refusals_by_day;
   // Events of the lot written by historical imports (HistoryImported), all periods.
   int64_t imported = 0;
   // Distinct activity events whose first copy in the log came from a
@@ -133,6 +139,11 @@ struct DataQuality {
   // Resends of an event id already folded with other content, dead-lettered
   // (all periods): "renvois contradictoires".
   int64_t conflicting_resends = 0;
+  // Of those, the copies whose occurred_at falls in the period.
+  int64_t conflicting_resends_in_period = 0;
+  // Refusals of the ingest gateway naming the lot on the period's days, by
+  // intake code (decision 0045).
+  std::map<std::string, int64_t> gateway_refusals;
   // Of `events`, those loaded from files by historical imports rather than
   // reported live: distinct events whose first copy in the log was imported.
   int64_t imported = 0;

@@ -52,6 +52,12 @@ std::string FrenchPercent(double share, int decimals = 1);
 // (a report shows what it was given rather than nothing).
 std::string FrenchDay(std::string_view iso_day);
 
+// `text` with its first letter as a capital, for a label that starts a line
+// or a column: "à risque" -> "À risque", "atteint" -> "Atteint". Handles
+// ASCII and the lower-case letters of Latin-1 (à to þ, UTF-8); any other
+// first character is left as it is.
+std::string FrenchCapitalized(std::string_view text);
+
 // Money in recorded text: "1 234,56 EUR", groups of three separated by an
 // ASCII space, "-" before a negative amount. See above for why it differs.
 std::string FormatEuros(int64_t cents);

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "pilotage/domain/period.h"
@@ -83,6 +84,9 @@ struct KpiResult {
   int64_t sample = 0;
   bool informational = false;
 };
+
+// The result of KPI `id` among `kpis`; nullptr when it is not there.
+const KpiResult* FindKpiResult(const std::vector<KpiResult>& kpis, std::string_view id);
 
 // Evaluates `kpi` for `lot_id` over `period`. kInvalidArgument when the
 // observation is impossible (negative, numerator above denominator for a

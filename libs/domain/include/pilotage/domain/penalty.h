@@ -71,9 +71,10 @@ struct PenaltyContext {
   // The period's appointment fees; nullopt when not known (the share of
   // fees part of a rule is then left out, and the inputs say so).
   std::optional<int64_t> period_fees_cents;
-  // Sum of the amounts already proposed for the lot in the contract year,
-  // in other periods (proposals of this period are recomputed, not added).
-  int64_t earlier_in_year_cents = 0;
+  // What the lot's proposals of the OTHER periods of the contract year,
+  // earlier or later, use of the cap (penalty_cap.h: CapUsedByOtherPeriods);
+  // proposals of this period are recomputed, not added.
+  int64_t cap_used_by_other_periods_cents = 0;
   // The day the operator is notified of the proposals (the penalty job's
   // --today or run day, on or after the closing day). Each proposal carries
   // it as notified_on, and observation_deadline = notified_on +

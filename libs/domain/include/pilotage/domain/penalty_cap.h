@@ -2,7 +2,7 @@
 // The contract-year cap of penalties (terms' penalty_limits.cap_share_of_annual_bp):
 // what the proposals of the other periods of a contract year already use of it,
 // read from the lot's steering ledger. The penalty job prices a period against
-// what is left (ProposePenalties' PenaltyContext::earlier_in_year_cents).
+// what is left (ProposePenalties' PenaltyContext::cap_used_by_other_periods_cents).
 //
 // The rule: every proposal of another period whose last day falls in the
 // contract year counts, later periods included (whatever the order of runs,

@@ -89,6 +89,13 @@ double TargetFor(const pilotage::v1::KpiDefinition& kpi, std::string_view lot_id
 // Whether the terms govern `lot_id` (empty lot_ids: every lot).
 bool GovernsLot(const pilotage::v1::ContractTerms& terms, std::string_view lot_id);
 
+// KPI `id` of `terms`; nullptr when it has none.
+const pilotage::v1::KpiDefinition* FindKpi(const pilotage::v1::ContractTerms& terms,
+                                           std::string_view id);
+// Penalty rule `id` of `terms`; nullptr when it has none.
+const pilotage::v1::PenaltyRule* FindPenaltyRule(const pilotage::v1::ContractTerms& terms,
+                                                 std::string_view id);
+
 // The versions of the terms published so far, and which one governs a lot
 // for a period. Versions may be added in any order.
 //
@@ -134,6 +141,15 @@ class TermsHistory {
 
   // Every version, by effective_from then version string.
   std::vector<const pilotage::v1::ContractTerms*> Versions() const;
+
+  // The French label of penalty rule `rule_id` in version `version`; empty
+  // when either is unknown (the one lookup of a rule's label for the
+  // command line, the reports and the web API).
+  std::string RuleLabel(std::string_view version, std::string_view rule_id) const;
+
+  // The French label of KPI `kpi_id` in the latest version defining it;
+  // empty when none does (or `kpi_id` is empty).
+  std::string KpiLabel(std::string_view kpi_id) const;
 
   std::size_t size() const;
 

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -63,6 +65,17 @@ inline void AddTlsOptions(CLI::App& app, TlsOptions& tls) {
                   ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
+}
+
+// --port-file: writes `port` and a newline to `path` through a temporary
+// file renamed over it, so that a reader (a test, a script) waiting for the
+// file never reads it half written. Failures are not reported: the reader
+// then waits in vain, and says so.
+inline void WritePortFile(const std::string& path, int port) {
+  std::ofstream out(path + ".tmp");
+  out << port << "\n";
+  out.close();
+  std::rename((path + ".tmp").c_str(), path.c_str());
 }
 
 }  // namespace pilotage::http

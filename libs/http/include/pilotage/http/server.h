@@ -21,7 +21,9 @@
 // `header_timeout`, a body not complete within `body_timeout`, or no new
 // request within `idle_timeout` on a keep-alive connection: the connection is
 // closed. Over `max_connections`, a new connection gets 503 and is closed at
-// once. These answers go through the error handler (see Routes).
+// once (over TLS, closed without a byte: a plain 503 would reach a TLS
+// client as a corrupt record). These answers go through the error handler
+// (see Routes).
 //
 // TLS (optional, TlsOptions): TLS 1.2 or 1.3 only, forward-secret AEAD
 // ciphers, no renegotiation or compression. The handshake must end within
@@ -70,7 +72,7 @@ struct Limits {
   std::chrono::milliseconds write_timeout{30000};
   // Requests answered on one connection before it is closed.
   int max_requests_per_connection = 1000;
-  // Open connections; one more gets 503 and is closed.
+  // Open connections; one more gets 503 and is closed (TLS: closed at once).
   int max_connections = 512;
 };
 

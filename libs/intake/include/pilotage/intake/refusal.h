@@ -19,6 +19,7 @@ enum class RefusalCode : std::uint8_t {
   kEmptyBatch,
   // One event.
   kMalformedEvent,
+  kDuplicateKey,  // a key twice in one JSON object: which value counts is ambiguous
   kUnknownField,
   kWrongType,
   kUnknownEnum,
@@ -54,24 +55,29 @@ enum class RefusalCode : std::uint8_t {
 
 // The code's stable string, e.g. "MISSING_FIELD".
 std::string_view CodeName(RefusalCode code);
+// What the code means, in French, for the pilots' screens (the quality
+// page's gateway refusals, decision 0045), e.g. "donnée personnelle
+// détectée" for PERSONAL_DATA.
+std::string_view FrenchLabel(RefusalCode code);
 // For test failure messages and logs: the code's name.
 std::ostream& operator<<(std::ostream& out, RefusalCode code);
 
 // Every code libs/intake produces when it decodes and validates a request
 // (the first two groups above).
 inline constexpr RefusalCode kRequestAndEventCodes[] = {
-    RefusalCode::kMalformedBody,    RefusalCode::kUnsupportedMediaType,
-    RefusalCode::kBodyTooLarge,     RefusalCode::kBatchTooLarge,
-    RefusalCode::kEmptyBatch,       RefusalCode::kMalformedEvent,
-    RefusalCode::kUnknownField,     RefusalCode::kWrongType,
-    RefusalCode::kUnknownEnum,      RefusalCode::kBadTimestamp,
-    RefusalCode::kMultipleBodies,   RefusalCode::kStringTooLong,
-    RefusalCode::kMissingField,     RefusalCode::kBadFormat,
-    RefusalCode::kBadPseudonym,     RefusalCode::kOutOfRange,
-    RefusalCode::kFutureTimestamp,  RefusalCode::kBeforeContractStart,
-    RefusalCode::kUnknownLot,       RefusalCode::kLotNotAllowed,
-    RefusalCode::kOperatorMismatch, RefusalCode::kEventTypeNotAllowed,
-    RefusalCode::kPersonalData,     RefusalCode::kConflictingEventId};
+    RefusalCode::kMalformedBody,       RefusalCode::kUnsupportedMediaType,
+    RefusalCode::kBodyTooLarge,        RefusalCode::kBatchTooLarge,
+    RefusalCode::kEmptyBatch,          RefusalCode::kMalformedEvent,
+    RefusalCode::kDuplicateKey,        RefusalCode::kUnknownField,
+    RefusalCode::kWrongType,           RefusalCode::kUnknownEnum,
+    RefusalCode::kBadTimestamp,        RefusalCode::kMultipleBodies,
+    RefusalCode::kStringTooLong,       RefusalCode::kMissingField,
+    RefusalCode::kBadFormat,           RefusalCode::kBadPseudonym,
+    RefusalCode::kOutOfRange,          RefusalCode::kFutureTimestamp,
+    RefusalCode::kBeforeContractStart, RefusalCode::kUnknownLot,
+    RefusalCode::kLotNotAllowed,       RefusalCode::kOperatorMismatch,
+    RefusalCode::kEventTypeNotAllowed, RefusalCode::kPersonalData,
+    RefusalCode::kConflictingEventId};
 // The codes only a CSV or NDJSON file produces (the third group).
 inline constexpr RefusalCode kFileLineCodes[] = {RefusalCode::kDuplicateHeader,
                                                  RefusalCode::kTruncatedLine, RefusalCode::kNotUtf8,

@@ -22,6 +22,9 @@
 //     lot in the batch's report and told to Projection::OnConflictingResend,
 //     not folded;
 //   * otherwise the projection folds it.
+// A record of a topic the projection's FoldsRecords says yes to is not
+// decoded as an event: FoldRecord takes it as it is (no ids, no dedup), and
+// a refusal there is a dead letter too.
 // Every event moves its partition's next offset to its offset + 1.
 //
 // Seal() writes nothing: the caller writes the sealed batch with

@@ -20,6 +20,8 @@
 // same lot, id and occurred_at; the ids are grouped by lot and week of
 // occurred_at, decision 0015); sent again with other content, it is a
 // dead letter, "event_id already known with other content" (decision 0036).
+// Records of a topic the projection folds as they are (Projection::
+// FoldsRecords, e.g. the gateway's refusals) skip decoding and dedup.
 // Broker errors are retried,
 // never dead-lettered: the batch is written only once its dead letters are
 // acknowledged.

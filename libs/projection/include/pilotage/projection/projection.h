@@ -65,6 +65,26 @@ class Projection {
   // message as reason, and folding goes on. Any other error stops the engine.
   [[nodiscard]] virtual absl::Status Fold(const v1::Event& event, const Origin& origin) = 0;
 
+  // Whether the records of `topic` are something other than v1::Events (e.g.
+  // the gateway's Rejections, decision 0045): the engine hands them to
+  // FoldRecord as they are, without decoding, ids, dedup or content
+  // comparison; their exactly-once rests on the offsets alone, written in
+  // the same atomic batch as the state. Default: no topic.
+  virtual bool FoldsRecords(std::string_view topic) const {
+    (void)topic;
+    return false;
+  }
+
+  // Folds one record of a topic FoldsRecords says yes to into the delta.
+  // Errors as Fold's: kInvalidArgument or kFailedPrecondition send the
+  // record to the dead letters with the message as reason; any other error
+  // stops the engine. Default: kUnimplemented.
+  [[nodiscard]] virtual absl::Status FoldRecord(std::string_view payload, const Origin& origin) {
+    (void)payload;
+    (void)origin;
+    return absl::UnimplementedError("this projection folds no records other than events");
+  }
+
   // Whether a copy of `event` resent with other content is a conflicting
   // resend (decision 0036). A projection answers false for events whose id
   // is derived from their content on purpose while other fields may differ

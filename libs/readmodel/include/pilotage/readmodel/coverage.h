@@ -74,6 +74,10 @@ struct Coverage {
 
 // Compares `freshness` with `end_offsets` (see the top of the file).
 Coverage CompareWithLog(const Freshness& freshness, const EndOffsets& end_offsets);
+// The same comparison of the progress per "topic/partition" alone (e.g. of
+// a view that keeps it without the rest of a Freshness).
+Coverage CompareWithLog(const std::map<std::string, projection::PartitionProgress>& progress,
+                        const EndOffsets& end_offsets);
 
 // How OpenTrusted waits for a store that is behind.
 struct TrustOptions {

@@ -32,7 +32,9 @@ nlohmann::json EvaluationJson(const domain::LotEvaluation& evaluation,
 // "status", "informational"} (min_sample from the evaluation's terms).
 nlohmann::json KpiJson(const domain::LotEvaluation& evaluation, const domain::KpiResult& kpi);
 
-// {"events", "late_events", "refused_events", "conflicting_resends",
+// {"events", "late_events", "refused_events", "conflicting_resends" (all
+//  periods), "conflicting_resends_in_period", "gateway_refusals": {"<CODE>": n}
+//  (the ingest gateway's refusals on the period's days, decision 0045),
 //  "imported_events", "imported_duplicates", "reporting_delay_days": {"0-1": n, ...}}
 nlohmann::json DataQualityJson(const domain::DataQuality& quality);
 
@@ -77,6 +79,8 @@ nlohmann::json StatementReportJson(const std::string& lot_id, const StatementRep
 // (PenaltyProposed / PaymentStatementIssued input_offsets, decision 0027).
 nlohmann::json SourceOffsetsJson(
     const google::protobuf::RepeatedPtrField<v1::SourceOffset>& offsets);
+// The same of offsets held in a vector (e.g. where a store read stood).
+nlohmann::json SourceOffsetsJson(const std::vector<v1::SourceOffset>& offsets);
 
 // [{"period", "period_label", "closing_day", "closed"}], newest first.
 nlohmann::json QuarterCalendarJson(const QuarterCalendar& calendar);

@@ -30,6 +30,17 @@
 //                    copies of an id already folded that came with other
 //                    content, sent to the dead letters (decision 0036; a new
 //                    key that readers of version 4 ignore, so not a version)
+//                    "<lot>\0conflicting-day\0<YYYY-MM-DD>" -> count: the same
+//                    copies by Paris day of their occurred_at (decision 0045;
+//                    counted from that version on, ignored by older readers)
+//   cep_refusals     "<lot>\0<YYYY-MM-DD>\0<CODE>"   -> count (8 bytes LE):
+//                    the gateway's refusals (pilotage.rejected.v1, decision
+//                    0045) naming the lot, by Paris day of their recorded_at
+//                    and intake code (e.g. PERSONAL_DATA); those naming no lot
+//                    (a body that does not parse, a lot at fault) under the
+//                    empty lot: "\0<YYYY-MM-DD>\0<CODE>". A family of its
+//                    own, not cep_quality: a refusal may name a lot nothing
+//                    else knows, which must not become a lot of ListLots
 //   activity_counts  "<lot>\0<YYYY-MM>\0<event type>" -> count (8 bytes LE),
 //                    the event type being the body's field name
 //   cep_kpi_cells    "<lot>\0<kind>\0<YYYY-MM-DD day>\0<YYYY-MM-DD known>\0<dim>"
@@ -47,9 +58,9 @@
 //                    of a (kind, day, dim) over known days before any closing
 //                    day is >= 0
 //
-// The store of the `cep` projection holds all six (plus the engine's own
+// The store of the `cep` projection holds all seven (plus the engine's own
 // meta, seen and progress: libs/projection); a store of the
-// `activity_counts` projection holds the last one only. A change of what a
+// `activity_counts` projection holds activity_counts only. A change of what a
 // key or value means changes kCepVersion: stores of another version are
 // refused by the engine and by readers, and rebuilt from the log.
 //
@@ -82,6 +93,9 @@ inline constexpr std::string_view kReporting = "cep_reporting";
 inline constexpr std::string_view kContract = "cep_contract";
 inline constexpr std::string_view kQuality = "cep_quality";
 inline constexpr std::string_view kActivityCounts = "activity_counts";
+// Added by decision 0045 without a version: a projector creates it when it
+// opens a store without it, so readers need a store a new projector opened.
+inline constexpr std::string_view kRefusals = "cep_refusals";
 inline constexpr std::string_view kKpiCells = "cep_kpi_cells";
 
 // The second part of cep_contract and cep_quality keys.
@@ -96,6 +110,7 @@ inline constexpr std::string_view kImported = "imported";
 inline constexpr std::string_view kImportedDay = "imported-day";
 inline constexpr std::string_view kImportedLines = "imported-lines";
 inline constexpr std::string_view kConflicting = "conflicting";
+inline constexpr std::string_view kConflictingDay = "conflicting-day";
 
 // Reporting delays above this are stored as this.
 inline constexpr int kMaxDelayDays = 9999;

@@ -7,6 +7,7 @@
 // kDataLoss when a stored record or key does not parse.
 // Thread-safety: pure functions of the store; safe from any thread.
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,12 @@ struct ReadLotOptions {
 [[nodiscard]] absl::StatusOr<LotReadModel> ReadLot(const store::Store& store,
                                                    std::string_view lot_id,
                                                    ReadLotOptions options = {});
+
+// The ingest gateway's refusals stored for `lot_id` (cep_refusals, decision
+// 0045), by Paris day of refusal and intake code; `lot_id` empty: those
+// naming no lot. Errors: the store's, kDataLoss for a bad key or count.
+[[nodiscard]] absl::StatusOr<std::map<absl::CivilDay, std::map<std::string, int64_t>>>
+ReadGatewayRefusals(const store::Store& store, std::string_view lot_id);
 
 // A TermsHistory of `terms`; versions refused by TermsHistory::Add (e.g.
 // overlapping another) are left out and their errors appended to `problems`

@@ -38,6 +38,20 @@ RunResult RunProgram(const std::string& program, const std::vector<std::string>&
 // value is then discarded (is_discarded()).
 nlohmann::json RunJson(const std::string& program, const std::vector<std::string>& args);
 
+// What a command-line entry answered (CallCli).
+struct CliOutcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Calls a program's command-line entry (e.g. projector::RunCli) in this
+// process, with `program` as argv[0] followed by `args`, and captures what it
+// writes on stdout and stderr (gtest's capture: one call at a time, from the
+// test's thread).
+CliOutcome CallCli(int (*run_cli)(int, const char* const*), const std::string& program,
+                   const std::vector<std::string>& args);
+
 // The last `bytes` of a log file, for failure messages.
 std::string TailOf(const std::filesystem::path& log, size_t bytes = 4000);
 

@@ -142,7 +142,7 @@ struct LotPlan {
   int64_t threshold_cents = 0;
   // The amounts of the lot's proposals not waived of the OTHER periods of
   // the contract year (earlier or later): what they use of the cap.
-  int64_t earlier_in_year_cents = 0;
+  int64_t cap_used_by_other_periods_cents = 0;
   std::optional<int64_t> fees_cents;
   // Activity events that occurred in the period, and of those recorded late.
   int64_t events_in_period = 0;

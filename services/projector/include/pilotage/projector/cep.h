@@ -39,7 +39,14 @@
 //
 // An id already folded that comes again with other content is not folded
 // (the engine sends it to the dead letters, decision 0036): it is counted in
-// cep_quality, per lot and id, for the data-quality page.
+// cep_quality, per lot and id, and per lot and day of its occurred_at, for
+// the data-quality page.
+//
+// The gateway's refusals (v1::Rejection records of `rejected_topic`,
+// decision 0045) are counted in cep_refusals per lot, Paris day of their
+// recorded_at and reason code; a refusal naming no lot under the empty lot.
+// Refused (kInvalidArgument, to the dead letters): a record that does not
+// decode as a Rejection, or without recorded_at or reason.
 //
 // Version 2 added the steering records, version 3 appended journeys, version
 // 4 the imported counts per day (data quality per period), version 5 the KPI
@@ -64,6 +71,8 @@
 #include "pilotage/projector/activity_counts.h"
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/store/v1/readmodel.pb.h"
+#include "pilotage/topics/topics.h"
+#include "pilotage/v1/event.pb.h"
 
 namespace pilotage::projector {
 
@@ -75,9 +84,12 @@ class CepProjection : public projection::Projection {
   static constexpr std::string_view kReporting = readmodel::layout::kReporting;
   static constexpr std::string_view kContract = readmodel::layout::kContract;
   static constexpr std::string_view kQuality = readmodel::layout::kQuality;
+  static constexpr std::string_view kRefusals = readmodel::layout::kRefusals;
 
-  // Fails when the Europe/Paris time zone cannot be loaded.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<CepProjection>> Create();
+  // Fails when the Europe/Paris time zone cannot be loaded. The records of
+  // `rejected_topic` are folded as the gateway's refusals (empty: none).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<CepProjection>> Create(
+      std::string rejected_topic = pilotage::topics::kRejected);
 
   ~CepProjection() override;
 
@@ -94,6 +106,9 @@ class CepProjection : public projection::Projection {
   bool ComparesContent(const v1::Event& event) const override;
   absl::Status OnConflictingResend(const v1::Event& event,
                                    const projection::Origin& origin) override;
+  // True for `rejected_topic`.
+  bool FoldsRecords(std::string_view topic) const override;
+  absl::Status FoldRecord(std::string_view payload, const projection::Origin& origin) override;
   absl::Status Flush(const store::Store& store, store::WriteBatch& batch) override;
   void Discard() override;
   // A journey's facts normalized (NormalizeJourney) and serialized: what a
@@ -108,7 +123,7 @@ class CepProjection : public projection::Projection {
   }
 
  private:
-  explicit CepProjection(std::unique_ptr<ActivityCounts> counts);
+  CepProjection(std::unique_ptr<ActivityCounts> counts, std::string rejected_topic);
   absl::Status FoldCep(const v1::Event& event);
   // Adds to cells_ the change of the contribution of the beneficiary of
   // `key` ("<lot>\0<pseudonym>") when the facts `appended` join its journey.
@@ -131,6 +146,11 @@ class CepProjection : public projection::Projection {
   std::map<std::string, int64_t> imported_;
   std::map<std::string, int64_t> imported_days_;
   std::map<std::string, int64_t> conflicting_;
+  std::map<std::string, int64_t> conflicting_days_;
+  // Per cep_refusals key, the gateway's refusals of the batch.
+  std::map<std::string, int64_t> refusals_;
+  std::string rejected_topic_;
+  v1::Rejection rejection_;  // scratch
   std::map<std::string, store::v1::TermsRecord> terms_;
   std::map<std::string, store::v1::LotRecord> awards_;
   std::unique_ptr<SteeringDelta> steering_;

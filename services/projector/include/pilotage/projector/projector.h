@@ -42,7 +42,13 @@ struct ProjectorOptions {
   std::string group_id = "pilotage-projector";
   // Static group membership id (see projection::EngineOptions::instance_id).
   std::string instance_id;
-  std::vector<std::string> topics = {pilotage::topics::kActivity, pilotage::topics::kContract};
+  // Topics folded. The one named `rejected_topic` holds the gateway's
+  // refusals (v1::Rejection, decision 0045): counted for the data-quality
+  // page, and not a record, so not held to the retention guard (it keeps 90
+  // days: a rebuild counts the refusals still in it).
+  std::vector<std::string> topics = {pilotage::topics::kActivity, pilotage::topics::kContract,
+                                     pilotage::topics::kRejected};
+  std::string rejected_topic = pilotage::topics::kRejected;
   std::string dead_letter_topic = pilotage::topics::kDeadLetter;
   size_t batch_events = 20000;
   std::chrono::milliseconds batch_wait{250};
@@ -85,10 +91,19 @@ bool IsRetentionRefusal(const absl::Status& status);
 [[nodiscard]] absl::Status CheckSourceRetention(const std::string& bootstrap,
                                                 const std::vector<std::string>& topics);
 
-// The projection named `name` ("cep" or "activity_counts"); kInvalidArgument
-// for another name.
+// The projection named `name` ("cep" or "activity_counts"), the cep one
+// folding the records of `rejected_topic` as the gateway's refusals;
+// kInvalidArgument for another name.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<projection::Projection>> MakeProjection(
-    std::string_view name);
+    std::string_view name, std::string_view rejected_topic = pilotage::topics::kRejected);
+
+// options.topics without options.rejected_topic: the topics that are the
+// record, held to the retention guard.
+std::vector<std::string> RecordTopics(const ProjectorOptions& options);
+
+// The topics consumed: options.topics, without options.rejected_topic unless
+// the projection is "cep" (the one that counts refusals).
+std::vector<std::string> FoldedTopics(const ProjectorOptions& options);
 
 // The store DIR/current points to; kNotFound when there is none yet (`run`
 // creates it: CreateStoreIfMissing). Readers use readmodel::CurrentStore.
@@ -102,7 +117,7 @@ bool IsRetentionRefusal(const absl::Status& status);
 // nothing when DIR/current exists. Safe to kill at any instant and run again.
 [[nodiscard]] absl::Status CreateStoreIfMissing(const ProjectorOptions& options);
 
-// Refuses source topics that do not keep their log (CheckSourceRetention),
+// Refuses record topics that do not keep their log (CheckSourceRetention),
 // creates the store if missing (CreateStoreIfMissing), then consumes and
 // folds until `stop` becomes true (or, with until_caught_up, the end),
 // switching stores when DIR/current is repointed, and taking online backups

@@ -2,8 +2,8 @@
 // The regional lots the simulator generates activity for: the lot file
 // (deploy/lots/cep-2024-lots.json is the shipped example), read and checked by
 // the one reader, domain/lot_file.h, which says its format and errors. Here
-// the simulator's view of it: the time zone as an enum and the "profile" flags
-// below, checked (an unknown flag is kInvalidArgument naming
+// the simulator's view of it: the reader's entries, with the time zone as an
+// enum and the "profile" flags below, checked (an unknown flag is kInvalidArgument naming
 // "lots[i].profile[j]").
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pilotage/domain/lot_file.h"
 
 namespace pilotage::simulator {
 
@@ -34,33 +35,21 @@ struct LotProfile {
   bool low_uptake = false;
 };
 
-struct Departement {
-  // INSEE code: "01".."95", "2A", "2B", "971".."976".
-  std::string code;
-  // Inhabitants, in thousands; used only as a weight for residence.
-  double population_k = 0;
-};
-
 // Time zones the simulator knows (appointments are placed in local office
 // hours, then written in UTC).
 enum class TimeZone { kEuropeParis, kIndianReunion };
 
+// A lot as the lot file describes it, with the simulator's reading of its
+// time zone and profile flags.
 struct Lot {
-  std::string lot_id;       // "LOT-" + region_code
-  std::string region;       // "Île-de-France"
-  std::string region_code;  // INSEE region code, "11"
-  std::string operator_id;  // "op-cibc-idf"
-  std::string operator_name;
+  // Ids, region, operator, contract dates (both inclusive: no request is
+  // generated outside them), budget, départements (their population_k
+  // weighs residence) and working_population_k (the lot's share of the
+  // national volume).
+  domain::LotFileEntry entry;
+  // entry.timezone, as an enum.
   TimeZone timezone = TimeZone::kEuropeParis;
-  // Employed workers living in the region, in thousands: the lot's share of
-  // the national volume.
-  double working_population_k = 0;
-  // Contract dates, "YYYY-MM-DD", both inclusive; no request is generated
-  // outside them.
-  std::string start_date;
-  std::string end_date;
-  int64_t annual_budget_cents = 0;
-  std::vector<Departement> departements;
+  // entry.profile's flags.
   LotProfile profile;
 };
 

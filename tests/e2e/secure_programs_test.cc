@@ -1,0 +1,367 @@
+// The programs end to end against the broker of `scripts/kafka start
+// --secure` (SASL_SSL, SCRAM, StandardAuthorizer and deploy/kafka/acls.sh),
+// each under its own principal with the --kafka-config file the script wrote
+// for it (decision 0032):
+//  - pilotage-ingest (gateway) writes accepted events to the activity topic;
+//  - pilotage-projector (projector) reads both topics and dead-letters a
+//    record it cannot read;
+//  - pilotage-penalty-job (penalty-job) proposes a penalty in a transaction;
+//  - pilotage-query (query) writes a pilot's review to the contract topic;
+//  - pilotagectl (pilot) confirms the penalty, recorded under "pilot";
+// and the refusals, exit code 11 (service::kExitRefusedByBroker): pilotagectl
+// as the gateway's principal on the contract topic; the gateway run as the
+// query's principal cannot write activity (503, nothing written).
+//
+// The test's own clients (set-up and checks) act as the super user "admin".
+// The topics are the fixed names the ACLs are about: the fixture's broker is
+// fresh for each ctest run, and this is the only test that writes activity
+// of LOT-11 and LOT-24 to it.
+//
+// The penalty, worked out by hand (tests/integration/penalty_job_test.cc's
+// scenario without unit prices nor share of fees): LOT-11, Q2 2024, 10
+// requests on 2 April, 5 first appointments the next day and 5 on 30 May:
+// first-appointment KPI 5/10 = 50 %, 30 whole points below the 80 % target,
+// 1 000 EUR a point: 30 000 EUR = 3 000 000 cents; over the 1 000 EUR
+// threshold, under the cap (10 % of 1 000 000 EUR). Run on 15 July 2024 (the
+// closing), the observation deadline is 30 July: confirmable on 1 August.
+#include <openssl/sha.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "fmt/format.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/penalty_scenario.h"
+#include "pilotage/testing/process.h"
+#include "pilotage/testing/testing.h"
+#include "pilotage/v1/event.pb.h"
+
+namespace pilotage {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const fs::path kDir = PILOTAGE_KAFKA_SECURE_DIR;
+constexpr char kActivity[] = "pilotage.activity.v1";
+constexpr char kContract[] = "pilotage.contract.v1";
+constexpr char kDeadLetters[] = "pilotage.deadletter.v1";
+constexpr int kRefusedByBroker = 11;
+constexpr char kOperatorToken[] = "secure-e2e-operator-token-4f1c9a";
+constexpr char kPilotToken[] = "secure-e2e-pilot-token-8d2e7b";
+
+std::string ClientFile(const std::string& user) {
+  return (kDir / "clients" / (user + ".properties")).string();
+}
+
+std::string Sha256Hex(const std::string& text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string hex;
+  for (unsigned char b : digest) hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+// A request of LOT-24 (operator op-cibc-cvl) by a new beneficiary, as an
+// operator posts it.
+json RequestOfLot24(const std::string& id, const std::string& beneficiary) {
+  return {{"event_id", id},
+          {"lot_id", "LOT-24"},
+          {"occurred_at", "2024-05-31T09:15:00+02:00"},
+          {"request_received",
+           {{"beneficiary", beneficiary},
+            {"channel", "PHONE"},
+            {"profile",
+             {{"age_band", "AGE_26_44"},
+              {"sex", "FEMALE"},
+              {"qualification", "BAC"},
+              {"status", "EMPLOYEE"},
+              {"company_size", "FROM_11_TO_49"},
+              {"departement", "45"}}}}}};
+}
+
+// Waits (bounded) for a program to write its port file; -1 if it does not.
+int PortFrom(const fs::path& file, pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(file);
+    int port = -1;
+    if (in >> port && port > 0) return port;
+    if (testing::WaitExitWithin(pid, 0ms) != -1) return -1;  // it exited
+    std::this_thread::sleep_for(50ms);                       // polling a condition
+  }
+  return -1;
+}
+
+class SecurePrograms : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(kDir / "bootstrap");
+    ASSERT_TRUE(std::getline(in, bootstrap_) && !bootstrap_.empty())
+        << "no " << (kDir / "bootstrap") << ": is the kafka_secure fixture running?";
+    ASSERT_TRUE(kafka::InstallClientConfig(ClientFile("admin")).ok());
+  }
+
+  void TearDown() override {
+    for (pid_t pid : running_) {
+      ::kill(pid, SIGTERM);
+      testing::WaitExit(pid);
+    }
+  }
+
+  pid_t Start(const std::string& program, const std::vector<std::string>& args,
+              const std::string& name) {
+    const pid_t pid = testing::Spawn(program, args, dir_.path() / (name + ".log"));
+    if (pid > 0) running_.push_back(pid);
+    return pid;
+  }
+
+  // The gateway under `user`'s principal; its port, -1 when it did not start.
+  int StartGateway(const std::string& user) {
+    const fs::path config = dir_.path() / "gateway.json";
+    std::ofstream(config) << json{{"lots_file", std::string(PILOTAGE_SOURCE_DIR) +
+                                                    "/deploy/lots/cep-2024-lots.json"},
+                                  {"rate_limit", {{"events_per_s", 100}, {"burst", 100}}},
+                                  {"operators",
+                                   {{{"operator_id", "op-cibc-cvl"},
+                                     {"lots", {"LOT-24"}},
+                                     {"token_sha256", {Sha256Hex(kOperatorToken)}}}}}}
+                                 .dump(2);
+    const fs::path port_file = dir_.path() / ("gateway-" + user + ".port");
+    const pid_t pid = Start(PILOTAGE_INGEST_BIN,
+                            {"serve", "--bootstrap", bootstrap_, "--kafka-config", ClientFile(user),
+                             "--config", config.string(), "--port", "0", "--port-file",
+                             port_file.string(), "--delivery-timeout-ms", "20000"},
+                            "gateway-" + user);
+    return PortFrom(port_file, pid);
+  }
+
+  int StartQuery(const std::string& today) {
+    const fs::path tokens = dir_.path() / "tokens.json";
+    std::ofstream(tokens) << json{
+        {"pilots", {{{"pilot_id", "fc-pilotes"}, {"token_sha256", {Sha256Hex(kPilotToken)}}}}},
+        {"operators",
+         json::array()}}.dump(2);
+    const fs::path port_file = dir_.path() / "query.port";
+    const pid_t pid = Start(PILOTAGE_QUERY_BIN,
+                            {"serve", "--data", data_.string(), "--tokens", tokens.string(),
+                             "--port", "0", "--port-file", port_file.string(), "--bootstrap",
+                             bootstrap_, "--kafka-config", ClientFile("query"), "--today", today},
+                            "query");
+    const int port = PortFrom(port_file, pid);
+    if (port < 0) return port;
+    // Ready once its store is open (/healthz 200) and it knows Kafka's end
+    // offsets (read as "query": the freshness shows a lag).
+    httplib::Client client("127.0.0.1", port);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto health = client.Get("/healthz");
+      auto meta =
+          client.Get("/api/v1/meta", {{"Authorization", std::string("Bearer ") + kPilotToken}});
+      if (health && health->status == 200 && meta && meta->status == 200) {
+        const json body = json::parse(meta->body, nullptr, false);
+        if (!body.is_discarded() && !body["freshness"]["lag_events"].is_null()) return port;
+      }
+      std::this_thread::sleep_for(50ms);  // polling a condition
+    }
+    return -1;
+  }
+
+  // The activity topic's records so far (the sum of its partitions' ends).
+  int64_t ActivityEnd() {
+    auto admin = kafka::Admin::Create(bootstrap_);
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    if (!admin.ok()) return -1;
+    int64_t end = 0;
+    for (int32_t p = 0; p < 4; ++p) {
+      auto marks = (*admin)->QueryWatermarks({kActivity, p});
+      EXPECT_TRUE(marks.ok()) << marks.status();
+      if (marks.ok()) end += marks->high;
+    }
+    return end;
+  }
+
+  // One projector run as "projector", until it has folded both topics.
+  void Project() {
+    const testing::RunResult run = testing::RunProgram(
+        PILOTAGE_PROJECTOR_BIN,
+        {"--bootstrap", bootstrap_, "--kafka-config", ClientFile("projector"), "--data",
+         data_.string(), "--topics", std::string(kActivity) + "," + kContract,
+         "--dead-letter-topic", kDeadLetters, "--group", "pilotage-projector-secure-e2e",
+         "--log-level", "warn", "run", "--until-caught-up"},
+        /*with_stderr=*/true);
+    ASSERT_EQ(run.code, 0) << run.output;
+  }
+
+  testing::RunResult Ctl(const std::string& user, std::vector<std::string> args) {
+    std::vector<std::string> all = {"--data", data_.string(), "--kafka-config", ClientFile(user)};
+    all.insert(all.end(), args.begin(), args.end());
+    return testing::RunProgram(PILOTAGECTL_BIN, all, /*with_stderr=*/true);
+  }
+
+  json CtlJson(std::vector<std::string> args) {
+    std::vector<std::string> all = {"--data", data_.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    return testing::RunJson(PILOTAGECTL_BIN, all);
+  }
+
+  std::string bootstrap_;
+  testing::TempDir dir_;
+  fs::path data_ = dir_.path() / "projector";
+  std::vector<pid_t> running_;
+};
+
+TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
+  // Set-up, as admin: LOT-11's award and terms, its Q2 activity, and a record
+  // no projector can read.
+  auto producer = kafka::Producer::Create({.bootstrap = bootstrap_, .delivery_timeout = 60s});
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  std::vector<v1::Event> contract = {testing::AwardOf("LOT-11")};
+  {
+    v1::Event terms;
+    terms.set_event_id("terms-2024.1-LOT-11");
+    terms.set_lot_id("LOT-11");
+    terms.set_operator_id("france-competences");
+    terms.mutable_occurred_at()->set_seconds(1700000000);
+    terms.mutable_recorded_at()->set_seconds(1700000000);
+    *terms.mutable_terms_published()->mutable_terms() = testing::FirstAppointmentTerms();
+    contract.push_back(terms);
+  }
+  std::vector<v1::Event> activity;
+  for (int i = 0; i < 10; ++i) {
+    for (auto& e : testing::RequestAndFirstAppointment(
+             "LOT-11", fmt::format("benef-{}", i), absl::CivilDay(2024, 4, 2),
+             i < 5 ? absl::CivilDay(2024, 4, 3) : absl::CivilDay(2024, 5, 30))) {
+      activity.push_back(e);
+    }
+  }
+  std::vector<std::string> values;
+  std::vector<kafka::Record> records;
+  values.reserve(contract.size() + activity.size());
+  for (const auto& e : contract) values.push_back(e.SerializeAsString());
+  for (const auto& e : activity) values.push_back(e.SerializeAsString());
+  for (size_t i = 0; i < values.size(); ++i) {
+    records.push_back({.topic = i < contract.size() ? kContract : kActivity,
+                       .key = "LOT-11",
+                       .value = values[i]});
+  }
+  records.push_back({.topic = kActivity, .key = "LOT-11", .value = "not a pilotage event"});
+  for (const auto& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok()) << d.status;
+
+  // The gateway, as "gateway": two events of LOT-24 accepted and written.
+  const int gateway = StartGateway("gateway");
+  ASSERT_GT(gateway, 0) << testing::TailOf(dir_.path() / "gateway-gateway.log");
+  httplib::Client client("127.0.0.1", gateway);
+  client.set_read_timeout(60s);
+  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kOperatorToken}};
+  auto sent = client.Post("/v1/events", auth,
+                          json::array({RequestOfLot24("secure-e2e-1", "ben-5e8d1c3a"),
+                                       RequestOfLot24("secure-e2e-2", "ben-5e8d1c3b")})
+                              .dump(),
+                          "application/json");
+  ASSERT_TRUE(sent) << httplib::to_string(sent.error());
+  ASSERT_EQ(sent->status, 200) << sent->body;
+  EXPECT_EQ(json::parse(sent->body)["accepted"], 2) << sent->body;
+
+  // The projector, as "projector": both topics folded, the unreadable record
+  // dead-lettered.
+  ASSERT_NO_FATAL_FAILURE(Project());
+  bool dead_lettered = false;
+  for (const auto& value : testing::ReadTopic(bootstrap_, kDeadLetters, 1)) {
+    dead_lettered = dead_lettered || value.find("not a pilotage event") != std::string::npos;
+  }
+  EXPECT_TRUE(dead_lettered) << "the unreadable record is in " << kDeadLetters;
+  const json counters = CtlJson({"counters", "--lot", "LOT-24", "--period", "2024-Q2", "--json"});
+  // Two new beneficiaries of LOT-24 in May, as the gateway wrote them.
+  int64_t new_beneficiaries = -1;
+  for (const auto& c : counters["counters"]) {
+    if (c["metric"] == "new_beneficiaries" && c["dimension"] == "all" && c["month"] == "2024-05") {
+      new_beneficiaries = c["count"];
+    }
+  }
+  EXPECT_EQ(new_beneficiaries, 2) << counters.dump(2);
+
+  // The penalty job, as "penalty-job": one proposal, in its transaction.
+  const testing::RunResult job =
+      testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN,
+                          {"--bootstrap", bootstrap_, "--kafka-config", ClientFile("penalty-job"),
+                           "--data", data_.string(), "--period", "2024-Q2", "--lot", "LOT-11",
+                           "--today", "2024-07-15", "--catch-up-wait", "0s"},
+                          /*with_stderr=*/true);
+  ASSERT_EQ(job.code, 0) << job.output;
+  ASSERT_NO_FATAL_FAILURE(Project());
+  json ledger = CtlJson({"ledger", "--lot", "LOT-11", "--on", "2024-08-01", "--json"});
+  ASSERT_TRUE(ledger.contains("penalties")) << ledger.dump(2);
+  ASSERT_EQ(ledger["penalties"].size(), 1u) << ledger.dump(2);
+  const std::string penalty = ledger["penalties"][0]["penalty_id"];
+  EXPECT_EQ(ledger["penalties"][0]["amount_cents"], 3000000) << ledger.dump(2);
+
+  // Refused by the broker: pilotagectl as the gateway's principal may not
+  // write the contract topic.
+  const testing::RunResult as_gateway =
+      Ctl("gateway", {"penalty", "waive", "--lot", "LOT-11", "--penalty", penalty, "--on",
+                      "2024-08-01", "--reason", "Abandon", "--bootstrap", bootstrap_});
+  EXPECT_EQ(as_gateway.code, kRefusedByBroker) << as_gateway.output;
+  EXPECT_NE(as_gateway.output.find(kContract), std::string::npos) << as_gateway.output;
+
+  // A name nobody authenticated is not recorded.
+  const testing::RunResult someone_else =
+      Ctl("pilot", {"penalty", "confirm", "--lot", "LOT-11", "--penalty", penalty, "--on",
+                    "2024-08-01", "--by", "someone-else", "--bootstrap", bootstrap_});
+  EXPECT_EQ(someone_else.code, 2) << someone_else.output;
+
+  // pilotagectl, as "pilot": the confirmation, recorded under "pilot".
+  const testing::RunResult confirmed =
+      Ctl("pilot", {"penalty", "confirm", "--lot", "LOT-11", "--penalty", penalty, "--on",
+                    "2024-08-01", "--reason", "Délais confirmés", "--bootstrap", bootstrap_});
+  ASSERT_EQ(confirmed.code, 0) << confirmed.output;
+
+  // The query service, as "query": a pilot's review from the dashboard.
+  const int query = StartQuery("2024-08-01");
+  ASSERT_GT(query, 0) << testing::TailOf(dir_.path() / "query.log");
+  httplib::Client dashboard("127.0.0.1", query);
+  dashboard.set_read_timeout(60s);
+  auto review = dashboard.Post(
+      "/api/v1/lots/LOT-11/reviews",
+      {{"Authorization", std::string("Bearer ") + kPilotToken}, {"X-Requested-With", "pilotage"}},
+      R"({"period": "2024-06", "held_on": "2024-07-10", "findings": ["Premiers rendez-vous tardifs"],
+          "decisions": ["Plan de rattrapage"]})",
+      "application/json");
+  ASSERT_TRUE(review) << httplib::to_string(review.error());
+  EXPECT_EQ(review->status, 202) << review->body;
+
+  ASSERT_NO_FATAL_FAILURE(Project());
+  ledger = CtlJson({"ledger", "--lot", "LOT-11", "--on", "2024-08-01", "--json"});
+  ASSERT_EQ(ledger["penalties"].size(), 1u) << ledger.dump(2);
+  EXPECT_EQ(ledger["penalties"][0]["decided_by"], "pilot") << ledger.dump(2);
+  const json reviews = CtlJson({"reviews", "--lot", "LOT-11", "--json"});
+  EXPECT_NE(reviews.dump().find("Plan de rattrapage"), std::string::npos) << reviews.dump(2);
+
+  // The gateway run as the query's principal: the broker refuses its writes
+  // to the activity topic; the operator is told to retry, nothing is written.
+  const int64_t before = ActivityEnd();
+  const int misconfigured = StartGateway("query");
+  ASSERT_GT(misconfigured, 0) << testing::TailOf(dir_.path() / "gateway-query.log");
+  httplib::Client wrong("127.0.0.1", misconfigured);
+  wrong.set_read_timeout(60s);
+  auto refused =
+      wrong.Post("/v1/events", auth, RequestOfLot24("secure-e2e-3", "ben-5e8d1c3c").dump(),
+                 "application/json");
+  ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_EQ(ActivityEnd(), before);
+  EXPECT_NE(testing::TailOf(dir_.path() / "gateway-query.log").find(kActivity), std::string::npos)
+      << "the gateway's log names the topic refused";
+}
+
+}  // namespace
+}  // namespace pilotage
