@@ -568,6 +568,28 @@ absl::Status Store::Write(WriteBatch& batch) {
       status, absl::StrCat("write batch of ", batch.Count(), " updates to ", impl_->path));
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    std::string_view column_family, const std::vector<std::string_view>& keys, bool sorted) const {
+  const Impl::Column* column = impl_->Find(column_family);
+  if (column == nullptr) return impl_->UnknownColumnFamily(column_family);
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const std::string_view key : keys) slices.push_back(ToSlice(key));
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), column->handle, keys.size(), slices.data(),
+                      values.data(), statuses.data(), sorted);
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return FromRocksDbStatus(statuses[i], Context("multi-get from", impl_->path, column_family));
+    }
+    out[i].emplace(values[i].data(), values[i].size());
+  }
+  return out;
+}
+
 std::shared_ptr<const Snapshot> Store::GetSnapshot() const {
   // RocksDB secondaries have no snapshots (reads through one are "not
   // supported"); their view moves only at CatchUp (see store.h).

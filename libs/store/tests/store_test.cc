@@ -313,6 +313,36 @@ TEST(Store, AppendsConcatenateInWriteOrderAcrossBatchesReopenAndCheckpoint) {
   EXPECT_EQ(GetOrFail(*copy, "journeys", "put-first"), "abcde");
 }
 
+TEST(Store, MultiGetReadsEachKeyAsGetDoesInTheOrderGiven) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "journeys", "a", "1");
+  PutOrFail(*store, "journeys", "c", "");
+  PutOrFail(*store, "counters", "b", "other family");
+  // Some values in a table file, some only in the memtable, one with
+  // appended operands on top of a put: MultiGet searches both and merges.
+  ASSERT_OK(store->CreateCheckpoint(dir.Path("flushed")));
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Append("journeys", "a", "2");
+  batch.Put("journeys", "d", "4");
+  ASSERT_OK(store->Write(batch));
+
+  using Values = std::vector<std::optional<std::string>>;
+  auto sorted = store->MultiGet("journeys", {"a", "b", "c", "d"}, /*sorted=*/true);
+  ASSERT_OK(sorted);
+  EXPECT_EQ(*sorted, (Values{"12", std::nullopt, "", "4"}));
+  auto unsorted = store->MultiGet("journeys", {"d", "zz", "a"});
+  ASSERT_OK(unsorted);
+  EXPECT_EQ(*unsorted, (Values{"4", std::nullopt, "12"}));
+  auto none = store->MultiGet("journeys", {});
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  auto unknown = store->MultiGet("nope", {"a"});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(unknown.status().message(), "nope"));
+}
+
 TEST(Store, AppendToUnknownColumnFamilyFailsTheBatch) {
   TempDir dir;
   std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
