@@ -299,9 +299,11 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
     ASSERT_TRUE((*driver)->Pipe(events).ok());
     const store::Store& store = (*driver)->store();
 
-    // The same events in one batch, in another order: the same cells.
+    // The same events in one batch, in another order, its journeys split
+    // between Flush's two threads: the same cells.
     auto cep_once = CepProjection::Create();
     ASSERT_TRUE(cep_once.ok());
+    (*cep_once)->SplitJourneysAbove(seed % 2);
     TempDir dir_once;
     auto once = testing::ProjectionDriver::Create(cep_once->get(), dir_once.path(),
                                                   {.batch_events = 100000});
