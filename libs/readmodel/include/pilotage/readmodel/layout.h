@@ -4,9 +4,12 @@
 // services/projector) and every reader (this library). Pure: no I/O.
 //
 // Column families (every key starts with the lot id and a NUL byte):
-//   cep_journeys     "<lot>\0<pseudonym>"             -> store.v1.Journey records,
-//                    concatenated: each batch appends the facts it folded;
-//                    read as their union (domain::NormalizeJourney)
+//   cep_journeys     "<lot>\0<pseudonym>"             -> store.v1.Journey: each
+//                    batch that touches it reads it, adds its facts and puts
+//                    it back whole and normalized (decision 0034); a store of
+//                    version 3 to 5 may still hold concatenated records
+//                    (decision 0016's appends): read as their union
+//                    (domain::NormalizeJourney), which is the same journey
 //   cep_reporting    "<lot>\0<YYYY-MM-DD>\0<delay>"   -> count (8 bytes LE):
 //                    activity events that occurred that Paris day and were
 //                    recorded `delay` calendar days later (4 digits, capped
