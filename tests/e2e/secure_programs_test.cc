@@ -40,6 +40,7 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/penalty_scenario.h"
+#include "pilotage/testing/posted_event.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -71,22 +72,10 @@ std::string Sha256Hex(const std::string& text) {
   return hex;
 }
 
-// A request of LOT-24 (operator op-cibc-cvl) by a new beneficiary, as an
-// operator posts it.
+// A request of LOT-24 (operator op-cibc-cvl, Centre-Val de Loire) by a new
+// beneficiary, as an operator posts it.
 json RequestOfLot24(const std::string& id, const std::string& beneficiary) {
-  return {{"event_id", id},
-          {"lot_id", "LOT-24"},
-          {"occurred_at", "2024-05-31T09:15:00+02:00"},
-          {"request_received",
-           {{"beneficiary", beneficiary},
-            {"channel", "PHONE"},
-            {"profile",
-             {{"age_band", "AGE_26_44"},
-              {"sex", "FEMALE"},
-              {"qualification", "BAC"},
-              {"status", "EMPLOYEE"},
-              {"company_size", "FROM_11_TO_49"},
-              {"departement", "45"}}}}}};
+  return testing::PostedRequest(id, "LOT-24", beneficiary, "45");
 }
 
 // Waits (bounded) for a program to write its port file; -1 if it does not.

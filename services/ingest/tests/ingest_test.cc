@@ -11,6 +11,7 @@
 #include "fmt/format.h"
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/posted_event.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -46,19 +47,7 @@ GatewayConfig TestConfig() {
 }
 
 json ValidEvent(const std::string& id) {
-  return {{"event_id", id},
-          {"lot_id", "LOT-11"},
-          {"occurred_at", "2024-05-31T09:15:00+02:00"},
-          {"request_received",
-           {{"beneficiary", "ben-7f3a9c2d"},
-            {"channel", "PHONE"},
-            {"profile",
-             {{"age_band", "AGE_26_44"},
-              {"sex", "FEMALE"},
-              {"qualification", "BAC"},
-              {"status", "EMPLOYEE"},
-              {"company_size", "FROM_11_TO_49"},
-              {"departement", "93"}}}}}};
+  return pilotage::testing::PostedRequest(id, "LOT-11", "ben-7f3a9c2d", "93");
 }
 
 json ValidAppointment(const std::string& id) {
