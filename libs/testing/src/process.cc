@@ -1,9 +1,12 @@
 #include "pilotage/testing/process.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -36,6 +39,38 @@ pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
   }
   return pid;
 }
+
+pid_t SpawnHeld(const std::string& program, const std::vector<std::string>& args,
+                const std::filesystem::path& log) {
+  std::vector<std::string> all = {program};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log_path = log.string();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "cannot start " << program << ": " << std::strerror(errno);
+    return -1;
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec: the test process
+    // has threads (Kafka clients).
+    const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(127);
+    raise(SIGSTOP);
+    execve(argv[0], argv.data(), environ);
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
+    ADD_FAILURE() << program << " did not stop before it ran (wait status " << status << ")";
+    return -1;
+  }
+  return pid;
+}
+
+bool Release(pid_t pid) { return pid > 0 && kill(pid, SIGCONT) == 0; }
 
 int WaitExit(pid_t pid) {
   int status = 0;
