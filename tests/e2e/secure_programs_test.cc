@@ -9,8 +9,9 @@
 //  - pilotage-query (query) writes a pilot's review to the contract topic;
 //  - pilotagectl (pilot) confirms the penalty, recorded under "pilot";
 // and the refusals, exit code 11 (service::kExitRefusedByBroker): pilotagectl
-// as the gateway's principal on the contract topic; the gateway run as the
-// query's principal cannot write activity (503, nothing written).
+// and the penalty job as the gateway's principal on the contract topic
+// (nothing written); the gateway run as the query's principal cannot write
+// activity (503, nothing written).
 //
 // The test's own clients (set-up and checks) act as the super user "admin".
 // The topics are the fixed names the ACLs are about: the fixture's broker is
@@ -176,17 +177,26 @@ class SecurePrograms : public ::testing::Test {
     return -1;
   }
 
-  // The activity topic's records so far (the sum of its partitions' ends).
-  int64_t ActivityEnd() {
+  // The penalty job for LOT-11's second quarter, run on its closing day
+  // under `user`'s principal.
+  testing::RunResult Job(const std::string& user) {
+    return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN,
+                               {"--bootstrap", bootstrap_, "--kafka-config", ClientFile(user),
+                                "--data", data_.string(), "--period", "2024-Q2", "--lot", "LOT-11",
+                                "--today", "2024-07-15", "--catch-up-wait", "0s"},
+                               /*with_stderr=*/true);
+  }
+
+  // The records of `topic` so far (the sum of its partitions' ends).
+  int64_t TopicEnd(const std::string& topic) {
     auto admin = kafka::Admin::Create(bootstrap_);
     EXPECT_TRUE(admin.ok()) << admin.status();
     if (!admin.ok()) return -1;
     int64_t end = 0;
-    for (int32_t p = 0; p < 4; ++p) {
-      auto marks = (*admin)->QueryWatermarks({kActivity, p});
-      EXPECT_TRUE(marks.ok()) << marks.status();
-      if (marks.ok()) end += marks->high;
-    }
+    auto ends = (*admin)->EndOffsets({topic});
+    EXPECT_TRUE(ends.ok()) << ends.status();
+    if (!ends.ok()) return -1;
+    for (const auto& [partition, offset] : *ends) end += offset;
     return end;
   }
 
@@ -290,13 +300,17 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   }
   EXPECT_EQ(new_beneficiaries, 2) << counters.dump(2);
 
+  // The penalty job run as the gateway's principal, which may not write the
+  // contract topic: refused by the broker (exit 11) naming the topic, and
+  // nothing reaches the topic.
+  const int64_t contract_before = TopicEnd(kContract);
+  const testing::RunResult refused_job = Job("gateway");
+  EXPECT_EQ(refused_job.code, kRefusedByBroker) << refused_job.output;
+  EXPECT_NE(refused_job.output.find(kContract), std::string::npos) << refused_job.output;
+  EXPECT_EQ(TopicEnd(kContract), contract_before) << refused_job.output;
+
   // The penalty job, as "penalty-job": one proposal, in its transaction.
-  const testing::RunResult job =
-      testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN,
-                          {"--bootstrap", bootstrap_, "--kafka-config", ClientFile("penalty-job"),
-                           "--data", data_.string(), "--period", "2024-Q2", "--lot", "LOT-11",
-                           "--today", "2024-07-15", "--catch-up-wait", "0s"},
-                          /*with_stderr=*/true);
+  const testing::RunResult job = Job("penalty-job");
   ASSERT_EQ(job.code, 0) << job.output;
   ASSERT_NO_FATAL_FAILURE(Project());
   json ledger = CtlJson({"ledger", "--lot", "LOT-11", "--on", "2024-08-01", "--json"});
@@ -348,7 +362,7 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
 
   // The gateway run as the query's principal: the broker refuses its writes
   // to the activity topic; the operator is told to retry, nothing is written.
-  const int64_t before = ActivityEnd();
+  const int64_t before = TopicEnd(kActivity);
   const int misconfigured = StartGateway("query");
   ASSERT_GT(misconfigured, 0) << testing::TailOf(dir_.path() / "gateway-query.log");
   httplib::Client wrong("127.0.0.1", misconfigured);
@@ -358,7 +372,7 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
                  "application/json");
   ASSERT_TRUE(refused) << httplib::to_string(refused.error());
   EXPECT_EQ(refused->status, 503) << refused->body;
-  EXPECT_EQ(ActivityEnd(), before);
+  EXPECT_EQ(TopicEnd(kActivity), before);
   EXPECT_NE(testing::TailOf(dir_.path() / "gateway-query.log").find(kActivity), std::string::npos)
       << "the gateway's log names the topic refused";
 }
