@@ -8,10 +8,13 @@
 //  - pilotage-penalty-job (penalty-job) proposes a penalty in a transaction;
 //  - pilotage-query (query) writes a pilot's review to the contract topic;
 //  - pilotagectl (pilot) confirms the penalty, recorded under "pilot";
+// the projector also reads the gateway's refusals (pilotage.rejected.v1):
+// one unreadable body reaches the quality page;
 // and the refusals, exit code 11 (service::kExitRefusedByBroker): pilotagectl
 // and the penalty job as the gateway's principal on the contract topic
-// (nothing written); the gateway run as the query's principal cannot write
-// activity (503, nothing written).
+// (nothing written); the projector told to fold a refusals topic its
+// principal may not read; the gateway run as the query's principal cannot
+// write activity (503, nothing written).
 //
 // The test's own clients (set-up and checks) act as the super user "admin".
 // The topics are the fixed names the ACLs are about: the fixture's broker is
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -42,6 +46,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -56,6 +61,7 @@ const fs::path kDir = PILOTAGE_KAFKA_SECURE_DIR;
 constexpr char kActivity[] = "pilotage.activity.v1";
 constexpr char kContract[] = "pilotage.contract.v1";
 constexpr char kDeadLetters[] = "pilotage.deadletter.v1";
+constexpr char kRejected[] = "pilotage.rejected.v1";
 constexpr int kRefusedByBroker = 11;
 constexpr char kOperatorToken[] = "secure-e2e-operator-token-4f1c9a";
 constexpr char kPilotToken[] = "secure-e2e-pilot-token-8d2e7b";
@@ -200,15 +206,21 @@ class SecurePrograms : public ::testing::Test {
     return end;
   }
 
-  // One projector run as "projector", until it has folded both topics.
-  void Project() {
-    const testing::RunResult run = testing::RunProgram(
+  // One projector run as "projector" into `data`, until it has folded the
+  // event topics and `rejected` (the gateway's refusals).
+  testing::RunResult RunProjector(const fs::path& data, const std::string& rejected) {
+    return testing::RunProgram(
         PILOTAGE_PROJECTOR_BIN,
         {"--bootstrap", bootstrap_, "--kafka-config", ClientFile("projector"), "--data",
-         data_.string(), "--topics", std::string(kActivity) + "," + kContract,
-         "--dead-letter-topic", kDeadLetters, "--group", "pilotage-projector-secure-e2e",
-         "--log-level", "warn", "run", "--until-caught-up"},
+         data.string(), "--topics", fmt::format("{},{},{}", kActivity, kContract, rejected),
+         "--rejected-topic", rejected, "--dead-letter-topic", kDeadLetters, "--group",
+         "pilotage-projector-secure-e2e", "--log-level", "warn", "run", "--until-caught-up"},
         /*with_stderr=*/true);
+  }
+
+  // The same into the test's store, with the topics of deploy/kafka/acls.sh.
+  void Project() {
+    const testing::RunResult run = RunProjector(data_, kRejected);
     ASSERT_EQ(run.code, 0) << run.output;
   }
 
@@ -282,8 +294,27 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   ASSERT_EQ(sent->status, 200) << sent->body;
   EXPECT_EQ(json::parse(sent->body)["accepted"], 2) << sent->body;
 
-  // The projector, as "projector": both topics folded, the unreadable record
-  // dead-lettered.
+  // A body the gateway cannot read: refused (400), the refusal written to
+  // the rejected topic without a lot. Read back as admin: the Paris month
+  // of its recording is the period it counts in.
+  auto unreadable = client.Post("/v1/events", auth, "{\"event_id\": ", "application/json");
+  ASSERT_TRUE(unreadable) << httplib::to_string(unreadable.error());
+  EXPECT_EQ(unreadable->status, 400) << unreadable->body;
+  const std::vector<std::string> refusals = testing::ReadTopic(bootstrap_, kRejected, 1);
+  ASSERT_EQ(refusals.size(), 1u);
+  v1::Rejection refusal;
+  ASSERT_TRUE(refusal.ParseFromString(refusals[0]));
+  EXPECT_EQ(refusal.reason(), "MALFORMED_BODY");
+  EXPECT_EQ(refusal.lot_id(), "");
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  const absl::CivilMonth refused_in =
+      absl::ToCivilMonth(absl::FromUnixSeconds(refusal.recorded_at().seconds()), paris);
+  const std::string refusal_period =
+      fmt::format("{:04d}-{:02d}", refused_in.year(), refused_in.month());
+
+  // The projector, as "projector": the three topics folded (its Read on the
+  // rejected topic), the unreadable record dead-lettered.
   ASSERT_NO_FATAL_FAILURE(Project());
   bool dead_lettered = false;
   for (const auto& value : testing::ReadTopic(bootstrap_, kDeadLetters, 1)) {
@@ -353,6 +384,16 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   ASSERT_TRUE(review) << httplib::to_string(review.error());
   EXPECT_EQ(review->status, 202) << review->body;
 
+  // The gateway's refusal, folded from the rejected topic, on the quality
+  // page of its month: one unreadable body, no lot.
+  auto quality = dashboard.Get("/api/v1/quality?period=" + refusal_period,
+                               {{"Authorization", std::string("Bearer ") + kPilotToken}});
+  ASSERT_TRUE(quality) << httplib::to_string(quality.error());
+  ASSERT_EQ(quality->status, 200) << quality->body;
+  const json quality_body = json::parse(quality->body, nullptr, false);
+  EXPECT_EQ(quality_body["gateway_refusals_without_lot"], (json{{"MALFORMED_BODY", 1}}))
+      << quality->body;
+
   ASSERT_NO_FATAL_FAILURE(Project());
   ledger = CtlJson({"ledger", "--lot", "LOT-11", "--on", "2024-08-01", "--json"});
   ASSERT_EQ(ledger["penalties"].size(), 1u) << ledger.dump(2);
@@ -375,6 +416,22 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   EXPECT_EQ(TopicEnd(kActivity), before);
   EXPECT_NE(testing::TailOf(dir_.path() / "gateway-query.log").find(kActivity), std::string::npos)
       << "the gateway's log names the topic refused";
+
+  // A refusals topic the projector's principal has no Read on (the ACL of
+  // acls.sh is on pilotage.rejected.v1 only): refused by the broker, exit 11
+  // naming the topic (before, the projector logged "consume: Topic
+  // authorization failed (retrying)", folded the other topics and exited 0 as
+  // caught up).
+  const std::string unreadable_refusals = "pilotage.rejected.v1.no-acl";
+  {
+    auto admin = kafka::Admin::Create(bootstrap_);
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_OK((*admin)->CreateTopic(unreadable_refusals, 1));
+  }
+  const testing::RunResult no_read =
+      RunProjector(dir_.path() / "without-read", unreadable_refusals);
+  EXPECT_EQ(no_read.code, kRefusedByBroker) << no_read.output;
+  EXPECT_NE(no_read.output.find(unreadable_refusals), std::string::npos) << no_read.output;
 }
 
 }  // namespace
