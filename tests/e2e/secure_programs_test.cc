@@ -402,7 +402,9 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   EXPECT_NE(reviews.dump().find("Plan de rattrapage"), std::string::npos) << reviews.dump(2);
 
   // The gateway run as the query's principal: the broker refuses its writes
-  // to the activity topic; the operator is told to retry, nothing is written.
+  // to the activity topic, nothing is written; a refusal that waiting does
+  // not mend: 503 without Retry-After, the event's message and the log say
+  // the gateway's principal was refused.
   const int64_t before = TopicEnd(kActivity);
   const int misconfigured = StartGateway("query");
   ASSERT_GT(misconfigured, 0) << testing::TailOf(dir_.path() / "gateway-query.log");
@@ -413,9 +415,20 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
                  "application/json");
   ASSERT_TRUE(refused) << httplib::to_string(refused.error());
   EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_FALSE(refused->has_header("Retry-After")) << refused->get_header_value("Retry-After");
+  const json outcome = json::parse(refused->body, nullptr, false);
+  ASSERT_TRUE(outcome.is_object()) << refused->body;
+  EXPECT_EQ(outcome["unavailable"], 1) << refused->body;
+  EXPECT_EQ(outcome["events"][0]["error"]["code"], "UNAVAILABLE") << refused->body;
+  EXPECT_NE(outcome["events"][0]["error"]["message"].get<std::string>().find(
+                "refused the gateway's writes"),
+            std::string::npos)
+      << refused->body;
   EXPECT_EQ(TopicEnd(kActivity), before);
-  EXPECT_NE(testing::TailOf(dir_.path() / "gateway-query.log").find(kActivity), std::string::npos)
-      << "the gateway's log names the topic refused";
+  const std::string gateway_log = testing::TailOf(dir_.path() / "gateway-query.log");
+  EXPECT_NE(gateway_log.find(kActivity), std::string::npos)
+      << "the gateway's log names the topic refused: " << gateway_log;
+  EXPECT_NE(gateway_log.find("refused the gateway's principal"), std::string::npos) << gateway_log;
 
   // A refusals topic the projector's principal has no Read on (the ACL of
   // acls.sh is on pilotage.rejected.v1 only): refused by the broker, exit 11
