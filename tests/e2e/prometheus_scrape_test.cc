@@ -18,6 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 
@@ -57,9 +58,9 @@ TEST(PrometheusScrape, PrometheusSeesTheEventsTheProjectorFolded) {
   ASSERT_FALSE(bootstrap.empty());
   const std::string topic = pilotage::testing::UniqueTopic("scrape");
   auto admin = kafka::Admin::Create(bootstrap);
-  ASSERT_TRUE(admin.ok()) << admin.status();
-  ASSERT_TRUE((*admin)->CreateTopic(topic, 2).ok());
-  ASSERT_TRUE((*admin)->CreateTopic(topic + ".dead", 1).ok());
+  ASSERT_OK(admin);
+  ASSERT_OK((*admin)->CreateTopic(topic, 2));
+  ASSERT_OK((*admin)->CreateTopic(topic + ".dead", 1));
 
   pilotage::testing::TempDir dir;
   const int metrics_port = FreePort();
@@ -97,7 +98,7 @@ TEST(PrometheusScrape, PrometheusSeesTheEventsTheProjectorFolded) {
 
   auto truth = pilotage::testing::ProduceSynthetic(
       {.bootstrap = bootstrap, .topic = topic, .events = 3000, .seed = 11});
-  ASSERT_TRUE(truth.ok()) << truth.status();
+  ASSERT_OK(truth);
 
   httplib::Client client("127.0.0.1", prometheus_port);
   client.set_connection_timeout(2s);

@@ -35,6 +35,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/cep_scenario.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage {
@@ -159,11 +160,11 @@ class ReplicasTest : public ::testing::Test {
     contract_ = testing::UniqueTopic("replicas.contract");
     dead_ = testing::UniqueTopic("replicas.dead");
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_OK(admin);
     // Two activity partitions: LOT-94 in 0, LOT-11 in 1.
-    ASSERT_TRUE((*admin)->CreateTopic(activity_, 2).ok());
-    ASSERT_TRUE((*admin)->CreateTopic(contract_, 1).ok());
-    ASSERT_TRUE((*admin)->CreateTopic(dead_, 1).ok());
+    ASSERT_OK((*admin)->CreateTopic(activity_, 2));
+    ASSERT_OK((*admin)->CreateTopic(contract_, 1));
+    ASSERT_OK((*admin)->CreateTopic(dead_, 1));
 
     std::vector<std::pair<std::string, v1::Event>> events;
     for (const char* name : {"may-every-kpi", "closing-late"}) {
@@ -200,7 +201,7 @@ class ReplicasTest : public ::testing::Test {
 
   void Produce(const std::vector<std::pair<std::string, v1::Event>>& events) {
     auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
-    ASSERT_TRUE(producer.ok()) << producer.status();
+    ASSERT_OK(producer);
     std::vector<std::string> values;
     values.reserve(events.size());
     for (const auto& [topic, e] : events) values.push_back(e.SerializeAsString());
@@ -213,7 +214,7 @@ class ReplicasTest : public ::testing::Test {
                          .partition = topic == activity_ ? Partition(e) : 0});
     }
     for (const auto& d : (*producer)->SendAll(records)) {
-      ASSERT_TRUE(d.status.ok()) << d.status;
+      ASSERT_OK(d.status);
     }
   }
 
@@ -400,9 +401,9 @@ TEST_F(ReplicasTest, HaproxyServesCompleteReadyReplicasOnly) {
   // Replica 1 has folded the copies: once it shows them, every answer
   // through HAProxy does (none comes from the lagging replica).
   auto admin = kafka::Admin::Create(bootstrap_);
-  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_OK(admin);
   auto marks = (*admin)->QueryWatermarks({activity_, 0}, 10s);
-  ASSERT_TRUE(marks.ok()) << marks.status();
+  ASSERT_OK(marks);
   const int64_t end = marks->high;
   ASSERT_TRUE(WaitFor(
       [&] { return StoredOffset(Get(query_port_[0], "/api/v1/meta").body, activity0) == end; },

@@ -45,6 +45,7 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/penalty_scenario.h"
+#include "pilotage/testing/posted_event.h"
 #include "pilotage/testing/process.h"
 #include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
@@ -78,22 +79,10 @@ std::string Sha256Hex(const std::string& text) {
   return hex;
 }
 
-// A request of LOT-24 (operator op-cibc-cvl) by a new beneficiary, as an
-// operator posts it.
+// A request of LOT-24 (operator op-cibc-cvl, Centre-Val de Loire) by a new
+// beneficiary, as an operator posts it.
 json RequestOfLot24(const std::string& id, const std::string& beneficiary) {
-  return {{"event_id", id},
-          {"lot_id", "LOT-24"},
-          {"occurred_at", "2024-05-31T09:15:00+02:00"},
-          {"request_received",
-           {{"beneficiary", beneficiary},
-            {"channel", "PHONE"},
-            {"profile",
-             {{"age_band", "AGE_26_44"},
-              {"sex", "FEMALE"},
-              {"qualification", "BAC"},
-              {"status", "EMPLOYEE"},
-              {"company_size", "FROM_11_TO_49"},
-              {"departement", "45"}}}}}};
+  return testing::PostedRequest(id, "LOT-24", beneficiary, "45");
 }
 
 // Waits (bounded) for a program to write its port file; -1 if it does not.
@@ -115,7 +104,7 @@ class SecurePrograms : public ::testing::Test {
     std::ifstream in(kDir / "bootstrap");
     ASSERT_TRUE(std::getline(in, bootstrap_) && !bootstrap_.empty())
         << "no " << (kDir / "bootstrap") << ": is the kafka_secure fixture running?";
-    ASSERT_TRUE(kafka::InstallClientConfig(ClientFile("admin")).ok());
+    ASSERT_OK(kafka::InstallClientConfig(ClientFile("admin")));
   }
 
   void TearDown() override {
@@ -196,11 +185,11 @@ class SecurePrograms : public ::testing::Test {
   // The records of `topic` so far (the sum of its partitions' ends).
   int64_t TopicEnd(const std::string& topic) {
     auto admin = kafka::Admin::Create(bootstrap_);
-    EXPECT_TRUE(admin.ok()) << admin.status();
+    EXPECT_OK(admin);
     if (!admin.ok()) return -1;
     int64_t end = 0;
     auto ends = (*admin)->EndOffsets({topic});
-    EXPECT_TRUE(ends.ok()) << ends.status();
+    EXPECT_OK(ends);
     if (!ends.ok()) return -1;
     for (const auto& [partition, offset] : *ends) end += offset;
     return end;
@@ -246,7 +235,7 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   // Set-up, as admin: LOT-11's award and terms, its Q2 activity, and a record
   // no projector can read.
   auto producer = kafka::Producer::Create({.bootstrap = bootstrap_, .delivery_timeout = 60s});
-  ASSERT_TRUE(producer.ok()) << producer.status();
+  ASSERT_OK(producer);
   std::vector<v1::Event> contract = {testing::AwardOf("LOT-11")};
   {
     v1::Event terms;
@@ -277,7 +266,7 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
                        .value = values[i]});
   }
   records.push_back({.topic = kActivity, .key = "LOT-11", .value = "not a pilotage event"});
-  for (const auto& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok()) << d.status;
+  for (const auto& d : (*producer)->SendAll(records)) ASSERT_OK(d.status);
 
   // The gateway, as "gateway": two events of LOT-24 accepted and written.
   const int gateway = StartGateway("gateway");
@@ -438,7 +427,7 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   const std::string unreadable_refusals = "pilotage.rejected.v1.no-acl";
   {
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_OK(admin);
     ASSERT_OK((*admin)->CreateTopic(unreadable_refusals, 1));
   }
   const testing::RunResult no_read =

@@ -20,6 +20,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/own_broker.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 
@@ -50,9 +51,9 @@ class BrokerGoneStop : public ::testing::Test {
     broker_.Start(/*fresh=*/true);
     ASSERT_TRUE(broker_.running());
     auto admin = kafka::Admin::Create(broker_.bootstrap());
-    ASSERT_TRUE(admin.ok()) << admin.status();
-    ASSERT_TRUE((*admin)->CreateTopic(kTopic, 4).ok());
-    ASSERT_TRUE((*admin)->CreateTopic(kDeadLetters, 1).ok());
+    ASSERT_OK(admin);
+    ASSERT_OK((*admin)->CreateTopic(kTopic, 4));
+    ASSERT_OK((*admin)->CreateTopic(kDeadLetters, 1));
   }
 
   void TearDown() override {
@@ -86,7 +87,7 @@ TEST_F(BrokerGoneStop, ExitsOnSigtermAndARestartFoldsEveryEventOnce) {
                                                     .events = 300000,
                                                     .resend_share = 0.02,
                                                     .seed = 35});
-  ASSERT_TRUE(truth.ok()) << truth.status();
+  ASSERT_OK(truth);
 
   // Small batches: many store writes and offset commits are under way when
   // the broker goes.

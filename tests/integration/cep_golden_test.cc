@@ -20,6 +20,7 @@
 #include "pilotage/testing/broker.h"
 #include "pilotage/testing/cep_scenario.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -41,7 +42,7 @@ class CepGolden : public ::testing::Test {
 
   std::string NewTopic(const std::string& prefix) {
     std::string topic = testing::UniqueTopic(prefix);
-    EXPECT_TRUE(broker_.admin->CreateTopic(topic, 1).ok()) << topic;
+    EXPECT_OK(broker_.admin->CreateTopic(topic, 1)) << topic;
     return topic;
   }
 

@@ -24,6 +24,7 @@
 #include "gateway_client.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -156,9 +157,9 @@ TEST_F(ClusterTest, EveryAcknowledgedEventIsFoldedOnceWhenABrokerIsKilled) {
   // What the test relies on: the topic asks two in-sync replicas of three.
   {
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    ASSERT_OK(admin);
     auto isr = (*admin)->TopicConfig(kActivity, "min.insync.replicas");
-    ASSERT_TRUE(isr.ok()) << isr.status().ToString();
+    ASSERT_OK(isr);
     EXPECT_EQ(*isr, "2");
   }
 
@@ -180,7 +181,7 @@ TEST_F(ClusterTest, EveryAcknowledgedEventIsFoldedOnceWhenABrokerIsKilled) {
       options, fmt::format(R"({{"lots":[{}],"operators":[{{"operator_id":"op-c","lots":[{}],)"
                            R"("token_sha256":["{}"]}}]}})",
                            lots_json, allowed, ingest::TokenHash(kToken)));
-  ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
+  ASSERT_OK(gateway);
 
   const std::string live = (dir_.path() / "live").string();
   const fs::path log = dir_.path() / "projector.log";
@@ -232,12 +233,12 @@ TEST_F(ClusterTest, EveryAcknowledgedEventIsFoldedOnceWhenABrokerIsKilled) {
   int64_t records = 0;
   {
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    ASSERT_OK(admin);
     auto partitions = (*admin)->PartitionCount(kActivity);
-    ASSERT_TRUE(partitions.ok()) << partitions.status().ToString();
+    ASSERT_OK(partitions);
     for (int p = 0; p < *partitions; ++p) {
       auto marks = (*admin)->QueryWatermarks({kActivity, p});
-      ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+      ASSERT_OK(marks);
       // Written in every partition, so in one the killed node led.
       EXPECT_GT(marks->high, 0) << "nothing written in partition " << p;
       records += marks->high - marks->low;

@@ -26,6 +26,7 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 
@@ -62,9 +63,9 @@ class CrashProof : public ::testing::Test {
     topic_ = pilotage::testing::UniqueTopic("crash");
     dead_letters_ = topic_ + ".dead";
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status();
-    ASSERT_TRUE((*admin)->CreateTopic(topic_, 4).ok());
-    ASSERT_TRUE((*admin)->CreateTopic(dead_letters_, 1).ok());
+    ASSERT_OK(admin);
+    ASSERT_OK((*admin)->CreateTopic(topic_, 4));
+    ASSERT_OK((*admin)->CreateTopic(dead_letters_, 1));
     events_ = EnvInt("PILOTAGE_CRASH_EVENTS", 300000);
     kills_ = static_cast<int>(EnvInt("PILOTAGE_CRASH_KILLS", 12));
     log_ = dir_.path() / "projector.log";
@@ -181,7 +182,7 @@ TEST_F(CrashProof, KilledAtRandomMomentsFoldsExactlyWhatAnUninterruptedRunFolds)
     EXPECT_EQ(WaitExit(pid), 128 + SIGKILL);
   }
   producer.join();
-  ASSERT_TRUE(produced.ok()) << produced;
+  ASSERT_OK(produced);
   std::cout << "produced " << truth.distinct << " distinct events, " << truth.resends
             << " resends, " << truth.undecodable << " undecodable; " << kills_ << " kills"
             << std::endl;
@@ -202,7 +203,7 @@ TEST_F(CrashProof, KilledAtRandomMomentsFoldsExactlyWhatAnUninterruptedRunFolds)
 TEST_F(CrashProof, KilledDuringStartUpLeavesNoStoreOrACompleteOne) {
   auto truth = pilotage::testing::ProduceSynthetic(
       {.bootstrap = bootstrap_, .topic = topic_, .events = 20000, .seed = 13});
-  ASSERT_TRUE(truth.ok()) << truth.status();
+  ASSERT_OK(truth);
   const std::string reference = ReferenceRun("reference");
 
   // Each projector starts on a data directory of its own and is killed after
@@ -253,7 +254,7 @@ TEST_F(CrashProof, TwoProjectorsSplitThePartitionsAndTheSurvivorTakesOver) {
                                                     .events = events_,
                                                     .resend_share = 0.02,
                                                     .seed = 11});
-  ASSERT_TRUE(truth.ok()) << truth.status();
+  ASSERT_OK(truth);
   const std::string reference = ReferenceRun("reference");
 
   const std::string group = topic_ + ".pair";

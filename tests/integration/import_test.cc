@@ -23,6 +23,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/broker.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -63,13 +64,13 @@ class Import : public ::testing::Test {
 
   std::string NewTopic(const std::string& prefix) {
     std::string topic = testing::UniqueTopic(prefix);
-    EXPECT_TRUE(broker_.admin->CreateTopic(topic, 1).ok()) << topic;
+    EXPECT_OK(broker_.admin->CreateTopic(topic, 1)) << topic;
     return topic;
   }
 
   int64_t EndOffset(const std::string& topic) {
     auto w = broker_.admin->QueryWatermarks({topic, 0});
-    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    EXPECT_OK(w);
     return w.ok() ? w->high : -1;
   }
 
@@ -482,7 +483,7 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
   std::sort(dirs.begin(), dirs.end());
   ASSERT_GE(dirs.size(), 3u);
   auto producer = kafka::Producer::Create({.bootstrap = broker_.bootstrap});
-  ASSERT_TRUE(producer.ok());
+  ASSERT_OK(producer);
   for (const auto& dir : dirs) {
     SCOPED_TRACE(dir.filename().string());
     auto events = ReadNdjson(dir / "events.ndjson");
@@ -497,7 +498,7 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
     std::sort(terms.begin(), terms.end());
     for (const auto& path : terms) {
       auto parsed = domain::LoadTermsFile(path);
-      ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+      ASSERT_OK(parsed);
       v1::Event e;
       e.set_event_id("terms-" + parsed->version() + "-" + lot);
       e.set_lot_id(lot);
@@ -517,7 +518,7 @@ TEST_F(Import, GoldenScenariosImportedGiveTheHandWorkedTables) {
       for (size_t i = 0; i < values.size(); ++i) {
         records.push_back({.topic = contract, .key = lot, .value = values[i]});
       }
-      for (const auto& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok());
+      for (const auto& d : (*producer)->SendAll(records)) ASSERT_OK(d.status);
 
       // The operator's export of the scenario's activity: one NDJSON file,
       // or one CSV file per event type with the canonical column names.

@@ -14,6 +14,7 @@
 #include "gateway_client.h"
 #include "pilotage/testing/own_broker.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage {
@@ -61,7 +62,7 @@ TEST_F(IngestOutage, EveryAcceptedEventIsFoldedExactlyOnceAcrossABrokerRestart) 
                      "operators":[{{"operator_id":"op-a","lots":["LOT-11"],
                      "token_sha256":["{}"]}}]}})",
                            ingest::TokenHash(kToken)));
-  ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
+  ASSERT_OK(gateway);
   pilotage::testing::ResendingClient client({.port = (*gateway)->port(),
                                              .token = kToken,
                                              .batches = kBatches,

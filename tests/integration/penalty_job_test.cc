@@ -52,6 +52,7 @@
 #include "pilotage/testing/broker.h"
 #include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -174,7 +175,7 @@ class PenaltyJobEndToEnd : public ::testing::Test {
     int64_t high = -1;
     do {
       auto marks = broker_.admin->QueryWatermarks({contract_, 0});
-      EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+      EXPECT_OK(marks);
       if (!marks.ok()) return -1;
       high = marks->high;
     } while (high < expected && std::chrono::steady_clock::now() < deadline);
@@ -196,10 +197,10 @@ class PenaltyJobEndToEnd : public ::testing::Test {
 
   readmodel::SteeringReadModel Ledger() {
     auto view = readmodel::ReadStore::OpenReadOnly(data_);
-    EXPECT_TRUE(view.ok()) << view.status().ToString();
+    EXPECT_OK(view);
     if (!view.ok()) return {};
     auto steering = readmodel::ReadSteering((*view)->store(), "LOT-11");
-    EXPECT_TRUE(steering.ok()) << steering.status().ToString();
+    EXPECT_OK(steering);
     return steering.ok() ? *steering : readmodel::SteeringReadModel{};
   }
 
@@ -435,7 +436,7 @@ TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLe
   std::ostringstream a_out, a_err;
   const absl::Status a_result = penalty_job::RunJob(a, a_out, a_err);
 
-  ASSERT_TRUE(b_result.ok()) << b_result << "\n" << b_err.str();
+  ASSERT_OK(b_result) << b_err.str();
   EXPECT_TRUE(kafka::IsFenced(a_result)) << a_result;
   EXPECT_EQ(penalty_job::ExitCode(a_result), 9);
   EXPECT_NE(a_result.message().find("penalty-job-" + contract_), std::string::npos) << a_result;
@@ -458,7 +459,7 @@ TEST_F(PenaltyJobEndToEnd, ASecondJobFencesTheFirstAndOnlyItsProposalsReachTheLe
   std::ostringstream again_out, again_err;
   penalty_job::JobOptions again = a;
   again.before_commit = nullptr;
-  EXPECT_TRUE(penalty_job::RunJob(again, again_out, again_err).ok()) << again_err.str();
+  EXPECT_OK(penalty_job::RunJob(again, again_out, again_err)) << again_err.str();
   EXPECT_NE(again_err.str().find("nothing new to send"), std::string::npos) << again_err.str();
   EXPECT_EQ(ContractMessages(8), 8);
 }
@@ -481,7 +482,7 @@ TEST_F(PenaltyJobEndToEnd,
   auto dry = [&](penalty_job::JobOptions o) {
     o.dry_run = true;
     std::ostringstream out, err;
-    EXPECT_TRUE(penalty_job::RunJob(o, out, err).ok()) << err.str();
+    EXPECT_OK(penalty_job::RunJob(o, out, err)) << err.str();
     return err.str();
   };
   const std::string july_events = dry(july);
@@ -496,7 +497,7 @@ TEST_F(PenaltyJobEndToEnd,
   // nothing: the period is priced.
   {
     std::ostringstream out, err;
-    ASSERT_TRUE(penalty_job::RunJob(july, out, err).ok()) << err.str();
+    ASSERT_OK(penalty_job::RunJob(july, out, err)) << err.str();
   }
   EXPECT_EQ(ContractMessages(5), 5);  // award, terms, action, proposal, marker
   {
@@ -506,7 +507,7 @@ TEST_F(PenaltyJobEndToEnd,
   Project();
   {
     std::ostringstream out, err;
-    ASSERT_TRUE(penalty_job::RunJob(october, out, err).ok()) << err.str();
+    ASSERT_OK(penalty_job::RunJob(october, out, err)) << err.str();
     EXPECT_NE(err.str().find("nothing new to send"), std::string::npos) << err.str();
     EXPECT_NE(out.str().find("Période déjà tarifée"), std::string::npos) << out.str();
   }
@@ -518,7 +519,7 @@ TEST_F(PenaltyJobEndToEnd,
   EXPECT_EQ(proposed.amount_cents(), 3008000);
   EXPECT_EQ(proposed.notified_on(), "2024-07-20");
   auto dead = broker_.admin->QueryWatermarks({dead_letters_, 0});
-  ASSERT_TRUE(dead.ok()) << dead.status();
+  ASSERT_OK(dead);
   EXPECT_EQ(dead->high, 0);
 
   // After folding, a run on another notification day: priced already,
@@ -544,7 +545,7 @@ TEST_F(PenaltyJobEndToEnd,
   ASSERT_EQ(ledger.penalties.size(), 1u);
   EXPECT_EQ(ledger.penalties[0].proposed().amount_cents(), 3008000);
   dead = broker_.admin->QueryWatermarks({dead_letters_, 0});
-  ASSERT_TRUE(dead.ok()) << dead.status();
+  ASSERT_OK(dead);
   EXPECT_EQ(dead->high, 1);
 }
 

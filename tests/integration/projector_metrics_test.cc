@@ -17,6 +17,7 @@
 #include "httplib.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 
@@ -54,16 +55,16 @@ TEST(ProjectorMetrics, CountWhatWasFoldedAndShowNoLagOnceCaughtUp) {
   const std::string topic = pilotage::testing::UniqueTopic("metrics");
   const std::string dead = topic + ".dead";
   auto admin = kafka::Admin::Create(bootstrap);
-  ASSERT_TRUE(admin.ok()) << admin.status();
-  ASSERT_TRUE((*admin)->CreateTopic(topic, 3).ok());
-  ASSERT_TRUE((*admin)->CreateTopic(dead, 1).ok());
+  ASSERT_OK(admin);
+  ASSERT_OK((*admin)->CreateTopic(topic, 3));
+  ASSERT_OK((*admin)->CreateTopic(dead, 1));
   auto truth = pilotage::testing::ProduceSynthetic({.bootstrap = bootstrap,
                                                     .topic = topic,
                                                     .events = 5000,
                                                     .resend_share = 0.1,
                                                     .undecodable = 7,
                                                     .seed = 8});
-  ASSERT_TRUE(truth.ok()) << truth.status();
+  ASSERT_OK(truth);
 
   pilotage::testing::TempDir dir;
   const int port = FreePort();

@@ -18,6 +18,7 @@
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/store/store.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
@@ -48,10 +49,10 @@ class Projector : public ::testing::Test {
     topic_ = pilotage::testing::UniqueTopic("projector");
     dead_ = topic_ + ".dead";
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_OK(admin);
     admin_ = std::move(*admin);
-    ASSERT_TRUE(admin_->CreateTopic(topic_, 4).ok());
-    ASSERT_TRUE(admin_->CreateTopic(dead_, 1).ok());
+    ASSERT_OK(admin_->CreateTopic(topic_, 4));
+    ASSERT_OK(admin_->CreateTopic(dead_, 1));
   }
 
   // `group` empty: one of `data`'s own.
@@ -95,9 +96,8 @@ class Projector : public ::testing::Test {
 };
 
 TEST_F(Projector, RebuildReplaysIntoANewStoreAndTheRunningProjectorSwitchesToIt) {
-  ASSERT_TRUE(pilotage::testing::ProduceSynthetic(
-                  {.bootstrap = bootstrap_, .topic = topic_, .events = 30000, .seed = 3})
-                  .ok());
+  ASSERT_OK(pilotage::testing::ProduceSynthetic(
+      {.bootstrap = bootstrap_, .topic = topic_, .events = 30000, .seed = 3}));
   const fs::path log = dir_.path() / "run.log";
   pid_t runner = Spawn(Args("live", {"run", "--batch-ms", "50"}), log);
   ASSERT_TRUE(WaitCaughtUp("live"));
@@ -113,7 +113,7 @@ TEST_F(Projector, RebuildReplaysIntoANewStoreAndTheRunningProjectorSwitchesToIt)
   // projector that kept running.
   auto more = pilotage::testing::ProduceSynthetic(
       {.bootstrap = bootstrap_, .topic = topic_, .events = 5000, .seed = 4});
-  ASSERT_TRUE(more.ok()) << more.status();
+  ASSERT_OK(more);
   ASSERT_TRUE(WaitCaughtUp("live"));
   RunResult status = Invoke(Args("live", {"status", "--json"}));
   auto json = nlohmann::json::parse(status.output, nullptr, false);
@@ -140,7 +140,7 @@ TEST_F(Projector, RebuildReplaysIntoANewStoreAndTheRunningProjectorSwitchesToIt)
 TEST_F(Projector, TwoRebuildsAtOnceIntoTwoStoresEachHoldTheWholeLog) {
   auto truth = pilotage::testing::ProduceSynthetic(
       {.bootstrap = bootstrap_, .topic = topic_, .events = 400000, .seed = 6});
-  ASSERT_TRUE(truth.ok()) << truth.status();
+  ASSERT_OK(truth);
   const std::string group = topic_ + ".ab";
 
   const fs::path alone = dir_.path() / "alone-store";
@@ -185,10 +185,10 @@ TEST_F(Projector, RefusesAStoreWrittenByAnotherProjectionVersionAndSaysToRebuild
   const fs::path store_dir = dir_.path() / "old" / "stores" / "initial";
   {
     auto store = store::Store::Open(store_dir.string(), {.column_families = {{.name = "meta"}}});
-    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_OK(store);
     store::WriteBatch batch = (*store)->NewWriteBatch();
     batch.Put("meta", "projection", "activity_counts:0");
-    ASSERT_TRUE((*store)->Write(batch).ok());
+    ASSERT_OK((*store)->Write(batch));
   }
   fs::create_directory_symlink("stores/initial", dir_.path() / "old" / "current");
   RunResult r = Invoke(Args("old", {"digest"}));
@@ -199,7 +199,7 @@ TEST_F(Projector, RefusesAStoreWrittenByAnotherProjectionVersionAndSaysToRebuild
 
 TEST_F(Projector, UnusableEventsGoToTheDeadLetterTopicWithTheirOrigin) {
   auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
-  ASSERT_TRUE(producer.ok());
+  ASSERT_OK(producer);
   v1::Event no_lot;
   no_lot.set_event_id("e-no-lot");
   no_lot.mutable_occurred_at()->set_seconds(1706788800);
@@ -216,7 +216,7 @@ TEST_F(Projector, UnusableEventsGoToTheDeadLetterTopicWithTheirOrigin) {
                                   no_body.SerializeAsString(), good.SerializeAsString()};
   std::vector<kafka::Record> records;
   for (const auto& p : payloads) records.push_back({topic_, "LOT-11", p});
-  for (const auto& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok()) << d.status;
+  for (const auto& d : (*producer)->SendAll(records)) ASSERT_OK(d.status);
 
   RunResult run = Invoke(Args("dl", {"run", "--until-caught-up"}));
   ASSERT_EQ(run.code, 0) << run.output;
@@ -239,9 +239,8 @@ TEST_F(Projector, UnusableEventsGoToTheDeadLetterTopicWithTheirOrigin) {
 }
 
 TEST_F(Projector, CheckpointIsAStoreThatResumesWhereItWasAndNeedsTheProjectorStopped) {
-  ASSERT_TRUE(pilotage::testing::ProduceSynthetic(
-                  {.bootstrap = bootstrap_, .topic = topic_, .events = 20000, .seed = 5})
-                  .ok());
+  ASSERT_OK(pilotage::testing::ProduceSynthetic(
+      {.bootstrap = bootstrap_, .topic = topic_, .events = 20000, .seed = 5}));
   pid_t runner = Spawn(Args("live", {"run", "--batch-ms", "50"}), dir_.path() / "run.log");
   ASSERT_TRUE(WaitCaughtUp("live"));
 
@@ -267,9 +266,8 @@ TEST_F(Projector, CheckpointIsAStoreThatResumesWhereItWasAndNeedsTheProjectorSto
   EXPECT_EQ(Invoke(Args("restored", {"digest"})).output, digest);
 
   // The copy holds its offsets: folding from it takes only what came since.
-  ASSERT_TRUE(pilotage::testing::ProduceSynthetic(
-                  {.bootstrap = bootstrap_, .topic = topic_, .events = 1000, .seed = 6})
-                  .ok());
+  ASSERT_OK(pilotage::testing::ProduceSynthetic(
+      {.bootstrap = bootstrap_, .topic = topic_, .events = 1000, .seed = 6}));
   RunResult resumed = Invoke(Args("restored", {"run", "--until-caught-up"}));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   auto json =

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/store/store.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -49,7 +50,7 @@ class CountingFold : public kafka::RebalanceListener {
     return start;
   }
 
-  void OnRevoked(const std::vector<kafka::TopicPartition>&) override { EXPECT_TRUE(Flush().ok()); }
+  void OnRevoked(const std::vector<kafka::TopicPartition>&) override { EXPECT_OK(Flush()); }
 
   void Fold(const kafka::Message& m) {
     v1::Event event;
@@ -58,7 +59,7 @@ class CountingFold : public kafka::RebalanceListener {
     ++consumed;
     if (pending_ids_.contains(event.event_id())) return;
     auto seen = store_->Get("seen", event.event_id());
-    ASSERT_TRUE(seen.ok()) << seen.status();
+    ASSERT_OK(seen);
     if (seen->has_value()) return;
     pending_ids_.insert(event.event_id());
     ++pending_counts_[event.lot_id()];
@@ -98,7 +99,7 @@ class CountingFold : public kafka::RebalanceListener {
 
 int64_t StoredOffset(store::Store& store, const kafka::TopicPartition& tp) {
   auto v = store.Get("offsets", tp.ToString());
-  EXPECT_TRUE(v.ok()) << v.status();
+  EXPECT_OK(v);
   return v.ok() && *v ? std::stoll(**v) : 0;
 }
 
@@ -107,15 +108,15 @@ TEST(ExactlyOnceResume, StoredOffsetsResumeWithNothingLostAndNothingTwice) {
   ASSERT_FALSE(bootstrap.empty());
   const std::string topic = pilotage::testing::UniqueTopic("resume");
   auto admin = kafka::Admin::Create(bootstrap);
-  ASSERT_TRUE(admin.ok()) << admin.status();
-  ASSERT_TRUE((*admin)->CreateTopic(topic, kPartitions).ok());
+  ASSERT_OK(admin);
+  ASSERT_OK((*admin)->CreateTopic(topic, kPartitions));
 
   // Produce, keeping the ground truth on the producer's side.
   std::vector<std::string> produced_ids;
   std::map<std::string, int64_t> produced_per_lot;
   {
     auto producer = kafka::Producer::Create({.bootstrap = bootstrap});
-    ASSERT_TRUE(producer.ok()) << producer.status();
+    ASSERT_OK(producer);
     std::atomic<int> failures{0};
     for (int i = 0; i < kEvents; ++i) {
       v1::Event event;
@@ -127,34 +128,31 @@ TEST(ExactlyOnceResume, StoredOffsetsResumeWithNothingLostAndNothingTwice) {
       held->set_beneficiary("b" + std::to_string(i % 5000));
       held->set_appointment_id("a" + std::to_string(i));
       const std::string value = event.SerializeAsString();
-      ASSERT_TRUE((*producer)
-                      ->Send({topic, event.lot_id(), value},
-                             [&](const kafka::Delivery& d) {
-                               if (!d.status.ok()) ++failures;
-                             })
-                      .ok());
+      ASSERT_OK((*producer)->Send({topic, event.lot_id(), value}, [&](const kafka::Delivery& d) {
+        if (!d.status.ok()) ++failures;
+      }));
       produced_ids.push_back(event.event_id());
       ++produced_per_lot[event.lot_id()];
     }
-    ASSERT_TRUE((*producer)->Flush(120s).ok());
+    ASSERT_OK((*producer)->Flush(120s));
     ASSERT_EQ(failures.load(), 0);
   }
 
   pilotage::testing::TempDir dir;
   auto store = store::Store::Open(dir.path().string(), FoldStoreOptions());
-  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_OK(store);
   CountingFold fold(store->get());
 
   // Run 1: stop after about half, flushing what was folded.
   {
     auto consumer = kafka::Consumer::Create(
         {.bootstrap = bootstrap, .group_id = topic + ".run1", .topics = {topic}}, &fold);
-    ASSERT_TRUE(consumer.ok()) << consumer.status();
+    ASSERT_OK(consumer);
     const auto deadline = Clock::now() + 120s;
     while (fold.consumed < kEvents / 2 && Clock::now() < deadline) {
       auto n = (*consumer)->Poll(1000, 500ms, [&](const kafka::Message& m) { fold.Fold(m); });
-      ASSERT_TRUE(n.ok()) << n.status();
-      ASSERT_TRUE(fold.Flush().ok());
+      ASSERT_OK(n);
+      ASSERT_OK(fold.Flush());
     }
     (*consumer)->Close();
   }
@@ -174,12 +172,12 @@ TEST(ExactlyOnceResume, StoredOffsetsResumeWithNothingLostAndNothingTwice) {
   {
     auto consumer = kafka::Consumer::Create(
         {.bootstrap = bootstrap, .group_id = topic + ".run2", .topics = {topic}}, &fold);
-    ASSERT_TRUE(consumer.ok()) << consumer.status();
+    ASSERT_OK(consumer);
     const auto deadline = Clock::now() + 120s;
     while (fold.consumed < kEvents && Clock::now() < deadline) {
       auto n = (*consumer)->Poll(1000, 500ms, [&](const kafka::Message& m) { fold.Fold(m); });
-      ASSERT_TRUE(n.ok()) << n.status();
-      ASSERT_TRUE(fold.Flush().ok());
+      ASSERT_OK(n);
+      ASSERT_OK(fold.Flush());
     }
     (*consumer)->Close();
     // Run 2 started each partition where run 1's store said.
@@ -190,7 +188,7 @@ TEST(ExactlyOnceResume, StoredOffsetsResumeWithNothingLostAndNothingTwice) {
   EXPECT_EQ(fold.consumed, kEvents);
   for (int p = 0; p < kPartitions; ++p) {
     auto marks = (*admin)->QueryWatermarks({topic, p});
-    ASSERT_TRUE(marks.ok()) << marks.status();
+    ASSERT_OK(marks);
     EXPECT_EQ(StoredOffset(**store, {topic, p}), marks->high) << "partition " << p;
   }
   // Exactly the produced multiset came back and was stored.

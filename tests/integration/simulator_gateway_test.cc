@@ -25,6 +25,7 @@
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -42,11 +43,11 @@ std::string ParisDay(int64_t unix_seconds) {
 TEST(SimulatorThroughGateway, EverySentMessageLandsWithItsRecordingDay) {
   const std::string bootstrap = testing::BrokerOrFail();
   auto admin = kafka::Admin::Create(bootstrap);
-  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_OK(admin);
   const std::string activity = testing::UniqueTopic("simgw.activity");
   const std::string rejected = testing::UniqueTopic("simgw.rejected");
-  ASSERT_TRUE((*admin)->CreateTopic(activity, 4).ok());
-  ASSERT_TRUE((*admin)->CreateTopic(rejected, 1).ok());
+  ASSERT_OK((*admin)->CreateTopic(activity, 4));
+  ASSERT_OK((*admin)->CreateTopic(rejected, 1));
 
   // The example configuration (lots, operators) with a token per operator.
   std::ifstream example(PILOTAGE_GATEWAY_CONFIG);
@@ -59,7 +60,7 @@ TEST(SimulatorThroughGateway, EverySentMessageLandsWithItsRecordingDay) {
   }
   auto config = ingest::ParseConfig(example_doc.dump(), PILOTAGE_GATEWAY_CONFIG,
                                     fs::path(PILOTAGE_GATEWAY_CONFIG).parent_path().string());
-  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_OK(config);
   ingest::GatewayOptions options;
   options.bootstrap = bootstrap;
   options.port = 0;
@@ -67,8 +68,8 @@ TEST(SimulatorThroughGateway, EverySentMessageLandsWithItsRecordingDay) {
   options.rejected_topic = rejected;
   options.replay_clock = true;
   auto gateway = ingest::Gateway::Create(options, std::move(*config));
-  ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
-  std::thread server([&] { EXPECT_TRUE((*gateway)->Serve().ok()); });
+  ASSERT_OK(gateway);
+  std::thread server([&] { EXPECT_OK((*gateway)->Serve()); });
   const std::string port = std::to_string((*gateway)->port());
   testing::TempDir dir;
 

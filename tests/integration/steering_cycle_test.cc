@@ -32,6 +32,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/testing/broker.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -87,7 +88,7 @@ constexpr const char* kTerms = R"pb(
 // Seconds at 10:00 UTC (12:00 in Paris, summer time) of a 2024 day.
 int64_t At(const char* day) {
   auto d = domain::ParseDay(day);
-  EXPECT_TRUE(d.ok()) << day;
+  EXPECT_OK(d) << day;
   return absl::ToUnixSeconds(absl::FromCivil(*d, absl::UTCTimeZone())) + 10 * 3600;
 }
 
@@ -201,8 +202,8 @@ TEST_F(SteeringCycle, AQuarterFromActionToIssuedStatement) {
                 2, "--budget");
 
   auto terms = domain::ParseTermsText(kTerms, "test terms");
-  ASSERT_TRUE(terms.ok()) << terms.status().ToString();
-  ASSERT_TRUE(domain::ValidateTerms(*terms).ok()) << domain::ValidateTerms(*terms).ToString();
+  ASSERT_OK(terms);
+  ASSERT_OK(domain::ValidateTerms(*terms));
   v1::Event published;
   published.set_event_id("terms-T1-LOT-77");
   published.set_lot_id(kLot);

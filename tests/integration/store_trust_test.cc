@@ -33,6 +33,7 @@
 #include "pilotage/testing/broker.h"
 #include "pilotage/testing/penalty_scenario.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -74,8 +75,8 @@ class StoreTrust : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(testing::ConnectBroker(broker_, {dead_letters_}));
-    ASSERT_TRUE(broker_.admin->CreateTopic(activity_, 2).ok());
-    ASSERT_TRUE(broker_.admin->CreateTopic(contract_, 2).ok());
+    ASSERT_OK(broker_.admin->CreateTopic(activity_, 2));
+    ASSERT_OK(broker_.admin->CreateTopic(contract_, 2));
   }
 
   void TearDown() override {

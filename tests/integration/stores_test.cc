@@ -21,6 +21,7 @@
 #include "pilotage/kafka/kafka.h"
 #include "pilotage/store/store.h"
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/synthetic.h"
 #include "pilotage/testing/testing.h"
 
@@ -65,12 +66,12 @@ class Stores : public ::testing::Test {
     bootstrap_ = pilotage::testing::BrokerOrFail();
     ASSERT_FALSE(bootstrap_.empty());
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_OK(admin);
     admin_ = std::move(*admin);
     topic_ = pilotage::testing::UniqueTopic("stores");
     dead_letters_ = topic_ + ".dead";
-    ASSERT_TRUE(admin_->CreateTopic(topic_, 3, {{"retention.ms", "-1"}}).ok());
-    ASSERT_TRUE(admin_->CreateTopic(dead_letters_, 1).ok());
+    ASSERT_OK(admin_->CreateTopic(topic_, 3, {{"retention.ms", "-1"}}));
+    ASSERT_OK(admin_->CreateTopic(dead_letters_, 1));
     log_ = dir_.path() / "projector.log";
   }
 
@@ -117,7 +118,7 @@ class Stores : public ::testing::Test {
   pilotage::testing::SyntheticTruth Produce(int64_t events, uint64_t seed) {
     auto truth = pilotage::testing::ProduceSynthetic(
         {.bootstrap = bootstrap_, .topic = topic_, .events = events, .seed = seed});
-    EXPECT_TRUE(truth.ok()) << truth.status();
+    EXPECT_OK(truth);
     return truth.ok() ? *truth : pilotage::testing::SyntheticTruth{};
   }
 
@@ -147,7 +148,7 @@ TEST_F(Stores, AStoreLeftHalfCreatedByAKillIsRemovedAndCreatedAgain) {
   fs::create_directories(data / "stores");
   {
     auto bare = store::Store::Open((data / "stores" / "initial.partial").string(), {});
-    ASSERT_TRUE(bare.ok()) << bare.status();
+    ASSERT_OK(bare);
   }
   fs::create_directory_symlink("stores/initial.partial", data / "current.partial");
 
@@ -209,7 +210,7 @@ TEST_F(Stores, SourceTopicsThatLoseEventsAreRefusedWithWhatToSet) {
   };
   for (const auto& c : cases) {
     const std::string topic = pilotage::testing::UniqueTopic("finite");
-    ASSERT_TRUE(admin_->CreateTopic(topic, 1, c.configs).ok()) << c.setting;
+    ASSERT_OK(admin_->CreateTopic(topic, 1, c.configs)) << c.setting;
     // The guard checks every source topic: the good one first, then this one.
     const std::string data = "refused-" + topic;
     for (const char* command : {"run", "rebuild"}) {
@@ -236,7 +237,7 @@ TEST_F(Stores, SourceTopicsThatKeepEverythingAreAccepted) {
   // checked in libs/kafka's broker test).
   Produce(500, 23);
   const std::string defaults = pilotage::testing::UniqueTopic("defaults");
-  ASSERT_TRUE(admin_->CreateTopic(defaults, 1).ok());
+  ASSERT_OK(admin_->CreateTopic(defaults, 1));
   auto r = Projector("accepted", {"run", "--until-caught-up"}, topic_ + "," + defaults);
   EXPECT_EQ(r.code, 0) << r.output;
 }

@@ -1,6 +1,7 @@
 #include "pilotage/access/access.h"
 
 #include "gtest/gtest.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::access {
 namespace {
@@ -23,7 +24,7 @@ TEST(AccessTable, PilotsReadEveryLotAndOperatorsOnlyTheirs) {
                            TokenHash("old-token") + R"("]}]
   })";
   auto table = AccessTable::Parse(text, "tokens.json");
-  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  ASSERT_OK(table);
   auto pilot = table->Find("pilot-token");
   ASSERT_TRUE(pilot.has_value());
   EXPECT_EQ(pilot->role, Principal::Role::kPilot);

@@ -6,6 +6,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -61,8 +62,8 @@ TEST(Journey, IsTheSameWhateverTheOrderOfItsEvents) {
             [](const auto& a, const auto& b) { return a.event_id() < b.event_id(); });
   do {
     store::v1::Journey journey;
-    for (const auto& e : events) ASSERT_TRUE(AddToJourney(e, journey).ok());
-    ASSERT_TRUE(AddToJourney(events[0], journey).ok());  // a resend changes nothing
+    for (const auto& e : events) ASSERT_OK(AddToJourney(e, journey));
+    ASSERT_OK(AddToJourney(events[0], journey));  // a resend changes nothing
     if (first.empty()) first = journey.SerializeAsString();
     EXPECT_EQ(journey.SerializeAsString(), first);
   } while (std::next_permutation(events.begin(), events.end(), [](const auto& a, const auto& b) {
@@ -80,7 +81,7 @@ TEST(Journey, ConcatenatedRecordsNormalizeToTheirUnionSortedByDayThenId) {
                         Appointment("a1", At(2024, 5, 24), At(2024, 5, 24, 13)),
                         Appointment("a0", At(2024, 5, 24), At(2024, 5, 24, 14))}) {
     store::v1::Journey one;
-    ASSERT_TRUE(AddToJourney(e, one).ok());
+    ASSERT_OK(AddToJourney(e, one));
     stored += one.SerializeAsString();
   }
   store::v1::Journey journey;
@@ -115,8 +116,8 @@ TEST(Observe, SkipsPublicHolidaysInTheFirstAppointmentDelay) {
   // (20 May) are skipped: Friday 24 May is the 10th working day.
   LotFacts facts{.lot_id = "LOT-T"};
   store::v1::Journey j;
-  ASSERT_TRUE(AddToJourney(Request("r", At(2024, 5, 7), At(2024, 5, 7)), j).ok());
-  ASSERT_TRUE(AddToJourney(Appointment("a", At(2024, 5, 24), At(2024, 5, 24)), j).ok());
+  ASSERT_OK(AddToJourney(Request("r", At(2024, 5, 7), At(2024, 5, 7)), j));
+  ASSERT_OK(AddToJourney(Appointment("a", At(2024, 5, 24), At(2024, 5, 24)), j));
   facts.journeys.push_back(j);
   const Period may = Period::MonthOf(absl::CivilDay(2024, 5, 1));
   auto o = Observe(Delay(), facts, may, may.ClosingDay(15));
@@ -127,9 +128,9 @@ TEST(Observe, SkipsPublicHolidaysInTheFirstAppointmentDelay) {
 TEST(Observe, LeavesOutFactsRecordedOnOrAfterTheClosingDay) {
   LotFacts facts{.lot_id = "LOT-T"};
   store::v1::Journey j;
-  ASSERT_TRUE(AddToJourney(Request("r", At(2024, 1, 10), At(2024, 1, 10)), j).ok());
+  ASSERT_OK(AddToJourney(Request("r", At(2024, 1, 10), At(2024, 1, 10)), j));
   // Held on time but recorded on 15 February, January's closing day.
-  ASSERT_TRUE(AddToJourney(Appointment("a", At(2024, 1, 12), At(2024, 2, 15, 8)), j).ok());
+  ASSERT_OK(AddToJourney(Appointment("a", At(2024, 1, 12), At(2024, 2, 15, 8)), j));
   facts.journeys.push_back(j);
   const Period january = Period::MonthOf(absl::CivilDay(2024, 1, 1));
   auto o = Observe(Delay(), facts, january, january.ClosingDay(15));
@@ -148,9 +149,9 @@ TEST(CountActivity, CountsEachMetricOverallAndAlongEachDimension) {
   store::v1::Journey j;
   v1::Event request = Request("r", At(2024, 5, 7), At(2024, 5, 7));
   request.mutable_request_received()->mutable_profile()->set_age_band(v1::AgeBand::AGE_55_PLUS);
-  ASSERT_TRUE(AddToJourney(request, j).ok());
-  ASSERT_TRUE(AddToJourney(Appointment("a1", At(2024, 5, 10), At(2024, 5, 10)), j).ok());
-  ASSERT_TRUE(AddToJourney(Appointment("a2", At(2024, 6, 10), At(2024, 6, 10)), j).ok());
+  ASSERT_OK(AddToJourney(request, j));
+  ASSERT_OK(AddToJourney(Appointment("a1", At(2024, 5, 10), At(2024, 5, 10)), j));
+  ASSERT_OK(AddToJourney(Appointment("a2", At(2024, 6, 10), At(2024, 6, 10)), j));
   facts.journeys.push_back(j);
   const auto counters = CountActivity(facts, Period::QuarterOf(absl::CivilDay(2024, 4, 1)));
   auto at = [&](const char* m, const char* metric, const char* dim) {
@@ -174,7 +175,7 @@ namespace {
 // one stored Journey, as the projection keeps them.
 class Journeys : public ::testing::Test {
  protected:
-  void Add(const v1::Event& e) { ASSERT_TRUE(AddToJourney(e, journey_).ok()) << e.event_id(); }
+  void Add(const v1::Event& e) { ASSERT_OK(AddToJourney(e, journey_)) << e.event_id(); }
   void Closure(std::string id, int64_t occurred, int64_t recorded, v1::Referral::Value referral) {
     v1::Event e = Base(std::move(id), occurred, recorded);
     e.mutable_journey_closed()->set_beneficiary("b1");
@@ -291,7 +292,7 @@ TEST(DataQuality, CountsConflictingResendsAndGatewayRefusalsOfThePeriodsDaysOnly
   terms.mutable_kpis(0)->set_target(0.8);
   terms.mutable_delays()->set_closing_grace_days(15);
   TermsHistory history;
-  ASSERT_TRUE(history.Add(terms).ok());
+  ASSERT_OK(history.Add(terms));
   LotFacts facts;
   facts.lot_id = "LOT-T";
   // Five conflicting copies, one folded before they were counted per day.
@@ -305,16 +306,16 @@ TEST(DataQuality, CountsConflictingResendsAndGatewayRefusalsOfThePeriodsDaysOnly
       {absl::CivilDay(2024, 6, 30), {{"PERSONAL_DATA", 3}}},
       {absl::CivilDay(2024, 7, 1), {{"MISSING_FIELD", 7}}}};
   auto q2 = Period::Parse("2024-Q2");
-  ASSERT_TRUE(q2.ok());
+  ASSERT_OK(q2);
   auto e = EvaluateLot(facts, history, *q2);
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_OK(e);
   EXPECT_EQ(e->quality.conflicting_resends, 5) << "all periods";
   EXPECT_EQ(e->quality.conflicting_resends_in_period, 3) << "1 April and 30 June";
   const std::map<std::string, int64_t> q2_refusals = {{"PERSONAL_DATA", 4}, {"UNKNOWN_ENUM", 2}};
   EXPECT_EQ(e->quality.gateway_refusals, q2_refusals);
   // Nationally, two such lots: twice each.
   auto national = EvaluateNational({*e, *e}, *q2);
-  ASSERT_TRUE(national.ok());
+  ASSERT_OK(national);
   EXPECT_EQ(national->quality.conflicting_resends_in_period, 6);
   const std::map<std::string, int64_t> doubled = {{"PERSONAL_DATA", 8}, {"UNKNOWN_ENUM", 4}};
   EXPECT_EQ(national->quality.gateway_refusals, doubled);

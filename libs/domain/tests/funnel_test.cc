@@ -7,6 +7,7 @@
 
 #include "pilotage/domain/funnel.h"
 #include "pilotage/domain/lot_period.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -43,7 +44,7 @@ TEST(Funnel, CountsTheBeneficiariesOfThePeriodAtEachStep) {
   facts.journeys.push_back(Journey("31/05/2024", {kL1}, {}, false));
 
   auto may = Period::Parse("2024-05");
-  ASSERT_TRUE(may.ok());
+  ASSERT_OK(may);
   const JourneyFunnel f = CountFunnel(facts, *may);
   EXPECT_EQ(f.requests, 5);
   EXPECT_EQ(f.level_1, 4);
@@ -54,7 +55,7 @@ TEST(Funnel, CountsTheBeneficiariesOfThePeriodAtEachStep) {
 
 TEST(Funnel, IsEmptyForALotWithoutJourneys) {
   auto q2 = Period::Parse("2024-Q2");
-  ASSERT_TRUE(q2.ok());
+  ASSERT_OK(q2);
   const JourneyFunnel f = CountFunnel(LotFacts{.lot_id = "LOT-11"}, *q2);
   EXPECT_EQ(f.requests + f.level_1 + f.level_2 + f.action_plan + f.closure, 0);
 }
@@ -64,7 +65,7 @@ TEST(LotPeriod, ReadsABareContractYearFromTheLotsAward) {
   facts.award.emplace();
   facts.award->set_start_date("2024-01-02");
   auto cy2 = ParseLotPeriod("CY2", facts);
-  ASSERT_TRUE(cy2.ok()) << cy2.status();
+  ASSERT_OK(cy2);
   EXPECT_EQ(cy2->ToString(), "CY2@2024-01-02");
   EXPECT_EQ(cy2->FirstDay(), absl::CivilDay(2025, 1, 2));
   EXPECT_EQ(cy2->LastDay(), absl::CivilDay(2026, 1, 1));
@@ -74,7 +75,7 @@ TEST(LotPeriod, ReadsTheCalendarFormsWithoutAnAward) {
   const LotFacts facts{.lot_id = "LOT-11"};
   for (const char* text : {"2024-05", "2024-Q2", "2024", "CY1@2024-01-02"}) {
     auto p = ParseLotPeriod(text, facts);
-    ASSERT_TRUE(p.ok()) << text << ": " << p.status();
+    ASSERT_OK(p) << text;
     EXPECT_EQ(p->ToString(), text);
   }
 }

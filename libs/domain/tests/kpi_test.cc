@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "pilotage/domain/period.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -170,7 +171,7 @@ TEST(EvaluateKpi, GivesTheStatusOfEachCase) {
                  std::to_string(c.numerator) + "/" + std::to_string(c.denominator) + ")");
     absl::StatusOr<KpiResult> result = EvaluateKpi(
         *c.kpi, c.lot, P(c.period), {.numerator = c.numerator, .denominator = c.denominator});
-    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    ASSERT_OK(result);
     EXPECT_EQ(KpiStatusName(result->status), KpiStatusName(c.status));
     EXPECT_DOUBLE_EQ(result->value, c.value);
     EXPECT_DOUBLE_EQ(result->target, c.target);
@@ -180,7 +181,7 @@ TEST(EvaluateKpi, GivesTheStatusOfEachCase) {
 TEST(EvaluateKpi, ShowsEveryInput) {
   absl::StatusOr<KpiResult> result =
       EvaluateKpi(kNewBeneficiaries, "LOT-11", P("2024-02"), {.numerator = 2021});
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_OK(result);
   EXPECT_EQ(result->kpi_id, "new_beneficiaries");
   EXPECT_EQ(result->label, "Nouveaux bénéficiaires");
   EXPECT_EQ(result->formula, v1::KpiFormula::NEW_BENEFICIARIES);
@@ -194,7 +195,7 @@ TEST(EvaluateKpi, ShowsEveryInput) {
 
   result = EvaluateKpi(kRemoteShareInformational, "LOT-11", P("2024-02"),
                        {.numerator = 12, .denominator = 40});
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_OK(result);
   EXPECT_TRUE(result->informational);
   EXPECT_EQ(result->numerator, 12);
   EXPECT_EQ(result->sample, 40);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "nlohmann/json.hpp"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::domain {
 namespace {
@@ -24,7 +25,7 @@ nlohmann::json ValidFile() {
 
 TEST(LotFile, ReadsTheShippedFileWithItsFourteenRegionalLots) {
   auto file = ReadLotFile(PILOTAGE_LOTS_FILE);
-  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_OK(file);
   ASSERT_EQ(file->lots.size(), 14u);
   const LotFileEntry* idf = file->Find("LOT-11");
   ASSERT_NE(idf, nullptr);
@@ -42,7 +43,7 @@ TEST(LotFile, ReadsTheShippedFileWithItsFourteenRegionalLots) {
 
 TEST(LotFile, ParsesAValidFileWithItsDefaults) {
   auto file = ParseLotFile(ValidFile().dump(), "test.json");
-  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_OK(file);
   const LotFileEntry& lot = file->lots.at(0);
   EXPECT_EQ(lot.lot_id, "LOT-94");
   EXPECT_EQ(lot.operator_name, "");
@@ -121,6 +122,7 @@ TEST(LotFile, RefusesTextThatIsNotAJsonObject) {
       << broken.status();
   auto array = ParseLotFile("[]", "array.json");
   ASSERT_FALSE(array.ok());
+  EXPECT_EQ(array.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(array.status().message(), "array.json: must be a JSON object");
 }
 
@@ -138,9 +140,9 @@ TEST(LotFile, SaysWhichFileCannotBeRead) {
 // its nine copies, every field but the id kept.
 TEST(LotFile, MultipliesTheShippedFileIntoAContractTenTimesLarger) {
   auto file = ReadLotFile(PILOTAGE_LOTS_FILE);
-  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_OK(file);
   auto larger = MultiplyLots(*file, 10);
-  ASSERT_TRUE(larger.ok()) << larger.status().ToString();
+  ASSERT_OK(larger);
   ASSERT_EQ(larger->lots.size(), 140u);
   EXPECT_EQ(larger->lots[0].lot_id, "LOT-11");
   EXPECT_EQ(larger->lots[1].lot_id, "LOT-11-2");
@@ -159,9 +161,9 @@ TEST(LotFile, MultipliesTheShippedFileIntoAContractTenTimesLarger) {
 
 TEST(LotFile, MultipliesByOneIntoTheSameLotsAndRefusesOtherFactors) {
   auto file = ParseLotFile(ValidFile().dump(), "test.json");
-  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_OK(file);
   auto same = MultiplyLots(*file, 1);
-  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  ASSERT_OK(same);
   ASSERT_EQ(same->lots.size(), 1u);
   EXPECT_EQ(same->lots[0].lot_id, "LOT-94");
   for (int bad : {0, -1, 101}) {

@@ -1,4 +1,5 @@
 #include "pilotage/domain/penalty_cap.h"
+#include "pilotage/testing/status.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +21,7 @@ sv1::PenaltyRecord Proposed(const std::string& id, const std::string& period, in
 
 Period P(const std::string& text) {
   auto p = Period::Parse(text);
-  EXPECT_TRUE(p.ok()) << text;
+  EXPECT_OK(p) << text;
   return *p;
 }
 

@@ -1,5 +1,6 @@
 // libs/http: a real server on a loopback port, reached by cpp-httplib's client.
 #include "pilotage/http/server.h"
+#include "pilotage/testing/status.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@ TEST(HttpServer, ServesRoutesOnAnyFreePortUntilStopped) {
   Server server({.host = "127.0.0.1", .port = 0, .threads = 2});
   server.routes().Get(
       "/hello", [](const Request&, Response& res) { res.set_content("bonjour", "text/plain"); });
-  ASSERT_TRUE(server.Bind().ok());
+  ASSERT_OK(server.Bind());
   ASSERT_GT(server.port(), 0);
   absl::Status served = absl::InternalError("not returned");
   std::thread serving([&] { served = server.Serve(); });
@@ -29,22 +30,22 @@ TEST(HttpServer, ServesRoutesOnAnyFreePortUntilStopped) {
   EXPECT_EQ(res->body, "bonjour");
   server.Stop();
   serving.join();
-  EXPECT_TRUE(served.ok()) << served;
+  EXPECT_OK(served);
 }
 
 TEST(HttpServer, StopBeforeServeIsNotLost) {
   Server server({.port = 0, .threads = 1});
-  ASSERT_TRUE(server.Bind().ok());
+  ASSERT_OK(server.Bind());
   server.Stop();
   // Serve() returns at once instead of serving forever.
-  EXPECT_TRUE(server.Serve().ok());
+  EXPECT_OK(server.Serve());
 }
 
 TEST(HttpServer, StopRightAfterServeStartsIsNotLost) {
   for (int i = 0; i < 20; ++i) {
     Server server({.port = 0, .threads = 1});
-    ASSERT_TRUE(server.Bind().ok());
-    std::thread serving([&] { EXPECT_TRUE(server.Serve().ok()); });
+    ASSERT_OK(server.Bind());
+    std::thread serving([&] { EXPECT_OK(server.Serve()); });
     server.Stop();
     serving.join();  // hangs if the stop was lost
   }
@@ -57,7 +58,7 @@ TEST(HttpServer, StopRightAfterServeStartsIsNotLost) {
 TEST(HttpServer, TheServerCanGoAsSoonAsServeReturnsWhileStopIsCalled) {
   for (int i = 0; i < 200; ++i) {
     auto server = std::make_unique<Server>(ServerOptions{.port = 0, .threads = 1});
-    ASSERT_TRUE(server->Bind().ok());
+    ASSERT_OK(server->Bind());
     Server* raw = server.get();
     std::latch both(2);  // the two threads start together, to meet inside Stop()
     std::thread signal([raw, &both] {
@@ -65,7 +66,7 @@ TEST(HttpServer, TheServerCanGoAsSoonAsServeReturnsWhileStopIsCalled) {
       raw->Stop();
     });
     both.arrive_and_wait();
-    EXPECT_TRUE(server->Serve().ok());
+    EXPECT_OK(server->Serve());
     server.reset();
     signal.join();
   }
@@ -94,7 +95,7 @@ TEST(HttpServer, PortTakenIsUnavailableNamingTheAddress) {
 
 TEST(HttpServer, ASecondServerOnAPortAlreadyServedFails) {
   Server first({.host = "127.0.0.1", .port = 0, .threads = 1});
-  ASSERT_TRUE(first.Bind().ok());
+  ASSERT_OK(first.Bind());
   Server second({.host = "127.0.0.1", .port = first.port(), .threads = 1});
   absl::Status s = second.Bind();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s.ToString();

@@ -15,6 +15,7 @@
 
 #include "pilotage/http/server.h"
 #include "pilotage/testing/certificates.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "serving.h"
 
@@ -261,7 +262,7 @@ TEST_F(HttpTls, AfterAReloadNewConnectionsGetTheNewCertificate) {
                              std::filesystem::copy_options::overwrite_existing);
   // Until the reload, connections still get the old certificate.
   EXPECT_FALSE(Client(renewed.cert)->Get("/hello"));
-  ASSERT_TRUE(serving_->ReloadTls().ok());
+  ASSERT_OK(serving_->ReloadTls());
   auto res = Client(renewed.cert)->Get("/hello");
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200);
@@ -282,8 +283,8 @@ TEST(HttpPlain, AnswersHaveSecurityHeadersButNoHstsAndAHandlerMaySetItsOwn) {
     res.set_header("Cache-Control", "max-age=60");
     res.set_content("<p>page</p>", "text/html");
   });
-  ASSERT_TRUE(server.Bind().ok());
-  std::thread serving([&] { EXPECT_TRUE(server.Serve().ok()); });
+  ASSERT_OK(server.Bind());
+  std::thread serving([&] { EXPECT_OK(server.Serve()); });
   httplib::Client client("127.0.0.1", server.port());
   auto res = client.Get("/page");
   ASSERT_TRUE(res) << httplib::to_string(res.error());

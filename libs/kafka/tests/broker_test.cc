@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::kafka {
@@ -47,7 +48,7 @@ std::vector<Consumed> ConsumeAtLeast(Consumer& consumer, size_t want) {
     auto n = consumer.Poll(1000, 500ms, [&](const Message& m) {
       out.push_back({m.partition, m.offset, std::string(m.key), std::string(m.value)});
     });
-    EXPECT_TRUE(n.ok()) << n.status();
+    EXPECT_OK(n);
     if (!n.ok()) break;
   }
   return out;
@@ -59,7 +60,7 @@ class KafkaBroker : public ::testing::Test {
     bootstrap_ = pilotage::testing::BrokerOrFail();
     ASSERT_FALSE(bootstrap_.empty());
     auto admin = Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_OK(admin);
     admin_ = std::move(*admin);
   }
   std::string bootstrap_;
@@ -68,19 +69,19 @@ class KafkaBroker : public ::testing::Test {
 
 TEST_F(KafkaBroker, ConsumerStartsEachPartitionAtTheOffsetTheCallerSupplies) {
   const std::string topic = pilotage::testing::UniqueTopic("offsets");
-  ASSERT_TRUE(admin_->CreateTopic(topic, 2).ok());
+  ASSERT_OK(admin_->CreateTopic(topic, 2));
   auto producer = Producer::Create({.bootstrap = bootstrap_});
-  ASSERT_TRUE(producer.ok()) << producer.status();
+  ASSERT_OK(producer);
   std::vector<std::string> values;
   for (int i = 0; i < 20; ++i) values.push_back("v" + std::to_string(i));
   std::vector<Record> records;
   for (int i = 0; i < 20; ++i) records.push_back({topic, "k", values[i], i % 2});
-  for (const Delivery& d : (*producer)->SendAll(records)) ASSERT_TRUE(d.status.ok()) << d.status;
+  for (const Delivery& d : (*producer)->SendAll(records)) ASSERT_OK(d.status);
 
   FixedOffsets listener({{{topic, 0}, 5}, {{topic, 1}, 0}});
   auto consumer = Consumer::Create(
       {.bootstrap = bootstrap_, .group_id = topic + ".group", .topics = {topic}}, &listener);
-  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  ASSERT_OK(consumer);
   std::vector<Consumed> got = ConsumeAtLeast(**consumer, 15);
 
   std::map<int32_t, std::vector<int64_t>> offsets;
@@ -94,29 +95,29 @@ TEST_F(KafkaBroker, ConsumerStartsEachPartitionAtTheOffsetTheCallerSupplies) {
 
 TEST_F(KafkaBroker, DeliveryReportsTheOffsetEachRecordGot) {
   const std::string topic = pilotage::testing::UniqueTopic("delivery");
-  ASSERT_TRUE(admin_->CreateTopic(topic, 1).ok());
+  ASSERT_OK(admin_->CreateTopic(topic, 1));
   auto producer = Producer::Create({.bootstrap = bootstrap_});
-  ASSERT_TRUE(producer.ok());
+  ASSERT_OK(producer);
   std::vector<Record> records(5, Record{topic, "LOT-11", "x"});
   std::vector<Delivery> deliveries = (*producer)->SendAll(records);
   for (size_t i = 0; i < deliveries.size(); ++i) {
-    ASSERT_TRUE(deliveries[i].status.ok()) << deliveries[i].status;
+    ASSERT_OK(deliveries[i].status);
     EXPECT_EQ(deliveries[i].offset, static_cast<int64_t>(i));
   }
   auto marks = admin_->QueryWatermarks({topic, 0});
-  ASSERT_TRUE(marks.ok()) << marks.status();
+  ASSERT_OK(marks);
   EXPECT_EQ(marks->high, 5);
 }
 
 TEST_F(KafkaBroker, RecordsOfOneLotLandInOnePartition) {
   const std::string topic = pilotage::testing::UniqueTopic("keyed");
-  ASSERT_TRUE(admin_->CreateTopic(topic, 4).ok());
+  ASSERT_OK(admin_->CreateTopic(topic, 4));
   auto producer = Producer::Create({.bootstrap = bootstrap_});
-  ASSERT_TRUE(producer.ok());
+  ASSERT_OK(producer);
   std::vector<Record> records(50, Record{topic, "LOT-11", "x"});
   std::set<int32_t> partitions;
   for (const Delivery& d : (*producer)->SendAll(records)) {
-    ASSERT_TRUE(d.status.ok()) << d.status;
+    ASSERT_OK(d.status);
     partitions.insert(d.partition);
   }
   EXPECT_EQ(partitions.size(), 1u);
@@ -124,20 +125,20 @@ TEST_F(KafkaBroker, RecordsOfOneLotLandInOnePartition) {
 
 TEST_F(KafkaBroker, CreatingAnExistingTopicSaysSo) {
   const std::string topic = pilotage::testing::UniqueTopic("twice");
-  ASSERT_TRUE(admin_->CreateTopic(topic, 1).ok());
+  ASSERT_OK(admin_->CreateTopic(topic, 1));
   EXPECT_EQ(admin_->CreateTopic(topic, 1).code(), absl::StatusCode::kAlreadyExists);
   auto count = admin_->PartitionCount(topic);
-  ASSERT_TRUE(count.ok()) << count.status();
+  ASSERT_OK(count);
   EXPECT_EQ(*count, 1);
 }
 
 TEST_F(KafkaBroker, TheProjectTopicsExistWithInfiniteRetention) {
   for (const char* topic : {"pilotage.activity.v1", "pilotage.contract.v1"}) {
     auto count = admin_->PartitionCount(topic);
-    ASSERT_TRUE(count.ok()) << topic << ": " << count.status();
+    ASSERT_OK(count) << topic;
     EXPECT_GE(*count, 4) << topic;
     auto retention = admin_->TopicConfig(topic, "retention.ms");
-    ASSERT_TRUE(retention.ok()) << retention.status();
+    ASSERT_OK(retention);
     EXPECT_EQ(*retention, "-1") << topic;
   }
 }
@@ -150,24 +151,24 @@ TEST_F(KafkaBroker, TheProjectTopicsExistWithInfiniteRetention) {
 // marker, the second's record, its commit marker.
 TEST_F(KafkaBroker, ANewerTransactionalProducerFencesTheOlderAndReadersSeeOnlyCommits) {
   const std::string topic = pilotage::testing::UniqueTopic("txn");
-  ASSERT_TRUE(admin_->CreateTopic(topic, 1).ok());
+  ASSERT_OK(admin_->CreateTopic(topic, 1));
   const TransactionalProducerOptions options{.bootstrap = bootstrap_,
                                              .transactional_id = topic + ".sender"};
   auto first = TransactionalProducer::Create(options);
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE((*first)->InitTransactions().ok());
-  ASSERT_TRUE((*first)->BeginTransaction().ok());
+  ASSERT_OK(first);
+  ASSERT_OK((*first)->InitTransactions());
+  ASSERT_OK((*first)->BeginTransaction());
   const Record first_records[] = {{topic, "LOT-11", "first-0"}, {topic, "LOT-11", "first-1"}};
-  ASSERT_TRUE((*first)->Send(first_records).ok());
+  ASSERT_OK((*first)->Send(first_records));
   auto written = admin_->QueryWatermarks({topic, 0});
-  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_OK(written);
   // Written but not committed: the end offset a read_committed client sees
   // (the last stable offset) has not moved.
   EXPECT_EQ(written->high, 0);
 
   auto second = TransactionalProducer::Create(options);
-  ASSERT_TRUE(second.ok()) << second.status();
-  ASSERT_TRUE((*second)->InitTransactions().ok());
+  ASSERT_OK(second);
+  ASSERT_OK((*second)->InitTransactions());
 
   absl::Status fenced = (*first)->CommitTransaction();
   EXPECT_TRUE(IsFenced(fenced)) << fenced;
@@ -175,21 +176,21 @@ TEST_F(KafkaBroker, ANewerTransactionalProducerFencesTheOlderAndReadersSeeOnlyCo
 
   const Record second_records[] = {{topic, "LOT-11", "second-0"}};
   absl::Status committed = (*second)->SendInTransaction(second_records);
-  ASSERT_TRUE(committed.ok()) << committed;
+  ASSERT_OK(committed);
   // The commit returns once the coordinator logged it; the markers reach the
   // partition just after: wait (bounded) for the stable end to get there.
   absl::StatusOr<Watermarks> marks;
   const auto committed_by = Clock::now() + 30s;
   do {
     marks = admin_->QueryWatermarks({topic, 0});
-    ASSERT_TRUE(marks.ok()) << marks.status();
+    ASSERT_OK(marks);
   } while (marks->high < 5 && Clock::now() < committed_by);
   ASSERT_EQ(marks->high, 5);  // the first's 2 records did reach the log
 
   FixedOffsets listener({{{topic, 0}, 0}});
   auto consumer = Consumer::Create(
       {.bootstrap = bootstrap_, .group_id = topic + ".group", .topics = {topic}}, &listener);
-  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  ASSERT_OK(consumer);
   // Poll until the consumer is past the last marker: by then every record
   // it will ever hand over has been handed over.
   std::vector<Consumed> got;
@@ -199,11 +200,11 @@ TEST_F(KafkaBroker, ANewerTransactionalProducerFencesTheOlderAndReadersSeeOnlyCo
     auto n = (*consumer)->Poll(100, 200ms, [&](const Message& m) {
       got.push_back({m.partition, m.offset, std::string(m.key), std::string(m.value)});
     });
-    ASSERT_TRUE(n.ok()) << n.status();
+    ASSERT_OK(n);
     position = (*consumer)->Position({topic, 0});
     if (position.ok() && *position >= marks->high) break;
   }
-  ASSERT_TRUE(position.ok()) << position.status();
+  ASSERT_OK(position);
   EXPECT_EQ(*position, 5);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].value, "second-0");

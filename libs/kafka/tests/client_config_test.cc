@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::kafka {
 namespace {
@@ -27,7 +28,7 @@ TEST(ClientConfig, ReadsKeyValueLinesSkippingCommentsAndBlanks) {
       "sasl.password=s3cr=t\n"
       "ssl.ca.location=/etc/pilotage/kafka-ca.pem\n",
       "gw.properties");
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_OK(config);
   EXPECT_EQ(config->settings.size(), 5u);
   EXPECT_EQ(config->settings.at("security.protocol"), "SASL_SSL");
   EXPECT_EQ(config->settings.at("sasl.password"), "s3cr=t");  // only the first '=' splits
@@ -37,7 +38,7 @@ TEST(ClientConfig, ReadsKeyValueLinesSkippingCommentsAndBlanks) {
 
 TEST(ClientConfig, NoSaslMeansNoPrincipal) {
   auto config = ParseClientConfig("security.protocol=SSL\n", "f");
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_OK(config);
   EXPECT_EQ(config->Principal(), "");
 }
 
@@ -72,13 +73,16 @@ TEST(ClientConfig, BadLinesSayFileLineAndWhat) {
 TEST(ClientConfig, SaslNeedsBothUserAndPassword) {
   auto no_password = ParseClientConfig("sasl.username=gateway\n", "f");
   ASSERT_FALSE(no_password.ok());
+  EXPECT_EQ(no_password.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Mentions(no_password.status(), "sasl.username without sasl.password"));
   auto no_user = ParseClientConfig("sasl.mechanisms=SCRAM-SHA-512\n", "f");
   ASSERT_FALSE(no_user.ok());
+  EXPECT_EQ(no_user.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Mentions(no_user.status(), "needs sasl.username"));
   // librdkafka's other name for the same setting.
   auto alias = ParseClientConfig("sasl.mechanism=SCRAM-SHA-512\n", "f");
   ASSERT_FALSE(alias.ok());
+  EXPECT_EQ(alias.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Mentions(alias.status(), "sasl.mechanism=SCRAM-SHA-512 needs sasl.username"));
 }
 
@@ -104,22 +108,24 @@ TEST(ClientConfig, InstalledSettingsReachEveryClientAndExtraWins) {
     // client refuses to start, which proves the setting reached it.
     out << "security.protocol=SSL\nssl.ca.location=/nonexistent/ca.pem\n";
   }
-  ASSERT_TRUE(InstallClientConfig(path.string()).ok());
+  ASSERT_OK(InstallClientConfig(path.string()));
   EXPECT_EQ(CurrentClientConfig().settings.at("security.protocol"), "SSL");
   auto admin = Admin::Create("127.0.0.1:9");
   ASSERT_FALSE(admin.ok());
+  EXPECT_EQ(admin.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Mentions(admin.status(), "ssl.ca.location"));
   auto producer = Producer::Create({.bootstrap = "127.0.0.1:9"});
   ASSERT_FALSE(producer.ok());
+  EXPECT_EQ(producer.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Mentions(producer.status(), "ssl.ca.location"));
   // A client's own extra settings win over the process's.
   auto plain =
       Producer::Create({.bootstrap = "127.0.0.1:9", .extra = {{"security.protocol", "plaintext"}}});
-  EXPECT_TRUE(plain.ok()) << plain.status();
+  EXPECT_OK(plain);
   plain->reset();
   SetClientConfig({});
   EXPECT_TRUE(CurrentClientConfig().settings.empty());
-  EXPECT_TRUE(InstallClientConfig("").ok());  // no file: unchanged
+  EXPECT_OK(InstallClientConfig(""));  // no file: unchanged
   EXPECT_TRUE(CurrentClientConfig().settings.empty());
 }
 

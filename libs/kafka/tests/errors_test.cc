@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "gtest/gtest.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::kafka {
 namespace {
@@ -35,7 +36,7 @@ TEST(KafkaErrors, CarryRetryAdviceInTheirCode) {
     EXPECT_EQ(s.code(), c.code) << rd_kafka_err2name(c.err);
     EXPECT_NE(s.message().find("produce to t/1"), std::string_view::npos) << s;
   }
-  EXPECT_TRUE(FromKafkaError(RD_KAFKA_RESP_ERR_NO_ERROR, "x").ok());
+  EXPECT_OK(FromKafkaError(RD_KAFKA_RESP_ERR_NO_ERROR, "x"));
 }
 
 TEST(KafkaTransactionErrors, FencingIsDistinctAndNamesTheTransactionalId) {
@@ -66,7 +67,7 @@ TEST(KafkaTransactionErrors, FencingIsDistinctAndNamesTheTransactionalId) {
   absl::Status d = FromTransactionError(timeout, RD_KAFKA_RESP_ERR_NO_ERROR, "init", "x");
   rd_kafka_error_destroy(timeout);
   EXPECT_EQ(d.code(), absl::StatusCode::kUnavailable) << d;
-  EXPECT_TRUE(FromTransactionError(nullptr, RD_KAFKA_RESP_ERR_NO_ERROR, "x", "x").ok());
+  EXPECT_OK(FromTransactionError(nullptr, RD_KAFKA_RESP_ERR_NO_ERROR, "x", "x"));
 }
 
 TEST(KafkaTransactionalProducer, RefusesAnEmptyTransactionalId) {
@@ -101,7 +102,7 @@ TEST(KafkaProducer, ReportsBrokerDownAsRetryableDeliveryFailure) {
   options.bootstrap = "127.0.0.1:9";
   options.delivery_timeout = 1500ms;
   auto producer = Producer::Create(options);
-  ASSERT_TRUE(producer.ok()) << producer.status();
+  ASSERT_OK(producer);
   const Record records[] = {{"pilotage.activity.v1", "LOT-11", "a"},
                             {"pilotage.activity.v1", "LOT-24", "b"}};
   std::vector<Delivery> deliveries = (*producer)->SendAll(records);
@@ -132,7 +133,7 @@ TEST(KafkaBootstrap, ReadsTheFileWrittenByTheBrokerScript) {
   ::unsetenv("PILOTAGE_KAFKA_BOOTSTRAP");
   ::setenv("PILOTAGE_KAFKA_BOOTSTRAP_FILE", file.c_str(), 1);
   auto bootstrap = BootstrapFromEnvironment();
-  ASSERT_TRUE(bootstrap.ok()) << bootstrap.status();
+  ASSERT_OK(bootstrap);
   EXPECT_EQ(*bootstrap, "127.0.0.1:41234");
 
   ::setenv("PILOTAGE_KAFKA_BOOTSTRAP_FILE", (dir / "missing").c_str(), 1);

@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::kafka {
 namespace {
@@ -37,14 +38,14 @@ class SecureBroker : public ::testing::Test {
   // --kafka-config (loaded and checked as they do).
   std::unique_ptr<Producer> ProducerAs(const std::string& user) {
     auto config = LoadClientConfig((kDir / "clients" / (user + ".properties")).string());
-    EXPECT_TRUE(config.ok()) << config.status();
+    EXPECT_OK(config);
     if (!config.ok()) return nullptr;
     EXPECT_EQ(config->Principal(), user);
     auto producer = Producer::Create({.bootstrap = bootstrap_,
                                       .client_id = "secure-test-" + user,
                                       .delivery_timeout = 60s,
                                       .extra = config->settings});
-    EXPECT_TRUE(producer.ok()) << producer.status();
+    EXPECT_OK(producer);
     return producer.ok() ? std::move(*producer) : nullptr;
   }
 
@@ -61,7 +62,7 @@ TEST_F(SecureBroker, GatewayWritesActivityButIsRefusedTheContractTopic) {
   ASSERT_NE(gateway, nullptr);
 
   const Delivery activity = SendOne(*gateway, "pilotage.activity.v1");
-  EXPECT_TRUE(activity.status.ok()) << activity.status;
+  EXPECT_OK(activity.status);
   EXPECT_GE(activity.offset, 0);
 
   const Delivery contract = SendOne(*gateway, "pilotage.contract.v1");
@@ -75,7 +76,7 @@ TEST_F(SecureBroker, PilotWritesContractButIsRefusedActivity) {
   auto pilot = ProducerAs("pilot");
   ASSERT_NE(pilot, nullptr);
   const Delivery contract = SendOne(*pilot, "pilotage.contract.v1");
-  EXPECT_TRUE(contract.status.ok()) << contract.status;
+  EXPECT_OK(contract.status);
 
   const Delivery activity = SendOne(*pilot, "pilotage.activity.v1");
   ASSERT_FALSE(activity.status.ok());
@@ -85,22 +86,22 @@ TEST_F(SecureBroker, PilotWritesContractButIsRefusedActivity) {
 
 TEST_F(SecureBroker, PenaltyJobSendsInATransactionUnderItsOwnIdOnly) {
   auto config = LoadClientConfig((kDir / "clients" / "penalty-job.properties").string());
-  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_OK(config);
   const Record record{.topic = "pilotage.contract.v1", .key = "LOT-11", .value = "txn"};
 
   auto own = TransactionalProducer::Create({.bootstrap = bootstrap_,
                                             .transactional_id = "pilotage-penalty-job",
                                             .timeout = 60s,
                                             .extra = config->settings});
-  ASSERT_TRUE(own.ok()) << own.status();
-  ASSERT_TRUE((*own)->InitTransactions().ok());
-  EXPECT_TRUE((*own)->SendInTransaction(std::span<const Record>(&record, 1)).ok());
+  ASSERT_OK(own);
+  ASSERT_OK((*own)->InitTransactions());
+  EXPECT_OK((*own)->SendInTransaction(std::span<const Record>(&record, 1)));
 
   auto other = TransactionalProducer::Create({.bootstrap = bootstrap_,
                                               .transactional_id = "someone-elses-id",
                                               .timeout = 60s,
                                               .extra = config->settings});
-  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_OK(other);
   const absl::Status refused = (*other)->InitTransactions();
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(Mentions(refused, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED")) << refused;

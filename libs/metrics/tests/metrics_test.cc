@@ -9,6 +9,7 @@
 
 #include "fmt/format.h"
 #include "gtest/gtest.h"
+#include "pilotage/testing/status.h"
 #include "prometheus/counter.h"
 
 namespace pilotage::metrics {
@@ -44,7 +45,7 @@ TEST(MetricsServer, ServesTheRegistryOnAFreeLoopbackPort) {
                      .Register(*registry);
   family.Add({{"topic", "t"}}).Increment(3);
   auto server = MetricsServer::Start({.port = 0}, registry);
-  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  ASSERT_OK(server);
   ASSERT_GT((*server)->port(), 0);
   EXPECT_EQ((*server)->endpoint(), fmt::format("127.0.0.1:{}", (*server)->port()));
   const std::string body = Get((*server)->port(), "/metrics");
@@ -54,7 +55,7 @@ TEST(MetricsServer, ServesTheRegistryOnAFreeLoopbackPort) {
 TEST(MetricsServer, APortAlreadyTakenIsUnavailable) {
   auto registry = std::make_shared<prometheus::Registry>();
   auto first = MetricsServer::Start({.port = 0}, registry);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_OK(first);
   auto second = MetricsServer::Start({.port = (*first)->port()}, registry);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status().ToString();

@@ -9,6 +9,7 @@
 #include "pilotage/readmodel/funds.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/steering.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::readmodel {
 namespace {
@@ -77,7 +78,7 @@ class FundUsageTest : public ::testing::Test {
 
 TEST_F(FundUsageTest, EarnedFromTheYearsStartAtEachQuartersPriceAndProjected) {
   auto u = ComputeFundUsage(View(), absl::CivilDay(2024, 9, 30), absl::CivilDay(2026, 1, 1));
-  ASSERT_TRUE(u.ok()) << u.status();
+  ASSERT_OK(u);
   // Contract year 1: 15 February 2024 to 14 February 2025, 366 days (29
   // February 2024 in it). Elapsed to 30 September: 15 (15-29 Feb) + 31 +
   // 30 + 31 + 30 + 31 + 31 + 30 = 229 days.
@@ -107,7 +108,7 @@ TEST_F(FundUsageTest, EarnedFromTheYearsStartAtEachQuartersPriceAndProjected) {
 TEST_F(FundUsageTest, TodayBoundsTheEarnedAndTheDaysElapsed) {
   // On 1 March 2024: a1 only (a2 is on 1 March: included), 16 days elapsed.
   auto u = ComputeFundUsage(View(), absl::CivilDay(2024, 3, 31), absl::CivilDay(2024, 3, 1));
-  ASSERT_TRUE(u.ok()) << u.status();
+  ASSERT_OK(u);
   EXPECT_EQ(u->as_of, absl::CivilDay(2024, 3, 1));
   EXPECT_EQ(u->elapsed_days, 16);
   EXPECT_EQ(u->earned_cents, 8000);
@@ -126,7 +127,7 @@ TEST_F(FundUsageTest, IssuedStatementsOfTheYearAreListedByQuarter) {
   earlier.mutable_statement()->set_net_amount_cents(999);
   steering_.statements = {earlier, q2};
   auto u = ComputeFundUsage(View(), absl::CivilDay(2024, 9, 30), absl::CivilDay(2026, 1, 1));
-  ASSERT_TRUE(u.ok()) << u.status();
+  ASSERT_OK(u);
   ASSERT_EQ(u->issued.size(), 1u);
   EXPECT_EQ(u->issued[0].statement_id(), "STMT-LOT-F-2024-Q2");
   EXPECT_EQ(u->issued_net_cents, -1500);

@@ -14,6 +14,7 @@
 #include "CLI/CLI.hpp"
 #include "nlohmann/json.hpp"
 #include "pilotage/service/service.h"
+#include "pilotage/testing/status.h"
 #include "spdlog/spdlog.h"
 
 namespace pilotage::service {
@@ -110,8 +111,8 @@ class CapturedLog : public ::testing::Test {
 };
 
 TEST_F(CapturedLog, SetupLoggingWritesJsonLinesAtTheLevelAskedWithScopedFields) {
-  ASSERT_TRUE(SetupLogging(LoggingOptions{.level = "info", .format = "json"}, "pilotage-x").ok());
-  testing::internal::CaptureStderr();
+  ASSERT_OK(SetupLogging(LoggingOptions{.level = "info", .format = "json"}, "pilotage-x"));
+  ::testing::internal::CaptureStderr();
   spdlog::debug("not written at info");
   {
     ScopedLogFields outer({{"operator", "op-7"}});
@@ -122,7 +123,7 @@ TEST_F(CapturedLog, SetupLoggingWritesJsonLinesAtTheLevelAskedWithScopedFields) 
     spdlog::info("after inner");
   }
   spdlog::error("no fields");
-  const std::string out = testing::internal::GetCapturedStderr();
+  const std::string out = ::testing::internal::GetCapturedStderr();
 
   std::vector<nlohmann::json> lines;
   std::istringstream in(out);
@@ -148,13 +149,13 @@ TEST_F(CapturedLog, SetupLoggingRefusesAnUnknownLevelOrFormat) {
 }
 
 TEST_F(CapturedLog, ProgressOffATerminalIsALogEvent) {
-  ASSERT_TRUE(SetupLogging(LoggingOptions{.format = "json"}, "pilotage-x").ok());
-  testing::internal::CaptureStderr();  // stderr is a file now: no bar
+  ASSERT_OK(SetupLogging(LoggingOptions{.format = "json"}, "pilotage-x"));
+  ::testing::internal::CaptureStderr();  // stderr is a file now: no bar
   {
     Progress progress("rebuild", 200);
     progress.Finish(50);
   }
-  const std::string out = testing::internal::GetCapturedStderr();
+  const std::string out = ::testing::internal::GetCapturedStderr();
   ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   const auto line = nlohmann::json::parse(out);
   EXPECT_EQ(line["level"], "info");
@@ -204,9 +205,9 @@ TEST_F(CapturedLog, BadValuesAreUsageErrorsAndHelpExitsZero) {
     LoggingOptions logging;
     AddLoggingOptions(app, logging);
     Argv args({"prog", bad});
-    testing::internal::CaptureStderr();
+    ::testing::internal::CaptureStderr();
     const auto code = ParseCommandLine(app, args.argc(), args.argv(), logging, "prog");
-    const std::string err = testing::internal::GetCapturedStderr();
+    const std::string err = ::testing::internal::GetCapturedStderr();
     EXPECT_EQ(code, 2) << bad;
     EXPECT_NE(err.find(bad[6] == 'f' ? "--log-format" : "--log-level"), std::string::npos) << err;
   }
@@ -214,9 +215,9 @@ TEST_F(CapturedLog, BadValuesAreUsageErrorsAndHelpExitsZero) {
   LoggingOptions logging;
   AddLoggingOptions(app, logging);
   Argv args({"prog", "--help"});
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(ParseCommandLine(app, args.argc(), args.argv(), logging, "prog"), 0);
-  const std::string help = testing::internal::GetCapturedStdout();
+  const std::string help = ::testing::internal::GetCapturedStdout();
   EXPECT_NE(help.find("PILOTAGE_LOG_FORMAT"), std::string::npos) << help;
 }
 

@@ -5,6 +5,7 @@
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::steering {
 namespace {
@@ -68,7 +69,7 @@ TEST(PrepareDecision, BuildsTheConfirmationWithItsContentId) {
   auto s = PrepareDecision(Lot(), domain::Decision::kConfirm,
                            {.penalty_id = "PEN-1", .author = "pilote", .reason = "fondée"},
                            absl::CivilDay(2024, 8, 1), Now(), Naming::kJson);
-  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_OK(s);
   // FNV-1a (domain/ids.h) of "LOT-11", "PEN-1", computed apart.
   EXPECT_EQ(s->event.event_id(), "penalty-confirmed-e0ef72e17135b64e");
   EXPECT_EQ(s->event.lot_id(), "LOT-11");
@@ -96,12 +97,12 @@ TEST(PrepareDecision, NamesAnUnknownPenaltyOrLot) {
 TEST(PrepareObservations, SaysWhenTheyAreLate) {
   auto on_time = PrepareObservations(Lot(), {.penalty_id = "PEN-1", .text = "incident"},
                                      absl::CivilDay(2024, 7, 31), Now(), Naming::kJson);
-  ASSERT_TRUE(on_time.ok()) << on_time.status();
+  ASSERT_OK(on_time);
   EXPECT_FALSE(on_time->late);
   EXPECT_EQ(on_time->step.event.observations_received().received_on(), "2024-07-31");
   auto late = PrepareObservations(Lot(), {.penalty_id = "PEN-1", .text = "incident"},
                                   absl::CivilDay(2024, 8, 1), Now(), Naming::kJson);
-  ASSERT_TRUE(late.ok()) << late.status();
+  ASSERT_OK(late);
   EXPECT_TRUE(late->late);
   EXPECT_EQ(late->deadline, absl::CivilDay(2024, 7, 31));
   auto future =
@@ -114,7 +115,7 @@ TEST(PrepareObservations, SaysWhenTheyAreLate) {
 TEST(PrepareReviewAndActionClose, CheckTheirFields) {
   auto review = PrepareReview(Lot(), {.period = "2024-Q2", .findings = {"retards"}},
                               absl::CivilDay(2024, 8, 1), Now(), Naming::kJson);
-  ASSERT_TRUE(review.ok()) << review.status();
+  ASSERT_OK(review);
   EXPECT_EQ(review->event.review_held().review_id(), "REV-LOT-11-2024-Q2-2024-08-01");
   auto empty =
       PrepareReview(Lot(), {.period = "2024-Q2"}, absl::CivilDay(2024, 8, 1), Now(), Naming::kJson);
@@ -122,7 +123,7 @@ TEST(PrepareReviewAndActionClose, CheckTheirFields) {
 
   auto close = PrepareActionClose(Lot(), {.id = "ACT-1", .evidence = "relances", .author = "p"},
                                   absl::CivilDay(2024, 9, 20), Now(), Naming::kJson);
-  ASSERT_TRUE(close.ok()) << close.status();
+  ASSERT_OK(close);
   EXPECT_EQ(close->event.event_id(), "action-closed-a57eaf04e8cff127");  // computed apart
   EXPECT_EQ(close->what,
             "clôture de l'action corrective ACT-1 le 20/09/2024, 5 jour(s) après "

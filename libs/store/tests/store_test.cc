@@ -101,73 +101,64 @@ bool Contains(absl::string_view haystack, std::string_view needle) {
   return std::string_view(haystack.data(), haystack.size()).find(needle) != std::string_view::npos;
 }
 
-TEST(Store, PutAndGetKeepColumnFamiliesApart) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
+// A test with a fresh store of the read models' column families, opened in
+// `dir_`/db.
+class OpenStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenOrFail(dir_.Path("db"), ReadModelOptions());
+    ASSERT_NE(store_, nullptr);
+  }
 
-  PutOrFail(*store, "journeys", "lot-1", "journey");
-  PutOrFail(*store, "counters", "lot-1", "counter");
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
 
-  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), "journey");
-  EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), "counter");
-  EXPECT_EQ(GetOrFail(*store, "offsets", "lot-1"), std::nullopt);
-  EXPECT_EQ(GetOrFail(*store, "default", "lot-1"), std::nullopt);
+TEST_F(OpenStore, PutAndGetKeepColumnFamiliesApart) {
+  PutOrFail(*store_, "journeys", "lot-1", "journey");
+  PutOrFail(*store_, "counters", "lot-1", "counter");
+
+  EXPECT_EQ(GetOrFail(*store_, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(GetOrFail(*store_, "counters", "lot-1"), "counter");
+  EXPECT_EQ(GetOrFail(*store_, "offsets", "lot-1"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store_, "default", "lot-1"), std::nullopt);
 }
 
-TEST(Store, GetReturnsNulloptForMissingKey) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-
-  EXPECT_EQ(GetOrFail(*store, "journeys", "never-written"), std::nullopt);
+TEST_F(OpenStore, GetReturnsNulloptForMissingKey) {
+  EXPECT_EQ(GetOrFail(*store_, "journeys", "never-written"), std::nullopt);
 }
 
-TEST(Store, EmptyValueIsPresentNotMissing) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
+TEST_F(OpenStore, EmptyValueIsPresentNotMissing) {
+  PutOrFail(*store_, "journeys", "lot-1", "");
 
-  PutOrFail(*store, "journeys", "lot-1", "");
-
-  std::optional<std::string> value = GetOrFail(*store, "journeys", "lot-1");
+  std::optional<std::string> value = GetOrFail(*store_, "journeys", "lot-1");
   ASSERT_TRUE(value.has_value());
   EXPECT_EQ(*value, "");
 }
 
-TEST(Store, KeysAndValuesMayHoldAnyBytes) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
+TEST_F(OpenStore, KeysAndValuesMayHoldAnyBytes) {
   const std::string key("lot\0\xff", 5);
   const std::string value("\0\x01\x02", 3);
 
-  PutOrFail(*store, "journeys", key, value);
+  PutOrFail(*store_, "journeys", key, value);
 
-  EXPECT_EQ(GetOrFail(*store, "journeys", key), value);
-  EXPECT_EQ(GetOrFail(*store, "journeys", "lot"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store_, "journeys", key), value);
+  EXPECT_EQ(GetOrFail(*store_, "journeys", "lot"), std::nullopt);
 }
 
-TEST(Store, DeleteMakesKeyMissing) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  PutOrFail(*store, "journeys", "lot-1", "journey");
+TEST_F(OpenStore, DeleteMakesKeyMissing) {
+  PutOrFail(*store_, "journeys", "lot-1", "journey");
 
-  WriteBatch batch = store->NewWriteBatch();
+  WriteBatch batch = store_->NewWriteBatch();
   batch.Delete("journeys", "lot-1");
   batch.Delete("journeys", "never-written");
-  ASSERT_OK(store->Write(batch));
+  ASSERT_OK(store_->Write(batch));
 
-  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store_, "journeys", "lot-1"), std::nullopt);
 }
 
-TEST(Store, BatchCountsItsUpdatesAndClearEmptiesIt) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-
-  WriteBatch batch = store->NewWriteBatch();
+TEST_F(OpenStore, BatchCountsItsUpdatesAndClearEmptiesIt) {
+  WriteBatch batch = store_->NewWriteBatch();
   const std::size_t empty_bytes = batch.ApproximateBytes();
   EXPECT_EQ(batch.Count(), 0u);
   batch.Put("journeys", "lot-1", std::string(1000, 'x'));
@@ -180,61 +171,52 @@ TEST(Store, BatchCountsItsUpdatesAndClearEmptiesIt) {
   EXPECT_EQ(batch.ApproximateBytes(), empty_bytes);
 }
 
-TEST(Store, BatchWithAnErrorWritesNothing) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  PutOrFail(*store, "counters", "lot-1", "old");
+TEST_F(OpenStore, BatchWithAnErrorWritesNothing) {
+  PutOrFail(*store_, "counters", "lot-1", "old");
 
-  WriteBatch batch = store->NewWriteBatch();
+  WriteBatch batch = store_->NewWriteBatch();
   batch.Put("journeys", "lot-1", "journey");
   batch.Delete("counters", "lot-1");
   batch.Put("no-such-family", "lot-1", "x");
   batch.Put("offsets", "partition-0", "42");
   EXPECT_EQ(batch.status().code(), absl::StatusCode::kInvalidArgument);
-  absl::Status written = store->Write(batch);
+  absl::Status written = store_->Write(batch);
 
   EXPECT_EQ(written.code(), absl::StatusCode::kInvalidArgument) << written;
   EXPECT_TRUE(Contains(written.message(), "'no-such-family'")) << written;
-  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), std::nullopt);
-  EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), "old");
-  EXPECT_EQ(GetOrFail(*store, "offsets", "partition-0"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store_, "journeys", "lot-1"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store_, "counters", "lot-1"), "old");
+  EXPECT_EQ(GetOrFail(*store_, "offsets", "partition-0"), std::nullopt);
 }
 
-TEST(Store, BatchIsAppliedWholeAcrossColumnFamilies) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  PutOrFail(*store, "counters", "lot-1", "old");
+TEST_F(OpenStore, BatchIsAppliedWholeAcrossColumnFamilies) {
+  PutOrFail(*store_, "counters", "lot-1", "old");
 
-  WriteBatch batch = store->NewWriteBatch();
+  WriteBatch batch = store_->NewWriteBatch();
   batch.Put("journeys", "lot-1", "journey");
   batch.Delete("counters", "lot-1");
   batch.Put("offsets", "partition-0", "42");
-  std::shared_ptr<const Snapshot> before = store->GetSnapshot();
-  ASSERT_OK(store->Write(batch));
+  std::shared_ptr<const Snapshot> before = store_->GetSnapshot();
+  ASSERT_OK(store_->Write(batch));
 
-  EXPECT_EQ(GetOrFail(*store, "journeys", "lot-1"), "journey");
-  EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), std::nullopt);
-  EXPECT_EQ(GetOrFail(*store, "offsets", "partition-0"), "42");
-  EXPECT_EQ(*store->Get(*before, "journeys", "lot-1"), std::nullopt);
-  EXPECT_EQ(*store->Get(*before, "counters", "lot-1"), "old");
+  EXPECT_EQ(GetOrFail(*store_, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(GetOrFail(*store_, "counters", "lot-1"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store_, "offsets", "partition-0"), "42");
+  EXPECT_EQ(*store_->Get(*before, "journeys", "lot-1"), std::nullopt);
+  EXPECT_EQ(*store_->Get(*before, "counters", "lot-1"), "old");
 }
 
-TEST(Store, ConcurrentReadersNeverSeeHalfABatch) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
+TEST_F(OpenStore, ConcurrentReadersNeverSeeHalfABatch) {
   constexpr int kBatches = 2000;
   std::atomic<bool> done{false};
 
   std::thread writer([&] {
-    WriteBatch batch = store->NewWriteBatch();
+    WriteBatch batch = store_->NewWriteBatch();
     for (int i = 1; i <= kBatches; ++i) {
       batch.Clear();
       batch.Put("journeys", "lot-1", absl::StrCat(i));
       batch.Put("offsets", "partition-0", absl::StrCat(i));
-      EXPECT_OK(store->Write(batch));
+      EXPECT_OK(store_->Write(batch));
     }
     done = true;
   });
@@ -243,11 +225,11 @@ TEST(Store, ConcurrentReadersNeverSeeHalfABatch) {
   for (int r = 0; r < 2; ++r) {
     readers.emplace_back([&] {
       while (!done) {
-        std::shared_ptr<const Snapshot> snapshot = store->GetSnapshot();
+        std::shared_ptr<const Snapshot> snapshot = store_->GetSnapshot();
         absl::StatusOr<std::optional<std::string>> journey =
-            store->Get(*snapshot, "journeys", "lot-1");
+            store_->Get(*snapshot, "journeys", "lot-1");
         absl::StatusOr<std::optional<std::string>> offset =
-            store->Get(*snapshot, "offsets", "partition-0");
+            store_->Get(*snapshot, "offsets", "partition-0");
         if (!journey.ok() || !offset.ok() || *journey != *offset) ++torn;
       }
     });
@@ -256,7 +238,7 @@ TEST(Store, ConcurrentReadersNeverSeeHalfABatch) {
   for (std::thread& reader : readers) reader.join();
 
   EXPECT_EQ(torn.load(), 0);
-  EXPECT_EQ(GetOrFail(*store, "offsets", "partition-0"), absl::StrCat(kBatches));
+  EXPECT_EQ(GetOrFail(*store_, "offsets", "partition-0"), absl::StrCat(kBatches));
 }
 
 TEST(Store, WrittenBatchSurvivesReopen) {
@@ -312,15 +294,12 @@ TEST(Store, AppendsConcatenateInWriteOrderAcrossBatchesReopenAndCheckpoint) {
   EXPECT_EQ(GetOrFail(*copy, "journeys", "put-first"), "abcde");
 }
 
-TEST(Store, AppendToUnknownColumnFamilyFailsTheBatch) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  WriteBatch batch = store->NewWriteBatch();
+TEST_F(OpenStore, AppendToUnknownColumnFamilyFailsTheBatch) {
+  WriteBatch batch = store_->NewWriteBatch();
   batch.Put("journeys", "k", "v");
   batch.Append("nope", "k", "v");
-  EXPECT_EQ(store->Write(batch).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(GetOrFail(*store, "journeys", "k"), std::nullopt);
+  EXPECT_EQ(store_->Write(batch).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetOrFail(*store_, "journeys", "k"), std::nullopt);
 }
 
 struct PrefixCase {
@@ -383,42 +362,37 @@ TEST(Store, ForEachVisitsExactlyThePrefixInKeyOrder) {
   }
 }
 
-TEST(Store, ForEachStopsWhenVisitorReturnsFalse) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  for (const char* key : {"a", "b", "c", "d"}) PutOrFail(*store, "journeys", key, key);
+TEST_F(OpenStore, ForEachStopsWhenVisitorReturnsFalse) {
+  for (const char* key : {"a", "b", "c", "d"}) PutOrFail(*store_, "journeys", key, key);
 
   std::vector<std::string> seen;
-  absl::Status status = store->ForEach("journeys", "", [&](std::string_view key, std::string_view) {
-    seen.emplace_back(key);
-    return seen.size() < 2;
-  });
+  absl::Status status =
+      store_->ForEach("journeys", "", [&](std::string_view key, std::string_view) {
+        seen.emplace_back(key);
+        return seen.size() < 2;
+      });
 
   EXPECT_OK(status);
   EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
 }
 
-TEST(Store, SnapshotDoesNotSeeLaterWrites) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  PutOrFail(*store, "journeys", "lot-1", "v1");
-  PutOrFail(*store, "journeys", "lot-2", "v1");
+TEST_F(OpenStore, SnapshotDoesNotSeeLaterWrites) {
+  PutOrFail(*store_, "journeys", "lot-1", "v1");
+  PutOrFail(*store_, "journeys", "lot-2", "v1");
 
-  std::shared_ptr<const Snapshot> snapshot = store->GetSnapshot();
-  PutOrFail(*store, "journeys", "lot-1", "v2");
-  PutOrFail(*store, "journeys", "lot-3", "v2");
-  WriteBatch batch = store->NewWriteBatch();
+  std::shared_ptr<const Snapshot> snapshot = store_->GetSnapshot();
+  PutOrFail(*store_, "journeys", "lot-1", "v2");
+  PutOrFail(*store_, "journeys", "lot-3", "v2");
+  WriteBatch batch = store_->NewWriteBatch();
   batch.Delete("journeys", "lot-2");
-  ASSERT_OK(store->Write(batch));
+  ASSERT_OK(store_->Write(batch));
 
-  EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-1"), "v1");
-  EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-2"), "v1");
-  EXPECT_EQ(*store->Get(*snapshot, "journeys", "lot-3"), std::nullopt);
-  EXPECT_EQ(Collect(*store, *snapshot, "journeys", "lot-"),
+  EXPECT_EQ(*store_->Get(*snapshot, "journeys", "lot-1"), "v1");
+  EXPECT_EQ(*store_->Get(*snapshot, "journeys", "lot-2"), "v1");
+  EXPECT_EQ(*store_->Get(*snapshot, "journeys", "lot-3"), std::nullopt);
+  EXPECT_EQ(Collect(*store_, *snapshot, "journeys", "lot-"),
             (Entries{{"lot-1", "v1"}, {"lot-2", "v1"}}));
-  EXPECT_EQ(Collect(*store, "journeys", "lot-"), (Entries{{"lot-1", "v2"}, {"lot-3", "v2"}}));
+  EXPECT_EQ(Collect(*store_, "journeys", "lot-"), (Entries{{"lot-1", "v2"}, {"lot-3", "v2"}}));
 }
 
 TEST(Store, SnapshotOfAnotherStoreIsInvalidArgument) {
@@ -451,51 +425,42 @@ TEST(Store, BatchOfAnotherStoreIsInvalidArgument) {
   EXPECT_EQ(GetOrFail(*second, "journeys", "lot-1"), std::nullopt);
 }
 
-TEST(Store, SnapshotMayOutliveItsStore) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  PutOrFail(*store, "journeys", "lot-1", "journey");
-  std::shared_ptr<const Snapshot> snapshot = store->GetSnapshot();
+TEST_F(OpenStore, SnapshotMayOutliveItsStore) {
+  PutOrFail(*store_, "journeys", "lot-1", "journey");
+  std::shared_ptr<const Snapshot> snapshot = store_->GetSnapshot();
 
-  store.reset();
+  store_.reset();
   // The snapshot still holds the database open, and so its lock.
-  EXPECT_EQ(Store::Open(dir.Path("db"), ReadModelOptions()).status().code(),
+  EXPECT_EQ(Store::Open(dir_.Path("db"), ReadModelOptions()).status().code(),
             absl::StatusCode::kUnavailable);
   snapshot.reset();
 
-  std::unique_ptr<Store> reopened = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  std::unique_ptr<Store> reopened = OpenOrFail(dir_.Path("db"), ReadModelOptions());
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(GetOrFail(*reopened, "journeys", "lot-1"), "journey");
 }
 
-TEST(Store, CheckpointOpensAsStoreWithSameContent) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  PutOrFail(*store, "journeys", "lot-1", "journey");
-  PutOrFail(*store, "offsets", "partition-0", "42");
+TEST_F(OpenStore, CheckpointOpensAsStoreWithSameContent) {
+  PutOrFail(*store_, "journeys", "lot-1", "journey");
+  PutOrFail(*store_, "offsets", "partition-0", "42");
 
-  ASSERT_OK(store->CreateCheckpoint(dir.Path("checkpoint")));
-  PutOrFail(*store, "journeys", "lot-2", "after the checkpoint");
+  ASSERT_OK(store_->CreateCheckpoint(dir_.Path("checkpoint")));
+  PutOrFail(*store_, "journeys", "lot-2", "after the checkpoint");
 
-  std::unique_ptr<Store> copy = OpenOrFail(dir.Path("checkpoint"), ReadModelOptions());
+  std::unique_ptr<Store> copy = OpenOrFail(dir_.Path("checkpoint"), ReadModelOptions());
   ASSERT_NE(copy, nullptr);
-  EXPECT_EQ(copy->ColumnFamilies(), store->ColumnFamilies());
+  EXPECT_EQ(copy->ColumnFamilies(), store_->ColumnFamilies());
   EXPECT_EQ(Collect(*copy, "journeys", ""), (Entries{{"lot-1", "journey"}}));
   EXPECT_EQ(Collect(*copy, "offsets", ""), (Entries{{"partition-0", "42"}}));
 }
 
-TEST(Store, CheckpointRefusesAnExistingDirectory) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-  std::filesystem::create_directory(dir.Path("taken"));
+TEST_F(OpenStore, CheckpointRefusesAnExistingDirectory) {
+  std::filesystem::create_directory(dir_.Path("taken"));
 
-  absl::Status status = store->CreateCheckpoint(dir.Path("taken"));
+  absl::Status status = store_->CreateCheckpoint(dir_.Path("taken"));
 
   EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
-  EXPECT_TRUE(Contains(status.message(), dir.Path("taken"))) << status;
+  EXPECT_TRUE(Contains(status.message(), dir_.Path("taken"))) << status;
 }
 
 TEST(Store, ReopenWithAnExtraColumnFamilyCreatesItAndKeepsData) {
@@ -534,22 +499,18 @@ TEST(Store, OpenAlsoOpensColumnFamiliesMissingFromOptions) {
   EXPECT_EQ(GetOrFail(*store, "counters", "lot-1"), "7");
 }
 
-TEST(Store, UnknownColumnFamilyIsInvalidArgumentNamingIt) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-
-  absl::Status get = store->Get("jouneys", "lot-1").status();
+TEST_F(OpenStore, UnknownColumnFamilyIsInvalidArgumentNamingIt) {
+  absl::Status get = store_->Get("jouneys", "lot-1").status();
   absl::Status for_each =
-      store->ForEach("jouneys", "", [](std::string_view, std::string_view) { return true; });
-  WriteBatch batch = store->NewWriteBatch();
+      store_->ForEach("jouneys", "", [](std::string_view, std::string_view) { return true; });
+  WriteBatch batch = store_->NewWriteBatch();
   batch.Delete("jouneys", "lot-1");
-  absl::Status write = store->Write(batch);
+  absl::Status write = store_->Write(batch);
 
   for (const absl::Status& status : {get, for_each, write}) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
     EXPECT_TRUE(Contains(status.message(), "'jouneys'")) << status;
-    EXPECT_TRUE(Contains(status.message(), dir.Path("db"))) << status;
+    EXPECT_TRUE(Contains(status.message(), dir_.Path("db"))) << status;
   }
 }
 
@@ -600,15 +561,11 @@ TEST(Store, OpenWithoutCreateIfMissingIsNotFound) {
   EXPECT_FALSE(std::filesystem::exists(dir.Path("db")));
 }
 
-TEST(Store, SecondWriterOfTheSameStoreIsUnavailable) {
-  TempDir dir;
-  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
-  ASSERT_NE(store, nullptr);
-
-  absl::StatusOr<std::unique_ptr<Store>> second = Store::Open(dir.Path("db"), ReadModelOptions());
+TEST_F(OpenStore, SecondWriterOfTheSameStoreIsUnavailable) {
+  absl::StatusOr<std::unique_ptr<Store>> second = Store::Open(dir_.Path("db"), ReadModelOptions());
 
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
-  EXPECT_TRUE(Contains(second.status().message(), dir.Path("db"))) << second.status();
+  EXPECT_TRUE(Contains(second.status().message(), dir_.Path("db"))) << second.status();
 }
 
 TEST(Store, OpenReadOnlySeesDataAndRefusesWrites) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "pilotage/testing/process.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 
 namespace pilotage::testing {
@@ -11,14 +12,14 @@ void ConnectBroker(BrokerClients& clients, const std::vector<std::string>& topic
   clients.bootstrap = BrokerOrFail();
   ASSERT_FALSE(clients.bootstrap.empty());
   auto admin = kafka::Admin::Create(clients.bootstrap);
-  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_OK(admin);
   clients.admin = std::move(*admin);
   for (const auto& t : topics) {
-    ASSERT_TRUE(clients.admin->CreateTopic(t, 1).ok()) << t;
+    ASSERT_OK(clients.admin->CreateTopic(t, 1)) << t;
   }
   if (!producer) return;
   auto made = kafka::Producer::Create({.bootstrap = clients.bootstrap});
-  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_OK(made);
   clients.producer = std::move(*made);
 }
 
@@ -32,7 +33,7 @@ void ProduceEvents(kafka::Producer& producer, const std::string& topic,
         {.topic = topic, .key = events[i].lot_id(), .value = values[i], .partition = partition});
   }
   for (const auto& d : producer.SendAll(records)) {
-    ASSERT_TRUE(d.status.ok()) << d.status.ToString();
+    ASSERT_OK(d.status);
   }
 }
 

@@ -6,6 +6,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "pilotage/domain/terms.h"
+#include "pilotage/testing/status.h"
 
 namespace pilotage::testing {
 
@@ -38,7 +39,7 @@ CepScenario LoadCepScenario(const fs::path& dir) {
   std::sort(terms.begin(), terms.end());
   for (const auto& path : terms) {
     auto parsed = domain::LoadTermsFile(path);
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_OK(parsed);
     if (!parsed.ok()) continue;
     // The admin publishes a version once per lot it governs, keyed by it.
     v1::Event event;

@@ -87,18 +87,15 @@ int RunCli(int argc, char** argv) {
   if (!config.ok()) return service::Fail("pilotage-ingest", config.status());
   auto gateway = Gateway::Create(options, std::move(*config));
   if (!gateway.ok()) return service::Fail("pilotage-ingest", gateway.status());
-  stop_signal.OnStop([g = gateway->get()] { g->Stop(); });
-  if (options.tls.enabled()) {
-    reload_signal.OnReload(service::LoggedReload("TLS certificate and key (for new connections)",
-                                                 [g = gateway->get()] { return g->ReloadTls(); }));
-  }
-  if (!port_file.empty()) http::WritePortFile(port_file, (*gateway)->port());
   if (options.replay_clock) {
     spdlog::warn("replay clock on: recorded_at comes from X-Pilotage-Replay-Time (demo only)");
   }
-  auto result = (*gateway)->Serve();
-  stop_signal.OnStop(nullptr);  // a stop in progress ends before the gateway goes
-  reload_signal.OnReload(nullptr);
+  auto result =
+      service::ServeUntilStopped(**gateway, stop_signal, reload_signal, options.tls.enabled(), [&] {
+        if (!port_file.empty()) {
+          http::WritePortFile(port_file, (*gateway)->port());
+        }
+      });
   return result.ok() ? 0 : service::Fail("pilotage-ingest", result);
 }
 

@@ -44,6 +44,7 @@ TEST(GatewayConfig, ErrorsNameThePath) {
           "operators":[{"operator_id":"a","lots":["LOT-11"],"token_sha256":["abc"]}]})",
       "cfg.json", ".");
   ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(config.status().message().find("operators[0].token_sha256[0]"), absl::string_view::npos)
       << config.status().ToString();
   auto unknown_lot = ParseConfig(
@@ -51,6 +52,7 @@ TEST(GatewayConfig, ErrorsNameThePath) {
           "operators":[{"operator_id":"a","lots":["LOT-12"],"token_sha256":[]}]})",
       "cfg.json", ".");
   ASSERT_FALSE(unknown_lot.ok());
+  EXPECT_EQ(unknown_lot.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(unknown_lot.status().message().find("operators[0].lots[0]"), absl::string_view::npos);
 }
 

@@ -11,6 +11,8 @@
 #include "fmt/format.h"
 #include "pilotage/ingest/gateway.h"
 #include "pilotage/kafka/kafka.h"
+#include "pilotage/testing/posted_event.h"
+#include "pilotage/testing/status.h"
 #include "pilotage/testing/testing.h"
 #include "pilotage/v1/event.pb.h"
 
@@ -41,24 +43,12 @@ GatewayConfig TestConfig() {
          {"rate_limit", {{"events_per_s", 0.001}, {"burst", 2}}},
          {"token_sha256", {TokenHash(kTokenSlow)}}}}}};
   auto config = ParseConfig(doc.dump(), "test", ".");
-  EXPECT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_OK(config);
   return *config;
 }
 
 json ValidEvent(const std::string& id) {
-  return {{"event_id", id},
-          {"lot_id", "LOT-11"},
-          {"occurred_at", "2024-05-31T09:15:00+02:00"},
-          {"request_received",
-           {{"beneficiary", "ben-7f3a9c2d"},
-            {"channel", "PHONE"},
-            {"profile",
-             {{"age_band", "AGE_26_44"},
-              {"sex", "FEMALE"},
-              {"qualification", "BAC"},
-              {"status", "EMPLOYEE"},
-              {"company_size", "FROM_11_TO_49"},
-              {"departement", "93"}}}}}};
+  return pilotage::testing::PostedRequest(id, "LOT-11", "ben-7f3a9c2d", "93");
 }
 
 json ValidAppointment(const std::string& id) {
@@ -80,12 +70,12 @@ class IngestTest : public ::testing::Test {
   void SetUp() override {
     bootstrap_ = pilotage::testing::BrokerOrFail();
     auto admin = kafka::Admin::Create(bootstrap_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    ASSERT_OK(admin);
     admin_ = std::move(*admin);
     activity_ = pilotage::testing::UniqueTopic("ingest.activity");
     rejected_ = pilotage::testing::UniqueTopic("ingest.rejected");
-    ASSERT_TRUE(admin_->CreateTopic(activity_, 4).ok());
-    ASSERT_TRUE(admin_->CreateTopic(rejected_, 1).ok());
+    ASSERT_OK(admin_->CreateTopic(activity_, 4));
+    ASSERT_OK(admin_->CreateTopic(rejected_, 1));
     GatewayOptions options;
     options.bootstrap = bootstrap_;
     options.port = 0;
@@ -96,9 +86,9 @@ class IngestTest : public ::testing::Test {
     options.validation.limits.max_events = 100;
     options.replay_clock = replay_clock_;
     auto gateway = Gateway::Create(options, TestConfig());
-    ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
+    ASSERT_OK(gateway);
     gateway_ = std::move(*gateway);
-    server_ = std::thread([this] { ASSERT_TRUE(gateway_->Serve().ok()); });
+    server_ = std::thread([this] { ASSERT_OK(gateway_->Serve()); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", gateway_->port());
     client_->set_read_timeout(60, 0);
   }
@@ -112,7 +102,7 @@ class IngestTest : public ::testing::Test {
     int64_t total = 0;
     for (int p = 0; p < partitions; ++p) {
       auto w = admin_->QueryWatermarks({topic, p});
-      EXPECT_TRUE(w.ok()) << w.status().ToString();
+      EXPECT_OK(w);
       if (w.ok()) total += w->high - w->low;
     }
     return total;

@@ -49,6 +49,7 @@ TEST_F(Author, WithoutSaslByIsRecordedAsGivenAndRequiredForDecisions) {
   EXPECT_EQ(*by, "bruno");
   auto missing = pilotagectl::Author("", /*required=*/true);
   ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(missing.status().message()).find("--by: missing"), std::string::npos);
   auto optional = pilotagectl::Author("", /*required=*/false);
   ASSERT_OK(optional);

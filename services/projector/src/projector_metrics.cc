@@ -120,16 +120,18 @@ void ProjectorMetrics::OnBatchWritten(const projection::BatchReport& report) {
   }
   std::lock_guard lock(mu_);
   for (const auto& [tp, next] : report.next_offsets) {
-    Partition& p = PartitionLocked(tp.first, tp.second);
-    p.stored_offset = next;
-    p.stored->Set(static_cast<double>(next));
-    UpdateLagLocked(p);
+    SetStoredOffsetLocked(tp.first, tp.second, next);
   }
 }
 
 void ProjectorMetrics::SetStoredOffset(const std::string& topic, int32_t partition,
                                        int64_t next_offset) {
   std::lock_guard lock(mu_);
+  SetStoredOffsetLocked(topic, partition, next_offset);
+}
+
+void ProjectorMetrics::SetStoredOffsetLocked(const std::string& topic, int32_t partition,
+                                             int64_t next_offset) {
   Partition& p = PartitionLocked(topic, partition);
   p.stored_offset = next_offset;
   p.stored->Set(static_cast<double>(next_offset));

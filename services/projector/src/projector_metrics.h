@@ -56,6 +56,7 @@ class ProjectorMetrics : public projection::BatchObserver {
     int64_t end_offset = -1;  // unknown until Kafka says
   };
   Partition& PartitionLocked(const std::string& topic, int32_t partition);
+  void SetStoredOffsetLocked(const std::string& topic, int32_t partition, int64_t next_offset);
   static void UpdateLagLocked(Partition& p);
 
   prometheus::Counter& folded_;

@@ -132,31 +132,26 @@ v1::Rejection Refusal(std::string lot, std::string reason, int64_t recorded_at) 
 
 TEST(CepProjection, CountsTheGatewaysRefusalsPerLotParisDayAndReason) {
   auto cep = CepProjection::Create("rejected");
-  ASSERT_TRUE(cep.ok()) << cep.status().ToString();
+  ASSERT_OK(cep);
   pilotage::testing::TempDir dir;
   auto driver = pilotage::testing::ProjectionDriver::Create(cep->get(), dir.path());
-  ASSERT_TRUE(driver.ok()) << driver.status().ToString();
+  ASSERT_OK(driver);
   // 2024-06-30T21:30:00Z is 23:30 in Paris (CEST): still 30 June;
   // 2024-06-30T22:30:00Z is 00:30 on 1 July there.
   const int64_t june30_late = 1719783000, july1_early = 1719786600;
   // Two partitions of the rejected topic (keyed by operator): both count
   // into the same keys; a refusal naming no lot counts under the empty lot.
-  ASSERT_TRUE(
-      (*driver)
-          ->PipePayloads({Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
-                          Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
-                          Refusal("LOT-11", "UNKNOWN_ENUM", july1_early).SerializeAsString(),
-                          Refusal("", "MALFORMED_BODY", june30_late).SerializeAsString()},
-                         "rejected", 0)
-          .ok());
-  ASSERT_TRUE(
-      (*driver)
-          ->PipePayloads(
-              {Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
-               Refusal("", "MALFORMED_BODY", july1_early).SerializeAsString(),
-               "\xff\xff not a rejection", Refusal("LOT-11", "", june30_late).SerializeAsString()},
-              "rejected", 1)
-          .ok());
+  ASSERT_OK(
+      (*driver)->PipePayloads({Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
+                               Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
+                               Refusal("LOT-11", "UNKNOWN_ENUM", july1_early).SerializeAsString(),
+                               Refusal("", "MALFORMED_BODY", june30_late).SerializeAsString()},
+                              "rejected", 0));
+  ASSERT_OK((*driver)->PipePayloads(
+      {Refusal("LOT-11", "PERSONAL_DATA", june30_late).SerializeAsString(),
+       Refusal("", "MALFORMED_BODY", july1_early).SerializeAsString(), "\xff\xff not a rejection",
+       Refusal("LOT-11", "", june30_late).SerializeAsString()},
+      "rejected", 1));
   // The undecodable record and the one without a reason: dead letters.
   ASSERT_EQ((*driver)->dead_letters().size(), 2u);
   EXPECT_EQ((*driver)->dead_letters()[0].reason(),
@@ -165,30 +160,30 @@ TEST(CepProjection, CountsTheGatewaysRefusalsPerLotParisDayAndReason) {
 
   using Counts = std::map<absl::CivilDay, std::map<std::string, int64_t>>;
   auto lot = readmodel::ReadGatewayRefusals((*driver)->store(), "LOT-11");
-  ASSERT_TRUE(lot.ok()) << lot.status().ToString();
+  ASSERT_OK(lot);
   EXPECT_EQ(*lot, (Counts{{absl::CivilDay(2024, 6, 30), {{"PERSONAL_DATA", 3}}},
                           {absl::CivilDay(2024, 7, 1), {{"UNKNOWN_ENUM", 1}}}}));
   auto none = readmodel::ReadGatewayRefusals((*driver)->store(), "");
-  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  ASSERT_OK(none);
   EXPECT_EQ(*none, (Counts{{absl::CivilDay(2024, 6, 30), {{"MALFORMED_BODY", 1}}},
                            {absl::CivilDay(2024, 7, 1), {{"MALFORMED_BODY", 1}}}}));
   // A lot only refusals name is not a lot of the store.
   auto lots = readmodel::ListLots((*driver)->store());
-  ASSERT_TRUE(lots.ok());
+  ASSERT_OK(lots);
   EXPECT_TRUE(lots->empty());
   // ReadLot carries them, and the period's data quality keeps its days.
   auto model = readmodel::ReadLot((*driver)->store(), "LOT-11");
-  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ASSERT_OK(model);
   EXPECT_EQ(model->facts.gateway_refusals_by_day, *lot);
 }
 
 TEST(CepProjection, FoldsNoRefusalsWithoutARejectedTopic) {
   auto cep = CepProjection::Create("");
-  ASSERT_TRUE(cep.ok());
+  ASSERT_OK(cep);
   EXPECT_FALSE((*cep)->FoldsRecords(""));
   EXPECT_FALSE((*cep)->FoldsRecords("pilotage.rejected.v1"));
   auto defaulted = CepProjection::Create();
-  ASSERT_TRUE(defaulted.ok());
+  ASSERT_OK(defaulted);
   EXPECT_TRUE((*defaulted)->FoldsRecords("pilotage.rejected.v1"));
   EXPECT_FALSE((*defaulted)->FoldsRecords("pilotage.activity.v1"));
 }

@@ -147,15 +147,12 @@ int RunCli(int argc, const char* const* argv) {
   if (!tokens.ok()) return service::Fail("pilotage-query", tokens.status());
   auto service = QueryService::Create(options, std::move(*tokens));
   if (!service.ok()) return service::Fail("pilotage-query", service.status());
-  stop_signal.OnStop([s = service->get()] { s->Stop(); });
-  if (options.tls.enabled()) {
-    reload_signal.OnReload(service::LoggedReload("TLS certificate and key (for new connections)",
-                                                 [s = service->get()] { return s->ReloadTls(); }));
-  }
-  if (!port_file.empty()) http::WritePortFile(port_file, (*service)->port());
-  auto result = (*service)->Serve();
-  stop_signal.OnStop(nullptr);  // a stop in progress ends before the service goes
-  reload_signal.OnReload(nullptr);
+  auto result =
+      service::ServeUntilStopped(**service, stop_signal, reload_signal, options.tls.enabled(), [&] {
+        if (!port_file.empty()) {
+          http::WritePortFile(port_file, (*service)->port());
+        }
+      });
   return result.ok() ? 0 : service::Fail("pilotage-query", result);
 }
 

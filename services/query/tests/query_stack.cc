@@ -1,4 +1,5 @@
 #include "query_stack.h"
+#include "pilotage/testing/status.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
@@ -26,7 +27,7 @@ QueryStack::QueryStack(const std::vector<std::string>& extra_scenarios) {
   const std::string bootstrap = testing::BrokerOrFail();
   if (bootstrap.empty()) return;
   auto admin = kafka::Admin::Create(bootstrap);
-  EXPECT_TRUE(admin.ok()) << admin.status().ToString();
+  EXPECT_OK(admin);
   if (!admin.ok()) return;
   const std::string activity = testing::UniqueTopic("query.activity");
   const std::string contract = testing::UniqueTopic("query.contract");
@@ -38,12 +39,12 @@ QueryStack::QueryStack(const std::vector<std::string>& extra_scenarios) {
   dead_ = dead;
   rejected_ = rejected;
   for (const auto& t : {activity, contract, dead}) {
-    EXPECT_TRUE((*admin)->CreateTopic(t, 1).ok()) << t;
+    EXPECT_OK((*admin)->CreateTopic(t, 1)) << t;
   }
   // Keyed by operator, as the gateway writes it: two partitions.
-  EXPECT_TRUE((*admin)->CreateTopic(rejected, 2).ok()) << rejected;
+  EXPECT_OK((*admin)->CreateTopic(rejected, 2)) << rejected;
   auto producer = kafka::Producer::Create({.bootstrap = bootstrap});
-  EXPECT_TRUE(producer.ok()) << producer.status().ToString();
+  EXPECT_OK(producer);
   if (!producer.ok()) return;
   std::vector<std::string> values;
   std::vector<kafka::Record> records;
@@ -96,7 +97,7 @@ QueryStack::QueryStack(const std::vector<std::string>& extra_scenarios) {
         {.topic = rejected, .key = op, .value = refusal_values[i], .partition = partition});
   }
   for (const auto& d : (*producer)->SendAll(records)) {
-    EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+    EXPECT_OK(d.status);
   }
   const fs::path data = dir_.path() / "data";
   const fs::path fold_log = dir_.path() / "projector.log";
@@ -217,7 +218,7 @@ int QueryStack::Rebuild(const std::string& name) const {
 
 int QueryStack::ResendAndFold() const {
   auto producer = kafka::Producer::Create({.bootstrap = bootstrap_});
-  EXPECT_TRUE(producer.ok()) << producer.status().ToString();
+  EXPECT_OK(producer);
   if (!producer.ok()) return -1;
   const auto scenario = testing::LoadCepScenario(fs::path(PILOTAGE_CEP_FIXTURES) / "may-every-kpi");
   if (scenario.activity.empty()) {
@@ -229,7 +230,7 @@ int QueryStack::ResendAndFold() const {
   const std::vector<kafka::Record> records = {
       {.topic = activity_, .key = event.lot_id(), .value = value, .partition = 0}};
   for (const auto& d : (*producer)->SendAll(records)) {
-    EXPECT_TRUE(d.status.ok()) << d.status.ToString();
+    EXPECT_OK(d.status);
   }
   return Fold();
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -100,6 +101,40 @@ class ReloadSignal {
 // A ReloadSignal callback: runs `reload` and logs the outcome, "<what>
 // reloaded" (info) or the error and that the previous state stays (error).
 std::function<void()> LoggedReload(std::string what, std::function<absl::Status()> reload);
+
+// Serves `server` with the program's signals wired to it, the same way in
+// every service that serves HTTP (the ingest gateway, the query service):
+//   - SIGINT or SIGTERM calls server.Stop(), once, on `stop`'s thread (at
+//     once, on the calling thread, if one arrived before);
+//   - when `reload_tls`, each SIGHUP calls server.ReloadTls() on `reload`'s
+//     thread and logs the outcome (LoggedReload, "TLS certificate and key (for
+//     new connections)"); otherwise a SIGHUP is logged and dropped.
+// `ready`, if set, runs on the calling thread once both are wired and before
+// Serve(): a signal sent after what it does is seen (e.g. the port file it
+// writes) reaches the server. Returns what server.Serve() returns, after both
+// callbacks are removed and a call in progress has ended, so the server may be
+// destroyed as soon as it returns. Stop() and ReloadTls() must be safe to call
+// from another thread while Serve() runs (http::Server's are).
+template <typename Server>
+requires requires(Server& s) {
+  s.Stop();
+  { s.ReloadTls() } -> std::convertible_to<absl::Status>;
+  { s.Serve() } -> std::convertible_to<absl::Status>;
+}
+[[nodiscard]] absl::Status ServeUntilStopped(Server& server, StopSignal& stop, ReloadSignal& reload,
+                                             bool reload_tls,
+                                             const std::function<void()>& ready = nullptr) {
+  stop.OnStop([&server] { server.Stop(); });
+  if (reload_tls) {
+    reload.OnReload(LoggedReload("TLS certificate and key (for new connections)",
+                                 [&server] { return server.ReloadTls(); }));
+  }
+  if (ready) ready();
+  absl::Status result = server.Serve();
+  stop.OnStop(nullptr);  // a stop in progress ends before the server may go
+  reload.OnReload(nullptr);
+  return result;
+}
 
 // Progress of long work: a bar redrawn in place on a terminal, otherwise an
 // info log event every `line_interval` (a JSON line when logging is JSON).
