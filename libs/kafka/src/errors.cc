@@ -17,6 +17,12 @@ bool IsFencingCode(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
 }
 
+absl::Status RefusedByBroker(std::string_view message) {
+  return absl::PermissionDeniedError(fmt::format(
+      "{}; the broker refuses this principal (its ACLs, or the credentials of --kafka-config)",
+      message));
+}
+
 }  // namespace
 
 bool IsFenced(const absl::Status& status) {
@@ -39,6 +45,9 @@ absl::Status FromTransactionError(const rd_kafka_error_t* error, rd_kafka_resp_e
   const std::string message = fmt::format("kafka: {}: {} ({})", context,
                                           rd_kafka_error_string(error), rd_kafka_error_name(error));
   if (rd_kafka_error_is_retriable(error)) return absl::UnavailableError(message);
+  // librdkafka makes a refused transactional.id fatal; it is still a refusal
+  // of this principal (exit 11), not an internal error.
+  if (absl::IsPermissionDenied(FromKafkaError(code, context))) return RefusedByBroker(message);
   if (rd_kafka_error_is_fatal(error)) return absl::InternalError(message);
   if (code == RD_KAFKA_RESP_ERR__STATE || code == RD_KAFKA_RESP_ERR__NOT_CONFIGURED ||
       code == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION) {
@@ -83,10 +92,7 @@ absl::Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view context) {
     case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
-      return absl::PermissionDeniedError(
-          fmt::format("{}; the broker refuses this principal (its ACLs, or the credentials of "
-                      "--kafka-config)",
-                      message));
+      return RefusedByBroker(message);
     case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
       return absl::AlreadyExistsError(message);
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:

@@ -16,7 +16,9 @@ absl::Status FromKafkaError(rd_kafka_resp_err_t err, std::string_view context);
 // rd_kafka_fatal_error() of the client when the error is fatal, else
 // RD_KAFKA_RESP_ERR_NO_ERROR. Fencing (by the error's code or the fatal one)
 // gives kAborted with IsFenced() naming `transactional_id`; a retriable error
-// kUnavailable; another fatal one kInternal; the rest as FromKafkaError.
+// kUnavailable; a refusal of this principal (an authorization code, even
+// when librdkafka makes it fatal) kPermissionDenied; another fatal one
+// kInternal; the rest as FromKafkaError.
 absl::Status FromTransactionError(const rd_kafka_error_t* error, rd_kafka_resp_err_t fatal,
                                   std::string_view context, std::string_view transactional_id);
 
