@@ -8,9 +8,13 @@
 //  - pilotage-penalty-job (penalty-job) proposes a penalty in a transaction;
 //  - pilotage-query (query) writes a pilot's review to the contract topic;
 //  - pilotagectl (pilot) confirms the penalty, recorded under "pilot";
+// the projector also reads the gateway's refusals (pilotage.rejected.v1):
+// one unreadable body reaches the quality page;
 // and the refusals, exit code 11 (service::kExitRefusedByBroker): pilotagectl
-// as the gateway's principal on the contract topic; the gateway run as the
-// query's principal cannot write activity (503, nothing written).
+// and the penalty job as the gateway's principal on the contract topic
+// (nothing written); the projector told to fold a refusals topic its
+// principal may not read; the gateway run as the query's principal cannot
+// write activity (503, nothing written).
 //
 // The test's own clients (set-up and checks) act as the super user "admin".
 // The topics are the fixed names the ACLs are about: the fixture's broker is
@@ -34,6 +38,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -57,6 +62,7 @@ const fs::path kDir = PILOTAGE_KAFKA_SECURE_DIR;
 constexpr char kActivity[] = "pilotage.activity.v1";
 constexpr char kContract[] = "pilotage.contract.v1";
 constexpr char kDeadLetters[] = "pilotage.deadletter.v1";
+constexpr char kRejected[] = "pilotage.rejected.v1";
 constexpr int kRefusedByBroker = 11;
 constexpr char kOperatorToken[] = "secure-e2e-operator-token-4f1c9a";
 constexpr char kPilotToken[] = "secure-e2e-pilot-token-8d2e7b";
@@ -166,29 +172,44 @@ class SecurePrograms : public ::testing::Test {
     return -1;
   }
 
-  // The activity topic's records so far (the sum of its partitions' ends).
-  int64_t ActivityEnd() {
+  // The penalty job for LOT-11's second quarter, run on its closing day
+  // under `user`'s principal.
+  testing::RunResult Job(const std::string& user) {
+    return testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN,
+                               {"--bootstrap", bootstrap_, "--kafka-config", ClientFile(user),
+                                "--data", data_.string(), "--period", "2024-Q2", "--lot", "LOT-11",
+                                "--today", "2024-07-15", "--catch-up-wait", "0s"},
+                               /*with_stderr=*/true);
+  }
+
+  // The records of `topic` so far (the sum of its partitions' ends).
+  int64_t TopicEnd(const std::string& topic) {
     auto admin = kafka::Admin::Create(bootstrap_);
     EXPECT_OK(admin);
     if (!admin.ok()) return -1;
     int64_t end = 0;
-    for (int32_t p = 0; p < 4; ++p) {
-      auto marks = (*admin)->QueryWatermarks({kActivity, p});
-      EXPECT_OK(marks);
-      if (marks.ok()) end += marks->high;
-    }
+    auto ends = (*admin)->EndOffsets({topic});
+    EXPECT_OK(ends);
+    if (!ends.ok()) return -1;
+    for (const auto& [partition, offset] : *ends) end += offset;
     return end;
   }
 
-  // One projector run as "projector", until it has folded both topics.
-  void Project() {
-    const testing::RunResult run = testing::RunProgram(
+  // One projector run as "projector" into `data`, until it has folded the
+  // event topics and `rejected` (the gateway's refusals).
+  testing::RunResult RunProjector(const fs::path& data, const std::string& rejected) {
+    return testing::RunProgram(
         PILOTAGE_PROJECTOR_BIN,
         {"--bootstrap", bootstrap_, "--kafka-config", ClientFile("projector"), "--data",
-         data_.string(), "--topics", std::string(kActivity) + "," + kContract,
-         "--dead-letter-topic", kDeadLetters, "--group", "pilotage-projector-secure-e2e",
-         "--log-level", "warn", "run", "--until-caught-up"},
+         data.string(), "--topics", fmt::format("{},{},{}", kActivity, kContract, rejected),
+         "--rejected-topic", rejected, "--dead-letter-topic", kDeadLetters, "--group",
+         "pilotage-projector-secure-e2e", "--log-level", "warn", "run", "--until-caught-up"},
         /*with_stderr=*/true);
+  }
+
+  // The same into the test's store, with the topics of deploy/kafka/acls.sh.
+  void Project() {
+    const testing::RunResult run = RunProjector(data_, kRejected);
     ASSERT_EQ(run.code, 0) << run.output;
   }
 
@@ -262,8 +283,27 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   ASSERT_EQ(sent->status, 200) << sent->body;
   EXPECT_EQ(json::parse(sent->body)["accepted"], 2) << sent->body;
 
-  // The projector, as "projector": both topics folded, the unreadable record
-  // dead-lettered.
+  // A body the gateway cannot read: refused (400), the refusal written to
+  // the rejected topic without a lot. Read back as admin: the Paris month
+  // of its recording is the period it counts in.
+  auto unreadable = client.Post("/v1/events", auth, "{\"event_id\": ", "application/json");
+  ASSERT_TRUE(unreadable) << httplib::to_string(unreadable.error());
+  EXPECT_EQ(unreadable->status, 400) << unreadable->body;
+  const std::vector<std::string> refusals = testing::ReadTopic(bootstrap_, kRejected, 1);
+  ASSERT_EQ(refusals.size(), 1u);
+  v1::Rejection refusal;
+  ASSERT_TRUE(refusal.ParseFromString(refusals[0]));
+  EXPECT_EQ(refusal.reason(), "MALFORMED_BODY");
+  EXPECT_EQ(refusal.lot_id(), "");
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  const absl::CivilMonth refused_in =
+      absl::ToCivilMonth(absl::FromUnixSeconds(refusal.recorded_at().seconds()), paris);
+  const std::string refusal_period =
+      fmt::format("{:04d}-{:02d}", refused_in.year(), refused_in.month());
+
+  // The projector, as "projector": the three topics folded (its Read on the
+  // rejected topic), the unreadable record dead-lettered.
   ASSERT_NO_FATAL_FAILURE(Project());
   bool dead_lettered = false;
   for (const auto& value : testing::ReadTopic(bootstrap_, kDeadLetters, 1)) {
@@ -280,13 +320,17 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   }
   EXPECT_EQ(new_beneficiaries, 2) << counters.dump(2);
 
+  // The penalty job run as the gateway's principal, which may not write the
+  // contract topic: refused by the broker (exit 11) naming the topic, and
+  // nothing reaches the topic.
+  const int64_t contract_before = TopicEnd(kContract);
+  const testing::RunResult refused_job = Job("gateway");
+  EXPECT_EQ(refused_job.code, kRefusedByBroker) << refused_job.output;
+  EXPECT_NE(refused_job.output.find(kContract), std::string::npos) << refused_job.output;
+  EXPECT_EQ(TopicEnd(kContract), contract_before) << refused_job.output;
+
   // The penalty job, as "penalty-job": one proposal, in its transaction.
-  const testing::RunResult job =
-      testing::RunProgram(PILOTAGE_PENALTY_JOB_BIN,
-                          {"--bootstrap", bootstrap_, "--kafka-config", ClientFile("penalty-job"),
-                           "--data", data_.string(), "--period", "2024-Q2", "--lot", "LOT-11",
-                           "--today", "2024-07-15", "--catch-up-wait", "0s"},
-                          /*with_stderr=*/true);
+  const testing::RunResult job = Job("penalty-job");
   ASSERT_EQ(job.code, 0) << job.output;
   ASSERT_NO_FATAL_FAILURE(Project());
   json ledger = CtlJson({"ledger", "--lot", "LOT-11", "--on", "2024-08-01", "--json"});
@@ -329,6 +373,16 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   ASSERT_TRUE(review) << httplib::to_string(review.error());
   EXPECT_EQ(review->status, 202) << review->body;
 
+  // The gateway's refusal, folded from the rejected topic, on the quality
+  // page of its month: one unreadable body, no lot.
+  auto quality = dashboard.Get("/api/v1/quality?period=" + refusal_period,
+                               {{"Authorization", std::string("Bearer ") + kPilotToken}});
+  ASSERT_TRUE(quality) << httplib::to_string(quality.error());
+  ASSERT_EQ(quality->status, 200) << quality->body;
+  const json quality_body = json::parse(quality->body, nullptr, false);
+  EXPECT_EQ(quality_body["gateway_refusals_without_lot"], (json{{"MALFORMED_BODY", 1}}))
+      << quality->body;
+
   ASSERT_NO_FATAL_FAILURE(Project());
   ledger = CtlJson({"ledger", "--lot", "LOT-11", "--on", "2024-08-01", "--json"});
   ASSERT_EQ(ledger["penalties"].size(), 1u) << ledger.dump(2);
@@ -337,8 +391,10 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
   EXPECT_NE(reviews.dump().find("Plan de rattrapage"), std::string::npos) << reviews.dump(2);
 
   // The gateway run as the query's principal: the broker refuses its writes
-  // to the activity topic; the operator is told to retry, nothing is written.
-  const int64_t before = ActivityEnd();
+  // to the activity topic, nothing is written; a refusal that waiting does
+  // not mend: 503 without Retry-After, the event's message and the log say
+  // the gateway's principal was refused.
+  const int64_t before = TopicEnd(kActivity);
   const int misconfigured = StartGateway("query");
   ASSERT_GT(misconfigured, 0) << testing::TailOf(dir_.path() / "gateway-query.log");
   httplib::Client wrong("127.0.0.1", misconfigured);
@@ -348,9 +404,36 @@ TEST_F(SecurePrograms, EachProgramUnderItsOwnPrincipalAndTheRefusals) {
                  "application/json");
   ASSERT_TRUE(refused) << httplib::to_string(refused.error());
   EXPECT_EQ(refused->status, 503) << refused->body;
-  EXPECT_EQ(ActivityEnd(), before);
-  EXPECT_NE(testing::TailOf(dir_.path() / "gateway-query.log").find(kActivity), std::string::npos)
-      << "the gateway's log names the topic refused";
+  EXPECT_FALSE(refused->has_header("Retry-After")) << refused->get_header_value("Retry-After");
+  const json outcome = json::parse(refused->body, nullptr, false);
+  ASSERT_TRUE(outcome.is_object()) << refused->body;
+  EXPECT_EQ(outcome["unavailable"], 1) << refused->body;
+  EXPECT_EQ(outcome["events"][0]["error"]["code"], "UNAVAILABLE") << refused->body;
+  EXPECT_NE(outcome["events"][0]["error"]["message"].get<std::string>().find(
+                "refused the gateway's writes"),
+            std::string::npos)
+      << refused->body;
+  EXPECT_EQ(TopicEnd(kActivity), before);
+  const std::string gateway_log = testing::TailOf(dir_.path() / "gateway-query.log");
+  EXPECT_NE(gateway_log.find(kActivity), std::string::npos)
+      << "the gateway's log names the topic refused: " << gateway_log;
+  EXPECT_NE(gateway_log.find("refused the gateway's principal"), std::string::npos) << gateway_log;
+
+  // A refusals topic the projector's principal has no Read on (the ACL of
+  // acls.sh is on pilotage.rejected.v1 only): refused by the broker, exit 11
+  // naming the topic (before, the projector logged "consume: Topic
+  // authorization failed (retrying)", folded the other topics and exited 0 as
+  // caught up).
+  const std::string unreadable_refusals = "pilotage.rejected.v1.no-acl";
+  {
+    auto admin = kafka::Admin::Create(bootstrap_);
+    ASSERT_OK(admin);
+    ASSERT_OK((*admin)->CreateTopic(unreadable_refusals, 1));
+  }
+  const testing::RunResult no_read =
+      RunProjector(dir_.path() / "without-read", unreadable_refusals);
+  EXPECT_EQ(no_read.code, kRefusedByBroker) << no_read.output;
+  EXPECT_NE(no_read.output.find(unreadable_refusals), std::string::npos) << no_read.output;
 }
 
 }  // namespace

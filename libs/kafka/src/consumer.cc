@@ -100,6 +100,18 @@ class Consumer::Impl {
       }
       if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         absl::Status s = FromKafkaError(msg->err, "consume");
+        if (msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+            msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+          // An ACL refused: it does not heal by retrying, and a consumer that
+          // carried on would read the other topics and look caught up while
+          // one was never read. Say which topic.
+          const std::string topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "";
+          s = FromKafkaError(msg->err, topic.empty()
+                                           ? fmt::format("consume (group {})", options_.group_id)
+                                           : fmt::format("consume {}", topic));
+          rd_kafka_message_destroy(msg);
+          return s;
+        }
         rd_kafka_message_destroy(msg);
         char fatal[256];
         if (rd_kafka_fatal_error(rk_.get(), fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {

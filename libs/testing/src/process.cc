@@ -1,9 +1,12 @@
 #include "pilotage/testing/process.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -15,20 +18,34 @@
 extern char** environ;
 
 namespace pilotage::testing {
+namespace {
+
+// `program` and `args` as exec wants them: `pointers` point into `strings`.
+struct Argv {
+  Argv(const std::string& program, const std::vector<std::string>& args) : strings{program} {
+    strings.insert(strings.end(), args.begin(), args.end());
+    for (auto& a : strings) pointers.push_back(a.data());
+    pointers.push_back(nullptr);
+  }
+  Argv(const Argv&) = delete;
+  Argv& operator=(const Argv&) = delete;
+
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+};
+
+}  // namespace
 
 pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
             const std::filesystem::path& log) {
-  std::vector<std::string> all = {program};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  Argv argv(program, args);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int rc =
+      posix_spawn(&pid, argv.pointers[0], &actions, nullptr, argv.pointers.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     ADD_FAILURE() << "cannot start " << program << ": " << std::strerror(rc);
@@ -36,6 +53,34 @@ pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
   }
   return pid;
 }
+
+pid_t SpawnHeld(const std::string& program, const std::vector<std::string>& args,
+                const std::filesystem::path& log) {
+  Argv argv(program, args);
+  const std::string log_path = log.string();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "cannot start " << program << ": " << std::strerror(errno);
+    return -1;
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec: the test process
+    // has threads (Kafka clients).
+    const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(127);
+    raise(SIGSTOP);
+    execve(argv.pointers[0], argv.pointers.data(), environ);
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
+    ADD_FAILURE() << program << " did not stop before it ran (wait status " << status << ")";
+    return -1;
+  }
+  return pid;
+}
+
+bool Release(pid_t pid) { return pid > 0 && kill(pid, SIGCONT) == 0; }
 
 int WaitExit(pid_t pid) {
   int status = 0;

@@ -6,6 +6,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,13 @@ namespace {
 using nlohmann::json;
 
 constexpr char kReplayTimeHeader[] = "X-Pilotage-Replay-Time";
+
+// An unavailable event's message: an outage, or a refusal that lasts until an
+// operator fixes the gateway's Kafka principal.
+constexpr char kNotAcknowledged[] = "Kafka did not acknowledge this event: send it again";
+constexpr char kPrincipalRefused[] =
+    "Kafka refused the gateway's writes (its principal's ACLs or credentials): the gateway "
+    "needs its operator, not a retry; keep this event and send it again once they have fixed it";
 
 // A JSON string literal (the strings are ours or validated UTF-8).
 std::string Quote(std::string_view s) {
@@ -342,6 +350,12 @@ class Gateway::Impl {
     std::string outcomes;
     outcomes.reserve(n * 64);
     size_t accepted = 0, unavailable = 0, repeated = 0;
+    // The broker refusing the gateway's principal (ACLs, credentials) does not
+    // heal by waiting: no Retry-After, and the answer and log say so.
+    const bool principal_refused =
+        std::any_of(deliveries.begin(), deliveries.end(), [](const kafka::Delivery& d) {
+          return absl::IsPermissionDenied(d.status) || absl::IsUnauthenticated(d.status);
+        });
     size_t next_record = 0;
     // item index -> whether Kafka acknowledged it (repeats answer as their first copy)
     std::vector<bool> delivered(n, false);
@@ -376,10 +390,10 @@ class Gateway::Impl {
         ++unavailable;
         fmt::format_to(std::back_inserter(outcomes),
                        R"({{"index":{},"event_id":{},"status":"unavailable","error":)"
-                       R"({{"code":{},"field":"","message":"Kafka did not )"
-                       R"(acknowledge this event: send it again"}}}})",
+                       R"({{"code":{},"field":"","message":{}}}}})",
                        i, Quote(item.event.event_id()),
-                       Quote(intake::CodeName(intake::RefusalCode::kUnavailable)));
+                       Quote(intake::CodeName(intake::RefusalCode::kUnavailable)),
+                       Quote(principal_refused ? kPrincipalRefused : kNotAcknowledged));
       }
     }
     events_->Add({{"operator", operator_id}, {"outcome", "accepted"}})
@@ -390,13 +404,22 @@ class Gateway::Impl {
     events_->Add({{"operator", operator_id}, {"outcome", "refused"}}).Increment(refused);
     if (unavailable > 0) {
       events_->Add({{"operator", operator_id}, {"outcome", "unavailable"}}).Increment(unavailable);
-      spdlog::warn("operator {}: Kafka did not acknowledge {} of {} events: {}", operator_id,
-                   unavailable, n, deliveries.empty() ? "" : FirstError(deliveries));
+      if (principal_refused) {
+        spdlog::error(
+            "operator {}: Kafka refused the gateway's principal for {} of {} events, which "
+            "waiting will not mend: fix the ACLs or the credentials of --kafka-config: {}",
+            operator_id, unavailable, n, FirstError(deliveries));
+      } else {
+        spdlog::warn("operator {}: Kafka did not acknowledge {} of {} events: {}", operator_id,
+                     unavailable, n, deliveries.empty() ? "" : FirstError(deliveries));
+      }
     }
     int status = 200;
     if (unavailable > 0) {
       status = 503;
-      res.set_header("Retry-After", std::to_string(options_.retry_after_s));
+      if (!principal_refused) {
+        res.set_header("Retry-After", std::to_string(options_.retry_after_s));
+      }
     } else if (accepted == 0) {
       status = forbidden ? 403 : 400;
     } else if (refused > 0) {

@@ -82,7 +82,10 @@ class Consumer {
   // Hands over up to `max_messages` messages, waiting at most `timeout` for
   // the first one; then takes only what is already there. Returns how many
   // were handed over. Transient broker errors are logged and retried by the
-  // client; a fatal client error or a listener error is returned.
+  // client; a fatal client error or a listener error is returned, and so is
+  // the broker's ACLs refusing this principal a topic or the group
+  // (kPermissionDenied naming the topic, or the group when librdkafka names
+  // no topic).
   [[nodiscard]] absl::StatusOr<size_t> Poll(size_t max_messages, std::chrono::milliseconds timeout,
                                             const MessageHandler& handler);
 

@@ -17,6 +17,17 @@ namespace pilotage::testing {
 pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
             const std::filesystem::path& log);
 
+// The same, but the process is held stopped (SIGSTOP) before it runs
+// `program`: when this returns, it is stopped (waitpid says so). Release()
+// lets it go. For tests that need two programs started before either can
+// finish: spawn both held, then release both.
+// Returns the pid (-1 and a test failure if it could not start or stop).
+pid_t SpawnHeld(const std::string& program, const std::vector<std::string>& args,
+                const std::filesystem::path& log);
+
+// Lets a process held by SpawnHeld run (SIGCONT); false if it cannot.
+[[nodiscard]] bool Release(pid_t pid);
+
 // Waits for `pid`: its exit code, or 128 + signal if a signal ended it.
 int WaitExit(pid_t pid);
 

@@ -12,7 +12,9 @@
 // operator may not write; 401 missing/unknown/revoked token; 413 body or
 // batch over a limit; 415 unknown Content-Type; 429 rate limit (Retry-After);
 // 503 Kafka did not acknowledge (Retry-After; the events it did acknowledge
-// are still listed as accepted).
+// are still listed as accepted), or refused the gateway's principal (no
+// Retry-After: waiting does not mend it; the events' message and the log,
+// at error level, say so).
 // A POST /v1/events without a known token is answered 401 before its body
 // is read. The HTTP layer's own refusals (limits, framing: libs/http) get
 // the same JSON error shape, code HTTP_ERROR.
