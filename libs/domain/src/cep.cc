@@ -5,7 +5,9 @@
 #include <set>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "fmt/format.h"
+#include "known_journey.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::domain {
@@ -13,6 +15,12 @@ namespace {
 
 namespace v1 = ::pilotage::v1;
 namespace sv1 = ::pilotage::store::v1;
+
+using internal::ClosingInstant;
+using internal::DayOf;
+using internal::IsPriority;
+using internal::KnownJourney;
+using internal::SplitKnown;
 
 // Inserts `fact` into `list` kept sorted by (day, event_id), unless its id is
 // already there.
@@ -56,116 +64,6 @@ void Stamp(const v1::Event& event, absl::CivilDay day, Fact* fact) {
   fact->set_event_id(event.event_id());
   fact->set_day(FormatDay(day));
   fact->set_recorded_at(event.recorded_at().seconds());
-}
-
-absl::CivilDay DayOf(const std::string& text) {
-  auto day = ParseDay(text);
-  return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
-}
-
-// One journey of a beneficiary as known before a closing instant: what
-// SplitKnown makes of the facts of a (lot, pseudonym).
-struct KnownJourney {
-  // The request that opened it (none when the first fact known is a closure).
-  const sv1::RequestFact* request = nullptr;
-  // Whether `request` is the first request ever known in the lot.
-  bool first_ever = false;
-  std::optional<absl::CivilDay> first_appointment;
-  bool level2 = false;
-  bool action_plan = false;
-  // Its first closure, if closed.
-  const sv1::ClosureFact* closure = nullptr;
-  // First day of its span (the day of its request; none for the first).
-  std::optional<absl::CivilDay> from;
-};
-
-// The successive journeys of one stored Journey (every fact of a
-// pseudonym), on the facts recorded before `before` (cep.h states the rule).
-// Requests and closures are taken in (day, requests before closures,
-// event_id) order: the lists are sorted by (day, event_id), so a merge.
-std::vector<KnownJourney> SplitKnown(const sv1::Journey& j, int64_t before) {
-  std::vector<KnownJourney> out;
-  auto closed = [&] { return !out.empty() && out.back().closure != nullptr; };
-  int r = 0, c = 0;
-  const int nr = j.requests_size(), nc = j.closures_size();
-  while (true) {
-    while (r < nr && j.requests(r).recorded_at() >= before) ++r;
-    while (c < nc && j.closures(c).recorded_at() >= before) ++c;
-    if (r == nr && c == nc) break;
-    // On the same day, the request first: a request and a closure of one day
-    // are one journey (one-off help), never a closed journey and a new one.
-    const bool request = r < nr && (c == nc || j.requests(r).day() <= j.closures(c).day());
-    if (request) {
-      const auto& f = j.requests(r++);
-      if (out.empty() || closed()) {
-        KnownJourney k{.request = &f};
-        if (!out.empty()) k.from = DayOf(f.day());
-        out.push_back(k);
-      } else if (out.back().request == nullptr) {
-        out.back().request = &f;
-      }  // else: a further request of the open journey, which changes nothing
-    } else {
-      const auto& f = j.closures(c++);
-      if (out.empty()) {
-        out.push_back({.closure = &f});
-      } else if (!closed()) {
-        out.back().closure = &f;
-      }  // else: a further closure of a closed journey (no request between): ignored
-    }
-  }
-  for (auto& k : out) {
-    if (k.request) {
-      k.first_ever = true;
-      break;
-    }
-  }
-  // Appointments and deliverables go to the journey whose span holds their day.
-  auto owner = [&](const std::string& day) -> KnownJourney* {
-    if (out.empty()) return nullptr;
-    const absl::CivilDay d = DayOf(day);
-    for (size_t i = out.size(); i-- > 1;) {
-      if (*out[i].from <= d) return &out[i];
-    }
-    return &out.front();
-  };
-  for (const auto& a : j.appointments()) {
-    if (a.recorded_at() >= before) continue;
-    KnownJourney* k = owner(a.day());
-    if (k == nullptr) break;
-    if (!k->first_appointment) k->first_appointment = DayOf(a.day());
-    if (a.level() == v1::Level::LEVEL_2_SUPPORT) k->level2 = true;
-  }
-  for (const auto& d : j.deliverables()) {
-    if (d.recorded_at() >= before || d.type() != v1::DeliverableType::ACTION_PLAN) continue;
-    KnownJourney* k = owner(d.day());
-    if (k == nullptr) break;
-    k->action_plan = true;
-  }
-  return out;
-}
-
-template <typename T>
-bool Lists(const google::protobuf::RepeatedField<int>& list, T value) {
-  return list.empty() || std::find(list.begin(), list.end(), static_cast<int>(value)) != list.end();
-}
-
-bool IsPriority(const v1::KpiDefinition& kpi, const v1::Profile& p) {
-  for (const auto& pred : kpi.priority_publics()) {
-    if (Lists(pred.qualification_in(), p.qualification()) &&
-        Lists(pred.age_band_in(), p.age_band()) && Lists(pred.status_in(), p.status()) &&
-        Lists(pred.company_size_in(), p.company_size())) {
-      return true;
-    }
-  }
-  return false;
-}
-
-int64_t ClosingInstant(absl::CivilDay closing_day) {
-  auto start = ParisStartOfDay(closing_day);
-  // Without a time zone database nothing was folded either (the projector
-  // needs it): UTC midnight is then as good as anything.
-  return start.ok() ? absl::ToUnixSeconds(*start)
-                    : absl::ToUnixSeconds(absl::FromCivil(closing_day, absl::UTCTimeZone()));
 }
 
 std::string Bucket(int delay) {
@@ -359,11 +257,7 @@ KpiObservation Observe(const v1::KpiDefinition& kpi, const LotFacts& facts, cons
       }
       break;
     case v1::KpiFormula::REPORTING_TIMELINESS:
-      for (const auto& c : facts.reporting) {
-        if (!period.Contains(c.day) || c.day + c.delay_days >= closing_day) continue;
-        o.denominator += c.count;
-        if (c.delay_days <= kpi.reporting_delay_days()) o.numerator += c.count;
-      }
+      o = internal::ObserveReporting(kpi, facts, period, closing_day);
       break;
     case v1::KpiFormula::REMOTE_SHARE:
     case v1::KpiFormula::ONE_OFF_SHARE:
@@ -386,11 +280,8 @@ KpiObservation Observe(const v1::KpiDefinition& kpi, const LotFacts& facts, cons
           }
         }
       }
-      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE && facts.award) {
-        std::set<std::string> lot(facts.award->departements().begin(),
-                                  facts.award->departements().end());
-        o.denominator = static_cast<int64_t>(lot.size());
-        for (const auto& d : lot) o.numerator += covered.count(d);
+      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE) {
+        internal::ObserveCoverage(facts, covered, o);
       }
       break;
     }
@@ -400,17 +291,23 @@ KpiObservation Observe(const v1::KpiDefinition& kpi, const LotFacts& facts, cons
   return o;
 }
 
-absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHistory& history,
-                                          const Period& period) {
+absl::StatusOr<LotEvaluation> internal::EvaluateLotWith(
+    const LotFacts& facts, const TermsHistory& history, const Period& period,
+    std::optional<absl::CivilDay> expected_closing,
+    absl::FunctionRef<KpiObservation(const v1::KpiDefinition&, absl::CivilDay)> observe) {
   auto terms = history.TermsFor(facts.lot_id, period);
   if (!terms.ok()) return terms.status();
   LotEvaluation out{.lot_id = facts.lot_id,
                     .period = period,
                     .terms = **terms,
                     .closing_day = period.ClosingDay((*terms)->delays().closing_grace_days())};
+  if (expected_closing && *expected_closing != out.closing_day) {
+    return absl::FailedPreconditionError(fmt::format(
+        "lot '{}', period {}: cells read for closing day {}, the terms close it on {}",
+        facts.lot_id, period.ToString(), FormatDay(*expected_closing), FormatDay(out.closing_day)));
+  }
   for (const auto& kpi : (*terms)->kpis()) {
-    auto result =
-        EvaluateKpi(kpi, facts.lot_id, period, Observe(kpi, facts, period, out.closing_day));
+    auto result = EvaluateKpi(kpi, facts.lot_id, period, observe(kpi, out.closing_day));
     if (!result.ok()) return result.status();
     out.kpis.push_back(std::move(*result));
   }
@@ -439,6 +336,14 @@ absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHist
   }
   out.quality.imported_duplicates = std::max<int64_t>(0, lines - out.quality.imported);
   return out;
+}
+
+absl::StatusOr<LotEvaluation> EvaluateLot(const LotFacts& facts, const TermsHistory& history,
+                                          const Period& period) {
+  return internal::EvaluateLotWith(facts, history, period, std::nullopt,
+                                   [&](const v1::KpiDefinition& kpi, absl::CivilDay closing_day) {
+                                     return Observe(kpi, facts, period, closing_day);
+                                   });
 }
 
 absl::StatusOr<LotEvaluation> EvaluateNational(const std::vector<LotEvaluation>& lots,

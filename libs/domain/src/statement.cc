@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
@@ -117,10 +118,10 @@ absl::StatusOr<std::vector<v1::FeeLine>> FeeLines(const PeriodAppointments& appo
   return out;
 }
 
-absl::StatusOr<int64_t> PeriodFeesCents(const LotFacts& facts, const v1::ContractTerms& terms,
-                                        const Period& period) {
-  const auto counted =
-      CountAppointments(facts, period, period.ClosingDay(terms.delays().closing_grace_days()));
+namespace {
+
+// The sum of the fee lines of `counted` under `terms`.
+absl::StatusOr<int64_t> FeesOf(const PeriodAppointments& counted, const v1::ContractTerms& terms) {
   auto lines = FeeLines(counted, terms);
   if (!lines.ok()) return lines.status();
   int64_t total = 0;
@@ -130,6 +131,53 @@ absl::StatusOr<int64_t> PeriodFeesCents(const LotFacts& facts, const v1::Contrac
     total = *sum;
   }
   return total;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> PeriodFeesCents(const LotFacts& facts, const v1::ContractTerms& terms,
+                                        const Period& period) {
+  return FeesOf(
+      CountAppointments(facts, period, period.ClosingDay(terms.delays().closing_grace_days())),
+      terms);
+}
+
+PeriodAppointments CountAppointmentsCells(const KnownCells& cells, const Period& period) {
+  std::map<std::tuple<int, int, int>, int64_t> counts;
+  PeriodAppointments out;
+  for (const auto* map : {&cells.counts, &cells.later}) {
+    for (auto it = map->lower_bound({CellKind::kPriced, period.FirstDay(), ""});
+         it != map->end() && std::get<0>(it->first) == CellKind::kPriced; ++it) {
+      const auto& [kind, day, dim] = it->first;
+      if (day > period.LastDay()) break;
+      int level = 0, modality = 0, support = 0;  // "<level>.<modality>.<kind>"
+      if (std::sscanf(dim.c_str(), "%d.%d.%d", &level, &modality, &support) != 3) continue;
+      if (map == &cells.later) {
+        out.late += it->second;
+      } else {
+        counts[{level, modality, support}] += it->second;
+      }
+    }
+  }
+  for (const auto& [key, n] : counts) {
+    if (n == 0) continue;
+    out.counts.push_back({.level = static_cast<v1::Level::Value>(std::get<0>(key)),
+                          .modality = static_cast<v1::Modality::Value>(std::get<1>(key)),
+                          .kind = static_cast<v1::SupportKind::Value>(std::get<2>(key)),
+                          .appointments = n});
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> PeriodFeesCentsCells(const KnownCells& cells,
+                                             const v1::ContractTerms& terms, const Period& period) {
+  const absl::CivilDay closing = period.ClosingDay(terms.delays().closing_grace_days());
+  if (cells.closing_day != closing) {
+    return absl::InvalidArgumentError(fmt::format(
+        "fees of {}: cells read for closing day {}, terms {} close it on {}", period.ToString(),
+        FormatDay(cells.closing_day), terms.version(), FormatDay(closing)));
+  }
+  return FeesOf(CountAppointmentsCells(cells, period), terms);
 }
 
 std::optional<int64_t> EnvelopeCents(const pilotage::v1::LotAwarded& award, int contract_year) {

@@ -172,8 +172,8 @@ absl::StatusOr<std::string> StateDigest(const store::Store& store, const Project
     feed(family);
     absl::Status s =
         store.ForEach(*snapshot, family, "", [&](std::string_view k, std::string_view v) {
-          feed(k);
           if (family == kSeenFamily) {
+            feed(k);
             // The same ids (and (id, fingerprint) pairs) whatever order they
             // were folded in.
             // Records of one or two 8-byte numbers, sorted as numbers.
@@ -191,8 +191,9 @@ absl::StatusOr<std::string> StateDigest(const store::Store& store, const Project
               if (width == 16) store::AppendFixed64(sorted, static_cast<int64_t>(second));
             }
             feed(sorted);
-          } else {
-            feed(projection.DigestForm(family, v));
+          } else if (auto form = projection.DigestForm(family, v)) {
+            feed(k);
+            feed(*form);
           }
           return true;
         });

@@ -7,29 +7,97 @@
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/lot_period.h"
 #include "pilotage/domain/terms.h"
+#include "pilotage/readmodel/layout.h"
+#include "pilotage/store/coding.h"
 
 namespace pilotage::readmodel {
 
 namespace v1 = ::pilotage::v1;
 
-absl::StatusOr<domain::LotEvaluation> EvaluateLotModel(const LotReadModel& model,
-                                                       const domain::Period& period,
-                                                       std::vector<std::string>* problems) {
+namespace {
+
+// The lot's terms history; its problems appended to `problems` (may be
+// null), prefixed by the lot id.
+domain::TermsHistory LotHistory(const LotReadModel& model, std::vector<std::string>* problems) {
   std::vector<std::string> lot_problems;
   domain::TermsHistory history = HistoryOf(model.terms, &lot_problems);
   if (problems) {
     for (auto& m : lot_problems) problems->push_back(fmt::format("{}: {}", model.facts.lot_id, m));
   }
+  return history;
+}
+
+}  // namespace
+
+absl::StatusOr<domain::LotEvaluation> EvaluateLotModel(const LotReadModel& model,
+                                                       const domain::Period& period,
+                                                       std::vector<std::string>* problems) {
+  domain::TermsHistory history = LotHistory(model, problems);
   return domain::EvaluateLot(model.facts, history, period);
+}
+
+absl::StatusOr<domain::KnownCells> ReadKnownCells(const store::Store& store,
+                                                  std::string_view lot_id,
+                                                  const domain::Period& period,
+                                                  absl::CivilDay closing_day) {
+  domain::KnownCells cells(closing_day);
+  absl::Status bad;
+  for (const domain::Period& month : period.Months()) {
+    const std::string m = month.ToString();  // "YYYY-MM": the prefix of its days
+    for (auto kind : {domain::CellKind::kRequest, domain::CellKind::kFirstAppointment,
+                      domain::CellKind::kAppointment, domain::CellKind::kClosure,
+                      domain::CellKind::kSurvey, domain::CellKind::kPriced}) {
+      absl::Status s = store.ForEach(layout::kKpiCells, layout::KpiCellPrefix(lot_id, kind, m),
+                                     [&](std::string_view key, std::string_view value) {
+                                       auto cell = layout::ParseKpiCellKey(key);
+                                       auto n = store::DecodeFixed64(value, "KPI cell count");
+                                       if (!cell.ok() || !n.ok()) {
+                                         bad = cell.ok() ? n.status() : cell.status();
+                                         return false;
+                                       }
+                                       if (period.Contains(cell->day)) cells.Add(*cell, *n);
+                                       return true;
+                                     });
+      if (!s.ok()) return s;
+      if (!bad.ok()) return bad;
+    }
+  }
+  return cells;
+}
+
+absl::StatusOr<domain::LotEvaluation> EvaluateLotCells(const store::Store& store,
+                                                       const LotReadModel& model,
+                                                       const domain::Period& period,
+                                                       std::vector<std::string>* problems) {
+  domain::TermsHistory history = LotHistory(model, problems);
+  auto closing = domain::ClosingDayFor(history, model.facts.lot_id, period);
+  if (!closing.ok()) return closing.status();
+  auto cells = ReadKnownCells(store, model.facts.lot_id, period, *closing);
+  if (!cells.ok()) return cells.status();
+  return domain::EvaluateLotCells(model.facts, history, period, *cells);
+}
+
+absl::StatusOr<std::map<domain::CounterKey, int64_t>> ReadActivityCounters(
+    const store::Store& store, std::string_view lot_id, const domain::Period& period) {
+  auto cells = ReadKnownCells(store, lot_id, period, domain::kEverything);
+  if (!cells.ok()) return cells.status();
+  return domain::CountActivityCells(*cells, period);
 }
 
 NationalKpis::NationalKpis(std::string period_text) : period_text_(std::move(period_text)) {}
 
-absl::Status NationalKpis::Add(const LotReadModel& model) {
+absl::Status NationalKpis::Add(const LotReadModel& model) { return Add(nullptr, model); }
+
+absl::Status NationalKpis::Add(const store::Store& store, const LotReadModel& model) {
+  return Add(&store, model);
+}
+
+absl::Status NationalKpis::Add(const store::Store* store, const LotReadModel& model) {
   auto p = domain::ParseLotPeriod(period_text_, model.facts);
   if (!p.ok()) return p.status();
   if (!period_) period_ = *p;
-  auto evaluation = EvaluateLotModel(model, *p, &problems_);
+  auto evaluation = store ? EvaluateLotCells(*store, model, *p, &problems_)
+                          : EvaluateLotModel(model, *p, &problems_);
   if (!evaluation.ok()) {
     if (absl::IsNotFound(evaluation.status())) {
       problems_.push_back(

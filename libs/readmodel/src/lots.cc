@@ -31,22 +31,25 @@ absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store) {
   return std::vector<std::string>(lots.begin(), lots.end());
 }
 
-absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view lot_id) {
+absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view lot_id,
+                                     ReadLotOptions options) {
   LotReadModel out;
   out.facts.lot_id = std::string(lot_id);
   const std::string prefix = Key({lot_id, ""});
   absl::Status bad;
-  absl::Status s =
-      store.ForEach(layout::kJourneys, prefix, [&](std::string_view, std::string_view v) {
-        sv1::Journey j;
-        if (!j.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = absl::DataLossError("cannot parse a stored journey");
-          return false;
-        }
-        domain::NormalizeJourney(j);
-        out.facts.journeys.push_back(std::move(j));
-        return true;
-      });
+  absl::Status s;
+  if (options.journeys) {
+    s = store.ForEach(layout::kJourneys, prefix, [&](std::string_view, std::string_view v) {
+      sv1::Journey j;
+      if (!j.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+        bad = absl::DataLossError("cannot parse a stored journey");
+        return false;
+      }
+      domain::NormalizeJourney(j);
+      out.facts.journeys.push_back(std::move(j));
+      return true;
+    });
+  }
   if (!s.ok()) return s;
   s = store.ForEach(layout::kReporting, prefix, [&](std::string_view key, std::string_view v) {
     auto parts = Parts(key);

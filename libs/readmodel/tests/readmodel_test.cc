@@ -42,7 +42,7 @@ v1::ContractTerms GoodTerms(std::string version, std::string effective_from) {
 // under DIR/stores/initial with DIR/current pointing to it.
 class HandWrittenStore {
  public:
-  explicit HandWrittenStore(std::string tag = "cep:4") {
+  explicit HandWrittenStore(std::string tag = "cep:5") {
     data_ = dir_.path() / "data";
     fs::create_directories(data_ / "stores");
     fs::create_directory_symlink("stores/initial", data_ / "current");

@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "pilotage/store/coding.h"
 #include "rocksdb_status.h"
 
 namespace pilotage::store {
@@ -113,6 +114,7 @@ struct Store::Impl {
   struct Column {
     rocksdb::ColumnFamilyHandle* handle;
     std::size_t fixed_prefix_bytes;
+    MergeKind merge;
   };
 
   Impl() = default;
@@ -195,6 +197,28 @@ class AppendOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "pilotage.Append"; }
 };
 
+// MergeKind::kAddFixed64: the sum of 8-byte little-endian integers. Being
+// associative, RocksDB also combines deltas with it before any value is
+// known (partial merges in the memtable and in compactions).
+class AddFixed64Operator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing_value,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    // Another size is not one of our values: RocksDB then reports corruption.
+    if (value.size() != 8 || (existing_value != nullptr && existing_value->size() != 8)) {
+      return false;
+    }
+    uint64_t sum = static_cast<uint64_t>(ReadFixed64(value.data()));
+    if (existing_value != nullptr)
+      sum += static_cast<uint64_t>(ReadFixed64(existing_value->data()));
+    new_value->clear();
+    AppendFixed64(*new_value, static_cast<int64_t>(sum));
+    return true;
+  }
+  const char* Name() const override { return "pilotage.AddFixed64"; }
+};
+
 rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options,
                                                      const std::shared_ptr<rocksdb::Cache>& cache,
                                                      const ColumnFamilyOptions& family) {
@@ -218,7 +242,10 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const StoreOptions& options
   column.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   column.write_buffer_size = options.write_buffer_bytes;
   static const auto append = std::make_shared<AppendOperator>();
-  column.merge_operator = append;
+  static const auto add = std::make_shared<AddFixed64Operator>();
+  column.merge_operator = family.merge == MergeKind::kAddFixed64
+                              ? std::shared_ptr<rocksdb::MergeOperator>(add)
+                              : std::shared_ptr<rocksdb::MergeOperator>(append);
   if (family.fixed_prefix_bytes > 0) {
     column.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(family.fixed_prefix_bytes));
   }
@@ -314,10 +341,40 @@ void WriteBatch::Append(std::string_view column_family, std::string_view key,
     rep_->status = rep_->impl->UnknownColumnFamily(column_family);
     return;
   }
+  if (column->merge != MergeKind::kAppend) {
+    rep_->status = absl::FailedPreconditionError(
+        "store: append to column family '" + std::string(column_family) + "' of " +
+        rep_->impl->path + ", which adds integers (MergeKind::kAddFixed64)");
+    return;
+  }
   rocksdb::Status status = rep_->batch.Merge(column->handle, ToSlice(key), ToSlice(bytes));
   if (!status.ok()) {
     rep_->status =
         FromRocksDbStatus(status, Context("append in batch for", rep_->impl->path, column_family));
+  }
+}
+
+void WriteBatch::Add(std::string_view column_family, std::string_view key, int64_t delta) {
+  if (!rep_->status.ok()) return;
+  const Store::Impl::Column* column = rep_->impl->Find(column_family);
+  if (column == nullptr) {
+    rep_->status = rep_->impl->UnknownColumnFamily(column_family);
+    return;
+  }
+  if (column->merge != MergeKind::kAddFixed64) {
+    rep_->status = absl::FailedPreconditionError(
+        "store: add to column family '" + std::string(column_family) + "' of " + rep_->impl->path +
+        ", which is not opened with MergeKind::kAddFixed64");
+    return;
+  }
+  char bytes[8];
+  const auto u = static_cast<uint64_t>(delta);
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+  rocksdb::Status status =
+      rep_->batch.Merge(column->handle, ToSlice(key), rocksdb::Slice(bytes, sizeof(bytes)));
+  if (!status.ok()) {
+    rep_->status =
+        FromRocksDbStatus(status, Context("add in batch for", rep_->impl->path, column_family));
   }
 }
 
@@ -442,9 +499,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
   impl->write_options.sync = options.sync;
   impl->db.reset(raw_db);
   for (std::size_t i = 0; i < handles.size(); ++i) {
-    impl->columns.emplace(
-        descriptors[i].name,
-        Impl::Column{handles[i], families[descriptors[i].name].fixed_prefix_bytes});
+    impl->columns.emplace(descriptors[i].name,
+                          Impl::Column{handles[i], families[descriptors[i].name].fixed_prefix_bytes,
+                                       families[descriptors[i].name].merge});
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
@@ -509,6 +566,28 @@ absl::Status Store::Write(WriteBatch& batch) {
   rocksdb::Status status = impl_->db->Write(impl_->write_options, &batch.rep_->batch);
   return FromRocksDbStatus(
       status, absl::StrCat("write batch of ", batch.Count(), " updates to ", impl_->path));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    std::string_view column_family, const std::vector<std::string_view>& keys, bool sorted) const {
+  const Impl::Column* column = impl_->Find(column_family);
+  if (column == nullptr) return impl_->UnknownColumnFamily(column_family);
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const std::string_view key : keys) slices.push_back(ToSlice(key));
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), column->handle, keys.size(), slices.data(),
+                      values.data(), statuses.data(), sorted);
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return FromRocksDbStatus(statuses[i], Context("multi-get from", impl_->path, column_family));
+    }
+    out[i].emplace(values[i].data(), values[i].size());
+  }
+  return out;
 }
 
 std::shared_ptr<const Snapshot> Store::GetSnapshot() const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "pilotage/store/coding.h"
 #include "pilotage/testing/status.h"
 
 namespace pilotage::store {
@@ -294,12 +295,113 @@ TEST(Store, AppendsConcatenateInWriteOrderAcrossBatchesReopenAndCheckpoint) {
   EXPECT_EQ(GetOrFail(*copy, "journeys", "put-first"), "abcde");
 }
 
+TEST(Store, MultiGetReadsEachKeyAsGetDoesInTheOrderGiven) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "journeys", "a", "1");
+  PutOrFail(*store, "journeys", "c", "");
+  PutOrFail(*store, "counters", "b", "other family");
+  // Some values in a table file, some only in the memtable, one with
+  // appended operands on top of a put: MultiGet searches both and merges.
+  ASSERT_OK(store->CreateCheckpoint(dir.Path("flushed")));
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Append("journeys", "a", "2");
+  batch.Put("journeys", "d", "4");
+  ASSERT_OK(store->Write(batch));
+
+  using Values = std::vector<std::optional<std::string>>;
+  auto sorted = store->MultiGet("journeys", {"a", "b", "c", "d"}, /*sorted=*/true);
+  ASSERT_OK(sorted);
+  EXPECT_EQ(*sorted, (Values{"12", std::nullopt, "", "4"}));
+  auto unsorted = store->MultiGet("journeys", {"d", "zz", "a"});
+  ASSERT_OK(unsorted);
+  EXPECT_EQ(*unsorted, (Values{"4", std::nullopt, "12"}));
+  auto none = store->MultiGet("journeys", {});
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  auto unknown = store->MultiGet("nope", {"a"});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(unknown.status().message(), "nope"));
+}
+
 TEST_F(OpenStore, AppendToUnknownColumnFamilyFailsTheBatch) {
   WriteBatch batch = store_->NewWriteBatch();
   batch.Put("journeys", "k", "v");
   batch.Append("nope", "k", "v");
   EXPECT_EQ(store_->Write(batch).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(GetOrFail(*store_, "journeys", "k"), std::nullopt);
+}
+
+StoreOptions CountersOptions() {
+  StoreOptions options;
+  options.column_families = {{.name = "journeys"},
+                             {.name = "cells", .merge = MergeKind::kAddFixed64}};
+  return options;
+}
+
+TEST(Store, AddsSumDeltasWithoutReadingAcrossBatchesReopenAndCheckpoint) {
+  TempDir dir;
+  {
+    std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), CountersOptions());
+    ASSERT_NE(store, nullptr);
+    PutOrFail(*store, "cells", "put-first", EncodeFixed64(40));
+    WriteBatch batch = store->NewWriteBatch();
+    batch.Add("cells", "put-first", 3);
+    batch.Add("cells", "missing-first", -2);
+    batch.Add("cells", "put-first", -1);
+    EXPECT_EQ(batch.Count(), 3u);
+    ASSERT_OK(store->Write(batch));
+    EXPECT_EQ(GetOrFail(*store, "cells", "put-first"), EncodeFixed64(42));
+    EXPECT_EQ(GetOrFail(*store, "cells", "missing-first"), EncodeFixed64(-2));
+    WriteBatch more = store->NewWriteBatch();
+    more.Add("cells", "missing-first", 2);
+    ASSERT_OK(store->Write(more));
+    // The checkpoint flushes the memtables: deltas also combine in table files.
+    ASSERT_OK(store->CreateCheckpoint(dir.Path("copy")));
+    WriteBatch after = store->NewWriteBatch();
+    after.Add("cells", "put-first", 1000);
+    after.Add("cells", "missing-first", 5);
+    ASSERT_OK(store->Write(after));
+    // A sum back to 0 stays stored as 0.
+    EXPECT_EQ(Collect(*store, "cells", ""),
+              (Entries{{"missing-first", EncodeFixed64(5)}, {"put-first", EncodeFixed64(1042)}}));
+    std::unique_ptr<Store> copy = OpenOrFail(dir.Path("copy"), CountersOptions());
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(Collect(*copy, "cells", ""),
+              (Entries{{"missing-first", EncodeFixed64(0)}, {"put-first", EncodeFixed64(42)}}));
+  }
+  std::unique_ptr<Store> reopened = OpenOrFail(dir.Path("db"), CountersOptions());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(GetOrFail(*reopened, "cells", "put-first"), EncodeFixed64(1042));
+  EXPECT_EQ(GetOrFail(*reopened, "cells", "missing-first"), EncodeFixed64(5));
+}
+
+TEST(Store, AddAndAppendOnlyInTheirKindOfColumnFamily) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), CountersOptions());
+  ASSERT_NE(store, nullptr);
+  WriteBatch add = store->NewWriteBatch();
+  add.Put("cells", "k", EncodeFixed64(1));
+  add.Add("journeys", "k", 1);
+  EXPECT_EQ(store->Write(add).code(), absl::StatusCode::kFailedPrecondition);
+  WriteBatch append = store->NewWriteBatch();
+  append.Put("journeys", "k", "v");
+  append.Append("cells", "k", "v");
+  EXPECT_EQ(store->Write(append).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GetOrFail(*store, "cells", "k"), std::nullopt);
+  EXPECT_EQ(GetOrFail(*store, "journeys", "k"), std::nullopt);
+}
+
+TEST(Store, AddOnAValueThatIsNotEightBytesFailsTheRead) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Path("db"), CountersOptions());
+  ASSERT_NE(store, nullptr);
+  PutOrFail(*store, "cells", "k", "abc");
+  WriteBatch batch = store->NewWriteBatch();
+  batch.Add("cells", "k", 1);
+  ASSERT_OK(store->Write(batch));
+  EXPECT_EQ(store->Get("cells", "k").status().code(), absl::StatusCode::kDataLoss);
 }
 
 struct PrefixCase {

@@ -16,6 +16,7 @@
 #include "pilotage/penalty_job/report.h"
 #include "pilotage/penalty_job/textfile.h"
 #include "pilotage/readmodel/coverage.h"
+#include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/open.h"
 #include "pilotage/readmodel/steering.h"
@@ -46,7 +47,7 @@ absl::StatusOr<std::vector<std::string>> LotsToPlan(const JobOptions& options,
 }
 
 // Plans every lot asked for from one read-only instance (a fixed view), one
-// lot at a time: only one lot's journeys are in memory at once. With
+// lot at a time, from its KPI cells: no journey is read. With
 // `drafted` (--what-if), each lot is also planned under `options.draft`.
 struct Plans {
   std::vector<LotPlan> in_force;
@@ -69,7 +70,9 @@ absl::StatusOr<Plans> PlanLots(const JobOptions& job, PlanOptions options,
   out.input_offsets = options.input_offsets;
   std::vector<std::string> without_terms;
   for (const auto& lot : *lots) {
-    auto model = readmodel::ReadLot(view.store(), lot);
+    // The KPIs and fees from the KPI cells (decision 0034): the lot's
+    // journeys are not read, so memory does not grow with them.
+    auto model = readmodel::ReadLot(view.store(), lot, {.journeys = false});
     if (!model.ok()) return model.status();
     if (model->facts.award && model->terms.empty()) {
       without_terms.push_back(lot);
@@ -77,10 +80,14 @@ absl::StatusOr<Plans> PlanLots(const JobOptions& job, PlanOptions options,
     }
     auto steering = readmodel::ReadSteering(view.store(), lot);
     if (!steering.ok()) return steering.status();
-    const LotSnapshot snapshot{.lot_id = lot,
-                               .facts = std::move(model->facts),
-                               .terms = std::move(model->terms),
-                               .steering = std::move(*steering)};
+    const LotSnapshot snapshot{
+        .lot_id = lot,
+        .facts = std::move(model->facts),
+        .terms = std::move(model->terms),
+        .steering = std::move(*steering),
+        .cells = [&view, &lot](const domain::Period& period, absl::CivilDay closing_day) {
+          return readmodel::ReadKnownCells(view.store(), lot, period, closing_day);
+        }};
     auto plan = PlanLot(snapshot, options);
     if (!plan.ok()) return plan.status();
     out.in_force.push_back(std::move(*plan));

@@ -119,8 +119,11 @@ void FromLedger(const LotSnapshot& lot, const v1::ContractTerms& terms,
 }  // namespace
 
 FeesFunction StatementFees() {
-  return [](const domain::LotFacts& facts, const v1::ContractTerms& terms,
-            const domain::Period& period) { return domain::PeriodFeesCents(facts, terms, period); };
+  return [](const domain::LotFacts& facts, const domain::KnownCells* cells,
+            const v1::ContractTerms& terms, const domain::Period& period) {
+    return cells ? domain::PeriodFeesCentsCells(*cells, terms, period)
+                 : domain::PeriodFeesCents(facts, terms, period);
+  };
 }
 
 int64_t LotPlan::total_cents() const {
@@ -253,8 +256,16 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
     return plan;
   }
 
-  // The KPIs as known at closing, as `pilotagectl kpis` evaluates them.
-  auto evaluation = domain::EvaluateLot(lot.facts, governing->history, period);
+  // The KPIs as known at closing, as `pilotagectl kpis` evaluates them:
+  // from the KPI cells when the snapshot reads them.
+  std::optional<domain::KnownCells> cells;
+  if (lot.cells) {
+    auto read = lot.cells(period, plan.closing_day);
+    if (!read.ok()) return read.status();
+    cells = std::move(*read);
+  }
+  auto evaluation = cells ? domain::EvaluateLotCells(lot.facts, governing->history, period, *cells)
+                          : domain::EvaluateLot(lot.facts, governing->history, period);
   if (!evaluation.ok()) return evaluation.status();
   plan.events_in_period = evaluation->quality.events;
   plan.late_events = evaluation->quality.late;
@@ -288,7 +299,7 @@ absl::StatusOr<LotPlan> PlanLot(const LotSnapshot& lot, const PlanOptions& optio
     rule_order.emplace(r.id(), rule_order.size());
   }
   if (options.fees) {
-    auto fees = options.fees(lot.facts, *terms, period);
+    auto fees = options.fees(lot.facts, cells ? &*cells : nullptr, *terms, period);
     if (fees.ok()) {
       plan.fees_cents = *fees;
     } else {

@@ -28,6 +28,7 @@
 #include "pilotage/domain/period.h"
 #include "pilotage/penalty_job/plan.h"
 #include "pilotage/projector/cep.h"
+#include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/steering.h"
 #include "pilotage/testing/penalty_scenario.h"
@@ -161,6 +162,18 @@ class Ledger {
     auto plan = PlanLot(lot, {.period = *domain::Period::Parse(period), .today = today});
     EXPECT_OK(plan);
     if (!plan.ok()) return {};
+    // What the job does: the same plan from the KPI cells, without journeys.
+    LotSnapshot lean = lot;
+    lean.facts.journeys.clear();
+    lean.cells = [this](const domain::Period& p, absl::CivilDay closing_day) {
+      return readmodel::ReadKnownCells(driver_->store(), kLot, p, closing_day);
+    };
+    auto from_cells = PlanLot(lean, {.period = *domain::Period::Parse(period), .today = today});
+    EXPECT_TRUE(from_cells.ok()) << from_cells.status().ToString();
+    if (!from_cells.ok()) return {};
+    EXPECT_EQ(plan->total_cents(), from_cells->total_cents());
+    EXPECT_EQ(plan->breaches.size(), from_cells->breaches.size());
+    EXPECT_EQ(plan->proposals.size(), from_cells->proposals.size());
     EXPECT_TRUE(plan->skipped.empty()) << plan->skipped;
     last_plan_ = *plan;
     auto events = EventsToEmit({*plan});

@@ -6,7 +6,7 @@
 #include "nlohmann/json.hpp"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/period.h"
-#include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/open.h"
 
 namespace pilotage::pilotagectl {
@@ -16,9 +16,10 @@ absl::Status PrintCounters(const CountersOptions& options, std::ostream& out) {
   if (!period.ok()) return period.status();
   auto view = readmodel::ReadStore::OpenReadOnly(options.data_dir);
   if (!view.ok()) return view.status();
-  auto model = readmodel::ReadLot((*view)->store(), options.lot);
-  if (!model.ok()) return model.status();
-  const auto counters = domain::CountActivity(model->facts, *period);
+  // From the KPI cells (decision 0034): no journey is read.
+  auto read = readmodel::ReadActivityCounters((*view)->store(), options.lot, *period);
+  if (!read.ok()) return read.status();
+  const auto& counters = *read;
   if (options.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& [key, n] : counters) {

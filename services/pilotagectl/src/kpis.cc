@@ -41,12 +41,12 @@ absl::StatusOr<KpisResult> Evaluate(const KpisOptions& options) {
   if (options.national) {
     auto lots = readmodel::ListLots(store);
     if (!lots.ok()) return lots.status();
-    // Lot by lot: one lot's journeys in memory at a time.
+    // Lot by lot, from the KPI cells (decision 0034): no journey is read.
     readmodel::NationalKpis national(options.period);
     for (const auto& lot : *lots) {
-      auto model = readmodel::ReadLot(store, lot);
+      auto model = readmodel::ReadLot(store, lot, {.journeys = false});
       if (!model.ok()) return model.status();
-      if (auto s = national.Add(*model); !s.ok()) return s;
+      if (auto s = national.Add(store, *model); !s.ok()) return s;
     }
     auto evaluation = std::move(national).Finish();
     if (!evaluation.ok()) return evaluation.status();
@@ -55,16 +55,17 @@ absl::StatusOr<KpisResult> Evaluate(const KpisOptions& options) {
                       .lots = std::move(evaluation->lots)};
   }
   if (options.lot.empty()) return absl::InvalidArgumentError("--lot: give a lot or --national");
-  auto model = readmodel::ReadLot(store, options.lot);
+  auto model = readmodel::ReadLot(store, options.lot, {.journeys = false});
   if (!model.ok()) return model.status();
-  if (model->facts.journeys.empty() && model->terms.empty()) {
+  // A lot with activity has reporting cells (its journeys are not read).
+  if (model->facts.reporting.empty() && model->terms.empty()) {
     return absl::NotFoundError(fmt::format("--lot: no data for lot '{}' in {}", options.lot,
                                            (*view)->location().path.string()));
   }
   auto period = domain::ParseLotPeriod(options.period, model->facts);
   if (!period.ok()) return period.status();
   std::vector<std::string> problems;
-  auto evaluation = readmodel::EvaluateLotModel(*model, *period, &problems);
+  auto evaluation = readmodel::EvaluateLotCells(store, *model, *period, &problems);
   if (!evaluation.ok()) return evaluation.status();
   return KpisResult{.evaluation = std::move(*evaluation), .problems = std::move(problems)};
 }

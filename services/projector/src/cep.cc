@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
+#include <thread>
 #include <tuple>
+#include <utility>
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
@@ -58,8 +61,68 @@ absl::Status KeepLatest(const store::Store& store, store::WriteBatch& batch, con
 
 }  // namespace
 
+// One thread's share of a batch's journeys (CepProjection::FlushJourneys).
+class CellFolder {
+ public:
+  using Entry = std::pair<const std::string, std::string>;
+
+  // Reads the stored journeys of `entries` ("<lot>\0<pseudonym>" -> the
+  // batch's facts; sorted by key) with one MultiGet, adds the facts to each,
+  // leaves the merged journeys serialized in `merged` (in the order of
+  // `entries`) and adds the contributions' changes to `cells`.
+  absl::Status Run(const store::Store& store, std::span<const Entry* const> entries) {
+    merged.resize(entries.size());
+    cells.reserve(entries.size() * 4);
+    keys_.clear();
+    for (const Entry* entry : entries) keys_.push_back(entry->first);
+    auto stored = store.MultiGet(CepProjection::kJourneys, keys_, /*sorted=*/true);
+    if (!stored.ok()) return stored.status();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      journey_.Clear();
+      if (const auto& value = (*stored)[i];
+          value.has_value() && !journey_.ParseFromString(*value)) {
+        return absl::DataLossError("cannot parse a stored journey");
+      }
+      // Written whole and normalized since decision 0034, but a store may
+      // still hold appended records (version 5 before it): normalized here.
+      domain::NormalizeJourney(journey_);
+      added_.Clear();
+      if (!added_.ParseFromString(entries[i]->second)) {
+        return absl::InternalError("cannot parse the journey facts of the batch");
+      }
+      deltas_.clear();
+      domain::AddFactsToContribution(journey_, added_, deltas_);
+      journey_.SerializeToString(&merged[i]);
+      const std::string_view lot = readmodel::layout::LotOf(entries[i]->first);
+      for (const auto& [cell, n] : deltas_) {
+        readmodel::layout::KpiCellKey(key_, lot, cell);
+        cells[key_] += n;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  void Clear() {
+    merged.clear();
+    cells.clear();
+  }
+
+  // Per cep_kpi_cells key, the change of this share.
+  absl::flat_hash_map<std::string, int64_t> cells;
+  // The merged journeys, serialized.
+  std::vector<std::string> merged;
+
+ private:
+  std::vector<std::string_view> keys_;
+  sv1::Journey journey_;  // a stored journey, then merged
+  sv1::Journey added_;    // the batch's facts of a journey
+  domain::KpiCells deltas_;
+  std::string key_;
+};
+
 CepProjection::CepProjection(std::unique_ptr<ActivityCounts> counts, std::string rejected_topic)
     : counts_(std::move(counts)),
+      folders_{std::make_unique<CellFolder>(), std::make_unique<CellFolder>()},
       rejected_topic_(std::move(rejected_topic)),
       steering_(std::make_unique<SteeringDelta>()) {}
 
@@ -205,17 +268,7 @@ absl::Status CepProjection::FoldCep(const v1::Event& event) {
 }
 
 absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& batch) {
-  // Appended, never read back here (decision 0016): a batch costs the
-  // facts it folded, not the size of the journeys it touched.
-  // In key order: RocksDB's memtable inserts a key next to the previous one
-  // cheaply (its skiplist keeps the last insert position), while keys in
-  // hash order each cost a full search of a large memtable.
-  std::vector<const std::pair<const std::string, std::string>*> sorted;
-  sorted.reserve(journeys_.size());
-  for (const auto& entry : journeys_) sorted.push_back(&entry);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* entry : sorted) batch.Append(kJourneys, entry->first, entry->second);
+  if (auto s = FlushJourneys(store, batch); !s.ok()) return s;
   for (const auto& [key, n] : reporting_) {
     if (auto s = AddCount(store, batch, kReporting, key, n); !s.ok()) return s;
   }
@@ -245,7 +298,67 @@ absl::Status CepProjection::Flush(const store::Store& store, store::WriteBatch& 
   return absl::OkStatus();
 }
 
-std::string CepProjection::DigestForm(std::string_view family, std::string_view value) const {
+absl::Status CepProjection::FlushJourneys(const store::Store& store, store::WriteBatch& batch) {
+  // In key order: RocksDB's MultiGet and memtable inserts go faster on keys
+  // in order (the skiplist keeps the last insert position), while keys in
+  // hash order each cost a full search of a large memtable.
+  std::vector<const CellFolder::Entry*> sorted;
+  sorted.reserve(journeys_.size());
+  for (const auto& entry : journeys_) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  // Since every touched journey is read anyway, it is written back whole:
+  // a later read stops at the first value found instead of collecting
+  // appended operands across memtables and levels (decision 0034).
+  // The second half is computed on a thread of its own while this one does
+  // the first: Flush runs after the previous batch's write, so this work
+  // would otherwise leave the second core idle. For a live batch's few
+  // journeys (split_above_), starting the thread costs more than it saves.
+  const std::span<const CellFolder::Entry* const> all(sorted);
+  const size_t half = sorted.size() > split_above_ ? sorted.size() / 2 : sorted.size();
+  CellFolder& first = *folders_[0];
+  CellFolder& second = *folders_[1];
+  absl::Status second_status;
+  std::thread worker;
+  if (half < sorted.size()) {
+    worker = std::thread([&] { second_status = second.Run(store, all.subspan(half)); });
+  }
+  const absl::Status first_status = first.Run(store, all.first(half));
+  if (worker.joinable()) worker.join();
+  if (!first_status.ok()) return first_status;
+  if (!second_status.ok()) return second_status;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    batch.Put(kJourneys, sorted[i]->first, i < half ? first.merged[i] : second.merged[i - half]);
+  }
+  // The two halves' sums of a cell added (addition commutes: the same
+  // deltas whatever the split), then written as deltas the store sums
+  // without a read (one Get per cell cost more than the whole fold of main
+  // before the cells), in key order as above.
+  std::vector<std::pair<std::string_view, int64_t>> cells;
+  cells.reserve(first.cells.size() + second.cells.size());
+  for (const auto* half_cells : {&first.cells, &second.cells}) {
+    for (const auto& [key, n] : *half_cells) cells.emplace_back(key, n);
+  }
+  std::sort(cells.begin(), cells.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < cells.size();) {
+    int64_t n = 0;
+    size_t j = i;
+    for (; j < cells.size() && cells[j].first == cells[i].first; ++j) n += cells[j].second;
+    if (n != 0) batch.Add(readmodel::layout::kKpiCells, cells[i].first, n);
+    i = j;
+  }
+  return absl::OkStatus();
+}
+
+std::optional<std::string> CepProjection::DigestForm(std::string_view family,
+                                                     std::string_view value) const {
+  if (family == readmodel::layout::kKpiCells) {
+    // A cell summed back to 0 is stored by some batchings and never written
+    // by others: the same state.
+    if (value.size() == 8 && store::ReadFixed64(value.data()) == 0) return std::nullopt;
+    return std::string(value);
+  }
   if (family != kJourneys) return std::string(value);
   sv1::Journey journey;
   if (!journey.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -257,6 +370,8 @@ std::string CepProjection::DigestForm(std::string_view family, std::string_view 
 
 void CepProjection::Discard() {
   journeys_.clear();
+  folders_[0]->Clear();
+  folders_[1]->Clear();
   reporting_.clear();
   refused_.clear();
   imported_.clear();

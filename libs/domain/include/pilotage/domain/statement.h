@@ -57,6 +57,7 @@
 #include "absl/time/civil_time.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/kpi.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/procedure.h"
 #include "pilotage/v1/contract.pb.h"
@@ -84,6 +85,12 @@ struct PeriodAppointments {
 PeriodAppointments CountAppointments(const LotFacts& facts, const Period& period,
                                      absl::CivilDay closing_day);
 
+// CountAppointments from a lot's KPI cells (kPriced) read for `period` and
+// closing day cells.closing_day (kpi_cells.h): the same counts and late
+// appointments, but for the two differences kpi_cells.h states about
+// appointment ids repeated under two pseudonyms or on two days.
+PeriodAppointments CountAppointmentsCells(const KnownCells& cells, const Period& period);
+
 // The unit price of an appointment under `terms` (rule above); nullopt when
 // no price matches.
 std::optional<int64_t> UnitPriceFor(const pilotage::v1::ContractTerms& terms,
@@ -104,6 +111,12 @@ std::optional<int64_t> UnitPriceFor(const pilotage::v1::ContractTerms& terms,
 [[nodiscard]] absl::StatusOr<int64_t> PeriodFeesCents(const LotFacts& facts,
                                                       const pilotage::v1::ContractTerms& terms,
                                                       const Period& period);
+
+// PeriodFeesCents from a lot's KPI cells read for `period` and the closing
+// day of `terms` (kInvalidArgument when cells.closing_day is another day).
+[[nodiscard]] absl::StatusOr<int64_t> PeriodFeesCentsCells(const KnownCells& cells,
+                                                           const pilotage::v1::ContractTerms& terms,
+                                                           const Period& period);
 
 // "STMT-<lot>-<period>", e.g. "STMT-LOT-11-2024-Q2": one statement per lot
 // and period; a corrected statement keeps the id (the later one wins).

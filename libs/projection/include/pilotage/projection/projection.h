@@ -18,6 +18,7 @@
 // A projection is used by one engine thread at a time.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,8 +116,11 @@ class Projection {
   // `family`: a projection that can store the same state in several byte
   // forms (records appended batch after batch, in an order that depends on
   // the batching) returns one canonical form, so that stores folding the same
-  // events agree. Default: the value itself.
-  virtual std::string DigestForm(std::string_view family, std::string_view value) const {
+  // events agree; nullopt for a value that stands for no entry at all (a
+  // counter summed back to 0, which one batching stores and another never
+  // writes), so that its key is left out too. Default: the value itself.
+  virtual std::optional<std::string> DigestForm(std::string_view family,
+                                                std::string_view value) const {
     (void)family;
     return std::string(value);
   }

@@ -75,7 +75,7 @@ std::string EncodeProgress(const PartitionProgress& progress);
 // A stable SHA-256 (hex) over every (family, key, value) of the projection's
 // state families and the seen ids, in key order (each seen group's ids
 // sorted, so that the order in which they were folded does not matter; other values in the
-// projection's DigestForm); progress (offsets and
+// projection's DigestForm, entries it maps to nullopt left out); progress (offsets and
 // counters) is left out so that two stores folding the same events agree however they
 // were batched, interrupted or resumed.
 [[nodiscard]] absl::StatusOr<std::string> StateDigest(const store::Store& store,

@@ -7,14 +7,20 @@
 // of the store (open.h). Thread-safety: functions are pure; a NationalKpis is
 // used by one thread at a time.
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/readmodel/lots.h"
+#include "pilotage/store/store.h"
 
 namespace pilotage::readmodel {
 
@@ -23,6 +29,30 @@ namespace pilotage::readmodel {
 // kNotFound when no terms govern it.
 [[nodiscard]] absl::StatusOr<domain::LotEvaluation> EvaluateLotModel(
     const LotReadModel& model, const domain::Period& period, std::vector<std::string>* problems);
+
+// The KPI cells of `lot_id` (layout.h, cep_kpi_cells) whose day is in
+// `period`, known before `closing_day` (domain::kEverything: all of them),
+// summed over their known days. Reads only the period's months: the cost
+// and memory depend on the period's cells, not on the lot's history or its
+// number of journeys. kDataLoss when a stored cell does not parse.
+[[nodiscard]] absl::StatusOr<domain::KnownCells> ReadKnownCells(const store::Store& store,
+                                                                std::string_view lot_id,
+                                                                const domain::Period& period,
+                                                                absl::CivilDay closing_day);
+
+// EvaluateLotModel from the KPI cells of `store` (the store `model` was read
+// from, through the same view): model.facts.journeys is not read, so read
+// the model with ReadLotOptions{.journeys = false}. Same results as
+// EvaluateLotModel on the journeys (domain/kpi_cells.h states the two
+// documented differences). Errors: EvaluateLotModel's and ReadKnownCells'.
+[[nodiscard]] absl::StatusOr<domain::LotEvaluation> EvaluateLotCells(
+    const store::Store& store, const LotReadModel& model, const domain::Period& period,
+    std::vector<std::string>* problems);
+
+// domain::CountActivity of `lot_id` for `period`, from its KPI cells (every
+// fact recorded so far). Errors: ReadKnownCells'.
+[[nodiscard]] absl::StatusOr<std::map<domain::CounterKey, int64_t>> ReadActivityCounters(
+    const store::Store& store, std::string_view lot_id, const domain::Period& period);
 
 // The national evaluation of a period.
 struct NationalEvaluation {
@@ -42,16 +72,21 @@ class NationalKpis {
  public:
   explicit NationalKpis(std::string period_text);
 
-  // Evaluates `model`. A lot no terms govern is left out and named in the
-  // problems (OK). Errors: domain::ParseLotPeriod's (kInvalidArgument,
-  // kFailedPrecondition), EvaluateLotModel's other than kNotFound.
+  // Evaluates `model`: from its journeys, or, with `store`, from the KPI
+  // cells of `store` (EvaluateLotCells). A lot no terms govern is left out
+  // and named in the problems (OK). Errors: domain::ParseLotPeriod's
+  // (kInvalidArgument, kFailedPrecondition), EvaluateLotModel's or
+  // EvaluateLotCells' other than kNotFound.
   [[nodiscard]] absl::Status Add(const LotReadModel& model);
+  [[nodiscard]] absl::Status Add(const store::Store& store, const LotReadModel& model);
 
   // The aggregate. kInvalidArgument for a malformed period (when no lot was
   // added); kNotFound when no lot was evaluated (domain::EvaluateNational).
   [[nodiscard]] absl::StatusOr<NationalEvaluation> Finish() &&;
 
  private:
+  absl::Status Add(const store::Store* store, const LotReadModel& model);
+
   std::string period_text_;
   std::optional<domain::Period> period_;
   std::vector<domain::LotEvaluation> evaluations_;

@@ -4,9 +4,12 @@
 // services/projector) and every reader (this library). Pure: no I/O.
 //
 // Column families (every key starts with the lot id and a NUL byte):
-//   cep_journeys     "<lot>\0<pseudonym>"             -> store.v1.Journey records,
-//                    concatenated: each batch appends the facts it folded;
-//                    read as their union (domain::NormalizeJourney)
+//   cep_journeys     "<lot>\0<pseudonym>"             -> store.v1.Journey: each
+//                    batch that touches it reads it, adds its facts and puts
+//                    it back whole and normalized (decision 0034); a store of
+//                    version 3 to 5 may still hold concatenated records
+//                    (decision 0016's appends): read as their union
+//                    (domain::NormalizeJourney), which is the same journey
 //   cep_reporting    "<lot>\0<YYYY-MM-DD>\0<delay>"   -> count (8 bytes LE):
 //                    activity events that occurred that Paris day and were
 //                    recorded `delay` calendar days later (4 digits, capped
@@ -43,10 +46,24 @@
 //                    else knows, which must not become a lot of ListLots
 //   activity_counts  "<lot>\0<YYYY-MM>\0<event type>" -> count (8 bytes LE),
 //                    the event type being the body's field name
+//   cep_kpi_cells    "<lot>\0<kind>\0<YYYY-MM-DD day>\0<YYYY-MM-DD known>\0<dim>"
+//                    -> count (8 bytes LE, signed): the KPI cells of
+//                    domain/kpi_cells.h (kind one byte: r f a c s p), written
+//                    as deltas the store sums (store::MergeKind::kAddFixed64,
+//                    which CepFamilies gives the family). Invariants
+//                    (decision 0034): for every lot, the cells are the sum of
+//                    its beneficiaries' contributions (domain::ContributionOf
+//                    of each stored journey, normalized), so a function of the
+//                    journeys alone, whatever the arrival order and batching;
+//                    a cell stored as 0 counts as absent (whether one is
+//                    stored depends on the batching); a cell's count may be
+//                    negative (a retraction at a later known day), but the sum
+//                    of a (kind, day, dim) over known days before any closing
+//                    day is >= 0
 //
-// The store of the `cep` projection holds all six (plus the engine's own
+// The store of the `cep` projection holds all seven (plus the engine's own
 // meta, seen and progress: libs/projection); a store of the
-// `activity_counts` projection holds the last one only. A change of what a
+// `activity_counts` projection holds activity_counts only. A change of what a
 // key or value means changes kCepVersion: stores of another version are
 // refused by the engine and by readers, and rebuilt from the log.
 //
@@ -57,17 +74,20 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/store/store.h"
 
 namespace pilotage::readmodel::layout {
 
 // The projection that writes these families, as recorded in the store's meta
-// ("cep:4"). 2: the steering records joined cep_contract. 3: journeys
+// ("cep:5"). 2: the steering records joined cep_contract. 3: journeys
 // appended batch after batch, not rewritten (decision 0016). 4: imported
-// events and import lines counted per day (decision 0024).
+// events and import lines counted per day (decision 0024). 5: the KPI cells
+// (cep_kpi_cells, decision 0034).
 inline constexpr std::string_view kCepProjection = "cep";
-inline constexpr uint32_t kCepVersion = 4;
+inline constexpr uint32_t kCepVersion = 5;
 inline constexpr std::string_view kActivityCountsProjection = "activity_counts";
 inline constexpr uint32_t kActivityCountsVersion = 1;
 
@@ -79,6 +99,7 @@ inline constexpr std::string_view kActivityCounts = "activity_counts";
 // Added by decision 0045 without a version: a projector creates it when it
 // opens a store without it, so readers need a store a new projector opened.
 inline constexpr std::string_view kRefusals = "cep_refusals";
+inline constexpr std::string_view kKpiCells = "cep_kpi_cells";
 
 // The second part of cep_contract and cep_quality keys.
 inline constexpr std::string_view kAward = "award";
@@ -116,6 +137,14 @@ std::string_view LotOf(std::string_view key);
 // (no allocation once `key` has grown).
 void JourneyKey(std::string& key, std::string_view lot, std::string_view pseudonym);
 void ReportingKey(std::string& key, std::string_view lot, absl::CivilDay day, int delay_days);
+// The cep_kpi_cells key of `cell` for `lot`.
+void KpiCellKey(std::string& key, std::string_view lot, const domain::KpiCell& cell);
+// The prefix of a lot's cells of `kind` whose day starts with `day_prefix`
+// ("2024-03" for a month).
+std::string KpiCellPrefix(std::string_view lot, domain::CellKind kind, std::string_view day_prefix);
+// The cell of a cep_kpi_cells key (its lot is LotOf(key)). kDataLoss when
+// the key is not one.
+[[nodiscard]] absl::StatusOr<domain::KpiCell> ParseKpiCellKey(std::string_view key);
 void ActivityCountKey(std::string& key, std::string_view lot, absl::CivilMonth month,
                       std::string_view event_type);
 

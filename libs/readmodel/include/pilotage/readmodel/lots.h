@@ -30,9 +30,18 @@ struct LotReadModel {
 // The lots that have any state in `store`, sorted.
 [[nodiscard]] absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store);
 
-// Everything stored for `lot_id` (empty facts when none).
+struct ReadLotOptions {
+  // Whether to read the lot's journeys (facts.journeys). KPI evaluations and
+  // activity counters read the KPI cells instead (kpis.h): leave it false
+  // for them, so that memory does not grow with the number of journeys.
+  bool journeys = true;
+};
+
+// Everything stored for `lot_id` (empty facts when none), its journeys only
+// when options.journeys.
 [[nodiscard]] absl::StatusOr<LotReadModel> ReadLot(const store::Store& store,
-                                                   std::string_view lot_id);
+                                                   std::string_view lot_id,
+                                                   ReadLotOptions options = {});
 
 // The ingest gateway's refusals stored for `lot_id` (cep_refusals, decision
 // 0045), by Paris day of refusal and intake code; `lot_id` empty: those

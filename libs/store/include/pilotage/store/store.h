@@ -33,6 +33,17 @@
 
 namespace pilotage::store {
 
+// How the merge writes to one column family (WriteBatch::Append or
+// WriteBatch::Add) combine with its values.
+enum class MergeKind {
+  // WriteBatch::Append: the bytes are concatenated.
+  kAppend,
+  // WriteBatch::Add: values are 8-byte little-endian signed integers
+  // (coding.h) and the deltas are summed, wrapping on overflow. A value of
+  // another size makes reading that key fail (kDataLoss).
+  kAddFixed64,
+};
+
 // How one column family is opened.
 struct ColumnFamilyOptions {
   // The column family's name. Must be non-empty and unique within
@@ -53,6 +64,11 @@ struct ColumnFamilyOptions {
   // memtable search. Costs about 10% of write_buffer_bytes in memory.
   // Default: false.
   bool memtable_bloom = false;
+
+  // How merge writes combine (see MergeKind). Every open of a store must give
+  // a column family the same kind: the kind is not recorded on disk, and a
+  // reader opening it with another one reads wrong values. Default: kAppend.
+  MergeKind merge = MergeKind::kAppend;
 };
 
 // Options for Store::Open and Store::OpenReadOnly. Every field has a usable
@@ -149,13 +165,23 @@ class WriteBatch {
   // the value put last and every append since, in write order. An append
   // costs the store the size of `bytes`, not of the whole value: use it for
   // values that only grow (e.g. sets of ids written a few at a time). Any
-  // column family accepts appends.
+  // column family opened with MergeKind::kAppend (the default) accepts
+  // appends; in another, the batch keeps kFailedPrecondition.
   void Append(std::string_view column_family, std::string_view key, std::string_view bytes);
+
+  // Adds `delta` to the integer stored under `key` in `column_family`, which
+  // must be opened with MergeKind::kAddFixed64 (else the batch keeps
+  // kFailedPrecondition); a missing key counts as 0. Nothing is read: once
+  // written, Get and ForEach return the sum as 8 bytes (EncodeFixed64) of
+  // the value put last and every delta since. A sum back to 0 stays stored
+  // as 0 (Delete removes a key).
+  void Add(std::string_view column_family, std::string_view key, int64_t delta);
 
   // Empties the batch and clears a kept error, keeping its memory for reuse.
   void Clear();
 
-  // Number of Put, Delete and Append calls recorded since creation or Clear.
+  // Number of Put, Delete, Append and Add calls recorded since creation or
+  // Clear.
   [[nodiscard]] std::size_t Count() const;
 
   // Approximate size of the batch in bytes: keys, values and framing.
@@ -245,6 +271,20 @@ class Store {
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(const Snapshot& snapshot,
                                                                std::string_view column_family,
                                                                std::string_view key) const;
+
+  // The values of `keys` in `column_family`, in the order of `keys`:
+  // std::nullopt for a missing key, as Get. One batched lookup (RocksDB's
+  // MultiGet) for all of them, cheaper than a Get per key: the memtables and
+  // table files are searched once for the whole set. `sorted` says the keys
+  // are in ascending bytewise order (RocksDB then does not sort a copy);
+  // giving unsorted keys with `sorted` true is a caller error (keys may be
+  // reported missing). Reads the latest committed state, the same for every
+  // key.
+  //
+  // Errors: as Get, naming the first key that failed; no values then.
+  [[nodiscard]] absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      std::string_view column_family, const std::vector<std::string_view>& keys,
+      bool sorted = false) const;
 
   // Calls `visit` for each key of `column_family` that starts with `prefix`
   // (every key if `prefix` is empty), in ascending key order, until `visit`

@@ -52,6 +52,7 @@
 #include "absl/time/time.h"
 #include "pilotage/domain/cep.h"
 #include "pilotage/domain/kpi.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/readmodel/steering.h"
 #include "pilotage/v1/contract.pb.h"
@@ -67,15 +68,21 @@ struct LotSnapshot {
   // Every terms version stored for the lot.
   std::vector<pilotage::v1::ContractTerms> terms;
   readmodel::SteeringReadModel steering;
+  // When set, the KPIs and fees are read from the lot's KPI cells (decision
+  // 0034): cells(period, closing_day) returns them (readmodel::
+  // ReadKnownCells), and facts.journeys is not read (leave it empty). Unset:
+  // from facts.journeys.
+  std::function<absl::StatusOr<domain::KnownCells>(const domain::Period&, absl::CivilDay)> cells;
 };
 
 // The period's appointment fees of a lot under `terms` (the statement's fee
-// lines, as known at closing).
-using FeesFunction = std::function<absl::StatusOr<int64_t>(const domain::LotFacts& facts,
-                                                           const pilotage::v1::ContractTerms& terms,
-                                                           const domain::Period& period)>;
+// lines, as known at closing): from `cells` (the period's KPI cells read for
+// the terms' closing day) when not null, else from facts.journeys.
+using FeesFunction = std::function<absl::StatusOr<int64_t>(
+    const domain::LotFacts& facts, const domain::KnownCells* cells,
+    const pilotage::v1::ContractTerms& terms, const domain::Period& period)>;
 
-// domain::PeriodFeesCents, what the job uses.
+// domain::PeriodFeesCentsCells or PeriodFeesCents, what the job uses.
 FeesFunction StatementFees();
 
 struct PlanOptions {

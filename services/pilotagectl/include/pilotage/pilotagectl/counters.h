@@ -2,7 +2,8 @@
 // `pilotagectl counters`: a lot's activity counters for a period, by month x
 // metric x dimension (new beneficiaries by profile band and channel,
 // appointments by level, modality and kind, closures by outcome and referral,
-// surveys by wave), on every fact recorded so far (domain::CountActivity).
+// surveys by wave), on every fact recorded so far (domain::CountActivity, read from the KPI
+// cells: readmodel::ReadActivityCounters).
 // Read from a read-only view of the projector's store, like `kpis`.
 
 #include <filesystem>

@@ -4,9 +4,9 @@
 // counts of ActivityCounts beside them so one store serves both.
 //
 // State: the column families and keys of libs/readmodel's layout.h (the one
-// definition, shared with the readers): journeys appended as facts (decision
-// 0016), reporting cells, awards, terms and steering records (cep_contract),
-// refused and imported events (cep_quality), and the activity counts.
+// definition, shared with the readers): journeys (whole values, rewritten by
+// each batch that touches them; decision 0034), reporting cells, awards, terms and steering records
+// (cep_contract), refused and imported events (cep_quality), and the activity counts.
 //
 // Every stored value is a set union, a sum or a per-slot maximum, so the
 // state is the same whatever the arrival order and batching: when two events
@@ -29,6 +29,20 @@
 // in the ledger with a different amount (decision 0027: a decision is never
 // re-priced; the first one folded, in partition order, stands).
 //
+// KPI cells (decision 0034, domain/kpi_cells.h): for each beneficiary a
+// batch touches, Flush reads its stored journey (one batched read for the
+// batch), adds the batch's facts, writes the journey back whole and
+// normalized, and adds the change of its contribution to cep_kpi_cells
+// (WriteBatch::Add: deltas summed by the store, no cell read; a cell summed
+// back to 0 stays stored as 0, which readers and the state digest take as
+// absent). The cells are thus the sum of the contributions of the stored
+// journeys, whatever the batching.
+//
+// Threads: Fold, FoldRecord, Flush and Discard are called by one thread at a
+// time (the engine's). Flush of a batch touching many beneficiaries computes
+// half of them on a thread of its own (SplitJourneysAbove), joined before
+// Flush returns; it reads the store from both (Store is thread-safe).
+//
 // An id already folded that comes again with other content is not folded
 // (the engine sends it to the dead letters, decision 0036): it is counted in
 // cep_quality, per lot and id, and per lot and day of its occurred_at, for
@@ -41,10 +55,12 @@
 // decode as a Rejection, or without recorded_at or reason.
 //
 // Version 2 added the steering records, version 3 appended journeys, version
-// 4 the imported counts per day (data quality per period); a store
+// 4 the imported counts per day (data quality per period), version 5 the KPI
+// cells; a store
 // of an earlier version is refused by the engine and rebuilt from the log
 // (`pilotage-projector ... rebuild`).
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,6 +72,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/projection/projection.h"
 #include "pilotage/projector/activity_counts.h"
@@ -67,6 +84,7 @@
 namespace pilotage::projector {
 
 class SteeringDelta;  // src/steering_fold.h
+class CellFolder;     // src/cep.cc
 
 class CepProjection : public projection::Projection {
  public:
@@ -103,7 +121,13 @@ class CepProjection : public projection::Projection {
   void Discard() override;
   // A journey's facts normalized (NormalizeJourney) and serialized: what a
   // store that rewrote each journey whole held.
-  std::string DigestForm(std::string_view family, std::string_view value) const override;
+  std::optional<std::string> DigestForm(std::string_view family,
+                                        std::string_view value) const override;
+
+  // Flush computes the journeys on two threads when a batch touches more
+  // than `n` of them (default 256: a rebuild's batches, not a live batch's
+  // few). The result is the same whatever `n`. Set before folding starts.
+  void SplitJourneysAbove(size_t n) { split_above_ = n; }
 
   // Called on the folding thread for each PenaltyProposed refused as a
   // re-pricing, e.g. to count it in a metric. Set before folding starts.
@@ -114,13 +138,21 @@ class CepProjection : public projection::Projection {
  private:
   CepProjection(std::unique_ptr<ActivityCounts> counts, std::string rejected_topic);
   absl::Status FoldCep(const v1::Event& event);
+  // The batch's journeys: each touched one read, merged with the batch's
+  // facts, written back whole, and its contribution's change added to the
+  // KPI cells (in two halves on two threads when there are many).
+  absl::Status FlushJourneys(const store::Store& store, store::WriteBatch& batch);
 
   std::unique_ptr<ActivityCounts> counts_;
   // Per "<lot>\0<pseudonym>", the Journey records of the batch's facts,
   // serialized one after the other (to append as they are).
   absl::flat_hash_map<std::string, std::string> journeys_;
   store::v1::Journey fact_;  // scratch: one event's fact
-  std::string key_;          // scratch
+  // The journeys' work of Flush: [0] on the calling thread, [1] on a thread
+  // of its own; each with its own scratch and cell sums.
+  std::unique_ptr<CellFolder> folders_[2];
+  size_t split_above_ = 256;
+  std::string key_;  // scratch
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
   std::map<std::string, int64_t> imported_;

@@ -1,0 +1,428 @@
+#include "pilotage/domain/kpi_cells.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "fmt/format.h"
+#include "known_journey.h"
+#include "pilotage/domain/calendar.h"
+
+namespace pilotage::domain {
+namespace {
+
+namespace v1 = ::pilotage::v1;
+namespace sv1 = ::pilotage::store::v1;
+
+using internal::ClosingInstant;
+using internal::DayOf;
+using internal::KnownJourney;
+using internal::SplitKnown;
+
+// What a beneficiary's facts give as known before an instant: the cells
+// without their known day.
+using Known = std::map<std::tuple<CellKind, absl::CivilDay, std::string>, int64_t>;
+
+absl::CivilDay RecordedDaySlow(int64_t recorded_at) {
+  auto day = ParisDay(absl::FromUnixSeconds(recorded_at));
+  if (day.ok()) return *day;
+  return absl::ToCivilDay(absl::FromUnixSeconds(recorded_at), absl::UTCTimeZone());
+}
+
+// The Paris day an instant (Unix seconds) falls on: the known day of a fact
+// recorded then. ClosingInstant(day + 1) is after it, ClosingInstant(day) not.
+// The fold asks it several times for every fact it touches: since 1970
+// Paris's offsets are whole hours, so its day changes only on a whole UTC
+// hour and is remembered per hour (a small per-thread table).
+absl::CivilDay RecordedDay(int64_t recorded_at) {
+  if (recorded_at < 0) return RecordedDaySlow(recorded_at);
+  struct Slot {
+    int64_t hour = -1;
+    absl::CivilDay day;
+  };
+  thread_local std::array<Slot, 512> cache;
+  const int64_t hour = recorded_at / 3600;
+  Slot& slot = cache[static_cast<uint64_t>(hour) % cache.size()];
+  if (slot.hour != hour) {
+    slot.day = RecordedDaySlow(hour * 3600);
+    slot.hour = hour;
+  }
+  return slot.day;
+}
+
+// Appends the decimal form of `v` to `out`.
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+  out.append(buf, end);
+}
+
+// "<a>.<b>...": a dimension of integer fields (fmt::format cost more than
+// the rest of the fold of a fact).
+std::string Dim(std::initializer_list<int64_t> fields) {
+  std::string out;
+  out.reserve(24);
+  bool first = true;
+  for (const int64_t f : fields) {
+    if (!first) out.push_back('.');
+    first = false;
+    AppendInt(out, f);
+  }
+  return out;
+}
+
+std::string RequestDim(const sv1::RequestFact& r) {
+  const auto& p = r.profile();
+  return Dim(
+      {1, p.qualification(), p.age_band(), p.status(), p.company_size(), p.sex(), r.channel()});
+}
+
+Known KnownBefore(const sv1::Journey& j, int64_t before) {
+  Known out;
+  for (const KnownJourney& k : SplitKnown(j, before)) {
+    if (k.request != nullptr) {
+      const absl::CivilDay requested = DayOf(k.request->day());
+      ++out[{CellKind::kRequest, requested, k.first_ever ? RequestDim(*k.request) : "0"}];
+      if (k.first_appointment) {
+        ++out[{CellKind::kFirstAppointment, requested,
+               std::to_string(WorkingDaysBetween(requested, *k.first_appointment))}];
+      }
+    }
+    if (k.closure != nullptr) {
+      ++out[{CellKind::kClosure, DayOf(k.closure->day()),
+             Dim({(k.level2 && k.action_plan) ? 1 : 0, k.closure->outcome(),
+                  k.closure->referred_to()})}];
+    }
+  }
+  std::set<std::string_view> ids;
+  for (const auto& a : j.appointments()) {
+    if (a.recorded_at() >= before) continue;
+    const bool counted = a.appointment_id().empty() || ids.insert(a.appointment_id()).second;
+    std::string dim = Dim({counted ? 1 : 0, a.level(), a.modality(), a.kind()});
+    dim.push_back('.');
+    dim.append(a.departement());
+    ++out[{CellKind::kAppointment, DayOf(a.day()), std::move(dim)}];
+  }
+  for (const auto& s : j.surveys()) {
+    if (s.recorded_at() >= before) continue;
+    ++out[{CellKind::kSurvey, DayOf(s.day()),
+           Dim({s.wave(), s.satisfaction(), s.useful() ? 1 : 0})}];
+  }
+  return out;
+}
+
+// The kPriced cells of a beneficiary, added to `out`.
+void AddPriced(const sv1::Journey& j, KpiCells& out) {
+  std::set<std::string_view> ids;
+  for (const auto& a : j.appointments()) {
+    if (!a.appointment_id().empty() && !ids.insert(a.appointment_id()).second) continue;
+    ++out[{CellKind::kPriced, DayOf(a.day()), RecordedDay(a.recorded_at()),
+           Dim({a.level(), a.modality(), a.kind()})}];
+  }
+}
+
+// ContributionOf, its kPriced cells only `with_priced`.
+KpiCells Contribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
+                      bool with_priced);
+
+// The dot-separated integer fields of a dimension; the text after the last
+// integer field wanted is left in `rest`.
+std::vector<int> Fields(std::string_view dim, size_t n, std::string_view* rest = nullptr) {
+  std::vector<int> out;
+  while (out.size() < n && !dim.empty()) {
+    const size_t dot = dim.find('.');
+    const std::string_view field = dim.substr(0, dot);
+    int v = 0;
+    std::from_chars(field.data(), field.data() + field.size(), v);
+    out.push_back(v);
+    dim = dot == std::string_view::npos ? std::string_view() : dim.substr(dot + 1);
+  }
+  out.resize(n, 0);
+  if (rest) *rest = dim;
+  return out;
+}
+
+// A request dimension's profile (the fields the priority predicate reads).
+v1::Profile ProfileOf(const std::vector<int>& f) {
+  v1::Profile p;
+  p.set_qualification(static_cast<v1::Qualification::Value>(f[1]));
+  p.set_age_band(static_cast<v1::AgeBand::Value>(f[2]));
+  p.set_status(static_cast<v1::WorkStatus::Value>(f[3]));
+  p.set_company_size(static_cast<v1::CompanySize::Value>(f[4]));
+  p.set_sex(static_cast<v1::Sex::Value>(f[5]));
+  return p;
+}
+
+}  // namespace
+
+std::optional<CellKind> CellKindOf(char c) {
+  switch (c) {
+    case 'r':
+    case 'f':
+    case 'a':
+    case 'c':
+    case 's':
+    case 'p':
+      return static_cast<CellKind>(c);
+    default:
+      return std::nullopt;
+  }
+}
+
+KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDay> from) {
+  return Contribution(journey, from, true);
+}
+
+namespace {
+
+KpiCells Contribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
+                      bool with_priced) {
+  std::vector<absl::CivilDay> days;
+  auto add = [&](const auto& list) {
+    for (const auto& f : list) {
+      const absl::CivilDay d = RecordedDay(f.recorded_at());
+      if (!from || d >= *from) days.push_back(d);
+    }
+  };
+  add(journey.requests());
+  add(journey.appointments());
+  add(journey.deliverables());
+  add(journey.closures());
+  add(journey.surveys());
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  KpiCells out;
+  if (with_priced) AddPriced(journey, out);
+  if (days.empty()) return out;
+  // Steps before `from` are the same for any facts recorded on or after it.
+  Known previous = from ? KnownBefore(journey, ClosingInstant(*from)) : Known();
+  for (const absl::CivilDay d : days) {
+    Known current = KnownBefore(journey, ClosingInstant(d + 1));
+    for (const auto& [cell, n] : current) {
+      auto it = previous.find(cell);
+      const int64_t delta = n - (it == previous.end() ? 0 : it->second);
+      if (delta != 0) {
+        out[{std::get<0>(cell), std::get<1>(cell), d, std::get<2>(cell)}] += delta;
+      }
+    }
+    for (const auto& [cell, n] : previous) {
+      if (!current.contains(cell))
+        out[{std::get<0>(cell), std::get<1>(cell), d, std::get<2>(cell)}] -= n;
+    }
+    previous = std::move(current);
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddDifference(const KpiCells& before, const KpiCells& after, KpiCells& deltas) {
+  auto add = [&](const KpiCell& cell, int64_t n) {
+    auto [it, inserted] = deltas.try_emplace(cell, n);
+    if (!inserted) {
+      it->second += n;
+      if (it->second == 0) deltas.erase(it);
+    }
+  };
+  for (const auto& [cell, n] : after) add(cell, n);
+  for (const auto& [cell, n] : before) add(cell, -n);
+}
+
+void AddFactsToContribution(sv1::Journey& journey, const sv1::Journey& added, KpiCells& deltas) {
+  std::optional<absl::CivilDay> from;
+  auto earliest = [&](const auto& list) {
+    for (const auto& f : list) {
+      const absl::CivilDay d = RecordedDay(f.recorded_at());
+      if (!from || d < *from) from = d;
+    }
+  };
+  earliest(added.requests());
+  earliest(added.appointments());
+  earliest(added.deliverables());
+  earliest(added.closures());
+  earliest(added.surveys());
+  if (!from) return;
+  // The kPriced cells depend on the appointments only: without one added,
+  // they are the same before and after.
+  const bool priced = added.appointments_size() > 0;
+  const KpiCells before = Contribution(journey, from, priced);
+  journey.MergeFrom(added);
+  NormalizeJourney(journey);
+  AddDifference(before, Contribution(journey, from, priced), deltas);
+}
+
+void KnownCells::Add(const KpiCell& cell, int64_t n) {
+  (cell.known < closing_day ? counts : later)[{cell.kind, cell.day, cell.dim}] += n;
+}
+
+KpiObservation ObserveCells(const v1::KpiDefinition& kpi, const LotFacts& facts,
+                            const KnownCells& cells, const Period& period) {
+  const absl::CivilDay closing_day = cells.closing_day;
+  KpiObservation o;
+  // Visits the cells of `kind` whose day is in the period.
+  auto each = [&](CellKind kind, auto visit) {
+    for (auto it = cells.counts.lower_bound({kind, period.FirstDay(), ""});
+         it != cells.counts.end() && std::get<0>(it->first) == kind; ++it) {
+      const absl::CivilDay day = std::get<1>(it->first);
+      if (day > period.LastDay()) break;
+      if (it->second != 0) visit(day, std::string_view(std::get<2>(it->first)), it->second);
+    }
+  };
+  switch (kpi.formula()) {
+    case v1::KpiFormula::NEW_BENEFICIARIES:
+    case v1::KpiFormula::PRIORITY_PUBLICS_SHARE:
+      each(CellKind::kRequest, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        if (dim.empty() || dim[0] != '1') return;
+        if (kpi.formula() == v1::KpiFormula::NEW_BENEFICIARIES) {
+          o.numerator += n;
+          return;
+        }
+        o.denominator += n;
+        if (internal::IsPriority(kpi, ProfileOf(Fields(dim, 6)))) o.numerator += n;
+      });
+      break;
+    case v1::KpiFormula::FIRST_APPOINTMENT_WITHIN_DELAY: {
+      // Per request day: journeys opened, and those whose first appointment
+      // is known; the others count as misses once the delay ran out.
+      std::map<absl::CivilDay, int64_t> opened, seen;
+      each(CellKind::kRequest,
+           [&](absl::CivilDay day, std::string_view, int64_t n) { opened[day] += n; });
+      each(CellKind::kFirstAppointment, [&](absl::CivilDay day, std::string_view dim, int64_t n) {
+        seen[day] += n;
+        o.denominator += n;
+        if (Fields(dim, 1)[0] <= kpi.delay_working_days()) o.numerator += n;
+      });
+      for (const auto& [day, n] : opened) {
+        if (AddWorkingDays(day, kpi.delay_working_days()) < closing_day) {
+          o.denominator += n - seen[day];
+        }
+      }
+      break;
+    }
+    case v1::KpiFormula::END_OF_SERVICE_SATISFACTION:
+    case v1::KpiFormula::SIX_MONTH_USEFULNESS: {
+      const bool end = kpi.formula() == v1::KpiFormula::END_OF_SERVICE_SATISFACTION;
+      const int wave = end ? v1::SurveyWave::END_OF_SERVICE : v1::SurveyWave::SIX_MONTHS;
+      each(CellKind::kSurvey, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        const auto f = Fields(dim, 3);
+        if (f[0] != wave) return;
+        o.denominator += n;
+        if (end ? f[1] >= kpi.min_score() : f[2] != 0) o.numerator += n;
+      });
+      break;
+    }
+    case v1::KpiFormula::FORMALISED_OUTCOMES:
+    case v1::KpiFormula::REFERRAL_SHARE:
+      each(CellKind::kClosure, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        const auto f = Fields(dim, 3);
+        o.denominator += n;
+        if (kpi.formula() == v1::KpiFormula::FORMALISED_OUTCOMES ? f[0] != 0
+                                                                 : f[2] == kpi.referral()) {
+          o.numerator += n;
+        }
+      });
+      break;
+    case v1::KpiFormula::REPORTING_TIMELINESS:
+      o = internal::ObserveReporting(kpi, facts, period, closing_day);
+      break;
+    case v1::KpiFormula::REMOTE_SHARE:
+    case v1::KpiFormula::ONE_OFF_SHARE:
+    case v1::KpiFormula::TERRITORIAL_COVERAGE: {
+      std::set<std::string> covered;
+      each(CellKind::kAppointment, [&](absl::CivilDay, std::string_view dim, int64_t n) {
+        std::string_view departement;
+        const auto f = Fields(dim, 4, &departement);
+        if (f[0] == 0) return;  // a repeat of an appointment id
+        if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE) {
+          if (f[2] == v1::Modality::IN_PERSON && n > 0) covered.insert(std::string(departement));
+          return;
+        }
+        o.denominator += n;
+        if (kpi.formula() == v1::KpiFormula::REMOTE_SHARE
+                ? (f[2] == v1::Modality::PHONE || f[2] == v1::Modality::VIDEO)
+                : f[3] == v1::SupportKind::ONE_OFF) {
+          o.numerator += n;
+        }
+      });
+      if (kpi.formula() == v1::KpiFormula::TERRITORIAL_COVERAGE) {
+        internal::ObserveCoverage(facts, covered, o);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return o;
+}
+
+absl::StatusOr<absl::CivilDay> ClosingDayFor(const TermsHistory& terms, std::string_view lot_id,
+                                             const Period& period) {
+  auto governing = terms.TermsFor(lot_id, period);
+  if (!governing.ok()) return governing.status();
+  return period.ClosingDay((*governing)->delays().closing_grace_days());
+}
+
+absl::StatusOr<LotEvaluation> EvaluateLotCells(const LotFacts& facts, const TermsHistory& terms,
+                                               const Period& period, const KnownCells& cells) {
+  return internal::EvaluateLotWith(facts, terms, period, cells.closing_day,
+                                   [&](const v1::KpiDefinition& kpi, absl::CivilDay) {
+                                     return ObserveCells(kpi, facts, cells, period);
+                                   });
+}
+
+std::map<CounterKey, int64_t> CountActivityCells(const KnownCells& cells, const Period& period) {
+  std::map<CounterKey, int64_t> out;
+  auto name = [](const google::protobuf::EnumDescriptor* d, int v) {
+    const auto* value = d->FindValueByNumber(v);
+    return value ? std::string(value->name()) : std::to_string(v);
+  };
+  for (const auto& [key, n] : cells.counts) {
+    const auto& [kind, day, dim] = key;
+    if (n == 0 || !period.Contains(day)) continue;
+    const std::string m = Period::MonthOf(day).ToString();
+    auto count = [&](const char* metric,
+                     std::initializer_list<std::pair<const char*, std::string>> dims) {
+      out[{m, metric, "all"}] += n;
+      for (const auto& [d, value] : dims) out[{m, metric, fmt::format("{}={}", d, value)}] += n;
+    };
+    switch (kind) {
+      case CellKind::kRequest: {
+        if (dim.empty() || dim[0] != '1') break;
+        const auto f = Fields(dim, 7);
+        count("new_beneficiaries",
+              {{"age_band", name(v1::AgeBand::Value_descriptor(), f[2])},
+               {"sex", name(v1::Sex::Value_descriptor(), f[5])},
+               {"qualification", name(v1::Qualification::Value_descriptor(), f[1])},
+               {"status", name(v1::WorkStatus::Value_descriptor(), f[3])},
+               {"company_size", name(v1::CompanySize::Value_descriptor(), f[4])},
+               {"channel", name(v1::Channel::Value_descriptor(), f[6])}});
+        break;
+      }
+      case CellKind::kAppointment: {
+        const auto f = Fields(dim, 4);
+        count("appointments", {{"level", name(v1::Level::Value_descriptor(), f[1])},
+                               {"modality", name(v1::Modality::Value_descriptor(), f[2])},
+                               {"kind", name(v1::SupportKind::Value_descriptor(), f[3])}});
+        break;
+      }
+      case CellKind::kClosure: {
+        const auto f = Fields(dim, 3);
+        count("closures", {{"outcome", name(v1::Outcome::Value_descriptor(), f[1])},
+                           {"referral", name(v1::Referral::Value_descriptor(), f[2])}});
+        break;
+      }
+      case CellKind::kSurvey:
+        count("surveys", {{"wave", name(v1::SurveyWave::Value_descriptor(), Fields(dim, 1)[0])}});
+        break;
+      case CellKind::kFirstAppointment:
+      case CellKind::kPriced:
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace pilotage::domain
