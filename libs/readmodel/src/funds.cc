@@ -7,8 +7,10 @@
 
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
+#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/domain/money.h"
 #include "pilotage/domain/statement.h"
+#include "pilotage/readmodel/kpis.h"
 
 namespace pilotage::readmodel {
 
@@ -62,32 +64,50 @@ absl::StatusOr<FundUsage> ComputeFundUsage(const LotSteering& lot, absl::CivilDa
     }
     return it->second;
   };
-  std::set<std::string> seen_ids;
-  for (const auto& j : lot.lot->facts.journeys) {
-    for (const auto& a : j.appointments()) {
-      auto held = domain::ParseDay(a.day());
-      if (!held.ok() || *held < year->FirstDay() || *held > out.as_of) continue;
-      if (!a.appointment_id().empty() && !seen_ids.insert(a.appointment_id()).second) continue;
-      QuarterEarned* quarter = nullptr;
-      for (auto& q : out.quarters) {
-        if (q.quarter.Contains(*held)) quarter = &q;
+  // Adds `n` appointments of (level, modality, kind) held in `quarter`.
+  auto earn = [&](QuarterEarned& quarter, v1::Level::Value level, v1::Modality::Value modality,
+                  v1::SupportKind::Value kind, int64_t n) -> absl::Status {
+    quarter.appointments += n;
+    out.appointments += n;
+    const v1::ContractTerms* terms = terms_for(quarter.quarter);
+    const auto price = terms ? domain::UnitPriceFor(*terms, level, modality, kind) : std::nullopt;
+    if (!price) {
+      out.unpriced_appointments += n;
+      return absl::OkStatus();
+    }
+    auto amount = domain::MulCents(n, *price);
+    if (!amount.ok()) return amount.status();
+    auto sum = domain::AddCents(quarter.earned_cents, *amount);
+    if (!sum.ok()) return sum.status();
+    quarter.earned_cents = *sum;
+    sum = domain::AddCents(out.earned_cents, *amount);
+    if (!sum.ok()) return sum.status();
+    out.earned_cents = *sum;
+    return absl::OkStatus();
+  };
+  if (lot.cells) {
+    // The kPriced cells of the year (every one recorded so far), counted up
+    // to as_of, quarter by quarter.
+    auto cells = ReadKnownCells(*lot.cells, lot.lot_id, *year, domain::kEverything);
+    if (!cells.ok()) return cells.status();
+    std::erase_if(cells->counts, [&](const auto& c) { return std::get<1>(c.first) > out.as_of; });
+    for (auto& q : out.quarters) {
+      for (const auto& c : domain::CountAppointmentsCells(*cells, q.quarter).counts) {
+        if (auto s = earn(q, c.level, c.modality, c.kind, c.appointments); !s.ok()) return s;
       }
-      if (quarter == nullptr) continue;  // cannot happen: the quarters cover the span
-      ++quarter->appointments;
-      ++out.appointments;
-      const v1::ContractTerms* terms = terms_for(quarter->quarter);
-      const auto price =
-          terms ? domain::UnitPriceFor(*terms, a.level(), a.modality(), a.kind()) : std::nullopt;
-      if (!price) {
-        ++out.unpriced_appointments;
-        continue;
+    }
+  } else {
+    std::set<std::string> seen_ids;
+    for (const auto& j : lot.lot->facts.journeys) {
+      for (const auto& a : j.appointments()) {
+        auto held = domain::ParseDay(a.day());
+        if (!held.ok() || *held < year->FirstDay() || *held > out.as_of) continue;
+        if (!a.appointment_id().empty() && !seen_ids.insert(a.appointment_id()).second) continue;
+        for (auto& q : out.quarters) {
+          if (!q.quarter.Contains(*held)) continue;
+          if (auto s = earn(q, a.level(), a.modality(), a.kind(), 1); !s.ok()) return s;
+        }
       }
-      auto sum = domain::AddCents(quarter->earned_cents, *price);
-      if (!sum.ok()) return sum.status();
-      quarter->earned_cents = *sum;
-      sum = domain::AddCents(out.earned_cents, *price);
-      if (!sum.ok()) return sum.status();
-      out.earned_cents = *sum;
     }
   }
   const __int128 projected =

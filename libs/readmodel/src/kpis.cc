@@ -1,5 +1,6 @@
 #include "pilotage/readmodel/kpis.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -82,6 +83,64 @@ absl::StatusOr<std::map<domain::CounterKey, int64_t>> ReadActivityCounters(
   auto cells = ReadKnownCells(store, lot_id, period, domain::kEverything);
   if (!cells.ok()) return cells.status();
   return domain::CountActivityCells(*cells, period);
+}
+
+std::optional<ActivitySpan> JourneyActivitySpan(const domain::LotFacts& facts) {
+  std::optional<ActivitySpan> out;
+  auto fold = [&](const std::string& text) {
+    auto d = domain::ParseDay(text);
+    if (!d.ok()) return;
+    if (!out) {
+      out = ActivitySpan{.first = *d, .last = *d};
+      return;
+    }
+    out->first = std::min(out->first, *d);
+    out->last = std::max(out->last, *d);
+  };
+  for (const auto& j : facts.journeys) {
+    for (const auto& r : j.requests()) fold(r.day());
+    for (const auto& a : j.appointments()) fold(a.day());
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<ActivitySpan>> ReadActivitySpan(const store::Store& store,
+                                                             std::string_view lot_id) {
+  std::optional<ActivitySpan> out;
+  for (auto kind : {domain::CellKind::kRequest, domain::CellKind::kAppointment}) {
+    // Cells are sorted by day: a day counts once the sum of its cells (over
+    // known days and dimensions, each >= 0 by decision 0034's invariant) is
+    // not 0, i.e. once one of its observations is still counted.
+    std::optional<absl::CivilDay> day;
+    int64_t sum = 0;
+    auto close_day = [&] {
+      if (!day || sum == 0) return;
+      if (!out) out = ActivitySpan{.first = *day, .last = *day};
+      out->first = std::min(out->first, *day);
+      out->last = std::max(out->last, *day);
+    };
+    absl::Status bad;
+    absl::Status s = store.ForEach(layout::kKpiCells, layout::KpiCellPrefix(lot_id, kind, ""),
+                                   [&](std::string_view key, std::string_view value) {
+                                     auto cell = layout::ParseKpiCellKey(key);
+                                     auto n = store::DecodeFixed64(value, "KPI cell count");
+                                     if (!cell.ok() || !n.ok()) {
+                                       bad = cell.ok() ? n.status() : cell.status();
+                                       return false;
+                                     }
+                                     if (day != cell->day) {
+                                       close_day();
+                                       day = cell->day;
+                                       sum = 0;
+                                     }
+                                     sum += static_cast<int64_t>(*n);
+                                     return true;
+                                   });
+    if (!s.ok()) return s;
+    if (!bad.ok()) return bad;
+    close_day();
+  }
+  return out;
 }
 
 NationalKpis::NationalKpis(std::string period_text) : period_text_(std::move(period_text)) {}

@@ -5,28 +5,15 @@
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/kpi_cells.h"
+#include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
+#include "pilotage/readmodel/kpis.h"
 
 namespace pilotage::readmodel {
 namespace {
 
 namespace sv1 = ::pilotage::store::v1;
-
-// The earliest and latest day of a request or appointment of `facts`, folded
-// into `first` and `last`.
-void ActivitySpan(const domain::LotFacts& facts, std::optional<absl::CivilDay>* first,
-                  std::optional<absl::CivilDay>* last) {
-  auto fold = [&](const std::string& text) {
-    auto d = domain::ParseDay(text);
-    if (!d.ok()) return;
-    if (!*first || *d < **first) *first = *d;
-    if (!*last || *d > **last) *last = *d;
-  };
-  for (const auto& j : facts.journeys) {
-    for (const auto& r : j.requests()) fold(r.day());
-    for (const auto& a : j.appointments()) fold(a.day());
-  }
-}
 
 }  // namespace
 
@@ -124,8 +111,16 @@ absl::StatusOr<StatementReport> ComputeStatementReport(const LotSteering& lot,
   in.lot_id = lot.lot_id;
   in.period = period;
   in.terms = *terms;
-  in.appointments = domain::CountAppointments(lot.lot->facts, period, out.closing);
-  auto evaluation = domain::EvaluateLot(lot.lot->facts, *lot.history, period);
+  absl::StatusOr<domain::LotEvaluation> evaluation;
+  if (lot.cells) {
+    auto known = ReadKnownCells(*lot.cells, lot.lot_id, period, out.closing);
+    if (!known.ok()) return known.status();
+    in.appointments = domain::CountAppointmentsCells(*known, period);
+    evaluation = domain::EvaluateLotCells(lot.lot->facts, *lot.history, period, *known);
+  } else {
+    in.appointments = domain::CountAppointments(lot.lot->facts, period, out.closing);
+    evaluation = domain::EvaluateLot(lot.lot->facts, *lot.history, period);
+  }
   if (!evaluation.ok()) return evaluation.status();
   in.kpis = evaluation->kpis;
   auto procedures = PenaltyProcedures(*lot.steering, *lot.history, nullptr);
@@ -143,9 +138,22 @@ absl::StatusOr<StatementReport> ComputeStatementReport(const LotSteering& lot,
 }
 
 QuarterCalendar QuartersOn(const std::vector<const LotReadModel*>& lots, absl::CivilDay today) {
+  std::vector<LotActivity> spans;
+  spans.reserve(lots.size());
+  for (const LotReadModel* lot : lots) {
+    spans.push_back({.lot = lot, .span = JourneyActivitySpan(lot->facts)});
+  }
+  return QuartersOfSpans(spans, today);
+}
+
+QuarterCalendar QuartersOfSpans(const std::vector<LotActivity>& lots, absl::CivilDay today) {
   QuarterCalendar out;
   std::optional<absl::CivilDay> first, last;
-  for (const LotReadModel* lot : lots) ActivitySpan(lot->facts, &first, &last);
+  for (const LotActivity& lot : lots) {
+    if (!lot.span) continue;
+    first = first ? std::min(*first, lot.span->first) : lot.span->first;
+    last = last ? std::max(*last, lot.span->last) : lot.span->last;
+  }
   if (!first) return out;
   const domain::Period current = domain::Period::QuarterOf(today);
   // Activity dated after today (a clock behind the operators') does not
@@ -154,11 +162,11 @@ QuarterCalendar QuartersOn(const std::vector<const LotReadModel*>& lots, absl::C
   domain::Period quarter = std::min(domain::Period::QuarterOf(*first), current);
   std::vector<domain::TermsHistory> histories;
   histories.reserve(lots.size());
-  for (const LotReadModel* lot : lots) histories.push_back(HistoryOf(lot->terms, nullptr));
+  for (const LotActivity& lot : lots) histories.push_back(HistoryOf(lot.lot->terms, nullptr));
   for (;; quarter = quarter.Next()) {
     QuarterStanding standing{.quarter = quarter, .closing_day = quarter.LastDay()};
     for (size_t i = 0; i < lots.size(); ++i) {
-      auto terms = histories[i].TermsFor(lots[i]->facts.lot_id, quarter);
+      auto terms = histories[i].TermsFor(lots[i].lot->facts.lot_id, quarter);
       if (!terms.ok()) continue;
       standing.closing_day = std::max(standing.closing_day,
                                       quarter.ClosingDay((*terms)->delays().closing_grace_days()));

@@ -20,9 +20,12 @@
 #include "pilotage/domain/terms.h"
 #include "pilotage/projection/projection_store.h"
 #include "pilotage/projector/cep.h"
+#include "pilotage/readmodel/funds.h"
 #include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/readmodel/lots.h"
+#include "pilotage/readmodel/reports.h"
+#include "pilotage/readmodel/steering.h"
 #include "pilotage/store/coding.h"
 #include "pilotage/testing/projection_driver.h"
 
@@ -279,6 +282,64 @@ void ExpectSameEvaluation(const domain::LotEvaluation& journeys,
   EXPECT_EQ(journeys.quality.late, cells.quality.late);
 }
 
+// The statements of every quarter and the fund usage at every month's end,
+// judged on several days, from the journeys of `model` and from the cells
+// of `store` (the lot read without journeys, `lean`): the same.
+void ExpectSameStatementsAndFunds(const store::Store& store, const readmodel::LotReadModel& model,
+                                  const readmodel::LotReadModel& lean) {
+  auto steering = readmodel::ReadSteering(store, kLot);
+  ASSERT_TRUE(steering.ok());
+  const domain::TermsHistory history = readmodel::HistoryOf(model.terms, nullptr);
+  const readmodel::LotSteering journeys{
+      .lot_id = kLot, .lot = &model, .steering = &*steering, .history = &history};
+  const readmodel::LotSteering cells{
+      .lot_id = kLot, .lot = &lean, .steering = &*steering, .history = &history, .cells = &store};
+  int statements = 0;
+  for (const char* q : {"2024-Q1", "2024-Q2", "2024-Q3"}) {
+    const Period quarter = *Period::Parse(q);
+    for (int after : {0, 20, 45, 90}) {
+      const absl::CivilDay on = quarter.LastDay() + after;
+      SCOPED_TRACE(fmt::format("statement {} on {}", q, domain::FormatDay(on)));
+      auto expected = readmodel::ComputeStatementReport(journeys, quarter, on);
+      auto got = readmodel::ComputeStatementReport(cells, quarter, on);
+      ASSERT_EQ(expected.status(), got.status());
+      if (!expected.ok()) continue;
+      ++statements;
+      EXPECT_EQ(expected->closing, got->closing);
+      EXPECT_EQ(expected->closed, got->closed);
+      EXPECT_EQ(expected->statement.statement.DebugString(),
+                got->statement.statement.DebugString());
+      EXPECT_EQ(expected->statement.projected_usage_cents, got->statement.projected_usage_cents);
+      EXPECT_EQ(expected->statement.late_appointments, got->statement.late_appointments);
+      EXPECT_EQ(expected->statement.warnings, got->statement.warnings);
+    }
+  }
+  EXPECT_GT(statements, 0);
+  int64_t earned = 0;
+  for (absl::CivilMonth m(2024, 1); m <= absl::CivilMonth(2024, 9); ++m) {
+    const absl::CivilDay day = absl::CivilDay(m + 1) - 1;
+    for (const absl::CivilDay today : {day - 10, day, absl::CivilDay(2025, 1, 1)}) {
+      SCOPED_TRACE(
+          fmt::format("funds at {} on {}", domain::FormatDay(day), domain::FormatDay(today)));
+      auto expected = readmodel::ComputeFundUsage(journeys, day, today);
+      auto got = readmodel::ComputeFundUsage(cells, day, today);
+      ASSERT_EQ(expected.status(), got.status());
+      if (!expected.ok()) continue;
+      EXPECT_EQ(expected->earned_cents, got->earned_cents);
+      EXPECT_EQ(expected->appointments, got->appointments);
+      EXPECT_EQ(expected->unpriced_appointments, got->unpriced_appointments);
+      EXPECT_EQ(expected->projected_cents, got->projected_cents);
+      ASSERT_EQ(expected->quarters.size(), got->quarters.size());
+      for (size_t i = 0; i < expected->quarters.size(); ++i) {
+        EXPECT_EQ(expected->quarters[i].earned_cents, got->quarters[i].earned_cents);
+        EXPECT_EQ(expected->quarters[i].appointments, got->quarters[i].appointments);
+      }
+      earned += got->earned_cents;
+    }
+  }
+  EXPECT_GT(earned, 0);
+}
+
 TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
   const auto versions = TermsVersions();
   for (unsigned seed = 1; seed <= 4; ++seed) {
@@ -380,6 +441,15 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
     }
     EXPECT_GT(compared, 10000);
     EXPECT_GT(fees, 0);
+
+    // What the query service and pilotagectl read from cells besides the
+    // KPIs: the span of activity (the quarters offered), the statements and
+    // the fund usage.
+    auto span = readmodel::ReadActivitySpan(store, kLot);
+    ASSERT_TRUE(span.ok()) << span.status().ToString();
+    ASSERT_TRUE(span->has_value());
+    EXPECT_EQ(readmodel::JourneyActivitySpan(model->facts), *span);
+    ExpectSameStatementsAndFunds(store, *model, *lean);
   }
 }
 

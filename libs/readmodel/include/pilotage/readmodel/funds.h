@@ -24,6 +24,11 @@
 //                  earned once the year is over;
 //   envelope       LotAwarded.budget of the year's index (nullopt when none).
 //
+// With LotSteering::cells, the appointments are the year's kPriced KPI cells
+// (every one recorded so far; decision 0034): each appointment id once per
+// beneficiary, on the day of its first fact, which differs from the journey
+// reading only for an id repeated under two pseudonyms or on two days.
+//
 // Pure given the read models (reports.h's LotSteering); safe from any thread.
 
 #include <cstdint>

@@ -54,6 +54,32 @@ namespace pilotage::readmodel {
 [[nodiscard]] absl::StatusOr<std::map<domain::CounterKey, int64_t>> ReadActivityCounters(
     const store::Store& store, std::string_view lot_id, const domain::Period& period);
 
+// The first and last day of a lot's activity: requests and appointments.
+struct ActivitySpan {
+  absl::CivilDay first;
+  absl::CivilDay last;
+  bool operator==(const ActivitySpan&) const = default;
+};
+
+// The span of the days of the journeys' requests and appointments of
+// `facts` (their journeys read); nullopt when none has a day. The journey
+// reading that ReadActivitySpan replaces, kept as the differential test's
+// oracle.
+std::optional<ActivitySpan> JourneyActivitySpan(const domain::LotFacts& facts);
+
+// The span of `lot_id`'s activity from its KPI cells (every fact recorded
+// so far): the days of its journeys' requests (kRequest) and of its
+// appointments (kAppointment) whose cells do not sum to 0; nullopt when
+// none. Reads every kRequest and kAppointment cell of the lot once, keeping
+// one day's sums: memory is constant, the cost grows with the lot's cells
+// (days of history), not with its journeys. Equal to JourneyActivitySpan
+// but for a repeated request inside an open journey (it opens no journey,
+// so it has no cell): when the lot's last activity is one, the span ends on
+// the lot's previous request or appointment. kDataLoss when a stored cell
+// does not parse.
+[[nodiscard]] absl::StatusOr<std::optional<ActivitySpan>> ReadActivitySpan(
+    const store::Store& store, std::string_view lot_id);
+
 // The national evaluation of a period.
 struct NationalEvaluation {
   // domain::EvaluateNational of the lots evaluated (lot_id "national").

@@ -20,8 +20,10 @@
 #include "pilotage/domain/procedure.h"
 #include "pilotage/domain/statement.h"
 #include "pilotage/domain/terms.h"
+#include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/steering.h"
+#include "pilotage/store/store.h"
 
 namespace pilotage::readmodel {
 
@@ -32,6 +34,12 @@ struct LotSteering {
   const SteeringReadModel* steering = nullptr;
   // HistoryOf(lot->terms).
   const domain::TermsHistory* history = nullptr;
+  // The store `lot` was read from, through the same view: when set, the
+  // statement and the fund usage count the appointments and evaluate the
+  // KPIs from its KPI cells (kpis.h, decision 0034) and lot->facts.journeys
+  // is not read (read the lot with ReadLotOptions{.journeys = false}). Null:
+  // from the journeys (the oracle of the differential test).
+  const store::Store* cells = nullptr;
 };
 
 // Every penalty of the lot with its procedure (domain::ProcedureOf, under
@@ -122,7 +130,17 @@ struct QuarterCalendar {
   std::optional<domain::Period> landing;
 };
 
-// The quarters of `lots` (none null) as they stand on `today`.
+// A lot as QuartersOfSpans reads it: its terms and the span of its activity.
+struct LotActivity {
+  const LotReadModel* lot = nullptr;
+  // ReadActivitySpan's (or JourneyActivitySpan's); nullopt: no activity.
+  std::optional<ActivitySpan> span;
+};
+
+// The quarters of `lots` (no lot null) as they stand on `today`.
+QuarterCalendar QuartersOfSpans(const std::vector<LotActivity>& lots, absl::CivilDay today);
+// The same with each lot's span from its journeys (JourneyActivitySpan;
+// none null).
 QuarterCalendar QuartersOn(const std::vector<const LotReadModel*>& lots, absl::CivilDay today);
 
 // A penalty still awaiting a pilot's decision, with what a national list
