@@ -27,7 +27,9 @@ absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, const readmodel::
                                  bool require_award) {
   if (auto s = Required("--lot", common.lot); !s.ok()) return s;
   const store::Store& store = view.store();
-  auto lot = readmodel::ReadLot(store, common.lot);
+  // No steering command reads journeys: the statement's appointments and
+  // KPIs come from the KPI cells of the same view (steering_reports.cc).
+  auto lot = readmodel::ReadLot(store, common.lot, {.journeys = false});
   if (!lot.ok()) return lot.status();
   auto read = readmodel::ReadSteering(store, common.lot);
   if (!read.ok()) return read.status();

@@ -29,9 +29,11 @@ namespace pilotage::pilotagectl {
 // (libs/steering: the checks pilotagectl and the query service share).
 using LotState = steering::LotState;
 
-// Reads `common.lot` from the store under `common.data_dir`. kNotFound when
-// the store is missing, or (when `require_award`) when the lot has no
-// LotAwarded: "--lot: lot inconnu".
+// Reads `common.lot` from the store under `common.data_dir`, without its
+// journeys (state.lot.facts.journeys is empty: what a statement counts is
+// read from the KPI cells of the same view, readmodel::LotSteering::cells).
+// kNotFound when the store is missing, or (when `require_award`) when the
+// lot has no LotAwarded: "--lot: lot inconnu".
 [[nodiscard]] absl::StatusOr<LotState> LoadLot(const SteeringCommon& common, bool require_award);
 // The same from the snapshot `view` already open (e.g. the one
 // readmodel::OpenTrusted checked): what is decided is what was checked.

@@ -283,14 +283,25 @@ absl::StatusOr<ComputedStatement> Compute(const StatementOptions& o,
                                           const readmodel::ReadStore* view = nullptr) {
   auto on = OnDay(o.common);
   if (!on.ok()) return on.status();
-  auto state = view ? LoadLot(o.common, *view, true) : LoadLot(o.common, true);
+  std::unique_ptr<readmodel::ReadStore> opened;
+  if (view == nullptr) {
+    if (auto s = Required("--lot", o.common.lot); !s.ok()) return s;
+    auto read = readmodel::ReadStore::OpenReadOnly(o.common.data_dir);
+    if (!read.ok()) return read.status();
+    opened = std::move(*read);
+    view = opened.get();
+  }
+  auto state = LoadLot(o.common, *view, true);
   if (!state.ok()) return state.status();
   auto period = PeriodFlag("--period", o.period, *state);
   if (!period.ok()) return period.status();
+  // The appointments and KPIs from the KPI cells of the view the lot was
+  // read from (its journeys are not read).
   auto report = readmodel::ComputeStatementReport({.lot_id = o.common.lot,
                                                    .lot = &state->lot,
                                                    .steering = &state->steering,
-                                                   .history = &state->history},
+                                                   .history = &state->history,
+                                                   .cells = &view->store()},
                                                   *period, *on);
   if (!report.ok()) return report.status();
   for (const auto& o : state->input_offsets) *report->statement.statement.add_input_offsets() = o;
