@@ -9,6 +9,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/metadata.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -507,6 +508,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
 }
 
 const std::string& Store::path() const { return impl_->path; }
+
+std::vector<std::string> Store::TableFiles() const {
+  std::vector<rocksdb::LiveFileMetaData> files;
+  impl_->db->GetLiveFilesMetaData(&files);
+  std::vector<std::string> names;
+  names.reserve(files.size());
+  for (const auto& f : files) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 bool Store::read_only() const { return impl_->read_only; }
 

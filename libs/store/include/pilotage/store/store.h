@@ -252,7 +252,21 @@ class Store {
   // batch, never in between; a reader that needs several reads to agree
   // takes a Snapshot or keeps CatchUp() from running meanwhile.
   // kFailedPrecondition on a store not opened with OpenSecondary.
+  //
+  // RocksDB (7.8) keeps in a secondary's memtable what it replayed from a
+  // write-ahead log even after the primary flushed that log to a table file:
+  // once the secondary sees that file (a later CatchUp), a Put replayed
+  // before may shadow a newer value, and an Add is counted twice (its delta
+  // is in the memtable and in the table). A follower that must stay exact
+  // compares TableFiles() after each CatchUp and, when they changed, opens
+  // a new secondary instead of reading this one (a new one has replayed
+  // only the logs not flushed yet).
   [[nodiscard]] absl::Status CatchUp();
+
+  // The names of the table files of the store's current version, every
+  // column family, sorted: they change when the store (or, for a secondary,
+  // its primary, as of the last CatchUp) flushes or compacts.
+  [[nodiscard]] std::vector<std::string> TableFiles() const;
 
   // True if opened with OpenReadOnly.
   [[nodiscard]] bool read_only() const;
