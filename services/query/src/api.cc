@@ -37,19 +37,22 @@ json AwardJson(const readmodel::LotReadModel& model) {
       {"end_date", a.end_date()}};
 }
 
-// Summed over the months of the period: metric -> dimension -> count.
-std::map<std::string, std::map<std::string, int64_t>> Counters(const domain::LotFacts& facts,
-                                                               const domain::Period& period) {
-  std::map<std::string, std::map<std::string, int64_t>> out;
-  for (const auto& [key, n] : domain::CountActivity(facts, period)) {
-    out[std::get<1>(key)][std::get<2>(key)] += n;
-  }
+using CounterSums = std::map<std::string, std::map<std::string, int64_t>>;
+
+// Summed over the months of the period: metric -> dimension -> count, from
+// the lot's KPI cells (every fact recorded so far).
+absl::StatusOr<CounterSums> Counters(Generation& view, const std::string& lot,
+                                     const domain::Period& period) {
+  auto counts = readmodel::ReadActivityCounters(view.store(), lot, period);
+  if (!counts.ok()) return counts.status();
+  CounterSums out;
+  for (const auto& [key, n] : *counts) out[std::get<1>(key)][std::get<2>(key)] += n;
   return out;
 }
 
 // {"dimension": {"VALUE": n}} for the dimensions of `metric` named in `dims`.
-json Mix(const std::map<std::string, std::map<std::string, int64_t>>& counters,
-         const std::string& metric, std::initializer_list<const char*> dims) {
+json Mix(const CounterSums& counters, const std::string& metric,
+         std::initializer_list<const char*> dims) {
   json out = json::object();
   for (const char* d : dims) out[d] = json::object();
   auto it = counters.find(metric);
@@ -63,21 +66,26 @@ json Mix(const std::map<std::string, std::map<std::string, int64_t>>& counters,
   return out;
 }
 
-int64_t Total(const std::map<std::string, std::map<std::string, int64_t>>& counters,
-              const std::string& metric) {
+int64_t Total(const CounterSums& counters, const std::string& metric) {
   auto it = counters.find(metric);
   if (it == counters.end()) return 0;
   auto all = it->second.find("all");
   return all == it->second.end() ? 0 : all->second;
 }
 
-json Funnel(const domain::LotFacts& facts, const domain::Period& period) {
-  const domain::JourneyFunnel f = domain::CountFunnel(facts, period);
-  return {{"requests", f.requests},
-          {"level_1", f.level_1},
-          {"level_2", f.level_2},
-          {"action_plan", f.action_plan},
-          {"closure", f.closure}};
+// The funnel of the beneficiaries whose first request is in `period`. The
+// KPI cells do not hold it (decision 0034, "Readers"): the lot's journeys
+// are read for this answer only and dropped with it.
+absl::StatusOr<json> Funnel(Generation& view, const std::string& lot,
+                            const domain::Period& period) {
+  auto model = readmodel::ReadLot(view.store(), lot);
+  if (!model.ok()) return model.status();
+  const domain::JourneyFunnel f = domain::CountFunnel(model->facts, period);
+  return json{{"requests", f.requests},
+              {"level_1", f.level_1},
+              {"level_2", f.level_2},
+              {"action_plan", f.action_plan},
+              {"closure", f.closure}};
 }
 
 json CompactKpis(const domain::LotEvaluation& e) {
@@ -164,7 +172,7 @@ absl::StatusOr<domain::LotEvaluation> QualityEvaluation(Generation& view,
   if (!model.ok()) return model.status();
   auto period = LotPeriod(period_text, (*model)->facts);
   if (!period.ok()) return period.status();
-  return readmodel::EvaluateLotModel(**model, *period, nullptr);
+  return readmodel::EvaluateLotCells(view.store(), **model, *period, nullptr);
 }
 
 json LotQualityJson(const std::string& lot, const domain::LotEvaluation& e) {
@@ -232,7 +240,7 @@ absl::StatusOr<json> LotsList(Generation& view, const access::Principal& who, co
     }
     if (!shown) shown = *period;
     std::vector<std::string> problems;
-    auto e = readmodel::EvaluateLotModel(**model, *period, &problems);
+    auto e = readmodel::EvaluateLotCells(view.store(), **model, *period, &problems);
     if (!e.ok()) {
       if (!absl::IsNotFound(e.status())) return e.status();
       row["problem"] = std::string(e.status().message());
@@ -289,12 +297,13 @@ absl::StatusOr<json> National(Generation& view, const access::Principal& who, co
     if (!model.ok()) return model.status();
     auto period = LotPeriod(*period_text, (*model)->facts);
     if (!period.ok()) return period.status();
-    if (auto s = national.Add(**model); !s.ok()) return s;
-    auto counters = Counters((*model)->facts, *period);
-    new_beneficiaries += Total(counters, "new_beneficiaries");
-    appointments += Total(counters, "appointments");
-    closures += Total(counters, "closures");
-    surveys += Total(counters, "surveys");
+    if (auto s = national.Add(view.store(), **model); !s.ok()) return s;
+    auto counters = Counters(view, lot, *period);
+    if (!counters.ok()) return counters.status();
+    new_beneficiaries += Total(*counters, "new_beneficiaries");
+    appointments += Total(*counters, "appointments");
+    closures += Total(*counters, "closures");
+    surveys += Total(*counters, "surveys");
   }
   auto kpis = std::move(national).Finish();
   if (!kpis.ok()) return kpis.status();
@@ -365,7 +374,7 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   auto period = LotPeriod(*period_text, facts);
   if (!period.ok()) return period.status();
   std::vector<std::string> problems;
-  auto e = readmodel::EvaluateLotModel(**model, *period, &problems);
+  auto e = readmodel::EvaluateLotCells(view.store(), **model, *period, &problems);
   if (!e.ok()) return e.status();
   json out = readmodel::EvaluationJson(*e, problems);
   out["award"] = AwardJson(**model);
@@ -375,7 +384,7 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   json series = json::object();
   for (const auto& month : period->Months()) {
     months.push_back(month.ToString());
-    auto m = readmodel::EvaluateLotModel(**model, month, nullptr);
+    auto m = readmodel::EvaluateLotCells(view.store(), **model, month, nullptr);
     for (const auto& k : e->kpis) {
       const std::string& id = k.kpi_id;
       json point = {{"month", month.ToString()}, {"month_label", month.FrenchLabel()}};
@@ -401,17 +410,20 @@ absl::StatusOr<json> LotDetail(Generation& view, const access::Principal& who,
   }
   out["series"] = {{"months", months}, {"kpis", series}};
 
-  const auto counters = Counters(facts, *period);
-  out["funnel"] = Funnel(facts, *period);
-  out["volume"] = {{"new_beneficiaries", Total(counters, "new_beneficiaries")},
-                   {"appointments", Total(counters, "appointments")},
-                   {"closures", Total(counters, "closures")},
-                   {"surveys", Total(counters, "surveys")}};
+  auto counters = Counters(view, lot, *period);
+  if (!counters.ok()) return counters.status();
+  auto funnel = Funnel(view, lot, *period);
+  if (!funnel.ok()) return funnel.status();
+  out["funnel"] = std::move(*funnel);
+  out["volume"] = {{"new_beneficiaries", Total(*counters, "new_beneficiaries")},
+                   {"appointments", Total(*counters, "appointments")},
+                   {"closures", Total(*counters, "closures")},
+                   {"surveys", Total(*counters, "surveys")}};
   out["profile_mix"] =
-      Mix(counters, "new_beneficiaries",
+      Mix(*counters, "new_beneficiaries",
           {"age_band", "sex", "qualification", "status", "company_size", "channel"});
-  out["modality_mix"] = Mix(counters, "appointments", {"modality", "level", "kind"});
-  json closures = Mix(counters, "closures", {"outcome", "referral"});
+  out["modality_mix"] = Mix(*counters, "appointments", {"modality", "level", "kind"});
+  json closures = Mix(*counters, "closures", {"outcome", "referral"});
   out["outcomes"] = closures["outcome"];
   out["referrals"] = closures["referral"];
 

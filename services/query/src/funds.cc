@@ -104,8 +104,11 @@ absl::StatusOr<json> Funds(Generation& view, const access::Principal& who, const
     }
     if (!shown) shown = *period;
     const domain::TermsHistory history = readmodel::HistoryOf((*model)->terms, nullptr);
-    const readmodel::LotSteering in{
-        .lot_id = lot, .lot = model->get(), .steering = steering->get(), .history = &history};
+    const readmodel::LotSteering in{.lot_id = lot,
+                                    .lot = model->get(),
+                                    .steering = steering->get(),
+                                    .history = &history,
+                                    .cells = &view.store()};
     auto usage = readmodel::ComputeFundUsage(in, period->LastDay(), *today);
     if (absl::IsOutOfRange(usage.status())) return usage.status();
     if (!usage.ok()) {

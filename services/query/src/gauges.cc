@@ -26,7 +26,7 @@ absl::StatusOr<BusinessGauges> ComputeBusinessGauges(Generation& view, const Clo
     auto in = ReadSteeringInputs(view, lot);
     if (!in.ok()) return in.status();
     if (*period) {
-      auto e = readmodel::EvaluateLotModel(*in->lot, **period, nullptr);
+      auto e = readmodel::EvaluateLotCells(view.store(), *in->lot, **period, nullptr);
       if (e.ok()) {
         for (const auto& k : e->kpis) {
           out.kpis.push_back({.lot = lot,

@@ -72,14 +72,16 @@ absl::StatusOr<readmodel::QuarterCalendar> Quarters(Generation& view,
                                                     const std::vector<std::string>& lots,
                                                     absl::CivilDay today) {
   std::vector<std::shared_ptr<const readmodel::LotReadModel>> models;
-  std::vector<const readmodel::LotReadModel*> read;
+  std::vector<readmodel::LotActivity> read;
   for (const auto& lot : lots) {
     auto model = view.Lot(lot);
     if (!model.ok()) return model.status();
-    read.push_back(model->get());
+    auto span = view.ActivitySpan(lot);
+    if (!span.ok()) return span.status();
+    read.push_back({.lot = model->get(), .span = *span});
     models.push_back(std::move(*model));
   }
-  return readmodel::QuartersOn(read, today);
+  return readmodel::QuartersOfSpans(read, today);
 }
 
 absl::StatusOr<std::optional<domain::Period>> DefaultPeriod(Generation& view,
@@ -101,6 +103,7 @@ absl::StatusOr<SteeringInputs> ReadSteeringInputs(Generation& view, const std::s
   if (!steering.ok()) return steering.status();
   in.steering = *steering;
   in.history = readmodel::HistoryOf(in.lot->terms, nullptr);
+  in.cells = &view.store();
   return in;
 }
 

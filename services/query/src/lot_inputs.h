@@ -41,7 +41,8 @@ absl::StatusOr<std::vector<std::string>> ReadableLots(Generation& view,
 // have it (e.g. a contract year without award); messages start "period: ".
 absl::StatusOr<domain::Period> LotPeriod(const std::string& text, const domain::LotFacts& facts);
 
-// The quarters of `lots` as they stand on `today` (readmodel::QuartersOn).
+// The quarters of `lots` as they stand on `today` (readmodel::QuartersOfSpans,
+// each lot's span from its KPI cells).
 absl::StatusOr<readmodel::QuarterCalendar> Quarters(Generation& view,
                                                     const std::vector<std::string>& lots,
                                                     absl::CivilDay today);
@@ -52,13 +53,19 @@ absl::StatusOr<std::optional<domain::Period>> DefaultPeriod(Generation& view,
                                                             const std::vector<std::string>& lots,
                                                             const Clock& clock);
 
-// What steering reports need of a lot, read from one view and kept alive.
+// What steering reports need of a lot, read from one view and kept alive;
+// statements and fund usage count from the view's KPI cells (`cells`).
 struct SteeringInputs {
   std::shared_ptr<const readmodel::LotReadModel> lot;
   std::shared_ptr<const readmodel::SteeringReadModel> steering;
   domain::TermsHistory history;
+  const store::Store* cells = nullptr;
   readmodel::LotSteering View(const std::string& lot_id) const {
-    return {.lot_id = lot_id, .lot = lot.get(), .steering = steering.get(), .history = &history};
+    return {.lot_id = lot_id,
+            .lot = lot.get(),
+            .steering = steering.get(),
+            .history = &history,
+            .cells = cells};
   }
 };
 

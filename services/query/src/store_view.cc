@@ -38,11 +38,23 @@ absl::StatusOr<std::shared_ptr<const readmodel::LotReadModel>> Generation::Lot(
     if (auto it = models_.find(lot_id); it != models_.end()) return it->second;
   }
   // Read outside the lock: two computations may read the same lot once each.
-  auto model = readmodel::ReadLot(store(), lot_id);
+  auto model = readmodel::ReadLot(store(), lot_id, {.journeys = false});
   if (!model.ok()) return model.status();
   auto shared = std::make_shared<const readmodel::LotReadModel>(std::move(*model));
   std::lock_guard lock(mu_);
   return models_.emplace(lot_id, std::move(shared)).first->second;
+}
+
+absl::StatusOr<std::optional<readmodel::ActivitySpan>> Generation::ActivitySpan(
+    const std::string& lot_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = spans_.find(lot_id); it != spans_.end()) return it->second;
+  }
+  auto span = readmodel::ReadActivitySpan(store(), lot_id);
+  if (!span.ok()) return span.status();
+  std::lock_guard lock(mu_);
+  return spans_.emplace(lot_id, *span).first->second;
 }
 
 absl::StatusOr<std::shared_ptr<const readmodel::SteeringReadModel>> Generation::Steering(
@@ -84,11 +96,12 @@ absl::Status StoreView::Open(const readmodel::StoreLocation& where) {
   // while Refresh catches the back one up, then swaps them.
   std::shared_ptr<Instance> pair[2];
   for (int i = 0; i < 2; ++i) {
-    auto store =
-        readmodel::ReadStore::OpenSecondary(where, options_.secondary_dir / (i == 0 ? "a" : "b"));
-    if (!store.ok()) return store.status();
     pair[i] = std::make_shared<Instance>();
+    pair[i]->secondary_dir = options_.secondary_dir / (i == 0 ? "a" : "b");
+    auto store = readmodel::ReadStore::OpenSecondary(where, pair[i]->secondary_dir);
+    if (!store.ok()) return store.status();
     pair[i]->store = std::move(*store);
+    pair[i]->table_files = pair[i]->store->store().TableFiles();
   }
   // The first view's freshness is the offsets stored with it, from the
   // start: an answer computed before the first catch-up must not show an
@@ -142,7 +155,23 @@ absl::Status StoreView::Refresh() {
   std::map<std::string, projection::PartitionProgress> progress;
   {
     std::unique_lock catching_up(back_->reading);
-    if (auto s = back_->store->CatchUp(); !s.ok()) {
+    absl::Status s = back_->store->CatchUp();
+    if (s.ok()) {
+      // The primary flushed or compacted since this instance last looked:
+      // what its memtable replayed may now also be in a table (counted
+      // twice in the KPI cells), so a new secondary replaces it.
+      std::vector<std::string> files = back_->store->store().TableFiles();
+      if (files != back_->table_files) {
+        auto reopened = readmodel::ReadStore::OpenSecondary(*where, back_->secondary_dir);
+        if (reopened.ok()) {
+          back_->store = std::move(*reopened);
+          files = back_->store->store().TableFiles();
+        }
+        s = reopened.status();
+      }
+      back_->table_files = std::move(files);
+    }
+    if (!s.ok()) {
       std::lock_guard lock(mu_);
       last_error_ = s;
       return s;

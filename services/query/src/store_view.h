@@ -12,8 +12,9 @@
 // the same whole batches, a page's numbers agree, and neither a catch-up nor
 // a computation ever holds what a request needs. Between two refreshes that
 // changed something the view has one `generation`; what is derived from the
-// store (lot read models) is kept per generation and freed off the request
-// path (by the refresh thread or the last computation that read it).
+// store (lot read models without their journeys, steering, activity spans)
+// is kept per generation and freed off the request path (by the refresh
+// thread or the last computation that read it).
 //
 // Answers: the newest answer computed for each key (URL and token scope) is
 // kept (within a bound of bytes, least recently used forgotten first: see
@@ -42,6 +43,7 @@
 #include "absl/time/time.h"
 #include "answer_cache.h"
 #include "pilotage/projection/projection_store.h"
+#include "pilotage/readmodel/kpis.h"
 #include "pilotage/readmodel/lots.h"
 #include "pilotage/readmodel/open.h"
 #include "pilotage/readmodel/steering.h"
@@ -71,6 +73,12 @@ struct Instance {
   std::unique_ptr<readmodel::ReadStore> store;
   // Shared: a computation reads it; exclusive: Refresh catches it up.
   std::shared_mutex reading;
+  // Its secondary directory, and the table files it saw at its last
+  // catch-up (or open): when a catch-up changes them, the instance is opened
+  // again (store::Store::CatchUp says why: the KPI cells would count twice
+  // what its memtable replayed before the primary flushed it).
+  std::filesystem::path secondary_dir;
+  std::vector<std::string> table_files;
 };
 
 // What a view knew when it was current: the freshness an answer computed on
@@ -94,9 +102,21 @@ class Generation {
 
   // The lots with state in the store, sorted.
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> Lots();
-  // A lot's read model (read once per generation).
+  // A lot's read model without its journeys (read once per generation):
+  // KPIs, counters, statements and fund usage are read from the KPI cells
+  // of store() (readmodel::EvaluateLotCells, ReadActivityCounters,
+  // LotSteering::cells), so what is kept per lot does not grow with its
+  // journeys.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const readmodel::LotReadModel>> Lot(
       const std::string& lot_id);
+  // The span of a lot's activity (readmodel::ReadActivitySpan), read once
+  // per generation.
+  [[nodiscard]] absl::StatusOr<std::optional<readmodel::ActivitySpan>> ActivitySpan(
+      const std::string& lot_id);
+  // The store this generation reads, for the readings done per answer (the
+  // KPI cells of a period, a lot's journeys for the funnel): valid while the
+  // computation that was given this Generation runs.
+  const store::Store& store() const { return instance_->store->store(); }
   // A lot's steering read model (penalties, actions, statements), read once
   // per generation.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const readmodel::SteeringReadModel>> Steering(
@@ -116,12 +136,12 @@ class Generation {
   void ReleaseKey(const std::string& key, std::shared_ptr<std::mutex> held);
 
  private:
-  const store::Store& store() const { return instance_->store->store(); }
   const std::shared_ptr<ViewState> view_;
   const std::shared_ptr<Instance> instance_;
   std::mutex mu_;
   std::optional<std::vector<std::string>> lots_;
   std::map<std::string, std::shared_ptr<const readmodel::LotReadModel>> models_;
+  std::map<std::string, std::optional<readmodel::ActivitySpan>> spans_;
   std::map<std::string, std::shared_ptr<const readmodel::SteeringReadModel>> steering_;
   std::map<std::string, std::shared_ptr<std::mutex>> computing_;
 };
