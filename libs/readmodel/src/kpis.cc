@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/functional/function_ref.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/domain/lot_period.h"
@@ -28,6 +29,25 @@ domain::TermsHistory LotHistory(const LotReadModel& model, std::vector<std::stri
   return history;
 }
 
+// Calls `visit` with each KPI cell of `prefix` (cep_kpi_cells) and its
+// count, in key order. kDataLoss when a key or count does not parse.
+absl::Status ForEachCell(const store::Store& store, std::string_view prefix,
+                         absl::FunctionRef<void(const domain::KpiCell&, int64_t)> visit) {
+  absl::Status bad;
+  absl::Status s =
+      store.ForEach(layout::kKpiCells, prefix, [&](std::string_view key, std::string_view value) {
+        auto cell = layout::ParseKpiCellKey(key);
+        auto n = store::DecodeFixed64(value, "KPI cell count");
+        if (!cell.ok() || !n.ok()) {
+          bad = cell.ok() ? n.status() : cell.status();
+          return false;
+        }
+        visit(*cell, *n);
+        return true;
+      });
+  return s.ok() ? bad : s;
+}
+
 }  // namespace
 
 absl::StatusOr<domain::LotEvaluation> EvaluateLotModel(const LotReadModel& model,
@@ -42,25 +62,16 @@ absl::StatusOr<domain::KnownCells> ReadKnownCells(const store::Store& store,
                                                   const domain::Period& period,
                                                   absl::CivilDay closing_day) {
   domain::KnownCells cells(closing_day);
-  absl::Status bad;
   for (const domain::Period& month : period.Months()) {
     const std::string m = month.ToString();  // "YYYY-MM": the prefix of its days
     for (auto kind : {domain::CellKind::kRequest, domain::CellKind::kFirstAppointment,
                       domain::CellKind::kAppointment, domain::CellKind::kClosure,
                       domain::CellKind::kSurvey, domain::CellKind::kPriced}) {
-      absl::Status s = store.ForEach(layout::kKpiCells, layout::KpiCellPrefix(lot_id, kind, m),
-                                     [&](std::string_view key, std::string_view value) {
-                                       auto cell = layout::ParseKpiCellKey(key);
-                                       auto n = store::DecodeFixed64(value, "KPI cell count");
-                                       if (!cell.ok() || !n.ok()) {
-                                         bad = cell.ok() ? n.status() : cell.status();
-                                         return false;
-                                       }
-                                       if (period.Contains(cell->day)) cells.Add(*cell, *n);
-                                       return true;
-                                     });
+      absl::Status s = ForEachCell(store, layout::KpiCellPrefix(lot_id, kind, m),
+                                   [&](const domain::KpiCell& cell, int64_t n) {
+                                     if (period.Contains(cell.day)) cells.Add(cell, n);
+                                   });
       if (!s.ok()) return s;
-      if (!bad.ok()) return bad;
     }
   }
   return cells;
@@ -119,25 +130,16 @@ absl::StatusOr<std::optional<ActivitySpan>> ReadActivitySpan(const store::Store&
       out->first = std::min(out->first, *day);
       out->last = std::max(out->last, *day);
     };
-    absl::Status bad;
-    absl::Status s = store.ForEach(layout::kKpiCells, layout::KpiCellPrefix(lot_id, kind, ""),
-                                   [&](std::string_view key, std::string_view value) {
-                                     auto cell = layout::ParseKpiCellKey(key);
-                                     auto n = store::DecodeFixed64(value, "KPI cell count");
-                                     if (!cell.ok() || !n.ok()) {
-                                       bad = cell.ok() ? n.status() : cell.status();
-                                       return false;
-                                     }
-                                     if (day != cell->day) {
-                                       close_day();
-                                       day = cell->day;
-                                       sum = 0;
-                                     }
-                                     sum += static_cast<int64_t>(*n);
-                                     return true;
-                                   });
+    absl::Status s = ForEachCell(store, layout::KpiCellPrefix(lot_id, kind, ""),
+                                 [&](const domain::KpiCell& cell, int64_t n) {
+                                   if (day != cell.day) {
+                                     close_day();
+                                     day = cell.day;
+                                     sum = 0;
+                                   }
+                                   sum += n;
+                                 });
     if (!s.ok()) return s;
-    if (!bad.ok()) return bad;
     close_day();
   }
   return out;
