@@ -787,8 +787,8 @@ TEST(Store, SecondarySeesThePrimarysWritesAfterCatchUpOnly) {
 
 // A secondary replays the primary's WAL at open and at each CatchUp. RocksDB
 // keeps what it replayed in its memtable after the primary flushed it: once
-// the flushed table is seen, an added delta counts twice (store.h). The
-// table files say so, and a new secondary counts it once.
+// the flushed table is seen, an added delta counts twice (store.h). A new
+// name among the table files says so, and a new secondary counts it once.
 TEST(Store, ASecondaryCountsAnAddTwiceOnceItsLogIsFlushedAndTableFilesSaySo) {
   TempDir dir;
   std::unique_ptr<Store> writer = OpenOrFail(dir.Path("db"), CountersOptions());
@@ -806,13 +806,14 @@ TEST(Store, ASecondaryCountsAnAddTwiceOnceItsLogIsFlushedAndTableFilesSaySo) {
   ASSERT_OK((*follower)->CatchUp());
   EXPECT_EQ(GetOrFail(**follower, "cells", "k"), EncodeFixed64(7));
   const std::vector<std::string> before = (*follower)->TableFiles();
+  EXPECT_TRUE(before.empty());
   ASSERT_OK((*follower)->CatchUp());
   EXPECT_EQ((*follower)->TableFiles(), before);  // nothing flushed: nothing changed
 
   // The primary flushes what the secondary replayed (a checkpoint flushes).
   ASSERT_OK(writer->CreateCheckpoint(dir.Path("copy")));
   ASSERT_OK((*follower)->CatchUp());
-  EXPECT_NE((*follower)->TableFiles(), before);
+  EXPECT_FALSE((*follower)->TableFiles().empty());
   EXPECT_EQ(GetOrFail(**follower, "cells", "k"), EncodeFixed64(14));  // RocksDB's bug, kept
   absl::StatusOr<std::unique_ptr<Store>> fresh =
       Store::OpenSecondary(dir.Path("db"), dir.Path("follower-2"), CountersOptions());

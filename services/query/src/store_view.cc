@@ -1,5 +1,6 @@
 #include "store_view.h"
 
+#include <algorithm>
 #include <system_error>
 
 #include "absl/time/clock.h"
@@ -157,11 +158,13 @@ absl::Status StoreView::Refresh() {
     std::unique_lock catching_up(back_->reading);
     absl::Status s = back_->store->CatchUp();
     if (s.ok()) {
-      // The primary flushed or compacted since this instance last looked:
-      // what its memtable replayed may now also be in a table (counted
-      // twice in the KPI cells), so a new secondary replaces it.
+      // A new table file: the primary flushed (or compacted what it
+      // flushed) since this instance last looked, so what its memtable
+      // replayed may now also be in a table (counted twice in the KPI
+      // cells): a new secondary replaces it.
       std::vector<std::string> files = back_->store->store().TableFiles();
-      if (files != back_->table_files) {
+      if (!std::includes(back_->table_files.begin(), back_->table_files.end(), files.begin(),
+                         files.end())) {
         auto reopened = readmodel::ReadStore::OpenSecondary(*where, back_->secondary_dir);
         if (reopened.ok()) {
           back_->store = std::move(*reopened);

@@ -74,9 +74,9 @@ struct Instance {
   // Shared: a computation reads it; exclusive: Refresh catches it up.
   std::shared_mutex reading;
   // Its secondary directory, and the table files it saw at its last
-  // catch-up (or open): when a catch-up changes them, the instance is opened
-  // again (store::Store::CatchUp says why: the KPI cells would count twice
-  // what its memtable replayed before the primary flushed it).
+  // catch-up (or open): when a catch-up shows a new one, the instance is
+  // opened again (store::Store::CatchUp says why: the KPI cells would count
+  // twice what its memtable replayed before the primary flushed it).
   std::filesystem::path secondary_dir;
   std::vector<std::string> table_files;
 };

@@ -258,14 +258,16 @@ class Store {
   // once the secondary sees that file (a later CatchUp), a Put replayed
   // before may shadow a newer value, and an Add is counted twice (its delta
   // is in the memtable and in the table). A follower that must stay exact
-  // compares TableFiles() after each CatchUp and, when they changed, opens
-  // a new secondary instead of reading this one (a new one has replayed
-  // only the logs not flushed yet).
+  // compares TableFiles() after each CatchUp and, when a new name appears,
+  // opens a new secondary instead of reading this one (a new one has
+  // replayed only the logs not flushed yet).
   [[nodiscard]] absl::Status CatchUp();
 
   // The names of the table files of the store's current version, every
-  // column family, sorted: they change when the store (or, for a secondary,
-  // its primary, as of the last CatchUp) flushes or compacts.
+  // column family, sorted. A name not seen before means the store (or, for
+  // a secondary, its primary, as of the last CatchUp) flushed or compacted:
+  // a flushed file may be compacted away before a secondary catches up, but
+  // the compaction's output is new too.
   [[nodiscard]] std::vector<std::string> TableFiles() const;
 
   // True if opened with OpenReadOnly.
