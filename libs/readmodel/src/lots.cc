@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/functional/function_ref.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/readmodel/layout.h"
@@ -15,7 +16,36 @@ namespace sv1 = ::pilotage::store::v1;
 using layout::Key;
 using layout::Parts;
 
+// Calls `visit` with each stored journey of `lot_id`, normalized.
+// kDataLoss when one does not parse.
+absl::Status ForEachJourney(const store::Store& store, std::string_view lot_id,
+                            absl::FunctionRef<void(sv1::Journey&)> visit) {
+  absl::Status bad;
+  sv1::Journey j;
+  absl::Status s = store.ForEach(layout::kJourneys, Key({lot_id, ""}),
+                                 [&](std::string_view, std::string_view v) {
+                                   j.Clear();
+                                   if (!j.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+                                     bad = absl::DataLossError("cannot parse a stored journey");
+                                     return false;
+                                   }
+                                   domain::NormalizeJourney(j);
+                                   visit(j);
+                                   return true;
+                                 });
+  return s.ok() ? bad : s;
+}
+
 }  // namespace
+
+absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store, std::string_view lot_id,
+                                                 const domain::Period& period) {
+  domain::JourneyFunnel out;
+  absl::Status s =
+      ForEachJourney(store, lot_id, [&](sv1::Journey& j) { domain::AddToFunnel(j, period, out); });
+  if (!s.ok()) return s;
+  return out;
+}
 
 absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store) {
   std::set<std::string> lots;
@@ -39,16 +69,8 @@ absl::StatusOr<LotReadModel> ReadLot(const store::Store& store, std::string_view
   absl::Status bad;
   absl::Status s;
   if (options.journeys) {
-    s = store.ForEach(layout::kJourneys, prefix, [&](std::string_view, std::string_view v) {
-      sv1::Journey j;
-      if (!j.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-        bad = absl::DataLossError("cannot parse a stored journey");
-        return false;
-      }
-      domain::NormalizeJourney(j);
-      out.facts.journeys.push_back(std::move(j));
-      return true;
-    });
+    s = ForEachJourney(store, lot_id,
+                       [&](sv1::Journey& j) { out.facts.journeys.push_back(std::move(j)); });
   }
   if (!s.ok()) return s;
   s = store.ForEach(layout::kReporting, prefix, [&](std::string_view key, std::string_view v) {

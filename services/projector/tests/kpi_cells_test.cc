@@ -438,6 +438,18 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
       auto counters = readmodel::ReadActivityCounters(store, kLot, period);
       ASSERT_TRUE(counters.ok());
       EXPECT_EQ(domain::CountActivity(model->facts, period), *counters);
+      // The funnel, counted one journey at a time (the query's lot page).
+      const domain::JourneyFunnel funnel = domain::CountFunnel(model->facts, period);
+      auto streamed = readmodel::ReadFunnel(store, kLot, period);
+      ASSERT_TRUE(streamed.ok());
+      EXPECT_EQ(funnel.requests, streamed->requests);
+      EXPECT_EQ(funnel.level_1, streamed->level_1);
+      EXPECT_EQ(funnel.level_2, streamed->level_2);
+      EXPECT_EQ(funnel.action_plan, streamed->action_plan);
+      EXPECT_EQ(funnel.closure, streamed->closure);
+      if (period.ToString() == "2024") {
+        EXPECT_GT(funnel.requests, 0);
+      }
     }
     EXPECT_GT(compared, 10000);
     EXPECT_GT(fees, 0);

@@ -75,17 +75,16 @@ int64_t Total(const CounterSums& counters, const std::string& metric) {
 
 // The funnel of the beneficiaries whose first request is in `period`. The
 // KPI cells do not hold it (decision 0034, "Readers"): the lot's journeys
-// are read for this answer only and dropped with it.
+// are read for this answer, one at a time.
 absl::StatusOr<json> Funnel(Generation& view, const std::string& lot,
                             const domain::Period& period) {
-  auto model = readmodel::ReadLot(view.store(), lot);
-  if (!model.ok()) return model.status();
-  const domain::JourneyFunnel f = domain::CountFunnel(model->facts, period);
-  return json{{"requests", f.requests},
-              {"level_1", f.level_1},
-              {"level_2", f.level_2},
-              {"action_plan", f.action_plan},
-              {"closure", f.closure}};
+  auto f = readmodel::ReadFunnel(view.store(), lot, period);
+  if (!f.ok()) return f.status();
+  return json{{"requests", f->requests},
+              {"level_1", f->level_1},
+              {"level_2", f->level_2},
+              {"action_plan", f->action_plan},
+              {"closure", f->closure}};
 }
 
 json CompactKpis(const domain::LotEvaluation& e) {

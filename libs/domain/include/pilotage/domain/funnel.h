@@ -30,4 +30,9 @@ struct JourneyFunnel {
 // first request has an unreadable day, are left out.
 JourneyFunnel CountFunnel(const LotFacts& facts, const Period& period);
 
+// Adds one beneficiary's stored journey (normalized) to `funnel`, as
+// CountFunnel does: a reader can count a lot's funnel one journey at a time.
+void AddToFunnel(const pilotage::store::v1::Journey& journey, const Period& period,
+                 JourneyFunnel& funnel);
+
 }  // namespace pilotage::domain
