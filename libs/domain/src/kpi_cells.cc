@@ -379,10 +379,11 @@ std::map<CounterKey, int64_t> CountActivityCells(const KnownCells& cells, const 
     const auto* value = d->FindValueByNumber(v);
     return value ? std::string(value->name()) : std::to_string(v);
   };
-  for (const auto& [key, n] : cells.counts) {
+  for (const auto& [key, sum] : cells.counts) {
     const auto& [kind, day, dim] = key;
-    if (n == 0 || !period.Contains(day)) continue;
+    if (sum == 0 || !period.Contains(day)) continue;
     const std::string m = Period::MonthOf(day).ToString();
+    const int64_t n = sum;  // a lambda may not capture a structured binding (clang < 16)
     auto count = [&](const char* metric,
                      std::initializer_list<std::pair<const char*, std::string>> dims) {
       out[{m, metric, "all"}] += n;
