@@ -1,7 +1,11 @@
 #include "pilotage/store/store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -98,6 +102,36 @@ absl::Status CheckIsDirectoryIfExists(const std::filesystem::path& path) {
 }
 
 // Lists the column families on disk; an empty list if there is no store.
+// Store::OpenReadOnly's attempts before it gives up on a store that a writer
+// changed during each (see OpenWithMode). An attempt takes a few
+// milliseconds; the projector edits its MANIFEST only at a flush (a backup
+// flushes) or a compaction, so an open nearly always succeeds at once.
+// store_test's writer flushes back to back: a third of its retries lose again
+// and up to 7 attempts in a row were seen. 100 leaves a wide margin and
+// bounds a hopeless case to about half a second.
+constexpr int kReadOnlyOpenAttempts = 100;
+
+// How far the store's MANIFEST goes: the name CURRENT gives and its size.
+// The writer only appends to a MANIFEST, or starts a new one and renames
+// CURRENT over the old: any change of the store's version changes this.
+struct ManifestPosition {
+  std::string current;
+  std::uintmax_t manifest_bytes = 0;
+
+  bool operator==(const ManifestPosition&) const = default;
+};
+
+// std::nullopt if the store has no CURRENT or its MANIFEST cannot be read.
+std::optional<ManifestPosition> ReadManifestPosition(const std::filesystem::path& store) {
+  std::ifstream in(store / "CURRENT");
+  ManifestPosition position;
+  if (!std::getline(in, position.current) || position.current.empty()) return std::nullopt;
+  std::error_code error;
+  position.manifest_bytes = std::filesystem::file_size(store / position.current, error);
+  if (error) return std::nullopt;
+  return position;
+}
+
 absl::StatusOr<std::vector<std::string>> ListColumnFamilies(const std::string& path, bool* exists) {
   std::vector<std::string> names;
   rocksdb::Status status = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
@@ -433,6 +467,39 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
   if (absl::Status directory = CheckIsDirectoryIfExists(fs_path); !directory.ok()) {
     return directory;
   }
+  if (!read_only || !secondary_dir.empty()) {
+    return OpenAttempt(path_view, options, read_only, secondary_dir);
+  }
+
+  // A read-only open reads the MANIFEST, then opens the table files and
+  // replays the write-ahead logs it names, holding no lock: a writer that
+  // flushes or compacts meanwhile deletes files of the version read (the open
+  // fails: "No such file") or a log that one column family still needed (the
+  // open succeeds with half of a batch). The writer deletes a file only after
+  // appending the edit that retires it to the MANIFEST (or writing a new
+  // MANIFEST and CURRENT), so an attempt during which CURRENT and the
+  // MANIFEST's size did not move read the latest version, and every file it
+  // names outlived the open. Otherwise try again: an attempt loses only to a
+  // flush or compaction finishing within its few milliseconds.
+  absl::Status last;
+  for (int attempt = 1; attempt <= kReadOnlyOpenAttempts; ++attempt) {
+    const std::optional<ManifestPosition> before = ReadManifestPosition(fs_path);
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        OpenAttempt(path_view, options, read_only, secondary_dir);
+    if (ReadManifestPosition(fs_path) == before) return store;
+    last = store.ok() ? absl::OkStatus() : store.status();
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "store: open read-only ", fs_path.string(), ": the writer changed the store during each of ",
+      kReadOnlyOpenAttempts, " attempts; try again",
+      last.ok() ? "" : absl::StrCat(" (last error: ", last.ToString(), ")")));
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenAttempt(std::string_view path_view,
+                                                          const StoreOptions& options,
+                                                          bool read_only,
+                                                          std::string_view secondary_dir) {
+  const std::filesystem::path fs_path(path_view);
   const std::string path = fs_path.string();
 
   bool exists = false;
@@ -483,7 +550,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
   const bool secondary = !secondary_dir.empty();
-  if (secondary) db_options.max_open_files = -1;  // required by RocksDB for secondaries
+  // Every table file is opened during the open (RocksDB requires it of
+  // secondaries): on Linux a file the writer unlinks later stays readable
+  // through its descriptor, so reads never meet a vanished file.
+  if (read_only) db_options.max_open_files = -1;
   rocksdb::Status status =
       secondary   ? rocksdb::DB::OpenAsSecondary(db_options, path, std::string(secondary_dir),
                                                  descriptors, &handles, &raw_db)

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "pilotage/store/coding.h"
 #include "pilotage/testing/status.h"
@@ -692,6 +693,74 @@ TEST(Store, OpenReadOnlySeesDataAndRefusesWrites) {
   EXPECT_EQ(written.code(), absl::StatusCode::kFailedPrecondition) << written;
   EXPECT_TRUE(Contains(written.message(), "read-only")) << written;
   EXPECT_EQ(GetOrFail(*writer, "journeys", "lot-2"), std::nullopt);
+}
+
+// The projector keeps its store open, flushing at every backup, while
+// `pilotage-projector status`, pilotagectl and the penalty job open it
+// read-only. A read-only open lists the table files from the MANIFEST and then
+// opens them: a compaction finishing in between deletes some of them. Each
+// open must still succeed and see one whole batch, and a later one no older
+// state. The writer's table files shrinking in number is a compaction.
+TEST(Store, ReadOnlyOpensSucceedWhileTheWriterFlushesAndCompacts) {
+  constexpr int kMinOpens = 200;
+  constexpr int kMinCompactions = 20;
+  constexpr int kMaxOpens = 20000;  // the writer compacts every 4 flushes: far more than enough
+  TempDir dir;
+  std::unique_ptr<Store> writer = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(writer, nullptr);
+  std::atomic<bool> stop = false;
+  std::atomic<int> compactions = 0;
+  std::atomic<bool> writer_failed = false;
+  std::thread writing([&] {
+    std::size_t files = 0;
+    for (int i = 1; !stop; ++i) {
+      // One batch, two column families: a reader sees both or neither.
+      WriteBatch batch = writer->NewWriteBatch();
+      batch.Put("journeys", "n", absl::StrCat(i));
+      batch.Put("counters", "n", absl::StrCat(i));
+      // A checkpoint flushes the memtables: a new level-0 table file each
+      // time, and RocksDB compacts level 0 once it has four.
+      const std::string copy = dir.Path(absl::StrCat("copy-", i));
+      if (!writer->Write(batch).ok() || !writer->CreateCheckpoint(copy).ok()) {
+        writer_failed = true;
+        return;
+      }
+      std::filesystem::remove_all(copy);
+      const std::size_t now = writer->TableFiles().size();
+      if (now < files) ++compactions;
+      files = now;
+    }
+  });
+  // Stops and joins the writer however the test leaves (a failed ASSERT returns).
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      thread.join();
+    }
+  } joiner{stop, writing};
+
+  int opens = 0;
+  int last = 0;
+  while (!writer_failed && opens < kMaxOpens &&
+         (opens < kMinOpens || compactions < kMinCompactions)) {
+    ++opens;
+    absl::StatusOr<std::unique_ptr<Store>> reader =
+        Store::OpenReadOnly(dir.Path("db"), ReadModelOptions());
+    ASSERT_OK(reader) << "open #" << opens << " after " << compactions << " compactions";
+    const std::optional<std::string> journeys = GetOrFail(**reader, "journeys", "n");
+    const std::optional<std::string> counters = GetOrFail(**reader, "counters", "n");
+    ASSERT_EQ(journeys, counters) << "open #" << opens;
+    if (!journeys.has_value()) continue;  // before the first batch
+    int seen = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(*journeys, &seen)) << *journeys;
+    EXPECT_GE(seen, last) << "open #" << opens;
+    last = seen;
+  }
+  EXPECT_FALSE(writer_failed);
+  EXPECT_GE(compactions, kMinCompactions) << "the test raced no compaction";
+  EXPECT_GT(last, 0);
 }
 
 TEST(Store, OpenReadOnlyOfMissingStoreIsNotFound) {

@@ -223,11 +223,21 @@ class Store {
 
   // Opens an existing store in directory `path` for reading only: Write
   // returns kFailedPrecondition. Needs no lock, so it works while a writer has
-  // the store open, but sees the store as it was on disk when opened; later
-  // writes are not visible. All existing column families are opened.
+  // the store open, flushing and compacting, but sees the store as it was on
+  // disk when opened; later writes are not visible. What it sees is a state
+  // the writer committed: whole batches, every column family as of the same
+  // batch. All existing column families are opened, and every table file with
+  // them, so reads keep working after the writer deletes files (Linux keeps an
+  // unlinked open file readable).
+  //
+  // An open that a writer's flush or compaction overlapped (RocksDB's
+  // read-only open then fails on a deleted file, or replays a log one column
+  // family needed after the writer deleted it) is detected and retried: up to
+  // 100 attempts, each a few milliseconds.
   //
   // Errors: as Open, and kNotFound if the store or a column family listed in
-  // options does not exist.
+  // options does not exist; kUnavailable if the writer changed the store
+  // during each of the 100 attempts (try again later).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenReadOnly(
       std::string_view path, const StoreOptions& options);
 
@@ -354,6 +364,11 @@ class Store {
                                                              const StoreOptions& options,
                                                              bool read_only,
                                                              std::string_view secondary_dir);
+  // One open, without OpenWithMode's retries of read-only opens.
+  static absl::StatusOr<std::unique_ptr<Store>> OpenAttempt(std::string_view path,
+                                                            const StoreOptions& options,
+                                                            bool read_only,
+                                                            std::string_view secondary_dir);
 
   std::shared_ptr<Impl> impl_;
 };
