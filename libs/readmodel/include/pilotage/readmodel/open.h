@@ -12,7 +12,9 @@
 //
 // Two ways to open:
 //   - read-only (ReadStore::OpenReadOnly): a fixed snapshot of the store as it
-//     was on disk when opened, without a lock, beside a running projector.
+//     was on disk when opened, without a lock, beside a running projector
+//     (whole batches; an open that the projector's flush or compaction
+//     overlapped is made again, see store::Store::OpenReadOnly).
 //     For one-shot readers (pilotagectl, the penalty job).
 //   - secondary (ReadStore::OpenSecondary): a RocksDB follower that sees the
 //     projector's writes, whole batches at a time, when CatchUp() is called.
