@@ -106,9 +106,9 @@ absl::Status CheckIsDirectoryIfExists(const std::filesystem::path& path) {
 // changed during each (see OpenWithMode). An attempt takes a few
 // milliseconds; the projector edits its MANIFEST only at a flush (a backup
 // flushes) or a compaction, so an open nearly always succeeds at once.
-// store_test's writer flushes back to back: a third of its retries lose again
-// and up to 7 attempts in a row were seen. 100 leaves a wide margin and
-// bounds a hopeless case to about half a second.
+// A writer flushing back to back (faster than an open completes) makes every
+// attempt lose, as a writer can starve any such check: 100 attempts, about
+// half a second, then kUnavailable rather than spinning.
 constexpr int kReadOnlyOpenAttempts = 100;
 
 // How far the store's MANIFEST goes: the name CURRENT gives and its size.
