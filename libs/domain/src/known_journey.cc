@@ -56,6 +56,13 @@ absl::CivilDay DayOf(const std::string& text) {
 // event_id) order: the lists are sorted by (day, event_id), so a merge.
 std::vector<KnownJourney> SplitKnown(const pilotage::store::v1::Journey& j, int64_t before) {
   std::vector<KnownJourney> out;
+  SplitKnown(j, before, out);
+  return out;
+}
+
+void SplitKnown(const pilotage::store::v1::Journey& j, int64_t before,
+                std::vector<KnownJourney>& out) {
+  out.clear();
   auto closed = [&] { return !out.empty() && out.back().closure != nullptr; };
   int r = 0, c = 0;
   const int nr = j.requests_size(), nc = j.closures_size();
@@ -112,7 +119,6 @@ std::vector<KnownJourney> SplitKnown(const pilotage::store::v1::Journey& j, int6
     if (k == nullptr) break;
     k->action_plan = true;
   }
-  return out;
 }
 
 bool IsPriority(const v1::KpiDefinition& kpi, const v1::Profile& p) {
@@ -127,11 +133,28 @@ bool IsPriority(const v1::KpiDefinition& kpi, const v1::Profile& p) {
 }
 
 int64_t ClosingInstant(absl::CivilDay closing_day) {
-  auto start = ParisStartOfDay(closing_day);
-  // Without a time zone database nothing was folded either (the projector
-  // needs it): UTC midnight is then as good as anything.
-  return start.ok() ? absl::ToUnixSeconds(*start)
-                    : absl::ToUnixSeconds(absl::FromCivil(closing_day, absl::UTCTimeZone()));
+  // The fold asks it for every day a touched journey's facts were recorded:
+  // remembered per day in a small per-thread table, so that the time zone
+  // is not searched every time.
+  struct Slot {
+    bool filled = false;
+    absl::CivilDay day;
+    int64_t instant = 0;
+  };
+  thread_local std::array<Slot, 512> cache;
+  static constexpr absl::CivilDay kEpoch(1970, 1, 1);
+  Slot& slot = cache[static_cast<uint64_t>(closing_day - kEpoch) % cache.size()];
+  if (!slot.filled || slot.day != closing_day) {
+    auto start = ParisStartOfDay(closing_day);
+    // Without a time zone database nothing was folded either (the projector
+    // needs it): UTC midnight is then as good as anything.
+    slot.instant = start.ok()
+                       ? absl::ToUnixSeconds(*start)
+                       : absl::ToUnixSeconds(absl::FromCivil(closing_day, absl::UTCTimeZone()));
+    slot.day = closing_day;
+    slot.filled = true;
+  }
+  return slot.instant;
 }
 
 KpiObservation ObserveReporting(const v1::KpiDefinition& kpi, const LotFacts& facts,

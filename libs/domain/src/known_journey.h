@@ -45,6 +45,9 @@ struct KnownJourney {
 // The successive journeys of one normalized stored Journey (every fact of a
 // pseudonym), on the facts recorded before `before` (Unix seconds).
 std::vector<KnownJourney> SplitKnown(const pilotage::store::v1::Journey& j, int64_t before);
+// The same into `out` (cleared first), reusing its capacity.
+void SplitKnown(const pilotage::store::v1::Journey& j, int64_t before,
+                std::vector<KnownJourney>& out);
 
 // Whether profile `p` matches one of the KPI's priority_publics predicates.
 bool IsPriority(const pilotage::v1::KpiDefinition& kpi, const pilotage::v1::Profile& p);

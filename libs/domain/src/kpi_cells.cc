@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "fmt/format.h"
 #include "known_journey.h"
 #include "pilotage/domain/calendar.h"
@@ -21,10 +24,6 @@ using internal::ClosingInstant;
 using internal::DayOf;
 using internal::KnownJourney;
 using internal::SplitKnown;
-
-// What a beneficiary's facts give as known before an instant: the cells
-// without their known day.
-using Known = std::map<std::tuple<CellKind, absl::CivilDay, std::string>, int64_t>;
 
 absl::CivilDay RecordedDaySlow(int64_t recorded_at) {
   auto day = ParisDay(absl::FromUnixSeconds(recorded_at));
@@ -60,74 +59,6 @@ void AppendInt(std::string& out, int64_t v) {
   out.append(buf, end);
 }
 
-// "<a>.<b>...": a dimension of integer fields (fmt::format cost more than
-// the rest of the fold of a fact).
-std::string Dim(std::initializer_list<int64_t> fields) {
-  std::string out;
-  out.reserve(24);
-  bool first = true;
-  for (const int64_t f : fields) {
-    if (!first) out.push_back('.');
-    first = false;
-    AppendInt(out, f);
-  }
-  return out;
-}
-
-std::string RequestDim(const sv1::RequestFact& r) {
-  const auto& p = r.profile();
-  return Dim(
-      {1, p.qualification(), p.age_band(), p.status(), p.company_size(), p.sex(), r.channel()});
-}
-
-Known KnownBefore(const sv1::Journey& j, int64_t before) {
-  Known out;
-  for (const KnownJourney& k : SplitKnown(j, before)) {
-    if (k.request != nullptr) {
-      const absl::CivilDay requested = DayOf(k.request->day());
-      ++out[{CellKind::kRequest, requested, k.first_ever ? RequestDim(*k.request) : "0"}];
-      if (k.first_appointment) {
-        ++out[{CellKind::kFirstAppointment, requested,
-               std::to_string(WorkingDaysBetween(requested, *k.first_appointment))}];
-      }
-    }
-    if (k.closure != nullptr) {
-      ++out[{CellKind::kClosure, DayOf(k.closure->day()),
-             Dim({(k.level2 && k.action_plan) ? 1 : 0, k.closure->outcome(),
-                  k.closure->referred_to()})}];
-    }
-  }
-  std::set<std::string_view> ids;
-  for (const auto& a : j.appointments()) {
-    if (a.recorded_at() >= before) continue;
-    const bool counted = a.appointment_id().empty() || ids.insert(a.appointment_id()).second;
-    std::string dim = Dim({counted ? 1 : 0, a.level(), a.modality(), a.kind()});
-    dim.push_back('.');
-    dim.append(a.departement());
-    ++out[{CellKind::kAppointment, DayOf(a.day()), std::move(dim)}];
-  }
-  for (const auto& s : j.surveys()) {
-    if (s.recorded_at() >= before) continue;
-    ++out[{CellKind::kSurvey, DayOf(s.day()),
-           Dim({s.wave(), s.satisfaction(), s.useful() ? 1 : 0})}];
-  }
-  return out;
-}
-
-// The kPriced cells of a beneficiary, added to `out`.
-void AddPriced(const sv1::Journey& j, KpiCells& out) {
-  std::set<std::string_view> ids;
-  for (const auto& a : j.appointments()) {
-    if (!a.appointment_id().empty() && !ids.insert(a.appointment_id()).second) continue;
-    ++out[{CellKind::kPriced, DayOf(a.day()), RecordedDay(a.recorded_at()),
-           Dim({a.level(), a.modality(), a.kind()})}];
-  }
-}
-
-// ContributionOf, its kPriced cells only `with_priced`.
-KpiCells Contribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
-                      bool with_priced);
-
 // The dot-separated integer fields of a dimension; the text after the last
 // integer field wanted is left in `rest`.
 std::vector<int> Fields(std::string_view dim, size_t n, std::string_view* rest = nullptr) {
@@ -156,7 +87,183 @@ v1::Profile ProfileOf(const std::vector<int>& f) {
   return p;
 }
 
+constexpr absl::CivilDay kEpoch(1970, 1, 1);
+
+int32_t DayNumber(absl::CivilDay day) { return static_cast<int32_t>(day - kEpoch); }
+
+// WorkingDaysBetween, remembered per pair of days in a small per-thread
+// table: the fold asks it for every journey's first appointment, and each
+// call lists the public holidays of every year between the two days.
+int64_t WorkingDays(absl::CivilDay from, absl::CivilDay to) {
+  struct Slot {
+    int64_t from = std::numeric_limits<int64_t>::min();
+    int64_t to = 0;
+    int64_t days = 0;
+  };
+  thread_local std::array<Slot, 1024> cache;
+  const int64_t f = from - kEpoch, t = to - kEpoch;
+  Slot& slot = cache[static_cast<uint64_t>(f * 31 + t) % cache.size()];
+  if (slot.from != f || slot.to != t) slot = {f, t, WorkingDaysBetween(from, to)};
+  return slot.days;
+}
+
+// Cells and their counts: what is known before an instant (FlatCell::known
+// 0), or the signed cells of contributions before they are combined.
+using Counted = std::vector<std::pair<FlatCell, int64_t>>;
+
 }  // namespace
+
+struct ContributionFolder::Scratch {
+  std::vector<KnownJourney> split;
+  Counted previous, current;
+  Counted deltas;
+  std::vector<int32_t> days;
+  absl::flat_hash_set<std::string_view> ids;
+  absl::flat_hash_map<std::string, int32_t> departement_numbers;
+  std::vector<std::string> departements;
+
+  int32_t DepartementNumber(const std::string& name) {
+    auto [it, inserted] =
+        departement_numbers.try_emplace(name, static_cast<int32_t>(departements.size()));
+    if (inserted) departements.push_back(name);
+    return it->second;
+  }
+
+  static void Push(Counted& out, CellKind kind, absl::CivilDay day, int32_t known,
+                   std::initializer_list<int32_t> fields, int64_t n, int32_t departement = -1) {
+    FlatCell cell{.kind = kind,
+                  .day = DayNumber(day),
+                  .known = known,
+                  .departement = departement,
+                  .size = static_cast<uint8_t>(fields.size())};
+    std::copy(fields.begin(), fields.end(), cell.fields.begin());
+    out.emplace_back(cell, n);
+  }
+
+  // Sorts `cells` and sums the counts of equal cells, leaving out those
+  // summed to 0.
+  static void Combine(Counted& cells) {
+    std::sort(cells.begin(), cells.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t kept = 0;
+    for (size_t i = 0; i < cells.size();) {
+      int64_t n = 0;
+      size_t j = i;
+      for (; j < cells.size() && cells[j].first == cells[i].first; ++j) n += cells[j].second;
+      if (n != 0) cells[kept++] = {cells[i].first, n};
+      i = j;
+    }
+    cells.resize(kept);
+  }
+
+  // What a beneficiary's facts give as known before `before` (Unix
+  // seconds): its cells without their known day, combined.
+  void KnownBefore(const sv1::Journey& j, int64_t before, Counted& out) {
+    out.clear();
+    SplitKnown(j, before, split);
+    for (const KnownJourney& k : split) {
+      if (k.request != nullptr) {
+        const absl::CivilDay requested = DayOf(k.request->day());
+        if (k.first_ever) {
+          const auto& r = *k.request;
+          const auto& p = r.profile();
+          Push(out, CellKind::kRequest, requested, 0,
+               {1, p.qualification(), p.age_band(), p.status(), p.company_size(), p.sex(),
+                r.channel()},
+               1);
+        } else {
+          Push(out, CellKind::kRequest, requested, 0, {0}, 1);
+        }
+        if (k.first_appointment) {
+          Push(out, CellKind::kFirstAppointment, requested, 0,
+               {static_cast<int32_t>(WorkingDays(requested, *k.first_appointment))}, 1);
+        }
+      }
+      if (k.closure != nullptr) {
+        Push(out, CellKind::kClosure, DayOf(k.closure->day()), 0,
+             {(k.level2 && k.action_plan) ? 1 : 0, k.closure->outcome(), k.closure->referred_to()},
+             1);
+      }
+    }
+    ids.clear();
+    for (const auto& a : j.appointments()) {
+      if (a.recorded_at() >= before) continue;
+      const bool counted = a.appointment_id().empty() || ids.insert(a.appointment_id()).second;
+      Push(out, CellKind::kAppointment, DayOf(a.day()), 0,
+           {counted ? 1 : 0, a.level(), a.modality(), a.kind()}, 1,
+           DepartementNumber(a.departement()));
+    }
+    for (const auto& s : j.surveys()) {
+      if (s.recorded_at() >= before) continue;
+      Push(out, CellKind::kSurvey, DayOf(s.day()), 0,
+           {s.wave(), s.satisfaction(), s.useful() ? 1 : 0}, 1);
+    }
+    Combine(out);
+  }
+
+  // Adds `sign` times the kPriced cells of a beneficiary to `deltas`.
+  void AddPriced(const sv1::Journey& j, int64_t sign) {
+    ids.clear();
+    for (const auto& a : j.appointments()) {
+      if (!a.appointment_id().empty() && !ids.insert(a.appointment_id()).second) continue;
+      Push(deltas, CellKind::kPriced, DayOf(a.day()), DayNumber(RecordedDay(a.recorded_at())),
+           {a.level(), a.modality(), a.kind()}, sign);
+    }
+  }
+
+  // Adds `sign` times the beneficiary's contribution (ContributionOf) to
+  // `deltas`, uncombined; its kPriced cells only `with_priced`.
+  void AddContribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
+                       bool with_priced, int64_t sign) {
+    days.clear();
+    auto add = [&](const auto& list) {
+      for (const auto& f : list) {
+        const absl::CivilDay d = RecordedDay(f.recorded_at());
+        if (!from || d >= *from) days.push_back(DayNumber(d));
+      }
+    };
+    add(journey.requests());
+    add(journey.appointments());
+    add(journey.deliverables());
+    add(journey.closures());
+    add(journey.surveys());
+    std::sort(days.begin(), days.end());
+    days.erase(std::unique(days.begin(), days.end()), days.end());
+    if (with_priced) AddPriced(journey, sign);
+    if (days.empty()) return;
+    // Steps before `from` are the same for any facts recorded on or after it.
+    if (from) {
+      KnownBefore(journey, ClosingInstant(*from), previous);
+    } else {
+      previous.clear();
+    }
+    for (const int32_t d : days) {
+      KnownBefore(journey, ClosingInstant(kEpoch + d + 1), current);
+      // Both sorted: what changed from `previous` to `current`, at known day d.
+      size_t p = 0, c = 0;
+      auto emit = [&](FlatCell cell, int64_t n) {
+        cell.known = d;
+        deltas.emplace_back(cell, sign * n);
+      };
+      while (p < previous.size() || c < current.size()) {
+        if (c == current.size() || (p < previous.size() && previous[p].first < current[c].first)) {
+          emit(previous[p].first, -previous[p].second);
+          ++p;
+        } else if (p == previous.size() || current[c].first < previous[p].first) {
+          emit(current[c].first, current[c].second);
+          ++c;
+        } else {
+          if (current[c].second != previous[p].second) {
+            emit(current[c].first, current[c].second - previous[p].second);
+          }
+          ++p;
+          ++c;
+        }
+      }
+      std::swap(previous, current);
+    }
+  }
+};
 
 std::optional<CellKind> CellKindOf(char c) {
   switch (c) {
@@ -172,66 +279,13 @@ std::optional<CellKind> CellKindOf(char c) {
   }
 }
 
-KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDay> from) {
-  return Contribution(journey, from, true);
-}
+ContributionFolder::ContributionFolder() : scratch_(std::make_unique<Scratch>()) {}
 
-namespace {
+ContributionFolder::~ContributionFolder() = default;
 
-KpiCells Contribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
-                      bool with_priced) {
-  std::vector<absl::CivilDay> days;
-  auto add = [&](const auto& list) {
-    for (const auto& f : list) {
-      const absl::CivilDay d = RecordedDay(f.recorded_at());
-      if (!from || d >= *from) days.push_back(d);
-    }
-  };
-  add(journey.requests());
-  add(journey.appointments());
-  add(journey.deliverables());
-  add(journey.closures());
-  add(journey.surveys());
-  std::sort(days.begin(), days.end());
-  days.erase(std::unique(days.begin(), days.end()), days.end());
-  KpiCells out;
-  if (with_priced) AddPriced(journey, out);
-  if (days.empty()) return out;
-  // Steps before `from` are the same for any facts recorded on or after it.
-  Known previous = from ? KnownBefore(journey, ClosingInstant(*from)) : Known();
-  for (const absl::CivilDay d : days) {
-    Known current = KnownBefore(journey, ClosingInstant(d + 1));
-    for (const auto& [cell, n] : current) {
-      auto it = previous.find(cell);
-      const int64_t delta = n - (it == previous.end() ? 0 : it->second);
-      if (delta != 0) {
-        out[{std::get<0>(cell), std::get<1>(cell), d, std::get<2>(cell)}] += delta;
-      }
-    }
-    for (const auto& [cell, n] : previous) {
-      if (!current.contains(cell))
-        out[{std::get<0>(cell), std::get<1>(cell), d, std::get<2>(cell)}] -= n;
-    }
-    previous = std::move(current);
-  }
-  return out;
-}
-
-}  // namespace
-
-void AddDifference(const KpiCells& before, const KpiCells& after, KpiCells& deltas) {
-  auto add = [&](const KpiCell& cell, int64_t n) {
-    auto [it, inserted] = deltas.try_emplace(cell, n);
-    if (!inserted) {
-      it->second += n;
-      if (it->second == 0) deltas.erase(it);
-    }
-  };
-  for (const auto& [cell, n] : after) add(cell, n);
-  for (const auto& [cell, n] : before) add(cell, -n);
-}
-
-void AddFactsToContribution(sv1::Journey& journey, const sv1::Journey& added, KpiCells& deltas) {
+void ContributionFolder::AddFacts(sv1::Journey& journey, const sv1::Journey& added) {
+  Scratch& s = *scratch_;
+  s.deltas.clear();
   std::optional<absl::CivilDay> from;
   auto earliest = [&](const auto& list) {
     for (const auto& f : list) {
@@ -248,10 +302,43 @@ void AddFactsToContribution(sv1::Journey& journey, const sv1::Journey& added, Kp
   // The kPriced cells depend on the appointments only: without one added,
   // they are the same before and after.
   const bool priced = added.appointments_size() > 0;
-  const KpiCells before = Contribution(journey, from, priced);
+  s.AddContribution(journey, from, priced, -1);
   journey.MergeFrom(added);
   NormalizeJourney(journey);
-  AddDifference(before, Contribution(journey, from, priced), deltas);
+  s.AddContribution(journey, from, priced, 1);
+  Scratch::Combine(s.deltas);
+}
+
+const std::vector<std::pair<FlatCell, int64_t>>& ContributionFolder::deltas() const {
+  return scratch_->deltas;
+}
+
+KpiCell ContributionFolder::ToKpiCell(const FlatCell& cell) const {
+  KpiCell out{.kind = cell.kind, .day = kEpoch + cell.day, .known = kEpoch + cell.known};
+  out.dim.reserve(24);
+  for (uint8_t i = 0; i < cell.size; ++i) {
+    if (i > 0) out.dim.push_back('.');
+    AppendInt(out.dim, cell.fields[i]);
+  }
+  if (cell.departement >= 0) {
+    out.dim.push_back('.');
+    out.dim.append(scratch_->departements[static_cast<size_t>(cell.departement)]);
+  }
+  return out;
+}
+
+void ContributionFolder::Clear() {
+  scratch_->departement_numbers.clear();
+  scratch_->departements.clear();
+}
+
+KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDay> from) {
+  ContributionFolder folder;
+  folder.scratch_->AddContribution(journey, from, true, 1);
+  KpiCells out;
+  for (const auto& [cell, n] : folder.scratch_->deltas) out[folder.ToKpiCell(cell)] += n;
+  std::erase_if(out, [](const auto& entry) { return entry.second == 0; });
+  return out;
 }
 
 void KnownCells::Add(const KpiCell& cell, int64_t n) {

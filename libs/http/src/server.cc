@@ -407,7 +407,12 @@ const std::string& PlainToTlsAnswer() {
 class Server::Impl {
  public:
   Impl(const ServerOptions& options, const Routes& routes)
-      : options(options), routes(routes), acceptor(net::make_strand(ioc)) {}
+      : options(options),
+        routes(routes),
+        keep_alive_hint(fmt::format(
+            "timeout={}",
+            std::chrono::duration_cast<std::chrono::seconds>(options.limits.idle_timeout).count())),
+        acceptor(net::make_strand(ioc)) {}
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -426,6 +431,8 @@ class Server::Impl {
 
   const ServerOptions& options;
   const Routes& routes;
+  // Keep-Alive's value on an answer that keeps the connection open.
+  const std::string keep_alive_hint;
   net::io_context ioc;
   tcp::acceptor acceptor;
   WorkerPool pool;
@@ -691,6 +698,12 @@ class Session : public SessionBase {
     SetSecurityHeaders(out);
     out.body() = std::move(response_.body);
     out.keep_alive(keep);
+    // An idle connection is closed without a word: a client that reuses it
+    // just then sends a request that crosses the close and fails (Node's
+    // fetch does not send it again). The hint tells the client when that
+    // happens, so it retires the connection before: Node's fetch 2 s
+    // before, instead of its own 4 s against our 5.
+    if (keep) out.set(bhttp::field::keep_alive, server_.keep_alive_hint);
     out.prepare_payload();
     if (request_.method == "HEAD") out.body().clear();
     Tcp().expires_after(limits_.write_timeout);

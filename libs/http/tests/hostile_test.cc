@@ -286,6 +286,23 @@ TEST_F(HttpHostile, AConnectionServesAtMostItsRequestCount) {
   EXPECT_TRUE(closed);
 }
 
+// A client that reuses a connection just as the idle timeout closes it sees
+// its request fail: each answer that keeps the connection says how long it
+// stays open idle (whole seconds, rounded down), so that the client retires
+// it first; the last one says that it closes.
+TEST_F(HttpHostile, AKeptConnectionSaysHowLongItStaysOpenIdle) {
+  Start({.idle_timeout = milliseconds(2500), .max_requests_per_connection = 2});
+  Raw c(port());
+  c.Send(kHello);
+  const std::string first = c.ReadAnswer();
+  EXPECT_EQ(StatusOf(first), 200);
+  EXPECT_NE(first.find("\r\nKeep-Alive: timeout=2\r\n"), std::string::npos) << first;
+  c.Send(kHello);
+  const std::string last = c.ReadAnswer();
+  EXPECT_NE(last.find("\r\nConnection: close\r\n"), std::string::npos) << last;
+  EXPECT_EQ(last.find("Keep-Alive"), std::string::npos) << last;
+}
+
 TEST_F(HttpHostile, ConnectionsOverTheCapGet503AtOnce) {
   Start({.max_connections = 2});
   Raw a(port()), b(port());

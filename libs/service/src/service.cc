@@ -1,11 +1,15 @@
 #include "pilotage/service/service.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "fmt/format.h"
 #include "spdlog/spdlog.h"
@@ -39,6 +43,12 @@ int ExitCodeFor(const absl::Status& status) {
 int Fail(std::string_view program, const absl::Status& status) {
   std::cerr << program << ": " << status.message() << std::endl;
   return ExitCodeFor(status);
+}
+
+void BoundMallocArenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
+  const int arenas = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  mallopt(M_ARENA_MAX, arenas);
 }
 
 namespace {

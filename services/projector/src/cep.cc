@@ -69,14 +69,14 @@ class CellFolder {
   // Reads the stored journeys of `entries` ("<lot>\0<pseudonym>" -> the
   // batch's facts; sorted by key) with one MultiGet, adds the facts to each,
   // leaves the merged journeys serialized in `merged` (in the order of
-  // `entries`) and adds the contributions' changes to `cells`.
+  // `entries`) and the contributions' changes in `cells`.
   absl::Status Run(const store::Store& store, std::span<const Entry* const> entries) {
     merged.resize(entries.size());
-    cells.reserve(entries.size() * 4);
     keys_.clear();
     for (const Entry* entry : entries) keys_.push_back(entry->first);
     auto stored = store.MultiGet(CepProjection::kJourneys, keys_, /*sorted=*/true);
     if (!stored.ok()) return stored.status();
+    sums_.reserve(entries.size() * 2);
     for (size_t i = 0; i < entries.size(); ++i) {
       journey_.Clear();
       if (const auto& value = (*stored)[i];
@@ -90,14 +90,21 @@ class CellFolder {
       if (!added_.ParseFromString(entries[i]->second)) {
         return absl::InternalError("cannot parse the journey facts of the batch");
       }
-      deltas_.clear();
-      domain::AddFactsToContribution(journey_, added_, deltas_);
+      folder_.AddFacts(journey_, added_);
       journey_.SerializeToString(&merged[i]);
+      // Keys in order: a lot's journeys follow one another.
       const std::string_view lot = readmodel::layout::LotOf(entries[i]->first);
-      for (const auto& [cell, n] : deltas_) {
-        readmodel::layout::KpiCellKey(key_, lot, cell);
-        cells[key_] += n;
-      }
+      if (lots_.empty() || lots_.back() != lot) lots_.push_back(lot);
+      const auto lot_index = static_cast<uint32_t>(lots_.size() - 1);
+      // Summed in their compact form: a key string is built once per
+      // distinct cell of the share, not once per journey's change.
+      for (const auto& [cell, n] : folder_.deltas()) sums_[{lot_index, cell}] += n;
+    }
+    cells.reserve(sums_.size());
+    for (const auto& [key, n] : sums_) {
+      if (n == 0) continue;
+      readmodel::layout::KpiCellKey(key_, lots_[key.first], folder_.ToKpiCell(key.second));
+      cells.emplace_back(key_, n);
     }
     return absl::OkStatus();
   }
@@ -105,10 +112,14 @@ class CellFolder {
   void Clear() {
     merged.clear();
     cells.clear();
+    sums_.clear();
+    lots_.clear();
+    folder_.Clear();
   }
 
-  // Per cep_kpi_cells key, the change of this share.
-  absl::flat_hash_map<std::string, int64_t> cells;
+  // The cep_kpi_cells keys this share changes and their changes (non-zero,
+  // each key once, in no order).
+  std::vector<std::pair<std::string, int64_t>> cells;
   // The merged journeys, serialized.
   std::vector<std::string> merged;
 
@@ -116,7 +127,10 @@ class CellFolder {
   std::vector<std::string_view> keys_;
   sv1::Journey journey_;  // a stored journey, then merged
   sv1::Journey added_;    // the batch's facts of a journey
-  domain::KpiCells deltas_;
+  domain::ContributionFolder folder_;
+  // The lots of the share, in order; cells name them by index.
+  std::vector<std::string_view> lots_;
+  absl::flat_hash_map<std::pair<uint32_t, domain::FlatCell>, int64_t> sums_;
   std::string key_;
 };
 

@@ -30,6 +30,7 @@ std::filesystem::path DefaultWebDir() {
 }  // namespace
 
 int RunCli(int argc, const char* const* argv) {
+  service::BoundMallocArenas();
   service::StopSignal stop_signal;
   service::ReloadSignal reload_signal;
   CLI::App app{

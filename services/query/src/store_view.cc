@@ -172,7 +172,10 @@ absl::Status StoreView::Refresh() {
         }
         s = reopened.status();
       }
-      back_->table_files = std::move(files);
+      // Not after a failed reopen: the instance kept may count twice, and
+      // the next refresh must see the new name again and try again rather
+      // than swap it in.
+      if (s.ok()) back_->table_files = std::move(files);
     }
     if (!s.ok()) {
       std::lock_guard lock(mu_);

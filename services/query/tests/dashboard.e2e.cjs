@@ -124,8 +124,15 @@ function shown(k) {
   return k.sample === 0 ? '—' : percent(k.value);
 }
 
+// Node's fetch says only "fetch failed": the socket's error is its cause.
 async function apiGet(p, token, base = BASE_URL) {
-  const res = await fetch(`${base}/api/v1/${p}`, { headers: { Authorization: `Bearer ${token}` } });
+  let res;
+  try {
+    res = await fetch(`${base}/api/v1/${p}`, { headers: { Authorization: `Bearer ${token}` } });
+  } catch (e) {
+    const c = e.cause || {};
+    throw new Error(`GET ${p}: ${e.message}: ${c.code || c.name || ''} ${c.message || c}`, { cause: e });
+  }
   assert.equal(res.status, 200, `GET ${p}`);
   return res.json();
 }

@@ -55,13 +55,18 @@
 // beneficiary counts on its first day only (the journey reading deduplicates
 // within the period read).
 //
-// Thread-safety: pure functions; a KnownCells is used by one thread at a time.
+// Thread-safety: pure functions; a KnownCells or a ContributionFolder is used
+// by one thread at a time.
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
@@ -109,17 +114,65 @@ using KpiCells = std::map<KpiCell, int64_t>;
 KpiCells ContributionOf(const pilotage::store::v1::Journey& journey,
                         std::optional<absl::CivilDay> from = std::nullopt);
 
-// Adds `after` - `before` to `deltas`, leaving out cells whose sum is 0.
-void AddDifference(const KpiCells& before, const KpiCells& after, KpiCells& deltas);
+// A KPI cell in the fold's form: its dimension as integer fields and, for
+// kAppointment, its département by number, so that a beneficiary's
+// contribution is computed, compared and summed without a string per fact;
+// the text dimension is built once per distinct cell
+// (ContributionFolder::ToKpiCell). Comparable and hashable (absl::Hash).
+struct FlatCell {
+  CellKind kind = CellKind::kRequest;
+  int32_t day = 0;    // the KpiCell's day, in days since 1970-01-01
+  int32_t known = 0;  // the KpiCell's known day, in days since 1970-01-01
+  // kAppointment: the département's number in the ContributionFolder that
+  // made the cell; -1 for the other kinds.
+  int32_t departement = -1;
+  uint8_t size = 0;  // the fields used, in the dimension's order
+  std::array<int32_t, 7> fields{};
 
-// What the fold does for one beneficiary: adds the facts of `added` (any
-// order, duplicates of known event ids changing nothing) to `journey`
-// (normalized), leaving it normalized, and adds to `deltas` the change of the
-// beneficiary's contribution: ContributionOf(after) - ContributionOf(before),
-// computed from the first day an added fact was recorded (cells of earlier
-// known days cannot change).
-void AddFactsToContribution(pilotage::store::v1::Journey& journey,
-                            const pilotage::store::v1::Journey& added, KpiCells& deltas);
+  bool operator==(const FlatCell&) const = default;
+  auto operator<=>(const FlatCell&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const FlatCell& c) {
+    return H::combine(std::move(h), c.kind, c.day, c.known, c.departement, c.size, c.fields);
+  }
+};
+
+// What the fold does for each beneficiary a batch touches, with scratch space
+// reused from one beneficiary to the next (no allocation per fact once warm).
+// Thread-safety: one thread at a time; one per thread.
+class ContributionFolder {
+ public:
+  ContributionFolder();
+  ~ContributionFolder();
+  ContributionFolder(const ContributionFolder&) = delete;
+  ContributionFolder& operator=(const ContributionFolder&) = delete;
+
+  // Adds the facts of `added` (any order, duplicates of known event ids
+  // changing nothing) to `journey` (normalized), leaving it normalized, and
+  // sets deltas() to the change of the beneficiary's contribution:
+  // ContributionOf(after) - ContributionOf(before), computed from the first
+  // day an added fact was recorded (cells of earlier known days cannot
+  // change).
+  void AddFacts(pilotage::store::v1::Journey& journey, const pilotage::store::v1::Journey& added);
+
+  // The change the last AddFacts computed: its cells whose count changed,
+  // sorted, each once. Valid until the next AddFacts.
+  const std::vector<std::pair<FlatCell, int64_t>>& deltas() const;
+
+  // `cell` (made by this folder since the last Clear) with its text
+  // dimension.
+  KpiCell ToKpiCell(const FlatCell& cell) const;
+
+  // Forgets the départements numbered so far: FlatCells made before can no
+  // longer be given to ToKpiCell.
+  void Clear();
+
+ private:
+  friend KpiCells ContributionOf(const pilotage::store::v1::Journey& journey,
+                                 std::optional<absl::CivilDay> from);
+  struct Scratch;
+  std::unique_ptr<Scratch> scratch_;
+};
 
 // A lot's cells for reading: the counts of known day < closing_day, summed
 // over known days, by (kind, day, dim). Fill it with Add; the reader keeps

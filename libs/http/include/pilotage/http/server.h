@@ -20,10 +20,14 @@
 // other malformed syntax (400). A header not complete within
 // `header_timeout`, a body not complete within `body_timeout`, or no new
 // request within `idle_timeout` on a keep-alive connection: the connection is
-// closed. Over `max_connections`, a new connection gets 503 and is closed at
-// once (over TLS, closed without a byte: a plain 503 would reach a TLS
-// client as a corrupt record). These answers go through the error handler
-// (see Routes).
+// closed. An answer that keeps its connection open says so with
+// `Keep-Alive: timeout=N` (`idle_timeout` in whole seconds, rounded down):
+// a client that honours it (Node's fetch) stops reusing the connection
+// before this server closes it, rather than sending a request the close
+// crosses; the last answer of a connection (max_requests_per_connection, a
+// refusal, a stop) says `Connection: close`. Over `max_connections`, a new connection gets 503 and
+// is closed at once (over TLS, closed without a byte: a plain 503 would reach a TLS client as a
+// corrupt record). These answers go through the error handler (see Routes).
 //
 // TLS (optional, TlsOptions): TLS 1.2 or 1.3 only, forward-secret AEAD
 // ciphers, no renegotiation or compression. The handshake must end within

@@ -48,6 +48,16 @@ inline constexpr int kExitRefusedByBroker = 11;
 // Prints "<program>: <message>" on stderr and returns ExitCodeFor(status).
 int Fail(std::string_view program, const absl::Status& status);
 
+// Bounds glibc's malloc arenas to the number of cores (at least 2), unless
+// MALLOC_ARENA_MAX is set in the environment (then glibc's reading of it
+// stands). glibc gives each contending thread an arena of its own, up to 8 per
+// core, and keeps what a thread freed in that arena: a service whose many
+// handler threads each compute large, short-lived answers otherwise keeps
+// hundreds of MiB it no longer uses (docs/performance.md, "What the readers
+// hold"). Call it first in main(), before threads allocate. No effect under a
+// sanitizer's allocator.
+void BoundMallocArenas();
+
 // Turns SIGINT and SIGTERM into a flag and a callback, handled on a thread of
 // its own (not in a signal handler). Construct it in main() before any other
 // thread starts, so that every thread inherits the blocked signals.
