@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "per_thread_table.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::domain::internal {
@@ -41,7 +42,7 @@ absl::CivilDay DayOf(const std::string& text) {
     int64_t digits = -1;
     absl::CivilDay day;
   };
-  thread_local std::array<Slot, 1024> cache;
+  auto& cache = PerThreadTable<Slot, 1024>();
   Slot& slot = cache[static_cast<uint64_t>(digits) % cache.size()];
   if (slot.digits != digits) {
     slot.day = parse();
@@ -141,7 +142,7 @@ int64_t ClosingInstant(absl::CivilDay closing_day) {
     absl::CivilDay day;
     int64_t instant = 0;
   };
-  thread_local std::array<Slot, 512> cache;
+  auto& cache = PerThreadTable<Slot, 512>();
   static constexpr absl::CivilDay kEpoch(1970, 1, 1);
   Slot& slot = cache[static_cast<uint64_t>(closing_day - kEpoch) % cache.size()];
   if (!slot.filled || slot.day != closing_day) {

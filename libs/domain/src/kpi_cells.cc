@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "fmt/format.h"
 #include "known_journey.h"
+#include "per_thread_table.h"
 #include "pilotage/domain/calendar.h"
 
 namespace pilotage::domain {
@@ -42,7 +43,7 @@ absl::CivilDay RecordedDay(int64_t recorded_at) {
     int64_t hour = -1;
     absl::CivilDay day;
   };
-  thread_local std::array<Slot, 512> cache;
+  auto& cache = PerThreadTable<Slot, 512>();
   const int64_t hour = recorded_at / 3600;
   Slot& slot = cache[static_cast<uint64_t>(hour) % cache.size()];
   if (slot.hour != hour) {
@@ -100,7 +101,7 @@ int64_t WorkingDays(absl::CivilDay from, absl::CivilDay to) {
     int64_t to = 0;
     int64_t days = 0;
   };
-  thread_local std::array<Slot, 1024> cache;
+  auto& cache = PerThreadTable<Slot, 1024>();
   const int64_t f = from - kEpoch, t = to - kEpoch;
   Slot& slot = cache[static_cast<uint64_t>(f * 31 + t) % cache.size()];
   if (slot.from != f || slot.to != t) slot = {f, t, WorkingDaysBetween(from, to)};
