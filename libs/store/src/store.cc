@@ -101,7 +101,6 @@ absl::Status CheckIsDirectoryIfExists(const std::filesystem::path& path) {
   return absl::OkStatus();
 }
 
-// Lists the column families on disk; an empty list if there is no store.
 // Store::OpenReadOnly's attempts before it gives up on a store that a writer
 // changed during each (see OpenWithMode). An attempt takes a few
 // milliseconds; the projector edits its MANIFEST only at a flush (a backup
@@ -132,6 +131,7 @@ std::optional<ManifestPosition> ReadManifestPosition(const std::filesystem::path
   return position;
 }
 
+// Lists the column families on disk; an empty list if there is no store.
 absl::StatusOr<std::vector<std::string>> ListColumnFamilies(const std::string& path, bool* exists) {
   std::vector<std::string> names;
   rocksdb::Status status = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
