@@ -45,9 +45,11 @@ struct ReadLotOptions {
                                                    std::string_view lot_id,
                                                    ReadLotOptions options = {});
 
-// domain::CountFunnel of `lot_id` for `period`, its journeys read one at a
-// time (memory: one journey, whatever their number; time: all of them). The
-// KPI cells do not hold the funnel (decision 0034, "Readers").
+// domain::CountFunnel of `lot_id` for `period` (every fact recorded so far),
+// read from the lot's kFunnel KPI cells of the period's days (decision
+// 0049): at most 16 cells a day, whatever the number of journeys or the
+// lot's history. kDataLoss when a cell's key, count or dimension does not
+// parse.
 [[nodiscard]] absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store,
                                                                std::string_view lot_id,
                                                                const domain::Period& period);
