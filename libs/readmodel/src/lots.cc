@@ -5,7 +5,6 @@
 #include "absl/functional/function_ref.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
-#include "pilotage/domain/kpi_cells.h"
 #include "pilotage/readmodel/layout.h"
 #include "pilotage/store/coding.h"
 #include "pilotage/store/v1/readmodel.pb.h"
@@ -38,36 +37,6 @@ absl::Status ForEachJourney(const store::Store& store, std::string_view lot_id,
 }
 
 }  // namespace
-
-absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store, std::string_view lot_id,
-                                                 const domain::Period& period) {
-  domain::JourneyFunnel out;
-  absl::Status bad;
-  for (const domain::Period& month : period.Months()) {
-    // "YYYY-MM": the prefix of the month's days.
-    const std::string prefix =
-        layout::KpiCellPrefix(lot_id, domain::CellKind::kFunnel, month.ToString());
-    absl::Status s =
-        store.ForEach(layout::kKpiCells, prefix, [&](std::string_view key, std::string_view value) {
-          auto cell = layout::ParseKpiCellKey(key);
-          auto n = store::DecodeFixed64(value, "KPI cell count");
-          if (!cell.ok() || !n.ok()) {
-            bad = cell.ok() ? n.status() : cell.status();
-            return false;
-          }
-          if (!period.Contains(cell->day)) return true;
-          if (absl::Status added = domain::AddFunnelCell(cell->dim, *n, out); !added.ok()) {
-            bad = absl::DataLossError(fmt::format(
-                "{} in {} of lot '{}'", std::string(added.message()), layout::kKpiCells, lot_id));
-            return false;
-          }
-          return true;
-        });
-    if (!s.ok()) return s;
-    if (!bad.ok()) return bad;
-  }
-  return out;
-}
 
 absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store) {
   std::set<std::string> lots;

@@ -223,33 +223,22 @@ TEST(ReadStore, ReadsALotAndTheOffsetsStoredWithIt) {
 // A May cell "1.2.0.1" is not four 0/1 fields: the year is kDataLoss.
 TEST(Funnel, SumsThePeriodsCellsAndRefusesABadDimensionNamingIt) {
   HandWrittenStore written;
-  auto cell = [](std::string_view lot, domain::CellKind kind, absl::CivilDay day, std::string dim) {
-    std::string key;
-    layout::KpiCellKey(key, lot,
-                       domain::KpiCell{.kind = kind, .day = day, .known = day, .dim = dim});
-    return key;
-  };
   using domain::CellKind;
   written.Write(1, [&](store::WriteBatch& b) {
-    b.Put(layout::kKpiCells,
-          cell("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 3, 4), "1.1.0.1"),
-          store::EncodeFixed64(2));
-    b.Put(layout::kKpiCells,
-          cell("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 3, 31), "0.0.0.0"),
-          store::EncodeFixed64(1));
-    b.Put(layout::kKpiCells,
-          cell("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 4, 1), "1.0.0.0"),
-          store::EncodeFixed64(5));
+    auto put = [&](std::string_view lot, CellKind kind, absl::CivilDay day, std::string dim,
+                   int64_t n) {
+      std::string key;
+      layout::KpiCellKey(key, lot, {.kind = kind, .day = day, .known = day, .dim = dim});
+      b.Put(layout::kKpiCells, key, store::EncodeFixed64(n));
+    };
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 3, 4), "1.1.0.1", 2);
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 3, 31), "0.0.0.0", 1);
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 4, 1), "1.0.0.0", 5);
     // Not the funnel: another kind, another lot.
-    b.Put(layout::kKpiCells, cell("LOT-A", CellKind::kRequest, absl::CivilDay(2024, 3, 5), "0"),
-          store::EncodeFixed64(4));
-    b.Put(layout::kKpiCells,
-          cell("LOT-AB", CellKind::kFunnel, absl::CivilDay(2024, 3, 4), "1.1.1.1"),
-          store::EncodeFixed64(9));
+    put("LOT-A", CellKind::kRequest, absl::CivilDay(2024, 3, 5), "0", 4);
+    put("LOT-AB", CellKind::kFunnel, absl::CivilDay(2024, 3, 4), "1.1.1.1", 9);
     // A dimension that is not four 0/1 fields, in May.
-    b.Put(layout::kKpiCells,
-          cell("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 5, 2), "1.2.0.1"),
-          store::EncodeFixed64(1));
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 5, 2), "1.2.0.1", 1);
   });
   auto view = ReadStore::OpenReadOnly(written.data());
   ASSERT_OK(view);

@@ -14,7 +14,6 @@
 
 #include "absl/status/statusor.h"
 #include "pilotage/domain/cep.h"
-#include "pilotage/domain/funnel.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/store/store.h"
@@ -44,15 +43,6 @@ struct ReadLotOptions {
 [[nodiscard]] absl::StatusOr<LotReadModel> ReadLot(const store::Store& store,
                                                    std::string_view lot_id,
                                                    ReadLotOptions options = {});
-
-// domain::CountFunnel of `lot_id` for `period` (every fact recorded so far),
-// read from the lot's kFunnel KPI cells of the period's days (decision
-// 0049): at most 16 cells a day, whatever the number of journeys or the
-// lot's history. kDataLoss when a cell's key, count or dimension does not
-// parse.
-[[nodiscard]] absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store,
-                                                               std::string_view lot_id,
-                                                               const domain::Period& period);
 
 // The ingest gateway's refusals stored for `lot_id` (cep_refusals, decision
 // 0045), by Paris day of refusal and intake code; `lot_id` empty: those
