@@ -491,6 +491,11 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
   auto counts = MakeProjection(options.projection, options.rejected_topic);
   if (!counts.ok()) return counts.status();
   CountPenaltyConflicts(**counts, metrics);
+  // A new store, folded from the start and never resumed: the KPI cells are
+  // computed once, from the final journeys, when the fold is over (decision
+  // 0048) instead of batch after batch.
+  auto* cep = dynamic_cast<CepProjection*>(counts->get());
+  if (cep != nullptr) cep->DeferCells();
   {
     auto store = projection::OpenProjectionStore(into.string(), **counts);
     if (!store.ok()) return store.status();
@@ -523,6 +528,12 @@ absl::Status Rebuild(const ProjectorOptions& options, const fs::path& into, std:
     progress.Finish(done);
     if (metrics != nullptr) metrics->SetRebuildProgress(done, total);
     if (!result.ok()) return result;
+    if (cep != nullptr) {
+      service::Progress cells("KPI cells", 0, 5s, "journeys");
+      auto written = WriteCellsOfJourneys(**store, [&](int64_t n) { cells.Update(n); });
+      if (!written.ok()) return written.status();
+      cells.Finish(written->journeys);
+    }
     // `current` moves only to a store that holds every partition up to the
     // end the log had when the rebuild started (decision 0028's comparison).
     auto progress_stored = projection::ReadProgress(**store);
