@@ -1,9 +1,6 @@
 #include "pilotage/projector/cep.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <set>
 #include <span>
 #include <thread>
@@ -409,72 +406,8 @@ void CepProjection::Discard() {
   counts_->Discard();
 }
 
-namespace {
-
-// A share of WriteCellsOfJourneys' journeys: some journeys of one lot, as
-// stored.
-struct JourneyChunk {
-  std::string lot;
-  std::vector<std::string> values;
-};
-
-// Computes the cells of chunks on a thread of its own and adds them to the
-// store (WriteBatch::Add: another chunk of the same lot may add to the same
-// cells).
-class ChunkWorker {
- public:
-  explicit ChunkWorker(store::Store& store) : store_(store) {}
-
-  absl::Status Run(const JourneyChunk& chunk) {
-    namespace layout = readmodel::layout;
-    sums_.clear();
-    for (const std::string& value : chunk.values) {
-      // The records appended batch after batch parse as their union.
-      if (!stored_.ParseFromString(value)) {
-        return absl::DataLossError(
-            fmt::format("cannot parse a stored journey of lot '{}'", absl::CEscape(chunk.lot)));
-      }
-      // From no facts to all of them: the change is the whole contribution.
-      empty_.Clear();
-      folder_.AddFacts(empty_, stored_);
-      for (const auto& [cell, n] : folder_.deltas()) sums_[cell] += n;
-    }
-    cells_.clear();
-    for (const auto& [cell, n] : sums_) {
-      if (n == 0) continue;
-      cells_.emplace_back();
-      layout::KpiCellKey(cells_.back().first, chunk.lot, folder_.ToKpiCell(cell));
-      cells_.back().second = n;
-    }
-    // The départements' numbers are the folder's: forgotten once the
-    // chunk's cells have their text form.
-    folder_.Clear();
-    // In key order: memtable inserts go faster (the skiplist keeps the last
-    // insert position).
-    std::sort(cells_.begin(), cells_.end());
-    batch_.Clear();
-    for (const auto& [key, n] : cells_) batch_.Add(layout::kKpiCells, key, n);
-    cell_writes += static_cast<int64_t>(cells_.size());
-    return store_.Write(batch_);
-  }
-
-  int64_t cell_writes = 0;
-
- private:
-  store::Store& store_;
-  store::WriteBatch batch_ = store_.NewWriteBatch();
-  domain::ContributionFolder folder_;
-  sv1::Journey empty_;
-  sv1::Journey stored_;
-  absl::flat_hash_map<domain::FlatCell, int64_t> sums_;
-  std::vector<std::pair<std::string, int64_t>> cells_;
-};
-
-}  // namespace
-
 absl::StatusOr<CellsWritten> WriteCellsOfJourneys(
-    store::Store& store, const std::function<void(int64_t journeys)>& progress,
-    size_t chunk_journeys) {
+    store::Store& store, const std::function<void(int64_t journeys)>& progress) {
   namespace layout = readmodel::layout;
   bool has_cells = false;
   if (auto s = store.ForEach(layout::kKpiCells, "",
@@ -491,78 +424,78 @@ absl::StatusOr<CellsWritten> WriteCellsOfJourneys(
         "whose fold deferred them (a rebuild's new store)",
         store.path()));
   }
-  // This thread reads the journeys (merging their appended records) and
-  // hands them out in chunks of one lot; two workers compute and write the
-  // chunks' cells. At most kQueued chunks wait: memory is a few chunks of
-  // stored journeys and their cells, not the store's.
-  constexpr size_t kQueued = 4;
-  std::mutex mu;
-  std::condition_variable changed;
-  std::deque<JourneyChunk> queue;
-  bool done = false;
-  absl::Status failed;
-  auto work = [&](ChunkWorker& worker) {
-    for (;;) {
-      JourneyChunk chunk;
-      {
-        std::unique_lock lock(mu);
-        changed.wait(lock, [&] { return !queue.empty() || done || !failed.ok(); });
-        if (!failed.ok() || queue.empty()) return;
-        chunk = std::move(queue.front());
-        queue.pop_front();
-      }
-      changed.notify_all();
-      if (absl::Status s = worker.Run(chunk); !s.ok()) {
-        std::lock_guard lock(mu);
-        if (failed.ok()) failed = s;
-        changed.notify_all();
-        return;
+  CellsWritten written;
+  domain::ContributionFolder folder;
+  sv1::Journey empty;
+  sv1::Journey stored;
+  // One lot's cells at a time: the journeys come in key order, a lot's
+  // journeys one after the other.
+  absl::flat_hash_map<domain::FlatCell, int64_t> sums;
+  std::string lot;
+  bool in_lot = false;
+  std::vector<std::pair<std::string, int64_t>> cells;
+  store::WriteBatch batch = store.NewWriteBatch();
+  auto write_lot = [&]() -> absl::Status {
+    cells.clear();
+    for (const auto& [cell, n] : sums) {
+      if (n == 0) continue;
+      cells.emplace_back();
+      layout::KpiCellKey(cells.back().first, lot, folder.ToKpiCell(cell));
+      cells.back().second = n;
+    }
+    sums.clear();
+    // The départements' numbers are the folder's: forgotten once the lot's
+    // cells have their text form.
+    folder.Clear();
+    // In key order: memtable inserts go faster (the skiplist keeps the last
+    // insert position).
+    std::sort(cells.begin(), cells.end());
+    for (const auto& [key, n] : cells) {
+      // A Put, not an Add: the store holds no cell (checked above), and a
+      // value needs no merge when read.
+      batch.Put(layout::kKpiCells, key, store::EncodeFixed64(n));
+      ++written.cells;
+      if (batch.ApproximateBytes() >= (8u << 20)) {
+        if (auto s = store.Write(batch); !s.ok()) return s;
+        batch.Clear();
       }
     }
+    return absl::OkStatus();
   };
-  std::vector<std::unique_ptr<ChunkWorker>> workers;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) {
-    workers.push_back(std::make_unique<ChunkWorker>(store));
-    threads.emplace_back(work, std::ref(*workers.back()));
-  }
-  CellsWritten written;
-  JourneyChunk chunk;
-  // False when a worker failed: the pass stops.
-  auto hand_out = [&]() {
-    std::unique_lock lock(mu);
-    changed.wait(lock, [&] { return queue.size() < kQueued || !failed.ok(); });
-    if (!failed.ok()) return false;
-    queue.push_back(std::move(chunk));
-    chunk = JourneyChunk();
-    lock.unlock();
-    changed.notify_all();
-    return true;
-  };
+  absl::Status failed;
   absl::Status read =
       store.ForEach(layout::kJourneys, "", [&](std::string_view key, std::string_view value) {
-        const std::string_view lot = layout::LotOf(key);
-        if (!chunk.values.empty() &&
-            (chunk.lot != lot || chunk.values.size() >= std::max<size_t>(chunk_journeys, 1)) &&
-            !hand_out()) {
+        if (const std::string_view of = layout::LotOf(key); !in_lot || of != lot) {
+          if (in_lot) failed = write_lot();
+          if (!failed.ok()) return false;
+          lot.assign(of);
+          in_lot = true;
+        }
+        // The records appended batch after batch parse as their union.
+        if (!stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          failed = absl::DataLossError(
+              fmt::format("cannot parse the stored journey '{}' of lot '{}'",
+                          absl::CEscape(absl::string_view(key.data() + lot.size() + 1,
+                                                          key.size() - lot.size() - 1)),
+                          lot));
           return false;
         }
-        if (chunk.values.empty()) chunk.lot.assign(lot);
-        chunk.values.emplace_back(value);
+        // From no facts to all of them: the change is the whole contribution.
+        empty.Clear();
+        folder.AddFacts(empty, stored);
+        for (const auto& [cell, n] : folder.deltas()) sums[cell] += n;
         ++written.journeys;
         if (progress && written.journeys % 10000 == 0) progress(written.journeys);
         return true;
       });
-  if (read.ok() && !chunk.values.empty()) hand_out();
-  {
-    std::lock_guard lock(mu);
-    done = true;
-    if (!read.ok() && failed.ok()) failed = read;
-  }
-  changed.notify_all();
-  for (auto& t : threads) t.join();
+  if (!read.ok()) return read;
   if (!failed.ok()) return failed;
-  for (const auto& worker : workers) written.cells += worker->cell_writes;
+  if (in_lot) {
+    if (auto s = write_lot(); !s.ok()) return s;
+  }
+  if (batch.Count() > 0) {
+    if (auto s = store.Write(batch); !s.ok()) return s;
+  }
   if (progress) progress(written.journeys);
   return written;
 }

@@ -528,7 +528,6 @@ TEST(KpiCells, ADeferredFoldWithItsFinalPassEqualsTheIncrementalFold) {
     auto written = WriteCellsOfJourneys(**store, [&](int64_t n) { reported = n; });
     ASSERT_TRUE(written.ok()) << written.status().ToString();
     EXPECT_EQ(StoredCells(**store), cells);
-    // One chunk (fewer journeys than a chunk holds): each cell written once.
     EXPECT_EQ(written->cells, static_cast<int64_t>(cells.size()));
     int64_t journeys = 0;
     ASSERT_TRUE((*store)
@@ -543,29 +542,6 @@ TEST(KpiCells, ADeferredFoldWithItsFinalPassEqualsTheIncrementalFold) {
     auto deferred_digest = projection::StateDigest(**store, **deferred);
     ASSERT_TRUE(deferred_digest.ok());
     EXPECT_EQ(*deferred_digest, *digest);
-
-    // In chunks of 7 journeys, shared by the two workers: the same cells.
-    auto chunked =
-        projection::OpenProjectionStore(deferred_dir.path().string() + "-chunked", **deferred);
-    ASSERT_TRUE(chunked.ok());
-    {
-      auto copy = (*chunked)->NewWriteBatch();
-      ASSERT_TRUE((*store)
-                      ->ForEach(readmodel::layout::kJourneys, "",
-                                [&](std::string_view k, std::string_view v) {
-                                  copy.Put(readmodel::layout::kJourneys, k, v);
-                                  return true;
-                                })
-                      .ok());
-      ASSERT_TRUE((*chunked)->Write(copy).ok());
-    }
-    auto in_chunks = WriteCellsOfJourneys(**chunked, nullptr, 7);
-    ASSERT_TRUE(in_chunks.ok()) << in_chunks.status().ToString();
-    EXPECT_EQ(in_chunks->journeys, journeys);
-    EXPECT_GT(in_chunks->cells, written->cells) << "cells added to by several chunks";
-    EXPECT_EQ(StoredCells(**chunked), cells);
-    chunked->reset();
-    fs::remove_all(deferred_dir.path().string() + "-chunked");
 
     // A second pass would count every journey twice: refused.
     auto again = WriteCellsOfJourneys(**store);

@@ -186,28 +186,23 @@ class CepProjection : public projection::Projection {
 };
 
 // The KPI cells of a store folded with CepProjection::DeferCells(): one pass
-// over cep_journeys in key order (on the calling thread), the journeys handed
-// out in chunks of one lot to two threads of its own, which compute each
-// journey's whole contribution (ContributionOf, from no facts to all of
-// them), sum a chunk's by cell and add them to cep_kpi_cells
-// (WriteBatch::Add). Journeys are left as stored (appended records; readers
-// and the state digest normalize them). `progress`, if set, is called with
-// the number of journeys read so far, from the calling thread, every 10,000
-// journeys and at the end. Memory: a few chunks of journeys and their cells.
-// Not resumable: a pass that fails leaves the store with some chunks' cells
-// (rebuild into a new store again).
+// over cep_journeys in key order, each journey normalized and its whole
+// contribution (ContributionOf, from no facts to all of them) summed by
+// (lot, cell), a lot's cells written (Put) when the pass leaves the lot.
+// Journeys are left as stored (appended records; readers and the state
+// digest normalize them). `progress`, if set, is called with the number of
+// journeys done so far, from the calling thread, every 10,000 journeys and at
+// the end. Memory: one lot's cells. Not resumable: a pass that fails leaves
+// the store without some lots' cells (rebuild into a new store again).
 //
 // Errors: kFailedPrecondition when the store already holds KPI cells (not a
 // deferred fold's store); kDataLoss for a journey that does not parse; the
 // store's read and write errors.
 struct CellsWritten {
   int64_t journeys = 0;  // journeys read
-  int64_t cells = 0;     // cell deltas written (a cell once per chunk adding to it)
+  int64_t cells = 0;     // non-zero cells written
 };
-// `chunk_journeys` (at least 1): the most journeys of a chunk; the cells are
-// the same whatever it is.
 [[nodiscard]] absl::StatusOr<CellsWritten> WriteCellsOfJourneys(
-    store::Store& store, const std::function<void(int64_t journeys)>& progress = nullptr,
-    size_t chunk_journeys = 4096);
+    store::Store& store, const std::function<void(int64_t journeys)>& progress = nullptr);
 
 }  // namespace pilotage::projector
