@@ -695,6 +695,33 @@ TEST(Store, OpenReadOnlySeesDataAndRefusesWrites) {
   EXPECT_EQ(GetOrFail(*writer, "journeys", "lot-2"), std::nullopt);
 }
 
+// What a writer wrote since its last flush is in its write-ahead log, which
+// every read-only open replays; after Flush it is in table files, one per
+// column family written (two here), and the log holds nothing of it.
+TEST(Store, FlushWritesEachWrittenColumnFamilyToATableFileReadersStillSeeIt) {
+  TempDir dir;
+  std::unique_ptr<Store> writer = OpenOrFail(dir.Path("db"), ReadModelOptions());
+  ASSERT_NE(writer, nullptr);
+  WriteBatch batch = writer->NewWriteBatch();
+  batch.Put("journeys", "lot-1", "journey");
+  batch.Put("counters", "lot-1", "3");
+  ASSERT_OK(writer->Write(batch));
+  EXPECT_TRUE(writer->TableFiles().empty());
+
+  ASSERT_OK(writer->Flush());
+  EXPECT_EQ(writer->TableFiles().size(), 2u);
+  ASSERT_OK(writer->Flush());  // nothing new: nothing written
+  EXPECT_EQ(writer->TableFiles().size(), 2u);
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> reader,
+                       Store::OpenReadOnly(dir.Path("db"), ReadModelOptions()));
+  EXPECT_EQ(GetOrFail(*reader, "journeys", "lot-1"), "journey");
+  EXPECT_EQ(GetOrFail(*reader, "counters", "lot-1"), "3");
+  absl::Status refused = reader->Flush();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_TRUE(Contains(refused.message(), "read-only")) << refused;
+}
+
 // The projector keeps its store open, flushing at every backup, while
 // `pilotage-projector status`, pilotagectl and the penalty job open it
 // read-only. A read-only open lists the table files from the MANIFEST and then
