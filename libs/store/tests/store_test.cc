@@ -697,6 +697,20 @@ TEST(Store, OpenReadOnlySeesDataAndRefusesWrites) {
   EXPECT_EQ(GetOrFail(*writer, "journeys", "lot-2"), std::nullopt);
 }
 
+// Stops and joins a test's writer thread however the test leaves (a failed
+// ASSERT returns): sets `stop`, then wakes the writer waiting on `paced`.
+struct WriterJoiner {
+  std::atomic<bool>& stop;
+  std::thread& thread;
+  std::atomic<int>& paced;
+  ~WriterJoiner() {
+    stop = true;
+    ++paced;
+    paced.notify_all();
+    thread.join();
+  }
+};
+
 // The projector keeps its store open, flushing at every backup, while
 // `pilotage-projector status`, pilotagectl and the penalty job open it
 // read-only. A read-only open lists the table files from the MANIFEST and then
@@ -741,18 +755,7 @@ TEST(Store, ReadOnlyOpensSucceedWhileTheWriterFlushesAndCompacts) {
       files = now;
     }
   });
-  // Stops and joins the writer however the test leaves (a failed ASSERT returns).
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    std::atomic<int>& opens_started;
-    ~Joiner() {
-      stop = true;
-      ++opens_started;
-      opens_started.notify_all();
-      thread.join();
-    }
-  } joiner{stop, writing, opens_started};
+  WriterJoiner joiner{stop, writing, opens_started};
 
   int opens = 0;
   int last = 0;
@@ -835,17 +838,7 @@ TEST(Store, SecondariesOpenedAndCaughtUpWhileTheWriterFlushesAndCompactsSeeWhole
       files = std::move(now);
     }
   });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    std::atomic<int>& rounds_started;
-    ~Joiner() {
-      stop = true;
-      ++rounds_started;
-      rounds_started.notify_all();
-      thread.join();
-    }
-  } joiner{stop, writing, rounds_started};
+  WriterJoiner joiner{stop, writing, rounds_started};
 
   std::unique_ptr<Store> follower;
   std::vector<std::string> files_seen;
