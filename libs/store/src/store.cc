@@ -693,6 +693,19 @@ std::shared_ptr<const Snapshot> Store::GetSnapshot() const {
   return std::make_shared<const Snapshot>(impl_, impl_->db->GetSnapshot());
 }
 
+absl::Status Store::Flush() {
+  if (impl_->read_only) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store: ", impl_->path, " is open read-only: nothing of its own to flush"));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  handles.reserve(impl_->columns.size());
+  for (const auto& [name, column] : impl_->columns) handles.push_back(column.handle);
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocksDbStatus(impl_->db->Flush(options, handles), absl::StrCat("flush ", impl_->path));
+}
+
 absl::Status Store::CreateCheckpoint(std::string_view dir) const {
   std::string target(dir);
   while (target.size() > 1 && target.back() == '/') target.pop_back();

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "fmt/format.h"
 #include "pilotage/domain/calendar.h"
 #include "pilotage/readmodel/layout.h"
@@ -321,6 +322,12 @@ absl::Status CepProjection::FlushJourneys(const store::Store& store, store::Writ
   for (const auto& entry : journeys_) sorted.push_back(&entry);
   std::sort(sorted.begin(), sorted.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
+  if (defer_cells_) {
+    // A rebuild's fold (decision 0048): the facts appended, nothing read;
+    // WriteCellsOfJourneys computes the cells from the final journeys.
+    for (const auto* entry : sorted) batch.Append(kJourneys, entry->first, entry->second);
+    return absl::OkStatus();
+  }
   // Since every touched journey is read anyway, it is written back whole:
   // a later read stops at the first value found instead of collecting
   // appended operands across memtables and levels (decision 0034).
@@ -397,6 +404,100 @@ void CepProjection::Discard() {
   awards_.clear();
   steering_->Clear();
   counts_->Discard();
+}
+
+absl::StatusOr<CellsWritten> WriteCellsOfJourneys(
+    store::Store& store, const std::function<void(int64_t journeys)>& progress) {
+  namespace layout = readmodel::layout;
+  bool has_cells = false;
+  if (auto s = store.ForEach(layout::kKpiCells, "",
+                             [&](std::string_view, std::string_view) {
+                               has_cells = true;
+                               return false;
+                             });
+      !s.ok()) {
+    return s;
+  }
+  if (has_cells) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{} already holds KPI cells: the cells of journeys are computed once, into a store "
+        "whose fold deferred them (a rebuild's new store)",
+        store.path()));
+  }
+  CellsWritten written;
+  domain::ContributionFolder folder;
+  sv1::Journey empty;
+  sv1::Journey stored;
+  // One lot's cells at a time: the journeys come in key order, a lot's
+  // journeys one after the other.
+  absl::flat_hash_map<domain::FlatCell, int64_t> sums;
+  std::string lot;
+  bool in_lot = false;
+  std::vector<std::pair<std::string, int64_t>> cells;
+  store::WriteBatch batch = store.NewWriteBatch();
+  auto write_lot = [&]() -> absl::Status {
+    cells.clear();
+    for (const auto& [cell, n] : sums) {
+      if (n == 0) continue;
+      cells.emplace_back();
+      layout::KpiCellKey(cells.back().first, lot, folder.ToKpiCell(cell));
+      cells.back().second = n;
+    }
+    sums.clear();
+    // The départements' numbers are the folder's: forgotten once the lot's
+    // cells have their text form.
+    folder.Clear();
+    // In key order: memtable inserts go faster (the skiplist keeps the last
+    // insert position).
+    std::sort(cells.begin(), cells.end());
+    for (const auto& [key, n] : cells) {
+      // A Put, not an Add: the store holds no cell (checked above), and a
+      // value needs no merge when read.
+      batch.Put(layout::kKpiCells, key, store::EncodeFixed64(n));
+      ++written.cells;
+      if (batch.ApproximateBytes() >= (8u << 20)) {
+        if (auto s = store.Write(batch); !s.ok()) return s;
+        batch.Clear();
+      }
+    }
+    return absl::OkStatus();
+  };
+  absl::Status failed;
+  absl::Status read =
+      store.ForEach(layout::kJourneys, "", [&](std::string_view key, std::string_view value) {
+        if (const std::string_view of = layout::LotOf(key); !in_lot || of != lot) {
+          if (in_lot) failed = write_lot();
+          if (!failed.ok()) return false;
+          lot.assign(of);
+          in_lot = true;
+        }
+        // The records appended batch after batch parse as their union.
+        if (!stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          failed = absl::DataLossError(
+              fmt::format("cannot parse the stored journey '{}' of lot '{}'",
+                          absl::CEscape(absl::string_view(key.data() + lot.size() + 1,
+                                                          key.size() - lot.size() - 1)),
+                          lot));
+          return false;
+        }
+        // From no facts to all of them: the change is the whole contribution.
+        empty.Clear();
+        folder.AddFacts(empty, stored);
+        for (const auto& [cell, n] : folder.deltas()) sums[cell] += n;
+        ++written.journeys;
+        if (progress && written.journeys % 10000 == 0) progress(written.journeys);
+        return true;
+      });
+  if (!read.ok()) return read;
+  if (!failed.ok()) return failed;
+  if (in_lot) {
+    if (auto s = write_lot(); !s.ok()) return s;
+  }
+  if (batch.Count() > 0) {
+    if (auto s = store.Write(batch); !s.ok()) return s;
+  }
+  if (progress) progress(written.journeys);
+  return written;
 }
 
 }  // namespace pilotage::projector

@@ -257,6 +257,17 @@ std::map<std::string, int64_t> StoredCells(const store::Store& store) {
   return out;
 }
 
+// RandomActivity of 60 beneficiaries (seeded) and the contract events,
+// shuffled, with resends of some (the engine folds an id once).
+std::vector<v1::Event> ShuffledEvents(unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<v1::Event> events = RandomActivity(rng, 60);
+  for (auto& e : ContractEvents()) events.push_back(std::move(e));
+  std::shuffle(events.begin(), events.end(), rng);
+  for (int i = 0; i < 10; ++i) events.push_back(events[rng() % events.size()]);
+  return events;
+}
+
 std::vector<Period> Periods() {
   std::vector<Period> out;
   for (const char* p : {"2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06", "2024-07",
@@ -344,12 +355,7 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
   const auto versions = TermsVersions();
   for (unsigned seed = 1; seed <= 4; ++seed) {
     SCOPED_TRACE(fmt::format("seed {}", seed));
-    std::mt19937 rng(seed);
-    std::vector<v1::Event> events = RandomActivity(rng, 60);
-    for (auto& e : ContractEvents()) events.push_back(std::move(e));
-    std::shuffle(events.begin(), events.end(), rng);
-    // Resends of some events (the engine folds an id once).
-    for (int i = 0; i < 10; ++i) events.push_back(events[rng() % events.size()]);
+    const std::vector<v1::Event> events = ShuffledEvents(seed);
 
     auto cep = CepProjection::Create();
     ASSERT_TRUE(cep.ok());
@@ -482,6 +488,74 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
 //                  (1), ONE_OFF (1), "92"; 2 working days after its request
 // Each appointment is also priced ("p": level.modality.kind) from the day it
 // was recorded.
+// Decision 0048: a rebuild folds with the cells deferred (the facts appended,
+// no journey read, no cell written) and computes them once from the final
+// journeys. The oracle is the incremental fold of the same events (whose
+// cells the test above checks against the journey reading): the same
+// non-zero cells and the same state digest, on random journeys with returning
+// beneficiaries and late facts, folded in small batches (many appended
+// records per journey) and in another order.
+TEST(KpiCells, ADeferredFoldWithItsFinalPassEqualsTheIncrementalFold) {
+  for (unsigned seed = 1; seed <= 4; ++seed) {
+    SCOPED_TRACE(fmt::format("seed {}", seed));
+    const std::vector<v1::Event> events = ShuffledEvents(seed);
+    // The oracle: the incremental fold, in batches of 1 + seed * 5 % 13.
+    std::map<std::string, int64_t> cells;
+    std::string digest;
+    {
+      auto incremental = CepProjection::Create();
+      ASSERT_TRUE(incremental.ok());
+      TempDir dir;
+      auto folded = testing::ProjectionDriver::Create(incremental->get(), dir.path(),
+                                                      {.batch_events = 1 + seed * 5 % 13});
+      ASSERT_TRUE(folded.ok() && (*folded)->Pipe(events).ok());
+      cells = StoredCells((*folded)->store());
+      auto d = (*folded)->Digest();
+      ASSERT_TRUE(d.ok());
+      digest = *d;
+    }
+    ASSERT_FALSE(cells.empty());
+
+    auto deferred = CepProjection::Create();
+    ASSERT_TRUE(deferred.ok());
+    (*deferred)->DeferCells();
+    TempDir deferred_dir;
+    {
+      auto folding = testing::ProjectionDriver::Create(deferred->get(), deferred_dir.path(),
+                                                       {.batch_events = 3});
+      ASSERT_TRUE(folding.ok());
+      std::vector<v1::Event> reversed(events.rbegin(), events.rend());
+      ASSERT_TRUE((*folding)->Pipe(reversed).ok());
+      EXPECT_TRUE(StoredCells((*folding)->store()).empty()) << "no cell during a deferred fold";
+    }
+    auto store = projection::OpenProjectionStore(deferred_dir.path().string(), **deferred);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    int64_t reported = 0;
+    auto written = WriteCellsOfJourneys(**store, [&](int64_t n) { reported = n; });
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+    EXPECT_EQ(StoredCells(**store), cells);
+    EXPECT_EQ(written->cells, static_cast<int64_t>(cells.size()));
+    int64_t journeys = 0;
+    ASSERT_TRUE((*store)
+                    ->ForEach(readmodel::layout::kJourneys, "",
+                              [&](std::string_view, std::string_view) {
+                                ++journeys;
+                                return true;
+                              })
+                    .ok());
+    EXPECT_EQ(written->journeys, journeys);
+    EXPECT_EQ(reported, journeys);
+    auto deferred_digest = projection::StateDigest(**store, **deferred);
+    ASSERT_TRUE(deferred_digest.ok());
+    EXPECT_EQ(*deferred_digest, digest);
+
+    // A second pass would count every journey twice: refused.
+    auto again = WriteCellsOfJourneys(**store);
+    EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(StoredCells(**store), cells);
+  }
+}
+
 TEST(KpiCells, AReturningBeneficiaryWorkedByHand) {
   auto day = [](int m, int d) { return absl::CivilDay(2024, m, d); };
   std::vector<v1::Event> e;

@@ -8,8 +8,10 @@
 //                    batch that touches it reads it, adds its facts and puts
 //                    it back whole and normalized (decision 0034); a store of
 //                    version 3 to 5 may still hold concatenated records
-//                    (decision 0016's appends): read as their union
-//                    (domain::NormalizeJourney), which is the same journey
+//                    (decision 0016's appends, and a rebuild's, which appends
+//                    the facts and computes the cells at the end: decision
+//                    0048): read as their union (domain::NormalizeJourney),
+//                    which is the same journey
 //   cep_reporting    "<lot>\0<YYYY-MM-DD>\0<delay>"   -> count (8 bytes LE):
 //                    activity events that occurred that Paris day and were
 //                    recorded `delay` calendar days later (4 digits, capped

@@ -349,6 +349,18 @@ class Store {
   // disk is full. On error nothing of the batch is visible.
   [[nodiscard]] absl::Status Write(WriteBatch& batch);
 
+  // Writes every column family's memtable to table files and waits until
+  // they are installed. Until then what a writer wrote since the last flush
+  // lives in memtables and in the write-ahead log, and every OpenReadOnly and
+  // OpenSecondary replays that log into memtables of its own: up to the
+  // write buffers' size (StoreOptions::total_write_buffer_bytes) of CPU and
+  // memory per open. A writer that pauses or stops (a rebuild done, a
+  // projector stopping) flushes so that its readers open cheaply.
+  //
+  // Errors: kFailedPrecondition on a read-only or secondary Store;
+  // kUnavailable on I/O error; kResourceExhausted if the disk is full.
+  [[nodiscard]] absl::Status Flush();
+
   // A snapshot of the latest committed state, for consistent reads across
   // several Get and ForEach calls while writers go on.
   //

@@ -38,6 +38,15 @@
 // absent). The cells are thus the sum of the contributions of the stored
 // journeys, whatever the batching.
 //
+// Deferred cells (a rebuild only, decision 0048): with DeferCells(), Flush
+// reads no journey and writes no cell: it appends the batch's facts to the
+// journeys (cep_journeys' append merge operator, decision 0016's records,
+// read as their union). The cells are then computed once, when the fold is
+// over, by WriteCellsOfJourneys: the contributions of the final journeys,
+// which is what the incremental fold's changes sum to. Until that pass has
+// run, the store's cells are missing: such a store must not be read nor
+// folded into incrementally (the rebuild moves `current` to it only after).
+//
 // Threads: Fold, FoldRecord, Flush and Discard are called by one thread at a
 // time (the engine's). Flush of a batch touching many beneficiaries computes
 // half of them on a thread of its own (SplitJourneysAbove), joined before
@@ -129,6 +138,12 @@ class CepProjection : public projection::Projection {
   // few). The result is the same whatever `n`. Set before folding starts.
   void SplitJourneysAbove(size_t n) { split_above_ = n; }
 
+  // Flush appends the batch's facts to the journeys and writes no KPI cell
+  // (see "Deferred cells" above); WriteCellsOfJourneys must run once the
+  // fold is over. For a rebuild into a new store only. Set before folding
+  // starts.
+  void DeferCells() { defer_cells_ = true; }
+
   // Called on the folding thread for each PenaltyProposed refused as a
   // re-pricing, e.g. to count it in a metric. Set before folding starts.
   void OnPenaltyConflict(std::function<void()> callback) {
@@ -152,6 +167,7 @@ class CepProjection : public projection::Projection {
   // of its own; each with its own scratch and cell sums.
   std::unique_ptr<CellFolder> folders_[2];
   size_t split_above_ = 256;
+  bool defer_cells_ = false;
   std::string key_;  // scratch
   std::map<std::string, int64_t> reporting_;
   std::set<std::string> refused_;
@@ -168,5 +184,25 @@ class CepProjection : public projection::Projection {
   std::unique_ptr<SteeringDelta> steering_;
   std::function<void()> on_penalty_conflict_;
 };
+
+// The KPI cells of a store folded with CepProjection::DeferCells(): one pass
+// over cep_journeys in key order, each journey normalized and its whole
+// contribution (ContributionOf, from no facts to all of them) summed by
+// (lot, cell), a lot's cells written (Put) when the pass leaves the lot.
+// Journeys are left as stored (appended records; readers and the state
+// digest normalize them). `progress`, if set, is called with the number of
+// journeys done so far, from the calling thread, every 10,000 journeys and at
+// the end. Memory: one lot's cells. Not resumable: a pass that fails leaves
+// the store without some lots' cells (rebuild into a new store again).
+//
+// Errors: kFailedPrecondition when the store already holds KPI cells (not a
+// deferred fold's store); kDataLoss for a journey that does not parse; the
+// store's read and write errors.
+struct CellsWritten {
+  int64_t journeys = 0;  // journeys read
+  int64_t cells = 0;     // non-zero cells written
+};
+[[nodiscard]] absl::StatusOr<CellsWritten> WriteCellsOfJourneys(
+    store::Store& store, const std::function<void(int64_t journeys)>& progress = nullptr);
 
 }  // namespace pilotage::projector
