@@ -212,10 +212,30 @@ struct ContributionFolder::Scratch {
     }
   }
 
+  // Adds `sign` times the kFunnel cell of a beneficiary to `deltas`. Its
+  // known day is its day: the funnel counts every fact, so the retraction
+  // and insertion of a later batch land on keys the store sums into one.
+  void AddFunnel(const sv1::Journey& j, int64_t sign) {
+    if (j.requests().empty()) return;
+    bool level_1 = false, level_2 = false, action_plan = false;
+    for (const auto& a : j.appointments()) {
+      level_1 |= a.level() == v1::Level::LEVEL_1_WELCOME;
+      level_2 |= a.level() == v1::Level::LEVEL_2_SUPPORT;
+    }
+    for (const auto& d : j.deliverables()) {
+      action_plan |= d.type() == v1::DeliverableType::ACTION_PLAN;
+    }
+    const absl::CivilDay requested = DayOf(j.requests(0).day());
+    Push(deltas, CellKind::kFunnel, requested, DayNumber(requested),
+         {level_1 ? 1 : 0, level_2 ? 1 : 0, action_plan ? 1 : 0, j.closures().empty() ? 0 : 1},
+         sign);
+  }
+
   // Adds `sign` times the beneficiary's contribution (ContributionOf) to
-  // `deltas`, uncombined; its kPriced cells only `with_priced`.
+  // `deltas`, uncombined; its kPriced cells only `with_priced`, its kFunnel
+  // cell only `with_funnel`.
   void AddContribution(const sv1::Journey& journey, std::optional<absl::CivilDay> from,
-                       bool with_priced, int64_t sign) {
+                       bool with_priced, bool with_funnel, int64_t sign) {
     days.clear();
     auto add = [&](const auto& list) {
       for (const auto& f : list) {
@@ -231,6 +251,7 @@ struct ContributionFolder::Scratch {
     std::sort(days.begin(), days.end());
     days.erase(std::unique(days.begin(), days.end()), days.end());
     if (with_priced) AddPriced(journey, sign);
+    if (with_funnel) AddFunnel(journey, sign);
     if (days.empty()) return;
     // Steps before `from` are the same for any facts recorded on or after it.
     if (from) {
@@ -274,6 +295,7 @@ std::optional<CellKind> CellKindOf(char c) {
     case 'c':
     case 's':
     case 'p':
+    case 'u':
       return static_cast<CellKind>(c);
     default:
       return std::nullopt;
@@ -303,10 +325,13 @@ void ContributionFolder::AddFacts(sv1::Journey& journey, const sv1::Journey& add
   // The kPriced cells depend on the appointments only: without one added,
   // they are the same before and after.
   const bool priced = added.appointments_size() > 0;
-  s.AddContribution(journey, from, priced, -1);
+  // The kFunnel cell reads every fact but the surveys.
+  const bool funnel = added.requests_size() > 0 || priced || added.deliverables_size() > 0 ||
+                      added.closures_size() > 0;
+  s.AddContribution(journey, from, priced, funnel, -1);
   journey.MergeFrom(added);
   NormalizeJourney(journey);
-  s.AddContribution(journey, from, priced, 1);
+  s.AddContribution(journey, from, priced, funnel, 1);
   Scratch::Combine(s.deltas);
 }
 
@@ -335,7 +360,7 @@ void ContributionFolder::Clear() {
 
 KpiCells ContributionOf(const sv1::Journey& journey, std::optional<absl::CivilDay> from) {
   ContributionFolder folder;
-  folder.scratch_->AddContribution(journey, from, true, 1);
+  folder.scratch_->AddContribution(journey, from, true, true, 1);
   KpiCells out;
   for (const auto& [cell, n] : folder.scratch_->deltas) out[folder.ToKpiCell(cell)] += n;
   std::erase_if(out, [](const auto& entry) { return entry.second == 0; });
@@ -508,10 +533,28 @@ std::map<CounterKey, int64_t> CountActivityCells(const KnownCells& cells, const 
         break;
       case CellKind::kFirstAppointment:
       case CellKind::kPriced:
+      case CellKind::kFunnel:
         break;
     }
   }
   return out;
+}
+
+absl::Status AddFunnelCell(std::string_view dim, int64_t n, JourneyFunnel& funnel) {
+  // Exactly "b.b.b.b", each b 0 or 1.
+  bool shaped = dim.size() == 7;
+  for (size_t i = 0; shaped && i < dim.size(); ++i) {
+    shaped = i % 2 == 1 ? dim[i] == '.' : (dim[i] == '0' || dim[i] == '1');
+  }
+  if (!shaped) {
+    return absl::InvalidArgumentError(fmt::format("bad funnel cell dimension '{}'", dim));
+  }
+  funnel.requests += n;
+  funnel.level_1 += dim[0] == '1' ? n : 0;
+  funnel.level_2 += dim[2] == '1' ? n : 0;
+  funnel.action_plan += dim[4] == '1' ? n : 0;
+  funnel.closure += dim[6] == '1' ? n : 0;
+  return absl::OkStatus();
 }
 
 }  // namespace pilotage::domain

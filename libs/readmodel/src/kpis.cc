@@ -96,6 +96,27 @@ absl::StatusOr<std::map<domain::CounterKey, int64_t>> ReadActivityCounters(
   return domain::CountActivityCells(*cells, period);
 }
 
+absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store, std::string_view lot_id,
+                                                 const domain::Period& period) {
+  domain::JourneyFunnel out;
+  for (const domain::Period& month : period.Months()) {
+    absl::Status bad;
+    absl::Status s = ForEachCell(
+        store, layout::KpiCellPrefix(lot_id, domain::CellKind::kFunnel, month.ToString()),
+        [&](const domain::KpiCell& cell, int64_t n) {
+          if (!bad.ok() || !period.Contains(cell.day)) return;
+          absl::Status added = domain::AddFunnelCell(cell.dim, n, out);
+          if (!added.ok()) {
+            bad = absl::DataLossError(fmt::format(
+                "{} in {} of lot '{}'", std::string(added.message()), layout::kKpiCells, lot_id));
+          }
+        });
+    if (!s.ok()) return s;
+    if (!bad.ok()) return bad;
+  }
+  return out;
+}
+
 std::optional<ActivitySpan> JourneyActivitySpan(const domain::LotFacts& facts) {
   std::optional<ActivitySpan> out;
   auto fold = [&](const std::string& text) {

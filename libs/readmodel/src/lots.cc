@@ -38,15 +38,6 @@ absl::Status ForEachJourney(const store::Store& store, std::string_view lot_id,
 
 }  // namespace
 
-absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store, std::string_view lot_id,
-                                                 const domain::Period& period) {
-  domain::JourneyFunnel out;
-  absl::Status s =
-      ForEachJourney(store, lot_id, [&](sv1::Journey& j) { domain::AddToFunnel(j, period, out); });
-  if (!s.ok()) return s;
-  return out;
-}
-
 absl::StatusOr<std::vector<std::string>> ListLots(const store::Store& store) {
   std::set<std::string> lots;
   // A lot with journeys has reporting cells, which are far fewer (one per

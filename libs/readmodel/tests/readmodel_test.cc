@@ -42,7 +42,7 @@ v1::ContractTerms GoodTerms(std::string version, std::string effective_from) {
 // under DIR/stores/initial with DIR/current pointing to it.
 class HandWrittenStore {
  public:
-  explicit HandWrittenStore(std::string tag = "cep:5") {
+  explicit HandWrittenStore(std::string tag = "cep:6") {
     data_ = dir_.path() / "data";
     fs::create_directories(data_ / "stores");
     fs::create_directory_symlink("stores/initial", data_ / "current");
@@ -211,6 +211,57 @@ TEST(ReadStore, ReadsALotAndTheOffsetsStoredWithIt) {
 
   // A read-only view is a fixed snapshot: no catch-up.
   EXPECT_EQ((*view)->CatchUp().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// The funnel is the sum of the lot's kFunnel cells of the period's days
+// (layout.h, decision 0049), worked by hand:
+//   2024-03-04 "1.1.0.1" x2: 2 requests, 2 level 1, 2 level 2, 2 closures
+//   2024-03-31 "0.0.0.0" x1: 1 request
+//   2024-04-01 "1.0.0.0" x5: in April, not March
+// March: requests 3, level 1 2, level 2 2, action plan 0, closure 2.
+// April: requests 5, level 1 5, nothing else. June: nothing.
+// A May cell "1.2.0.1" is not four 0/1 fields: the year is kDataLoss.
+TEST(Funnel, SumsThePeriodsCellsAndRefusesABadDimensionNamingIt) {
+  HandWrittenStore written;
+  using domain::CellKind;
+  written.Write(1, [&](store::WriteBatch& b) {
+    auto put = [&](std::string_view lot, CellKind kind, absl::CivilDay day, std::string dim,
+                   int64_t n) {
+      std::string key;
+      layout::KpiCellKey(key, lot, {.kind = kind, .day = day, .known = day, .dim = dim});
+      b.Put(layout::kKpiCells, key, store::EncodeFixed64(n));
+    };
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 3, 4), "1.1.0.1", 2);
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 3, 31), "0.0.0.0", 1);
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 4, 1), "1.0.0.0", 5);
+    // Not the funnel: another kind, another lot.
+    put("LOT-A", CellKind::kRequest, absl::CivilDay(2024, 3, 5), "0", 4);
+    put("LOT-AB", CellKind::kFunnel, absl::CivilDay(2024, 3, 4), "1.1.1.1", 9);
+    // A dimension that is not four 0/1 fields, in May.
+    put("LOT-A", CellKind::kFunnel, absl::CivilDay(2024, 5, 2), "1.2.0.1", 1);
+  });
+  auto view = ReadStore::OpenReadOnly(written.data());
+  ASSERT_OK(view);
+  auto march = ReadFunnel((*view)->store(), "LOT-A", *domain::Period::Parse("2024-03"));
+  ASSERT_OK(march);
+  EXPECT_EQ(march->requests, 3);
+  EXPECT_EQ(march->level_1, 2);
+  EXPECT_EQ(march->level_2, 2);
+  EXPECT_EQ(march->action_plan, 0);
+  EXPECT_EQ(march->closure, 2);
+  auto april = ReadFunnel((*view)->store(), "LOT-A", *domain::Period::Parse("2024-04"));
+  ASSERT_OK(april);
+  EXPECT_EQ(april->requests, 5);
+  EXPECT_EQ(april->level_1, 5);
+  EXPECT_EQ(april->closure, 0);
+  auto june = ReadFunnel((*view)->store(), "LOT-A", *domain::Period::Parse("2024-06"));
+  ASSERT_OK(june);
+  EXPECT_EQ(june->requests, 0);
+  auto year = ReadFunnel((*view)->store(), "LOT-A", *domain::Period::Parse("2024"));
+  EXPECT_EQ(year.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(year.status().message().find("'1.2.0.1'"), std::string::npos) << year.status();
+  EXPECT_NE(year.status().message().find("cep_kpi_cells"), std::string::npos) << year.status();
+  EXPECT_NE(year.status().message().find("LOT-A"), std::string::npos) << year.status();
 }
 
 TEST(ReadStore, SecondaryShowsLaterBatchesAfterACatchUp) {

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fmt/format.h"
@@ -444,7 +446,7 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
       auto counters = readmodel::ReadActivityCounters(store, kLot, period);
       ASSERT_TRUE(counters.ok());
       EXPECT_EQ(domain::CountActivity(model->facts, period), *counters);
-      // The funnel, counted one journey at a time (the query's lot page).
+      // The funnel, read from its cells (the query's lot page).
       const domain::JourneyFunnel funnel = domain::CountFunnel(model->facts, period);
       auto streamed = readmodel::ReadFunnel(store, kLot, period);
       ASSERT_TRUE(streamed.ok());
@@ -471,23 +473,6 @@ TEST(KpiCells, EqualTheJourneyReadingForEveryKpiPeriodAndClosingDay) {
   }
 }
 
-// One returning beneficiary, its events sent in reverse order one batch each.
-// Cells worked out by hand from the rules of domain/kpi_cells.h:
-//   e1 request     2024-01-10 (Wed), recorded 2024-01-10: the first request
-//                  ever, profile NONE(1), AGE_26_44(2), EMPLOYEE(1),
-//                  FROM_250(4), FEMALE(1), channel WEB(2)
-//   e2 appointment 2024-01-12 (Fri), recorded 2024-01-20: level 2 (2), PHONE
-//                  (2), LONG_TERM (2), "75"; 2 working days after the request
-//   e3 closure     2024-02-05, recorded 2024-02-06: TRAINING_STARTED (2),
-//                  CPF (1); no action plan known yet: not formalised
-//   e4 action plan 2024-01-30, recorded 2024-02-10: from then on the closure
-//                  is formalised (retraction and insertion at known day 02-10)
-//   e5 request     2024-03-04 (Mon), recorded 2024-03-04: a new journey of a
-//                  returning beneficiary ("0")
-//   e6 appointment 2024-03-06 (Wed), recorded 2024-03-06: level 1, IN_PERSON
-//                  (1), ONE_OFF (1), "92"; 2 working days after its request
-// Each appointment is also priced ("p": level.modality.kind) from the day it
-// was recorded.
 // Decision 0048: a rebuild folds with the cells deferred (the facts appended,
 // no journey read, no cell written) and computes them once from the final
 // journeys. The oracle is the incremental fold of the same events (whose
@@ -556,6 +541,26 @@ TEST(KpiCells, ADeferredFoldWithItsFinalPassEqualsTheIncrementalFold) {
   }
 }
 
+// One returning beneficiary, its events sent in reverse order one batch each.
+// Cells worked out by hand from the rules of domain/kpi_cells.h:
+//   e1 request     2024-01-10 (Wed), recorded 2024-01-10: the first request
+//                  ever, profile NONE(1), AGE_26_44(2), EMPLOYEE(1),
+//                  FROM_250(4), FEMALE(1), channel WEB(2)
+//   e2 appointment 2024-01-12 (Fri), recorded 2024-01-20: level 2 (2), PHONE
+//                  (2), LONG_TERM (2), "75"; 2 working days after the request
+//   e3 closure     2024-02-05, recorded 2024-02-06: TRAINING_STARTED (2),
+//                  CPF (1); no action plan known yet: not formalised
+//   e4 action plan 2024-01-30, recorded 2024-02-10: from then on the closure
+//                  is formalised (retraction and insertion at known day 02-10)
+//   e5 request     2024-03-04 (Mon), recorded 2024-03-04: a new journey of a
+//                  returning beneficiary ("0")
+//   e6 appointment 2024-03-06 (Wed), recorded 2024-03-06: level 1, IN_PERSON
+//                  (1), ONE_OFF (1), "92"; 2 working days after its request
+// Each appointment is also priced ("p": level.modality.kind) from the day it
+// was recorded. The funnel ("u", known day = its day) sits on the first
+// request ever: folded in reverse, it was first on 03-04 (e5, with e6's level
+// 1, then e4's action plan, e3's closure, e2's level 2: "1.1.1.1"), then e1
+// moved it to 01-10: the 03-04 cells sum to 0, "1.1.1.1" on 01-10 remains.
 TEST(KpiCells, AReturningBeneficiaryWorkedByHand) {
   auto day = [](int m, int d) { return absl::CivilDay(2024, m, d); };
   std::vector<v1::Event> e;
@@ -630,6 +635,7 @@ TEST(KpiCells, AReturningBeneficiaryWorkedByHand) {
       {key("f", "2024-03-04", "2024-03-06", "2"), 1},
       {key("p", "2024-01-12", "2024-01-20", "2.2.2"), 1},
       {key("p", "2024-03-06", "2024-03-06", "1.1.1"), 1},
+      {key("u", "2024-01-10", "2024-01-10", "1.1.1.1"), 1},
   };
   EXPECT_EQ(StoredCells((*driver)->store()), expected);
 
@@ -645,6 +651,211 @@ TEST(KpiCells, AReturningBeneficiaryWorkedByHand) {
     const auto o = domain::ObserveCells(formalised, none, *known, february);
     EXPECT_EQ(o.denominator, 1);
     EXPECT_EQ(o.numerator, numerator);
+  }
+}
+
+// The stored cells of `kind` (text keys, those summed to 0 left out).
+std::map<std::string, int64_t> StoredCellsOfKind(const store::Store& store, domain::CellKind kind) {
+  std::map<std::string, int64_t> out;
+  for (auto& [key, n] : StoredCells(store)) {
+    auto cell = readmodel::layout::ParseKpiCellKey(key);
+    EXPECT_TRUE(cell.ok()) << cell.status().ToString();
+    if (cell.ok() && cell->kind == kind) out[key] = n;
+  }
+  return out;
+}
+
+void ExpectSameFunnel(const domain::JourneyFunnel& expected, const domain::JourneyFunnel& got) {
+  EXPECT_EQ(expected.requests, got.requests);
+  EXPECT_EQ(expected.level_1, got.level_1);
+  EXPECT_EQ(expected.level_2, got.level_2);
+  EXPECT_EQ(expected.action_plan, got.action_plan);
+  EXPECT_EQ(expected.closure, got.closure);
+}
+
+// The funnel read from the cells (readmodel::ReadFunnel) against
+// domain::CountFunnel over the stored journeys, the independent reading: random
+// returning beneficiaries (a second request before or after the first
+// closure, appointments before any request), events shuffled and resent,
+// folded in batches of several sizes, and all at once in reverse order split
+// between Flush's two threads. The funnel's cells are a bounded set: one
+// key per (first request day, dimension), counts >= 1 once summed, equal to
+// the sum of the stored journeys' contributions.
+TEST(KpiCells, FunnelCellsEqualCountFunnelOverTheJourneys) {
+  int returning = 0;
+  for (unsigned seed = 11; seed <= 14; ++seed) {
+    SCOPED_TRACE(fmt::format("seed {}", seed));
+    std::mt19937 rng(seed);
+    std::vector<v1::Event> events = RandomActivity(rng, 80);
+    std::shuffle(events.begin(), events.end(), rng);
+    for (int i = 0; i < 10; ++i) events.push_back(events[rng() % events.size()]);
+    std::vector<v1::Event> reversed(events.rbegin(), events.rend());
+
+    auto cep = CepProjection::Create();
+    auto cep_once = CepProjection::Create();
+    ASSERT_TRUE(cep.ok() && cep_once.ok());
+    (*cep_once)->SplitJourneysAbove(seed % 3);
+    TempDir dir, dir_once;
+    auto driver =
+        testing::ProjectionDriver::Create(cep->get(), dir.path(), {.batch_events = 1 + seed % 7});
+    auto once = testing::ProjectionDriver::Create(cep_once->get(), dir_once.path(),
+                                                  {.batch_events = 100000});
+    ASSERT_TRUE(driver.ok() && once.ok());
+    ASSERT_TRUE((*driver)->Pipe(events).ok());
+    ASSERT_TRUE((*once)->Pipe(reversed).ok());
+
+    auto model = readmodel::ReadLot((*driver)->store(), kLot);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    ASSERT_GE(model->facts.journeys.size(), 70u);
+    for (const auto& j : model->facts.journeys) returning += j.requests_size() >= 2;
+
+    for (const store::Store* store : {&(*driver)->store(), &(*once)->store()}) {
+      for (const Period& period : Periods()) {
+        SCOPED_TRACE(period.ToString());
+        auto got = readmodel::ReadFunnel(*store, kLot, period);
+        ASSERT_TRUE(got.ok()) << got.status().ToString();
+        ExpectSameFunnel(domain::CountFunnel(model->facts, period), *got);
+      }
+      const auto year = domain::CountFunnel(model->facts, *Period::Parse("2024"));
+      EXPECT_GT(year.requests, 50);
+      EXPECT_GT(year.level_2, 0);
+      EXPECT_GT(year.action_plan, 0);
+      EXPECT_GT(year.closure, 0);
+
+      // Bounded: at most 16 keys a day, each summed to one count >= 1, and
+      // the sum of the journeys' contributions.
+      const auto funnel_cells = StoredCellsOfKind(*store, domain::CellKind::kFunnel);
+      std::map<std::string, int64_t> contributions;
+      for (const auto& j : model->facts.journeys) {
+        for (const auto& [cell, n] : domain::ContributionOf(j)) {
+          if (cell.kind != domain::CellKind::kFunnel) continue;
+          std::string key;
+          readmodel::layout::KpiCellKey(key, kLot, cell);
+          contributions[key] += n;
+        }
+      }
+      EXPECT_EQ(funnel_cells, contributions);
+      std::map<absl::CivilDay, int> per_day;
+      for (const auto& [key, n] : funnel_cells) {
+        auto cell = readmodel::layout::ParseKpiCellKey(key);
+        ASSERT_TRUE(cell.ok());
+        EXPECT_EQ(cell->day, cell->known) << key;
+        EXPECT_GE(n, 1) << key;
+        EXPECT_LE(++per_day[cell->day], 16);
+      }
+    }
+    EXPECT_EQ(StoredCells((*driver)->store()), StoredCells((*once)->store()));
+  }
+  EXPECT_GT(returning, 20);
+}
+
+// A small lot's funnel worked out by hand, its events folded in the order
+// listed one batch each (b3's late first request after its June request),
+// then in reverse order two by two: the same cells.
+//   b1 request 05-02; level 1 05-06; level 2 05-20; action plan 05-21;
+//      closure 06-10                              May: requested, 1 1 1 1
+//   b2 request 05-03; level 1 05-07; closure 05-30 (no level 2); returns:
+//      request 06-05, level 1 06-06, level 2 06-12
+//                                                 May: requested, 1 1 0 1
+//      (any journey counts; its June request is not a first request)
+//   b3 request 06-03, level 1 06-04; a request of 05-31 recorded on 06-20
+//      (late): the first request is 05-31        May: requested, 1 0 0 0
+//   b4 level 1 05-10, a closure 05-28, never a request: in no funnel
+//   b5 request 04-29, level 1 05-02              April: requested, 1 0 0 0
+// May:  requests 3 (b1 b2 b3), level 1 3, level 2 2 (b1 b2), action plan 1
+//       (b1), closure 2 (b1 b2).
+// June: nothing (b2's and b3's June requests are not first requests).
+// Q2:   May plus b5: requests 4, level 1 4, level 2 2, action plan 1,
+//       closure 2. April: requests 1, level 1 1.
+// Cells ("u", day = known day = the first request's): 05-02 "1.1.1.1",
+// 05-03 "1.1.0.1", 05-31 "1.0.0.0", 04-29 "1.0.0.0", one each; b3's cells
+// of 06-03 were retracted when its 05-31 request arrived (summed to 0).
+TEST(KpiCells, AFunnelWorkedByHand) {
+  auto day = [](int m, int d) { return absl::CivilDay(2024, m, d); };
+  int next = 0;
+  std::vector<v1::Event> e;
+  auto base = [&](absl::CivilDay d, absl::CivilDay rec) {
+    e.push_back(Activity(fmt::format("h{}", next++), d, At(rec, 15 * 3600)));
+    return &e.back();
+  };
+  auto request = [&](const char* who, absl::CivilDay d, std::optional<absl::CivilDay> rec = {}) {
+    base(d, rec.value_or(d))->mutable_request_received()->set_beneficiary(who);
+  };
+  auto appointment = [&](const char* who, absl::CivilDay d, v1::Level::Value level) {
+    auto* h = base(d, d)->mutable_appointment_held();
+    h->set_beneficiary(who);
+    h->set_appointment_id(fmt::format("{}-{}", who, next));
+    h->set_level(level);
+    h->set_modality(v1::Modality::IN_PERSON);
+    h->set_kind(v1::SupportKind::ONE_OFF);
+    h->set_departement("75");
+  };
+  auto plan = [&](const char* who, absl::CivilDay d) {
+    auto* x = base(d, d)->mutable_deliverable_issued();
+    x->set_beneficiary(who);
+    x->set_type(v1::DeliverableType::ACTION_PLAN);
+  };
+  auto closure = [&](const char* who, absl::CivilDay d) {
+    auto* x = base(d, d)->mutable_journey_closed();
+    x->set_beneficiary(who);
+    x->set_outcome(v1::Outcome::TRAINING_STARTED);
+    x->set_referred_to(v1::Referral::CPF);
+  };
+  constexpr auto kL1 = v1::Level::LEVEL_1_WELCOME;
+  constexpr auto kL2 = v1::Level::LEVEL_2_SUPPORT;
+  request("b1", day(5, 2));
+  appointment("b1", day(5, 6), kL1);
+  appointment("b1", day(5, 20), kL2);
+  plan("b1", day(5, 21));
+  closure("b1", day(6, 10));
+  request("b2", day(5, 3));
+  appointment("b2", day(5, 7), kL1);
+  closure("b2", day(5, 30));
+  request("b2", day(6, 5));
+  appointment("b2", day(6, 6), kL1);
+  appointment("b2", day(6, 12), kL2);
+  request("b3", day(6, 3));
+  appointment("b3", day(6, 4), kL1);
+  request("b3", day(5, 31), day(6, 20));
+  appointment("b4", day(5, 10), kL1);
+  closure("b4", day(5, 28));
+  request("b5", day(4, 29));
+  appointment("b5", day(5, 2), kL1);
+
+  auto key = [](const char* d, const char* dim) {
+    return readmodel::layout::Key({kLot, "u", d, d, dim});
+  };
+  const std::map<std::string, int64_t> cells = {
+      {key("2024-05-02", "1.1.1.1"), 1},
+      {key("2024-05-03", "1.1.0.1"), 1},
+      {key("2024-05-31", "1.0.0.0"), 1},
+      {key("2024-04-29", "1.0.0.0"), 1},
+  };
+  const std::vector<std::pair<const char*, domain::JourneyFunnel>> expected = {
+      {"2024-05", {.requests = 3, .level_1 = 3, .level_2 = 2, .action_plan = 1, .closure = 2}},
+      {"2024-06", {}},
+      {"2024-04", {.requests = 1, .level_1 = 1}},
+      {"2024-Q2", {.requests = 4, .level_1 = 4, .level_2 = 2, .action_plan = 1, .closure = 2}},
+  };
+  const std::vector<v1::Event> reversed(e.rbegin(), e.rend());
+  const std::vector<std::pair<const std::vector<v1::Event>*, size_t>> runs = {{&e, 1},
+                                                                              {&reversed, 2}};
+  for (const auto& [events, batch] : runs) {
+    SCOPED_TRACE(fmt::format("batches of {}", batch));
+    auto cep = CepProjection::Create();
+    ASSERT_TRUE(cep.ok());
+    TempDir dir;
+    auto driver =
+        testing::ProjectionDriver::Create(cep->get(), dir.path(), {.batch_events = batch});
+    ASSERT_TRUE(driver.ok());
+    ASSERT_TRUE((*driver)->Pipe(*events).ok());
+    EXPECT_EQ(StoredCellsOfKind((*driver)->store(), domain::CellKind::kFunnel), cells);
+    for (const auto& [period, funnel] : expected) {
+      SCOPED_TRACE(period);
+      auto got = readmodel::ReadFunnel((*driver)->store(), kLot, *Period::Parse(period));
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ExpectSameFunnel(funnel, *got);
+    }
   }
 }
 

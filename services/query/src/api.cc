@@ -73,9 +73,8 @@ int64_t Total(const CounterSums& counters, const std::string& metric) {
   return all == it->second.end() ? 0 : all->second;
 }
 
-// The funnel of the beneficiaries whose first request is in `period`. The
-// KPI cells do not hold it (decision 0034, "Readers"): the lot's journeys
-// are read for this answer, one at a time.
+// The funnel of the beneficiaries whose first request is in `period`, from
+// its cells (decision 0049): no journey is read.
 absl::StatusOr<json> Funnel(Generation& view, const std::string& lot,
                             const domain::Period& period) {
   auto f = readmodel::ReadFunnel(view.store(), lot, period);

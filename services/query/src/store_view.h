@@ -117,8 +117,8 @@ class Generation {
   [[nodiscard]] absl::StatusOr<std::optional<readmodel::ActivitySpan>> ActivitySpan(
       const std::string& lot_id);
   // The store this generation reads, for the readings done per answer (the
-  // KPI cells of a period, a lot's journeys for the funnel): valid while the
-  // computation that was given this Generation runs.
+  // KPI and funnel cells of a period): valid while the computation that was
+  // given this Generation runs.
   const store::Store& store() const { return instance_->store->store(); }
   // A lot's steering read model (penalties, actions, statements), read once
   // per generation.

@@ -43,7 +43,7 @@ class Primary {
     EXPECT_OK(store);
     store_ = std::move(*store);
     auto batch = store_->NewWriteBatch();
-    batch.Put(projection::kMetaFamily, "projection", "cep:5");
+    batch.Put(projection::kMetaFamily, "projection", "cep:6");
     batch.Put(projection::kMetaFamily, "layout", projection::kEngineLayout);
     EXPECT_OK(store_->Write(batch));
   }

@@ -44,10 +44,23 @@
 //                      beneficiary's facts, known from the day that fact was
 //                      recorded (a repeat recorded earlier does not count:
 //                      domain::CountAppointments' rule, not the KPIs')
+//   kFunnel            the day of the beneficiary's first request (its first
+//                      request fact by day, event id); "<level_1>.<level_2>.
+//                      <action_plan>.<closed>", 0 or 1 each: whether any of its
+//                      facts is an appointment of level 1, of level 2, an
+//                      action plan, a closure (any journey, any day); one per
+//                      beneficiary with a request, none without. Known day:
+//                      the cell's own day, whatever the facts' recording days
+//                      (domain::CountFunnel counts every fact recorded so far,
+//                      never "as known"): at most 16 cells per day, summed
+//                      into one key per (day, dim) whatever the history
+//                      (decision 0049)
 //
-// Every kind but kPriced is "as known": the cells of known day d depend only
-// on the facts recorded on or before d. kPriced cells are recomputed whole
-// for each beneficiary a batch touches (one pass over its appointments).
+// Every kind but kPriced and kFunnel is "as known": the cells of known day d
+// depend only on the facts recorded on or before d. kPriced and kFunnel cells
+// are recomputed whole for each beneficiary a batch touches (one pass over
+// its facts), kPriced when the batch adds an appointment, kFunnel when it adds
+// a request, an appointment, a deliverable or a closure.
 //
 // Differences from the journey reading, both documented in decision 0034: an
 // appointment id repeated under two pseudonyms counts twice (once per
@@ -64,13 +77,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/funnel.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/store/v1/readmodel.pb.h"
@@ -84,9 +100,11 @@ enum class CellKind : char {
   kClosure = 'c',
   kSurvey = 's',
   kPriced = 'p',
+  kFunnel = 'u',
 };
 
-// The kind of `c` ('r', 'f', 'a', 'c', 's', 'p'); nullopt for any other byte.
+// The kind of `c` ('r', 'f', 'a', 'c', 's', 'p', 'u'); nullopt for any other
+// byte.
 std::optional<CellKind> CellKindOf(char c);
 
 struct KpiCell {
@@ -108,9 +126,9 @@ using KpiCells = std::map<KpiCell, int64_t>;
 
 // The contribution of one beneficiary, `journey` normalized
 // (NormalizeJourney). With `from`, only its cells of known day >= from and
-// its kPriced cells: the part that facts recorded on or after `from` can
-// change (what a fold batch recomputes when its facts were recorded on or
-// after `from`).
+// its kPriced and kFunnel cells: the part that facts recorded on or after
+// `from` can change (what a fold batch recomputes when its facts were
+// recorded on or after `from`).
 KpiCells ContributionOf(const pilotage::store::v1::Journey& journey,
                         std::optional<absl::CivilDay> from = std::nullopt);
 
@@ -218,5 +236,11 @@ inline constexpr absl::CivilDay kEverything = absl::CivilDay(9999, 12, 31);
 // CountActivity from cells read with closing day kEverything: the same keys
 // and counts.
 std::map<CounterKey, int64_t> CountActivityCells(const KnownCells& cells, const Period& period);
+
+// The funnel (domain::CountFunnel's counts) of the kFunnel cell `dim` counted
+// `n` times, added to `funnel`: `n` requests, and `n` to each step whose bit
+// is 1. A dimension that is not four 0/1 fields is kInvalidArgument, naming
+// it; `funnel` is then unchanged.
+[[nodiscard]] absl::Status AddFunnelCell(std::string_view dim, int64_t n, JourneyFunnel& funnel);
 
 }  // namespace pilotage::domain

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "pilotage/domain/cep.h"
+#include "pilotage/domain/funnel.h"
 #include "pilotage/domain/kpi_cells.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/readmodel/lots.h"
@@ -53,6 +54,15 @@ namespace pilotage::readmodel {
 // fact recorded so far). Errors: ReadKnownCells'.
 [[nodiscard]] absl::StatusOr<std::map<domain::CounterKey, int64_t>> ReadActivityCounters(
     const store::Store& store, std::string_view lot_id, const domain::Period& period);
+
+// domain::CountFunnel of `lot_id` for `period` (every fact recorded so far),
+// read from the lot's kFunnel KPI cells of the period's days (decision
+// 0049), one prefix per month: at most 16 cells a day, whatever the number
+// of journeys or the lot's history. kDataLoss when a cell's key, count or
+// dimension does not parse.
+[[nodiscard]] absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store,
+                                                               std::string_view lot_id,
+                                                               const domain::Period& period);
 
 // The first and last day of a lot's activity: requests and appointments.
 struct ActivitySpan {

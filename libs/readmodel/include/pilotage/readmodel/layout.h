@@ -7,7 +7,7 @@
 //   cep_journeys     "<lot>\0<pseudonym>"             -> store.v1.Journey: each
 //                    batch that touches it reads it, adds its facts and puts
 //                    it back whole and normalized (decision 0034); a store of
-//                    version 3 to 5 may still hold concatenated records
+//                    version 3 or later may hold concatenated records
 //                    (decision 0016's appends, and a rebuild's, which appends
 //                    the facts and computes the cells at the end: decision
 //                    0048): read as their union (domain::NormalizeJourney),
@@ -50,7 +50,7 @@
 //                    the event type being the body's field name
 //   cep_kpi_cells    "<lot>\0<kind>\0<YYYY-MM-DD day>\0<YYYY-MM-DD known>\0<dim>"
 //                    -> count (8 bytes LE, signed): the KPI cells of
-//                    domain/kpi_cells.h (kind one byte: r f a c s p), written
+//                    domain/kpi_cells.h (kind one byte: r f a c s p u), written
 //                    as deltas the store sums (store::MergeKind::kAddFixed64,
 //                    which CepFamilies gives the family). Invariants
 //                    (decision 0034): for every lot, the cells are the sum of
@@ -84,12 +84,13 @@
 namespace pilotage::readmodel::layout {
 
 // The projection that writes these families, as recorded in the store's meta
-// ("cep:5"). 2: the steering records joined cep_contract. 3: journeys
+// ("cep:6"). 2: the steering records joined cep_contract. 3: journeys
 // appended batch after batch, not rewritten (decision 0016). 4: imported
 // events and import lines counted per day (decision 0024). 5: the KPI cells
-// (cep_kpi_cells, decision 0034).
+// (cep_kpi_cells, decision 0034). 6: the funnel's cells (kind 'u', decision
+// 0049).
 inline constexpr std::string_view kCepProjection = "cep";
-inline constexpr uint32_t kCepVersion = 5;
+inline constexpr uint32_t kCepVersion = 6;
 inline constexpr std::string_view kActivityCountsProjection = "activity_counts";
 inline constexpr uint32_t kActivityCountsVersion = 1;
 

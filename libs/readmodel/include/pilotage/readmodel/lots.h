@@ -14,7 +14,6 @@
 
 #include "absl/status/statusor.h"
 #include "pilotage/domain/cep.h"
-#include "pilotage/domain/funnel.h"
 #include "pilotage/domain/period.h"
 #include "pilotage/domain/terms.h"
 #include "pilotage/store/store.h"
@@ -44,13 +43,6 @@ struct ReadLotOptions {
 [[nodiscard]] absl::StatusOr<LotReadModel> ReadLot(const store::Store& store,
                                                    std::string_view lot_id,
                                                    ReadLotOptions options = {});
-
-// domain::CountFunnel of `lot_id` for `period`, its journeys read one at a
-// time (memory: one journey, whatever their number; time: all of them). The
-// KPI cells do not hold the funnel (decision 0034, "Readers").
-[[nodiscard]] absl::StatusOr<domain::JourneyFunnel> ReadFunnel(const store::Store& store,
-                                                               std::string_view lot_id,
-                                                               const domain::Period& period);
 
 // The ingest gateway's refusals stored for `lot_id` (cep_refusals, decision
 // 0045), by Paris day of refusal and intake code; `lot_id` empty: those

@@ -65,7 +65,7 @@
 //
 // Version 2 added the steering records, version 3 appended journeys, version
 // 4 the imported counts per day (data quality per period), version 5 the KPI
-// cells; a store
+// cells, version 6 the funnel's cells (decision 0049); a store
 // of an earlier version is refused by the engine and rebuilt from the log
 // (`pilotage-projector ... rebuild`).
 
