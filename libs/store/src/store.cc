@@ -101,14 +101,15 @@ absl::Status CheckIsDirectoryIfExists(const std::filesystem::path& path) {
   return absl::OkStatus();
 }
 
-// Store::OpenReadOnly's attempts before it gives up on a store that a writer
-// changed during each (see OpenWithMode). An attempt takes a few
-// milliseconds; the projector edits its MANIFEST only at a flush (a backup
-// flushes) or a compaction, so an open nearly always succeeds at once.
-// A writer flushing back to back (faster than an open completes) makes every
-// attempt lose, as a writer can starve any such check: 100 attempts, about
-// half a second, then kUnavailable rather than spinning.
-constexpr int kReadOnlyOpenAttempts = 100;
+// The attempts of a read-only or secondary open, and of a secondary's
+// catch-up, before giving up on a store that the writer changed during each
+// (see OpenWithMode). An attempt takes a few milliseconds; the projector
+// edits its MANIFEST only at a flush (a backup flushes) or a compaction, so
+// an attempt nearly always succeeds at once. A writer flushing back to back
+// (faster than an open completes) makes every attempt lose, as a writer can
+// starve any such check: 100 attempts, about half a second, then
+// kUnavailable rather than spinning.
+constexpr int kAttemptsBesideTheWriter = 100;
 
 // How far the store's MANIFEST goes: the name CURRENT gives and its size.
 // The writer only appends to a MANIFEST, or starts a new one and renames
@@ -454,8 +455,22 @@ absl::Status Store::CatchUp() {
     return absl::FailedPreconditionError(
         absl::StrCat("store: ", impl_->path, " is not open as a secondary"));
   }
-  return FromRocksDbStatus(impl_->db->TryCatchUpWithPrimary(),
-                           absl::StrCat("catch up with primary ", impl_->path));
+  // A catch-up reads the new end of the MANIFEST, then lists and replays the
+  // write-ahead logs, as an open does (see OpenWithMode), and RocksDB takes a
+  // log deleted in between as nothing to replay: a flush finishing meanwhile
+  // can leave the secondary without a log's batches whose table file it has
+  // not read yet. The next catch-up reads that table file's edit; catch up
+  // again until one saw the MANIFEST stay still.
+  const std::filesystem::path fs_path(impl_->path);
+  for (int attempt = 1; attempt <= kAttemptsBesideTheWriter; ++attempt) {
+    const std::optional<ManifestPosition> before = ReadManifestPosition(fs_path);
+    absl::Status caught_up = FromRocksDbStatus(impl_->db->TryCatchUpWithPrimary(),
+                                               absl::StrCat("catch up with primary ", impl_->path));
+    if (ReadManifestPosition(fs_path) == before) return caught_up;
+  }
+  return absl::UnavailableError(absl::StrCat("store: catch up with primary ", impl_->path,
+                                             ": the writer changed the store during each of ",
+                                             kAttemptsBesideTheWriter, " attempts; try again"));
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path_view,
@@ -467,32 +482,32 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenWithMode(std::string_view path
   if (absl::Status directory = CheckIsDirectoryIfExists(fs_path); !directory.ok()) {
     return directory;
   }
-  if (!read_only || !secondary_dir.empty()) {
-    return OpenAttempt(path_view, options, read_only, secondary_dir);
-  }
+  if (!read_only) return OpenAttempt(path_view, options, read_only, secondary_dir);
 
-  // A read-only open reads the MANIFEST, then opens the table files and
+  // A read-only or secondary open reads the MANIFEST, then opens the table files and
   // replays the write-ahead logs it names, holding no lock: a writer that
   // flushes or compacts meanwhile deletes files of the version read (the open
   // fails: "No such file") or a log that one column family still needed (the
-  // open succeeds with half of a batch). The writer deletes a file only after
+  // open succeeds with half of a batch: RocksDB takes a log deleted before
+  // it is read as nothing to replay). The writer deletes a file only after
   // appending the edit that retires it to the MANIFEST (or writing a new
   // MANIFEST and CURRENT), so an attempt during which CURRENT and the
   // MANIFEST's size did not move read the latest version, and every file it
   // names outlived the open. Otherwise try again: an attempt loses only to a
   // flush or compaction finishing within its few milliseconds.
   absl::Status last;
-  for (int attempt = 1; attempt <= kReadOnlyOpenAttempts; ++attempt) {
+  for (int attempt = 1; attempt <= kAttemptsBesideTheWriter; ++attempt) {
     const std::optional<ManifestPosition> before = ReadManifestPosition(fs_path);
     absl::StatusOr<std::unique_ptr<Store>> store =
         OpenAttempt(path_view, options, read_only, secondary_dir);
     if (ReadManifestPosition(fs_path) == before) return store;
     last = store.ok() ? absl::OkStatus() : store.status();
   }
-  return absl::UnavailableError(absl::StrCat(
-      "store: open read-only ", fs_path.string(), ": the writer changed the store during each of ",
-      kReadOnlyOpenAttempts, " attempts; try again",
-      last.ok() ? "" : absl::StrCat(" (last error: ", last.ToString(), ")")));
+  return absl::UnavailableError(
+      absl::StrCat("store: open ", secondary_dir.empty() ? "read-only " : "as a secondary ",
+                   fs_path.string(), ": the writer changed the store during each of ",
+                   kAttemptsBesideTheWriter, " attempts; try again",
+                   last.ok() ? "" : absl::StrCat(" (last error: ", last.ToString(), ")")));
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::OpenAttempt(std::string_view path_view,

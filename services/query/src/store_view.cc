@@ -156,27 +156,33 @@ absl::Status StoreView::Refresh() {
   std::map<std::string, projection::PartitionProgress> progress;
   {
     std::unique_lock catching_up(back_->reading);
-    absl::Status s = back_->store->CatchUp();
-    if (s.ok()) {
+    absl::Status s;
+    // After a failed catch-up or reopen the instance is not caught up again
+    // but opened again: what a failed catch-up left is not trusted.
+    bool reopen = back_->failed;
+    if (!reopen) {
+      s = back_->store->CatchUp();
       // A new table file: the primary flushed (or compacted what it
       // flushed) since this instance last looked, so what its memtable
       // replayed may now also be in a table (counted twice in the KPI
       // cells): a new secondary replaces it.
-      std::vector<std::string> files = back_->store->store().TableFiles();
-      if (!std::includes(back_->table_files.begin(), back_->table_files.end(), files.begin(),
-                         files.end())) {
-        auto reopened = readmodel::ReadStore::OpenSecondary(*where, back_->secondary_dir);
-        if (reopened.ok()) {
-          back_->store = std::move(*reopened);
-          files = back_->store->store().TableFiles();
-        }
-        s = reopened.status();
+      if (s.ok()) {
+        const std::vector<std::string> files = back_->store->store().TableFiles();
+        reopen = !std::includes(back_->table_files.begin(), back_->table_files.end(), files.begin(),
+                                files.end());
       }
-      // Not after a failed reopen: the instance kept may count twice, and
-      // the next refresh must see the new name again and try again rather
-      // than swap it in.
-      if (s.ok()) back_->table_files = std::move(files);
     }
+    if (s.ok() && reopen) {
+      auto reopened = readmodel::ReadStore::OpenSecondary(*where, back_->secondary_dir);
+      if (reopened.ok()) {
+        back_->store = std::move(*reopened);
+        back_->table_files = back_->store->store().TableFiles();
+      }
+      s = reopened.status();
+    }
+    // Not swapped in after a failure (the front one keeps being served), and
+    // opened again at the next refresh.
+    back_->failed = !s.ok();
     if (!s.ok()) {
       std::lock_guard lock(mu_);
       last_error_ = s;

@@ -79,6 +79,9 @@ struct Instance {
   // twice what its memtable replayed before the primary flushed it).
   std::filesystem::path secondary_dir;
   std::vector<std::string> table_files;
+  // Its last catch-up or reopen failed: it is opened again, not caught up
+  // (nor read: Refresh does not swap it in).
+  bool failed = false;
 };
 
 // What a view knew when it was current: the freshness an answer computed on

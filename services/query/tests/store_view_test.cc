@@ -1,7 +1,8 @@
 // The query service's view of a store the test writes as the projector
 // would (a primary in this process), read through the view's RocksDB
 // secondaries: a KPI cell added before the primary flushed is counted once,
-// even when opening a secondary again failed at the first attempt.
+// even when opening a secondary again failed at the first attempt, and a
+// failed catch-up is not served.
 #include "store_view.h"
 
 #include <filesystem>
@@ -113,6 +114,32 @@ TEST(StoreView, ACellAddedBeforeAFlushIsCountedOnceEvenAfterAFailedReopen) {
   // replayed one at that catch-up, hiding the double count.
   fs::remove(secondaries / "a");
   primary.Progress(3);
+  ASSERT_OK(view.Refresh());
+  EXPECT_EQ(CellSeen(view), 7);
+}
+
+// A catch-up that fails (here the primary's CURRENT names a MANIFEST that
+// does not exist, as for an instant when the primary starts a new one) is
+// not served: the previous view is, and the next refresh opens that
+// secondary again.
+TEST(StoreView, AFailedCatchUpKeepsThePreviousViewServed) {
+  Primary primary;
+  primary.Add(5, 1);
+  StoreView view({.data_dir = primary.data(), .secondary_dir = primary.root() / "secondaries"});
+  ASSERT_OK(view.Refresh());
+  EXPECT_EQ(CellSeen(view), 5);
+  primary.Add(2, 2);
+  const fs::path current = primary.data() / "stores" / "initial" / "CURRENT";
+  std::string names;
+  std::getline(std::ifstream(current), names);
+  std::ofstream(current, std::ios::trunc) << "MANIFEST-999999\n";
+
+  const absl::Status failed = view.Refresh();
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.message().find("catch up"), absl::string_view::npos) << failed;
+  EXPECT_EQ(CellSeen(view), 5);
+
+  std::ofstream(current, std::ios::trunc) << names << "\n";
   ASSERT_OK(view.Refresh());
   EXPECT_EQ(CellSeen(view), 7);
 }

@@ -17,7 +17,11 @@
 //     overlapped is made again, see store::Store::OpenReadOnly).
 //     For one-shot readers (pilotagectl, the penalty job).
 //   - secondary (ReadStore::OpenSecondary): a RocksDB follower that sees the
-//     projector's writes, whole batches at a time, when CatchUp() is called.
+//     projector's writes, whole batches at a time, when CatchUp() is called
+//     (an open or catch-up that a flush or compaction overlapped is made
+//     again, see store::Store::OpenSecondary and CatchUp; a caller that must
+//     stay exact opens a new one when its table files show a new name or a
+//     catch-up failed).
 //     For long-running readers (the query service).
 // Either way the store must have been written by the `cep` projection of
 // this layout version (layout.h): another projection or version is

@@ -254,6 +254,12 @@ class Store {
   // one. `secondary_dir` is a directory of the follower's own (its info log);
   // created if missing. The columns families must exist (kNotFound otherwise).
   // Writes are refused as with OpenReadOnly.
+  //
+  // An open that a writer's flush or compaction overlapped is detected and
+  // made again, as OpenReadOnly's (RocksDB's secondary open then replays no
+  // log that the writer deleted meanwhile: half of a batch). Errors: as
+  // OpenReadOnly, and kUnavailable if the writer changed the store during
+  // each of the 100 attempts (try again later).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
       std::string_view path, std::string_view secondary_dir, const StoreOptions& options);
 
@@ -262,6 +268,12 @@ class Store {
   // batch, never in between; a reader that needs several reads to agree
   // takes a Snapshot or keeps CatchUp() from running meanwhile.
   // kFailedPrecondition on a store not opened with OpenSecondary.
+  //
+  // A catch-up that a writer's flush or compaction overlapped (RocksDB may
+  // then have skipped a log the writer deleted) is made again, up to 100
+  // times, until one saw the store's MANIFEST stay still; kUnavailable if
+  // none did. After a failed CatchUp, open a new secondary rather than read
+  // this one or catch it up again.
   //
   // RocksDB (7.8) keeps in a secondary's memtable what it replayed from a
   // write-ahead log even after the primary flushed that log to a table file:
